@@ -1,0 +1,32 @@
+/**
+ * `@portio/node`: portio's backend for Node.js. Importing it registers nothing; `import "portio"`
+ * does that, or call {@link register} yourself.
+ *
+ * @example
+ * ```ts
+ * import { register } from "@portio/node";
+ * register();
+ * ```
+ * @module
+ */
+import { setBackend } from "@portio/core";
+import { nodeBackend } from "./backend.js";
+
+export { nodeBackend } from "./backend.js";
+export { NodeStreamTransport, type NodeStreamTransportOptions } from "./stream-transport.js";
+export { NodeListenerTransport, type NodeListenerTransportOptions } from "./listener-transport.js";
+
+/**
+ * Makes {@link nodeBackend} the backend every portio call dispatches to.
+ *
+ * @example
+ * ```ts
+ * import { connectTcp } from "@portio/core";
+ * import { register } from "@portio/node";
+ * register();
+ * const stream = await connectTcp("example.com", 80);
+ * ```
+ */
+export function register(): void {
+  setBackend(nodeBackend);
+}

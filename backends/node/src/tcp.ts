@@ -1,0 +1,88 @@
+import net from "node:net";
+import type { BackendConnectTcpOptions, BackendTcpListenerOptions } from "@portio/core";
+import { UnsupportedError } from "@portio/core";
+import { whenConnected } from "./connect.js";
+import { listen } from "./listen.js";
+import { NodeListenerTransport } from "./listener-transport.js";
+import { NodeStreamTransport } from "./stream-transport.js";
+
+/**
+ * Connects to one TCP endpoint, with TCP_NODELAY set. Core hands in numeric addresses and runs
+ * happy eyeballs itself, so Node's own address racing (`autoSelectFamily`) stays off.
+ *
+ * @example
+ * ```ts
+ * const transport = await connectTcp("127.0.0.1", 8080, { signal: AbortSignal.timeout(5000) });
+ * ```
+ */
+export async function connectTcp(
+  host: string,
+  port: number,
+  options: BackendConnectTcpOptions = {},
+): Promise<NodeStreamTransport> {
+  const { localHost, localPort, signal } = options;
+  signal?.throwIfAborted();
+  const socket = net.connect({
+    host,
+    port,
+    localAddress: localHost,
+    localPort,
+    allowHalfOpen: true,
+    noDelay: true,
+    autoSelectFamily: false,
+  });
+  return whenConnected(socket, signal, () => new NodeStreamTransport(socket, { family: ipFamily(host, socket) }));
+}
+
+/**
+ * Listens on one TCP address. Node (libuv) always sets SO_REUSEADDR; accepted connections get
+ * TCP_NODELAY and arrive paused, so none of their data is read before someone asks for it.
+ *
+ * @throws UnsupportedError if `reusePort` is asked for on a Node without `listen({ reusePort })`
+ * @example
+ * ```ts
+ * const listener = await createTcpListener("::", 0, { backlog: 128, reusePort: false, ipv6Only: true });
+ * console.log(listener.localAddress()); // ["::", 43817]
+ * ```
+ */
+export async function createTcpListener(
+  host: string,
+  port: number,
+  options: BackendTcpListenerOptions,
+): Promise<NodeListenerTransport> {
+  const { backlog, reusePort, ipv6Only } = options;
+  if (reusePort && !nodeHasReusePort()) {
+    throw new UnsupportedError(
+      `the Node backend cannot set SO_REUSEPORT on Node ${process.versions.node}: node:net supports ` +
+        "listen({ reusePort }) from Node 22.12 and 23.1 on; upgrade Node, or leave reusePort off",
+    );
+  }
+  const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true });
+  await listen(server, {
+    host,
+    port,
+    backlog,
+    // libuv refuses IPV6_V6ONLY for an IPv4 address (EINVAL), so it is only passed for IPv6.
+    ...(net.isIPv6(host) ? { ipv6Only } : {}),
+    // Spread in because @types/node 20 does not know the option.
+    ...(reusePort ? { reusePort: true } : {}),
+  });
+  const address = server.address() as net.AddressInfo;
+  const family = address.family === "IPv6" ? "inet6" : "inet";
+  return new NodeListenerTransport(server, {
+    family,
+    localAddress: [address.address, address.port],
+    wrap: (socket) => new NodeStreamTransport(socket, { family }),
+  });
+}
+
+function ipFamily(host: string, socket: net.Socket): "inet" | "inet6" {
+  const version = net.isIP(host) || (socket.remoteFamily === "IPv6" ? 6 : 4);
+  return version === 6 ? "inet6" : "inet";
+}
+
+/** Whether this Node's `server.listen()` knows `reusePort` (added in v23.1.0 and v22.12.0). */
+export function nodeHasReusePort(version: string = process.versions.node): boolean {
+  const [major = 0, minor = 0] = version.split(".").map(Number);
+  return major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
+}

@@ -1,0 +1,104 @@
+import { chmodSync } from "node:fs";
+import { lstat, unlink } from "node:fs/promises";
+import net from "node:net";
+import type { BackendUnixListenerOptions } from "@portio/core";
+import { UnsupportedError, isAbstractUnixPath, toUnixSocketAddress } from "@portio/core";
+import { whenConnected } from "./connect.js";
+import { listen } from "./listen.js";
+import { NodeListenerTransport } from "./listener-transport.js";
+import { NodeStreamTransport } from "./stream-transport.js";
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The path as the string node:net needs. Abstract names keep their leading NUL, which Node
+ * understands on Linux.
+ *
+ * @throws UnsupportedError for bytes that are not valid UTF-8
+ */
+export function unixPathToString(path: string | Uint8Array): string {
+  if (typeof path === "string") return path;
+  try {
+    return strictUtf8.decode(path);
+  } catch {
+    throw new UnsupportedError(
+      "the Node backend cannot use Unix socket paths that are not valid UTF-8 (node:net takes strings only)",
+    );
+  }
+}
+
+/**
+ * Connects to a Unix stream socket: a filesystem path, or an abstract name (leading NUL).
+ * Node's errors come through as they are: `ENOENT` for a missing path, `ECONNREFUSED` for a
+ * socket nobody listens on.
+ *
+ * @example
+ * ```ts
+ * const transport = await connectUnix("/run/app.sock", {});
+ * transport.remoteAddress(); // "/run/app.sock"
+ * ```
+ */
+export async function connectUnix(
+  path: string | Uint8Array,
+  options: { signal?: AbortSignal } = {},
+): Promise<NodeStreamTransport> {
+  const { signal } = options;
+  const target = unixPathToString(path);
+  signal?.throwIfAborted();
+  const socket = net.connect({ path: target, allowHalfOpen: true });
+  return whenConnected(
+    socket,
+    signal,
+    () => new NodeStreamTransport(socket, { family: "unix", localAddress: "", remoteAddress: toUnixSocketAddress(target) }),
+  );
+}
+
+/**
+ * Listens on a Unix stream socket. A socket file left at `path` by an earlier listener is
+ * removed first (as AnyIO does); any other kind of file stays and the bind fails with
+ * `EADDRINUSE`. `mode` is applied to the socket file after binding.
+ *
+ * @example
+ * ```ts
+ * const listener = await createUnixListener("/tmp/app.sock", { backlog: 128, mode: 0o600 });
+ * const transport = await listener.accept();
+ * ```
+ */
+export async function createUnixListener(
+  path: string | Uint8Array,
+  options: BackendUnixListenerOptions,
+): Promise<NodeListenerTransport> {
+  const target = unixPathToString(path);
+  const abstract = isAbstractUnixPath(target);
+  if (!abstract) await removeStaleSocket(target);
+  const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
+  await listen(server, { path: target, backlog: options.backlog });
+  const localAddress = toUnixSocketAddress(target);
+  // Built before anything else can run, so that no connection arrives without a listener.
+  const listener = new NodeListenerTransport(server, {
+    family: "unix",
+    localAddress,
+    // Node cannot ask for an accepted socket's peer name; clients that connect from an unbound
+    // socket (the usual case) have none anyway.
+    wrap: (socket) => new NodeStreamTransport(socket, { family: "unix", localAddress, remoteAddress: "" }),
+  });
+  if (options.mode !== undefined && !abstract) {
+    // Synchronous on purpose: node:net binds and listens in one step, so a client could connect
+    // before the mode is set; with no event-loop turn in between, that window stays tiny.
+    try {
+      chmodSync(target, options.mode);
+    } catch (error) {
+      await listener.close();
+      throw error;
+    }
+  }
+  return listener;
+}
+
+async function removeStaleSocket(path: string): Promise<void> {
+  try {
+    if ((await lstat(path)).isSocket()) await unlink(path);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "ENOENT") throw error;
+  }
+}

@@ -1,0 +1,84 @@
+// The "raw" side: node:net used the fastest way it allows ('data' events, write() + 'drain').
+import net from "node:net";
+import { BULK, ECHO, decodeCount, encodeCount } from "./protocol.mjs";
+
+export async function startServer() {
+  const server = net.createServer({ noDelay: true }, (socket) => {
+    let mode;
+    let count = 0;
+    socket.on("data", (chunk) => {
+      if (mode === undefined) {
+        mode = chunk[0];
+        chunk = chunk.subarray(1);
+      }
+      if (mode === BULK) count += chunk.length;
+      else if (chunk.length > 0) socket.write(chunk);
+    });
+    socket.on("end", () => (mode === BULK ? socket.end(encodeCount(count)) : socket.end()));
+    socket.on("error", () => socket.destroy());
+  });
+  await new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ port: 0, host: "127.0.0.1" }, () => resolve(undefined));
+  });
+  const { port } = /** @type {import("node:net").AddressInfo} */ (server.address());
+  return { port, close: () => new Promise((r) => server.close(() => r(undefined))) };
+}
+
+function connect(port) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: "127.0.0.1", port, noDelay: true });
+    socket.once("connect", () => resolve(socket));
+    socket.once("error", reject);
+  });
+}
+
+/** Sends `total` bytes in `chunk`-sized writes; resolves with the seconds until the server's count arrived. */
+export async function bulk(port, total, chunk) {
+  const socket = await connect(port);
+  const data = new Uint8Array(chunk).fill(7);
+  socket.write(Uint8Array.of(BULK));
+  const reply = [];
+  const done = new Promise((resolve, reject) => {
+    socket.on("data", (b) => reply.push(b));
+    socket.on("end", resolve);
+    socket.on("error", reject);
+  });
+  const t0 = performance.now();
+  for (let sent = 0; sent < total; sent += chunk) {
+    if (!socket.write(data)) await new Promise((r) => socket.once("drain", r));
+  }
+  socket.end();
+  await done;
+  const seconds = (performance.now() - t0) / 1000;
+  const count = decodeCount(Buffer.concat(reply));
+  if (count !== total) throw new Error(`raw bulk: server counted ${count} of ${total} bytes`);
+  socket.destroy();
+  return seconds;
+}
+
+/** `count` round trips of `size` bytes; resolves with the seconds they took. */
+export async function pingPong(port, count, size) {
+  const socket = await connect(port);
+  const message = new Uint8Array(size).fill(1);
+  const t0 = performance.now();
+  await new Promise((resolve, reject) => {
+    let pending = 0;
+    let done = 0;
+    socket.on("error", reject);
+    socket.on("data", (b) => {
+      pending += b.length;
+      while (pending >= size) {
+        pending -= size;
+        if (++done === count) return resolve(undefined);
+        socket.write(message);
+      }
+    });
+    socket.write(Uint8Array.of(ECHO));
+    socket.write(message);
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  socket.end();
+  socket.destroy();
+  return seconds;
+}

@@ -1,0 +1,101 @@
+import type { AsyncResource, CallOptions, TypedAttributeReader } from "./resource.js";
+
+/**
+ * The stream interfaces. They follow AnyIO's `abc/_streams.py`: byte streams carry `Uint8Array`
+ * chunks, object streams carry items; receive streams are async iterable and iteration ends at
+ * {@link EndOfStream}.
+ *
+ * @example
+ * ```ts
+ * async function echo(stream: ByteStream) {
+ *   for await (const chunk of stream) await stream.send(chunk);
+ * }
+ * ```
+ * @module
+ */
+
+/** Receives items with no ordering or delivery guarantee (UDP). */
+export interface UnreliableObjectReceiveStream<T> extends AsyncResource, TypedAttributeReader, AsyncIterable<T> {
+  /** Resolves with the next item; rejects with `EndOfStream`, `ClosedResourceError` or `BrokenResourceError`. */
+  receive(options?: CallOptions): Promise<T>;
+}
+
+/** Sends items with no ordering or delivery guarantee. */
+export interface UnreliableObjectSendStream<T> extends AsyncResource, TypedAttributeReader {
+  send(item: T, options?: CallOptions): Promise<void>;
+}
+
+export interface UnreliableObjectStream<T> extends UnreliableObjectReceiveStream<T>, UnreliableObjectSendStream<T> {}
+
+/** Receives items in order, reliably. */
+export interface ObjectReceiveStream<T> extends UnreliableObjectReceiveStream<T> {}
+
+/** Sends items in order, reliably. */
+export interface ObjectSendStream<T> extends UnreliableObjectSendStream<T> {}
+
+/** A bidirectional object stream that can close its sending side alone. */
+export interface ObjectStream<T> extends ObjectReceiveStream<T>, ObjectSendStream<T> {
+  /** Closes the sending side only; idempotent. */
+  sendEof(): Promise<void>;
+}
+
+/** Receives bytes. */
+export interface ByteReceiveStream extends AsyncResource, TypedAttributeReader, AsyncIterable<Uint8Array> {
+  /**
+   * Resolves with 1 to `maxBytes` bytes (default 65536), never an empty chunk.
+   * @throws RangeError if `maxBytes` is not a positive integer
+   */
+  receive(maxBytes?: number, options?: CallOptions): Promise<Uint8Array>;
+}
+
+/** Sends bytes. Resolves once the runtime has taken the data without exceeding its buffer limit. */
+export interface ByteSendStream extends AsyncResource, TypedAttributeReader {
+  send(data: Uint8Array, options?: CallOptions): Promise<void>;
+}
+
+/** A bidirectional byte stream that can close its sending side alone (half-close). */
+export interface ByteStream extends ByteReceiveStream, ByteSendStream {
+  /** Closes the sending side only (TCP FIN); idempotent. */
+  sendEof(): Promise<void>;
+}
+
+export type AnyByteReceiveStream = ObjectReceiveStream<Uint8Array> | ByteReceiveStream;
+export type AnyByteSendStream = ObjectSendStream<Uint8Array> | ByteSendStream;
+export type AnyByteStream = ObjectStream<Uint8Array> | ByteStream;
+export type AnyUnreliableByteReceiveStream = UnreliableObjectReceiveStream<Uint8Array> | ByteReceiveStream;
+export type AnyUnreliableByteSendStream = UnreliableObjectSendStream<Uint8Array> | ByteSendStream;
+export type AnyUnreliableByteStream = UnreliableObjectStream<Uint8Array> | ByteStream;
+
+/** What a serve handler gets besides its stream: a signal that aborts when serving stops. */
+export interface HandlerContext {
+  signal: AbortSignal;
+}
+
+/** Options of {@link Listener.serve}. */
+export interface ServeOptions<T> {
+  /** Aborting stops accepting, aborts every handler's signal, waits for the handlers, and resolves. */
+  signal?: AbortSignal;
+  /**
+   * Called when a handler throws (its stream is already closed). Default: `console.error`. An error
+   * thrown from here ends `serve` with that error.
+   */
+  onError?: (error: unknown, stream: T) => void | Promise<void>;
+}
+
+/**
+ * Something that yields connected streams.
+ *
+ * @example
+ * ```ts
+ * await listener.serve(async (stream) => {
+ *   for await (const chunk of stream) await stream.send(chunk);
+ * }, { signal: AbortSignal.timeout(60_000) });
+ * ```
+ */
+export interface Listener<T> extends AsyncResource, TypedAttributeReader {
+  /**
+   * Accepts connections and runs `handler` for each, concurrently. The stream is closed when its
+   * handler settles. `serve` never closes the listener itself.
+   */
+  serve(handler: (stream: T, context: HandlerContext) => void | Promise<void>, options?: ServeOptions<T>): Promise<void>;
+}

@@ -1,0 +1,61 @@
+import type { AddressFamily, SocketAddress } from "../addresses.js";
+
+/**
+ * The runtime-facing side of a connected byte stream: the few primitives a backend translates to
+ * its runtime. Core's {@link SocketStream} builds everything else on top (maxBytes slicing,
+ * keeping data across cancellation, busy/closed checks, error mapping), so that every backend
+ * behaves the same.
+ *
+ * Core guarantees: at most one `read()` and one `write()` outstanding at a time; `close()` is
+ * called once. A backend must not deliver data after `read()` resolved `null`.
+ *
+ * How the runtimes fill it: Node wraps a paused `net.Socket` (`read()` on `'readable'`, `write()`
+ * waits for `'drain'` above the high-water mark). Deno calls `conn.read(buffer)` /
+ * `conn.write()` / `conn.closeWrite()`. Bun's push-style socket handlers fill a bounded queue that
+ * `read()` drains, pausing the socket while the queue is full.
+ */
+export interface StreamTransport {
+  readonly family: AddressFamily;
+  /** The OS file descriptor if the runtime exposes it. */
+  readonly fd: number | undefined;
+  localAddress(): SocketAddress;
+  remoteAddress(): SocketAddress;
+  /**
+   * Resolves with the next bytes the runtime has received (never empty), or `null` at end of
+   * stream. Rejects with the runtime's own error (core wraps it in `BrokenResourceError`). Once
+   * `close()` has been called, a pending read may reject or never settle: core no longer waits.
+   */
+  read(): Promise<Uint8Array | null>;
+  /**
+   * Hands `data` to the runtime. Resolves when the runtime's buffer is back under its high-water
+   * mark (backpressure), so a fast sender never queues without bound. `data` is not reused after
+   * the call. Rejects with the runtime's own error.
+   */
+  write(data: Uint8Array): Promise<void>;
+  /** Half-close: flush what was written, then send FIN. Resolves once the FIN is queued. */
+  shutdownWrite(): Promise<void>;
+  /**
+   * Graceful close: flush accepted writes (bounded by `flushTimeoutMs`, after which pending data is
+   * dropped), then release the fd. Resolves only once the fd is released. Does not wait for the
+   * peer to close its side.
+   */
+  close(flushTimeoutMs: number): Promise<void>;
+  /** Unix streams only, where the runtime can: sends `message` with the fds as SCM_RIGHTS. */
+  sendFds?(message: Uint8Array, fds: readonly number[]): Promise<void>;
+  /** Unix streams only, where the runtime can: receives up to `msglen` bytes and `maxfds` fds. */
+  receiveFds?(msglen: number, maxfds: number): Promise<[Uint8Array, number[]]>;
+}
+
+/** The runtime-facing side of a listening socket. Core guarantees at most one `accept()` outstanding. */
+export interface ListenerTransport {
+  readonly family: AddressFamily;
+  readonly fd: number | undefined;
+  localAddress(): SocketAddress;
+  /**
+   * Resolves with the next accepted connection. Transient errors (ECONNABORTED and the like) are
+   * the backend's to skip. A connection accepted while nobody is waiting is kept for the next call.
+   */
+  accept(): Promise<StreamTransport>;
+  /** Stops listening and releases the fd; resolves once released. Pending `accept()` may reject. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,47 @@
+/**
+ * `@portio/core`: portio's runtime-free half. Interfaces, errors, typed attributes, stream
+ * utilities, socket classes and the public API, which dispatches to the registered backend.
+ *
+ * @example
+ * ```ts
+ * import { connectTcp } from "portio"; // registers the backend for this runtime
+ * const stream = await connectTcp("example.com", 80);
+ * ```
+ * @module
+ */
+
+// errors, attributes, addresses
+export * from "./errors.js";
+export * from "./typed-attributes.js";
+export * from "./socket-attributes.js";
+export * from "./addresses.js";
+
+// interfaces
+export type * from "./abc/resource.js";
+export type * from "./abc/streams.js";
+
+// backend registry and backend interface
+export type * from "./backend/backend.js";
+export type * from "./backend/transports.js";
+export * from "./backend/registry.js";
+
+// concurrency
+export * from "./resource-guard.js";
+export * from "./task-group.js";
+
+// stream utilities (streams/)
+export * from "./streams/buffered.js";
+export * from "./streams/text.js";
+export * from "./streams/stapled.js";
+export * from "./streams/memory.js";
+export * from "./multi-listener.js";
+
+// sockets (sockets/)
+export * from "./sockets/socket-stream.js";
+export * from "./sockets/unix-socket-stream.js";
+export * from "./sockets/socket-listener.js";
+export * from "./sockets/serve.js";
+export * from "./sockets/getaddrinfo.js";
+export * from "./sockets/connect-tcp.js";
+export * from "./sockets/create-tcp-listener.js";
+export * from "./sockets/unix.js";

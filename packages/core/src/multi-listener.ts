@@ -1,0 +1,94 @@
+import type { HandlerContext, Listener, ServeOptions } from "./abc/streams.js";
+import { TaskGroup } from "./task-group.js";
+import { TypedAttributeProvider, mergeAttributes, type TypedAttributeMap } from "./typed-attributes.js";
+
+/**
+ * Several listeners served as one, e.g. a TCP port on both `0.0.0.0` and `::`. Nested
+ * MultiListeners are flattened: their listeners move into the new one (which then owns them,
+ * so each is closed once). Attributes are merged, later listeners winning, so
+ * `extra(SocketAttribute.localPort)` gives the port they share.
+ *
+ * @example
+ * ```ts
+ * await using listener = new MultiListener([v4Listener, v6Listener]);
+ * await listener.serve(async (stream) => {
+ *   for await (const chunk of stream) await stream.send(chunk);
+ * }, { signal });
+ * ```
+ */
+export class MultiListener<T> extends TypedAttributeProvider implements Listener<T> {
+  #listeners: Listener<T>[];
+
+  constructor(listeners: Iterable<Listener<T>>) {
+    super();
+    const flat: Listener<T>[] = [];
+    for (const listener of listeners) {
+      if (listener instanceof MultiListener) {
+        flat.push(...(listener as MultiListener<T>).#listeners);
+        (listener as MultiListener<T>).#listeners = [];
+      } else {
+        flat.push(listener);
+      }
+    }
+    this.#listeners = flat;
+  }
+
+  /**
+   * The listeners served, after flattening.
+   *
+   * @example
+   * ```ts
+   * console.log(`listening on ${listener.listeners.length} addresses`);
+   * ```
+   */
+  get listeners(): readonly Listener<T>[] {
+    return [...this.#listeners];
+  }
+
+  override get extraAttributes(): TypedAttributeMap {
+    return mergeAttributes(...this.#listeners.map((listener) => listener.extraAttributes));
+  }
+
+  /**
+   * Runs every listener's `serve` concurrently with the same handler and options. Resolves once
+   * they all stopped (after `signal` aborts). If one fails, the others are stopped and `serve`
+   * rejects with that failure.
+   *
+   * @example
+   * ```ts
+   * const controller = new AbortController();
+   * const serving = listener.serve(handle, { signal: controller.signal });
+   * controller.abort(); // later
+   * await serving;
+   * ```
+   */
+  async serve(
+    handler: (stream: T, context: HandlerContext) => void | Promise<void>,
+    options: ServeOptions<T> = {},
+  ): Promise<void> {
+    const group = new TaskGroup(options.signal === undefined ? {} : { signal: options.signal });
+    for (const listener of this.#listeners) {
+      group.start((signal) => listener.serve(handler, { ...options, signal }));
+    }
+    await group.wait();
+  }
+
+  /**
+   * Closes every listener, even if closing one fails (that error is thrown afterwards).
+   *
+   * @example
+   * ```ts
+   * await listener.aclose();
+   * ```
+   */
+  async aclose(): Promise<void> {
+    const results = await Promise.allSettled(this.#listeners.map((listener) => listener.aclose()));
+    const errors = results.flatMap((result) => (result.status === "rejected" ? [result.reason as unknown] : []));
+    if (errors.length === 1) throw errors[0];
+    if (errors.length > 1) throw new AggregateError(errors, "Several listeners failed to close");
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.aclose();
+  }
+}

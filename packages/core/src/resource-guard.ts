@@ -1,0 +1,33 @@
+import { BusyResourceError } from "./errors.js";
+
+/**
+ * Refuses a second concurrent use of one operation (receive, send, accept) with
+ * {@link BusyResourceError}, as AnyIO's `ResourceGuard` does.
+ *
+ * @example
+ * ```ts
+ * const guard = new ResourceGuard("reading from");
+ * guard.enter();
+ * try { ... } finally { guard.exit(); }
+ * ```
+ */
+export class ResourceGuard {
+  #busy = false;
+
+  /** @param action completes "Another task is already … this resource" */
+  constructor(readonly action: string) {}
+
+  /** @throws BusyResourceError if already entered */
+  enter(): void {
+    if (this.#busy) throw new BusyResourceError(this.action);
+    this.#busy = true;
+  }
+
+  exit(): void {
+    this.#busy = false;
+  }
+
+  get busy(): boolean {
+    return this.#busy;
+  }
+}

@@ -1,0 +1,145 @@
+import type { StreamTransport } from "../backend/transports.js";
+import type { ResolvedAddress } from "../backend/backend.js";
+import { getBackend } from "../backend/registry.js";
+import { ConnectionFailed } from "../errors.js";
+import { throwIfAborted } from "../internal/abort.js";
+import { checkHost, checkPort } from "../internal/validate.js";
+import { resolveHost } from "./getaddrinfo.js";
+import { SocketStream } from "./socket-stream.js";
+
+/** Options of {@link connectTcp}. */
+export interface ConnectTcpOptions {
+  /** Bind the local end to this address (a name is resolved; the first address of a fitting family is used). */
+  localHost?: string;
+  /** Bind the local end to this port. */
+  localPort?: number;
+  /** Milliseconds to wait before starting the next attempt (RFC 8305 "Connection Attempt Delay"); default 250. */
+  happyEyeballsDelay?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Connects to a TCP server. A host name is resolved and its addresses are tried the RFC 8305
+ * ("happy eyeballs") way: IPv6 and IPv4 alternate, each new attempt starts when the previous one
+ * fails or after `happyEyeballsDelay`, the first to connect wins and the others are abandoned.
+ * TCP_NODELAY is set.
+ *
+ * @throws ConnectionFailed when every attempt failed; `cause` is the error of the only attempt or
+ *   an `AggregateError` of all of them
+ * @example
+ * ```ts
+ * const stream = await connectTcp("localhost", 8080, { signal: AbortSignal.timeout(5_000) });
+ * ```
+ */
+export async function connectTcp(remoteHost: string, remotePort: number, options: ConnectTcpOptions = {}): Promise<SocketStream> {
+  checkHost(remoteHost, "remoteHost");
+  checkPort(remotePort, "remotePort", { allowZero: false });
+  if (options.localPort !== undefined) checkPort(options.localPort, "localPort", { allowZero: true });
+  const delay = options.happyEyeballsDelay ?? 250;
+  if (!(delay >= 0)) throw new RangeError("happyEyeballsDelay must be a non-negative number");
+  const signal = options.signal;
+  throwIfAborted(signal);
+
+  let targets: ResolvedAddress[];
+  let local: ResolvedAddress[] = [];
+  try {
+    targets = await resolveHost(remoteHost);
+    if (options.localHost !== undefined) local = await resolveHost(options.localHost);
+  } catch (error) {
+    throwIfAborted(signal);
+    if (error instanceof TypeError) throw error;
+    throw new ConnectionFailed(`could not resolve ${remoteHost}: ${String((error as Error)?.message ?? error)}`, { cause: error });
+  }
+  throwIfAborted(signal);
+  if (local.length > 0) {
+    // Only addresses of the local address's family can use it.
+    const families = new Set(local.map((entry) => entry.family));
+    targets = targets.filter((entry) => families.has(entry.family));
+    if (targets.length === 0) {
+      throw new ConnectionFailed(`${remoteHost} has no address of the same family as localHost ${options.localHost}`);
+    }
+  }
+  const transport = await happyEyeballs(interleaveFamilies(targets), remotePort, delay, local, options.localPort, signal);
+  return new SocketStream(transport);
+}
+
+/** RFC 8305 section 4: alternate families, starting with the family the resolver put first. */
+export function interleaveFamilies(addresses: ResolvedAddress[]): ResolvedAddress[] {
+  if (addresses.length === 0) return [];
+  const first = addresses[0]!.family;
+  const preferred = addresses.filter((entry) => entry.family === first);
+  const other = addresses.filter((entry) => entry.family !== first);
+  const result: ResolvedAddress[] = [];
+  for (let i = 0; i < Math.max(preferred.length, other.length); i++) {
+    if (i < preferred.length) result.push(preferred[i]!);
+    if (i < other.length) result.push(other[i]!);
+  }
+  return result;
+}
+
+/** Races staggered connection attempts; the loser sockets are released before this resolves or rejects. */
+function happyEyeballs(
+  targets: ResolvedAddress[],
+  port: number,
+  delay: number,
+  local: ResolvedAddress[],
+  localPort: number | undefined,
+  signal: AbortSignal | undefined,
+): Promise<StreamTransport> {
+  const backend = getBackend();
+  return new Promise<StreamTransport>((resolve, reject) => {
+    const cancelAll = new AbortController();
+    const errors: unknown[] = [];
+    const attempts: Array<Promise<void>> = [];
+    let next = 0;
+    let running = 0;
+    let settled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+
+    const finish = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      cancelAll.abort(new DOMException("another connection attempt won", "AbortError"));
+      // Report only after every losing attempt has let go of its socket.
+      void Promise.allSettled(attempts).then(outcome);
+    };
+    const onAbort = () => finish(() => reject(signal!.reason));
+    signal?.addEventListener("abort", onAbort, { once: true });
+
+    const startNext = () => {
+      if (settled || next >= targets.length) return;
+      if (timer !== undefined) clearTimeout(timer);
+      const target = targets[next++]!;
+      running++;
+      const bindTo = local.find((entry) => entry.family === target.family);
+      const attempt = backend
+        .connectTcp(target.address, port, {
+          ...(bindTo ? { localHost: bindTo.address } : {}),
+          ...(localPort !== undefined ? { localPort } : {}),
+          signal: cancelAll.signal,
+        })
+        .then(
+          (transport) => {
+            running--;
+            if (settled) return transport.close(0);
+            finish(() => resolve(transport));
+          },
+          (error: unknown) => {
+            running--;
+            if (settled) return;
+            errors.push(error);
+            if (next < targets.length) startNext();
+            else if (running === 0) {
+              const cause = errors.length === 1 ? errors[0] : new AggregateError(errors, "every connection attempt failed");
+              finish(() => reject(new ConnectionFailed("All connection attempts failed", { cause })));
+            }
+          },
+        );
+      attempts.push(attempt);
+      if (next < targets.length) timer = setTimeout(startNext, delay);
+    };
+    startNext();
+  });
+}

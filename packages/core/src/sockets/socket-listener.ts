@@ -1,0 +1,127 @@
+import type { CallOptions } from "../abc/resource.js";
+import type { HandlerContext, Listener, ServeOptions } from "../abc/streams.js";
+import type { ListenerTransport, StreamTransport } from "../backend/transports.js";
+import { BrokenResourceError, ClosedResourceError } from "../errors.js";
+import { raceSignals, silenced, throwIfAborted } from "../internal/abort.js";
+import { ResourceGuard } from "../resource-guard.js";
+import { SocketAttribute } from "../socket-attributes.js";
+import { TypedAttributeProvider, type TypedAttributeMap } from "../typed-attributes.js";
+import { serveConnections } from "./serve.js";
+import { SocketStream } from "./socket-stream.js";
+import { UNIXSocketStream } from "./unix-socket-stream.js";
+
+const CLOSED = Symbol("closed");
+
+/**
+ * A listening TCP socket. `accept()` returns one connection; `serve()` runs a handler for every
+ * connection (see {@link Listener.serve}). A connection accepted after an aborted `accept()` is
+ * kept for the next call, never dropped.
+ *
+ * @example
+ * ```ts
+ * const listener = await createTcpListener({ localHost: "127.0.0.1" });
+ * const port = listener.extra(SocketAttribute.localPort);
+ * const stream = await listener.accept({ signal: AbortSignal.timeout(5_000) });
+ * ```
+ */
+export class SocketListener<S extends SocketStream = SocketStream>
+  extends TypedAttributeProvider
+  implements Listener<S>
+{
+  /** @internal */
+  protected readonly transport: ListenerTransport;
+  readonly #wrap: (transport: StreamTransport) => S;
+  readonly #acceptGuard = new ResourceGuard("accepting connections from");
+  readonly #closer = new AbortController();
+  #pendingAccept: Promise<StreamTransport> | undefined;
+  #closing: Promise<void> | undefined;
+
+  /**
+   * Wraps a backend listener transport; `wrap` turns each accepted transport into a stream
+   * (defaults to {@link SocketStream}).
+   */
+  constructor(transport: ListenerTransport, wrap?: (transport: StreamTransport) => S) {
+    super();
+    this.transport = transport;
+    this.#wrap = wrap ?? ((accepted) => new SocketStream(accepted) as S);
+  }
+
+  /** Waits for the next connection. */
+  async accept(options?: CallOptions): Promise<S> {
+    this.#acceptGuard.enter();
+    try {
+      if (this.#closing) throw new ClosedResourceError();
+      throwIfAborted(options?.signal);
+      const pending = (this.#pendingAccept ??= silenced(this.transport.accept()));
+      let accepted: StreamTransport;
+      try {
+        accepted = await raceSignals(pending, this.#closer.signal, options?.signal);
+      } catch (error) {
+        if (error === CLOSED || this.#closing) throw new ClosedResourceError();
+        if (options?.signal?.aborted && error === options.signal.reason) throw error;
+        this.#pendingAccept = undefined;
+        throw new BrokenResourceError(`accepting a connection failed: ${String((error as Error)?.message ?? error)}`, {
+          cause: error,
+        });
+      }
+      this.#pendingAccept = undefined;
+      return this.#wrap(accepted);
+    } finally {
+      this.#acceptGuard.exit();
+    }
+  }
+
+  /** Serves every connection with `handler`, concurrently; see {@link Listener.serve}. */
+  serve(handler: (stream: S, context: HandlerContext) => void | Promise<void>, options?: ServeOptions<S>): Promise<void> {
+    return serveConnections((callOptions) => this.accept(callOptions), handler, options);
+  }
+
+  /** Stops listening and releases the fd before resolving; a pending `accept()` rejects with `ClosedResourceError`. */
+  aclose(): Promise<void> {
+    if (this.#closing === undefined) {
+      this.#closer.abort(CLOSED);
+      const late = this.#pendingAccept;
+      this.#closing = (async () => {
+        await this.transport.close().catch(() => {});
+        // A connection the runtime accepted while we were closing has no taker: release it too.
+        if (late) await late.then((orphan) => orphan.close(0), () => {});
+      })();
+    }
+    return this.#closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.aclose();
+  }
+
+  override get extraAttributes(): TypedAttributeMap {
+    const family = this.transport.family;
+    const map = new Map<never, () => unknown>([
+      [SocketAttribute.family as never, () => family],
+      [SocketAttribute.localAddress as never, () => this.transport.localAddress()],
+    ]);
+    if (family !== "unix") {
+      map.set(SocketAttribute.localPort as never, () => (this.transport.localAddress() as [string, number])[1]);
+    }
+    if (this.transport.fd !== undefined) {
+      const fd = this.transport.fd;
+      map.set(SocketAttribute.fd as never, () => fd);
+    }
+    return map;
+  }
+}
+
+/**
+ * A listening Unix stream socket; yields {@link UNIXSocketStream}s and never sets TCP options.
+ *
+ * @example
+ * ```ts
+ * const listener = await createUnixListener("/tmp/app.sock");
+ * await listener.serve(async (stream) => { for await (const chunk of stream) await stream.send(chunk); });
+ * ```
+ */
+export class UNIXSocketListener extends SocketListener<UNIXSocketStream> {
+  constructor(transport: ListenerTransport) {
+    super(transport, (accepted) => new UNIXSocketStream(accepted));
+  }
+}

@@ -1,0 +1,224 @@
+import type { AddressFamily, SocketAddress } from "../addresses.js";
+import type { CallOptions } from "../abc/resource.js";
+import type { ByteStream } from "../abc/streams.js";
+import type { StreamTransport } from "../backend/transports.js";
+import { BrokenResourceError, ClosedResourceError, EndOfStream } from "../errors.js";
+import { checkMaxBytes, raceSignals, silenced, throwIfAborted } from "../internal/abort.js";
+import { ResourceGuard } from "../resource-guard.js";
+import { SocketAttribute } from "../socket-attributes.js";
+import { TypedAttributeProvider, type TypedAttributeMap } from "../typed-attributes.js";
+
+/** How long `aclose()` waits for already-accepted bytes to reach the kernel before dropping them. */
+export const GRACEFUL_CLOSE_TIMEOUT_MS = 5_000;
+
+/** Marks a wake-up caused by `aclose()`, as opposed to an error of the transport. */
+const CLOSED = Symbol("closed");
+
+/**
+ * A connected byte stream over a TCP or Unix socket, the same on every backend.
+ *
+ * Obtain one from {@link connectTcp}, a listener's `accept()`/`serve()`, or (later) `fromSocket`.
+ * All decisions are made here rather than in the backends: a receive that is aborted keeps its
+ * bytes for the next receive; a second concurrent receive or send is a `BusyResourceError`;
+ * `aclose()` wakes pending calls with `ClosedResourceError`; runtime errors become
+ * `BrokenResourceError` with the runtime's error as `cause`.
+ *
+ * @example
+ * ```ts
+ * const stream = await connectTcp("127.0.0.1", 8080);
+ * await stream.send(new TextEncoder().encode("hello"));
+ * const reply = await stream.receive(1024, { signal: AbortSignal.timeout(1_000) });
+ * await stream.aclose();
+ * ```
+ */
+export class SocketStream extends TypedAttributeProvider implements ByteStream {
+  /** @internal */
+  protected readonly transport: StreamTransport;
+  readonly #receiveGuard = new ResourceGuard("reading from");
+  readonly #sendGuard = new ResourceGuard("writing to");
+  /** Bytes the transport delivered that no receive has returned yet (kept across cancellation). */
+  #pending: Uint8Array | undefined;
+  #pendingRead: Promise<Uint8Array | null> | undefined;
+  #pendingWrite: Promise<void> | undefined;
+  #readFailure: { error: unknown } | undefined;
+  #writeFailure: { error: unknown } | undefined;
+  #atEof = false;
+  #eofSent = false;
+  #closing: Promise<void> | undefined;
+  /** Aborted by `aclose()` with {@link CLOSED}, which wakes every pending call. */
+  readonly #closer = new AbortController();
+  #cachedLocal: SocketAddress | undefined;
+  #cachedRemote: SocketAddress | undefined;
+
+  /**
+   * Wraps a backend transport. Applications get streams from `connectTcp`, listeners or
+   * `fromSocket`; backends and tests construct them directly.
+   */
+  constructor(transport: StreamTransport) {
+    super();
+    this.transport = transport;
+  }
+
+  /** Receives 1 to `maxBytes` bytes; see {@link ByteStream.receive}. */
+  async receive(maxBytes = 65536, options?: CallOptions): Promise<Uint8Array> {
+    checkMaxBytes(maxBytes);
+    this.#receiveGuard.enter();
+    try {
+      if (this.#closing) throw new ClosedResourceError();
+      throwIfAborted(options?.signal);
+      if (this.#pending === undefined) {
+        if (this.#readFailure) throw brokenBy(this.#readFailure.error);
+        if (this.#atEof) throw new EndOfStream();
+        const chunk = await this.#awaitRead(options?.signal);
+        if (chunk === null) {
+          this.#atEof = true;
+          throw new EndOfStream();
+        }
+        this.#pending = chunk;
+      }
+      return this.#take(maxBytes);
+    } finally {
+      this.#receiveGuard.exit();
+    }
+  }
+
+  /**
+   * Sends all of `data`. Resolves once the runtime has taken it without going over its buffer
+   * limit, so a slow peer slows the sender down instead of filling memory. The stream takes the
+   * bytes over: do not modify `data` afterwards.
+   */
+  async send(data: Uint8Array, options?: CallOptions): Promise<void> {
+    if (!(data instanceof Uint8Array)) throw new TypeError("data must be a Uint8Array");
+    this.#sendGuard.enter();
+    try {
+      if (this.#closing) throw new ClosedResourceError();
+      if (this.#eofSent) throw new ClosedResourceError("the sending side of this stream has been closed (sendEof)");
+      if (this.#writeFailure) throw brokenBy(this.#writeFailure.error);
+      throwIfAborted(options?.signal);
+      // An earlier send that was aborted may still be waiting for the runtime's buffer to drain:
+      // waiting for it first keeps the one-write-at-a-time promise to the backend.
+      if (this.#pendingWrite) await this.#awaitWrite(this.#pendingWrite, options?.signal);
+      if (data.byteLength === 0) return;
+      const write = silenced(this.transport.write(data));
+      this.#pendingWrite = write;
+      await this.#awaitWrite(write, options?.signal);
+    } finally {
+      this.#sendGuard.exit();
+    }
+  }
+
+  /** Closes the sending side only (FIN); receiving goes on. Idempotent. */
+  async sendEof(): Promise<void> {
+    if (this.#closing) throw new ClosedResourceError();
+    if (this.#eofSent) return;
+    this.#eofSent = true;
+    try {
+      if (this.#pendingWrite) await this.#pendingWrite;
+      await this.transport.shutdownWrite();
+    } catch (error) {
+      if (this.#closing) throw new ClosedResourceError();
+      throw brokenBy(error);
+    }
+  }
+
+  /**
+   * Closes the stream: pending calls reject with `ClosedResourceError`, bytes already accepted by
+   * `send` are flushed (for at most {@link GRACEFUL_CLOSE_TIMEOUT_MS}; not at all if a send was
+   * interrupted by this close), and the fd is released before the promise resolves. Idempotent.
+   */
+  aclose(): Promise<void> {
+    if (this.#closing === undefined) {
+      const interruptedSend = this.#sendGuard.busy;
+      this.#closer.abort(CLOSED);
+      this.#closing = this.transport
+        .close(interruptedSend ? 0 : GRACEFUL_CLOSE_TIMEOUT_MS)
+        .catch(() => {
+          // Closing a socket that already failed is not an error worth reporting to the caller.
+        });
+    }
+    return this.#closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.aclose();
+  }
+
+  /** Yields chunks until the peer closes its side. */
+  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    for (;;) {
+      try {
+        yield await this.receive();
+      } catch (error) {
+        if (error instanceof EndOfStream) return;
+        throw error;
+      }
+    }
+  }
+
+  override get extraAttributes(): TypedAttributeMap {
+    const family = this.transport.family;
+    const map = new Map<never, () => unknown>([
+      [SocketAttribute.family as never, () => family],
+      [SocketAttribute.localAddress as never, () => (this.#cachedLocal ??= this.transport.localAddress())],
+      [SocketAttribute.remoteAddress as never, () => (this.#cachedRemote ??= this.transport.remoteAddress())],
+    ]);
+    if (family !== "unix") {
+      map.set(SocketAttribute.localPort as never, () => (this.extra(SocketAttribute.localAddress) as [string, number])[1]);
+      map.set(SocketAttribute.remotePort as never, () => (this.extra(SocketAttribute.remoteAddress) as [string, number])[1]);
+    }
+    if (this.transport.fd !== undefined) {
+      const fd = this.transport.fd;
+      map.set(SocketAttribute.fd as never, () => fd);
+    }
+    return map;
+  }
+
+  /** The socket's family, as the `family` attribute gives it. */
+  get family(): AddressFamily {
+    return this.transport.family;
+  }
+
+  /** Waits for the transport's next chunk; the read itself survives an abort. */
+  async #awaitRead(signal: AbortSignal | undefined): Promise<Uint8Array | null> {
+    const read = (this.#pendingRead ??= silenced(this.transport.read()));
+    try {
+      const chunk = await raceSignals(read, this.#closer.signal, signal);
+      this.#pendingRead = undefined;
+      return chunk;
+    } catch (error) {
+      if (error === CLOSED || this.#closing) throw new ClosedResourceError();
+      if (signal?.aborted && error === signal.reason) throw error;
+      this.#pendingRead = undefined;
+      this.#readFailure = { error };
+      throw brokenBy(error);
+    }
+  }
+
+  async #awaitWrite(write: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+    try {
+      await raceSignals(write, this.#closer.signal, signal);
+      if (this.#pendingWrite === write) this.#pendingWrite = undefined;
+    } catch (error) {
+      if (error === CLOSED || this.#closing) throw new ClosedResourceError();
+      if (signal?.aborted && error === signal.reason) throw error;
+      this.#pendingWrite = undefined;
+      this.#writeFailure = { error };
+      throw brokenBy(error);
+    }
+  }
+
+  #take(maxBytes: number): Uint8Array {
+    const pending = this.#pending!;
+    if (pending.byteLength <= maxBytes) {
+      this.#pending = undefined;
+      return pending;
+    }
+    this.#pending = pending.subarray(maxBytes);
+    return pending.subarray(0, maxBytes);
+  }
+}
+
+function brokenBy(error: unknown): BrokenResourceError {
+  const detail = error instanceof Error ? `: ${error.message}` : "";
+  return new BrokenResourceError(`the connection failed${detail}`, { cause: error });
+}

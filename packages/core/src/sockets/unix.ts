@@ -1,0 +1,65 @@
+import { getBackend } from "../backend/registry.js";
+import { ConnectionFailed, UnsupportedError } from "../errors.js";
+import { throwIfAborted } from "../internal/abort.js";
+import { checkUnixPath } from "../internal/validate.js";
+import { UNIXSocketListener } from "./socket-listener.js";
+import { UNIXSocketStream } from "./unix-socket-stream.js";
+
+/**
+ * Connects to a Unix stream socket. `path` is a filesystem path, or on Linux an abstract name
+ * (`"\0name"` or bytes starting with 0).
+ *
+ * @throws ConnectionFailed with the runtime's error as `cause` (code `ENOENT` for a missing path,
+ *   `ECONNREFUSED` when nobody listens)
+ * @example
+ * ```ts
+ * const stream = await connectUnix("/run/app.sock");
+ * ```
+ */
+export async function connectUnix(path: string | Uint8Array, options: { signal?: AbortSignal } = {}): Promise<UNIXSocketStream> {
+  checkUnixPath(path);
+  throwIfAborted(options.signal);
+  try {
+    return new UNIXSocketStream(await getBackend().connectUnix(path, options));
+  } catch (error) {
+    if (error instanceof UnsupportedError || (options.signal?.aborted && error === options.signal.reason)) throw error;
+    throw new ConnectionFailed(`could not connect to ${describePath(path)}: ${String((error as Error)?.message ?? error)}`, {
+      cause: error,
+    });
+  }
+}
+
+/** Options of {@link createUnixListener}. */
+export interface CreateUnixListenerOptions {
+  /** File mode of the socket file, e.g. `0o660`. */
+  mode?: number;
+  /** Listen queue length; default 65535 (the OS caps it). */
+  backlog?: number;
+}
+
+/**
+ * Listens on a Unix stream socket. A stale socket file left at `path` is replaced (any other kind
+ * of file is not touched: binding fails).
+ *
+ * @example
+ * ```ts
+ * const listener = await createUnixListener("/tmp/app.sock", { mode: 0o600 });
+ * ```
+ */
+export async function createUnixListener(path: string | Uint8Array, options: CreateUnixListenerOptions = {}): Promise<UNIXSocketListener> {
+  checkUnixPath(path);
+  if (options.mode !== undefined && (!Number.isInteger(options.mode) || options.mode < 0 || options.mode > 0o7777)) {
+    throw new RangeError("mode must be an integer file mode such as 0o600");
+  }
+  const backlog = Math.min(Math.max(options.backlog ?? 65535, 1), 65535);
+  const transport = await getBackend().createUnixListener(path, {
+    backlog,
+    ...(options.mode !== undefined ? { mode: options.mode } : {}),
+  });
+  return new UNIXSocketListener(transport);
+}
+
+function describePath(path: string | Uint8Array): string {
+  const text = typeof path === "string" ? path : new TextDecoder().decode(path);
+  return JSON.stringify(text);
+}

@@ -1,0 +1,356 @@
+import type { CallOptions } from "../abc/resource.js";
+import type { AnyByteReceiveStream, AnyByteStream, ByteReceiveStream, ByteStream } from "../abc/streams.js";
+import { ClosedResourceError, DelimiterNotFound, EndOfStream, IncompleteRead } from "../errors.js";
+import { checkMaxBytes, raceAbort, silenced, throwIfAborted } from "../internal/abort.js";
+import { ResourceGuard } from "../resource-guard.js";
+import { TypedAttributeProvider, type TypedAttributeMap } from "../typed-attributes.js";
+
+/**
+ * Buffered byte receiving: exact-length and delimited reads over any byte stream, as in AnyIO's
+ * `anyio.streams.buffered`.
+ *
+ * @example
+ * ```ts
+ * const buffered = new BufferedByteStream(await connectTcp("example.com", 80));
+ * await buffered.send(new TextEncoder().encode("GET / HTTP/1.0\r\n\r\n"));
+ * const statusLine = await buffered.receiveUntil(new TextEncoder().encode("\r\n"), 8192);
+ * ```
+ * @module
+ */
+
+const EMPTY = new Uint8Array(0);
+
+/** Position of `needle` in `haystack[from..to)`, or -1. */
+function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from: number, to: number): number {
+  const first = needle[0]!;
+  const last = to - needle.length;
+  for (let i = haystack.indexOf(first, from); i !== -1 && i <= last; i = haystack.indexOf(first, i + 1)) {
+    let j = 1;
+    while (j < needle.length && haystack[i + j] === needle[j]) j++;
+    if (j === needle.length) return i;
+  }
+  return -1;
+}
+
+/**
+ * Wraps any byte receive stream (a `ByteReceiveStream` or an `ObjectReceiveStream<Uint8Array>`)
+ * and adds {@link receiveExactly}, {@link receiveUntil} and {@link feedData}. Bytes received
+ * beyond what a call asked for stay in {@link buffer} for the next call.
+ *
+ * Aborting a call loses nothing: a chunk the wrapped stream delivers afterwards goes into the
+ * buffer, and whatever a call had gathered stays there too.
+ *
+ * @example
+ * ```ts
+ * const buffered = new BufferedByteReceiveStream(stream);
+ * const header = await buffered.receiveExactly(4);
+ * const length = new DataView(header.buffer, header.byteOffset).getUint32(0);
+ * const body = await buffered.receiveExactly(length);
+ * ```
+ */
+export class BufferedByteReceiveStream extends TypedAttributeProvider implements ByteReceiveStream {
+  readonly #inner: AnyByteReceiveStream;
+  readonly #guard = new ResourceGuard("reading from");
+  // Aborted by aclose(), so a call waiting on a wrapped stream that ignores close still returns.
+  readonly #closer = new AbortController();
+  #closed = false;
+
+  // The unconsumed bytes are #data[#start..#end). When #owned is false, #data is a chunk the
+  // wrapped stream or feedData handed over: it is never written to, so callers may get views
+  // into it. When #owned is true, #data is our own scratch space that later appends overwrite,
+  // so callers get copies.
+  #data: Uint8Array = EMPTY;
+  #start = 0;
+  #end = 0;
+  #owned = false;
+
+  // A receive on the wrapped stream that is still running although its caller was aborted; the
+  // next call waits for it instead of starting another, so its chunk is never lost. It fulfils
+  // once the chunk is in the buffer, and keeps a rejection until a caller has seen it.
+  #inflight: Promise<void> | undefined;
+
+  constructor(receiveStream: AnyByteReceiveStream) {
+    super();
+    this.#inner = receiveStream;
+  }
+
+  /**
+   * A copy of the bytes received but not consumed yet.
+   *
+   * @example
+   * ```ts
+   * await buffered.receiveUntil(crlf, 1024);
+   * const alreadyReceived = buffered.buffer; // e.g. before handing the stream to TLS
+   * ```
+   */
+  get buffer(): Uint8Array {
+    return this.#data.slice(this.#start, this.#end);
+  }
+
+  /** The wrapped stream's attributes. */
+  override get extraAttributes(): TypedAttributeMap {
+    return this.#inner.extraAttributes;
+  }
+
+  /**
+   * Appends `data` to the buffer: it comes out before anything not yet received from the
+   * wrapped stream. `data` is copied.
+   *
+   * @example
+   * ```ts
+   * buffered.feedData(leftoverFromHandshake);
+   * ```
+   */
+  feedData(data: Uint8Array): void {
+    this.#append(data.slice());
+  }
+
+  /**
+   * Resolves with 1 to `maxBytes` bytes: buffered ones first, otherwise the wrapped stream's
+   * next chunk.
+   *
+   * @example
+   * ```ts
+   * const chunk = await buffered.receive(1024, { signal });
+   * ```
+   * @throws RangeError if `maxBytes` is not a positive integer
+   * @throws ClosedResourceError after {@link aclose}
+   * @throws EndOfStream when the buffer is empty and the wrapped stream has ended
+   */
+  async receive(maxBytes = 65536, options: CallOptions = {}): Promise<Uint8Array> {
+    checkMaxBytes(maxBytes);
+    this.#enter(options.signal);
+    try {
+      while (this.#end === this.#start) await this.#fill(options.signal);
+      return this.#take(maxBytes);
+    } finally {
+      this.#guard.exit();
+    }
+  }
+
+  /**
+   * Resolves with exactly `nbytes` bytes.
+   *
+   * @example
+   * ```ts
+   * const magic = await buffered.receiveExactly(8);
+   * ```
+   * @throws RangeError if `nbytes` is not a non-negative integer
+   * @throws IncompleteRead if the wrapped stream ends first (the bytes stay in {@link buffer})
+   */
+  async receiveExactly(nbytes: number, options: CallOptions = {}): Promise<Uint8Array> {
+    if (!Number.isInteger(nbytes) || nbytes < 0) throw new RangeError("nbytes must be a non-negative integer");
+    this.#enter(options.signal);
+    try {
+      while (this.#end - this.#start < nbytes) await this.#fillOrIncomplete(options.signal);
+      return this.#take(nbytes);
+    } finally {
+      this.#guard.exit();
+    }
+  }
+
+  /**
+   * Resolves with the bytes before the next `delimiter`, and consumes the delimiter.
+   *
+   * @example
+   * ```ts
+   * const line = await buffered.receiveUntil(new Uint8Array([0x0a]), 65536);
+   * ```
+   * @param maxBytes how many bytes may be buffered while looking for the delimiter
+   * @throws RangeError if `delimiter` is empty or `maxBytes` is not a positive integer
+   * @throws DelimiterNotFound if `maxBytes` bytes are buffered without the delimiter among them
+   * @throws IncompleteRead if the wrapped stream ends first (the bytes stay in {@link buffer})
+   */
+  async receiveUntil(delimiter: Uint8Array, maxBytes: number, options: CallOptions = {}): Promise<Uint8Array> {
+    if (delimiter.length === 0) throw new RangeError("delimiter must not be empty");
+    checkMaxBytes(maxBytes);
+    this.#enter(options.signal);
+    try {
+      // Only the bytes that arrived since the last search (plus a delimiter's length minus one,
+      // for a delimiter split across chunks) are searched again.
+      let offset = 0;
+      for (;;) {
+        const index = indexOfBytes(this.#data, delimiter, this.#start + offset, this.#end);
+        if (index !== -1) {
+          const found = this.#take(index - this.#start);
+          this.#start += delimiter.length;
+          this.#resetIfEmpty();
+          return found;
+        }
+        const size = this.#end - this.#start;
+        if (size >= maxBytes) throw new DelimiterNotFound(maxBytes);
+        offset = Math.max(size - delimiter.length + 1, 0);
+        await this.#fillOrIncomplete(options.signal);
+      }
+    } finally {
+      this.#guard.exit();
+    }
+  }
+
+  /**
+   * Closes the wrapped stream; later calls reject with `ClosedResourceError`. Idempotent.
+   *
+   * @example
+   * ```ts
+   * await buffered.aclose();
+   * ```
+   */
+  async aclose(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#closer.abort(new ClosedResourceError());
+    }
+    await this.#inner.aclose();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    for (;;) {
+      try {
+        yield await this.receive();
+      } catch (error) {
+        if (error instanceof EndOfStream) return;
+        throw error;
+      }
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.aclose();
+  }
+
+  #enter(signal: AbortSignal | undefined): void {
+    if (this.#closed) throw new ClosedResourceError();
+    throwIfAborted(signal);
+    this.#guard.enter();
+  }
+
+  /** Gets one more chunk into the buffer; EndOfStream and errors of the wrapped stream pass through. */
+  async #fill(signal: AbortSignal | undefined): Promise<void> {
+    let inflight = this.#inflight;
+    if (inflight === undefined) {
+      // No maxBytes and no signal: the call has to type-check against both kinds of wrapped
+      // stream (a byte stream's receive(maxBytes, options) and an object stream's
+      // receive(options)), surplus bytes are buffered anyway, and cancellation is handled here.
+      let received: Promise<Uint8Array>;
+      try {
+        received = this.#inner.receive();
+      } catch (error) {
+        received = Promise.reject(error);
+      }
+      const started: Promise<void> = received.then((chunk) => {
+        if (this.#inflight === started) this.#inflight = undefined;
+        if (!this.#closed) this.#append(chunk);
+      });
+      this.#inflight = inflight = silenced(started);
+    }
+    try {
+      await raceAbort(raceAbort(inflight, signal), this.#closer.signal);
+    } catch (error) {
+      const abandoned = (signal?.aborted && error === signal.reason) || this.#closer.signal.aborted;
+      // The wrapped stream's error is reported once, to the caller that saw it.
+      if (!abandoned && this.#inflight === inflight) this.#inflight = undefined;
+      throw error;
+    }
+  }
+
+  async #fillOrIncomplete(signal: AbortSignal | undefined): Promise<void> {
+    try {
+      await this.#fill(signal);
+    } catch (error) {
+      if (error instanceof EndOfStream) throw new IncompleteRead();
+      throw error;
+    }
+  }
+
+  #append(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    const size = this.#end - this.#start;
+    if (size === 0) {
+      this.#data = chunk;
+      this.#start = 0;
+      this.#end = chunk.length;
+      this.#owned = false;
+      return;
+    }
+    if (this.#owned && size + chunk.length <= this.#data.length) {
+      // Safe to move bytes around: nothing outside holds a view into owned space.
+      if (this.#end + chunk.length > this.#data.length) {
+        this.#data.copyWithin(0, this.#start, this.#end);
+        this.#start = 0;
+        this.#end = size;
+      }
+    } else {
+      const capacity = Math.max(size + chunk.length, this.#owned ? this.#data.length * 2 : 0, 4096);
+      const grown = new Uint8Array(capacity);
+      grown.set(this.#data.subarray(this.#start, this.#end));
+      this.#data = grown;
+      this.#start = 0;
+      this.#end = size;
+      this.#owned = true;
+    }
+    this.#data.set(chunk, this.#end);
+    this.#end += chunk.length;
+  }
+
+  /** Removes and returns up to `n` bytes from the front of the buffer. */
+  #take(n: number): Uint8Array {
+    const end = Math.min(this.#start + n, this.#end);
+    const result = this.#owned ? this.#data.slice(this.#start, end) : this.#data.subarray(this.#start, end);
+    this.#start = end;
+    this.#resetIfEmpty();
+    return result;
+  }
+
+  #resetIfEmpty(): void {
+    if (this.#start === this.#end) {
+      // Let a big chunk or scratch space be collected: the next chunk is adopted as it is.
+      this.#data = EMPTY;
+      this.#start = this.#end = 0;
+      this.#owned = false;
+    }
+  }
+}
+
+/**
+ * {@link BufferedByteReceiveStream} over a bidirectional stream: `send` and `sendEof` go
+ * straight to the wrapped stream.
+ *
+ * @example
+ * ```ts
+ * await using stream = new BufferedByteStream(await connectTcp(host, port));
+ * await stream.send(request);
+ * const reply = await stream.receiveUntil(new TextEncoder().encode("\r\n"), 1024);
+ * ```
+ */
+export class BufferedByteStream extends BufferedByteReceiveStream implements ByteStream {
+  readonly #stream: AnyByteStream;
+
+  constructor(stream: AnyByteStream) {
+    super(stream);
+    this.#stream = stream;
+  }
+
+  /**
+   * Sends `data` through the wrapped stream.
+   *
+   * @example
+   * ```ts
+   * await stream.send(new Uint8Array([1, 2, 3]));
+   * ```
+   */
+  async send(data: Uint8Array, options: CallOptions = {}): Promise<void> {
+    await this.#stream.send(data, options);
+  }
+
+  /**
+   * Closes the wrapped stream's sending side only.
+   *
+   * @example
+   * ```ts
+   * await stream.sendEof();
+   * ```
+   */
+  async sendEof(): Promise<void> {
+    await this.#stream.sendEof();
+  }
+}

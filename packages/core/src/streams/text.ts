@@ -1,0 +1,345 @@
+import type { CallOptions } from "../abc/resource.js";
+import type {
+  AnyByteReceiveStream,
+  AnyByteSendStream,
+  AnyByteStream,
+  ObjectReceiveStream,
+  ObjectSendStream,
+  ObjectStream,
+} from "../abc/streams.js";
+import { ClosedResourceError, EndOfStream } from "../errors.js";
+import { raceAbort, silenced, throwIfAborted } from "../internal/abort.js";
+import { ResourceGuard } from "../resource-guard.js";
+import { TypedAttributeProvider, mergeAttributes, type TypedAttributeMap } from "../typed-attributes.js";
+
+/**
+ * Text over byte streams, as in AnyIO's `anyio.streams.text`: strings in, bytes out, with a
+ * streaming decoder so that characters split across chunks come out whole.
+ *
+ * @example
+ * ```ts
+ * const text = new TextStream(await connectTcp("localhost", 7));
+ * await text.send("héllo\n");
+ * console.log(await text.receive());
+ * ```
+ * @module
+ */
+
+/**
+ * Options of {@link TextReceiveStream}.
+ *
+ * @example
+ * ```ts
+ * new TextReceiveStream(stream, { encoding: "windows-1252", fatal: false });
+ * ```
+ */
+export interface TextReceiveOptions {
+  /** Any label `TextDecoder` knows (default `"utf-8"`). */
+  encoding?: string;
+  /** Throw a `TypeError` on malformed input instead of inserting U+FFFD (default `true`). */
+  fatal?: boolean;
+}
+
+/**
+ * Options of {@link TextSendStream}.
+ *
+ * @example
+ * ```ts
+ * new TextSendStream(stream, { fatal: false }); // lone surrogates go out as U+FFFD
+ * ```
+ */
+export interface TextSendOptions {
+  /** Must name UTF-8 (default `"utf-8"`): `TextEncoder` encodes nothing else. */
+  encoding?: string;
+  /** Throw a `TypeError` for a string with lone surrogates instead of sending U+FFFD (default `true`). */
+  fatal?: boolean;
+}
+
+/**
+ * Decodes a byte stream into strings. Each `receive()` resolves with the non-empty text decoded
+ * so far; an incomplete character at a chunk's end waits for the next chunk. At end of stream an
+ * incomplete trailing character is an error (`fatal`) or U+FFFD.
+ *
+ * Aborting a `receive()` loses nothing: bytes that arrive afterwards are decoded for the next one.
+ *
+ * @example
+ * ```ts
+ * const text = new TextReceiveStream(byteStream, { encoding: "utf-8" });
+ * for await (const piece of text) process.stdout.write(piece);
+ * ```
+ * @throws RangeError from the constructor if `encoding` is unknown
+ */
+export class TextReceiveStream extends TypedAttributeProvider implements ObjectReceiveStream<string> {
+  readonly #transport: AnyByteReceiveStream;
+  readonly #decoder: TextDecoder;
+  readonly #guard = new ResourceGuard("reading from");
+  readonly #closer = new AbortController();
+  #closed = false;
+  /** Decoded text not returned yet. */
+  #text = "";
+  /** A transport receive whose caller was aborted; the next call picks it up (see BufferedByteReceiveStream). */
+  #inflight: Promise<void> | undefined;
+
+  constructor(transport: AnyByteReceiveStream, options: TextReceiveOptions = {}) {
+    super();
+    this.#transport = transport;
+    // ignoreBOM keeps a byte order mark as U+FEFF, as Python's "utf-8" codec does: the text
+    // received is exactly what the bytes say, wherever a chunk boundary falls.
+    this.#decoder = new TextDecoder(options.encoding ?? "utf-8", { fatal: options.fatal ?? true, ignoreBOM: true });
+  }
+
+  /** The transport's attributes. */
+  override get extraAttributes(): TypedAttributeMap {
+    return this.#transport.extraAttributes;
+  }
+
+  /**
+   * Resolves with the next non-empty piece of text.
+   *
+   * @example
+   * ```ts
+   * const greeting = await text.receive({ signal: AbortSignal.timeout(5000) });
+   * ```
+   * @throws TypeError if the bytes are not valid in the encoding (with `fatal`)
+   * @throws EndOfStream when the transport has ended and all text was returned
+   * @throws ClosedResourceError after {@link aclose}
+   */
+  async receive(options: CallOptions = {}): Promise<string> {
+    const { signal } = options;
+    if (this.#closed) throw new ClosedResourceError();
+    throwIfAborted(signal);
+    this.#guard.enter();
+    try {
+      while (this.#text === "") await this.#fill(signal);
+      const text = this.#text;
+      this.#text = "";
+      return text;
+    } finally {
+      this.#guard.exit();
+    }
+  }
+
+  /**
+   * Closes the transport. Idempotent.
+   *
+   * @example
+   * ```ts
+   * await text.aclose();
+   * ```
+   */
+  async aclose(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#closer.abort(new ClosedResourceError());
+    }
+    await this.#transport.aclose();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<string> {
+    for (;;) {
+      try {
+        yield await this.receive();
+      } catch (error) {
+        if (error instanceof EndOfStream) return;
+        throw error;
+      }
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.aclose();
+  }
+
+  async #fill(signal: AbortSignal | undefined): Promise<void> {
+    let inflight = this.#inflight;
+    if (inflight === undefined) {
+      let received: Promise<Uint8Array>;
+      try {
+        // Without arguments, because that call is valid for byte and object streams alike.
+        received = this.#transport.receive();
+      } catch (error) {
+        received = Promise.reject(error);
+      }
+      // Decoding happens when the chunk arrives, not when a caller is waiting, so the decoder
+      // sees every chunk exactly once and in order.
+      const started: Promise<void> = received.then(
+        (chunk) => {
+          if (this.#inflight === started) this.#inflight = undefined;
+          this.#text += this.#decoder.decode(chunk, { stream: true });
+        },
+        (error: unknown) => {
+          if (!(error instanceof EndOfStream)) throw error;
+          // Flush: a character cut off by the end of the stream is an error (fatal) or U+FFFD.
+          const rest = this.#decoder.decode();
+          if (rest === "") throw error;
+          if (this.#inflight === started) this.#inflight = undefined;
+          this.#text += rest;
+        },
+      );
+      this.#inflight = inflight = silenced(started);
+    }
+    try {
+      await raceAbort(raceAbort(inflight, signal), this.#closer.signal);
+    } catch (error) {
+      const abandoned = (signal?.aborted && error === signal.reason) || this.#closer.signal.aborted;
+      if (!abandoned && this.#inflight === inflight) this.#inflight = undefined;
+      throw error;
+    }
+  }
+}
+
+// With the u flag a surrogate pair is one code point above U+FFFF, so only lone halves match.
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/**
+ * Encodes strings to UTF-8 and sends them on a byte stream.
+ *
+ * @example
+ * ```ts
+ * const text = new TextSendStream(byteStream);
+ * await text.send("hello, wörld\n");
+ * ```
+ * @throws RangeError from the constructor if `encoding` is not UTF-8 (`TextEncoder` only does UTF-8)
+ */
+export class TextSendStream extends TypedAttributeProvider implements ObjectSendStream<string> {
+  readonly #transport: AnyByteSendStream;
+  readonly #encoder = new TextEncoder();
+  readonly #fatal: boolean;
+
+  constructor(transport: AnyByteSendStream, options: TextSendOptions = {}) {
+    super();
+    const encoding = options.encoding ?? "utf-8";
+    // TextDecoder resolves labels ("UTF8", "unicode-1-1-utf-8", ...) and throws RangeError for
+    // unknown ones.
+    const canonical = new TextDecoder(encoding).encoding;
+    if (canonical !== "utf-8") {
+      throw new RangeError(`TextSendStream can only encode utf-8 (TextEncoder's only encoding), not ${encoding}`);
+    }
+    this.#transport = transport;
+    this.#fatal = options.fatal ?? true;
+  }
+
+  /** The transport's attributes. */
+  override get extraAttributes(): TypedAttributeMap {
+    return this.#transport.extraAttributes;
+  }
+
+  /**
+   * Encodes `text` and sends it.
+   *
+   * @example
+   * ```ts
+   * await text.send("ping\n", { signal });
+   * ```
+   * @throws TypeError if `text` contains a lone surrogate (with `fatal`)
+   */
+  async send(text: string, options: CallOptions = {}): Promise<void> {
+    if (this.#fatal && LONE_SURROGATE.test(text)) {
+      throw new TypeError("The string contains a lone surrogate, which UTF-8 cannot encode");
+    }
+    await this.#transport.send(this.#encoder.encode(text), options);
+  }
+
+  /**
+   * Closes the transport. Idempotent if the transport's `aclose` is.
+   *
+   * @example
+   * ```ts
+   * await text.aclose();
+   * ```
+   */
+  async aclose(): Promise<void> {
+    await this.#transport.aclose();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.aclose();
+  }
+}
+
+/**
+ * A bidirectional text stream over a byte stream: {@link TextReceiveStream} and
+ * {@link TextSendStream} in one, with `sendEof()` half-closing the transport.
+ *
+ * @example
+ * ```ts
+ * await using text = new TextStream(await connectTcp(host, port));
+ * await text.send("QUIT\r\n");
+ * await text.sendEof();
+ * for await (const reply of text) console.log(reply);
+ * ```
+ * @throws RangeError from the constructor for an unknown or non-UTF-8 encoding
+ */
+export class TextStream extends TypedAttributeProvider implements ObjectStream<string> {
+  readonly #transport: AnyByteStream;
+  readonly #receiveStream: TextReceiveStream;
+  readonly #sendStream: TextSendStream;
+
+  constructor(transport: AnyByteStream, options: TextReceiveOptions & TextSendOptions = {}) {
+    super();
+    this.#transport = transport;
+    this.#sendStream = new TextSendStream(transport, options);
+    this.#receiveStream = new TextReceiveStream(transport, options);
+  }
+
+  /** The transport's attributes (the receive side wins a conflict, as in AnyIO). */
+  override get extraAttributes(): TypedAttributeMap {
+    return mergeAttributes(this.#sendStream.extraAttributes, this.#receiveStream.extraAttributes);
+  }
+
+  /**
+   * Resolves with the next non-empty piece of text (see {@link TextReceiveStream.receive}).
+   *
+   * @example
+   * ```ts
+   * const line = await text.receive();
+   * ```
+   */
+  receive(options?: CallOptions): Promise<string> {
+    return this.#receiveStream.receive(options);
+  }
+
+  /**
+   * Encodes and sends `text` (see {@link TextSendStream.send}).
+   *
+   * @example
+   * ```ts
+   * await text.send("hello\n");
+   * ```
+   */
+  send(text: string, options?: CallOptions): Promise<void> {
+    return this.#sendStream.send(text, options);
+  }
+
+  /**
+   * Half-closes the transport.
+   *
+   * @example
+   * ```ts
+   * await text.sendEof();
+   * ```
+   */
+  async sendEof(): Promise<void> {
+    await this.#transport.sendEof();
+  }
+
+  /**
+   * Closes the transport. Idempotent.
+   *
+   * @example
+   * ```ts
+   * await text.aclose();
+   * ```
+   */
+  async aclose(): Promise<void> {
+    await this.#receiveStream.aclose();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<string> {
+    return this.#receiveStream[Symbol.asyncIterator]();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.aclose();
+  }
+}

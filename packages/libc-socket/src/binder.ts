@@ -1,0 +1,98 @@
+/**
+ * The contract between this package and a runtime's FFI. A binder is a thin, mechanical mapping of
+ * libc functions: no policy, no retries, no flag fixing (that all lives in this package, once).
+ * Node binds with koffi, Bun with `bun:ffi`, Deno with `Deno.dlopen`; see the README.
+ *
+ * Conventions every method follows:
+ * - it calls the C function synchronously on the JS thread and returns its result as a JS number
+ *   (`ssize_t` results too), so `-1` means failure;
+ * - right after a failed call, {@link LibcBinder.errno} returns that call's errno (nothing else may
+ *   run in between: call it before any other FFI call or allocation-heavy JS);
+ * - pointer arguments are `Uint8Array`s (views honour their `byteOffset`), `null` is `NULL`;
+ *   integer fields inside them (`socklen_t`, `int[2]`, `struct pollfd`) are in host byte order;
+ * - lengths are plain numbers (`size_t`/`socklen_t` conversion is the binder's job).
+ *
+ * @example
+ * ```ts
+ * const fd = binder.socket(C.AF_INET, C.SOCK_DGRAM, 0);
+ * if (fd === -1) throw systemError(binder.platform, binder.errno(), "socket");
+ * ```
+ * @module
+ */
+
+import type { LibcPlatform } from "./constants.js";
+
+/** A libc bound through one runtime's FFI. */
+export interface LibcBinder {
+  /** The OS whose numbers (constants.ts) apply. */
+  readonly platform: LibcPlatform;
+
+  /** errno of the last failed call made through this binder on the JS thread. */
+  errno(): number;
+
+  socket(domain: number, type: number, protocol: number): number;
+  /** `sv` receives two `int`s (8 bytes). */
+  socketpair(domain: number, type: number, protocol: number, sv: Uint8Array): number;
+  bind(fd: number, addr: Uint8Array, addrlen: number): number;
+  connect(fd: number, addr: Uint8Array, addrlen: number): number;
+  listen(fd: number, backlog: number): number;
+  /** `addrlen` is an in/out `socklen_t` (4 bytes); both may be `null`. */
+  accept(fd: number, addr: Uint8Array | null, addrlen: Uint8Array | null): number;
+  /**
+   * Linux only (`SOCK_NONBLOCK | SOCK_CLOEXEC` flags, atomically). Absent elsewhere; the socket
+   * layer then calls {@link accept} and sets the flags with {@link fcntl}.
+   */
+  accept4?(fd: number, addr: Uint8Array | null, addrlen: Uint8Array | null, flags: number): number;
+  /** `optlen` is an in/out `socklen_t` (4 bytes). */
+  getsockopt(fd: number, level: number, name: number, optval: Uint8Array, optlen: Uint8Array): number;
+  setsockopt(fd: number, level: number, name: number, optval: Uint8Array, optlen: number): number;
+  getsockname(fd: number, addr: Uint8Array, addrlen: Uint8Array): number;
+  getpeername(fd: number, addr: Uint8Array, addrlen: Uint8Array): number;
+
+  recv(fd: number, buf: Uint8Array, len: number, flags: number): number;
+  send(fd: number, buf: Uint8Array, len: number, flags: number): number;
+  recvfrom(
+    fd: number, buf: Uint8Array, len: number, flags: number,
+    addr: Uint8Array | null, addrlen: Uint8Array | null,
+  ): number;
+  sendto(fd: number, buf: Uint8Array, len: number, flags: number, addr: Uint8Array | null, addrlen: number): number;
+  /**
+   * `msg` is a `struct msghdr` whose pointer fields hold addresses from {@link addressOf}.
+   * Optional: only fd passing (SCM_RIGHTS) needs it.
+   */
+  recvmsg?(fd: number, msg: Uint8Array, flags: number): number;
+  sendmsg?(fd: number, msg: Uint8Array, flags: number): number;
+  /**
+   * The address of a buffer's first byte, for pointers inside structs (msghdr, iovec). The buffer
+   * must stay alive and unmoved until the call that uses the address returns; ArrayBuffer backing
+   * stores do not move once their address has been taken in V8 and JavaScriptCore.
+   */
+  addressOf?(buf: Uint8Array): bigint;
+
+  shutdown(fd: number, how: number): number;
+  close(fd: number): number;
+  /** `fcntl(fd, cmd, arg)` with an `int` argument (F_GETFL, F_SETFL, F_GETFD, F_SETFD). */
+  fcntl(fd: number, cmd: number, arg: number): number;
+  /** `fds` receives two `int`s. The socket layer sets O_NONBLOCK / FD_CLOEXEC afterwards. */
+  pipe(fds: Uint8Array): number;
+  /** Linux only; the reactor prefers it to a pipe for its wake-up fd. */
+  eventfd?(initval: number, flags: number): number;
+  read(fd: number, buf: Uint8Array, len: number): number;
+  write(fd: number, buf: Uint8Array, len: number): number;
+  /** Optional: resolves an IPv6 zone such as `eth0` in `fe80::1%eth0`; 0 when unknown. */
+  ifNameToIndex?(name: string): number;
+
+  /** Synchronous `poll(2)`; used with timeout 0 only (it would block the event loop otherwise). */
+  poll(pollfds: Uint8Array, nfds: number, timeoutMs: number): number;
+  /**
+   * `poll(2)` run OFF the JS thread (koffi: `fn.async` on libuv's pool; Deno: a `nonblocking`
+   * symbol; Bun: a Worker). Resolves to poll's result when it is ≥ 0, and to `-errno` when poll
+   * failed (errno is the worker thread's, so the binder must capture it there; a binder that
+   * cannot resolves to `-EINTR`, which makes the reactor simply poll again).
+   *
+   * While the promise is pending the binder owns `pollfds`: the caller neither reads nor writes
+   * it until then, and the `revents` are in it when the promise resolves. A pending call keeps
+   * the process alive and cannot be cancelled; the reactor ends it through its wake-up fd.
+   */
+  pollAsync(pollfds: Uint8Array, nfds: number, timeoutMs: number): Promise<number>;
+}

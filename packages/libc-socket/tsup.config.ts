@@ -1,0 +1,13 @@
+import { defineConfig } from "tsup";
+
+export default defineConfig({
+  entry: ["src/index.ts"],
+  format: ["esm"],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: "es2022",
+  // Bundling core would give this package its own copy of the error classes, and `instanceof
+  // ClosedResourceError` across the two copies would fail.
+  external: ["@portio/core"],
+});

@@ -1,0 +1,28 @@
+import type { CaseContext } from "./context.js";
+
+/** Facts about the machine that some cases need; a case lists the ones it requires. */
+export type Capability =
+  /** `::1` can be bound. */
+  | "ipv6"
+  /** Linux abstract Unix socket names (`"\0name"`) work with this backend. */
+  | "abstractUnix";
+
+/**
+ * A case as the suites define it, before it is bound to a harness. Bodies use only web-standard
+ * APIs, the public `@portio/core` API and the {@link CaseContext}.
+ */
+export interface CaseDefinition {
+  /** Name within the suite; parameters go in brackets: `"extra-attributes[ipv6]"`. */
+  name: string;
+  /** What is checked, in one sentence (shown by `conformanceCases`, used in reports). */
+  description: string;
+  /** Capabilities without which the case is skipped, with the probe's reason. */
+  requires?: readonly Capability[];
+  run(t: CaseContext): Promise<void>;
+}
+
+/** A named group of cases, e.g. `"tcp-stream"`. */
+export interface SuiteDefinition {
+  suite: string;
+  cases: readonly CaseDefinition[];
+}

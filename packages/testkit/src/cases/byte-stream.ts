@@ -1,0 +1,354 @@
+import { BusyResourceError, ClosedResourceError, EndOfStream, type SocketStream } from "@portio/core";
+import { atLeast, atMost, bytesEqual, equal, fail, rejects } from "../assert.js";
+import type { CaseDefinition } from "../case.js";
+import type { CaseContext } from "../context.js";
+import { concat, pattern, reversed, text, utf8 } from "../support/bytes.js";
+import { deferred } from "../support/deferred.js";
+import { checkChunk, receiveAll, receiveExactly } from "../support/io.js";
+import { waitForStall } from "../support/stall.js";
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+/**
+ * More than any socket buffers on the way can hold (kernel send + receive buffers are a few MiB
+ * at most on loopback), so a `send()` of this much to a peer that does not read stays pending.
+ */
+const BLOCKING_SEND = 16 * MiB;
+
+/** Opens a connected `[client, server]` pair of the transport under test, closed after the case. */
+export type OpenPair = (t: CaseContext) => Promise<[SocketStream, SocketStream]>;
+
+/**
+ * The byte-stream behaviour every connected socket stream shares, whatever its transport: the
+ * transport-independent cases of AnyIO's TestTCPStream and TestUNIXStream, plus portio's own
+ * (cancellation keeps data, backpressure, `await using`, idempotent `aclose()`). The TCP and Unix
+ * suites both include them with their own `open`.
+ */
+export function byteStreamCases(open: OpenPair): CaseDefinition[] {
+  return [
+    {
+      name: "send-receive",
+      description: "bytes sent arrive; the reply comes back (AnyIO test_send_receive)",
+      async run(t) {
+        const [client, server] = await open(t);
+        await client.send(utf8("blah"));
+        const request = await receiveExactly(server, 4);
+        await server.send(reversed(request));
+        bytesEqual(await receiveExactly(client, 4), "halb");
+      },
+    },
+    ...[0, -1, 1.5].map(
+      (maxBytes): CaseDefinition => ({
+        name: `receive-invalid-max-bytes[${maxBytes}]`,
+        description: `receive(${maxBytes}) is a RangeError (AnyIO test_receive_invalid_max_bytes)`,
+        async run(t) {
+          const [client] = await open(t);
+          await rejects(() => client.receive(maxBytes), RangeError, "maxBytes must be a positive integer");
+        },
+      }),
+    ),
+    {
+      name: "receive-large-buffer",
+      description: "1 MiB sent by the peer (more than a kernel buffer) arrives intact, in non-empty chunks",
+      async run(t) {
+        const [client, server] = await open(t);
+        const data = pattern(MiB, 1);
+        const serverSide = (async () => {
+          await server.send(data);
+          await server.aclose();
+        })();
+        bytesEqual(await receiveAll(client, MiB), data, "received data");
+        await serverSide;
+      },
+    },
+    {
+      name: "send-large-buffer",
+      description: "one send() of 1 MiB is delivered completely",
+      async run(t) {
+        const [client, server] = await open(t);
+        const data = pattern(MiB, 2);
+        const clientSide = (async () => {
+          await client.send(data);
+          await client.sendEof();
+        })();
+        bytesEqual(await receiveAll(server, MiB), data, "received data");
+        await clientSide;
+      },
+    },
+    {
+      name: "send-eof",
+      description: "after sendEof() the peer reads to EOF and can still reply (half-close; AnyIO test_send_eof)",
+      async run(t) {
+        const [client, server] = await open(t);
+        await client.send(utf8("hello, "));
+        await client.send(utf8("world\n"));
+        await client.sendEof();
+        await client.sendEof(); // idempotent
+        const request = await receiveAll(server, 64);
+        bytesEqual(request, "hello, world\n", "request");
+        await server.send(reversed(request));
+        await server.aclose();
+        bytesEqual(await receiveAll(client, 64), "\ndlrow ,olleh", "reply");
+      },
+    },
+    {
+      name: "iterate",
+      description: "async iteration yields the chunks in order and ends when the peer closes (AnyIO test_iterate)",
+      async run(t) {
+        const [client, server] = await open(t);
+        const firstSeen = deferred();
+        const serverSide = (async () => {
+          await server.send(utf8("bl"));
+          // "ah" only once "bl" has been seen, so the two can never merge into one chunk.
+          await firstSeen.promise;
+          await server.send(utf8("ah"));
+          await server.aclose();
+        })();
+        const chunks: Uint8Array[] = [];
+        let iterations = 0;
+        for await (const chunk of client) {
+          checkChunk(chunk, 65536);
+          chunks.push(chunk);
+          if (text(concat(chunks)) === "bl") firstSeen.resolve();
+          if (++iterations > 4) fail("more chunks than bytes sent");
+        }
+        await serverSide;
+        bytesEqual(concat(chunks), "blah", "iterated data");
+      },
+    },
+    {
+      name: "end-of-stream-repeats",
+      description: "once the peer has closed, every further receive() is EndOfStream",
+      async run(t) {
+        const [client, server] = await open(t);
+        await server.aclose();
+        await rejects(client.receive(), EndOfStream);
+        await rejects(client.receive(), EndOfStream);
+      },
+    },
+    {
+      name: "concurrent-send",
+      description: "a second send() while one is pending is a BusyResourceError and does not disturb the first (AnyIO test_concurrent_send)",
+      async run(t) {
+        const [client, server] = await open(t);
+        const data = pattern(BLOCKING_SEND, 3);
+        const first = client.send(data);
+        first.catch(() => {});
+        await rejects(client.send(utf8("foo")), BusyResourceError, "already writing to");
+        const clientSide = (async () => {
+          await first;
+          await client.sendEof();
+        })();
+        bytesEqual(await receiveAll(server, BLOCKING_SEND), data, "data of the first send");
+        await clientSide;
+      },
+    },
+    {
+      name: "concurrent-receive",
+      description: "a second receive() while one is pending is a BusyResourceError (AnyIO test_concurrent_receive)",
+      async run(t) {
+        const [client, server] = await open(t);
+        const first = client.receive();
+        first.catch(() => {});
+        await rejects(client.receive(), BusyResourceError, "already reading from");
+        await server.send(utf8("x"));
+        bytesEqual(await first, "x", "the first receive");
+      },
+    },
+    {
+      name: "close-during-receive",
+      description: "aclose() wakes a pending receive() with ClosedResourceError (AnyIO test_close_during_receive)",
+      async run(t) {
+        const [client] = await open(t);
+        const pending = rejects(client.receive(), ClosedResourceError);
+        await client.aclose();
+        await pending;
+      },
+    },
+    {
+      name: "close-during-send",
+      description: "aclose() wakes a send() blocked on a peer that does not read with ClosedResourceError (AnyIO test_close_during_send)",
+      async run(t) {
+        const [client] = await open(t);
+        const pending = rejects(client.send(pattern(BLOCKING_SEND, 4)), ClosedResourceError);
+        await client.aclose();
+        await pending;
+      },
+    },
+    {
+      name: "close-after-cancelled-io[receive]",
+      description: "aclose() after an aborted receive() succeeds, and the peer sees EOF (AnyIO test_close_after_cancelled_io)",
+      async run(t) {
+        const [client, server] = await open(t);
+        const controller = new AbortController();
+        const reason = new Error("stop receiving");
+        const pending = rejects(server.receive(65536, { signal: controller.signal }), Error);
+        controller.abort(reason);
+        equal(await pending, reason, "the aborted receive's error");
+        await server.aclose();
+        bytesEqual(await receiveAll(client, 0), "", "what the client received");
+      },
+    },
+    {
+      name: "close-after-cancelled-io[send]",
+      description:
+        "aclose() after an aborted, blocked send() succeeds; the bytes that send handed over are still flushed (AnyIO test_close_after_cancelled_io)",
+      async run(t) {
+        const [client, server] = await open(t);
+        const data = pattern(BLOCKING_SEND, 5);
+        const controller = new AbortController();
+        const reason = new Error("stop sending");
+        const pending = rejects(server.send(data, { signal: controller.signal }), Error);
+        controller.abort(reason);
+        equal(await pending, reason, "the aborted send's error");
+        const received = receiveAll(client, BLOCKING_SEND);
+        await server.aclose();
+        bytesEqual(await received, data, "what the client received");
+      },
+    },
+    {
+      name: "receive-after-close",
+      description: "receive() after aclose() is a ClosedResourceError (AnyIO test_receive_after_close)",
+      async run(t) {
+        const [client] = await open(t);
+        await client.aclose();
+        await rejects(client.receive(), ClosedResourceError);
+      },
+    },
+    {
+      name: "send-after-close",
+      description: "send() after aclose() is a ClosedResourceError (AnyIO test_send_after_close)",
+      async run(t) {
+        const [client] = await open(t);
+        await client.aclose();
+        await rejects(client.send(utf8("foo")), ClosedResourceError);
+      },
+    },
+    {
+      name: "receive-max-bytes",
+      description: "receive(maxBytes) returns at most maxBytes and keeps the rest for the next receive()",
+      async run(t) {
+        const [client, server] = await open(t);
+        await server.send(utf8("hello world"));
+        const head = await client.receive(3);
+        checkChunk(head, 3);
+        const rest = await receiveExactly(client, 11 - head.byteLength);
+        bytesEqual(concat([head, rest]), "hello world");
+      },
+    },
+    {
+      name: "cancel-keeps-data[pending]",
+      description: "a receive() aborted while waiting rejects with the signal's reason, and bytes arriving afterwards go to the next receive()",
+      async run(t) {
+        const [client, server] = await open(t);
+        const controller = new AbortController();
+        const reason = new Error("give up");
+        const pending = rejects(client.receive(65536, { signal: controller.signal }), Error);
+        controller.abort(reason);
+        equal(await pending, reason, "the aborted receive's error");
+        await server.send(utf8("hello"));
+        bytesEqual(await receiveExactly(client, 5), "hello", "the next receive");
+      },
+    },
+    {
+      name: "cancel-keeps-data[already-aborted]",
+      description: "a receive() with an already aborted signal rejects with its reason and consumes nothing",
+      async run(t) {
+        const [client, server] = await open(t);
+        await server.send(utf8("hello"));
+        const reason = new Error("aborted before the call");
+        equal(await rejects(client.receive(65536, { signal: AbortSignal.abort(reason) }), Error), reason, "error");
+        bytesEqual(await receiveExactly(client, 5), "hello", "the next receive");
+      },
+    },
+    {
+      name: "cancel-send-keeps-order",
+      description:
+        "a send() aborted while blocked rejects with the signal's reason; its bytes still arrive whole, before those of the next send()",
+      async run(t) {
+        const [client, server] = await open(t);
+        const data = pattern(BLOCKING_SEND, 6);
+        const controller = new AbortController();
+        const reason = new Error("stop sending");
+        const pending = rejects(client.send(data, { signal: controller.signal }), Error);
+        controller.abort(reason);
+        equal(await pending, reason, "the aborted send's error");
+        const clientSide = (async () => {
+          await client.send(utf8("tail"));
+          await client.sendEof();
+        })();
+        bytesEqual(await receiveAll(server, BLOCKING_SEND + 4), concat([data, utf8("tail")]), "received data");
+        await clientSide;
+      },
+    },
+    {
+      name: "send-aborted-before-start",
+      description: "a send() with an already aborted signal rejects with its reason and sends nothing",
+      async run(t) {
+        const [client, server] = await open(t);
+        const reason = new Error("aborted before the call");
+        equal(await rejects(client.send(utf8("lost"), { signal: AbortSignal.abort(reason) }), Error), reason, "error");
+        await client.send(utf8("ok"));
+        await client.sendEof();
+        bytesEqual(await receiveAll(server, 64), "ok", "received data");
+      },
+    },
+    {
+      name: "backpressure",
+      description:
+        "64 KiB sends to a peer that does not read stop resolving well before 64 MiB; the reader then gets every byte in order",
+      async run(t) {
+        const [client, server] = await open(t);
+        const [ping, pong] = await open(t);
+        const chunkSize = 64 * KiB;
+        const maxChunks = 1024; // 64 MiB
+        const sent: Uint8Array[] = [];
+        let stop = false;
+        const sender = (async () => {
+          for (let i = 0; i < maxChunks && !stop; i++) {
+            const chunk = pattern(chunkSize, i);
+            await client.send(chunk);
+            sent.push(chunk);
+          }
+          await client.sendEof();
+        })();
+        sender.catch(() => {});
+        const resolvedWhileBlocked = await waitForStall(() => sent.length, ping, pong);
+        stop = true;
+        atLeast(resolvedWhileBlocked, 1, "sends that resolved before the peer read anything");
+        atMost(
+          resolvedWhileBlocked * chunkSize,
+          32 * MiB,
+          "bytes accepted by send() while the peer read nothing (send must wait for the runtime's buffer to drain)",
+        );
+        const received = await receiveAll(server, maxChunks * chunkSize);
+        await sender;
+        bytesEqual(received, concat(sent), "received data");
+      },
+    },
+    {
+      name: "await-using",
+      description: "`await using` closes the stream at the end of the block; the peer sees EOF",
+      async run(t) {
+        const [client, server] = await open(t);
+        {
+          await using stream = client;
+          await stream.send(utf8("bye"));
+        }
+        await rejects(client.receive(), ClosedResourceError);
+        bytesEqual(await receiveAll(server, 64), "bye", "what the peer received");
+      },
+    },
+    {
+      name: "aclose-idempotent",
+      description: "aclose() may be called again, also concurrently; it resolves every time",
+      async run(t) {
+        const [client, server] = await open(t);
+        await Promise.all([client.aclose(), client.aclose()]);
+        await client.aclose();
+        await rejects(client.send(utf8("x")), ClosedResourceError);
+        await rejects(server.receive(), EndOfStream);
+      },
+    },
+  ];
+}

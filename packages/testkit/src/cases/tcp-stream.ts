@@ -1,0 +1,274 @@
+import {
+  BrokenResourceError,
+  ClosedResourceError,
+  ConnectionFailed,
+  EndOfStream,
+  SocketAttribute,
+  connectTcp,
+  createTcpListener,
+  type IPSocketAddress,
+  type SocketStream,
+} from "@portio/core";
+import { bytesEqual, deepEqual, describe, equal, fail, instanceOf, ok, rejects } from "../assert.js";
+import type { CaseDefinition, SuiteDefinition } from "../case.js";
+import type { CaseContext } from "../context.js";
+import { pattern, utf8 } from "../support/bytes.js";
+import { deferred } from "../support/deferred.js";
+import { errorCode } from "../support/error-code.js";
+import { outcome, receiveExactly } from "../support/io.js";
+import { startServing } from "../support/serving.js";
+import { FAKE_HOST, LOOPBACK, freeTcpPort, loopbackListener, tcpPair, perFamily, type IPFamily } from "../support/tcp.js";
+import { byteStreamCases } from "./byte-stream.js";
+
+const MiB = 1024 * 1024;
+
+/**
+ * Sends until the stream reports the broken connection (at most `limit` small sends) and returns
+ * that error. The first sends after a peer went away usually still succeed: the kernel learns of
+ * the reset only from the peer's answer to them.
+ */
+async function sendUntilBroken(stream: SocketStream, limit = 1000): Promise<BrokenResourceError> {
+  for (let i = 0; i < limit; i++) {
+    try {
+      await stream.send(utf8("foo"));
+    } catch (error) {
+      instanceOf(error, BrokenResourceError, "send() to a peer that is gone");
+      return error;
+    }
+  }
+  return fail(`${limit} sends to a peer that is gone all succeeded`);
+}
+
+/**
+ * Makes the server side of a fresh pair reset the connection, portably: the client sends more
+ * than the server's buffers hold, the server takes one byte (proof that data has arrived) and
+ * closes with the rest unread, and Linux answers a close with unread data by RST instead of FIN
+ * (what AnyIO gets with SO_LINGER 0). Resolves with the client and the outcome of its big send,
+ * which may fail with the reset too.
+ */
+async function resetByPeer(t: CaseContext, family: IPFamily): Promise<{ client: SocketStream; bigSend: Promise<unknown> }> {
+  const [client, server] = await tcpPair(t, family);
+  const bigSend = outcome(client.send(pattern(4 * MiB, 7)));
+  await receiveExactly(server, 1);
+  await server.aclose();
+  return { client, bigSend };
+}
+
+function checkBroken(error: unknown, what: string): void {
+  instanceOf(error, BrokenResourceError, what);
+  ok(error.cause !== undefined && error.cause !== null, `${what}: BrokenResourceError must keep the runtime's error as cause`);
+}
+
+/** AnyIO's TestTCPStream (without TLS and fromSocket, which have their own suites), plus portio's byte-stream contract. */
+export const tcpStreamSuite: SuiteDefinition = {
+  suite: "tcp-stream",
+  cases: [
+    ...perFamily(
+      "extra-attributes",
+      "family, local/remote address and port on both ends of a connectTcp() stream (AnyIO test_extra_attributes)",
+      async (t, family) => {
+        const { listener, host, port } = await loopbackListener(t, family);
+        const [client, server] = await Promise.all([connectTcp(host, port), listener.accept()]);
+        t.use(client);
+        t.use(server);
+        equal(client.extra(SocketAttribute.family), family, "client family");
+        equal(server.extra(SocketAttribute.family), family, "server family");
+        const local = client.extra(SocketAttribute.localAddress) as IPSocketAddress;
+        ok(Array.isArray(local) && local.length === 2, `client localAddress is [host, port], got ${describe(local)}`);
+        equal(local[0], host, "client local host");
+        ok(Number.isInteger(local[1]) && local[1] > 0, `client local port, got ${describe(local[1])}`);
+        equal(client.extra(SocketAttribute.localPort), local[1], "client localPort");
+        deepEqual(client.extra(SocketAttribute.remoteAddress), [host, port], "client remoteAddress");
+        equal(client.extra(SocketAttribute.remotePort), port, "client remotePort");
+        deepEqual(server.extra(SocketAttribute.localAddress), [host, port], "server localAddress");
+        deepEqual(server.extra(SocketAttribute.remoteAddress), local, "server remoteAddress");
+        equal(server.extra(SocketAttribute.remotePort), local[1], "server remotePort");
+        const fd = client.extra(SocketAttribute.fd, undefined);
+        ok(fd === undefined || (Number.isInteger(fd) && fd >= 0), `fd is a non-negative integer when present, got ${describe(fd)}`);
+      },
+    ),
+    ...byteStreamCases((t) => tcpPair(t, "inet")),
+    {
+      name: "happy-eyeballs[dualstack]",
+      description:
+        "a name resolving to 127.0.0.1 first and then ::1, both listening: connectTcp() prefers IPv6 (AnyIO test_happy_eyeballs[dualstack])",
+      requires: ["ipv6"],
+      async run(t) {
+        t.resolveNames({
+          [FAKE_HOST]: [
+            { family: "inet", address: LOOPBACK.inet },
+            { family: "inet6", address: LOOPBACK.inet6 },
+          ],
+        });
+        const multi = t.use(await createTcpListener({ localHost: FAKE_HOST }));
+        equal(multi.listeners.length, 2, "listeners for a name with two addresses");
+        const served = deferred<unknown>();
+        startServing(t, multi, (stream) => served.resolve(stream.extra(SocketAttribute.localAddress)));
+        const client = t.use(await connectTcp(FAKE_HOST, multi.extra(SocketAttribute.localPort)));
+        equal((client.extra(SocketAttribute.remoteAddress) as IPSocketAddress)[0], LOOPBACK.inet6, "address connected to");
+        equal(((await served.promise) as IPSocketAddress)[0], LOOPBACK.inet6, "address that accepted");
+      },
+    },
+    {
+      name: "happy-eyeballs[ipv4]",
+      description: "::1 refused, 127.0.0.1 listening: connectTcp() falls back to IPv4 (AnyIO test_happy_eyeballs[ipv4])",
+      async run(t) {
+        t.resolveNames({
+          [FAKE_HOST]: [
+            { family: "inet6", address: LOOPBACK.inet6 },
+            { family: "inet", address: LOOPBACK.inet },
+          ],
+        });
+        const { listener, port } = await loopbackListener(t, "inet");
+        const [client, server] = await Promise.all([connectTcp(FAKE_HOST, port, { happyEyeballsDelay: 250 }), listener.accept()]);
+        t.use(client);
+        t.use(server);
+        equal((client.extra(SocketAttribute.remoteAddress) as IPSocketAddress)[0], LOOPBACK.inet, "address connected to");
+      },
+    },
+    {
+      name: "happy-eyeballs[ipv6]",
+      description: "127.0.0.1 refused, ::1 listening: connectTcp() reaches ::1 (AnyIO test_happy_eyeballs[ipv6])",
+      requires: ["ipv6"],
+      async run(t) {
+        t.resolveNames({
+          [FAKE_HOST]: [
+            { family: "inet", address: LOOPBACK.inet },
+            { family: "inet6", address: LOOPBACK.inet6 },
+          ],
+        });
+        const { listener, port } = await loopbackListener(t, "inet6");
+        const [client, server] = await Promise.all([connectTcp(FAKE_HOST, port), listener.accept()]);
+        t.use(client);
+        t.use(server);
+        equal((client.extra(SocketAttribute.remoteAddress) as IPSocketAddress)[0], LOOPBACK.inet6, "address connected to");
+      },
+    },
+    {
+      name: "happy-eyeballs[localhost]",
+      description: 'with the real resolver: a listener on "localhost" and connectTcp("localhost") meet',
+      async run(t) {
+        const multi = t.use(await createTcpListener({ localHost: "localhost" }));
+        const hosts = multi.listeners.map((listener) => (listener.extra(SocketAttribute.localAddress) as IPSocketAddress)[0]);
+        deepEqual(
+          [...new Set(multi.listeners.map((listener) => listener.extra(SocketAttribute.family)))],
+          t.environment.localhostFamilies,
+          'listener families for "localhost" (one listener per resolved family)',
+        );
+        const served = deferred<unknown>();
+        startServing(t, multi, (stream) => served.resolve(stream.extra(SocketAttribute.localAddress)));
+        const client = t.use(await connectTcp("localhost", multi.extra(SocketAttribute.localPort)));
+        const connectedTo = (client.extra(SocketAttribute.remoteAddress) as IPSocketAddress)[0];
+        ok(hosts.includes(connectedTo), `connected to ${connectedTo}, one of the listening addresses ${describe(hosts)}`);
+        equal(((await served.promise) as IPSocketAddress)[0], connectedTo, "address that accepted");
+      },
+    },
+    ...perFamily(
+      "connect-with-local-port",
+      "localHost + localPort bind the client end (AnyIO test_connect_tcp_with_local_port)",
+      async (t, family) => {
+        const { listener, host, port } = await loopbackListener(t, family);
+        const localPort = await freeTcpPort({ localHost: host });
+        const [client, server] = await Promise.all([connectTcp(host, port, { localHost: host, localPort }), listener.accept()]);
+        t.use(client);
+        t.use(server);
+        equal(client.extra(SocketAttribute.localPort), localPort, "client localPort");
+        equal(server.extra(SocketAttribute.remotePort), localPort, "server remotePort");
+      },
+    ),
+    {
+      name: "connection-refused[single]",
+      description: "one address, nobody listening: ConnectionFailed whose cause is the ECONNREFUSED error (AnyIO test_connection_refused[single])",
+      async run() {
+        const port = await freeTcpPort();
+        const error = await rejects(connectTcp(LOOPBACK.inet, port), ConnectionFailed, "All connection attempts failed");
+        ok(!(error.cause instanceof AggregateError), "a single attempt's error is the cause itself, not an AggregateError");
+        equal(errorCode(error.cause), "ECONNREFUSED", `code of the cause ${describe(error.cause)}`);
+      },
+    },
+    {
+      name: "connection-refused[multi]",
+      description:
+        "two addresses, nobody listening: ConnectionFailed whose cause is an AggregateError of both refusals (AnyIO test_connection_refused[multi])",
+      requires: ["ipv6"],
+      async run(t) {
+        t.resolveNames({
+          [FAKE_HOST]: [
+            { family: "inet6", address: LOOPBACK.inet6 },
+            { family: "inet", address: LOOPBACK.inet },
+          ],
+        });
+        const port = await freeTcpPort({ localHost: FAKE_HOST });
+        const error = await rejects(connectTcp(FAKE_HOST, port), ConnectionFailed, "All connection attempts failed");
+        instanceOf(error.cause, AggregateError, "cause of a failed multi-address connect");
+        equal(error.cause.errors.length, 2, "attempt errors");
+        for (const attempt of error.cause.errors) equal(errorCode(attempt), "ECONNREFUSED", `code of ${describe(attempt)}`);
+      },
+    },
+    {
+      name: "connect-aborted",
+      description: "connectTcp() with an aborted signal rejects with the signal's reason",
+      async run(t) {
+        const { host, port } = await loopbackListener(t, "inet");
+        const reason = new Error("not now");
+        equal(await rejects(connectTcp(host, port, { signal: AbortSignal.abort(reason) }), Error), reason, "error");
+      },
+    },
+    {
+      name: "receive-timeout",
+      description: "AbortSignal.timeout() interrupts a blocked receive() with its TimeoutError; the stream stays usable (AnyIO test_receive_timeout)",
+      async run(t) {
+        const [client, server] = await tcpPair(t);
+        const signal = AbortSignal.timeout(20);
+        const error = await rejects(client.receive(1, { signal }), DOMException);
+        equal(error, signal.reason, "rejection reason");
+        equal(error.name, "TimeoutError", "reason's name");
+        await server.send(utf8("x"));
+        bytesEqual(await client.receive(), "x", "receive after the timeout");
+      },
+    },
+    ...perFamily(
+      "receive-after-peer-closed",
+      "peer closed: EndOfStream; after the local aclose(): ClosedResourceError (AnyIO test_receive_after_peer_closed)",
+      async (t, family) => {
+        const [client, server] = await tcpPair(t, family);
+        await server.aclose();
+        await rejects(client.receive(1), EndOfStream);
+        await client.aclose();
+        await rejects(client.receive(1), ClosedResourceError);
+      },
+    ),
+    ...perFamily(
+      "send-after-peer-closed",
+      "sending to a closed peer ends in BrokenResourceError; after the local aclose(): ClosedResourceError (AnyIO test_send_after_peer_closed)",
+      async (t, family) => {
+        const [client, server] = await tcpPair(t, family);
+        await server.aclose();
+        await sendUntilBroken(client);
+        await client.aclose();
+        await rejects(client.send(utf8("foo")), ClosedResourceError);
+      },
+    ),
+    ...perFamily(
+      "receive-exception-cause-preserved",
+      "peer reset: receive() rejects with BrokenResourceError whose cause is the runtime's error (AnyIO #1055)",
+      async (t, family) => {
+        const { client, bigSend } = await resetByPeer(t, family);
+        checkBroken(await outcome(client.receive()), "receive() after a reset");
+        const sendError = await bigSend;
+        if (sendError !== undefined) checkBroken(sendError, "the send pending during the reset");
+      },
+    ),
+    ...perFamily(
+      "send-exception-cause-preserved",
+      "peer reset: send() rejects with BrokenResourceError whose cause is the runtime's error (AnyIO #1055)",
+      async (t, family) => {
+        const { client, bigSend } = await resetByPeer(t, family);
+        const pendingError = await bigSend;
+        checkBroken(pendingError ?? (await sendUntilBroken(client)), "send() after a reset");
+        await client.aclose();
+        await rejects(client.send(utf8("foo")), ClosedResourceError);
+      },
+    ),
+  ],
+};

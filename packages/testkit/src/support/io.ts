@@ -1,0 +1,62 @@
+import { EndOfStream, type ByteReceiveStream } from "@portio/core";
+import { describe, fail } from "../assert.js";
+import { concat } from "./bytes.js";
+
+/**
+ * Receives until the peer closes, at most `limit` bytes (more is a failure), and checks every
+ * chunk on the way: a `Uint8Array`, never empty. Chunks are kept as received and joined only at
+ * the end, so a backend that hands out views of a buffer it later reuses is caught.
+ */
+export async function receiveAll(stream: ByteReceiveStream, limit: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  // Every chunk has at least one byte, so limit + 1 rounds always reach EOF or the limit.
+  for (let round = 0; round <= limit; round++) {
+    let chunk: Uint8Array;
+    try {
+      chunk = await stream.receive();
+    } catch (error) {
+      if (error instanceof EndOfStream) return concat(chunks);
+      throw error;
+    }
+    checkChunk(chunk, 65536);
+    total += chunk.byteLength;
+    if (total > limit) fail(`received more than the ${limit} bytes expected (${total} so far)`);
+    chunks.push(chunk);
+  }
+  return fail("unreachable: the byte limit bounds the loop");
+}
+
+/** Receives exactly `size` bytes (in as many chunks as it takes); the stream ending first is a failure. */
+export async function receiveExactly(stream: ByteReceiveStream, size: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (let round = 0; total < size && round < size; round++) {
+    let chunk: Uint8Array;
+    try {
+      chunk = await stream.receive(size - total);
+    } catch (error) {
+      if (error instanceof EndOfStream) fail(`the stream ended after ${total} of ${size} bytes`);
+      throw error;
+    }
+    checkChunk(chunk, size - total);
+    total += chunk.byteLength;
+    chunks.push(chunk);
+  }
+  return concat(chunks);
+}
+
+/** A chunk from `receive(maxBytes)` must be a non-empty `Uint8Array` of at most `maxBytes` bytes. */
+export function checkChunk(chunk: unknown, maxBytes: number): asserts chunk is Uint8Array {
+  if (!(chunk instanceof Uint8Array)) fail(`receive() resolved ${describe(chunk)} instead of a Uint8Array`);
+  if (chunk.byteLength === 0) fail("receive() resolved an empty chunk");
+  if (chunk.byteLength > maxBytes) fail(`receive(${maxBytes}) resolved ${chunk.byteLength} bytes`);
+}
+
+/** Settles to the error `promise` rejects with, or `undefined` if it resolves. */
+export function outcome(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => undefined,
+    (error: unknown) => error ?? new Error("rejected with no reason"),
+  );
+}
