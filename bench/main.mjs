@@ -1,12 +1,14 @@
 // One benchmark run inside the current runtime (bench/run.mjs starts it under each Node major).
 //
-//   node bench/main.mjs [--json out.json] [--rounds 7] [--bulk-mib 256] [--pings 10000]
+//   node bench/main.mjs [--json out.json] [--rounds 9] [--warmups 2] [--bulk-mib 256] [--pings 10000]
+//                       [--pin split|same|none]
 //
 // For each variant (raw node:net, portio) a server child process is started, written with the
 // same API as that variant's client, which runs here. Rounds alternate the variants (ABBA order, so
 // warm-up and machine drift hit both alike); each job reports the median of its rounds and the
-// ratio portio/raw.
-import { spawn } from "node:child_process";
+// ratio portio/raw. "±x%" after a median is half the range of that variant's rounds.
+import { spawn, spawnSync } from "node:child_process";
+import { cpus } from "node:os";
 import { writeFileSync } from "node:fs";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
@@ -18,17 +20,30 @@ const opt = (name, fallback) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : fallback;
 };
-const rounds = Number(opt("rounds", 7));
+const rounds = Number(opt("rounds", 9));
+const warmups = Number(opt("warmups", 2));
 const bulkBytes = Number(opt("bulk-mib", 256)) * 1024 * 1024;
 const chunk = 64 * 1024;
 const pings = Number(opt("pings", 10_000));
 const pingSize = 64;
 const jsonOut = opt("json", undefined);
 
+// CPU pinning (Linux taskset). Unpinned, 64 B ping-pong on 2 cores is bimodal: ~40k rt/s when
+// the scheduler puts client and server on the same core, ~14k when on different cores, and it
+// flips between rounds. "split" (default where taskset and 2+ CPUs exist): this client on CPU 0,
+// both servers on CPU 1. "same": everything on CPU 0. "none": no pinning.
+const canPin = cpus().length >= 2 && spawnSync("taskset", ["-V"]).status === 0;
+const pin = opt("pin", canPin ? "split" : "none");
+if (pin !== "none") {
+  if (!canPin) throw new Error("--pin needs taskset and 2 CPUs");
+  spawnSync("taskset", ["-cp", "0", String(process.pid)], { stdio: "ignore" });
+}
+
 async function startServerProcess(variant) {
-  const child = spawn(process.execPath, [fileURLToPath(new URL("./server.mjs", import.meta.url)), variant], {
-    stdio: ["pipe", "pipe", "inherit"],
-  });
+  const server = fileURLToPath(new URL("./server.mjs", import.meta.url));
+  const cpu = pin === "split" ? "1" : "0";
+  const [cmd, argv] = pin === "none" ? [process.execPath, [server, variant]] : ["taskset", ["-c", cpu, process.execPath, server, variant]];
+  const child = spawn(cmd, argv, { stdio: ["pipe", "pipe", "inherit"] });
   let out = "";
   for await (const data of child.stdout) {
     out += data;
@@ -75,9 +90,11 @@ const jobs = [
 const results = [];
 try {
   for (const job of jobs) {
-    // one unmeasured warm-up round each (JIT, TCP buffers)
-    await job.run("raw");
-    await job.run("portio");
+    // unmeasured warm-up rounds (JIT in client and servers, TCP buffers)
+    for (let w = 0; w < warmups; w++) {
+      await job.run("raw");
+      await job.run("portio");
+    }
     const samples = { raw: [], portio: [] };
     for (let r = 0; r < rounds; r++) {
       const order = r % 2 === 0 ? ["raw", "portio"] : ["portio", "raw"];
@@ -85,18 +102,32 @@ try {
     }
     const rawMedian = median(samples.raw);
     const portioMedian = median(samples.portio);
-    results.push({ job: job.name, unit: job.unit, target: job.target, raw: rawMedian, portio: portioMedian, ratio: portioMedian / rawMedian, samples });
+    // spread: (max - min) / median of each variant's rounds, a rough noise gauge
+    const spread = (xs, m) => (Math.max(...xs) - Math.min(...xs)) / m;
+    results.push({
+      job: job.name,
+      unit: job.unit,
+      target: job.target,
+      raw: rawMedian,
+      portio: portioMedian,
+      ratio: portioMedian / rawMedian,
+      spread: { raw: spread(samples.raw, rawMedian), portio: spread(samples.portio, portioMedian) },
+      samples,
+    });
   }
 } finally {
   await Promise.all([stopServerProcess(servers.raw), stopServerProcess(servers.portio)]);
 }
 
+const pct = (x) => `±${Math.round((x * 100) / 2)}%`;
 const fmt = (x, unit) => (unit === "rt/s" ? `${(x / 1000).toFixed(1)}k` : Math.round(x).toLocaleString("en-US"));
-console.log(`\nportio vs raw node:net — ${process.release?.name ?? "node"} ${process.version}, medians of ${rounds} alternating rounds, separate server processes`);
+console.log(
+  `\nportio vs raw node:net — node ${process.version}, medians of ${rounds} alternating rounds after ${warmups} warm-ups, separate server processes, pinning: ${pin}`,
+);
 for (const r of results) {
   const verdict = r.ratio >= r.target ? "meets" : "BELOW";
   console.log(
-    `  ${r.job.padEnd(40)} raw ${fmt(r.raw, r.unit).padStart(7)} ${r.unit}   portio ${fmt(r.portio, r.unit).padStart(7)} ${r.unit}   ratio ${r.ratio.toFixed(2)} (${verdict} target ≥ ${r.target.toFixed(2)})`,
+    `  ${r.job.padEnd(40)} raw ${fmt(r.raw, r.unit).padStart(7)} ${r.unit} ${pct(r.spread.raw).padStart(4)}   portio ${fmt(r.portio, r.unit).padStart(7)} ${r.unit} ${pct(r.spread.portio).padStart(4)}   ratio ${r.ratio.toFixed(3)} (${verdict} target ≥ ${r.target.toFixed(2)})`,
   );
 }
-if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ runtime: `node ${process.version}`, rounds, results }, null, 2));
+if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ runtime: `node ${process.version}`, rounds, warmups, pin, results }, null, 2));

@@ -1,7 +1,8 @@
 // `pnpm bench` (after building): runs bench/main.mjs under the machine's Node (20) and under the
 // pinned second Node major (node_modules/.bin/node), one after the other, and prints all ratios.
 //
-//   node bench/run.mjs [--node /path/to/node ...] [main.mjs options: --rounds N --bulk-mib N --pings N]
+//   node bench/run.mjs [--node /path/to/node ...] [main.mjs options: --rounds N --warmups N
+//                      --bulk-mib N --pings N --pin split|same|none]
 //
 // Note that inside a pnpm script `node` is node_modules/.bin/node (the second major), so the
 // machine's Node is looked up on PATH outside node_modules.
@@ -53,5 +54,5 @@ for (const [i, node] of nodes.entries()) {
 
 console.log(`\nsummary (${cpus().length} × ${cpus()[0]?.model.trim()}; ratio = portio / raw, higher is better)`);
 for (const run of all) {
-  for (const r of run.results) console.log(`  ${run.runtime.padEnd(14)} ${r.job.padEnd(40)} ratio ${r.ratio.toFixed(2)}`);
+  for (const r of run.results) console.log(`  ${run.runtime.padEnd(14)} ${r.job.padEnd(40)} ratio ${r.ratio.toFixed(3)}  (target ≥ ${r.target.toFixed(2)})`);
 }

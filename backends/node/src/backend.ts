@@ -1,10 +1,13 @@
 import type { AsyncBackend } from "@portio/core";
 import { getaddrinfo } from "./dns.js";
 import { connectTcp, createTcpListener } from "./tcp.js";
+import { createConnectedUdpSocket, createUdpSocket } from "./udp.js";
+import { socketpair } from "./socketpair.js";
 import { connectUnix, createUnixListener } from "./unix.js";
+import { createConnectedUnixDatagramSocket, createUnixDatagramSocket } from "./unix-datagram.js";
 
 /**
- * portio's backend for Node.js, built on `node:net` and `node:dns`.
+ * portio's backend for Node.js, built on `node:net`, `node:dgram` and `node:dns`.
  *
  * @example
  * ```ts
@@ -20,4 +23,9 @@ export const nodeBackend: AsyncBackend = {
   connectUnix,
   createTcpListener,
   createUnixListener,
+  createUdpSocket,
+  createConnectedUdpSocket,
+  createUnixDatagramSocket,
+  createConnectedUnixDatagramSocket,
+  socketpair,
 };

@@ -17,6 +17,8 @@ export interface NodeStreamTransportOptions {
 }
 
 const resolved: Promise<void> = Promise.resolve();
+/** Placeholder for `#closing` while `#close()` starts (never awaited). */
+const deferredClosing: Promise<void> = resolved;
 
 /** Timer delays above this overflow to 1 ms in Node, so such flush timeouts are treated as "no limit". */
 const MAX_TIMER_DELAY = 2 ** 31 - 1;
@@ -166,18 +168,23 @@ export class NodeStreamTransport implements StreamTransport {
   }
 
   close(flushTimeoutMs: number): Promise<void> {
-    this.#closing ??= this.#close(flushTimeoutMs);
+    if (this.#closing === undefined) {
+      // Set before #close runs, so that the pending calls it fails see a closing transport.
+      this.#closing = deferredClosing;
+      this.#closing = this.#close(flushTimeoutMs);
+    }
     return this.#closing;
   }
 
   async #close(flushTimeoutMs: number): Promise<void> {
     const socket = this.socket;
+    // Pending calls fail at once, before any flushing: core relies on close() to wake them.
+    this.#serveReader();
+    this.#failWriter();
     const unflushed = socket.writableLength > 0 || (socket.writableEnded && !socket.writableFinished);
     if (!socket.destroyed && this.#error === undefined && unflushed && flushTimeoutMs > 0) {
       await this.#flush(flushTimeoutMs);
     }
-    // Wake a pending read now rather than at 'close': core has stopped waiting for it.
-    this.#serveReader();
     if (this.#closed) return;
     // destroy() closes the fd right away (no waiting for the peer's FIN); 'close' follows once
     // libuv has finished with the handle.

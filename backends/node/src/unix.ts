@@ -1,11 +1,11 @@
 import { chmodSync } from "node:fs";
-import { lstat, unlink } from "node:fs/promises";
 import net from "node:net";
 import type { BackendUnixListenerOptions } from "@portio/core";
 import { UnsupportedError, isAbstractUnixPath, toUnixSocketAddress } from "@portio/core";
 import { whenConnected } from "./connect.js";
 import { listen } from "./listen.js";
 import { NodeListenerTransport } from "./listener-transport.js";
+import { removeStaleSocket } from "./stale-socket.js";
 import { NodeStreamTransport } from "./stream-transport.js";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
@@ -93,12 +93,4 @@ export async function createUnixListener(
     }
   }
   return listener;
-}
-
-async function removeStaleSocket(path: string): Promise<void> {
-  try {
-    if ((await lstat(path)).isSocket()) await unlink(path);
-  } catch (error) {
-    if ((error as { code?: string }).code !== "ENOENT") throw error;
-  }
 }

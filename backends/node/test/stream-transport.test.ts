@@ -222,20 +222,35 @@ describe.each(transports)("NodeStreamTransport (%s)", (_name, makePair) => {
       expect(fdTarget(server.fd!)).toMatch(/^socket:/);
     }));
 
-  it("keeps data that arrived before a reset, then rejects reads and writes with ECONNRESET", () =>
+  it("keeps data that arrived before a reset, then fails with the reset", () =>
     withPair(async ({ client, server }) => {
       await client.write(text("last words"));
       expect(client.socket.writableLength).toBe(0); // handed to the kernel
       await abort(client, server);
       expect(untext(await readExactly(server, 10))).toBe("last words");
-      const error = await server.read().then(
-        () => undefined,
-        (e: unknown) => e,
+      const outcome = await server.read().then(
+        (value) => value,
+        (error: unknown) => error,
       );
-      expect(error).toMatchObject({ code: "ECONNRESET" });
-      // The error sticks: later reads and writes fail with it too.
-      await expect(server.read()).rejects.toBe(error);
-      await expect(server.write(text("x"))).rejects.toBe(error);
+      if (outcome === null) {
+        // libuv before 1.52 (Node 20) takes POLLHUP after a short read for end of stream and
+        // never reads the ECONNRESET; the reset then shows on the next writes instead.
+        expect(Number(process.versions.node.split(".")[0])).toBeLessThan(24);
+        let failure: unknown;
+        for (let i = 0; i < 16 && failure === undefined; i++) {
+          failure = await server.write(text("x")).then(
+            () => undefined,
+            (error: unknown) => error,
+          );
+        }
+        expect(["EPIPE", "ECONNRESET"]).toContain((failure as { code?: string } | undefined)?.code);
+        await expect(server.write(text("x"))).rejects.toBe(failure);
+      } else {
+        expect(outcome).toMatchObject({ code: "ECONNRESET" });
+        // The error sticks: later reads and writes fail with it too.
+        await expect(server.read()).rejects.toBe(outcome);
+        await expect(server.write(text("x"))).rejects.toBe(outcome);
+      }
       await server.close(1000); // safe on a failed socket
     }));
 });

@@ -65,6 +65,16 @@ export class DelimiterNotFound extends PortioError {
   }
 }
 
+/**
+ * A datagram arrived that was larger than the receive buffer. It was not delivered (a cut-off
+ * datagram is not the datagram that was sent); the socket stays usable. `size` is its real size.
+ */
+export class DatagramTooLargeError extends PortioError {
+  constructor(readonly size: number, readonly bufferSize: number) {
+    super(`a ${size}-byte datagram did not fit the ${bufferSize}-byte receive buffer and was discarded`);
+  }
+}
+
 /** A `*Nowait` call would have had to wait. */
 export class WouldBlock extends PortioError {
   constructor(message = "the operation would block") {

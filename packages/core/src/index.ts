@@ -45,3 +45,8 @@ export * from "./sockets/getaddrinfo.js";
 export * from "./sockets/connect-tcp.js";
 export * from "./sockets/create-tcp-listener.js";
 export * from "./sockets/unix.js";
+export * from "./sockets/datagram-sockets.js";
+export * from "./sockets/udp.js";
+export * from "./sockets/unix-datagram.js";
+export * from "./sockets/socketpair.js";
+export * from "./backend/datagram-queue.js";

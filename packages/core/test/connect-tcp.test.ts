@@ -14,7 +14,8 @@ interface Attempt {
 function scriptedBackend(addresses: Array<{ family: "inet" | "inet6"; address: string }>, { ignoreAbort = false } = {}) {
   const attempts: Attempt[] = [];
   let notify: (() => void) | undefined;
-  const backend: AsyncBackend = {
+  // Only what connectTcp uses; everything else of AsyncBackend is out of this test's scope.
+  const backend = {
     name: "scripted",
     getaddrinfo: async () => addresses,
     connectTcp: (host, _port, options) =>
@@ -45,7 +46,7 @@ function scriptedBackend(addresses: Array<{ family: "inet" | "inet6"; address: s
     connectUnix: () => Promise.reject(new Error("unused")),
     createTcpListener: () => Promise.reject(new Error("unused")),
     createUnixListener: () => Promise.reject(new Error("unused")),
-  };
+  } as Pick<AsyncBackend, "name" | "getaddrinfo" | "connectTcp" | "connectUnix" | "createTcpListener" | "createUnixListener"> as AsyncBackend;
   const nextAttempt = async (count: number) => {
     for (let i = 0; i < 100 && attempts.length < count; i++) await new Promise<void>((r) => (notify = r));
     return attempts[count - 1]!;
@@ -56,13 +57,15 @@ function scriptedBackend(addresses: Array<{ family: "inet" | "inet6"; address: s
 afterEach(() => setBackend(undefined as unknown as AsyncBackend));
 
 describe("interleaveFamilies", () => {
-  it("alternates families starting with the resolver's first", () => {
+  it("puts IPv6 first and alternates families, keeping each family's order", () => {
     const order = interleaveFamilies([
+      { family: "inet", address: "10.0.0.1" },
+      { family: "inet", address: "10.0.0.2" },
       { family: "inet6", address: "::1" },
       { family: "inet6", address: "::2" },
-      { family: "inet", address: "10.0.0.1" },
+      { family: "inet", address: "10.0.0.3" },
     ]).map((entry) => entry.address);
-    expect(order).toEqual(["::1", "10.0.0.1", "::2"]);
+    expect(order).toEqual(["::1", "10.0.0.1", "::2", "10.0.0.2", "10.0.0.3"]);
   });
 });
 

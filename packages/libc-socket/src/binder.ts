@@ -95,4 +95,13 @@ export interface LibcBinder {
    * the process alive and cannot be cancelled; the reactor ends it through its wake-up fd.
    */
   pollAsync(pollfds: Uint8Array, nfds: number, timeoutMs: number): Promise<number>;
+
+  /**
+   * Registers `callback` to run synchronously when the process is about to exit (Node:
+   * `process.once("exit")`, which also covers `process.exit()` and uncaught exceptions). The
+   * reactor uses it to end a pending {@link pollAsync}: Node waits for running thread-pool work
+   * at exit, so an exit with a poll blocked forever would hang. Optional: a runtime whose exit
+   * does not wait for a pending FFI call needs none.
+   */
+  onExit?(callback: () => void): void;
 }

@@ -27,7 +27,8 @@ export type DecodedSockaddr =
 export type SockaddrFamily = DecodedSockaddr["family"];
 
 const utf8 = new TextEncoder();
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM keeps a leading U+FEFF as part of the name instead of silently dropping it.
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 /** All supported ABIs are little-endian (constants.ts); host-order fields are written so. */
 const HOST_LE = true;
 

@@ -1,4 +1,14 @@
-import { connectTcp, connectUnix, createTcpListener, createUnixListener, getaddrinfo, setBackend } from "@portio/core";
+import {
+  SocketAttribute,
+  SocketListener,
+  connectTcp,
+  connectUnix,
+  createTcpListener,
+  createUnixListener,
+  getaddrinfo,
+  setBackend,
+  type SocketStream,
+} from "@portio/core";
 import { describe } from "./assert.js";
 import type { Capability } from "./case.js";
 import type { ConformanceHarness } from "./harness.js";
@@ -48,15 +58,36 @@ export async function probeEnvironment(harness: ConformanceHarness): Promise<Env
   return { missing, localhostFamilies };
 }
 
+/** One TCP and one Unix round trip (resolving "localhost" on the way), everything closed again. */
 async function warmUp(harness: ConformanceHarness): Promise<void> {
   const tcp = await createTcpListener({ localHost: "127.0.0.1" });
   try {
-    const port = (tcp.listeners[0] as unknown as { extra: typeof tcp.extra }).extra === undefined ? 0 : 0;
-    void port;
+    const listener = tcp.listeners[0];
+    if (!(listener instanceof SocketListener)) return;
+    await roundTrip(connectTcp("localhost", tcp.extra(SocketAttribute.localPort)), listener);
   } finally {
     await tcp.aclose();
   }
-  void connectTcp;
-  void connectUnix;
-  void harness;
+  const dir = await harness.makeTempDir();
+  try {
+    const unix = await createUnixListener(`${dir}/socket`);
+    try {
+      await roundTrip(connectUnix(`${dir}/socket`), unix);
+    } finally {
+      await unix.aclose();
+    }
+  } finally {
+    await harness.removeDir(dir);
+  }
+}
+
+async function roundTrip(connecting: Promise<SocketStream>, listener: SocketListener<SocketStream>): Promise<void> {
+  const [client, server] = await Promise.all([connecting, listener.accept()]);
+  try {
+    await client.send(new Uint8Array([1]));
+    await server.receive();
+  } finally {
+    await client.aclose();
+    await server.aclose();
+  }
 }

@@ -1,4 +1,4 @@
-import type { ListenerTransport, StreamTransport } from "./transports.js";
+import type { DatagramTransport, ListenerTransport, StreamTransport } from "./transports.js";
 
 /** One resolved address. */
 export interface ResolvedAddress {
@@ -26,6 +26,21 @@ export interface BackendTcpListenerOptions {
 export interface BackendUnixListenerOptions {
   backlog: number;
   /** File mode to set on the socket file after binding (not for abstract names). */
+  mode?: number;
+}
+
+/** Options for {@link AsyncBackend.createUdpSocket} and {@link AsyncBackend.createConnectedUdpSocket}. */
+export interface BackendUdpOptions {
+  /** Family of the socket; core derived it from the addresses. */
+  family: "inet" | "inet6";
+  reusePort: boolean;
+}
+
+/** Options for the Unix datagram constructors of {@link AsyncBackend}. */
+export interface BackendUnixDatagramOptions {
+  /** Bind here first (a stale socket file is replaced); unbound when absent. */
+  localPath?: string | Uint8Array;
+  /** File mode of the bound socket file. */
   mode?: number;
 }
 
@@ -67,4 +82,22 @@ export interface AsyncBackend {
   createTcpListener(host: string, port: number, options: BackendTcpListenerOptions): Promise<ListenerTransport>;
   /** Listens on a Unix path, replacing a stale socket file left at that path. */
   createUnixListener(path: string | Uint8Array, options: BackendUnixListenerOptions): Promise<ListenerTransport>;
+  /** A UDP socket bound to a numeric `localHost` and `localPort` (0: any free port). */
+  createUdpSocket(localHost: string, localPort: number, options: BackendUdpOptions): Promise<DatagramTransport>;
+  /**
+   * A UDP socket connected to a numeric `remoteHost`, bound to `localHost`/`localPort` when given
+   * (otherwise the OS picks them on connect).
+   */
+  createConnectedUdpSocket(
+    remoteHost: string,
+    remotePort: number,
+    options: BackendUdpOptions & { localHost?: string; localPort?: number },
+  ): Promise<DatagramTransport>;
+  /** A Unix datagram socket, bound to `localPath` if given. */
+  createUnixDatagramSocket(options: BackendUnixDatagramOptions): Promise<DatagramTransport>;
+  /** A Unix datagram socket connected to `remotePath`, bound to `localPath` if given. */
+  createConnectedUnixDatagramSocket(remotePath: string | Uint8Array, options: BackendUnixDatagramOptions): Promise<DatagramTransport>;
+  /** A connected pair of Unix sockets (`socketpair(2)`). */
+  socketpair(type: "stream"): Promise<[StreamTransport, StreamTransport]>;
+  socketpair(type: "dgram"): Promise<[DatagramTransport, DatagramTransport]>;
 }

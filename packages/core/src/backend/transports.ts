@@ -9,6 +9,13 @@ import type { AddressFamily, SocketAddress } from "../addresses.js";
  * Core guarantees: at most one `read()` and one `write()` outstanding at a time; `close()` is
  * called once. A backend must not deliver data after `read()` resolved `null`.
  *
+ * A backend guarantees: `close()` settles a pending `read()` / `write()` at once, before it
+ * flushes or waits for anything (any rejection will do; core reports `ClosedResourceError`).
+ * Core relies on this instead of racing every call against a close signal, which would cost a
+ * promise and a listener per receive and send. The same holds for `ListenerTransport.accept()`
+ * and `DatagramTransport.receive()` / `send()`; the conformance suite checks it ("close during
+ * receive / send / accept").
+ *
  * How the runtimes fill it: Node wraps a paused `net.Socket` (`read()` on `'readable'`, `write()`
  * waits for `'drain'` above the high-water mark). Deno calls `conn.read(buffer)` /
  * `conn.write()` / `conn.closeWrite()`. Bun's push-style socket handlers fill a bounded queue that
@@ -22,8 +29,8 @@ export interface StreamTransport {
   remoteAddress(): SocketAddress;
   /**
    * Resolves with the next bytes the runtime has received (never empty), or `null` at end of
-   * stream. Rejects with the runtime's own error (core wraps it in `BrokenResourceError`). Once
-   * `close()` has been called, a pending read may reject or never settle: core no longer waits.
+   * stream. Rejects with the runtime's own error (core wraps it in `BrokenResourceError`), and
+   * at once when `close()` is called.
    */
   read(): Promise<Uint8Array | null>;
   /**
@@ -56,6 +63,34 @@ export interface ListenerTransport {
    * the backend's to skip. A connection accepted while nobody is waiting is kept for the next call.
    */
   accept(): Promise<StreamTransport>;
-  /** Stops listening and releases the fd; resolves once released. Pending `accept()` may reject. */
+  /** Stops listening and releases the fd; resolves once released. A pending `accept()` rejects at once. */
+  close(): Promise<void>;
+}
+
+/**
+ * The runtime-facing side of a datagram socket (UDP or Unix datagram), connected or not. Core's
+ * datagram classes add the busy/closed checks, cancellation that loses nothing, and iteration.
+ *
+ * Core guarantees at most one `receive()` outstanding. Push-style runtimes (Node's `dgram`,
+ * `Bun.udpSocket`) feed a core `DatagramQueue` and serve `receive()` from it, so the
+ * bounded queue and its drop policy are the same everywhere; pull-style ones (the libc module,
+ * Deno) read from the kernel only when asked, and the kernel's own buffer does the dropping.
+ */
+export interface DatagramTransport {
+  readonly family: AddressFamily;
+  readonly fd: number | undefined;
+  localAddress(): SocketAddress;
+  /** The peer of a connected socket; throws for an unconnected one. */
+  remoteAddress(): SocketAddress;
+  /**
+   * Resolves with the next whole datagram and its sender (`""` for an unnamed Unix sender).
+   * A datagram larger than the transport's buffer rejects with `DatagramTooLargeError`
+   * rather than being cut silently; the socket stays usable. Other failures reject with the
+   * runtime's error.
+   */
+  receive(): Promise<[Uint8Array, SocketAddress]>;
+  /** Sends one datagram, to `to` or (connected sockets) to the peer. Rejects with the runtime's error. */
+  send(data: Uint8Array, to?: SocketAddress): Promise<void>;
+  /** Releases the fd; resolves once released. A pending `receive()` / `send()` rejects at once. */
   close(): Promise<void>;
 }

@@ -28,46 +28,6 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefine
   });
 }
 
-/**
- * Waits for `promise` unless one of two signals aborts first (typically the resource's own close
- * signal and the caller's signal); rejects with that signal's reason. Listeners are removed when
- * the race ends, so waiting many times on a long-lived signal accumulates nothing.
- */
-export function raceSignals<T>(
-  promise: Promise<T>,
-  first: AbortSignal,
-  second: AbortSignal | undefined,
-): Promise<T> {
-  if (first.aborted) return Promise.reject(first.reason);
-  if (second?.aborted) return Promise.reject(second.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onFirst = () => {
-      cleanup();
-      reject(first.reason);
-    };
-    const onSecond = () => {
-      cleanup();
-      reject(second!.reason);
-    };
-    const cleanup = () => {
-      first.removeEventListener("abort", onFirst);
-      second?.removeEventListener("abort", onSecond);
-    };
-    first.addEventListener("abort", onFirst);
-    second?.addEventListener("abort", onSecond);
-    promise.then(
-      (value) => {
-        cleanup();
-        resolve(value);
-      },
-      (error) => {
-        cleanup();
-        reject(error);
-      },
-    );
-  });
-}
-
 /** A promise with its resolve function exposed; used to wake waiters (e.g. on close). */
 export interface Deferred<T> {
   promise: Promise<T>;

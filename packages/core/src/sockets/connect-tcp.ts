@@ -20,7 +20,7 @@ export interface ConnectTcpOptions {
 
 /**
  * Connects to a TCP server. A host name is resolved and its addresses are tried the RFC 8305
- * ("happy eyeballs") way: IPv6 and IPv4 alternate, each new attempt starts when the previous one
+ * ("happy eyeballs") way: IPv6 first, then IPv4 and IPv6 alternate; each new attempt starts when the previous one
  * fails or after `happyEyeballsDelay`, the first to connect wins and the others are abandoned.
  * TCP_NODELAY is set.
  *
@@ -63,12 +63,13 @@ export async function connectTcp(remoteHost: string, remotePort: number, options
   return new SocketStream(transport);
 }
 
-/** RFC 8305 section 4: alternate families, starting with the family the resolver put first. */
+/**
+ * RFC 8305 section 4 ordering, as AnyIO does it: IPv6 first when there is any IPv6 address (the
+ * resolver's order within each family is kept), then the families alternate.
+ */
 export function interleaveFamilies(addresses: ResolvedAddress[]): ResolvedAddress[] {
-  if (addresses.length === 0) return [];
-  const first = addresses[0]!.family;
-  const preferred = addresses.filter((entry) => entry.family === first);
-  const other = addresses.filter((entry) => entry.family !== first);
+  const preferred = addresses.filter((entry) => entry.family === "inet6");
+  const other = addresses.filter((entry) => entry.family !== "inet6");
   const result: ResolvedAddress[] = [];
   for (let i = 0; i < Math.max(preferred.length, other.length); i++) {
     if (i < preferred.length) result.push(preferred[i]!);

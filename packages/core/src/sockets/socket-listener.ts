@@ -2,7 +2,7 @@ import type { CallOptions } from "../abc/resource.js";
 import type { HandlerContext, Listener, ServeOptions } from "../abc/streams.js";
 import type { ListenerTransport, StreamTransport } from "../backend/transports.js";
 import { BrokenResourceError, ClosedResourceError } from "../errors.js";
-import { raceSignals, silenced, throwIfAborted } from "../internal/abort.js";
+import { raceAbort, silenced, throwIfAborted } from "../internal/abort.js";
 import { ResourceGuard } from "../resource-guard.js";
 import { SocketAttribute } from "../socket-attributes.js";
 import { TypedAttributeProvider, type TypedAttributeMap } from "../typed-attributes.js";
@@ -10,7 +10,6 @@ import { serveConnections } from "./serve.js";
 import { SocketStream } from "./socket-stream.js";
 import { UNIXSocketStream } from "./unix-socket-stream.js";
 
-const CLOSED = Symbol("closed");
 
 /**
  * A listening TCP socket. `accept()` returns one connection; `serve()` runs a handler for every
@@ -32,7 +31,6 @@ export class SocketListener<S extends SocketStream = SocketStream>
   protected readonly transport: ListenerTransport;
   readonly #wrap: (transport: StreamTransport) => S;
   readonly #acceptGuard = new ResourceGuard("accepting connections from");
-  readonly #closer = new AbortController();
   #pendingAccept: Promise<StreamTransport> | undefined;
   #closing: Promise<void> | undefined;
 
@@ -55,9 +53,9 @@ export class SocketListener<S extends SocketStream = SocketStream>
       const pending = (this.#pendingAccept ??= silenced(this.transport.accept()));
       let accepted: StreamTransport;
       try {
-        accepted = await raceSignals(pending, this.#closer.signal, options?.signal);
+        accepted = await raceAbort(pending, options?.signal);
       } catch (error) {
-        if (error === CLOSED || this.#closing) throw new ClosedResourceError();
+        if (this.#closing) throw new ClosedResourceError();
         if (options?.signal?.aborted && error === options.signal.reason) throw error;
         this.#pendingAccept = undefined;
         throw new BrokenResourceError(`accepting a connection failed: ${String((error as Error)?.message ?? error)}`, {
@@ -79,7 +77,6 @@ export class SocketListener<S extends SocketStream = SocketStream>
   /** Stops listening and releases the fd before resolving; a pending `accept()` rejects with `ClosedResourceError`. */
   aclose(): Promise<void> {
     if (this.#closing === undefined) {
-      this.#closer.abort(CLOSED);
       const late = this.#pendingAccept;
       this.#closing = (async () => {
         await this.transport.close().catch(() => {});

@@ -3,7 +3,7 @@ import type { CallOptions } from "../abc/resource.js";
 import type { ByteStream } from "../abc/streams.js";
 import type { StreamTransport } from "../backend/transports.js";
 import { BrokenResourceError, ClosedResourceError, EndOfStream } from "../errors.js";
-import { checkMaxBytes, raceSignals, silenced, throwIfAborted } from "../internal/abort.js";
+import { checkMaxBytes, raceAbort, silenced, throwIfAborted } from "../internal/abort.js";
 import { ResourceGuard } from "../resource-guard.js";
 import { SocketAttribute } from "../socket-attributes.js";
 import { TypedAttributeProvider, type TypedAttributeMap } from "../typed-attributes.js";
@@ -11,8 +11,6 @@ import { TypedAttributeProvider, type TypedAttributeMap } from "../typed-attribu
 /** How long `aclose()` waits for already-accepted bytes to reach the kernel before dropping them. */
 export const GRACEFUL_CLOSE_TIMEOUT_MS = 5_000;
 
-/** Marks a wake-up caused by `aclose()`, as opposed to an error of the transport. */
-const CLOSED = Symbol("closed");
 
 /**
  * A connected byte stream over a TCP or Unix socket, the same on every backend.
@@ -45,8 +43,6 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
   #atEof = false;
   #eofSent = false;
   #closing: Promise<void> | undefined;
-  /** Aborted by `aclose()` with {@link CLOSED}, which wakes every pending call. */
-  readonly #closer = new AbortController();
   #cachedLocal: SocketAddress | undefined;
   #cachedRemote: SocketAddress | undefined;
 
@@ -129,7 +125,6 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
   aclose(): Promise<void> {
     if (this.#closing === undefined) {
       const interruptedSend = this.#sendGuard.busy;
-      this.#closer.abort(CLOSED);
       this.#closing = this.transport
         .close(interruptedSend ? 0 : GRACEFUL_CLOSE_TIMEOUT_MS)
         .catch(() => {
@@ -182,11 +177,11 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
   async #awaitRead(signal: AbortSignal | undefined): Promise<Uint8Array | null> {
     const read = (this.#pendingRead ??= silenced(this.transport.read()));
     try {
-      const chunk = await raceSignals(read, this.#closer.signal, signal);
+      const chunk = await raceAbort(read, signal);
       this.#pendingRead = undefined;
       return chunk;
     } catch (error) {
-      if (error === CLOSED || this.#closing) throw new ClosedResourceError();
+      if (this.#closing) throw new ClosedResourceError();
       if (signal?.aborted && error === signal.reason) throw error;
       this.#pendingRead = undefined;
       this.#readFailure = { error };
@@ -196,10 +191,10 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
 
   async #awaitWrite(write: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
     try {
-      await raceSignals(write, this.#closer.signal, signal);
+      await raceAbort(write, signal);
       if (this.#pendingWrite === write) this.#pendingWrite = undefined;
     } catch (error) {
-      if (error === CLOSED || this.#closing) throw new ClosedResourceError();
+      if (this.#closing) throw new ClosedResourceError();
       if (signal?.aborted && error === signal.reason) throw error;
       this.#pendingWrite = undefined;
       this.#writeFailure = { error };

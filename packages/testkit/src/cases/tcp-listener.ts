@@ -13,11 +13,11 @@ import {
 import { bytesEqual, deepEqual, describe, equal, fail, instanceOf, rejects, throws } from "../assert.js";
 import type { CaseDefinition, SuiteDefinition } from "../case.js";
 import type { CaseContext } from "../context.js";
-import { reversed, utf8 } from "../support/bytes.js";
+import { utf8 } from "../support/bytes.js";
 import { deferred } from "../support/deferred.js";
-import { receiveAll, receiveExactly } from "../support/io.js";
+import { exchange, receiveAll } from "../support/io.js";
 import { startServing } from "../support/serving.js";
-import { FAKE_HOST, LOOPBACK, connectableHost, freeTcpPort, loopbackListener, perFamily } from "../support/tcp.js";
+import { LOOPBACK, fakeLocalhost, connectableHost, freeTcpPort, loopbackListener, perFamily } from "../support/tcp.js";
 
 /** Connects to one listener, accepts, and runs AnyIO's "blah" → "halb" exchange over the pair. */
 async function exchangeThrough(t: CaseContext, listener: SocketListener): Promise<void> {
@@ -25,9 +25,7 @@ async function exchangeThrough(t: CaseContext, listener: SocketListener): Promis
   const [client, server] = await Promise.all([connectTcp(connectableHost(host), port), listener.accept()]);
   t.use(client);
   t.use(server);
-  await client.send(utf8("blah"));
-  await server.send(reversed(await receiveExactly(server, 4)));
-  bytesEqual(await receiveExactly(client, 4), "halb", `reply through the listener on ${host}`);
+  await exchange(client, server);
   await client.aclose();
   await server.aclose();
 }
@@ -120,13 +118,8 @@ export const tcpListenerSuite: SuiteDefinition = {
       description: "a name with an IPv6 and an IPv4 address gets a listener on each, one port, and both accept (AnyIO test_accept[both])",
       requires: ["ipv6"],
       async run(t) {
-        t.resolveNames({
-          [FAKE_HOST]: [
-            { family: "inet6", address: LOOPBACK.inet6 },
-            { family: "inet", address: LOOPBACK.inet },
-          ],
-        });
-        const multi = t.use(await createTcpListener({ localHost: FAKE_HOST }));
+        fakeLocalhost(t, ["inet6", "inet"]);
+        const multi = t.use(await createTcpListener({ localHost: "localhost" }));
         deepEqual(
           multi.listeners.map((listener) => listener.extra(SocketAttribute.family)).sort(),
           ["inet", "inet6"],

@@ -10,14 +10,14 @@ import {
   type SocketStream,
 } from "@portio/core";
 import { bytesEqual, deepEqual, describe, equal, fail, instanceOf, ok, rejects } from "../assert.js";
-import type { CaseDefinition, SuiteDefinition } from "../case.js";
+import type { SuiteDefinition } from "../case.js";
 import type { CaseContext } from "../context.js";
 import { pattern, utf8 } from "../support/bytes.js";
 import { deferred } from "../support/deferred.js";
 import { errorCode } from "../support/error-code.js";
 import { outcome, receiveExactly } from "../support/io.js";
 import { startServing } from "../support/serving.js";
-import { FAKE_HOST, LOOPBACK, freeTcpPort, loopbackListener, tcpPair, perFamily, type IPFamily } from "../support/tcp.js";
+import { LOOPBACK, fakeLocalhost, freeTcpPort, loopbackListener, tcpPair, perFamily, type IPFamily } from "../support/tcp.js";
 import { byteStreamCases } from "./byte-stream.js";
 
 const MiB = 1024 * 1024;
@@ -54,12 +54,15 @@ async function resetByPeer(t: CaseContext, family: IPFamily): Promise<{ client: 
   return { client, bigSend };
 }
 
+/** A reset must surface as BrokenResourceError carrying the runtime's reset (or broken pipe) error. */
 function checkBroken(error: unknown, what: string): void {
   instanceOf(error, BrokenResourceError, what);
   ok(error.cause !== undefined && error.cause !== null, `${what}: BrokenResourceError must keep the runtime's error as cause`);
+  const code = errorCode(error.cause);
+  ok(code === "ECONNRESET" || code === "EPIPE", `${what}: cause should be the reset (ECONNRESET or EPIPE), got ${describe(error.cause)}`);
 }
 
-/** AnyIO's TestTCPStream (without TLS and fromSocket, which have their own suites), plus portio's byte-stream contract. */
+/** AnyIO's TestTCPStream (TLS and fromSocket come with their own suites later), plus portio's byte-stream contract. */
 export const tcpStreamSuite: SuiteDefinition = {
   suite: "tcp-stream",
   cases: [
@@ -91,36 +94,26 @@ export const tcpStreamSuite: SuiteDefinition = {
     {
       name: "happy-eyeballs[dualstack]",
       description:
-        "a name resolving to 127.0.0.1 first and then ::1, both listening: connectTcp() prefers IPv6 (AnyIO test_happy_eyeballs[dualstack])",
+        '"localhost" resolving to 127.0.0.1 first, then ::1, both listening: connectTcp() prefers IPv6 (AnyIO test_happy_eyeballs[dualstack])',
       requires: ["ipv6"],
       async run(t) {
-        t.resolveNames({
-          [FAKE_HOST]: [
-            { family: "inet", address: LOOPBACK.inet },
-            { family: "inet6", address: LOOPBACK.inet6 },
-          ],
-        });
-        const multi = t.use(await createTcpListener({ localHost: FAKE_HOST }));
+        fakeLocalhost(t, ["inet", "inet6"]);
+        const multi = t.use(await createTcpListener({ localHost: "localhost" }));
         equal(multi.listeners.length, 2, "listeners for a name with two addresses");
         const served = deferred<unknown>();
         startServing(t, multi, (stream) => served.resolve(stream.extra(SocketAttribute.localAddress)));
-        const client = t.use(await connectTcp(FAKE_HOST, multi.extra(SocketAttribute.localPort)));
+        const client = t.use(await connectTcp("localhost", multi.extra(SocketAttribute.localPort)));
         equal((client.extra(SocketAttribute.remoteAddress) as IPSocketAddress)[0], LOOPBACK.inet6, "address connected to");
         equal(((await served.promise) as IPSocketAddress)[0], LOOPBACK.inet6, "address that accepted");
       },
     },
     {
       name: "happy-eyeballs[ipv4]",
-      description: "::1 refused, 127.0.0.1 listening: connectTcp() falls back to IPv4 (AnyIO test_happy_eyeballs[ipv4])",
+      description: '"localhost" resolving to ::1, then 127.0.0.1; only IPv4 listening: the refused ::1 attempt falls back to IPv4 (AnyIO test_happy_eyeballs[ipv4])',
       async run(t) {
-        t.resolveNames({
-          [FAKE_HOST]: [
-            { family: "inet6", address: LOOPBACK.inet6 },
-            { family: "inet", address: LOOPBACK.inet },
-          ],
-        });
+        fakeLocalhost(t, ["inet6", "inet"]);
         const { listener, port } = await loopbackListener(t, "inet");
-        const [client, server] = await Promise.all([connectTcp(FAKE_HOST, port, { happyEyeballsDelay: 250 }), listener.accept()]);
+        const [client, server] = await Promise.all([connectTcp("localhost", port, { happyEyeballsDelay: 250 }), listener.accept()]);
         t.use(client);
         t.use(server);
         equal((client.extra(SocketAttribute.remoteAddress) as IPSocketAddress)[0], LOOPBACK.inet, "address connected to");
@@ -128,25 +121,20 @@ export const tcpStreamSuite: SuiteDefinition = {
     },
     {
       name: "happy-eyeballs[ipv6]",
-      description: "127.0.0.1 refused, ::1 listening: connectTcp() reaches ::1 (AnyIO test_happy_eyeballs[ipv6])",
+      description: '"localhost" resolving to 127.0.0.1, then ::1; only IPv6 listening: connectTcp() reaches ::1 (AnyIO test_happy_eyeballs[ipv6])',
       requires: ["ipv6"],
       async run(t) {
-        t.resolveNames({
-          [FAKE_HOST]: [
-            { family: "inet", address: LOOPBACK.inet },
-            { family: "inet6", address: LOOPBACK.inet6 },
-          ],
-        });
+        fakeLocalhost(t, ["inet", "inet6"]);
         const { listener, port } = await loopbackListener(t, "inet6");
-        const [client, server] = await Promise.all([connectTcp(FAKE_HOST, port), listener.accept()]);
+        const [client, server] = await Promise.all([connectTcp("localhost", port), listener.accept()]);
         t.use(client);
         t.use(server);
         equal((client.extra(SocketAttribute.remoteAddress) as IPSocketAddress)[0], LOOPBACK.inet6, "address connected to");
       },
     },
     {
-      name: "happy-eyeballs[localhost]",
-      description: 'with the real resolver: a listener on "localhost" and connectTcp("localhost") meet',
+      name: "happy-eyeballs[system-resolver]",
+      description: 'with the system\'s own answer for "localhost": a listener on "localhost" and connectTcp("localhost") meet',
       async run(t) {
         const multi = t.use(await createTcpListener({ localHost: "localhost" }));
         const hosts = multi.listeners.map((listener) => (listener.extra(SocketAttribute.localAddress) as IPSocketAddress)[0]);
@@ -189,17 +177,12 @@ export const tcpStreamSuite: SuiteDefinition = {
     {
       name: "connection-refused[multi]",
       description:
-        "two addresses, nobody listening: ConnectionFailed whose cause is an AggregateError of both refusals (AnyIO test_connection_refused[multi])",
+        '"localhost" resolving to ::1 and 127.0.0.1, nobody listening: ConnectionFailed whose cause is an AggregateError of both refusals (AnyIO test_connection_refused[multi])',
       requires: ["ipv6"],
       async run(t) {
-        t.resolveNames({
-          [FAKE_HOST]: [
-            { family: "inet6", address: LOOPBACK.inet6 },
-            { family: "inet", address: LOOPBACK.inet },
-          ],
-        });
-        const port = await freeTcpPort({ localHost: FAKE_HOST });
-        const error = await rejects(connectTcp(FAKE_HOST, port), ConnectionFailed, "All connection attempts failed");
+        fakeLocalhost(t, ["inet6", "inet"]);
+        const port = await freeTcpPort({ localHost: "localhost" });
+        const error = await rejects(connectTcp("localhost", port), ConnectionFailed, "All connection attempts failed");
         instanceOf(error.cause, AggregateError, "cause of a failed multi-address connect");
         equal(error.cause.errors.length, 2, "attempt errors");
         for (const attempt of error.cause.errors) equal(errorCode(attempt), "ECONNREFUSED", `code of ${describe(attempt)}`);

@@ -1,6 +1,6 @@
-import { EndOfStream, type ByteReceiveStream } from "@portio/core";
-import { describe, fail } from "../assert.js";
-import { concat } from "./bytes.js";
+import { EndOfStream, type ByteReceiveStream, type ByteStream } from "@portio/core";
+import { bytesEqual, describe, fail } from "../assert.js";
+import { concat, reversed, utf8 } from "./bytes.js";
 
 /**
  * Receives until the peer closes, at most `limit` bytes (more is a failure), and checks every
@@ -59,4 +59,11 @@ export function outcome(promise: Promise<unknown>): Promise<unknown> {
     () => undefined,
     (error: unknown) => error ?? new Error("rejected with no reason"),
   );
+}
+
+/** AnyIO's "blah" → "halb" exchange over a connected pair. */
+export async function exchange(client: ByteStream, server: ByteStream): Promise<void> {
+  await client.send(utf8("blah"));
+  await server.send(reversed(await receiveExactly(server, 4)));
+  bytesEqual(await receiveExactly(client, 4), "halb", "reply");
 }

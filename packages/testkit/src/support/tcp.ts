@@ -21,10 +21,13 @@ export const LOOPBACK: Readonly<Record<IPFamily, string>> = { inet: "127.0.0.1",
 export const FAMILY_ID: Readonly<Record<IPFamily, string>> = { inet: "ipv4", inet6: "ipv6" };
 
 /**
- * A host name that the cases make resolve (through {@link CaseContext.resolveNames}) to exactly
- * the addresses they need; `.test` is reserved (RFC 2606), so it can never mean a real host.
+ * Makes `"localhost"` resolve, for the rest of the case, to exactly these loopback addresses in
+ * this order, whatever the machine's hosts file says (AnyIO's `fake_localhost_dns` does the same
+ * to get a deterministic dual-stack name).
  */
-export const FAKE_HOST = "portio-conformance.test";
+export function fakeLocalhost(t: CaseContext, families: readonly IPFamily[]): void {
+  t.resolveNames({ localhost: families.map((family) => ({ family, address: LOOPBACK[family] })) });
+}
 
 /** A listener on one loopback address, with its only {@link SocketListener} and port. */
 export interface LoopbackListener {

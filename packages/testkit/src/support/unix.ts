@@ -1,6 +1,7 @@
 import { connectUnix, createUnixListener, type UNIXSocketStream } from "@portio/core";
+import type { CaseDefinition } from "../case.js";
 import type { CaseContext } from "../context.js";
-import { utf8 } from "./bytes.js";
+import { concat, utf8 } from "./bytes.js";
 
 /** How a case names its Unix socket: a file in a temporary directory, or a Linux abstract name. */
 export type UnixPathKind = "path" | "abstract";
@@ -36,3 +37,21 @@ export async function unixPair(
   return [t.use(client), t.use(server), address];
 }
 
+/** One case per kind of socket name; the abstract one requires Linux's abstract namespace. */
+export function perPathKind(
+  name: string,
+  description: string,
+  run: (t: CaseContext, kind: UnixPathKind) => Promise<void>,
+): CaseDefinition[] {
+  return (["path", "abstract"] as const).map((kind) => ({
+    name: `${name}[${kind}]`,
+    description,
+    ...(kind === "abstract" ? { requires: ["abstractUnix"] as const } : {}),
+    run: (t: CaseContext) => run(t, kind),
+  }));
+}
+
+/** A path in a fresh directory whose last bytes are not valid UTF-8 (AnyIO appends b"\xf0"). */
+export async function nonUtf8Path(t: CaseContext): Promise<Uint8Array> {
+  return concat([utf8(`${await t.tempDir()}/socket`), new Uint8Array([0xf0])]);
+}

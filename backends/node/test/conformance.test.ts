@@ -1,0 +1,36 @@
+/**
+ * The portio conformance suite (@portio/testkit) against the Node backend: the same cases the
+ * Deno and Bun backends run in their own runtimes. This file only lends the suite what it cannot
+ * do with web-standard APIs (temporary directories, the fd count) and adapts vitest.
+ */
+import { readdirSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "vitest";
+import { nodeBackend } from "@portio/node";
+import { registerConformance, type ConformanceHarness } from "@portio/testkit";
+import { nodeHasReusePort } from "../src/tcp.js";
+
+const skip: Record<string, string> = {};
+if (!nodeHasReusePort()) {
+  skip["tcp-listener/reuse-port"] =
+    `node:net has listen({ reusePort }) only from Node 22.12 / 23.1 on; on Node ${process.versions.node} the backend rejects reusePort with UnsupportedError`;
+}
+
+const harness: ConformanceHarness = {
+  runtime: `node ${process.versions.node}`,
+  backend: nodeBackend,
+  // Short base path: Unix socket paths must stay under 108 bytes.
+  makeTempDir: () => mkdtemp(join(tmpdir(), "portio-conf-")),
+  removeDir: (path) => rm(path, { recursive: true, force: true }),
+  // readdirSync's own directory fd is open during both counts, so it cancels out.
+  countOpenFds: () => readdirSync("/proc/self/fd").length,
+  skip,
+};
+
+await registerConformance(harness, {
+  describe,
+  test: (name, fn, timeoutMs) => it(name, fn, timeoutMs),
+  skip: (name, reason) => it.skip(`${name} (skipped: ${reason})`, () => {}),
+});

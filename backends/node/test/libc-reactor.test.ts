@@ -1,0 +1,296 @@
+// The libc-socket reactor over the koffi binder: one poll for all waiters, wake-ups, abort,
+// notifyClosing, and a process that exits by itself when nothing is waited on.
+import { execFile } from "node:child_process";
+import { lookup } from "node:dns/promises";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ClosedResourceError } from "@portio/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LibcBinder } from "@portio/libc-socket";
+import { LibcSocket, Reactor, getReactor } from "@portio/libc-socket";
+import { createKoffiBinder } from "../src/libc-binder.js";
+
+const fdCount = (): number => readdirSync("/proc/self/fd").length;
+const root = fileURLToPath(new URL("../../../", import.meta.url));
+
+/** A binder that counts outstanding pollAsync calls, with its own reactor. */
+function countingBinder(): LibcBinder & { outstanding: number; maxOutstanding: number } {
+  const inner = createKoffiBinder();
+  const counting = {
+    ...inner,
+    outstanding: 0,
+    maxOutstanding: 0,
+    pollAsync(pollfds: Uint8Array, nfds: number, timeoutMs: number): Promise<number> {
+      counting.outstanding++;
+      counting.maxOutstanding = Math.max(counting.maxOutstanding, counting.outstanding);
+      return inner.pollAsync(pollfds, nfds, timeoutMs).finally(() => counting.outstanding--);
+    },
+  };
+  return counting;
+}
+
+/** Lets the event loop turn (I/O callbacks included) until `condition` holds; bounded. */
+async function turnsUntil(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 10_000 && !condition(); i++) await new Promise((resolve) => setImmediate(resolve));
+  if (!condition()) throw new Error(`never happened: ${what}`);
+}
+
+let fdsBefore: number;
+beforeAll(() => {
+  createKoffiBinder().errno(); // load koffi before counting fds
+  fdsBefore = fdCount();
+});
+afterAll(() => {
+  expect(fdCount()).toBe(fdsBefore);
+});
+
+describe("reactor", () => {
+  it("serves many concurrent waiters with one poll outstanding, growing the set by wake-ups", async () => {
+    const binder = countingBinder();
+    const reactor = getReactor(binder);
+    expect(getReactor(binder)).toBe(reactor); // one per binder
+    const pairs = Array.from({ length: 64 }, () => LibcSocket.socketpair(binder, "dgram"));
+    const first = pairs.slice(0, 32).map(([, b]) => b.recv());
+    await turnsUntil(() => reactor.stats.polling, "first poll issued");
+    expect(reactor.stats).toMatchObject({ fds: 32, polling: true, pollsIssued: 1 });
+    // more waiters while the poll is pending: it must be woken and re-issued with all 64 fds
+    const second = pairs.slice(32).map(([, b]) => b.recv());
+    await turnsUntil(() => reactor.stats.pollsIssued >= 2 && reactor.stats.polling, "poll re-issued");
+    expect(reactor.stats.fds).toBe(64);
+    expect(reactor.stats.wakeups).toBeGreaterThanOrEqual(1);
+    for (let i = pairs.length - 1; i >= 0; i--) await pairs[i]![0].send(new Uint8Array([i]));
+    const received = await Promise.all([...first, ...second]);
+    expect(received.map((data) => data[0])).toEqual(pairs.map((_, i) => i));
+    expect(binder.maxOutstanding).toBe(1);
+    await Promise.all(pairs.flat().map((s) => s.close()));
+    await reactor.whenIdle();
+    expect(reactor.stats).toMatchObject({ polling: false, fds: 0, wakeFd: -1 });
+    expect(binder.outstanding).toBe(0);
+  });
+
+  it("does not starve libuv's thread pool: fs and dns work while 100 sockets wait", async () => {
+    const binder = countingBinder();
+    const pairs = Array.from({ length: 100 }, () => LibcSocket.socketpair(binder, "dgram"));
+    const waits = pairs.map(([, b]) => b.recv().catch((e: unknown) => e));
+    await turnsUntil(() => getReactor(binder).stats.polling, "poll issued");
+    // 4 pool threads by default: a poll per socket would leave none for these
+    const self = fileURLToPath(import.meta.url);
+    const results = await Promise.all([
+      ...Array.from({ length: 8 }, () => readFile(self, "utf8")),
+      lookup("localhost"),
+    ]);
+    expect(results).toHaveLength(9);
+    expect(binder.maxOutstanding).toBe(1);
+    await Promise.all(pairs.flat().map((s) => s.close()));
+    for (const outcome of await Promise.all(waits)) expect(outcome).toBeInstanceOf(ClosedResourceError);
+    await getReactor(binder).whenIdle();
+  });
+
+  it("an aborted wait is removed and the poll dropped, so the reactor goes idle", async () => {
+    const binder = countingBinder();
+    const reactor = getReactor(binder);
+    const [a, b] = LibcSocket.socketpair(binder, "dgram");
+    const controller = new AbortController();
+    const wait = reactor.waitReadable(b.fd, { signal: controller.signal });
+    await turnsUntil(() => reactor.stats.polling, "poll issued");
+    const reason = new Error("enough");
+    controller.abort(reason);
+    await expect(wait).rejects.toBe(reason);
+    await reactor.whenIdle();
+    expect(reactor.stats).toMatchObject({ polling: false, fds: 0, wakeFd: -1 });
+    expect(binder.outstanding).toBe(0);
+    // an already aborted signal rejects at once without touching the poll set
+    await expect(reactor.waitWritable(a.fd, { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    expect(reactor.stats.fds).toBe(0);
+    await a.close();
+    await b.close();
+  });
+
+  it("notifyClosing wakes a waiter with ClosedResourceError and resolves once the poll let go", async () => {
+    const binder = countingBinder();
+    const reactor = getReactor(binder);
+    const [a, b] = LibcSocket.socketpair(binder, "dgram");
+    const [c, d] = LibcSocket.socketpair(binder, "dgram");
+    const doomed = reactor.waitReadable(b.fd);
+    const survivor = d.recv();
+    await turnsUntil(() => reactor.stats.polling, "poll issued");
+    const closing = reactor.notifyClosing(b.fd);
+    await expect(doomed).rejects.toBeInstanceOf(ClosedResourceError);
+    const issuedBefore = reactor.stats.pollsIssued;
+    await closing;
+    // the poll that watched b.fd has returned; the survivor is polled again without it
+    expect(binder.outstanding).toBe(0);
+    await turnsUntil(() => reactor.stats.pollsIssued > issuedBefore && reactor.stats.polling, "re-issued");
+    expect(reactor.stats.fds).toBe(1);
+    await c.send(new Uint8Array([42]));
+    expect(await survivor).toEqual(new Uint8Array([42]));
+    // nothing pending on an fd: resolves at once
+    await reactor.notifyClosing(a.fd);
+    for (const s of [a, b, c, d]) await s.close();
+    await reactor.whenIdle();
+  });
+
+  it("a receive loop that never has to wait still lets the event loop turn", async () => {
+    const binder = countingBinder();
+    const [a, b] = LibcSocket.socketpair(binder, "stream");
+    await a.sendAll(new Uint8Array(4096));
+    let received = 0;
+    let immediateAt = -1;
+    setImmediate(() => (immediateAt = received));
+    // every recv(1) finds a byte at once: without a yield budget this is a pure microtask chain
+    while (received < 4096) received += (await b.recv(1)).length;
+    expect(immediateAt).toBeGreaterThanOrEqual(0);
+    expect(immediateAt).toBeLessThan(4096);
+    await a.close();
+    await b.close();
+    await getReactor(binder).whenIdle();
+  });
+
+  it("an in-process ping-pong served by synchronous polls still lets the event loop turn", async () => {
+    const binder = countingBinder();
+    const reactor = getReactor(binder);
+    const [a, b] = LibcSocket.socketpair(binder, "dgram");
+    const echo = (async () => {
+      for (;;) {
+        const data = await b.recv().catch(() => undefined);
+        if (data === undefined) return;
+        await b.send(data);
+      }
+    })();
+    let rounds = 0;
+    let immediateAt = -1;
+    setImmediate(() => (immediateAt = rounds));
+    for (; rounds < 1000; rounds++) {
+      await a.send(new Uint8Array(16));
+      await a.recv();
+    }
+    expect(reactor.stats.syncPolls).toBeGreaterThan(0); // ready fds found without a thread hop
+    expect(immediateAt).toBeGreaterThanOrEqual(0);
+    expect(immediateAt).toBeLessThan(1000);
+    await a.close();
+    await b.close();
+    await echo;
+    await reactor.whenIdle();
+  });
+
+  it("waitWritable resolves for a socket with room", async () => {
+    const reactor = new Reactor(createKoffiBinder());
+    const [a, b] = LibcSocket.socketpair(createKoffiBinder(), "stream");
+    await reactor.waitWritable(a.fd);
+    await reactor.whenIdle();
+    await a.close();
+    await b.close();
+  });
+});
+
+describe("process lifetime", () => {
+  let dir: string;
+  let childScript: (body: string) => Promise<string>;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "portio-libc-child-"));
+    // Bundle the TypeScript sources into a plain script a child `node` can run (Node 20 has no
+    // type stripping); koffi stays external and resolves through NODE_PATH. esbuild's CLI rather
+    // than its API, whose service process would hold fds in this process past the leak check.
+    const esbuildPackage = createRequire(createRequire(import.meta.url).resolve("tsup", { paths: [root] }))
+      .resolve("esbuild/package.json");
+    const esbuild = join(esbuildPackage, "../bin/esbuild");
+    childScript = async (body: string): Promise<string> => {
+      const entry = join(dir, `entry-${Math.random().toString(36).slice(2)}.ts`);
+      writeFileSync(entry, [
+        `import { LibcSocket, getReactor } from ${JSON.stringify(join(root, "packages/libc-socket/src/index.ts"))};`,
+        `import { getKoffiBinder } from ${JSON.stringify(join(root, "backends/node/src/libc-binder.ts"))};`,
+        `const binder = getKoffiBinder();`,
+        body,
+      ].join("\n"));
+      const outfile = entry.replace(/\.ts$/, ".mjs");
+      await new Promise<void>((resolve, reject) => {
+        execFile(esbuild, [
+          entry, `--outfile=${outfile}`, "--bundle", "--format=esm", "--platform=node", "--external:koffi",
+          `--alias:@portio/core=${join(root, "packages/core/src/index.ts")}`, "--log-level=error",
+        ], { timeout: 30_000 }, (error) => (error ? reject(error) : resolve()));
+      });
+      return outfile;
+    };
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const run = (script: string, timeout: number) =>
+    new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [script], {
+        timeout, env: { ...process.env, NODE_PATH: join(root, "backends/node/node_modules") },
+      }, (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, signal: error?.signal ?? null, stdout, stderr });
+      });
+    });
+
+  it("a child that used the reactor and closed its sockets exits by itself", async () => {
+    const script = await childScript(`
+      const [a, b] = LibcSocket.socketpair(binder, "dgram");
+      const received = b.recv();                 // waits in the reactor: a poll is outstanding
+      await a.send(new Uint8Array([1, 2]));
+      console.log("received", (await received).length);
+      const udp = LibcSocket.create(binder, "inet", "dgram");
+      udp.bind(["127.0.0.1", 0]);
+      const abandoned = udp.recvfrom().catch((e) => e.name);
+      await udp.close();                         // wakes the pending poll
+      console.log("abandoned", await abandoned);
+      await a.close(); await b.close();
+      console.log("idle", getReactor(binder).stats.polling);
+      // no process.exit(): the test fails on its timeout if anything keeps the loop alive
+    `);
+    const result = await run(script, 15_000);
+    expect(result.stderr).toBe("");
+    expect(result).toMatchObject({ code: 0, signal: null });
+    expect(result.stdout).toBe("received 2\nabandoned ClosedResourceError\nidle false\n");
+  });
+
+  it("koffi is loaded on the binder's first call, not when the module is imported", async () => {
+    const script = await childScript(`
+      import { createRequire } from "node:module";
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((p) => p.includes("koffi"));
+      console.log("after import", loaded());
+      binder.errno();
+      console.log("after first call", loaded());
+    `);
+    const result = await run(script, 15_000);
+    expect(result.stdout).toBe("after import false\nafter first call true\n");
+  });
+
+  it("process.exit() and an uncaught exception while a poll is pending end the process cleanly", async () => {
+    // Node waits for running thread-pool work at exit: without the exit hook waking the poll this
+    // hangs; and koffi's copy-back of typed-array arguments crashed Node 24 at exit.
+    const exiting = await childScript(`
+      const [a, b] = LibcSocket.socketpair(binder, "dgram");
+      void b.recv();
+      setTimeout(() => process.exit(3), 10);
+    `);
+    const throwing = await childScript(`
+      const [a, b] = LibcSocket.socketpair(binder, "dgram");
+      void b.recv();
+      setTimeout(() => { throw new Error("boom"); }, 10);
+    `);
+    for (let i = 0; i < 5; i++) {
+      expect(await run(exiting, 15_000)).toMatchObject({ code: 3, signal: null });
+      const thrown = await run(throwing, 15_000);
+      expect(thrown).toMatchObject({ code: 1, signal: null });
+      expect(thrown.stderr).toContain("boom");
+    }
+  });
+
+  it("(control) a pending receive keeps a child alive", async () => {
+    // An unref'd timer fires only while something else keeps the event loop alive: here the
+    // outstanding poll. Were it not holding the loop, the child would exit before it.
+    const script = await childScript(`
+      const [a, b] = LibcSocket.socketpair(binder, "dgram");
+      void b.recv();
+      setTimeout(() => { console.log("still alive"); process.exit(0); }, 200).unref();
+    `);
+    const result = await run(script, 15_000);
+    expect(result).toMatchObject({ code: 0, stdout: "still alive\n" });
+  });
+});

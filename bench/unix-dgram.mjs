@@ -1,0 +1,219 @@
+// Unix datagrams one way through socketpair("dgram"): portio against the best raw alternative
+// on Node, in one process run, as a ratio.
+//
+//   node bench/unix-dgram.mjs [--count 100000] [--size 512] [--rounds 7] [--warmups 1] [--json out.json]
+//
+// Node has no native Unix datagram API, so "raw" is the libc path without portio on top: the
+// same koffi binder and reactor, driven with LibcSocket's own send/recv (what portio's transport
+// would be if it added nothing). node:dgram UDP over loopback (same sizes, same process, sender
+// in bursts of 64 per event-loop turn) is printed for reference only: a different socket type,
+// whose loss is part of its result.
+//
+// Each round: one pair, a sender task awaiting each send and a receiver task awaiting each
+// receive, both in this process. Rate = datagrams received / (last receive - first send).
+// Loss = count - received (a datagram socketpair is flow-controlled: the sender waits when the
+// receiver falls behind, so nothing should be lost; the receiver is closed 500 ms after the sender
+// finished if some are missing). Rounds alternate the variants (ABBA); medians.
+//
+// The workspace sources are bundled with esbuild (tsup's) first, so no build is needed and what
+// is measured is the current source.
+import { execFileSync } from "node:child_process";
+import dgram from "node:dgram";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const count = Number(opt("count", 100_000));
+const size = Number(opt("size", 512));
+const rounds = Number(opt("rounds", 7));
+const warmups = Number(opt("warmups", 1));
+const jsonOut = opt("json", undefined);
+const IDLE_MS = 500;
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+// ---- the sources, bundled ------------------------------------------------------------------
+
+async function loadSources() {
+  const dir = join(root, ".tmp", "bench-unix-dgram");
+  mkdirSync(dir, { recursive: true });
+  const entry = join(dir, "entry.ts");
+  const src = (path) => JSON.stringify(join(root, path));
+  writeFileSync(entry, [
+    `export { socketpair, setBackend, ClosedResourceError } from ${src("packages/core/src/index.ts")};`,
+    `export { nodeBackend } from ${src("backends/node/src/index.ts")};`,
+    `export { getKoffiBinder } from ${src("backends/node/src/libc-binder.ts")};`,
+    `export { LibcSocket, getReactor } from ${src("packages/libc-socket/src/index.ts")};`,
+  ].join("\n"));
+  const outfile = join(dir, "bundle.mjs");
+  const esbuildPackage = createRequire(createRequire(join(root, "package.json")).resolve("tsup")).resolve("esbuild/package.json");
+  execFileSync(join(esbuildPackage, "../bin/esbuild"), [
+    entry, `--outfile=${outfile}`, "--bundle", "--format=esm", "--platform=node", "--external:koffi",
+    `--alias:@portio/core=${join(root, "packages/core/src/index.ts")}`,
+    `--alias:@portio/libc-socket=${join(root, "packages/libc-socket/src/index.ts")}`,
+    // koffi is required relative to import.meta.url: make that the binder's own location.
+    `--define:import.meta.url=${JSON.stringify(pathToFileURL(join(root, "backends/node/src/libc-binder.ts")).href)}`,
+    "--log-level=warning",
+  ], { stdio: "inherit" });
+  return import(pathToFileURL(outfile).href);
+}
+
+const lib = await loadSources();
+lib.setBackend(lib.nodeBackend);
+const binder = lib.getKoffiBinder();
+
+// ---- variants ------------------------------------------------------------------------------
+
+/**
+ * Runs one round over a pair: `send(data)` `count` times, `receive()` until `count` arrived or
+ * the pair is closed. Returns { seconds, received, outOfOrder }.
+ */
+async function oneWay({ send, receive, closeReceiver, close }) {
+  const data = new Uint8Array(size).fill(7);
+  const view = new DataView(data.buffer);
+  let received = 0;
+  let outOfOrder = 0;
+  let last = 0;
+  let idle;
+  const t0 = performance.now();
+  const receiving = (async () => {
+    try {
+      while (received < count) {
+        const datagram = await receive();
+        if (datagram.length !== size) throw new Error(`got ${datagram.length} bytes, sent ${size}`);
+        if (new DataView(datagram.buffer, datagram.byteOffset).getUint32(0) !== received) outOfOrder++;
+        received++;
+      }
+      last = performance.now();
+    } catch (error) {
+      last = performance.now();
+      if (!(error instanceof lib.ClosedResourceError)) throw error;
+    } finally {
+      clearTimeout(idle);
+    }
+  })();
+  for (let i = 0; i < count; i++) {
+    view.setUint32(0, i);
+    await send(data);
+  }
+  idle = setTimeout(closeReceiver, IDLE_MS);
+  await receiving;
+  await close();
+  return { seconds: (last - t0) / 1000, received, outOfOrder };
+}
+
+const variants = {
+  async portio() {
+    const [a, b] = await lib.socketpair("dgram");
+    return oneWay({
+      send: (data) => a.send(data),
+      receive: () => b.receive(),
+      closeReceiver: () => b.aclose(),
+      close: () => Promise.all([a.aclose(), b.aclose()]),
+    });
+  },
+  async raw() {
+    const [a, b] = lib.LibcSocket.socketpair(binder, "dgram");
+    return oneWay({
+      send: (data) => a.send(data),
+      receive: () => b.recv(65536),
+      closeReceiver: () => b.close(),
+      close: () => Promise.all([a.close(), b.close()]),
+    });
+  },
+};
+
+/** node:dgram UDP over 127.0.0.1, for reference: burst sender, 'message' receiver. */
+async function udpReference() {
+  const bind = async () => {
+    const socket = dgram.createSocket("udp4");
+    await new Promise((resolve) => socket.bind({ address: "127.0.0.1", port: 0 }, resolve));
+    return socket;
+  };
+  const [sender, receiver] = [await bind(), await bind()];
+  const port = receiver.address().port;
+  const data = new Uint8Array(size).fill(7);
+  let received = 0;
+  let last = 0;
+  let finish;
+  const done = new Promise((resolve) => (finish = resolve));
+  let idle;
+  const armIdle = () => {
+    clearTimeout(idle);
+    idle = setTimeout(finish, 100);
+  };
+  receiver.on("message", () => {
+    last = performance.now();
+    if (++received === count) finish();
+    else if (sendingDone) armIdle();
+  });
+  let sendingDone = false;
+  const t0 = performance.now();
+  await new Promise((resolve, reject) => {
+    let sent = 0;
+    const onSent = (error) => {
+      if (error) reject(error);
+      else if (++sent === count) resolve();
+    };
+    const burst = (start) => {
+      const end = Math.min(count, start + 64);
+      for (let i = start; i < end; i++) sender.send(data, port, "127.0.0.1", onSent);
+      if (end < count) setImmediate(burst, end);
+    };
+    burst(0);
+  });
+  sendingDone = true;
+  if (received < count) armIdle();
+  await done;
+  clearTimeout(idle);
+  await Promise.all([sender, receiver].map((s) => new Promise((resolve) => s.close(resolve))));
+  return { seconds: (last - t0) / 1000, received, outOfOrder: 0 };
+}
+
+// ---- the run -------------------------------------------------------------------------------
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+console.log(`unix datagrams through socketpair("dgram"): ${count} × ${size} B, node ${process.version}, ` +
+  `medians of ${rounds} rounds (ABBA) after ${warmups} warm-up(s)`);
+for (let w = 0; w < warmups; w++) {
+  await variants.raw();
+  await variants.portio();
+  await udpReference();
+}
+const samples = { raw: [], portio: [], udp: [] };
+for (let r = 0; r < rounds; r++) {
+  for (const name of r % 2 === 0 ? ["raw", "portio"] : ["portio", "raw"]) samples[name].push(await variants[name]());
+  samples.udp.push(await udpReference());
+}
+
+const summary = {};
+for (const [name, results] of Object.entries(samples)) {
+  const rates = results.map((r) => r.received / r.seconds);
+  const rate = median(rates);
+  const lost = results.reduce((sum, r) => sum + (count - r.received), 0);
+  const outOfOrder = results.reduce((sum, r) => sum + r.outOfOrder, 0);
+  const spread = (Math.max(...rates) - Math.min(...rates)) / rate;
+  summary[name] = { rate, lost, outOfOrder, spread, rates };
+  const label = { raw: "raw LibcSocket (koffi)", portio: "portio socketpair(dgram)", udp: "node:dgram UDP (ref.)" }[name];
+  const loss = ((lost / (count * results.length)) * 100).toFixed(2);
+  console.log(`  ${label.padEnd(26)} ${Math.round(rate).toLocaleString("en").padStart(9)} datagrams/s  ` +
+    `±${(spread * 50).toFixed(1)}%  loss ${lost} of ${count * results.length} (${loss}%)` +
+    (outOfOrder > 0 ? `  out of order ${outOfOrder}` : ""));
+}
+const ratio = summary.portio.rate / summary.raw.rate;
+console.log(`  ratio portio / raw: ${ratio.toFixed(3)} (target ≥ 0.90); portio / node:dgram UDP: ` +
+  `${(summary.portio.rate / summary.udp.rate).toFixed(3)}`);
+if (jsonOut) {
+  writeFileSync(jsonOut, JSON.stringify({ runtime: `node ${process.version}`, count, size, rounds, summary, ratio }, null, 2));
+}

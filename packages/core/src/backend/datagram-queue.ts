@@ -1,0 +1,77 @@
+import type { SocketAddress } from "../addresses.js";
+import { deferred, type Deferred } from "../internal/abort.js";
+
+/** Default number of datagrams a {@link DatagramQueue} holds before it drops new ones. */
+export const DEFAULT_DATAGRAM_QUEUE_SIZE = 1024;
+
+/**
+ * The bounded receive queue of push-style datagram transports (a runtime that hands over every
+ * datagram as an event, with no way to pause). The drop policy is the kernel's: when the queue is
+ * full, the NEWEST datagram is dropped and counted in `dropped`, exactly as a full socket receive
+ * buffer would drop it. Unreliable transports may lose datagrams; what they must not do is grow
+ * without bound when nobody receives.
+ *
+ * @example
+ * ```ts
+ * const queue = new DatagramQueue();
+ * socket.on("message", (data, rinfo) => queue.push(data, [rinfo.address, rinfo.port]));
+ * socket.on("error", (error) => queue.fail(error));
+ * const [data, sender] = await queue.shift();
+ * ```
+ */
+export class DatagramQueue {
+  readonly #items: Array<[Uint8Array, SocketAddress]> = [];
+  #head = 0;
+  #waiter: Deferred<[Uint8Array, SocketAddress]> | undefined;
+  #failure: { error: unknown } | undefined;
+  /** How many datagrams were dropped because the queue was full. */
+  dropped = 0;
+
+  constructor(readonly capacity = DEFAULT_DATAGRAM_QUEUE_SIZE) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError("capacity must be a positive integer");
+  }
+
+  /** How many datagrams wait. */
+  get size(): number {
+    return this.#items.length - this.#head;
+  }
+
+  /** Adds a datagram, or drops it (and counts it) when the queue is full. */
+  push(data: Uint8Array, sender: SocketAddress): void {
+    if (this.#failure) return;
+    const waiter = this.#waiter;
+    if (waiter) {
+      this.#waiter = undefined;
+      waiter.resolve([data, sender]);
+    } else if (this.size < this.capacity) {
+      this.#items.push([data, sender]);
+    } else {
+      this.dropped++;
+    }
+  }
+
+  /** Fails the waiting and all future `shift()` calls once the queue is empty. */
+  fail(error: unknown): void {
+    this.#failure ??= { error };
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    if (waiter && this.size === 0) waiter.reject(error);
+  }
+
+  /** The oldest datagram, waiting for one if needed. One caller at a time. */
+  shift(): Promise<[Uint8Array, SocketAddress]> {
+    if (this.size > 0) {
+      const item = this.#items[this.#head]!;
+      this.#items[this.#head++] = undefined as never;
+      // Compact now and then so a long-lived queue does not keep a growing array.
+      if (this.#head > 64 && this.#head * 2 > this.#items.length) {
+        this.#items.splice(0, this.#head);
+        this.#head = 0;
+      }
+      return Promise.resolve(item);
+    }
+    if (this.#failure) return Promise.reject(this.#failure.error);
+    this.#waiter = deferred();
+    return this.#waiter.promise;
+  }
+}

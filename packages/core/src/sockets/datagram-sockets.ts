@@ -1,0 +1,248 @@
+import type { IPSocketAddress, SocketAddress, UnixSocketAddress } from "../addresses.js";
+import type { CallOptions } from "../abc/resource.js";
+import type { UnreliableObjectReceiveStream, UnreliableObjectSendStream } from "../abc/streams.js";
+import type { DatagramTransport } from "../backend/transports.js";
+import { BrokenResourceError, ClosedResourceError, DatagramTooLargeError, EndOfStream } from "../errors.js";
+import { raceAbort, silenced, throwIfAborted } from "../internal/abort.js";
+import { ipFamily } from "../internal/ip.js";
+import { checkHost, checkPort, checkUnixPath } from "../internal/validate.js";
+import { ResourceGuard } from "../resource-guard.js";
+import { SocketAttribute } from "../socket-attributes.js";
+import { TypedAttributeProvider, type TypedAttributeMap } from "../typed-attributes.js";
+import { resolveHost } from "./getaddrinfo.js";
+
+
+/** A UDP datagram with its sender or destination: `[data, [host, port]]`. */
+export type UDPPacket = [data: Uint8Array, address: IPSocketAddress];
+/** A Unix datagram with its sender or destination path: `[data, path]`. */
+export type UNIXDatagramPacket = [data: Uint8Array, path: UnixSocketAddress];
+
+/**
+ * What the four datagram classes share: one receive at a time (`BusyResourceError`), a receive
+ * aborted by its signal keeps its datagram for the next call, `aclose()` wakes pending calls with
+ * `ClosedResourceError` and releases the fd before resolving, and iteration runs until close.
+ */
+abstract class DatagramSocket<Received, Sent> extends TypedAttributeProvider
+  implements UnreliableObjectReceiveStream<Received>, UnreliableObjectSendStream<Sent>
+{
+  /** @internal */
+  protected readonly transport: DatagramTransport;
+  readonly #receiveGuard = new ResourceGuard("reading from");
+  #pendingReceive: Promise<[Uint8Array, SocketAddress]> | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(transport: DatagramTransport) {
+    super();
+    this.transport = transport;
+  }
+
+  abstract receive(options?: CallOptions): Promise<Received>;
+  abstract send(item: Sent, options?: CallOptions): Promise<void>;
+
+  /** Closes the socket; the fd is released when this resolves. Idempotent. */
+  aclose(): Promise<void> {
+    if (this.#closing === undefined) {
+      this.#closing = this.transport.close().catch(() => {});
+    }
+    return this.#closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.aclose();
+  }
+
+  /** Yields datagrams until the socket is closed (a close ends iteration quietly). */
+  async *[Symbol.asyncIterator](): AsyncIterator<Received> {
+    for (;;) {
+      try {
+        yield await this.receive();
+      } catch (error) {
+        if (error instanceof EndOfStream || (error instanceof ClosedResourceError && this.#closing)) return;
+        throw error;
+      }
+    }
+  }
+
+  override get extraAttributes(): TypedAttributeMap {
+    const family = this.transport.family;
+    const map = new Map<never, () => unknown>([
+      [SocketAttribute.family as never, () => family],
+      [SocketAttribute.localAddress as never, () => this.transport.localAddress()],
+    ]);
+    if (family !== "unix") map.set(SocketAttribute.localPort as never, () => (this.transport.localAddress() as IPSocketAddress)[1]);
+    if (this.transport.fd !== undefined) {
+      const fd = this.transport.fd;
+      map.set(SocketAttribute.fd as never, () => fd);
+    }
+    return map;
+  }
+
+  /** @internal the next datagram and its sender */
+  protected async receiveDatagram(options: CallOptions | undefined): Promise<[Uint8Array, SocketAddress]> {
+    this.#receiveGuard.enter();
+    try {
+      if (this.#closing) throw new ClosedResourceError();
+      throwIfAborted(options?.signal);
+      const pending = (this.#pendingReceive ??= silenced(this.transport.receive()));
+      try {
+        const datagram = await raceAbort(pending, options?.signal);
+        this.#pendingReceive = undefined;
+        return datagram;
+      } catch (error) {
+        if (this.#closing) throw new ClosedResourceError();
+        if (options?.signal?.aborted && error === options.signal.reason) throw error;
+        this.#pendingReceive = undefined;
+        if (error instanceof DatagramTooLargeError) throw error;
+        throw new BrokenResourceError(`receiving a datagram failed: ${messageOf(error)}`, { cause: error });
+      }
+    } finally {
+      this.#receiveGuard.exit();
+    }
+  }
+
+  /** @internal sends one datagram; a failed send does not make the socket unusable */
+  protected async sendDatagram(data: Uint8Array, to: SocketAddress | undefined, options: CallOptions | undefined): Promise<void> {
+    if (!(data instanceof Uint8Array)) throw new TypeError("data must be a Uint8Array");
+    if (this.#closing) throw new ClosedResourceError();
+    throwIfAborted(options?.signal);
+    try {
+      await raceAbort(silenced(this.transport.send(data, to)), options?.signal);
+    } catch (error) {
+      if (this.#closing) throw new ClosedResourceError();
+      if (options?.signal?.aborted && error === options.signal.reason) throw error;
+      if ((error as { code?: unknown })?.code === "EMSGSIZE") {
+        throw new RangeError(`a ${data.byteLength}-byte datagram is too large to send`, { cause: error });
+      }
+      throw new BrokenResourceError(`sending a datagram failed: ${messageOf(error)}`, { cause: error });
+    }
+  }
+
+  /** @internal numeric address of `host`, of this socket's family */
+  protected async resolveDestination(host: string, port: number): Promise<IPSocketAddress> {
+    checkHost(host, "host");
+    checkPort(port, "port", { allowZero: false });
+    if (ipFamily(host) !== undefined) return [host, port];
+    const family = this.transport.family === "unix" ? undefined : this.transport.family;
+    const [first] = await resolveHost(host, family);
+    if (first === undefined) throw new BrokenResourceError(`${host} has no ${family ?? ""} address`);
+    return [first.address, port];
+  }
+
+  /** @internal adds the peer attributes of connected sockets */
+  protected connectedAttributes(map: TypedAttributeMap): TypedAttributeMap {
+    const merged = new Map(map);
+    merged.set(SocketAttribute.remoteAddress as never, () => this.transport.remoteAddress());
+    if (this.transport.family !== "unix") {
+      merged.set(SocketAttribute.remotePort as never, () => (this.transport.remoteAddress() as IPSocketAddress)[1]);
+    }
+    return merged;
+  }
+}
+
+/**
+ * An unconnected UDP socket: receives from anyone, sends to any address.
+ *
+ * @example
+ * ```ts
+ * const udp = await createUdpSocket({ localHost: "127.0.0.1" });
+ * await udp.sendto(new TextEncoder().encode("hi"), "127.0.0.1", 9999);
+ * const [data, [host, port]] = await udp.receive();
+ * ```
+ */
+export class UDPSocket extends DatagramSocket<UDPPacket, UDPPacket> {
+  /** The next datagram and its sender's `[host, port]`. */
+  async receive(options?: CallOptions): Promise<UDPPacket> {
+    return (await this.receiveDatagram(options)) as UDPPacket;
+  }
+
+  /** Sends `[data, [host, port]]`. */
+  async send(item: UDPPacket, options?: CallOptions): Promise<void> {
+    const [data, address] = item;
+    await this.sendto(data, address[0], address[1], options);
+  }
+
+  /** Sends `data` to `host:port` (a host name is resolved to this socket's family). */
+  async sendto(data: Uint8Array, host: string, port: number, options?: CallOptions): Promise<void> {
+    await this.sendDatagram(data, await this.resolveDestination(host, port), options);
+  }
+}
+
+/**
+ * A UDP socket connected to one peer: `send(data)` goes there, `receive()` returns only the
+ * peer's datagrams.
+ *
+ * @example
+ * ```ts
+ * const udp = await createConnectedUdpSocket("127.0.0.1", 9999);
+ * await udp.send(new TextEncoder().encode("ping"));
+ * const reply = await udp.receive({ signal: AbortSignal.timeout(1_000) });
+ * ```
+ */
+export class ConnectedUDPSocket extends DatagramSocket<Uint8Array, Uint8Array> {
+  async receive(options?: CallOptions): Promise<Uint8Array> {
+    return (await this.receiveDatagram(options))[0];
+  }
+
+  async send(data: Uint8Array, options?: CallOptions): Promise<void> {
+    await this.sendDatagram(data, undefined, options);
+  }
+
+  override get extraAttributes(): TypedAttributeMap {
+    return this.connectedAttributes(super.extraAttributes);
+  }
+}
+
+/**
+ * An unconnected Unix datagram socket: `receive()` gives `[data, senderPath]` (`""` for an unnamed
+ * sender), `sendto(data, path)` sends anywhere.
+ *
+ * @example
+ * ```ts
+ * const sock = await createUnixDatagramSocket({ localPath: "/tmp/me.sock" });
+ * await sock.sendto(new TextEncoder().encode("hi"), "/tmp/peer.sock");
+ * ```
+ */
+export class UNIXDatagramSocket extends DatagramSocket<UNIXDatagramPacket, UNIXDatagramPacket> {
+  async receive(options?: CallOptions): Promise<UNIXDatagramPacket> {
+    return (await this.receiveDatagram(options)) as UNIXDatagramPacket;
+  }
+
+  /** Sends `[data, path]`. */
+  async send(item: UNIXDatagramPacket, options?: CallOptions): Promise<void> {
+    await this.sendto(item[0], item[1], options);
+  }
+
+  /** Sends `data` to the socket bound at `path`. */
+  async sendto(data: Uint8Array, path: string | Uint8Array, options?: CallOptions): Promise<void> {
+    checkUnixPath(path);
+    await this.sendDatagram(data, path, options);
+  }
+}
+
+/**
+ * A Unix datagram socket connected to one peer path (or one end of a `socketpair("dgram")`).
+ *
+ * @example
+ * ```ts
+ * const [a, b] = await socketpair("dgram");
+ * await a.send(new TextEncoder().encode("ping"));
+ * console.log(await b.receive());
+ * ```
+ */
+export class ConnectedUNIXDatagramSocket extends DatagramSocket<Uint8Array, Uint8Array> {
+  async receive(options?: CallOptions): Promise<Uint8Array> {
+    return (await this.receiveDatagram(options))[0];
+  }
+
+  async send(data: Uint8Array, options?: CallOptions): Promise<void> {
+    await this.sendDatagram(data, undefined, options);
+  }
+
+  override get extraAttributes(): TypedAttributeMap {
+    return this.connectedAttributes(super.extraAttributes);
+  }
+}
+
+function messageOf(error: unknown): string {
+  return String((error as Error | undefined)?.message ?? error);
+}

@@ -1,0 +1,52 @@
+import { getBackend } from "../backend/registry.js";
+import { checkUnixPath } from "../internal/validate.js";
+import { ConnectedUNIXDatagramSocket, UNIXDatagramSocket } from "./datagram-sockets.js";
+
+/** Options of the Unix datagram constructors. */
+export interface UnixDatagramOptions {
+  /** Bind to this path (or abstract name); a stale socket file there is replaced. Unbound when absent. */
+  localPath?: string | Uint8Array;
+  /** File mode of the bound socket file, e.g. `0o660`. */
+  mode?: number;
+}
+
+function checkOptions(options: UnixDatagramOptions): UnixDatagramOptions {
+  if (options.localPath !== undefined) checkUnixPath(options.localPath, "localPath");
+  if (options.mode !== undefined && (!Number.isInteger(options.mode) || options.mode < 0 || options.mode > 0o7777)) {
+    throw new RangeError("mode must be an integer file mode such as 0o600");
+  }
+  return {
+    ...(options.localPath !== undefined ? { localPath: options.localPath } : {}),
+    ...(options.mode !== undefined ? { mode: options.mode } : {}),
+  };
+}
+
+/**
+ * Creates an unconnected Unix datagram socket.
+ *
+ * @example
+ * ```ts
+ * const sock = await createUnixDatagramSocket({ localPath: "/tmp/app.dgram" });
+ * for await (const [data, sender] of sock) await sock.sendto(data, sender);
+ * ```
+ */
+export async function createUnixDatagramSocket(options: UnixDatagramOptions = {}): Promise<UNIXDatagramSocket> {
+  return new UNIXDatagramSocket(await getBackend().createUnixDatagramSocket(checkOptions(options)));
+}
+
+/**
+ * Creates a Unix datagram socket connected to `remotePath`.
+ *
+ * @example
+ * ```ts
+ * const sock = await createConnectedUnixDatagramSocket("/run/systemd/notify");
+ * await sock.send(new TextEncoder().encode("READY=1"));
+ * ```
+ */
+export async function createConnectedUnixDatagramSocket(
+  remotePath: string | Uint8Array,
+  options: UnixDatagramOptions = {},
+): Promise<ConnectedUNIXDatagramSocket> {
+  checkUnixPath(remotePath, "remotePath");
+  return new ConnectedUNIXDatagramSocket(await getBackend().createConnectedUnixDatagramSocket(remotePath, checkOptions(options)));
+}

@@ -1,0 +1,481 @@
+/**
+ * Readiness waiting that never blocks the event loop. One reactor per binder keeps at most ONE
+ * `pollAsync` outstanding, covering every fd currently waited on plus a wake-up fd (an eventfd on
+ * Linux, a pipe elsewhere). Why one poll for everything: with koffi each pending async call holds
+ * one of libuv's threadpool threads (4 by default), and a poll per socket would starve dns and fs
+ * work; Deno and Bun likewise pay a thread per pending call.
+ *
+ * - When the set of waited fds grows while a poll is pending, a byte on the wake-up fd ends that
+ *   poll so it is re-issued with the new set.
+ * - When nothing is waited on, no poll is outstanding and the wake-up fd is closed, so the
+ *   process can exit (a pending FFI call would keep it alive).
+ * - Before each poll goes to another thread, a zero-timeout poll on the JS thread checks whether
+ *   something is ready already (common when both ends live in this process); only when nothing
+ *   is does the thread-pool round trip happen.
+ * - Fairness: calls that complete without waiting, and cycles served by that synchronous poll,
+ *   form chains of microtasks; budgets force an event-loop turn now and then (`shouldYield`,
+ *   `nextTurn`) so that timers and other I/O keep running.
+ * - Readiness is a hint: a woken caller retries its call and waits again on EAGAIN.
+ *
+ * @example
+ * ```ts
+ * const reactor = getReactor(binder);
+ * for (;;) {
+ *   const n = binder.recv(fd, buf, buf.length, C.MSG_DONTWAIT);
+ *   if (n >= 0) break;
+ *   if (binder.errno() !== C.errno.EAGAIN) throw lastError(binder, "recv");
+ *   await reactor.waitReadable(fd, { signal });
+ * }
+ * ```
+ * @module
+ */
+
+import { ClosedResourceError } from "@portio/core";
+import type { LibcBinder } from "./binder.js";
+import { constantsFor, type SocketConstants } from "./constants.js";
+import { fcntl, setCloseOnExec } from "./calls.js";
+import { lastError, systemError } from "./errno.js";
+
+interface Waiter {
+  resolve(): void;
+  reject(error: unknown): void;
+  /** Removes the abort listener. */
+  dispose(): void;
+}
+
+interface Interest {
+  readers: Set<Waiter>;
+  writers: Set<Waiter>;
+}
+
+/** Counters for tests and diagnostics. */
+export interface ReactorStats {
+  /** `pollAsync` calls issued so far. */
+  pollsIssued: number;
+  /** Cycles served by a synchronous zero-timeout poll instead (something was ready already). */
+  syncPolls: number;
+  /** Wake-ups written to end a pending poll. */
+  wakeups: number;
+  /** Whether a `pollAsync` is outstanding now. */
+  polling: boolean;
+  /** Number of fds waited on now. */
+  fds: number;
+  /** The wake-up fd, -1 while idle. */
+  wakeFd: number;
+}
+
+/**
+ * Microtask turns to let pass before (re-)issuing a poll. A woken waiter usually retries its call
+ * and waits again within two or three turns; issuing the next poll only after that saves a
+ * wake-up round trip through the thread pool for every socket that goes back to waiting.
+ */
+const SETTLE_TURNS = 6;
+
+/** Calls completed without waiting, across all sockets, before one must let the event loop turn. */
+const IMMEDIATE_BUDGET = 64;
+
+/** Cycles in a row the synchronous poll may serve before one goes through the event loop. */
+const MAX_SYNC_STREAK = 16;
+
+/** The readiness poller of one binder; get it with {@link getReactor}. */
+export class Reactor {
+  readonly #binder: LibcBinder;
+  readonly #C: SocketConstants;
+  readonly #interests = new Map<number, Interest>();
+  /** fd → events of the poll outstanding now (empty when none is). */
+  #polled = new Map<number, number>();
+  #polling = false;
+  #scheduled = false;
+  /** A wake-up is written for the outstanding poll and not yet drained. */
+  #woken = false;
+  /** The fd poll watches for wake-ups, -1 while idle. */
+  #wakeFd = -1;
+  /** Where wake-ups are written: the same eventfd, or the pipe's write end. */
+  #wakeWriteFd = -1;
+  #wakeIsEventfd = false;
+  readonly #wakeBuffer = new Uint8Array(8);
+  /** `notifyClosing` callers waiting for the outstanding poll to let go of their fd. */
+  #closing: Array<() => void> = [];
+  readonly #stats = { pollsIssued: 0, syncPolls: 0, wakeups: 0 };
+
+  constructor(binder: LibcBinder) {
+    this.#binder = binder;
+    this.#C = constantsFor(binder.platform);
+  }
+
+  /**
+   * Resolves when `fd` may be readable (or has an error or hang-up pending); rejects with
+   * `signal.reason` on abort, or with a `ClosedResourceError` when {@link notifyClosing} is called
+   * for `fd`.
+   */
+  waitReadable(fd: number, options?: { signal?: AbortSignal | undefined }): Promise<void> {
+    return this.#wait(fd, true, options?.signal);
+  }
+
+  /** Like {@link waitReadable}, for writability (also the end of a non-blocking connect). */
+  waitWritable(fd: number, options?: { signal?: AbortSignal | undefined }): Promise<void> {
+    return this.#wait(fd, false, options?.signal);
+  }
+
+  /**
+   * Call BEFORE closing `fd`: its waiters reject with a `ClosedResourceError` now, and the
+   * returned promise resolves once no outstanding poll refers to `fd` any more (at once when
+   * none does), so the fd can then be closed without a poll still watching its number.
+   */
+  notifyClosing(fd: number): Promise<void> {
+    const interest = this.#interests.get(fd);
+    if (interest !== undefined) {
+      this.#interests.delete(fd);
+      const error = new ClosedResourceError();
+      for (const waiter of [...interest.readers, ...interest.writers]) {
+        waiter.dispose();
+        waiter.reject(error);
+      }
+    }
+    if (!this.#polling || !this.#polled.has(fd)) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.#closing.push(resolve);
+      this.#wake();
+    });
+  }
+
+  /**
+   * Resolves once the reactor is idle: nothing waited on, no poll outstanding, the wake-up fd
+   * closed. For tests and orderly shutdown; it does not stop new waits from starting.
+   */
+  whenIdle(): Promise<void> {
+    if (this.#isIdle()) return Promise.resolve();
+    return new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #idleWaiters: Array<() => void> = [];
+
+  /**
+   * Resolves after the event loop has had a turn: once an asynchronous poll (issued now with a
+   * zero timeout if nothing else is pending) has completed. Callers whose calls keep succeeding
+   * without waiting use it to let timers and other I/O run between their microtasks.
+   */
+  nextTurn(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.#turnWaiters.push(resolve);
+      if (this.#polling) this.#wake();
+      else this.#schedule();
+    });
+  }
+
+  #turnWaiters: Array<() => void> = [];
+
+  /**
+   * Counts one call that completed without waiting, and says whether the caller should now
+   * `await nextTurn()`: true once {@link IMMEDIATE_BUDGET} calls did so since the event loop's
+   * last turn. A receive loop on a socket that always has data would otherwise run on
+   * microtasks alone and starve timers (AbortSignal.timeout included) and all other I/O.
+   */
+  shouldYield(): boolean {
+    if (++this.#immediateCalls < IMMEDIATE_BUDGET) return false;
+    this.#immediateCalls = 0;
+    return true;
+  }
+
+  #immediateCalls = 0;
+  #exitHooked = false;
+  /** The process is exiting: no poll may be issued any more. */
+  #exiting = false;
+  /** Consecutive cycles served by the synchronous zero-timeout poll. */
+  #syncStreak = 0;
+
+  #isIdle(): boolean {
+    return (
+      !this.#polling && !this.#scheduled && this.#interests.size === 0 && this.#turnWaiters.length === 0 &&
+      this.#wakeFd === -1
+    );
+  }
+
+  /** Current counters. */
+  get stats(): ReactorStats {
+    return {
+      ...this.#stats,
+      polling: this.#polling,
+      fds: this.#interests.size,
+      wakeFd: this.#wakeFd,
+    };
+  }
+
+  #wait(fd: number, read: boolean, signal: AbortSignal | undefined): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      let interest = this.#interests.get(fd);
+      if (interest === undefined) {
+        interest = { readers: new Set(), writers: new Set() };
+        this.#interests.set(fd, interest);
+      }
+      const set = read ? interest.readers : interest.writers;
+      const waiter: Waiter = { resolve, reject, dispose: noop };
+      if (signal !== undefined) {
+        const onAbort = (): void => {
+          this.#remove(fd, set, waiter);
+          reject(signal.reason);
+        };
+        signal.addEventListener("abort", onAbort, { once: true });
+        waiter.dispose = () => signal.removeEventListener("abort", onAbort);
+      }
+      set.add(waiter);
+      const events = read ? this.#C.POLLIN : this.#C.POLLOUT;
+      if (!this.#polling) this.#schedule();
+      else if (((this.#polled.get(fd) ?? 0) & events) === 0) this.#wake();
+    });
+  }
+
+  #remove(fd: number, set: Set<Waiter>, waiter: Waiter): void {
+    if (!set.delete(waiter)) return;
+    waiter.dispose();
+    const interest = this.#interests.get(fd);
+    if (interest !== undefined && interest.readers.size === 0 && interest.writers.size === 0) {
+      this.#interests.delete(fd);
+      // The last waiter gone: end the poll, or it would keep the process alive for nothing.
+      if (this.#interests.size === 0) this.#wake();
+    }
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#polling) return;
+    this.#scheduled = true;
+    let turn = Promise.resolve();
+    for (let i = 0; i < SETTLE_TURNS; i++) turn = turn.then();
+    void turn.then(() => {
+      this.#scheduled = false;
+      this.#issue();
+    });
+  }
+
+  #issue(): void {
+    if (this.#polling || this.#exiting) return;
+    const turns = this.#turnWaiters.length > 0;
+    if (this.#interests.size === 0 && !turns) {
+      this.#closeWakeFd();
+      const idleWaiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const resolve of idleWaiters) resolve();
+      return;
+    }
+    const C = this.#C;
+    const nfds = this.#interests.size + 1;
+    // A fresh buffer per poll: the binder owns it until the poll resolves.
+    const pollfds = new Uint8Array(nfds * C.POLLFD_SIZE);
+    const view = new DataView(pollfds.buffer);
+    const polled = new Map<number, number>();
+    let offset = 0;
+    for (const [fd, interest] of this.#interests) {
+      const events = (interest.readers.size > 0 ? C.POLLIN : 0) | (interest.writers.size > 0 ? C.POLLOUT : 0);
+      view.setInt32(offset, fd, true);
+      view.setInt16(offset + 4, events, true);
+      polled.set(fd, events);
+      offset += C.POLLFD_SIZE;
+    }
+
+    // Something may be ready already (often so when both ends of a pair live in this process):
+    // a zero-timeout poll here costs a syscall, the thread-pool round trip costs tens of µs. The
+    // streak limit sends every MAX_SYNC_STREAK-th cycle through the event loop all the same,
+    // so that timers and other I/O are never starved by a chain of microtasks.
+    if (!turns && this.#syncStreak < MAX_SYNC_STREAK) {
+      const ready = this.#binder.poll(pollfds, nfds - 1, 0);
+      if (ready > 0) {
+        this.#syncStreak++;
+        this.#stats.syncPolls++;
+        this.#dispatch(pollfds, nfds - 1, ready);
+        this.#schedule();
+        return;
+      }
+    }
+    this.#syncStreak = 0;
+
+    try {
+      this.#openWakeFd();
+    } catch (error) {
+      this.#failAll(error);
+      return;
+    }
+    view.setInt32(offset, this.#wakeFd, true);
+    view.setInt16(offset + 4, C.POLLIN, true);
+    this.#polled = polled;
+    this.#polling = true;
+    this.#stats.pollsIssued++;
+    let pending: Promise<number>;
+    try {
+      // With turn waiters the poll only has to pass through the event loop, not wait.
+      pending = this.#binder.pollAsync(pollfds, nfds, turns ? 0 : -1);
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    pending.then(
+      (result) => this.#completed(pollfds, nfds, result),
+      (error: unknown) => {
+        this.#endPoll();
+        this.#failAll(error);
+        this.#schedule(); // to close the wake-up fd
+      },
+    );
+  }
+
+  #completed(pollfds: Uint8Array, nfds: number, result: number): void {
+    this.#endPoll();
+    if (result < 0) {
+      // EINTR: a signal arrived on the poll's thread; nothing is lost, poll again.
+      if (-result !== this.#C.errno.EINTR) this.#failAll(systemError(this.#binder.platform, -result, "poll"));
+    } else {
+      this.#dispatch(pollfds, nfds - 1, result);
+    }
+    this.#schedule();
+  }
+
+  /** Wakes the waiters of the first `count` entries of `pollfds` according to their revents. */
+  #dispatch(pollfds: Uint8Array, count: number, ready: number): void {
+    const C = this.#C;
+    const view = new DataView(pollfds.buffer);
+    const readable = C.POLLIN | C.POLLERR | C.POLLHUP | C.POLLNVAL;
+    const writable = C.POLLOUT | C.POLLERR | C.POLLHUP | C.POLLNVAL;
+    let seen = 0;
+    for (let i = 0; i < count && seen < ready; i++) {
+      const revents = view.getInt16(i * C.POLLFD_SIZE + 6, true);
+      if (revents === 0) continue;
+      seen++;
+      const fd = view.getInt32(i * C.POLLFD_SIZE, true);
+      const interest = this.#interests.get(fd);
+      if (interest === undefined) continue;
+      if ((revents & readable) !== 0) settle(interest.readers);
+      if ((revents & writable) !== 0) settle(interest.writers);
+      if (interest.readers.size === 0 && interest.writers.size === 0) this.#interests.delete(fd);
+    }
+  }
+
+  /** Bookkeeping common to every way a poll ends. */
+  #endPoll(): void {
+    this.#polling = false;
+    this.#immediateCalls = 0; // the event loop has turned
+    this.#polled = new Map();
+    if (this.#woken) {
+      this.#drainWakeFd();
+      this.#woken = false;
+    }
+    const closing = this.#closing;
+    this.#closing = [];
+    for (const resolve of closing) resolve();
+    const turns = this.#turnWaiters;
+    this.#turnWaiters = [];
+    for (const resolve of turns) resolve();
+  }
+
+  #failAll(error: unknown): void {
+    const interests = [...this.#interests.values()];
+    this.#interests.clear();
+    for (const interest of interests) {
+      for (const waiter of [...interest.readers, ...interest.writers]) {
+        waiter.dispose();
+        waiter.reject(error);
+      }
+    }
+  }
+
+  #wake(): void {
+    if (!this.#polling || this.#woken) return;
+    this.#woken = true;
+    this.#stats.wakeups++;
+    const buffer = this.#wakeBuffer;
+    buffer.fill(0);
+    buffer[0] = 1; // eventfd: a little-endian uint64 counter increment of 1; pipe: one byte
+    const length = this.#wakeIsEventfd ? 8 : 1;
+    // Cannot fail with EAGAIN: at most one wake-up is unread at a time.
+    if (this.#binder.write(this.#wakeWriteFd, buffer, length) === -1) {
+      this.#woken = false;
+      throw lastError(this.#binder, "write");
+    }
+  }
+
+  #drainWakeFd(): void {
+    const buffer = this.#wakeBuffer;
+    // One read resets an eventfd's counter; a pipe is read until empty.
+    if (this.#wakeIsEventfd) this.#binder.read(this.#wakeFd, buffer, 8);
+    else while (this.#binder.read(this.#wakeFd, buffer, buffer.length) > 0);
+  }
+
+  #openWakeFd(): void {
+    if (this.#wakeFd !== -1) return;
+    const binder = this.#binder;
+    const C = this.#C;
+    if (!this.#exitHooked) {
+      this.#exitHooked = true;
+      binder.onExit?.(() => {
+        // Last call: end the pending poll (exit would wait for it) and issue no other.
+        this.#exiting = true;
+        try {
+          this.#wake();
+        } catch {
+          // exiting anyway
+        }
+      });
+    }
+    if (binder.eventfd !== undefined && C.EFD_NONBLOCK !== undefined && C.EFD_CLOEXEC !== undefined) {
+      const fd = binder.eventfd(0, C.EFD_NONBLOCK | C.EFD_CLOEXEC);
+      if (fd === -1) throw lastError(binder, "eventfd");
+      this.#wakeFd = fd;
+      this.#wakeWriteFd = fd;
+      this.#wakeIsEventfd = true;
+      return;
+    }
+    const fds = new Uint8Array(8);
+    if (binder.pipe(fds) === -1) throw lastError(binder, "pipe");
+    const view = new DataView(fds.buffer);
+    const readEnd = view.getInt32(0, true);
+    const writeEnd = view.getInt32(4, true);
+    try {
+      for (const fd of [readEnd, writeEnd]) {
+        fcntl(binder, fd, C.F_SETFL, fcntl(binder, fd, C.F_GETFL, 0) | C.O_NONBLOCK);
+        setCloseOnExec(binder, fd);
+      }
+    } catch (error) {
+      binder.close(readEnd);
+      binder.close(writeEnd);
+      throw error;
+    }
+    this.#wakeFd = readEnd;
+    this.#wakeWriteFd = writeEnd;
+    this.#wakeIsEventfd = false;
+  }
+
+  #closeWakeFd(): void {
+    if (this.#wakeFd === -1) return;
+    this.#binder.close(this.#wakeFd);
+    if (this.#wakeWriteFd !== this.#wakeFd) this.#binder.close(this.#wakeWriteFd);
+    this.#wakeFd = -1;
+    this.#wakeWriteFd = -1;
+  }
+}
+
+function settle(waiters: Set<Waiter>): void {
+  for (const waiter of waiters) {
+    waiter.dispose();
+    waiter.resolve();
+  }
+  waiters.clear();
+}
+
+function noop(): void {}
+
+const reactors = new WeakMap<LibcBinder, Reactor>();
+
+/**
+ * The one reactor of `binder`, created on first use.
+ *
+ * @example
+ * ```ts
+ * await getReactor(binder).waitReadable(fd, { signal: AbortSignal.timeout(1000) });
+ * ```
+ */
+export function getReactor(binder: LibcBinder): Reactor {
+  let reactor = reactors.get(binder);
+  if (reactor === undefined) {
+    reactor = new Reactor(binder);
+    reactors.set(binder, reactor);
+  }
+  return reactor;
+}
