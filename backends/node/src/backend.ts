@@ -1,5 +1,11 @@
 import type { AsyncBackend } from "@portio/core";
+import { wrapConnectedUdpSocket, wrapConnectedUnixDatagramSocket, wrapUdpSocket, wrapUnixDatagramSocket } from "./adopt-datagram.js";
+import { inspectSocket, waitForConnect } from "./adopt-inspect.js";
+import { wrapListenerSocket } from "./adopt-listener.js";
+import { nativeSocketFd } from "./adopt-native.js";
+import { wrapStreamSocket, wrapUnixStreamSocket } from "./adopt-stream.js";
 import { getaddrinfo } from "./dns.js";
+import { wrapTls } from "./tls.js";
 import { connectTcp, createTcpListener } from "./tcp.js";
 import { createConnectedUdpSocket, createUdpSocket } from "./udp.js";
 import { socketpair } from "./socketpair.js";
@@ -28,4 +34,15 @@ export const nodeBackend: AsyncBackend = {
   createUnixDatagramSocket,
   createConnectedUnixDatagramSocket,
   socketpair,
+  wrapTls,
+  nativeSocketFd,
+  inspectSocket,
+  waitForConnect,
+  wrapStreamSocket,
+  wrapUnixStreamSocket,
+  wrapListenerSocket,
+  wrapUdpSocket,
+  wrapConnectedUdpSocket,
+  wrapUnixDatagramSocket,
+  wrapConnectedUnixDatagramSocket,
 };

@@ -1,7 +1,6 @@
 import type { RemoteInfo, Socket } from "node:dgram";
 import { DatagramQueue, type DatagramTransport, type IPSocketAddress } from "@portio/core";
-import type { NodeStyleError } from "./errors.js";
-import { socketClosedError } from "./errors.js";
+import { socketClosedError, type NodeStyleError } from "./errors.js";
 
 /** How a {@link NodeDatagramTransport} describes its socket. */
 export interface NodeDatagramTransportOptions {
@@ -66,9 +65,8 @@ export class NodeDatagramTransport implements DatagramTransport {
   readonly socket: Socket;
   /** Received datagrams that nobody has asked for yet, and the count of those dropped. */
   readonly queue: DatagramQueue;
-  /** The last ICMP-style error the kernel reported for this socket (see the class comment). */
-  lastTransientError: NodeStyleError | undefined;
 
+  #lastTransientError: NodeStyleError | undefined;
   #localAddress: IPSocketAddress | undefined;
   #remoteAddress: IPSocketAddress | undefined;
   /** The promise of a `receive()` that had to wait: close marks it handled before failing it. */
@@ -99,13 +97,18 @@ export class NodeDatagramTransport implements DatagramTransport {
     // Always listening for 'error' also keeps Node from turning it into an uncaught exception.
     socket.on("error", (error: NodeStyleError) => {
       if (error.syscall === "recvmsg" && TRANSIENT_RECEIVE_ERRORS.has(error.code)) {
-        this.lastTransientError = error;
+        this.#lastTransientError = error;
       } else {
         queue.fail(error);
       }
     });
     // Closed behind our back (someone called socket.close() directly): wake a pending receive.
     socket.once("close", () => this.#failQueue());
+  }
+
+  /** The last ICMP-style error the kernel reported for this socket (see the class comment). */
+  get lastTransientError(): NodeStyleError | undefined {
+    return this.#lastTransientError;
   }
 
   /** The OS file descriptor, while the socket is open. */

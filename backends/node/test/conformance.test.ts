@@ -11,6 +11,7 @@ import { describe, it } from "vitest";
 import { nodeBackend } from "@portio/node";
 import { registerConformance, type ConformanceHarness } from "@portio/testkit";
 import { nodeHasReusePort } from "../src/tcp.js";
+import { generateTestCertificates } from "./support/certificates.js";
 
 const skip: Record<string, string> = {};
 if (!nodeHasReusePort()) {
@@ -27,6 +28,11 @@ const harness: ConformanceHarness = {
   // readdirSync's own directory fd is open during both counts, so it cancels out.
   countOpenFds: () => readdirSync("/proc/self/fd").length,
   skip,
+  // Made once per run with the openssl CLI; nothing key-like is committed.
+  tlsCertificates: (() => {
+    let made: ReturnType<typeof generateTestCertificates> | undefined;
+    return () => (made ??= generateTestCertificates());
+  })(),
 };
 
 await registerConformance(harness, {

@@ -50,3 +50,14 @@ export * from "./sockets/udp.js";
 export * from "./sockets/unix-datagram.js";
 export * from "./sockets/socketpair.js";
 export * from "./backend/datagram-queue.js";
+
+// adopting existing sockets (adoption/)
+export * from "./adoption/index.js";
+
+// TLS (tls/)
+export * from "./tls/tls-options.js";
+export type * from "./tls/tls-transport.js";
+export * from "./tls/tls-attributes.js";
+export * from "./tls/tls-stream.js";
+export * from "./tls/tls-listener.js";
+export * from "./tls/apply-tls.js";

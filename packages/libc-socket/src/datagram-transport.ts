@@ -88,6 +88,8 @@ export class LibcDatagramTransport implements DatagramTransport {
   readonly family: AddressFamily;
   /** The largest datagram {@link receive} delivers. */
   readonly receiveBufferSize: number;
+  /** The last ICMP-reported error that {@link receive} skipped (see `isIcmpReport`). */
+  lastTransientError: Error | undefined;
   readonly #socket: LibcSocket;
   readonly #binder: LibcBinder;
   readonly #fd: number;
@@ -187,6 +189,7 @@ export class LibcDatagramTransport implements DatagramTransport {
       const errno = binder.errno();
       const E = this.#C.errno;
       if (errno === E.EAGAIN || errno === E.EWOULDBLOCK) await this.#reactor.waitReadable(fd);
+      else if (isIcmpReport(errno, E)) this.lastTransientError = systemError(binder.platform, errno, "recv");
       else if (errno !== E.EINTR) throw systemError(binder.platform, errno, sa === undefined ? "recv" : "recvfrom");
     }
   }
@@ -307,4 +310,20 @@ function sameAddress(a: SocketAddress, b: SocketAddress): boolean {
 function target(address: SocketAddress): SystemErrorTarget {
   if (typeof address === "string" || address instanceof Uint8Array) return { path: address };
   return { address: address[0], port: address[1] };
+}
+
+/**
+ * Errors the kernel queues on a UDP socket when an ICMP message answers an earlier send (e.g. port
+ * unreachable after sending to a closed port). They say nothing about the datagrams still to
+ * come, so receive skips them, as AnyIO does on asyncio and as the Node dgram transport does; the
+ * last one is kept in `lastTransientError` for diagnosis.
+ */
+function isIcmpReport(errno: number, E: Record<string, number>): boolean {
+  return (
+    errno === E.ECONNREFUSED ||
+    errno === E.EHOSTUNREACH ||
+    errno === E.ENETUNREACH ||
+    errno === E.EHOSTDOWN ||
+    errno === E.ENETDOWN
+  );
 }

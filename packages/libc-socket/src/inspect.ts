@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { SocketAddress } from "@portio/core";
+import type { SocketAddress, SocketInfo } from "@portio/core";
 import type { LibcBinder } from "./binder.js";
 import { getpeername, getsockname, getsockoptBytes, getsockoptInt } from "./calls.js";
 import { constantsFor } from "./constants.js";
@@ -14,24 +14,8 @@ import { SystemError, systemError } from "./errno.js";
 import type { DecodedSockaddr } from "./sockaddr.js";
 import type { SocketFamily, SocketKind } from "./socket.js";
 
-/** What a socket is and what state it is in. */
-export interface SocketInfo {
-  fd: number;
-  family: SocketFamily;
-  type: SocketKind;
-  /**
-   * `"listening"` (SO_ACCEPTCONN), `"connected"` (has a peer), `"connecting"` (a TCP connect in
-   * progress), `"bound"` (has a local address: a port other than 0, or a Unix name), else
-   * `"unbound"`.
-   */
-  state: "unbound" | "bound" | "listening" | "connecting" | "connected";
-  listening: boolean;
-  connected: boolean;
-  /** getsockname's address (`["0.0.0.0", 0]` / `["::", 0]` / `""` when unbound). */
-  localAddress: SocketAddress;
-  /** getpeername's address, `null` without a peer. */
-  remoteAddress: SocketAddress | null;
-}
+/** What a socket is and what state it is in: core's shape, re-exported for this package's users. */
+export type { SocketInfo };
 
 /**
  * Inspects `fd`. Throws a {@link SystemError} with code `ENOTSOCK` for an fd that is not a socket,

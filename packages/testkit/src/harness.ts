@@ -46,6 +46,24 @@ export interface ConformanceHarness {
   skip?: Readonly<Record<string, string>>;
   /** Per-case limit in milliseconds for the runner (a safety net; no case relies on time). Default 30 000. */
   timeoutMs?: number;
+  /**
+   * Certificates for the TLS cases, which the runtime makes (the testkit cannot run a tool like
+   * `openssl`); the TLS cases fail with a note saying so when it is missing.
+   */
+  tlsCertificates?(): Promise<TlsTestCertificates> | TlsTestCertificates;
+}
+
+/**
+ * PEM text the TLS cases use: a CA, a server certificate for `localhost`, `127.0.0.1` and `::1`,
+ * and a client certificate (for mutual TLS), both signed by the CA. Make them fresh for each run;
+ * never commit key material.
+ */
+export interface TlsTestCertificates {
+  ca: string;
+  serverCert: string;
+  serverKey: string;
+  clientCert: string;
+  clientKey: string;
 }
 
 /**

@@ -1,4 +1,7 @@
 import type { DatagramTransport, ListenerTransport, StreamTransport } from "./transports.js";
+import type { AnyByteStream } from "../abc/streams.js";
+import type { BackendTlsOptions, TlsTransport } from "../tls/tls-transport.js";
+import type { SocketInfo } from "../adoption/socket-info.js";
 
 /** One resolved address. */
 export interface ResolvedAddress {
@@ -42,6 +45,16 @@ export interface BackendUnixDatagramOptions {
   localPath?: string | Uint8Array;
   /** File mode of the bound socket file. */
   mode?: number;
+}
+
+/**
+ * A socket handed to an adoption function after core validated it: its fd, and the runtime's own
+ * socket object when that is what the caller passed (the backend should then wrap the object
+ * itself rather than open the fd a second time).
+ */
+export interface AdoptionSource {
+  fd: number;
+  native?: unknown;
 }
 
 /**
@@ -100,4 +113,54 @@ export interface AsyncBackend {
   /** A connected pair of Unix sockets (`socketpair(2)`). */
   socketpair(type: "stream"): Promise<[StreamTransport, StreamTransport]>;
   socketpair(type: "dgram"): Promise<[DatagramTransport, DatagramTransport]>;
+  /**
+   * Runs a TLS handshake over `stream` and resolves with the session. `native` is the runtime
+   * transport when `stream` is a plain socket stream, so the backend can use the runtime's TLS on
+   * the socket itself; otherwise the session must pump `stream` (any portio byte stream).
+   * Handshake failures reject with a `BrokenResourceError` that says what failed (certificate
+   * verify failed, hostname mismatch, ...) with the runtime's error as `cause`. Optional: without
+   * it, TLS is an `UnsupportedError` on this backend.
+   */
+  wrapTls?(stream: AnyByteStream, options: BackendTlsOptions, native?: StreamTransport): Promise<TlsTransport>;
+
+  // Adoption of existing sockets. Core validates first (argument, inspectSocket, state, family,
+  // type, in AnyIO's order) and calls a wrap function only for a socket that fits; the wrap
+  // function then owns the fd. If it fails anyway it must leave the fd open and in its original
+  // blocking mode.
+
+  /**
+   * The fd behind one of the runtime's own socket objects (Node: `net.Socket`, `net.Server`,
+   * `dgram.Socket`), `null` for such an object that has no fd (closed), `undefined` for anything
+   * the backend does not recognise. May throw a TypeError for objects it refuses on purpose
+   * (say, a TLS socket, whose raw fd carries ciphertext).
+   */
+  nativeSocketFd(value: object): number | null | undefined;
+  /**
+   * What `fd` is. Rejects with an error whose `code` is `ENOTSOCK` (not a socket), `EBADF` (not
+   * open), `EAFNOSUPPORT` / `ESOCKTNOSUPPORT` (a family or type portio has no class for). Must not
+   * change the fd (flags, pending SO_ERROR).
+   */
+  inspectSocket(fd: number): Promise<SocketInfo>;
+  /**
+   * Waits until the TCP connect in progress on `source` has finished; rejects with the connect's
+   * error (ECONNREFUSED, ...) if it failed, with `signal.reason` on abort. Leaves the fd open.
+   */
+  waitForConnect(source: AdoptionSource, options: { signal?: AbortSignal }): Promise<void>;
+  /** A connected TCP socket (sets TCP_NODELAY). */
+  wrapStreamSocket(source: AdoptionSource, info: SocketInfo): Promise<StreamTransport>;
+  /** A connected Unix stream socket. */
+  wrapUnixStreamSocket(source: AdoptionSource, info: SocketInfo): Promise<StreamTransport>;
+  /**
+   * A listening stream socket, TCP or Unix, or a bound one that is not listening yet (the backend
+   * starts it listening). Accepted TCP streams get TCP_NODELAY; Unix ones no TCP options.
+   */
+  wrapListenerSocket(source: AdoptionSource, info: SocketInfo): Promise<ListenerTransport>;
+  /** A bound, unconnected UDP socket. */
+  wrapUdpSocket(source: AdoptionSource, info: SocketInfo): Promise<DatagramTransport>;
+  /** A connected UDP socket. */
+  wrapConnectedUdpSocket(source: AdoptionSource, info: SocketInfo): Promise<DatagramTransport>;
+  /** An unconnected Unix datagram socket, bound or not. */
+  wrapUnixDatagramSocket(source: AdoptionSource, info: SocketInfo): Promise<DatagramTransport>;
+  /** A connected Unix datagram socket. */
+  wrapConnectedUnixDatagramSocket(source: AdoptionSource, info: SocketInfo): Promise<DatagramTransport>;
 }

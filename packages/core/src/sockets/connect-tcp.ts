@@ -6,6 +6,8 @@ import { throwIfAborted } from "../internal/abort.js";
 import { checkHost, checkPort } from "../internal/validate.js";
 import { resolveHost } from "./getaddrinfo.js";
 import { SocketStream } from "./socket-stream.js";
+import type { TLSClientOptions } from "../tls/tls-options.js";
+import { TLSStream } from "../tls/tls-stream.js";
 
 /** Options of {@link connectTcp}. */
 export interface ConnectTcpOptions {
@@ -16,6 +18,13 @@ export interface ConnectTcpOptions {
   /** Milliseconds to wait before starting the next attempt (RFC 8305 "Connection Attempt Delay"); default 250. */
   happyEyeballsDelay?: number;
   signal?: AbortSignal;
+  /**
+   * Run a TLS handshake (client side) over the connection and resolve with a {@link TLSStream}:
+   * `true` for the defaults (verify against the runtime's trusted roots), or the TLS options.
+   */
+  tls?: boolean | TLSClientOptions;
+  /** The name to verify the server's certificate against and send as SNI; default `remoteHost`. */
+  tlsHostname?: string;
 }
 
 /**
@@ -31,7 +40,14 @@ export interface ConnectTcpOptions {
  * const stream = await connectTcp("localhost", 8080, { signal: AbortSignal.timeout(5_000) });
  * ```
  */
-export async function connectTcp(remoteHost: string, remotePort: number, options: ConnectTcpOptions = {}): Promise<SocketStream> {
+export function connectTcp(
+  remoteHost: string,
+  remotePort: number,
+  options: ConnectTcpOptions & { tls: true | TLSClientOptions },
+): Promise<TLSStream>;
+export function connectTcp(remoteHost: string, remotePort: number, options?: ConnectTcpOptions & { tls?: false }): Promise<SocketStream>;
+export function connectTcp(remoteHost: string, remotePort: number, options?: ConnectTcpOptions): Promise<SocketStream | TLSStream>;
+export async function connectTcp(remoteHost: string, remotePort: number, options: ConnectTcpOptions = {}): Promise<SocketStream | TLSStream> {
   checkHost(remoteHost, "remoteHost");
   checkPort(remotePort, "remotePort", { allowZero: false });
   if (options.localPort !== undefined) checkPort(options.localPort, "localPort", { allowZero: true });
@@ -60,7 +76,16 @@ export async function connectTcp(remoteHost: string, remotePort: number, options
     }
   }
   const transport = await happyEyeballs(interleaveFamilies(targets), remotePort, delay, local, options.localPort, signal);
-  return new SocketStream(transport);
+  const stream = new SocketStream(transport);
+  if (!options.tls) return stream;
+  // The TCP connection is ours until the handshake succeeds: close it if it does not.
+  try {
+    const tls = options.tls === true ? {} : options.tls;
+    return await TLSStream.wrap(stream, { ...tls, hostname: options.tlsHostname ?? remoteHost, serverSide: false, ...(signal ? { signal } : {}) });
+  } catch (error) {
+    await stream.aclose();
+    throw error;
+  }
 }
 
 /**

@@ -10,6 +10,9 @@ import { ResourceGuard } from "../resource-guard.js";
 import { SocketAttribute } from "../socket-attributes.js";
 import { TypedAttributeProvider, type TypedAttributeMap } from "../typed-attributes.js";
 import { resolveHost } from "./getaddrinfo.js";
+import type { SocketLike } from "../adoption/validate.js";
+// Not the adoption code itself: see adopters.ts for why.
+import { adopters } from "../adoption/adopters.js";
 
 
 /** A UDP datagram with its sender or destination: `[data, [host, port]]`. */
@@ -106,7 +109,7 @@ abstract class DatagramSocket<Received, Sent> extends TypedAttributeProvider
     if (this.#closing) throw new ClosedResourceError();
     throwIfAborted(options?.signal);
     try {
-      await raceAbort(silenced(this.transport.send(data, to)), options?.signal);
+      await raceAbort(this.transport.send(data, to), options?.signal);
     } catch (error) {
       if (this.#closing) throw new ClosedResourceError();
       if (options?.signal?.aborted && error === options.signal.reason) throw error;
@@ -150,6 +153,20 @@ abstract class DatagramSocket<Received, Sent> extends TypedAttributeProvider
  * ```
  */
 export class UDPSocket extends DatagramSocket<UDPPacket, UDPPacket> {
+  /**
+   * Adopts a bound UDP socket (an fd, or Node's `dgram.Socket`). Refused with
+   * `InvalidSocketError` (`NOT_BOUND`, `FAMILY_MISMATCH`, `TYPE_MISMATCH`, ...), the fd then left
+   * open and unchanged; on success `aclose()` releases the fd before it resolves.
+   *
+   * @example
+   * ```ts
+   * const udp = await UDPSocket.fromSocket(3);
+   * ```
+   */
+  static async fromSocket(socket: SocketLike): Promise<UDPSocket> {
+    return (await adopters().udp(socket)) as UDPSocket;
+  }
+
   /** The next datagram and its sender's `[host, port]`. */
   async receive(options?: CallOptions): Promise<UDPPacket> {
     return (await this.receiveDatagram(options)) as UDPPacket;
@@ -161,9 +178,18 @@ export class UDPSocket extends DatagramSocket<UDPPacket, UDPPacket> {
     await this.sendto(data, address[0], address[1], options);
   }
 
+  /** The last host `sendto` found to be numeric: replies to one peer skip the address parsing. */
+  #numericHost: string | undefined;
+
   /** Sends `data` to `host:port` (a host name is resolved to this socket's family). */
-  async sendto(data: Uint8Array, host: string, port: number, options?: CallOptions): Promise<void> {
-    await this.sendDatagram(data, await this.resolveDestination(host, port), options);
+  sendto(data: Uint8Array, host: string, port: number, options?: CallOptions): Promise<void> {
+    if (host === this.#numericHost && Number.isInteger(port) && port > 0 && port < 65536) {
+      return this.sendDatagram(data, [host, port], options);
+    }
+    return this.resolveDestination(host, port).then((address) => {
+      if (address[0] === host) this.#numericHost = host;
+      return this.sendDatagram(data, address, options);
+    });
   }
 }
 
@@ -179,6 +205,19 @@ export class UDPSocket extends DatagramSocket<UDPPacket, UDPPacket> {
  * ```
  */
 export class ConnectedUDPSocket extends DatagramSocket<Uint8Array, Uint8Array> {
+  /**
+   * Adopts a connected UDP socket (an fd, or a connected `dgram.Socket`); refused with
+   * `NOT_CONNECTED` when it has no peer. See {@link UDPSocket.fromSocket}.
+   *
+   * @example
+   * ```ts
+   * const udp = await ConnectedUDPSocket.fromSocket(fd);
+   * ```
+   */
+  static async fromSocket(socket: SocketLike): Promise<ConnectedUDPSocket> {
+    return (await adopters().connectedUdp(socket)) as ConnectedUDPSocket;
+  }
+
   async receive(options?: CallOptions): Promise<Uint8Array> {
     return (await this.receiveDatagram(options))[0];
   }
@@ -203,6 +242,19 @@ export class ConnectedUDPSocket extends DatagramSocket<Uint8Array, Uint8Array> {
  * ```
  */
 export class UNIXDatagramSocket extends DatagramSocket<UNIXDatagramPacket, UNIXDatagramPacket> {
+  /**
+   * Adopts an AF_UNIX datagram socket, bound or not (as AnyIO does). Refused with
+   * `FAMILY_MISMATCH` / `TYPE_MISMATCH` for other sockets. See {@link UDPSocket.fromSocket}.
+   *
+   * @example
+   * ```ts
+   * const sock = await UNIXDatagramSocket.fromSocket(fd);
+   * ```
+   */
+  static async fromSocket(socket: SocketLike): Promise<UNIXDatagramSocket> {
+    return (await adopters().unixDatagram(socket)) as UNIXDatagramSocket;
+  }
+
   async receive(options?: CallOptions): Promise<UNIXDatagramPacket> {
     return (await this.receiveDatagram(options)) as UNIXDatagramPacket;
   }
@@ -230,6 +282,19 @@ export class UNIXDatagramSocket extends DatagramSocket<UNIXDatagramPacket, UNIXD
  * ```
  */
 export class ConnectedUNIXDatagramSocket extends DatagramSocket<Uint8Array, Uint8Array> {
+  /**
+   * Adopts a connected AF_UNIX datagram socket (one end of `socketpair(AF_UNIX, SOCK_DGRAM)`,
+   * say); refused with `NOT_CONNECTED` when it has no peer. See {@link UDPSocket.fromSocket}.
+   *
+   * @example
+   * ```ts
+   * const sock = await ConnectedUNIXDatagramSocket.fromSocket(fd);
+   * ```
+   */
+  static async fromSocket(socket: SocketLike): Promise<ConnectedUNIXDatagramSocket> {
+    return (await adopters().connectedUnixDatagram(socket)) as ConnectedUNIXDatagramSocket;
+  }
+
   async receive(options?: CallOptions): Promise<Uint8Array> {
     return (await this.receiveDatagram(options))[0];
   }

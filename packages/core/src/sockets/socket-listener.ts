@@ -9,6 +9,9 @@ import { TypedAttributeProvider, type TypedAttributeMap } from "../typed-attribu
 import { serveConnections } from "./serve.js";
 import { SocketStream } from "./socket-stream.js";
 import { UNIXSocketStream } from "./unix-socket-stream.js";
+import type { SocketLike } from "../adoption/validate.js";
+// Not the adoption code itself: see adopters.ts for why.
+import { adopters } from "../adoption/adopters.js";
 
 
 /**
@@ -42,6 +45,21 @@ export class SocketListener<S extends SocketStream = SocketStream>
     super();
     this.transport = transport;
     this.#wrap = wrap ?? ((accepted) => new SocketStream(accepted) as S);
+  }
+
+  /**
+   * Adopts a listening stream socket, or a bound one that is not listening yet (it starts
+   * listening): an fd, or the runtime's own server object (Node: `net.Server`). An AF_UNIX socket
+   * comes back as a {@link UNIXSocketListener}. Refused with `InvalidSocketError` (`NOT_BOUND`,
+   * `CONNECTED`, `TYPE_MISMATCH`, ...), the fd then left open and unchanged.
+   *
+   * @example
+   * ```ts
+   * const listener = await SocketListener.fromSocket(3);
+   * ```
+   */
+  static async fromSocket(socket: SocketLike): Promise<SocketListener> {
+    return (await adopters().listener(socket, false)) as SocketListener;
   }
 
   /** Waits for the next connection. */
@@ -120,5 +138,18 @@ export class SocketListener<S extends SocketStream = SocketStream>
 export class UNIXSocketListener extends SocketListener<UNIXSocketStream> {
   constructor(transport: ListenerTransport) {
     super(transport, (accepted) => new UNIXSocketStream(accepted));
+  }
+
+  /**
+   * Adopts a listening (or bound) AF_UNIX stream socket; other families are refused with
+   * `FAMILY_MISMATCH`. See {@link SocketListener.fromSocket}.
+   *
+   * @example
+   * ```ts
+   * const listener = await UNIXSocketListener.fromSocket(3);
+   * ```
+   */
+  static override async fromSocket(socket: SocketLike): Promise<UNIXSocketListener> {
+    return (await adopters().listener(socket, true)) as UNIXSocketListener;
   }
 }

@@ -7,6 +7,9 @@ import { checkMaxBytes, raceAbort, silenced, throwIfAborted } from "../internal/
 import { ResourceGuard } from "../resource-guard.js";
 import { SocketAttribute } from "../socket-attributes.js";
 import { TypedAttributeProvider, type TypedAttributeMap } from "../typed-attributes.js";
+import type { SocketLike } from "../adoption/validate.js";
+// Not the adoption code itself: see adopters.ts for why.
+import { adopters } from "../adoption/adopters.js";
 
 /** How long `aclose()` waits for already-accepted bytes to reach the kernel before dropping them. */
 export const GRACEFUL_CLOSE_TIMEOUT_MS = 5_000;
@@ -53,6 +56,21 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
   constructor(transport: StreamTransport) {
     super();
     this.transport = transport;
+  }
+
+  /**
+   * Adopts a connected stream socket: an fd, or the runtime's own socket object (Node:
+   * `net.Socket`). An AF_UNIX socket comes back as a {@link UNIXSocketStream}. Refused with
+   * `InvalidSocketError` (`NOT_CONNECTED`, `TYPE_MISMATCH`, `ENOTSOCK`, `EBADF`), the fd then left
+   * open and unchanged; on success the stream owns the fd and `aclose()` closes it.
+   *
+   * @example
+   * ```ts
+   * const stream = await SocketStream.fromSocket(3); // a connected socket inherited as fd 3
+   * ```
+   */
+  static async fromSocket(socket: SocketLike): Promise<SocketStream> {
+    return (await adopters().stream(socket, false)) as SocketStream;
   }
 
   /** Receives 1 to `maxBytes` bytes; see {@link ByteStream.receive}. */

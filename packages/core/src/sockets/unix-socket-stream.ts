@@ -3,6 +3,9 @@ import { UnsupportedError } from "../errors.js";
 import { peekBackend } from "../backend/registry.js";
 import { throwIfAborted } from "../internal/abort.js";
 import { SocketStream } from "./socket-stream.js";
+import type { SocketLike } from "../adoption/validate.js";
+// Not the adoption code itself: see adopters.ts for why.
+import { adopters } from "../adoption/adopters.js";
 
 /**
  * A byte stream over a connected Unix socket. Besides bytes it can pass file descriptors
@@ -15,6 +18,19 @@ import { SocketStream } from "./socket-stream.js";
  * ```
  */
 export class UNIXSocketStream extends SocketStream {
+  /**
+   * Adopts a connected AF_UNIX stream socket (an fd or a runtime socket object). Refuses other
+   * families with `InvalidSocketError` code `FAMILY_MISMATCH`; see {@link SocketStream.fromSocket}.
+   *
+   * @example
+   * ```ts
+   * const stream = await UNIXSocketStream.fromSocket(fd);
+   * ```
+   */
+  static override async fromSocket(socket: SocketLike): Promise<UNIXSocketStream> {
+    return (await adopters().stream(socket, true)) as UNIXSocketStream;
+  }
+
   /**
    * Sends `message` together with the file descriptors `fds`.
    * @throws RangeError for an empty message or fd list

@@ -3,6 +3,7 @@ import { multiListenerSuite } from "./multi-listener.js";
 import { serveSuite } from "./serve.js";
 import { tcpListenerSuite } from "./tcp-listener.js";
 import { tcpStreamSuite } from "./tcp-stream.js";
+import { tlsSuite } from "./tls.js";
 import { unixListenerSuite } from "./unix-listener.js";
 import { unixStreamSuite } from "./unix-stream.js";
 
@@ -14,4 +15,5 @@ export const suites: readonly SuiteDefinition[] = [
   unixListenerSuite,
   multiListenerSuite,
   serveSuite,
+  tlsSuite,
 ];

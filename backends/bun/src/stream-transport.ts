@@ -1,0 +1,311 @@
+import type { Socket } from "bun";
+import type { AddressFamily, SocketAddress, StreamTransport } from "@portio/core";
+import { brokenPipeError, socketClosedError } from "./errors.js";
+import { rejectHandled, waiter, type Waiter } from "./waiter.js";
+
+/** How a {@link BunStreamTransport} describes its socket. */
+export interface BunStreamTransportOptions {
+  family: AddressFamily;
+  /**
+   * Fixed addresses. Bun reports none for Unix sockets (`remoteAddress` is `undefined`), and
+   * none for sockets adopted from an fd, so those are given here; IP sockets made by Bun leave
+   * them out and ask the socket.
+   */
+  localAddress?: SocketAddress;
+  remoteAddress?: SocketAddress;
+  /** Bytes queued before the socket is paused. Default {@link DEFAULT_READ_HIGH_WATER_MARK}. */
+  highWaterMark?: number;
+}
+
+/**
+ * Received bytes queued (not yet taken by `read()`) before the socket is paused. Bun hands over
+ * up to 512 KiB per event, so the queue may exceed this by one such chunk; beyond that the
+ * kernel's receive buffer fills and TCP flow control stops the peer.
+ */
+export const DEFAULT_READ_HIGH_WATER_MARK = 256 * 1024;
+
+const resolved: Promise<void> = Promise.resolve();
+
+/** Timer delays above this overflow, so such flush timeouts mean "no limit". */
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
+/**
+ * A connected Bun socket (`Bun.connect` / `Bun.listen`, TCP or Unix) behind core's
+ * {@link StreamTransport}.
+ *
+ * Bun pushes data through socket handlers; the handlers in `socket-handlers.ts` forward each event
+ * to the transport kept in `socket.data`. Received chunks wait in a queue that `read()` drains;
+ * while the queue holds {@link DEFAULT_READ_HIGH_WATER_MARK} bytes or more the socket is paused,
+ * so a slow reader stops the peer through TCP flow control instead of filling memory.
+ *
+ * Bun's `write()` is unbuffered: it returns how many bytes the kernel took. The rest is kept
+ * here (one write is outstanding at most, so it is one remainder) and written on `drain`; the
+ * write's promise resolves once all of it is in the kernel.
+ *
+ * @example
+ * ```ts
+ * const transport = await connectTcp("127.0.0.1", 8080, {});
+ * await transport.write(new TextEncoder().encode("ping"));
+ * console.log(await transport.read());
+ * await transport.close(5000);
+ * ```
+ */
+export class BunStreamTransport implements StreamTransport {
+  readonly family: AddressFamily;
+  /** The underlying Bun socket, for callers that need Bun-specific features. */
+  readonly socket: Socket<BunStreamTransport>;
+
+  readonly #highWaterMark: number;
+  #localAddress: SocketAddress | undefined;
+  #remoteAddress: SocketAddress | undefined;
+  readonly #chunks: Uint8Array[] = [];
+  #head = 0;
+  #queued = 0;
+  #paused = false;
+  #eof = false;
+  /** The fd is released (Bun's `close` handler ran). */
+  #closed = false;
+  #error: Error | undefined;
+  #closing: Promise<void> | undefined;
+  #writeShut = false;
+  /** What the kernel did not take of the current write yet. */
+  #unwritten: Uint8Array | undefined;
+  #reader: Waiter<Uint8Array | null> | undefined;
+  #writer: Waiter<void> | undefined;
+  /** Waits for #unwritten to be written (close's flush, shutdownWrite). */
+  #flushed: Waiter<void> | undefined;
+  #closeEvent: Waiter<void> | undefined;
+  readonly #fd: number | undefined;
+
+  constructor(socket: Socket<BunStreamTransport>, options: BunStreamTransportOptions) {
+    this.socket = socket;
+    this.family = options.family;
+    this.#localAddress = options.localAddress;
+    this.#remoteAddress = options.remoteAddress;
+    this.#highWaterMark = options.highWaterMark ?? DEFAULT_READ_HIGH_WATER_MARK;
+    // Read once: Bun reports -1 after close, and core reads the attribute at any time.
+    const fd = (socket as unknown as { fd?: number }).fd;
+    this.#fd = typeof fd === "number" && fd >= 0 ? fd : undefined;
+    socket.data = this;
+  }
+
+  get fd(): number | undefined {
+    return this.#fd;
+  }
+
+  localAddress(): SocketAddress {
+    if (this.#localAddress === undefined) {
+      const { localAddress: host, localPort: port } = this.socket;
+      if (!host || port === undefined) throw socketClosedError();
+      this.#localAddress = [host, port];
+    }
+    return this.#localAddress;
+  }
+
+  remoteAddress(): SocketAddress {
+    if (this.#remoteAddress === undefined) {
+      const { remoteAddress: host, remotePort: port } = this.socket;
+      if (!host || port === undefined) throw socketClosedError();
+      this.#remoteAddress = [host, port];
+    }
+    return this.#remoteAddress;
+  }
+
+  // ---- events (called by the socket handlers) ----------------------------------------------
+
+  /** @internal */
+  onData(chunk: Uint8Array): void {
+    if (this.#closing !== undefined || chunk.byteLength === 0) return;
+    const reader = this.#reader;
+    if (reader !== undefined && this.#queued === 0) {
+      this.#reader = undefined;
+      reader.resolve(chunk);
+      return;
+    }
+    this.#chunks.push(chunk);
+    this.#queued += chunk.byteLength;
+    if (this.#queued >= this.#highWaterMark && !this.#paused) {
+      this.#paused = true;
+      this.socket.pause();
+    }
+    this.#serveReader();
+  }
+
+  /** @internal */
+  onDrain(): void {
+    if (this.#unwritten === undefined) return;
+    this.#writeRest();
+  }
+
+  /** @internal The peer's FIN. */
+  onEnd(): void {
+    this.#eof = true;
+    this.#serveReader();
+  }
+
+  /** @internal Bun released the socket; `error` is set when it closed because of one. */
+  onClose(error: Error | undefined): void {
+    this.#closed = true;
+    if (error !== undefined) this.#error ??= error;
+    // Bun closes a half-open socket when the peer's FIN arrives after our own shutdown, without
+    // calling `end` first: everything before the FIN was delivered, so that is end of stream.
+    else this.#eof = true;
+    this.#serveReader();
+    this.#failWriter();
+    const flushed = this.#flushed;
+    this.#flushed = undefined;
+    flushed?.resolve();
+    const closeEvent = this.#closeEvent;
+    this.#closeEvent = undefined;
+    closeEvent?.resolve();
+  }
+
+  /** @internal */
+  onError(error: Error): void {
+    this.#error ??= error;
+    this.#serveReader();
+    this.#failWriter();
+  }
+
+  // ---- StreamTransport ---------------------------------------------------------------------
+
+  read(): Promise<Uint8Array | null> {
+    if (this.#queued > 0) return Promise.resolve(this.#shift());
+    if (this.#eof) return Promise.resolve(null);
+    if (this.#error !== undefined) return Promise.reject(this.#error);
+    if (this.#closed || this.#closing !== undefined) return Promise.reject(socketClosedError());
+    this.#reader = waiter();
+    return this.#reader.promise;
+  }
+
+  write(data: Uint8Array): Promise<void> {
+    if (this.#error !== undefined) return Promise.reject(this.#error);
+    if (this.#closing !== undefined) return Promise.reject(socketClosedError());
+    if (this.#closed || this.#writeShut) return Promise.reject(brokenPipeError());
+    const written = this.socket.write(data);
+    if (written === data.byteLength) return resolved;
+    // -1: Bun says the socket is closed or shutting down, with no error of its own.
+    if (written < 0) return Promise.reject(this.#error ?? brokenPipeError());
+    this.#unwritten = data.subarray(written);
+    this.#writer = waiter();
+    return this.#writer.promise;
+  }
+
+  async shutdownWrite(): Promise<void> {
+    if (this.#writeShut) return;
+    if (this.#error !== undefined) throw this.#error;
+    if (this.#closing !== undefined) throw socketClosedError();
+    if (this.#closed) throw brokenPipeError();
+    this.#writeShut = true;
+    if (this.#unwritten !== undefined) await this.#waitFlushed(MAX_TIMER_DELAY);
+    if (this.#closed) throw this.#error ?? brokenPipeError();
+    // shutdown(SHUT_WR): end() would release the whole socket in Bun, reading side included.
+    this.socket.shutdown();
+  }
+
+  close(flushTimeoutMs: number): Promise<void> {
+    this.#closing ??= this.#close(flushTimeoutMs);
+    return this.#closing;
+  }
+
+  async #close(flushTimeoutMs: number): Promise<void> {
+    // Pending calls fail at once, before any flushing: core relies on close() to wake them.
+    this.#serveReader();
+    this.#failWriter();
+    this.#chunks.length = 0;
+    this.#head = 0;
+    this.#queued = 0;
+    if (this.#unwritten !== undefined && !this.#closed && this.#error === undefined && flushTimeoutMs > 0) {
+      await this.#waitFlushed(flushTimeoutMs);
+    }
+    this.#unwritten = undefined;
+    if (this.#closed) return;
+    // Bun's end() sends FIN and releases the fd right away (its `close` handler runs inside the
+    // call); bytes already in the kernel still go out. terminate() would reset the connection
+    // (SO_LINGER 0) and lose them.
+    const closeEvent = (this.#closeEvent = waiter());
+    this.socket.end();
+    if (!this.#closed) await closeEvent.promise;
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  #shift(): Uint8Array {
+    const chunk = this.#chunks[this.#head]!;
+    this.#chunks[this.#head++] = undefined as never;
+    if (this.#head === this.#chunks.length) {
+      this.#chunks.length = 0;
+      this.#head = 0;
+    }
+    this.#queued -= chunk.byteLength;
+    if (this.#paused && this.#queued < this.#highWaterMark && !this.#closed) {
+      this.#paused = false;
+      this.socket.resume();
+    }
+    return chunk;
+  }
+
+  #serveReader(): void {
+    const reader = this.#reader;
+    if (reader === undefined) return;
+    if (this.#queued > 0) {
+      this.#reader = undefined;
+      reader.resolve(this.#shift());
+    } else if (this.#eof) {
+      this.#reader = undefined;
+      reader.resolve(null);
+    } else if (this.#error !== undefined || this.#closed || this.#closing !== undefined) {
+      this.#reader = undefined;
+      rejectHandled(reader, this.#error ?? socketClosedError());
+    }
+  }
+
+  #writeRest(): void {
+    let rest = this.#unwritten!;
+    while (rest.byteLength > 0) {
+      const written = this.socket.write(rest);
+      if (written < 0) {
+        this.#unwritten = undefined;
+        this.#error ??= brokenPipeError();
+        this.#failWriter();
+        this.#resolveFlushed();
+        return;
+      }
+      if (written < rest.byteLength) {
+        this.#unwritten = rest.subarray(written);
+        return;
+      }
+      rest = rest.subarray(written);
+    }
+    this.#unwritten = undefined;
+    const writer = this.#writer;
+    this.#writer = undefined;
+    writer?.resolve();
+    this.#resolveFlushed();
+  }
+
+  #waitFlushed(timeoutMs: number): Promise<void> {
+    const flushed = (this.#flushed ??= waiter());
+    if (timeoutMs >= MAX_TIMER_DELAY) return flushed.promise;
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      void flushed.promise.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  #resolveFlushed(): void {
+    const flushed = this.#flushed;
+    this.#flushed = undefined;
+    flushed?.resolve();
+  }
+
+  #failWriter(): void {
+    const writer = this.#writer;
+    if (writer === undefined) return;
+    this.#writer = undefined;
+    rejectHandled(writer, this.#error ?? (this.#closing !== undefined ? socketClosedError() : brokenPipeError()));
+  }
+}

@@ -1,0 +1,14 @@
+import { defineConfig } from "tsup";
+
+export default defineConfig({
+  entry: ["src/index.ts"],
+  format: ["esm"],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: "es2022",
+  platform: "node",
+  // Core is a peer in the workspace: bundling it would give the backend its own copy of the
+  // registry and error classes. Bun's modules exist only inside Bun.
+  external: ["@portio/core", "@portio/libc-socket", "bun", "bun:ffi"],
+});

@@ -1,0 +1,159 @@
+import type { AddressFamily, SocketAddress, StreamTransport } from "@portio/core";
+import { fromDenoAddr } from "./addresses.ts";
+import { brokenPipeError, socketClosedError } from "./errors.ts";
+import { pending, rejectHandled, settled, type Pending } from "./pending.ts";
+
+/** How a {@link DenoStreamTransport} describes its connection. */
+export interface DenoStreamTransportOptions {
+  family: AddressFamily;
+  /** Fixed addresses, when Deno's own are not what portio reports (Unix names, unmapped IPv4). */
+  localAddress?: SocketAddress;
+  remoteAddress?: SocketAddress;
+}
+
+/** Bytes asked of the kernel per read: what one `receive()` returns at most by default. */
+const READ_SIZE = 65536;
+
+/**
+ * A `Deno.Conn` (TCP or Unix) behind core's {@link StreamTransport}.
+ *
+ * Pull-style: `read()` calls `conn.read()` only when core asks, so a consumer that stops reading
+ * stops the peer through the kernel's buffers and TCP flow control; nothing piles up in memory.
+ * Reads go into a buffer owned by the connection; a read that filled it hands the buffer over
+ * whole (no copy, a new one is made for the next read) and a shorter one is copied out, so bulk
+ * transfers do not copy and small messages do not keep 64 KiB each alive.
+ *
+ * `write()` resolves once the kernel has taken every byte (`conn.write` may take part of it), which
+ * is the backpressure the contract asks for. Hence `close()` has nothing of its own to flush.
+ *
+ * @example
+ * ```ts
+ * const conn = await Deno.connect({ hostname: "127.0.0.1", port: 8080 });
+ * conn.setNoDelay(true);
+ * const transport = new DenoStreamTransport(conn, { family: "inet" });
+ * await transport.write(new TextEncoder().encode("ping"));
+ * console.log(await transport.read());
+ * await transport.close(5000);
+ * ```
+ */
+export class DenoStreamTransport implements StreamTransport {
+  readonly family: AddressFamily;
+  /** Deno exposes no fds for its connections. */
+  readonly fd: number | undefined = undefined;
+  /** The underlying connection, for callers that need Deno-specific features. */
+  readonly conn: Deno.Conn;
+
+  #localAddress: SocketAddress | undefined;
+  #remoteAddress: SocketAddress | undefined;
+  #buffer: Uint8Array | undefined;
+  #reader: Pending<Uint8Array | null> | undefined;
+  #writer: Pending<void> | undefined;
+  /** Deno's own pending ops, awaited on close: the fd is released only once they let go of it. */
+  #readOp: Promise<unknown> | undefined;
+  #writeOp: Promise<unknown> | undefined;
+  #shutdown: Promise<void> | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(conn: Deno.Conn, options: DenoStreamTransportOptions) {
+    this.conn = conn;
+    this.family = options.family;
+    this.#localAddress = options.localAddress;
+    this.#remoteAddress = options.remoteAddress;
+  }
+
+  localAddress(): SocketAddress {
+    return (this.#localAddress ??= fromDenoAddr(this.conn.localAddr));
+  }
+
+  remoteAddress(): SocketAddress {
+    return (this.#remoteAddress ??= fromDenoAddr(this.conn.remoteAddr));
+  }
+
+  read(): Promise<Uint8Array | null> {
+    if (this.#closing !== undefined) return Promise.reject(socketClosedError());
+    const call = pending<Uint8Array | null>();
+    this.#reader = call;
+    const buffer = (this.#buffer ??= new Uint8Array(READ_SIZE));
+    const op = this.conn.read(buffer);
+    this.#readOp = op;
+    op.then(
+      (n) => {
+        if (this.#reader !== call) return; // closed meanwhile: the call was rejected already
+        this.#reader = undefined;
+        if (n === null) {
+          call.resolve(null);
+        } else if (n === buffer.length) {
+          this.#buffer = undefined;
+          call.resolve(buffer);
+        } else {
+          call.resolve(buffer.slice(0, n));
+        }
+      },
+      (error: unknown) => {
+        if (this.#reader !== call) return;
+        this.#reader = undefined;
+        call.reject(error);
+      },
+    );
+    return call.promise;
+  }
+
+  write(data: Uint8Array): Promise<void> {
+    if (this.#closing !== undefined) return Promise.reject(socketClosedError());
+    if (this.#shutdown !== undefined) return Promise.reject(brokenPipeError());
+    const call = pending<void>();
+    this.#writer = call;
+    const op = this.#writeAll(data);
+    this.#writeOp = op;
+    op.then(
+      () => {
+        if (this.#writer !== call) return;
+        this.#writer = undefined;
+        call.resolve();
+      },
+      (error: unknown) => {
+        if (this.#writer !== call) return;
+        this.#writer = undefined;
+        call.reject(error);
+      },
+    );
+    return call.promise;
+  }
+
+  async #writeAll(data: Uint8Array): Promise<void> {
+    let offset = 0;
+    while (offset < data.length) {
+      offset += await this.conn.write(offset === 0 ? data : data.subarray(offset));
+      if (this.#closing !== undefined) return;
+    }
+  }
+
+  shutdownWrite(): Promise<void> {
+    if (this.#closing !== undefined) return Promise.reject(socketClosedError());
+    // Core waits for the pending write first, so everything written is in the kernel by now.
+    return (this.#shutdown ??= this.conn.closeWrite());
+  }
+
+  close(_flushTimeoutMs: number): Promise<void> {
+    return (this.#closing ??= this.#close());
+  }
+
+  async #close(): Promise<void> {
+    // Pending calls fail at once, before anything else: core relies on close() to wake them.
+    const reader = this.#reader;
+    const writer = this.#writer;
+    this.#reader = undefined;
+    this.#writer = undefined;
+    if (reader !== undefined) rejectHandled(reader, socketClosedError());
+    if (writer !== undefined) rejectHandled(writer, socketClosedError());
+    // Every write that resolved is in the kernel already, and one interrupted by close is not
+    // owed to the peer: nothing to flush, so the fd goes at once (no waiting for the peer's FIN).
+    try {
+      this.conn.close();
+    } catch {
+      // Already closed by Deno (say, after an error): nothing left to release.
+    }
+    // Deno cancels the ops the conn still had running; the fd is closed once they let go.
+    await Promise.all([settled(this.#readOp), settled(this.#writeOp), settled(this.#shutdown)]);
+  }
+}

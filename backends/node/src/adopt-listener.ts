@@ -1,0 +1,75 @@
+/**
+ * Adopting listening stream sockets on Node: `net.createServer().listen({ fd })` (TCP and Unix)
+ * behind the same {@link NodeListenerTransport} natively created listeners use, or Node's own
+ * `net.Server` wrapped as it is.
+ *
+ * @module
+ */
+
+import net from "node:net";
+import type { AdoptionSource, SocketAddress, SocketInfo } from "@portio/core";
+import { lastError } from "@portio/libc-socket";
+import { restoringOnFailure } from "./adopt-ownership.js";
+import { getKoffiBinder } from "./libc-binder.js";
+import { listen } from "./listen.js";
+import { NodeListenerTransport } from "./listener-transport.js";
+import { NodeStreamTransport } from "./stream-transport.js";
+
+/** Node's default backlog, used when a bound socket is started listening here. */
+const BACKLOG = 511;
+
+/**
+ * A listening TCP or Unix socket, or a bound one that is not listening yet. Accepted TCP
+ * connections get TCP_NODELAY; Unix ones get no TCP option and carry the listener's path as
+ * their local address.
+ *
+ * @example
+ * ```ts
+ * const transport = await wrapListenerSocket({ fd: 3 }, await inspectSocket(3));
+ * const accepted = await transport.accept();
+ * ```
+ */
+export async function wrapListenerSocket(source: AdoptionSource, info: SocketInfo): Promise<NodeListenerTransport> {
+  const tcp = info.family !== "unix";
+  return restoringOnFailure(source.fd, async () => {
+    let server: net.Server;
+    if (source.native instanceof net.Server) {
+      server = source.native;
+      // Read by Node for every incoming connection, so they apply from now on.
+      const options = server as unknown as { allowHalfOpen: boolean; pauseOnConnect: boolean; noDelay: boolean };
+      options.allowHalfOpen = true;
+      options.pauseOnConnect = true;
+      if (tcp) options.noDelay = true;
+    } else {
+      if (info.state === "bound") startListening(source.fd);
+      // The socket listens already, so Node's own listen(2) only confirms it and cannot fail in a
+      // way that would make libuv close the fd.
+      server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: tcp });
+      await listen(server, { fd: source.fd } as net.ListenOptions);
+    }
+    const localAddress = tcp ? tcpAddress(server) ?? info.localAddress : info.localAddress;
+    const family = info.family;
+    return new NodeListenerTransport(server, {
+      family,
+      localAddress,
+      wrap: tcp
+        ? (socket) => new NodeStreamTransport(socket, { family })
+        : (socket) => new NodeStreamTransport(socket, { family: "unix", localAddress, remoteAddress: "" }),
+    });
+  });
+}
+
+/**
+ * listen(2) on a bound socket before Node sees it: if it fails (EADDRINUSE when another socket
+ * listens on the port), the fd is still untouched and the caller's, whereas a failed listen
+ * inside Node would close it.
+ */
+function startListening(fd: number): void {
+  const binder = getKoffiBinder();
+  if (binder.listen(fd, BACKLOG) === -1) throw lastError(binder, "listen");
+}
+
+function tcpAddress(server: net.Server): SocketAddress | undefined {
+  const address = server.address();
+  return address !== null && typeof address === "object" ? [address.address, address.port] : undefined;
+}

@@ -1,0 +1,34 @@
+/**
+ * Which of Node's own socket objects adoption takes, and their fds. The object itself is then
+ * wrapped (never its fd opened a second time), so Node's state for it stays consistent.
+ *
+ * @module
+ */
+
+import dgram from "node:dgram";
+import net from "node:net";
+import tls from "node:tls";
+import { dgramFdOf } from "./datagram-transport.js";
+import { fdOf } from "./node-internals.js";
+
+/**
+ * The fd of a `net.Socket`, `net.Server` or `dgram.Socket`; `null` when such an object has no fd
+ * (closed, or a dgram socket not bound yet); `undefined` for anything else.
+ *
+ * @throws TypeError for a `tls.TLSSocket`: its fd carries ciphertext, so adopting it would skip TLS
+ * @example
+ * ```ts
+ * nativeSocketFd(net.connect(80, "example.com")); // e.g. 21 once libuv made the socket
+ * nativeSocketFd({}); // undefined
+ * ```
+ */
+export function nativeSocketFd(value: object): number | null | undefined {
+  if (value instanceof tls.TLSSocket) {
+    throw new TypeError(
+      "expected an int or socket, got TLSSocket instead: its fd carries TLS records; adopt the plain socket and use portio's TLS",
+    );
+  }
+  if (value instanceof net.Socket || value instanceof net.Server) return fdOf(value) ?? null;
+  if (value instanceof dgram.Socket) return dgramFdOf(value) ?? null;
+  return undefined;
+}

@@ -1,0 +1,60 @@
+/**
+ * Adopting connected stream sockets on Node: `new net.Socket({ fd })` (TCP and Unix alike, the
+ * fastest path Node has) behind the same {@link NodeStreamTransport} that natively created
+ * connections use, or Node's own `net.Socket` object wrapped as it is.
+ *
+ * @module
+ */
+
+import net from "node:net";
+import type { AdoptionSource, SocketInfo } from "@portio/core";
+import { restoringOnFailure } from "./adopt-ownership.js";
+import { NodeStreamTransport } from "./stream-transport.js";
+
+/**
+ * A connected TCP socket, with TCP_NODELAY set as on every portio TCP stream.
+ *
+ * @example
+ * ```ts
+ * const transport = await wrapStreamSocket({ fd }, await inspectSocket(fd));
+ * ```
+ */
+export async function wrapStreamSocket(source: AdoptionSource, info: SocketInfo): Promise<NodeStreamTransport> {
+  return restoringOnFailure(source.fd, () => {
+    const socket = socketFor(source);
+    socket.setNoDelay(true);
+    return new NodeStreamTransport(socket, { family: info.family });
+  });
+}
+
+/**
+ * A connected Unix stream socket. Node cannot ask a Unix socket for its names, so they come from
+ * the inspection (an unnamed end is `""`).
+ *
+ * @example
+ * ```ts
+ * const [a] = socketpairFds();
+ * const transport = await wrapUnixStreamSocket({ fd: a }, await inspectSocket(a));
+ * ```
+ */
+export async function wrapUnixStreamSocket(source: AdoptionSource, info: SocketInfo): Promise<NodeStreamTransport> {
+  return restoringOnFailure(source.fd, () => {
+    const socket = socketFor(source);
+    return new NodeStreamTransport(socket, {
+      family: "unix",
+      localAddress: info.localAddress,
+      remoteAddress: info.remoteAddress ?? "",
+    });
+  });
+}
+
+function socketFor(source: AdoptionSource): net.Socket {
+  if (source.native instanceof net.Socket) {
+    const socket = source.native;
+    // portio streams half-close only when asked (sendEof); Node's default would end our side as
+    // soon as the peer's FIN arrives. The property is read when that happens, so setting it works.
+    socket.allowHalfOpen = true;
+    return socket;
+  }
+  return new net.Socket({ fd: source.fd, readable: true, writable: true, allowHalfOpen: true });
+}

@@ -1,0 +1,196 @@
+// TLS bulk throughput: portio's TLSStream against raw node:tls, in one process run, as ratios.
+//
+//   node bench/tls.mjs [--json out.json] [--mib 256] [--rounds 5] [--warmups 1]
+//
+// A server child process (raw node:tls, the same for every variant; certificates made with the
+// openssl CLI at start, nothing stored) serves each connection by its first byte: "D" sends
+// `mib` MiB in 64 KiB writes and closes with close_notify; "U" + 8-byte length reads that many
+// bytes and answers "k". The client side, in this process, is the variant under test:
+//   raw               tls.connect() on a TCP socket, 'data' events / write() with 'drain'
+//   portio            connectTcp(host, port, { tls }) — standardCompatible (default): TLS runs
+//                     over the portio stream (needed to tell close_notify from a ragged EOF)
+//   portio-native     the same with standardCompatible: false: Node's TLS natively on the socket
+// Rounds rotate the variants; medians; ratio = portio / raw (MB/s = 10^6 B/s). Needs a build
+// (`pnpm build`): it imports "portio".
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import tls from "node:tls";
+import { fileURLToPath } from "node:url";
+
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const CHUNK = 64 * 1024;
+
+function makeCertificate() {
+  const dir = mkdtempSync(join(tmpdir(), "portio-bench-tls-"));
+  try {
+    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+      "-keyout", "key.pem", "-out", "cert.pem", "-days", "1", "-subj", "/CN=localhost",
+      "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"], { cwd: dir, stdio: "ignore" });
+    return { cert: readFileSync(join(dir, "cert.pem"), "utf8"), key: readFileSync(join(dir, "key.pem"), "utf8") };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---- server child --------------------------------------------------------------------------
+if (args[0] === "--server-child") {
+  const { cert, key } = JSON.parse(readFileSync(0, "utf8"));
+  const total = Number(args[1]) * 1024 * 1024;
+  const payload = Buffer.alloc(CHUNK, 0x61);
+  const server = tls.createServer({ cert, key }, (socket) => {
+    socket.once("readable", function first() {
+      const head = socket.read(1);
+      if (head === null) return socket.once("readable", first);
+      if (head[0] === 0x44 /* D */) {
+        let sent = 0;
+        const pump = () => {
+          while (sent < total) {
+            sent += CHUNK;
+            if (!socket.write(payload)) return void socket.once("drain", pump);
+          }
+          socket.end();
+        };
+        pump();
+      } else {
+        let want = -1;
+        let got = 0;
+        const onData = () => {
+          let chunk;
+          while ((chunk = socket.read()) !== null) {
+            if (want < 0) {
+              want = Number(chunk.readBigUInt64BE(0));
+              got += chunk.length - 8;
+            } else got += chunk.length;
+          }
+          if (want >= 0 && got >= want) {
+            socket.off("readable", onData);
+            socket.end("k");
+          }
+        };
+        socket.on("readable", onData);
+        onData();
+      }
+    });
+    socket.on("error", () => {});
+  });
+  server.listen(0, "127.0.0.1", () => console.log(server.address().port));
+} else {
+  await main();
+}
+
+async function main() {
+  const mib = Number(opt("mib", "256"));
+  const rounds = Number(opt("rounds", "5"));
+  const warmups = Number(opt("warmups", "1"));
+  const total = mib * 1024 * 1024;
+  const { cert, key } = makeCertificate();
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), "--server-child", String(mib)], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  child.stdin.end(JSON.stringify({ cert, key }));
+  const port = await new Promise((resolve) => child.stdout.once("data", (d) => resolve(Number(String(d).trim()))));
+  const { EndOfStream, connectTcp } = await import("portio");
+  const uploadHeader = () => {
+    const head = Buffer.alloc(9);
+    head[0] = 0x55;
+    head.writeBigUInt64BE(BigInt(total), 1);
+    return head;
+  };
+
+  const raw = {
+    async download() {
+      const socket = tls.connect({ host: "127.0.0.1", port, ca: cert, servername: "localhost" });
+      await new Promise((resolve, reject) => socket.once("secureConnect", resolve).once("error", reject));
+      const start = performance.now();
+      socket.write("D");
+      let got = 0;
+      socket.on("data", (chunk) => (got += chunk.length));
+      await new Promise((resolve) => socket.once("end", resolve));
+      const seconds = (performance.now() - start) / 1000;
+      socket.destroy();
+      if (got !== total) throw new Error(`raw download: ${got} of ${total} bytes`);
+      return seconds;
+    },
+    async upload() {
+      const socket = tls.connect({ host: "127.0.0.1", port, ca: cert, servername: "localhost" });
+      await new Promise((resolve, reject) => socket.once("secureConnect", resolve).once("error", reject));
+      const start = performance.now();
+      socket.write(uploadHeader());
+      const payload = Buffer.alloc(CHUNK, 0x62);
+      for (let sent = 0; sent < total; sent += CHUNK) {
+        if (!socket.write(payload)) await new Promise((resolve) => socket.once("drain", resolve));
+      }
+      await new Promise((resolve) => socket.once("data", resolve));
+      const seconds = (performance.now() - start) / 1000;
+      socket.destroy();
+      return seconds;
+    },
+  };
+  const portio = (standardCompatible) => ({
+    async download() {
+      const stream = await connectTcp("127.0.0.1", port, { tls: { ca: cert, standardCompatible }, tlsHostname: "localhost" });
+      const start = performance.now();
+      await stream.send(new Uint8Array([0x44]));
+      let got = 0;
+      for (;;) {
+        try {
+          got += (await stream.receive()).length;
+        } catch (error) {
+          if (error instanceof EndOfStream) break;
+          throw error;
+        }
+      }
+      const seconds = (performance.now() - start) / 1000;
+      await stream.aclose();
+      if (got !== total) throw new Error(`portio download: ${got} of ${total} bytes`);
+      return seconds;
+    },
+    async upload() {
+      const stream = await connectTcp("127.0.0.1", port, { tls: { ca: cert, standardCompatible }, tlsHostname: "localhost" });
+      const start = performance.now();
+      await stream.send(uploadHeader());
+      for (let sent = 0; sent < total; sent += CHUNK) await stream.send(new Uint8Array(CHUNK).fill(0x62));
+      await stream.receive();
+      const seconds = (performance.now() - start) / 1000;
+      await stream.aclose();
+      return seconds;
+    },
+  });
+  const variants = { raw, portio: portio(true), "portio-native": portio(false) };
+  const names = Object.keys(variants);
+  const times = {};
+  for (const job of ["download", "upload"]) {
+    for (const name of names) times[`${job} ${name}`] = [];
+    for (let round = 0; round < warmups + rounds; round++) {
+      // Rotate the order so that no variant always runs first.
+      for (let i = 0; i < names.length; i++) {
+        const name = names[(round + i) % names.length];
+        const seconds = await variants[name][job]();
+        if (round >= warmups) times[`${job} ${name}`].push(seconds);
+      }
+    }
+  }
+  child.kill();
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const rate = (key) => total / median(times[key]) / 1e6;
+  const results = [];
+  console.log(`TLS bulk, ${mib} MiB per transfer, node ${process.versions.node}, medians of ${rounds}`);
+  for (const job of ["download", "upload"]) {
+    const rawRate = rate(`${job} raw`);
+    console.log(`  ${job.padEnd(8)} raw node:tls     ${rawRate.toFixed(0).padStart(6)} MB/s`);
+    for (const name of ["portio", "portio-native"]) {
+      const r = rate(`${job} ${name}`);
+      console.log(`  ${job.padEnd(8)} ${name.padEnd(16)} ${r.toFixed(0).padStart(6)} MB/s  ratio ${(r / rawRate).toFixed(3)}`);
+      results.push({ job: `tls ${job} (${name})`, raw: rawRate, portio: r, ratio: r / rawRate, target: 0.95 });
+    }
+  }
+  const json = opt("json", undefined);
+  if (json) writeFileSync(json, JSON.stringify({ runtime: `node ${process.versions.node}`, results }, null, 2));
+}

@@ -1,0 +1,47 @@
+/**
+ * THE place where TLS plugs into adoption (`wrapClientSocket(fd, { tls })`,
+ * `wrapServerSocket(fd, { tls })`, `listenFds`): options are checked before the socket is touched
+ * (so that a bad option leaves the fd the caller's), then the adopted stream or listener is
+ * wrapped by the TLS layer (`tls/apply-tls.ts`).
+ *
+ * @module
+ */
+
+import type { SocketListener } from "../sockets/socket-listener.js";
+import type { SocketStream } from "../sockets/socket-stream.js";
+import { applyTlsToListener, applyTlsToStream } from "../tls/apply-tls.js";
+import type { TLSListener } from "../tls/tls-listener.js";
+import type { TLSOptions } from "../tls/tls-options.js";
+import { resolveTlsOptions, type TLSStream } from "../tls/tls-stream.js";
+
+/**
+ * The `tls` option of the wrap functions: `true` for defaults, or TLS options (the client or
+ * server options of `TLSStream.wrap`). `false` / absent means no TLS.
+ */
+export type AdoptionTlsOption = boolean | TLSOptions;
+
+/** True when `tls` asks for TLS. */
+export function wantsTls(tls: AdoptionTlsOption | undefined): boolean {
+  return tls !== undefined && tls !== false;
+}
+
+/**
+ * Runs before adoption: refuses options that cannot work (a server without cert and key, a
+ * client without hostname while the hostname check is on), so that the fd is not taken over for
+ * nothing.
+ */
+export function checkTlsOption(tls: AdoptionTlsOption | undefined, side: "client" | "server"): void {
+  if (!wantsTls(tls)) return;
+  if (tls !== true && (typeof tls !== "object" || tls === null)) throw new TypeError("tls must be a boolean or TLS options");
+  resolveTlsOptions({ ...(tls === true ? {} : tls), serverSide: side === "server" });
+}
+
+/** Wraps an adopted client stream in TLS (client side). The stream is closed if the handshake fails. */
+export function applyClientTls(stream: SocketStream, tls: AdoptionTlsOption): Promise<TLSStream> {
+  return applyTlsToStream(stream, tls);
+}
+
+/** Wraps an adopted listener so that it yields TLS streams. */
+export async function applyServerTls(listener: SocketListener, tls: AdoptionTlsOption): Promise<TLSListener> {
+  return applyTlsToListener(listener, tls);
+}

@@ -1,0 +1,285 @@
+import type { CallOptions } from "../abc/resource.js";
+import type { AnyByteStream, ByteStream } from "../abc/streams.js";
+import type { AddressFamily, SocketAddress } from "../addresses.js";
+import type { StreamTransport } from "../backend/transports.js";
+import { getBackend } from "../backend/registry.js";
+import { BrokenResourceError, ClosedResourceError, TypedAttributeLookupError, UnsupportedError } from "../errors.js";
+import { SocketAttribute } from "../socket-attributes.js";
+import { SocketStream } from "../sockets/socket-stream.js";
+import { TypedAttributeProvider, mergeAttributes, type TypedAttributeMap } from "../typed-attributes.js";
+import { TLSAttribute } from "./tls-attributes.js";
+import type { TLSOptions } from "./tls-options.js";
+import type { BackendTlsOptions, TlsTransport } from "./tls-transport.js";
+
+/** Options of {@link TLSStream.wrap}: {@link TLSOptions} plus a signal that bounds the handshake. */
+export interface TLSWrapOptions extends TLSOptions {
+  /** Aborts the handshake (the wrapped stream is then closed, as after any failed handshake). */
+  signal?: AbortSignal;
+}
+
+/**
+ * A TLS session over any portio byte stream: a TCP or Unix socket stream (the backend then uses
+ * the runtime's native TLS on the socket where it can), or anything else — a stapled stream, a
+ * memory pair, a buffered stream.
+ *
+ * Behaves like every portio byte stream (a cancelled receive keeps its bytes, concurrent calls
+ * are a `BusyResourceError`, `aclose()` wakes pending calls), because receiving and sending run
+ * on the same machinery as {@link SocketStream}. It passes the wrapped stream's attributes through
+ * and adds {@link TLSAttribute}s.
+ *
+ * End of stream follows AnyIO's `standard_compatible` (see {@link TLSOptions.standardCompatible}).
+ * `sendEof()` is not supported (see there).
+ *
+ * @example
+ * ```ts
+ * const tcp = await connectTcp("example.com", 443);
+ * const tls = await TLSStream.wrap(tcp, { hostname: "example.com" });
+ * await tls.send(new TextEncoder().encode("GET / HTTP/1.0\r\nHost: example.com\r\n\r\n"));
+ * const reply = await tls.receive();
+ * await tls.aclose(); // closes tcp too
+ * ```
+ */
+export class TLSStream extends TypedAttributeProvider implements ByteStream {
+  /** The stream the TLS session runs over. */
+  readonly transportStream: AnyByteStream;
+  readonly #session: TlsTransport;
+  readonly #serverSide: boolean;
+  readonly #standardCompatible: boolean;
+  readonly #io: SocketStream;
+  readonly #adapter: SessionTransport;
+  #unwrapping: Promise<[AnyByteStream, Uint8Array]> | undefined;
+
+  private constructor(transportStream: AnyByteStream, session: TlsTransport, serverSide: boolean, standardCompatible: boolean) {
+    super();
+    this.transportStream = transportStream;
+    this.#session = session;
+    this.#serverSide = serverSide;
+    this.#standardCompatible = standardCompatible;
+    this.#adapter = new SessionTransport(session, transportStream, standardCompatible);
+    this.#io = new SocketStream(this.#adapter);
+  }
+
+  /**
+   * Runs the TLS handshake over `stream` and resolves with the TLS stream, which owns `stream`
+   * from then on. If the handshake fails (untrusted certificate, name mismatch, no common
+   * protocol, the peer went away), rejects with a `BrokenResourceError` that says what failed and
+   * keeps the runtime's error as `cause`; `stream` is closed then, so that the peer learns of the
+   * failure at once even where the runtime sends no TLS alert (Node checks certificates after its
+   * own part of the handshake and just drops the connection).
+   *
+   * @throws TypeError for a client without `hostname` while the hostname check is on
+   * @example
+   * ```ts
+   * const server = await TLSStream.wrap(accepted, { serverSide: true, cert, key, alpnProtocols: ["h2"] });
+   * const client = await TLSStream.wrap(connected, { hostname: "localhost", ca });
+   * ```
+   */
+  static async wrap(stream: AnyByteStream, options: TLSWrapOptions = {}): Promise<TLSStream> {
+    const backendOptions = resolveTlsOptions(options);
+    const backend = getBackend();
+    if (backend.wrapTls === undefined) {
+      throw new UnsupportedError(`the ${backend.name} backend does not implement TLS (AsyncBackend.wrapTls)`);
+    }
+    options.signal?.throwIfAborted();
+    let session: TlsTransport;
+    try {
+      session = await backend.wrapTls(stream, backendOptions, nativeTransportOf(stream));
+    } catch (error) {
+      await stream.aclose();
+      if (options.signal?.aborted && error === options.signal.reason) throw error;
+      if (error instanceof BrokenResourceError || error instanceof TypeError || error instanceof UnsupportedError) throw error;
+      const detail = error instanceof Error ? error.message : String(error);
+      throw new BrokenResourceError(`TLS handshake failed: ${detail}`, { cause: error });
+    }
+    return new TLSStream(stream, session, backendOptions.serverSide, backendOptions.standardCompatible);
+  }
+
+  /** Receives 1 to `maxBytes` bytes of plaintext; see {@link ByteStream.receive}. */
+  receive(maxBytes?: number, options?: CallOptions): Promise<Uint8Array> {
+    return this.#io.receive(maxBytes, options);
+  }
+
+  /** Encrypts and sends all of `data`. */
+  send(data: Uint8Array, options?: CallOptions): Promise<void> {
+    return this.#io.send(data, options);
+  }
+
+  /**
+   * Not supported: always rejects with `UnsupportedError`. TLS has no half-close before TLS 1.3,
+   * and even with TLS 1.3 a close_notify ends the session for most peers, which then stop
+   * sending too — it would not do what `sendEof()` promises. End the session with `aclose()`,
+   * or `unwrap()` and half-close the plaintext stream. (AnyIO raises `NotImplementedError`.)
+   */
+  async sendEof(): Promise<void> {
+    const version = this.#session.tlsVersion;
+    const match = /^TLSv(\d+)(?:\.(\d+))?/.exec(version);
+    const major = Number(match?.[1] ?? 0);
+    const minor = Number(match?.[2] ?? 0);
+    if (major < 1 || (major === 1 && minor < 3)) {
+      throw new UnsupportedError(`sendEof() requires at least TLSv1.3; this session uses ${version}. Use aclose() instead`);
+    }
+    throw new UnsupportedError(
+      "sendEof() is not supported on TLS streams: a TLS close_notify ends the whole session for most peers, " +
+        "so it cannot half-close the way sendEof() promises. Use aclose(), or unwrap() and call sendEof() on the plaintext stream",
+    );
+  }
+
+  /**
+   * Ends the TLS session but keeps the connection: sends close_notify, waits for the peer's, and
+   * resolves with the wrapped stream and any bytes that already arrived after the peer's
+   * close_notify. This TLS stream is closed afterwards (closing it does not close the returned
+   * stream). Both sides must unwrap, as with STARTTLS-style protocols that drop back to plaintext.
+   *
+   * @example
+   * ```ts
+   * const [plain, leftover] = await tls.unwrap();
+   * ```
+   */
+  unwrap(options?: CallOptions): Promise<[AnyByteStream, Uint8Array]> {
+    this.#unwrapping ??= (async () => {
+      if (this.#adapter.closed) throw new ClosedResourceError();
+      const leftover = await this.#session.unwrap(options?.signal);
+      this.#adapter.unwrapped = true;
+      await this.#io.aclose();
+      return [this.transportStream, leftover] as [AnyByteStream, Uint8Array];
+    })();
+    return this.#unwrapping;
+  }
+
+  /**
+   * Closes the TLS session and the wrapped stream. With `standardCompatible` the peer gets a
+   * close_notify first; bytes already accepted by `send` are flushed either way (bounded, as for
+   * sockets). Does not wait for the peer's close_notify. Idempotent.
+   */
+  aclose(): Promise<void> {
+    return this.#io.aclose();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.aclose();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return this.#io[Symbol.asyncIterator]();
+  }
+
+  /** The wrapped stream's attributes, then the TLS ones. */
+  override get extraAttributes(): TypedAttributeMap {
+    const session = this.#session;
+    return mergeAttributes(this.transportStream.extraAttributes, [
+      [TLSAttribute.alpnProtocol, () => session.alpnProtocol],
+      [TLSAttribute.peerCertificate, () => session.peerCertificate()],
+      [TLSAttribute.cipher, () => session.cipher],
+      [TLSAttribute.tlsVersion, () => session.tlsVersion],
+      [TLSAttribute.serverSide, () => this.#serverSide],
+      [TLSAttribute.standardCompatible, () => this.#standardCompatible],
+    ]);
+  }
+}
+
+/** Decides every default of {@link TLSOptions}, as AnyIO does, and checks the combination. */
+export function resolveTlsOptions(options: TLSWrapOptions): BackendTlsOptions {
+  const serverSide = options.serverSide ?? !options.hostname;
+  const skipVerify = options.insecureSkipVerify === true;
+  const verifyHostname = !serverSide && !skipVerify && options.insecureSkipHostnameCheck !== true;
+  if (serverSide && (options.cert === undefined || options.key === undefined)) {
+    throw new TypeError("a TLS server needs cert and key");
+  }
+  if (!serverSide && verifyHostname && !options.hostname) {
+    throw new TypeError(
+      "a TLS client needs hostname to check the server's certificate against (or insecureSkipHostnameCheck: true)",
+    );
+  }
+  if (options.alpnProtocols !== undefined) {
+    for (const protocol of options.alpnProtocols) {
+      if (typeof protocol !== "string" || protocol.length === 0 || protocol.length > 255) {
+        throw new TypeError(`invalid ALPN protocol name ${JSON.stringify(protocol)}`);
+      }
+    }
+  }
+  const resolved: BackendTlsOptions = {
+    serverSide,
+    verifyCertificate: serverSide ? options.requestClientCertificate === true && !skipVerify : !skipVerify,
+    verifyHostname,
+    requestClientCertificate: serverSide && options.requestClientCertificate === true,
+    standardCompatible: options.standardCompatible ?? true,
+  };
+  if (options.hostname) resolved.hostname = options.hostname;
+  if (options.ca !== undefined) resolved.ca = options.ca;
+  if (options.cert !== undefined) resolved.cert = options.cert;
+  if (options.key !== undefined) resolved.key = options.key;
+  if (options.alpnProtocols !== undefined) resolved.alpnProtocols = [...options.alpnProtocols];
+  if (options.signal !== undefined) resolved.signal = options.signal;
+  return resolved;
+}
+
+/**
+ * The runtime transport under a plain {@link SocketStream}, so that the backend can put its
+ * native TLS directly on the socket. Anything else (wrappers, subclasses with their own
+ * behaviour) goes through the portable path.
+ */
+function nativeTransportOf(stream: AnyByteStream): StreamTransport | undefined {
+  if (!(stream instanceof SocketStream)) return undefined;
+  // `transport` is protected: core hands it to its own backend and nowhere else.
+  return (stream as unknown as { transport: StreamTransport }).transport;
+}
+
+/**
+ * The TLS session as the transport of the {@link SocketStream} that TLSStream receives and
+ * sends through; applies the ragged-EOF policy and closes the wrapped stream after the session.
+ */
+class SessionTransport implements StreamTransport {
+  unwrapped = false;
+  closed = false;
+
+  constructor(
+    readonly session: TlsTransport,
+    readonly inner: AnyByteStream,
+    readonly standardCompatible: boolean,
+  ) {}
+
+  get family(): AddressFamily {
+    return this.inner.extra(SocketAttribute.family, this.session.family);
+  }
+
+  get fd(): number | undefined {
+    return undefined;
+  }
+
+  localAddress(): SocketAddress {
+    throw new TypedAttributeLookupError("a TLS stream has the addresses of the stream it wraps");
+  }
+
+  remoteAddress(): SocketAddress {
+    throw new TypedAttributeLookupError("a TLS stream has the addresses of the stream it wraps");
+  }
+
+  async read(): Promise<Uint8Array | null> {
+    const chunk = await this.session.read();
+    if (chunk === null && this.standardCompatible && !this.session.closeNotifyReceived) {
+      throw new Error(
+        "TLS ragged EOF: the peer ended the connection without a close_notify alert (the data may be truncated); " +
+          "use standardCompatible: false to accept this as the end of the stream",
+      );
+    }
+    return chunk;
+  }
+
+  write(data: Uint8Array): Promise<void> {
+    return this.session.write(data);
+  }
+
+  shutdownWrite(): Promise<void> {
+    return Promise.reject(new UnsupportedError("TLS streams cannot half-close"));
+  }
+
+  async close(flushTimeoutMs: number): Promise<void> {
+    this.closed = true;
+    if (this.unwrapped) return;
+    try {
+      await this.session.close(flushTimeoutMs);
+    } finally {
+      await this.inner.aclose();
+    }
+  }
+}

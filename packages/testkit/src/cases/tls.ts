@@ -1,0 +1,459 @@
+import {
+  BrokenResourceError,
+  EndOfStream,
+  SocketAttribute,
+  SocketStream,
+  TLSAttribute,
+  TLSListener,
+  TLSStream,
+  UnsupportedError,
+  connectTcp,
+  type AnyByteStream,
+  type TypedAttribute,
+} from "@portio/core";
+import { bytesEqual, deepEqual, equal, fail, instanceOf, match, ok, rejects } from "../assert.js";
+import type { CaseDefinition, SuiteDefinition } from "../case.js";
+import { concat, pattern, utf8 } from "../support/bytes.js";
+import { deferred } from "../support/deferred.js";
+import { exchange, outcome, receiveAll, receiveExactly } from "../support/io.js";
+import { startServing } from "../support/serving.js";
+import { loopbackListener, perFamily, tcpPair } from "../support/tcp.js";
+import { certificates, clientOptions, handshakePair, memoryPair, serverOptions, tlsPair } from "../support/tls.js";
+
+const MiB = 1024 * 1024;
+
+/** AnyIO's test_ragged_eofs parameters: [id, server standard-compatible, client standard-compatible]. */
+const RAGGED: ReadonlyArray<[string, boolean, boolean]> = [
+  ["both_standard", true, true],
+  ["server_standard", true, false],
+  ["client_standard", false, true],
+  ["neither_standard", false, false],
+];
+
+/** A TLSListener that records handshake failures instead of logging them. */
+class RecordingTLSListener extends TLSListener {
+  readonly failures: Array<{ error: unknown; stream: AnyByteStream }> = [];
+  readonly failed = deferred();
+
+  override async handleHandshakeError(error: unknown, stream: AnyByteStream): Promise<void> {
+    this.failures.push({ error, stream });
+    await stream.aclose();
+    this.failed.resolve();
+  }
+}
+
+const raggedCases = RAGGED.map(
+  ([id, serverStandard, clientStandard]): CaseDefinition => ({
+    name: `ragged-eofs[${id}]`,
+    description:
+      "a server that closes without close_notify is a BrokenResourceError only to a standard-compatible client; otherwise EndOfStream (AnyIO test_ragged_eofs)",
+    async run(t) {
+      const [client, server] = await tlsPair(t, {
+        client: { standardCompatible: clientStandard },
+        server: { standardCompatible: serverStandard },
+      });
+      await server.send(utf8("hello"));
+      await server.aclose();
+      bytesEqual(await receiveExactly(client, 5), "hello");
+      if (clientStandard && !serverStandard) {
+        await rejects(client.receive(), BrokenResourceError, "close_notify");
+      } else {
+        await rejects(client.receive(), EndOfStream);
+      }
+    },
+  }),
+);
+
+/** AnyIO's tests/streams/test_tls.py, the TLS cases of test_sockets.py, and portio's own. */
+export const tlsSuite: SuiteDefinition = {
+  suite: "tls",
+  cases: [
+    ...perFamily("send-receive", "bytes go both ways through a TLS session over TCP (AnyIO test_send_receive)", async (t, family) => {
+      const pair = await tcpPair(t, family);
+      const host = family === "inet" ? "127.0.0.1" : "::1";
+      const [client, server] = await handshakePair(t, pair, await clientOptions(t, { hostname: host }), await serverOptions(t));
+      await exchange(client, server);
+      await exchange(client, server);
+    }),
+    {
+      name: "send-receive-not-standard-compatible",
+      description: "with standardCompatible: false on both sides (a backend's native-socket path) data flows and 1 MiB arrives intact",
+      async run(t) {
+        const [client, server] = await tlsPair(t, { client: { standardCompatible: false }, server: { standardCompatible: false } });
+        await exchange(client, server);
+        const data = pattern(MiB, 7);
+        const sending = (async () => {
+          await server.send(data);
+          await server.aclose();
+        })();
+        bytesEqual(await receiveAll(client, MiB), data, "received data");
+        await sending;
+      },
+    },
+    {
+      name: "large-transfer",
+      description: "1 MiB each way in one send() arrives intact, in non-empty chunks",
+      async run(t) {
+        const [client, server] = await tlsPair(t);
+        const up = pattern(MiB, 1);
+        const down = pattern(MiB, 2);
+        const [received] = await Promise.all([
+          receiveExactly(server, MiB),
+          client.send(up),
+          server.send(down),
+        ]);
+        bytesEqual(received, up, "client → server");
+        bytesEqual(await receiveExactly(client, MiB), down, "server → client");
+      },
+    },
+    ...[0, -1, 1.5].map(
+      (maxBytes): CaseDefinition => ({
+        name: `receive-invalid-max-bytes[${maxBytes}]`,
+        description: `receive(${maxBytes}) on a TLS stream is a RangeError (AnyIO test_receive_invalid_max_bytes)`,
+        async run(t) {
+          const [client] = await tlsPair(t);
+          await rejects(() => client.receive(maxBytes), RangeError, "maxBytes must be a positive integer");
+        },
+      }),
+    ),
+    {
+      name: "extra-attributes",
+      description: "a TLS stream passes every socket attribute through and adds the TLS ones (AnyIO test_extra_attributes)",
+      async run(t) {
+        const [tcpClient, tcpServer] = await tcpPair(t);
+        const [client, server] = await handshakePair(
+          t,
+          [tcpClient, tcpServer],
+          await clientOptions(t, { alpnProtocols: ["dummy"] }),
+          await serverOptions(t, { alpnProtocols: ["dummy"] }),
+        );
+        for (const [tls, tcp] of [[client, tcpClient], [server, tcpServer]] as const) {
+          for (const attribute of Object.values(SocketAttribute) as Array<TypedAttribute<unknown>>) {
+            deepEqual(tls.extra(attribute, "absent"), tcp.extra(attribute, "absent"), `${attribute.name} passes through`);
+          }
+          equal(tls.extra(TLSAttribute.alpnProtocol), "dummy", "alpnProtocol");
+          match(tls.extra(TLSAttribute.tlsVersion), /^TLSv1\.[23]$/, "tlsVersion");
+          match(tls.extra(TLSAttribute.cipher), /^TLS_/, "cipher");
+          equal(tls.extra(TLSAttribute.standardCompatible), true, "standardCompatible");
+        }
+        equal(client.extra(TLSAttribute.serverSide), false, "client serverSide");
+        equal(server.extra(TLSAttribute.serverSide), true, "server serverSide");
+        const certificate = client.extra(TLSAttribute.peerCertificate);
+        ok(certificate !== null, "the client sees the server's certificate");
+        match(certificate.subject, "CN=localhost", "server certificate subject");
+        ok(certificate.subjectAltNames.some((name) => name.includes("127.0.0.1")), "server certificate names 127.0.0.1");
+        instanceOf(certificate.raw, Uint8Array, "raw certificate");
+        equal(server.extra(TLSAttribute.peerCertificate), null, "the server saw no client certificate");
+      },
+    },
+    {
+      name: "alpn-negotiation",
+      description: "the server's choice among the client's ALPN protocols is seen by both sides (AnyIO test_alpn_negotiation)",
+      async run(t) {
+        const [client, server] = await tlsPair(t, {
+          client: { alpnProtocols: ["h2", "http/1.1"] },
+          server: { alpnProtocols: ["http/1.1", "spdy/3"] },
+        });
+        equal(client.extra(TLSAttribute.alpnProtocol), "http/1.1", "client alpnProtocol");
+        equal(server.extra(TLSAttribute.alpnProtocol), "http/1.1", "server alpnProtocol");
+      },
+    },
+    {
+      name: "no-alpn",
+      description: "without ALPN the alpnProtocol attribute is null",
+      async run(t) {
+        const [client, server] = await tlsPair(t);
+        equal(client.extra(TLSAttribute.alpnProtocol), null, "client alpnProtocol");
+        equal(server.extra(TLSAttribute.alpnProtocol), null, "server alpnProtocol");
+      },
+    },
+    {
+      name: "unwrap",
+      description: "both sides unwrap; the connection then carries plaintext, none of it lost (AnyIO test_unwrap)",
+      async run(t) {
+        const [tcpClient, tcpServer] = await tcpPair(t);
+        const [client, server] = await handshakePair(t, [tcpClient, tcpServer], await clientOptions(t), await serverOptions(t));
+        await exchange(client, server);
+        const serverSide = (async () => {
+          const [plain, leftover] = await server.unwrap();
+          equal(plain, tcpServer, "unwrap returns the wrapped stream");
+          equal(leftover.byteLength, 0, "server leftover bytes");
+          await plain.send(utf8("unencrypted"));
+        })();
+        const [plain, leftover] = await client.unwrap();
+        await serverSide;
+        equal(plain, tcpClient, "unwrap returns the wrapped stream");
+        const rest = await receiveExactly(tcpClient, 11 - leftover.byteLength);
+        bytesEqual(concat([leftover, rest]), "unencrypted", "plaintext after unwrap");
+        await rejects(client.receive(), Error);
+        await client.aclose();
+        await tcpClient.send(utf8("x"));
+        bytesEqual(await receiveExactly(tcpServer, 1), "x", "the transport is still open after closing the unwrapped TLS stream");
+      },
+    },
+    ...raggedCases,
+    {
+      name: "ragged-eof-on-receive",
+      description: "a non-standard-compatible client reads a bare end of the connection as EndOfStream (AnyIO test_ragged_eof_on_receive)",
+      async run(t) {
+        const [tcpClient, tcpServer] = await tcpPair(t);
+        const [client] = await handshakePair(
+          t,
+          [tcpClient, tcpServer],
+          await clientOptions(t, { standardCompatible: false }),
+          await serverOptions(t),
+        );
+        // The raw TCP stream closes under the server's TLS session: no close_notify at all.
+        await tcpServer.aclose();
+        await rejects(client.receive(), EndOfStream);
+      },
+    },
+    {
+      name: "receive-send-after-eof",
+      description: "after the peer's close_notify receive keeps raising EndOfStream and send does not hang (AnyIO test_receive_send_after_eof)",
+      async run(t) {
+        const [client, server] = await tlsPair(t);
+        await server.send(utf8("hello"));
+        await server.aclose();
+        bytesEqual(await receiveExactly(client, 5), "hello");
+        await rejects(client.receive(), EndOfStream);
+        await rejects(client.receive(), EndOfStream);
+        const sent = await outcome(client.send(utf8("ignored")));
+        if (sent !== undefined) instanceOf(sent, BrokenResourceError, "send after the peer closed");
+      },
+    },
+    {
+      name: "send-eof-not-implemented",
+      description: "sendEof() on a TLS stream is an UnsupportedError that says why (AnyIO test_send_eof_not_implemented)",
+      async run(t) {
+        const [client] = await tlsPair(t);
+        const error = await rejects(client.sendEof(), UnsupportedError);
+        match(error.message, /sendEof\(\)/, "message names the call");
+        match(error.message, /close_notify|TLSv1\.3/, "message says why");
+      },
+    },
+    {
+      name: "cert-check-fail",
+      description: "a server certificate from an untrusted CA is refused: BrokenResourceError 'certificate verify failed' with the runtime's error as cause",
+      async run(t) {
+        const pair = await tcpPair(t);
+        const [client, server] = await Promise.allSettled([
+          TLSStream.wrap(pair[0], { hostname: "localhost" }), // the runtime's default roots
+          TLSStream.wrap(pair[1], await serverOptions(t)),
+        ]);
+        if (server.status === "fulfilled") t.use(server.value);
+        if (client.status === "fulfilled") fail("the handshake succeeded against an untrusted certificate");
+        const error = client.reason as unknown;
+        instanceOf(error, BrokenResourceError, "client handshake failure");
+        match(error.message, "certificate verify failed", "message");
+        ok(error.cause !== undefined, "the runtime's error is the cause");
+      },
+    },
+    {
+      name: "hostname-mismatch",
+      description: "a trusted certificate for another name is refused: BrokenResourceError 'hostname mismatch'",
+      async run(t) {
+        const pair = await tcpPair(t);
+        const [client, server] = await Promise.allSettled([
+          TLSStream.wrap(pair[0], await clientOptions(t, { hostname: "not-localhost.example" })),
+          TLSStream.wrap(pair[1], await serverOptions(t)),
+        ]);
+        if (server.status === "fulfilled") t.use(server.value);
+        if (client.status === "fulfilled") fail("the handshake succeeded with the wrong hostname");
+        instanceOf(client.reason, BrokenResourceError, "client handshake failure");
+        match((client.reason as Error).message, "hostname mismatch", "message");
+      },
+    },
+    {
+      name: "insecure-skip-verify",
+      description: "insecureSkipVerify: true accepts an untrusted certificate for another name",
+      async run(t) {
+        const [client, server] = await handshakePair(
+          t,
+          await tcpPair(t),
+          { hostname: "not-localhost.example", insecureSkipVerify: true },
+          await serverOptions(t),
+        );
+        await exchange(client, server);
+      },
+    },
+    {
+      name: "client-without-hostname",
+      description: "a client with the hostname check on but no hostname is a TypeError, before any I/O",
+      async run(t) {
+        const [client] = await tcpPair(t);
+        await rejects(() => TLSStream.wrap(client, { serverSide: false }), TypeError, "hostname");
+      },
+    },
+    {
+      name: "mutual-tls",
+      description: "a server that requires a client certificate accepts one signed by its CA and sees it",
+      async run(t) {
+        const c = await certificates(t);
+        const [client, server] = await tlsPair(t, {
+          client: { cert: c.clientCert, key: c.clientKey },
+          server: { ca: c.ca, requestClientCertificate: true },
+        });
+        await exchange(client, server);
+        const seen = server.extra(TLSAttribute.peerCertificate);
+        ok(seen !== null, "the server sees the client certificate");
+        match(seen.subject, "portio test client", "client certificate subject");
+      },
+    },
+    {
+      name: "mutual-tls-refused",
+      description: "a server that requires a client certificate refuses a client without one",
+      async run(t) {
+        const c = await certificates(t);
+        const pair = await tcpPair(t);
+        const [client, server] = await Promise.allSettled([
+          TLSStream.wrap(pair[0], await clientOptions(t)),
+          TLSStream.wrap(pair[1], await serverOptions(t, { ca: c.ca, requestClientCertificate: true })),
+        ]);
+        if (client.status === "fulfilled") t.use(client.value);
+        if (server.status === "fulfilled") fail("the server accepted a client without a certificate");
+        instanceOf(server.reason, BrokenResourceError, "server handshake failure");
+        if (client.status === "fulfilled") {
+          // TLS 1.3: the client finishes first and learns of the refusal on its next read.
+          const error = await outcome(client.value.receive());
+          ok(error instanceof BrokenResourceError || error instanceof EndOfStream, "the client's next receive fails");
+        }
+      },
+    },
+    {
+      name: "memory-stream",
+      description: "TLS over a stapled memory stream pair (no socket): handshake, exchange, 1 MiB, close_notify, EndOfStream",
+      async run(t) {
+        const [client, server] = await handshakePair(t, memoryPair(t), await clientOptions(t), await serverOptions(t));
+        equal(client.extra(SocketAttribute.family, "none"), "none", "no socket attributes to pass through");
+        await exchange(client, server);
+        const data = pattern(MiB, 3);
+        const sending = (async () => {
+          await server.send(data);
+          await server.aclose();
+        })();
+        bytesEqual(await receiveAll(client, MiB), data, "received data");
+        await sending;
+      },
+    },
+    {
+      name: "memory-stream-ragged-eof",
+      description: "over a memory pair, the transport ending without close_notify is a BrokenResourceError to a standard-compatible client",
+      async run(t) {
+        const [rawClient, rawServer] = memoryPair(t);
+        const [client] = await handshakePair(t, [rawClient, rawServer], await clientOptions(t), await serverOptions(t));
+        await rawServer.aclose();
+        await rejects(client.receive(), BrokenResourceError, "close_notify");
+      },
+    },
+    {
+      name: "connect-tcp-with-tls",
+      description: "connectTcp({ tls, tlsHostname }) handshakes and echoes (AnyIO test_connect_tcp_with_tls)",
+      async run(t) {
+        const { multi, host, port } = await loopbackListener(t);
+        const listener = t.use(new TLSListener(multi, await serverOptions(t)));
+        startServing(t, listener, async (stream) => {
+          await stream.send(await receiveExactly(stream, 4));
+        });
+        const c = await certificates(t);
+        const client = t.use(await connectTcp(host, port, { tls: { ca: c.ca }, tlsHostname: "localhost" }));
+        ok(client instanceof TLSStream, "connectTcp with tls resolves with a TLSStream");
+        await client.send(utf8("ping"));
+        bytesEqual(await receiveExactly(client, 4), "ping", "echo");
+        // The host itself is the name when tlsHostname is not given (127.0.0.1 is in the certificate).
+        const byAddress = t.use(await connectTcp(host, port, { tls: { ca: c.ca } }));
+        await byAddress.send(utf8("pong"));
+        bytesEqual(await receiveExactly(byAddress, 4), "pong", "echo");
+      },
+    },
+    {
+      name: "connect-tcp-cert-check-fail",
+      description: "connectTcp({ tls: true }) to an untrusted server rejects and leaks nothing; the server keeps serving (AnyIO test_connect_tcp_with_tls_cert_check_fail)",
+      async run(t) {
+        const { multi, host, port } = await loopbackListener(t);
+        const listener = new RecordingTLSListener(multi, await serverOptions(t));
+        t.use(listener);
+        let handled = 0;
+        startServing(t, listener, () => {
+          handled++;
+        });
+        const error = await rejects(connectTcp(host, port, { tls: true, tlsHostname: "localhost" }), BrokenResourceError);
+        match(error.message, "certificate verify failed", "message");
+        await listener.failed.promise;
+        equal(handled, 0, "handler calls");
+      },
+    },
+    {
+      name: "listener-handshake-fail",
+      description:
+        "a failed handshake never reaches the handler, is reported once as BrokenResourceError with the plain stream, and the listener goes on (AnyIO TestTLSListener.test_handshake_fail)",
+      async run(t) {
+        const { multi, host, port } = await loopbackListener(t);
+        const listener = t.use(new RecordingTLSListener(multi, await serverOptions(t)));
+        let handled = 0;
+        startServing(t, listener, async (stream) => {
+          handled++;
+          await stream.send(await receiveExactly(stream, 4));
+        });
+        const bad = t.use(await connectTcp(host, port));
+        await bad.send(utf8("this is not a TLS ClientHello\r\n\r\n"));
+        await listener.failed.promise;
+        equal(listener.failures.length, 1, "handshake failures reported");
+        const failure = listener.failures[0]!;
+        instanceOf(failure.error, BrokenResourceError, "reported error");
+        instanceOf(failure.stream, SocketStream, "reported stream");
+        equal(handled, 0, "handler calls");
+        const c = await certificates(t);
+        const good = t.use(await connectTcp(host, port, { tls: { ca: c.ca }, tlsHostname: "localhost" }));
+        await good.send(utf8("ping"));
+        bytesEqual(await receiveExactly(good, 4), "ping", "echo after a failed handshake");
+        equal(handled, 1, "handler calls");
+        equal(listener.failures.length, 1, "handshake failures reported");
+      },
+    },
+    {
+      name: "listener-handshake-timeout",
+      description: "a client that never sends a ClientHello is dropped after handshakeTimeout and reported; the listener goes on",
+      async run(t) {
+        const { multi, host, port } = await loopbackListener(t);
+        const listener = t.use(new RecordingTLSListener(multi, await serverOptions(t), { handshakeTimeout: 200 }));
+        let handled = 0;
+        startServing(t, listener, () => {
+          handled++;
+        });
+        const silent = t.use(await connectTcp(host, port));
+        await listener.failed.promise;
+        instanceOf(listener.failures[0]!.error, BrokenResourceError, "reported error");
+        match((listener.failures[0]!.error as Error).message, "did not complete within 200 ms", "message");
+        await rejects(silent.receive(), EndOfStream, undefined, "the silent client is disconnected");
+        equal(handled, 0, "handler calls");
+      },
+    },
+    {
+      name: "listener-accept",
+      description: "TLSListener.accept() returns a handshaken stream",
+      async run(t) {
+        const { listener: plain, host, port } = await loopbackListener(t);
+        const listener = new TLSListener(plain, await serverOptions(t));
+        const c = await certificates(t);
+        const [client, server] = await Promise.all([
+          connectTcp(host, port, { tls: { ca: c.ca }, tlsHostname: "localhost" }),
+          listener.accept(),
+        ]);
+        t.use(client);
+        t.use(server);
+        await exchange(client, server);
+      },
+    },
+    {
+      name: "listener-extra-attributes",
+      description: "a TLSListener exposes its listener's attributes (AnyIO TestTLSListener.test_extra_attributes)",
+      async run(t) {
+        const { multi, port } = await loopbackListener(t);
+        const listener = new TLSListener(multi, await serverOptions(t));
+        equal(listener.extra(SocketAttribute.localPort), port, "localPort");
+        equal(listener.extra(SocketAttribute.family), "inet", "family");
+      },
+    },
+  ],
+};

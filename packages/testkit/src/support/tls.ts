@@ -1,0 +1,63 @@
+import {
+  StapledObjectStream,
+  TLSStream,
+  createMemoryObjectStream,
+  type AnyByteStream,
+  type TLSOptions,
+} from "@portio/core";
+import { fail } from "../assert.js";
+import type { TlsTestCertificates } from "../harness.js";
+import type { CaseContext } from "../context.js";
+import { tcpPair } from "./tcp.js";
+
+/** The harness's certificates; a harness without them fails the TLS cases with this note. */
+export async function certificates(t: CaseContext): Promise<TlsTestCertificates> {
+  if (t.harness.tlsCertificates === undefined) {
+    return fail("the harness has no tlsCertificates(): the TLS cases need a CA, server and client certificate from the runtime");
+  }
+  return t.harness.tlsCertificates();
+}
+
+/** Server options with the harness's server certificate. */
+export async function serverOptions(t: CaseContext, extra: TLSOptions = {}): Promise<TLSOptions> {
+  const c = await certificates(t);
+  return { serverSide: true, cert: c.serverCert, key: c.serverKey, ...extra };
+}
+
+/** Client options that trust the harness's CA and expect `localhost`. */
+export async function clientOptions(t: CaseContext, extra: TLSOptions = {}): Promise<TLSOptions> {
+  const c = await certificates(t);
+  return { hostname: "localhost", ca: c.ca, ...extra };
+}
+
+/** Both handshakes at once over `[client, server]`; the TLS streams are closed after the case. */
+export async function handshakePair(
+  t: CaseContext,
+  [clientTransport, serverTransport]: [AnyByteStream, AnyByteStream],
+  client: TLSOptions,
+  server: TLSOptions,
+): Promise<[TLSStream, TLSStream]> {
+  const [c, s] = await Promise.allSettled([TLSStream.wrap(clientTransport, client), TLSStream.wrap(serverTransport, server)]);
+  if (c.status === "fulfilled") t.use(c.value);
+  if (s.status === "fulfilled") t.use(s.value);
+  if (c.status === "rejected") throw c.reason;
+  if (s.status === "rejected") throw s.reason;
+  return [c.value, s.value];
+}
+
+/** A TLS pair over loopback TCP, with the harness's certificates and `extra` options on both sides. */
+export async function tlsPair(
+  t: CaseContext,
+  extra: { client?: TLSOptions; server?: TLSOptions } = {},
+): Promise<[TLSStream, TLSStream]> {
+  return handshakePair(t, await tcpPair(t), await clientOptions(t, extra.client), await serverOptions(t, extra.server));
+}
+
+/** A connected pair of byte streams made of memory object streams (no socket at all). */
+export function memoryPair(t: CaseContext): [AnyByteStream, AnyByteStream] {
+  const [toServer, fromClient] = createMemoryObjectStream<Uint8Array>(16);
+  const [toClient, fromServer] = createMemoryObjectStream<Uint8Array>(16);
+  const client = t.use(new StapledObjectStream(toServer, fromServer));
+  const server = t.use(new StapledObjectStream(toClient, fromClient));
+  return [client, server];
+}
