@@ -1,3 +1,4 @@
+// @ts-check
 // One benchmark run inside the current runtime (bench/run.mjs starts it under each Node major).
 //
 //   node bench/main.mjs [--json out.json] [--rounds 9] [--warmups 2] [--bulk-mib 256] [--pings 10000]

@@ -1,3 +1,4 @@
+// @ts-check
 // The portio side: the same jobs written with portio's public API only.
 import { EndOfStream, SocketAttribute, connectTcp, createTcpListener } from "portio";
 import { BULK, ECHO, decodeCount, encodeCount } from "./protocol.mjs";

@@ -1,3 +1,4 @@
+// @ts-check
 // The wire protocol every benchmark server speaks, whatever API it is written with.
 // The client's first byte picks the job:
 //   BULK: the client streams bytes and half-closes; the server counts them and answers with the

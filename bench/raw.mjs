@@ -1,3 +1,4 @@
+// @ts-check
 // The "raw" side: node:net used the fastest way it allows ('data' events, write() + 'drain').
 import net from "node:net";
 import { BULK, ECHO, decodeCount, encodeCount } from "./protocol.mjs";

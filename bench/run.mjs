@@ -1,3 +1,4 @@
+// @ts-check
 // `pnpm bench` (after building): runs bench/main.mjs under the machine's Node (20) and under the
 // pinned second Node major (node_modules/.bin/node), one after the other, and prints all ratios.
 //

@@ -1,3 +1,4 @@
+// @ts-check
 // A benchmark server in its own process: `node bench/server.mjs raw|portio`.
 // Prints "PORT <n>" once listening; exits when stdin closes (the parent went away) or on SIGTERM.
 const variant = process.argv[2];

@@ -10,11 +10,13 @@
  *   - the runtime-free core unit tests (packages/core/test) inside Bun (`bun test`, which maps
  *     "vitest" imports to bun:test by itself; scripts/bun/preload.ts points the workspace packages
  *     at their sources) and inside Deno (`deno test` with scripts/deno/import-map.json, which maps
- *     "vitest" to the adapter scripts/deno/vitest-shim.ts).
+ *     "vitest" to the adapter scripts/deno/vitest-shim.ts);
+ *   - each other-runtime backend's own suite (backends/deno, backends/bun: their package's "test"
+ *     script, run inside that runtime), once the backend has test files.
  * Prints the pass/fail counts per runtime and finally a line `N passed, N failed` (totals).
  * Exits non-zero if anything failed, or if a run could not report its counts.
  *
- * Options: --only a,b   run only these runs (node20, node24, bun, deno)
+ * Options: --only a,b   run only these runs (node20, node24, bun, deno, deno-backend, bun-backend)
  *          --skip a,b   skip these runs
  *          any argument after `--` goes to every vitest invocation (e.g. a file filter).
  * Environment: PORTIO_SYSTEM_NODE  path of the first Node binary (default: the first `node` on
@@ -79,16 +81,16 @@ function versionOf(command, args = ["--version"]) {
 const stripAnsi = (s) => s.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, "");
 
 // Output is piped through us: keep colours on a terminal, none in CI logs.
-const colorEnv = { ...process.env };
+const colorEnv = { ...process.env, PATH: `${join(root, "node_modules", ".bin")}${delimiter}${process.env.PATH ?? ""}` };
 if (process.stdout.isTTY && colorEnv.NO_COLOR === undefined) colorEnv.FORCE_COLOR ??= "1";
 else if (!process.stdout.isTTY && colorEnv.FORCE_COLOR === undefined) colorEnv.NO_COLOR ??= "1";
 
 /** Runs a command with inherited output (also captured), killing its process group on timeout. */
-function run(command, args, { label }) {
+function run(command, args, { label, cwd = root }) {
   return new Promise((resolve) => {
     const started = Date.now();
     const child = spawn(command, args, {
-      cwd: root,
+      cwd,
       stdio: ["ignore", "pipe", "pipe"],
       detached: true, // own process group, so a hung run can be killed with its workers
       env: colorEnv,
@@ -224,6 +226,34 @@ runs.push({
   counts: (result) => denoCounts(result.output),
 });
 
+// The other runtimes' backends (backends/deno, backends/bun, ...) run their own suites inside their
+// runtime: a backend package whose package.json has a "test" script and whose test/ folder holds
+// test files is run here with that script (through `sh -c`, in the package folder, with the
+// workspace's node_modules/.bin on PATH so `deno` / `bun` are the pinned ones). Counts come from
+// the runner's summary, so the runtime is taken from the folder name (deno or bun).
+for (const name of existsSync(join(root, "backends")) ? readdirSync(join(root, "backends")).sort() : []) {
+  if (name === "node") continue; // in the vitest suite above
+  const dir = join(root, "backends", name);
+  const manifestPath = join(dir, "package.json");
+  if (!existsSync(manifestPath)) continue;
+  const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
+  const script = manifest.scripts?.test;
+  if (!script || testFilesUnder(join(dir, "test")).length === 0) continue;
+  const parse = name === "deno" ? denoCounts : name === "bun" ? bunCounts : undefined;
+  if (!parse) continue;
+  runs.push({
+    id: `${name}-backend`,
+    async prepare() {
+      const version = await versionOf(bin(name));
+      if (!version) throw new Error(`${bin(name)} does not run`);
+      const runtime = version.startsWith(name) ? version.replace(/ \(.*/, "") : `${name} ${version}`;
+      this.label = `${runtime} (${manifest.name} tests)`;
+      return ["sh", ["-c", script], { cwd: dir }];
+    },
+    counts: (result) => parse(result.output),
+  });
+}
+
 mkdirSync(resultsDir, { recursive: true });
 const summary = [];
 for (const r of runs.filter((r) => wanted(r.id))) {
@@ -239,7 +269,7 @@ for (const r of runs.filter((r) => wanted(r.id))) {
     continue;
   }
   console.log(`\n━━━ ${r.label}: ${command[0]} ${command[1].join(" ")}\n`);
-  const result = await run(command[0], command[1], { label: r.label });
+  const result = await run(command[0], command[1], { label: r.label, ...command[2] });
   let counts;
   try {
     counts = r.counts(result);

@@ -11,5 +11,5 @@ export default defineConfig({
   clean: true,
   target: "es2022",
   platform: "neutral",
-  external: ["@portio/core", "@portio/libc-socket", /^node:/],
+  external: ["@portio/core", "@portio/libc-socket", "@portio/node-compat", /^node:/],
 });

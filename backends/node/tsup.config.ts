@@ -10,5 +10,5 @@ export default defineConfig({
   platform: "node",
   // Core is a peer in the workspace: bundling it would give the backend its own copy of the
   // registry and error classes, and `instanceof` across the two copies would fail.
-  external: ["@portio/core"],
+  external: ["@portio/core", "@portio/libc-socket", "@portio/node-compat"],
 });

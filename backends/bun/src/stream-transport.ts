@@ -24,6 +24,13 @@ export interface BunStreamTransportOptions {
  */
 export const DEFAULT_READ_HIGH_WATER_MARK = 256 * 1024;
 
+/**
+ * Bytes the kernel has not taken yet that a write may leave behind and still resolve at once
+ * (the rest waits for `drain`). Keeps the kernel's send buffer fed between writes without
+ * letting a fast sender queue more than this in memory.
+ */
+export const WRITE_HIGH_WATER_MARK = 128 * 1024;
+
 const resolved: Promise<void> = Promise.resolve();
 
 /** Timer delays above this overflow, so such flush timeouts mean "no limit". */
@@ -68,11 +75,12 @@ export class BunStreamTransport implements StreamTransport {
   #error: Error | undefined;
   #closing: Promise<void> | undefined;
   #writeShut = false;
-  /** What the kernel did not take of the current write yet. */
-  #unwritten: Uint8Array | undefined;
+  /** What the kernel did not take yet, in order; at most about {@link WRITE_HIGH_WATER_MARK} bytes plus one write. */
+  readonly #unwritten: Uint8Array[] = [];
+  #unwrittenBytes = 0;
   #reader: Waiter<Uint8Array | null> | undefined;
   #writer: Waiter<void> | undefined;
-  /** Waits for #unwritten to be written (close's flush, shutdownWrite). */
+  /** Waits for #unwritten to be empty (close's flush, shutdownWrite). */
   #flushed: Waiter<void> | undefined;
   #closeEvent: Waiter<void> | undefined;
   readonly #fd: number | undefined;
@@ -133,7 +141,7 @@ export class BunStreamTransport implements StreamTransport {
 
   /** @internal */
   onDrain(): void {
-    if (this.#unwritten === undefined) return;
+    if (this.#unwrittenBytes === 0) return;
     this.#writeRest();
   }
 
@@ -182,11 +190,24 @@ export class BunStreamTransport implements StreamTransport {
     if (this.#error !== undefined) return Promise.reject(this.#error);
     if (this.#closing !== undefined) return Promise.reject(socketClosedError());
     if (this.#closed || this.#writeShut) return Promise.reject(brokenPipeError());
+    if (this.#unwrittenBytes > 0) {
+      // Bytes still waiting go first. This write waits for `drain` (or the socket's failure):
+      // it never resolves against a socket that has not taken anything since the last one.
+      this.#unwritten.push(data);
+      this.#unwrittenBytes += data.byteLength;
+      this.#writer = waiter();
+      return this.#writer.promise;
+    }
     const written = this.socket.write(data);
     if (written === data.byteLength) return resolved;
     // -1: Bun says the socket is closed or shutting down, with no error of its own.
     if (written < 0) return Promise.reject(this.#error ?? brokenPipeError());
-    this.#unwritten = data.subarray(written);
+    this.#unwritten.push(written === 0 ? data : data.subarray(written));
+    this.#unwrittenBytes += data.byteLength - written;
+    // A small remainder counts as accepted at once, so the next send() is already parked here
+    // when `drain` comes and is written in the same turn: the kernel's buffer never runs dry
+    // waiting for a JavaScript round trip.
+    if (this.#unwrittenBytes <= WRITE_HIGH_WATER_MARK) return resolved;
     this.#writer = waiter();
     return this.#writer.promise;
   }
@@ -197,28 +218,33 @@ export class BunStreamTransport implements StreamTransport {
     if (this.#closing !== undefined) throw socketClosedError();
     if (this.#closed) throw brokenPipeError();
     this.#writeShut = true;
-    if (this.#unwritten !== undefined) await this.#waitFlushed(MAX_TIMER_DELAY);
+    if (this.#unwrittenBytes > 0) await this.#waitFlushed(MAX_TIMER_DELAY);
     if (this.#closed) throw this.#error ?? brokenPipeError();
     // shutdown(SHUT_WR): end() would release the whole socket in Bun, reading side included.
     this.socket.shutdown();
   }
 
   close(flushTimeoutMs: number): Promise<void> {
-    this.#closing ??= this.#close(flushTimeoutMs);
+    if (this.#closing === undefined) {
+      // Set before #close runs, so that the pending calls it fails see a closing transport.
+      this.#closing = resolved;
+      this.#closing = this.#close(flushTimeoutMs);
+    }
     return this.#closing;
   }
 
   async #close(flushTimeoutMs: number): Promise<void> {
-    // Pending calls fail at once, before any flushing: core relies on close() to wake them.
-    this.#serveReader();
-    this.#failWriter();
     this.#chunks.length = 0;
     this.#head = 0;
     this.#queued = 0;
-    if (this.#unwritten !== undefined && !this.#closed && this.#error === undefined && flushTimeoutMs > 0) {
+    // Pending calls fail at once, before any flushing: core relies on close() to wake them.
+    this.#serveReader();
+    this.#failWriter();
+    if (this.#unwrittenBytes > 0 && !this.#closed && this.#error === undefined && flushTimeoutMs > 0) {
       await this.#waitFlushed(flushTimeoutMs);
     }
-    this.#unwritten = undefined;
+    this.#unwritten.length = 0;
+    this.#unwrittenBytes = 0;
     if (this.#closed) return;
     // Bun's end() sends FIN and releases the fd right away (its `close` handler runs inside the
     // call); bytes already in the kernel still go out. terminate() would reset the connection
@@ -261,27 +287,31 @@ export class BunStreamTransport implements StreamTransport {
   }
 
   #writeRest(): void {
-    let rest = this.#unwritten!;
-    while (rest.byteLength > 0) {
-      const written = this.socket.write(rest);
+    const queue = this.#unwritten;
+    while (queue.length > 0) {
+      const chunk = queue[0]!;
+      const written = this.socket.write(chunk);
       if (written < 0) {
-        this.#unwritten = undefined;
+        queue.length = 0;
+        this.#unwrittenBytes = 0;
         this.#error ??= brokenPipeError();
         this.#failWriter();
         this.#resolveFlushed();
         return;
       }
-      if (written < rest.byteLength) {
-        this.#unwritten = rest.subarray(written);
-        return;
+      this.#unwrittenBytes -= written;
+      if (written < chunk.byteLength) {
+        queue[0] = chunk.subarray(written);
+        break;
       }
-      rest = rest.subarray(written);
+      queue.shift();
     }
-    this.#unwritten = undefined;
-    const writer = this.#writer;
-    this.#writer = undefined;
-    writer?.resolve();
-    this.#resolveFlushed();
+    if (this.#unwrittenBytes <= WRITE_HIGH_WATER_MARK) {
+      const writer = this.#writer;
+      this.#writer = undefined;
+      writer?.resolve();
+    }
+    if (this.#unwrittenBytes === 0) this.#resolveFlushed();
   }
 
   #waitFlushed(timeoutMs: number): Promise<void> {

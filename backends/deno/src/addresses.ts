@@ -8,7 +8,7 @@ import { toUnixSocketAddress } from "@portio/core";
 /** `[host, port]` for a TCP address, the path (`""` when unnamed; bytes for abstract names) for Unix. */
 export function fromDenoAddr(addr: Deno.Addr): SocketAddress {
   if (addr.transport === "tcp" || addr.transport === "udp") return [addr.hostname, addr.port];
-  return toUnixSocketAddress(addr.path ?? "");
+  return toUnixSocketAddress((addr as Deno.UnixAddr).path ?? "");
 }
 
 /** The family of a numeric IP host as Deno prints it. */

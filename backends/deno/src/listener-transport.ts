@@ -1,6 +1,5 @@
 import type { AddressFamily, ListenerTransport, SocketAddress } from "@portio/core";
-import { errorCode, socketClosedError } from "./errors.ts";
-import { pending, rejectHandled, settled, type Pending } from "./pending.ts";
+import { errorCode, isTransientAcceptError, rejectHandled, settled, socketClosedError, waiter, type Waiter } from "@portio/node-compat";
 import type { DenoStreamTransport } from "./stream-transport.ts";
 
 /** How a {@link DenoListenerTransport} describes its listener and wraps what it accepts. */
@@ -10,15 +9,6 @@ export interface DenoListenerTransportOptions {
   /** Turns an accepted connection into a transport (sets TCP_NODELAY, the family, Unix addresses). */
   wrap(conn: Deno.Conn): DenoStreamTransport;
 }
-
-/**
- * accept(2) failures that concern one incoming connection, not the listener (accept(2), "Error
- * handling"): skipped, as the contract asks.
- */
-const TRANSIENT_ACCEPT_ERRORS = new Set([
-  "ECONNABORTED", "EPROTO", "ENOPROTOOPT", "EHOSTDOWN", "ENONET", "EHOSTUNREACH", "EOPNOTSUPP",
-  "ENETUNREACH", "EINTR", "EAGAIN",
-]);
 
 /**
  * A `Deno.Listener` behind core's {@link ListenerTransport}. Pull-style: `accept()` asks Deno for
@@ -44,7 +34,7 @@ export class DenoListenerTransport implements ListenerTransport {
 
   readonly #localAddress: SocketAddress;
   readonly #wrap: (conn: Deno.Conn) => DenoStreamTransport;
-  #acceptor: Pending<DenoStreamTransport> | undefined;
+  #acceptor: Waiter<DenoStreamTransport> | undefined;
   #acceptOp: Promise<unknown> | undefined;
   #closing: Promise<void> | undefined;
 
@@ -61,13 +51,13 @@ export class DenoListenerTransport implements ListenerTransport {
 
   accept(): Promise<DenoStreamTransport> {
     if (this.#closing !== undefined) return Promise.reject(socketClosedError("listener"));
-    const call = pending<DenoStreamTransport>();
+    const call = waiter<DenoStreamTransport>();
     this.#acceptor = call;
     this.#next(call);
     return call.promise;
   }
 
-  #next(call: Pending<DenoStreamTransport>): void {
+  #next(call: Waiter<DenoStreamTransport>): void {
     const op = this.listener.accept();
     this.#acceptOp = op;
     op.then(
@@ -87,7 +77,7 @@ export class DenoListenerTransport implements ListenerTransport {
           try {
             conn.close();
           } catch { /* already gone */ }
-          if (TRANSIENT_ACCEPT_ERRORS.has(errorCode(error) ?? "") || errorCode(error) === "ECONNRESET") {
+          if (isTransientAcceptError(error) || errorCode(error) === "ECONNRESET") {
             this.#next(call);
             return;
           }
@@ -100,7 +90,7 @@ export class DenoListenerTransport implements ListenerTransport {
       },
       (error: unknown) => {
         if (this.#acceptor !== call) return;
-        if (TRANSIENT_ACCEPT_ERRORS.has(errorCode(error) ?? "")) {
+        if (isTransientAcceptError(error)) {
           this.#next(call);
           return;
         }

@@ -1,7 +1,6 @@
 import type { AddressFamily, SocketAddress, StreamTransport } from "@portio/core";
 import { fromDenoAddr } from "./addresses.ts";
-import { brokenPipeError, socketClosedError } from "./errors.ts";
-import { pending, rejectHandled, settled, type Pending } from "./pending.ts";
+import { brokenPipeError, rejectHandled, settled, socketClosedError, waiter, type Waiter } from "@portio/node-compat";
 
 /** How a {@link DenoStreamTransport} describes its connection. */
 export interface DenoStreamTransportOptions {
@@ -13,18 +12,24 @@ export interface DenoStreamTransportOptions {
 
 /** Bytes asked of the kernel per read: what one `receive()` returns at most by default. */
 const READ_SIZE = 65536;
+/** Reads at least this long hand the buffer over instead of copying out of it. */
+const HANDOVER_SIZE = 16384;
 
 /**
  * A `Deno.Conn` (TCP or Unix) behind core's {@link StreamTransport}.
  *
  * Pull-style: `read()` calls `conn.read()` only when core asks, so a consumer that stops reading
  * stops the peer through the kernel's buffers and TCP flow control; nothing piles up in memory.
- * Reads go into a buffer owned by the connection; a read that filled it hands the buffer over
- * whole (no copy, a new one is made for the next read) and a shorter one is copied out, so bulk
- * transfers do not copy and small messages do not keep 64 KiB each alive.
+ * Reads go into a buffer owned by the connection; a long read hands the buffer over (no copy, a
+ * new one is made for the next read) and a short one is copied out, so bulk transfers do not copy
+ * and small messages do not keep 64 KiB each alive.
  *
  * `write()` resolves once the kernel has taken every byte (`conn.write` may take part of it), which
- * is the backpressure the contract asks for. Hence `close()` has nothing of its own to flush.
+ * is the backpressure the contract asks for; `close()` only has to finish a write whose send was
+ * aborted.
+ *
+ * Deno limitation: `conn.read()` reports a connection reset by the peer (ECONNRESET) as end of
+ * stream, so a reset surfaces as `EndOfStream` on receive (sends still fail with EPIPE).
  *
  * @example
  * ```ts
@@ -46,13 +51,14 @@ export class DenoStreamTransport implements StreamTransport {
   #localAddress: SocketAddress | undefined;
   #remoteAddress: SocketAddress | undefined;
   #buffer: Uint8Array | undefined;
-  #reader: Pending<Uint8Array | null> | undefined;
-  #writer: Pending<void> | undefined;
+  #reader: Waiter<Uint8Array | null> | undefined;
+  #writer: Waiter<void> | undefined;
   /** Deno's own pending ops, awaited on close: the fd is released only once they let go of it. */
   #readOp: Promise<unknown> | undefined;
   #writeOp: Promise<unknown> | undefined;
   #shutdown: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
+  #dropWrites = false;
 
   constructor(conn: Deno.Conn, options: DenoStreamTransportOptions) {
     this.conn = conn;
@@ -71,7 +77,7 @@ export class DenoStreamTransport implements StreamTransport {
 
   read(): Promise<Uint8Array | null> {
     if (this.#closing !== undefined) return Promise.reject(socketClosedError());
-    const call = pending<Uint8Array | null>();
+    const call = waiter<Uint8Array | null>();
     this.#reader = call;
     const buffer = (this.#buffer ??= new Uint8Array(READ_SIZE));
     const op = this.conn.read(buffer);
@@ -82,9 +88,10 @@ export class DenoStreamTransport implements StreamTransport {
         this.#reader = undefined;
         if (n === null) {
           call.resolve(null);
-        } else if (n === buffer.length) {
+        } else if (n >= HANDOVER_SIZE) {
+          // Large reads keep the buffer (no copy); the next read gets a fresh one.
           this.#buffer = undefined;
-          call.resolve(buffer);
+          call.resolve(n === buffer.length ? buffer : buffer.subarray(0, n));
         } else {
           call.resolve(buffer.slice(0, n));
         }
@@ -100,8 +107,8 @@ export class DenoStreamTransport implements StreamTransport {
 
   write(data: Uint8Array): Promise<void> {
     if (this.#closing !== undefined) return Promise.reject(socketClosedError());
-    if (this.#shutdown !== undefined) return Promise.reject(brokenPipeError());
-    const call = pending<void>();
+    if (this.#shutdown !== undefined) return Promise.reject(brokenPipeError("the sending side is closed"));
+    const call = waiter<void>();
     this.#writer = call;
     const op = this.#writeAll(data);
     this.#writeOp = op;
@@ -124,7 +131,8 @@ export class DenoStreamTransport implements StreamTransport {
     let offset = 0;
     while (offset < data.length) {
       offset += await this.conn.write(offset === 0 ? data : data.subarray(offset));
-      if (this.#closing !== undefined) return;
+      // A close that gave up flushing: the rest is dropped.
+      if (this.#dropWrites) return;
     }
   }
 
@@ -134,11 +142,11 @@ export class DenoStreamTransport implements StreamTransport {
     return (this.#shutdown ??= this.conn.closeWrite());
   }
 
-  close(_flushTimeoutMs: number): Promise<void> {
-    return (this.#closing ??= this.#close());
+  close(flushTimeoutMs: number): Promise<void> {
+    return (this.#closing ??= this.#close(flushTimeoutMs));
   }
 
-  async #close(): Promise<void> {
+  async #close(flushTimeoutMs: number): Promise<void> {
     // Pending calls fail at once, before anything else: core relies on close() to wake them.
     const reader = this.#reader;
     const writer = this.#writer;
@@ -146,8 +154,11 @@ export class DenoStreamTransport implements StreamTransport {
     this.#writer = undefined;
     if (reader !== undefined) rejectHandled(reader, socketClosedError());
     if (writer !== undefined) rejectHandled(writer, socketClosedError());
-    // Every write that resolved is in the kernel already, and one interrupted by close is not
-    // owed to the peer: nothing to flush, so the fd goes at once (no waiting for the peer's FIN).
+    // A write still running belongs to a send that core stopped waiting for (aborted): its bytes
+    // were handed over, so they are flushed, for at most flushTimeoutMs. Writes that resolved are
+    // in the kernel already. Nothing waits for the peer's FIN.
+    if (this.#writeOp !== undefined && flushTimeoutMs > 0) await withinTimeout(settled(this.#writeOp), flushTimeoutMs);
+    this.#dropWrites = true;
     try {
       this.conn.close();
     } catch {
@@ -156,4 +167,13 @@ export class DenoStreamTransport implements StreamTransport {
     // Deno cancels the ops the conn still had running; the fd is closed once they let go.
     await Promise.all([settled(this.#readOp), settled(this.#writeOp), settled(this.#shutdown)]);
   }
+}
+
+/** Timer delays above this overflow to 1 ms, so such timeouts are treated as "no limit". */
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
+function withinTimeout(promise: Promise<void>, ms: number): Promise<void> {
+  if (ms > MAX_TIMER_DELAY) return promise;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() => clearTimeout(timer));
 }

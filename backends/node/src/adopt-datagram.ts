@@ -11,8 +11,7 @@
 import dgram from "node:dgram";
 import type { AdoptionSource, DatagramTransport, SocketInfo } from "@portio/core";
 import { UnsupportedError } from "@portio/core";
-import { LibcDatagramTransport, LibcSocket } from "@portio/libc-socket";
-import { restoringOnFailure } from "./adopt-ownership.js";
+import { adoptDatagramSocket, restoringOnFailure } from "@portio/libc-socket";
 import { NodeDatagramTransport } from "./datagram-transport.js";
 import { getKoffiBinder } from "./libc-binder.js";
 
@@ -28,7 +27,7 @@ import { getKoffiBinder } from "./libc-binder.js";
 export async function wrapUdpSocket(source: AdoptionSource, info: SocketInfo): Promise<DatagramTransport> {
   const family = ipFamily(info);
   if (source.native instanceof dgram.Socket) return new NodeDatagramTransport(source.native, { family });
-  return restoringOnFailure(source.fd, async () => {
+  return restoringOnFailure(getKoffiBinder(), source.fd, async () => {
     const socket = dgram.createSocket(family === "inet6" ? "udp6" : "udp4");
     await new Promise<void>((resolve, reject) => {
       const onError = (error: Error): void => {
@@ -103,18 +102,7 @@ function libcTransport(source: AdoptionSource, info: SocketInfo, connected: bool
     // Only reachable for a runtime object that Node itself drives: two owners of one fd.
     throw new UnsupportedError("the Node backend can adopt this kind of socket from an fd only, not from a Node object");
   }
-  return restoringOnFailure(source.fd, () => {
-    const socket = LibcSocket.fromFd(getKoffiBinder(), source.fd);
-    // As every adopter does: the transport's own calls never block either way, but the flag is
-    // what the other paths (libuv) set too, so adopted sockets behave alike.
-    socket.setNonBlocking(true);
-    const named = !(info.family === "unix" && info.localAddress === "");
-    return new LibcDatagramTransport(socket, {
-      connected,
-      ...(named ? { localAddress: info.localAddress } : {}),
-      ...(connected && info.remoteAddress !== null ? { remoteAddress: info.remoteAddress } : {}),
-    });
-  });
+  return adoptDatagramSocket(getKoffiBinder(), source.fd, info, connected);
 }
 
 function ipFamily(info: SocketInfo): "inet" | "inet6" {

@@ -8,7 +8,7 @@
 
 import net from "node:net";
 import type { AdoptionSource, SocketInfo } from "@portio/core";
-import { constantsFor, getReactor, getsockoptInt, inspectSocket as libcInspect, systemError } from "@portio/libc-socket";
+import { inspectSocket as libcInspect, waitForConnect as libcWaitForConnect } from "@portio/libc-socket";
 import { getKoffiBinder } from "./libc-binder.js";
 
 /**
@@ -41,11 +41,7 @@ export async function waitForConnect(source: AdoptionSource, options: { signal?:
     if (source.native.connecting) await connectEvent(source.native, signal);
     return;
   }
-  const binder = getKoffiBinder();
-  await getReactor(binder).waitWritable(source.fd, signal === undefined ? {} : { signal });
-  const C = constantsFor(binder.platform);
-  const error = getsockoptInt(binder, source.fd, C.SOL_SOCKET, C.SO_ERROR);
-  if (error !== 0) throw systemError(binder.platform, error, "connect");
+  await libcWaitForConnect(getKoffiBinder(), source.fd, options);
 }
 
 function connectEvent(socket: net.Socket, signal: AbortSignal | undefined): Promise<void> {

@@ -8,12 +8,11 @@
 
 import net from "node:net";
 import type { AdoptionSource, SocketAddress, SocketInfo } from "@portio/core";
-import { lastError } from "@portio/libc-socket";
-import { restoringOnFailure } from "./adopt-ownership.js";
+import { lastError, restoringOnFailure } from "@portio/libc-socket";
+import { NetStreamTransport } from "@portio/node-compat";
 import { getKoffiBinder } from "./libc-binder.js";
 import { listen } from "./listen.js";
 import { NodeListenerTransport } from "./listener-transport.js";
-import { NodeStreamTransport } from "./stream-transport.js";
 
 /** Node's default backlog, used when a bound socket is started listening here. */
 const BACKLOG = 511;
@@ -31,7 +30,7 @@ const BACKLOG = 511;
  */
 export async function wrapListenerSocket(source: AdoptionSource, info: SocketInfo): Promise<NodeListenerTransport> {
   const tcp = info.family !== "unix";
-  return restoringOnFailure(source.fd, async () => {
+  return restoringOnFailure(getKoffiBinder(), source.fd, async () => {
     let server: net.Server;
     if (source.native instanceof net.Server) {
       server = source.native;
@@ -53,8 +52,8 @@ export async function wrapListenerSocket(source: AdoptionSource, info: SocketInf
       family,
       localAddress,
       wrap: tcp
-        ? (socket) => new NodeStreamTransport(socket, { family })
-        : (socket) => new NodeStreamTransport(socket, { family: "unix", localAddress, remoteAddress: "" }),
+        ? (socket) => new NetStreamTransport(socket, { family })
+        : (socket) => new NetStreamTransport(socket, { family: "unix", localAddress, remoteAddress: "" }),
     });
   });
 }

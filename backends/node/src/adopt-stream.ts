@@ -1,6 +1,6 @@
 /**
  * Adopting connected stream sockets on Node: `new net.Socket({ fd })` (TCP and Unix alike, the
- * fastest path Node has) behind the same {@link NodeStreamTransport} that natively created
+ * fastest path Node has) behind the same {@link NetStreamTransport} that natively created
  * connections use, or Node's own `net.Socket` object wrapped as it is.
  *
  * @module
@@ -8,8 +8,9 @@
 
 import net from "node:net";
 import type { AdoptionSource, SocketInfo } from "@portio/core";
-import { restoringOnFailure } from "./adopt-ownership.js";
-import { NodeStreamTransport } from "./stream-transport.js";
+import { restoringOnFailure } from "@portio/libc-socket";
+import { NetStreamTransport } from "@portio/node-compat";
+import { getKoffiBinder } from "./libc-binder.js";
 
 /**
  * A connected TCP socket, with TCP_NODELAY set as on every portio TCP stream.
@@ -19,11 +20,11 @@ import { NodeStreamTransport } from "./stream-transport.js";
  * const transport = await wrapStreamSocket({ fd }, await inspectSocket(fd));
  * ```
  */
-export async function wrapStreamSocket(source: AdoptionSource, info: SocketInfo): Promise<NodeStreamTransport> {
-  return restoringOnFailure(source.fd, () => {
+export async function wrapStreamSocket(source: AdoptionSource, info: SocketInfo): Promise<NetStreamTransport> {
+  return restoringOnFailure(getKoffiBinder(), source.fd, () => {
     const socket = socketFor(source);
     socket.setNoDelay(true);
-    return new NodeStreamTransport(socket, { family: info.family });
+    return new NetStreamTransport(socket, { family: info.family });
   });
 }
 
@@ -37,10 +38,10 @@ export async function wrapStreamSocket(source: AdoptionSource, info: SocketInfo)
  * const transport = await wrapUnixStreamSocket({ fd: a }, await inspectSocket(a));
  * ```
  */
-export async function wrapUnixStreamSocket(source: AdoptionSource, info: SocketInfo): Promise<NodeStreamTransport> {
-  return restoringOnFailure(source.fd, () => {
+export async function wrapUnixStreamSocket(source: AdoptionSource, info: SocketInfo): Promise<NetStreamTransport> {
+  return restoringOnFailure(getKoffiBinder(), source.fd, () => {
     const socket = socketFor(source);
-    return new NodeStreamTransport(socket, {
+    return new NetStreamTransport(socket, {
       family: "unix",
       localAddress: info.localAddress,
       remoteAddress: info.remoteAddress ?? "",

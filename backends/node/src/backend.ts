@@ -4,16 +4,17 @@ import { inspectSocket, waitForConnect } from "./adopt-inspect.js";
 import { wrapListenerSocket } from "./adopt-listener.js";
 import { nativeSocketFd } from "./adopt-native.js";
 import { wrapStreamSocket, wrapUnixStreamSocket } from "./adopt-stream.js";
+import { socketpairWith, wrapTls } from "@portio/node-compat";
 import { getaddrinfo } from "./dns.js";
-import { wrapTls } from "./tls.js";
+import { getKoffiBinder } from "./libc-binder.js";
 import { connectTcp, createTcpListener } from "./tcp.js";
 import { createConnectedUdpSocket, createUdpSocket } from "./udp.js";
-import { socketpair } from "./socketpair.js";
 import { connectUnix, createUnixListener } from "./unix.js";
 import { createConnectedUnixDatagramSocket, createUnixDatagramSocket } from "./unix-datagram.js";
 
 /**
- * portio's backend for Node.js, built on `node:net`, `node:dgram` and `node:dns`.
+ * portio's backend for Node.js, built on `node:net`, `node:dgram` and `node:dns`; `node:tls` and
+ * `socketpair()` come from `@portio/node-compat`, libc (Unix datagrams, adoption) through koffi.
  *
  * @example
  * ```ts
@@ -33,8 +34,9 @@ export const nodeBackend: AsyncBackend = {
   createConnectedUdpSocket,
   createUnixDatagramSocket,
   createConnectedUnixDatagramSocket,
-  socketpair,
-  wrapTls,
+  // The pair is made through libc; its stream ends stream with node:net.
+  socketpair: socketpairWith(getKoffiBinder),
+  wrapTls: (stream, options, native) => wrapTls(stream, options, native, "node"),
   nativeSocketFd,
   inspectSocket,
   waitForConnect,

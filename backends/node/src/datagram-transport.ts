@@ -1,6 +1,6 @@
 import type { RemoteInfo, Socket } from "node:dgram";
 import { DatagramQueue, type DatagramTransport, type IPSocketAddress } from "@portio/core";
-import { socketClosedError, type NodeStyleError } from "./errors.js";
+import { socketClosedError, type CodedError } from "@portio/node-compat";
 
 /** How a {@link NodeDatagramTransport} describes its socket. */
 export interface NodeDatagramTransportOptions {
@@ -66,7 +66,7 @@ export class NodeDatagramTransport implements DatagramTransport {
   /** Received datagrams that nobody has asked for yet, and the count of those dropped. */
   readonly queue: DatagramQueue;
 
-  #lastTransientError: NodeStyleError | undefined;
+  #lastTransientError: CodedError | undefined;
   #localAddress: IPSocketAddress | undefined;
   #remoteAddress: IPSocketAddress | undefined;
   /** The promise of a `receive()` that had to wait: close marks it handled before failing it. */
@@ -95,7 +95,7 @@ export class NodeDatagramTransport implements DatagramTransport {
         : (message: Buffer) => queue.push(new Uint8Array(message.buffer, message.byteOffset, message.byteLength), peer),
     );
     // Always listening for 'error' also keeps Node from turning it into an uncaught exception.
-    socket.on("error", (error: NodeStyleError) => {
+    socket.on("error", (error: CodedError) => {
       if (error.syscall === "recvmsg" && TRANSIENT_RECEIVE_ERRORS.has(error.code)) {
         this.#lastTransientError = error;
       } else {
@@ -107,7 +107,7 @@ export class NodeDatagramTransport implements DatagramTransport {
   }
 
   /** The last ICMP-style error the kernel reported for this socket (see the class comment). */
-  get lastTransientError(): NodeStyleError | undefined {
+  get lastTransientError(): CodedError | undefined {
     return this.#lastTransientError;
   }
 
@@ -191,10 +191,10 @@ export class NodeDatagramTransport implements DatagramTransport {
   }
 }
 
-function notConnectedError(): NodeStyleError {
+function notConnectedError(): CodedError {
   const error = new Error(
     "the UDP socket is not connected: remoteAddress() needs a socket made by createConnectedUdpSocket()",
-  ) as NodeStyleError;
+  ) as CodedError;
   error.code = "ENOTCONN";
   return error;
 }

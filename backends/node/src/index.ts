@@ -13,7 +13,11 @@ import { setBackend } from "@portio/core";
 import { nodeBackend } from "./backend.js";
 
 export { nodeBackend } from "./backend.js";
-export { NodeStreamTransport, type NodeStreamTransportOptions } from "./stream-transport.js";
+// The stream transport is @portio/node-compat's; exported under the name it has always had here.
+export {
+  NetStreamTransport as NodeStreamTransport,
+  type NetStreamTransportOptions as NodeStreamTransportOptions,
+} from "@portio/node-compat";
 export { NodeListenerTransport, type NodeListenerTransportOptions } from "./listener-transport.js";
 
 /**

@@ -1,9 +1,15 @@
 import type { Server, Socket } from "node:net";
 import type { AddressFamily, ListenerTransport, SocketAddress } from "@portio/core";
-import { socketClosedError } from "./errors.js";
-import { closeServer, fdOf } from "./node-internals.js";
-import type { NodeStreamTransport } from "./stream-transport.js";
-import { rejectHandled, waiter, type Waiter } from "./waiter.js";
+import {
+  closeServer,
+  fdOf,
+  isTransientAcceptError,
+  rejectHandled,
+  socketClosedError,
+  waiter,
+  type NetStreamTransport,
+  type Waiter,
+} from "@portio/node-compat";
 
 /** How a {@link NodeListenerTransport} describes its server and wraps what it accepts. */
 export interface NodeListenerTransportOptions {
@@ -11,25 +17,8 @@ export interface NodeListenerTransportOptions {
   /** The bound address, read once after `listen()`. */
   localAddress: SocketAddress;
   /** Turns an accepted socket into a transport (sets the family and Unix addresses). */
-  wrap(socket: Socket): NodeStreamTransport;
+  wrap(socket: Socket): NetStreamTransport;
 }
-
-/**
- * accept(2) failures that concern one incoming connection, not the listener (see accept(2),
- * "Error handling"): skipped, as the contract asks. libuv already skips ECONNABORTED.
- */
-const TRANSIENT_ACCEPT_ERRORS = new Set([
-  "ECONNABORTED",
-  "EPROTO",
-  "ENOPROTOOPT",
-  "EHOSTDOWN",
-  "ENONET",
-  "EHOSTUNREACH",
-  "EOPNOTSUPP",
-  "ENETUNREACH",
-  "EINTR",
-  "EAGAIN",
-]);
 
 /**
  * A listening `net.Server` behind core's {@link ListenerTransport}.
@@ -47,7 +36,7 @@ const TRANSIENT_ACCEPT_ERRORS = new Set([
  *   const listener = new NodeListenerTransport(server, {
  *     family: "inet",
  *     localAddress: ["127.0.0.1", port],
- *     wrap: (socket) => new NodeStreamTransport(socket, { family: "inet" }),
+ *     wrap: (socket) => new NetStreamTransport(socket, { family: "inet" }),
  *   });
  *   const stream = await listener.accept();
  * });
@@ -59,9 +48,9 @@ export class NodeListenerTransport implements ListenerTransport {
   readonly server: Server;
 
   readonly #localAddress: SocketAddress;
-  readonly #wrap: (socket: Socket) => NodeStreamTransport;
-  readonly #queue: NodeStreamTransport[] = [];
-  #acceptor: Waiter<NodeStreamTransport> | undefined;
+  readonly #wrap: (socket: Socket) => NetStreamTransport;
+  readonly #queue: NetStreamTransport[] = [];
+  #acceptor: Waiter<NetStreamTransport> | undefined;
   /** An accept error that happened while nobody was waiting; the next accept() gets it. */
   #error: Error | undefined;
   #closing: Promise<void> | undefined;
@@ -86,8 +75,10 @@ export class NodeListenerTransport implements ListenerTransport {
       }
     });
     // After listen() succeeded, 'error' can only come from accept().
-    server.on("error", (error: Error & { code?: string }) => {
-      if (error.code !== undefined && TRANSIENT_ACCEPT_ERRORS.has(error.code)) return;
+    // Failures of one incoming connection are skipped, as the contract asks (libuv already skips
+    // ECONNABORTED).
+    server.on("error", (error: Error) => {
+      if (isTransientAcceptError(error)) return;
       const acceptor = this.#acceptor;
       if (acceptor === undefined) {
         this.#error ??= error;
@@ -107,7 +98,7 @@ export class NodeListenerTransport implements ListenerTransport {
     return this.#localAddress;
   }
 
-  accept(): Promise<NodeStreamTransport> {
+  accept(): Promise<NetStreamTransport> {
     const queued = this.#queue.shift();
     if (queued !== undefined) return Promise.resolve(queued);
     if (this.#closing !== undefined) return Promise.reject(socketClosedError("listener"));

@@ -4,7 +4,7 @@ import { UnsupportedError } from "@portio/core";
 import { whenConnected } from "./connect.js";
 import { listen } from "./listen.js";
 import { NodeListenerTransport } from "./listener-transport.js";
-import { NodeStreamTransport } from "./stream-transport.js";
+import { NetStreamTransport } from "@portio/node-compat";
 
 /**
  * Connects to one TCP endpoint, with TCP_NODELAY set. Core hands in numeric addresses and runs
@@ -19,7 +19,7 @@ export async function connectTcp(
   host: string,
   port: number,
   options: BackendConnectTcpOptions = {},
-): Promise<NodeStreamTransport> {
+): Promise<NetStreamTransport> {
   const { localHost, localPort, signal } = options;
   signal?.throwIfAborted();
   const socket = net.connect({
@@ -31,7 +31,7 @@ export async function connectTcp(
     noDelay: true,
     autoSelectFamily: false,
   });
-  return whenConnected(socket, signal, () => new NodeStreamTransport(socket, { family: ipFamily(host, socket) }));
+  return whenConnected(socket, signal, () => new NetStreamTransport(socket, { family: ipFamily(host, socket) }));
 }
 
 /**
@@ -72,7 +72,7 @@ export async function createTcpListener(
   return new NodeListenerTransport(server, {
     family,
     localAddress: [address.address, address.port],
-    wrap: (socket) => new NodeStreamTransport(socket, { family }),
+    wrap: (socket) => new NetStreamTransport(socket, { family }),
   });
 }
 

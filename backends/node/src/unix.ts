@@ -1,31 +1,14 @@
 import { chmodSync } from "node:fs";
 import net from "node:net";
 import type { BackendUnixListenerOptions } from "@portio/core";
-import { UnsupportedError, isAbstractUnixPath, toUnixSocketAddress } from "@portio/core";
+import { isAbstractUnixPath, toUnixSocketAddress } from "@portio/core";
 import { whenConnected } from "./connect.js";
 import { listen } from "./listen.js";
 import { NodeListenerTransport } from "./listener-transport.js";
-import { removeStaleSocket } from "./stale-socket.js";
-import { NodeStreamTransport } from "./stream-transport.js";
+import { NetStreamTransport, removeStaleSocket, unixPathToString } from "@portio/node-compat";
 
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
-
-/**
- * The path as the string node:net needs. Abstract names keep their leading NUL, which Node
- * understands on Linux.
- *
- * @throws UnsupportedError for bytes that are not valid UTF-8
- */
-export function unixPathToString(path: string | Uint8Array): string {
-  if (typeof path === "string") return path;
-  try {
-    return strictUtf8.decode(path);
-  } catch {
-    throw new UnsupportedError(
-      "the Node backend cannot use Unix socket paths that are not valid UTF-8 (node:net takes strings only)",
-    );
-  }
-}
+/** Why a path node:net cannot take is refused (abstract names are fine: Node keeps the NUL). */
+const NOT_UTF8 = "the Node backend cannot use Unix socket paths that are not valid UTF-8 (node:net takes strings only)";
 
 /**
  * Connects to a Unix stream socket: a filesystem path, or an abstract name (leading NUL).
@@ -41,15 +24,15 @@ export function unixPathToString(path: string | Uint8Array): string {
 export async function connectUnix(
   path: string | Uint8Array,
   options: { signal?: AbortSignal } = {},
-): Promise<NodeStreamTransport> {
+): Promise<NetStreamTransport> {
   const { signal } = options;
-  const target = unixPathToString(path);
+  const target = unixPathToString(path, NOT_UTF8);
   signal?.throwIfAborted();
   const socket = net.connect({ path: target, allowHalfOpen: true });
   return whenConnected(
     socket,
     signal,
-    () => new NodeStreamTransport(socket, { family: "unix", localAddress: "", remoteAddress: toUnixSocketAddress(target) }),
+    () => new NetStreamTransport(socket, { family: "unix", localAddress: "", remoteAddress: toUnixSocketAddress(target) }),
   );
 }
 
@@ -68,7 +51,7 @@ export async function createUnixListener(
   path: string | Uint8Array,
   options: BackendUnixListenerOptions,
 ): Promise<NodeListenerTransport> {
-  const target = unixPathToString(path);
+  const target = unixPathToString(path, NOT_UTF8);
   const abstract = isAbstractUnixPath(target);
   if (!abstract) await removeStaleSocket(target);
   const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
@@ -80,7 +63,7 @@ export async function createUnixListener(
     localAddress,
     // Node cannot ask for an accepted socket's peer name; clients that connect from an unbound
     // socket (the usual case) have none anyway.
-    wrap: (socket) => new NodeStreamTransport(socket, { family: "unix", localAddress, remoteAddress: "" }),
+    wrap: (socket) => new NetStreamTransport(socket, { family: "unix", localAddress, remoteAddress: "" }),
   });
   if (options.mode !== undefined && !abstract) {
     // Synchronous on purpose: node:net binds and listens in one step, so a client could connect

@@ -4,7 +4,7 @@
  * still the same file, still in its blocking mode.
  */
 import { closeSync, openSync, readlinkSync } from "node:fs";
-import { constantsFor, LibcSocket, setsockoptInt, type SocketFamily } from "@portio/libc-socket";
+import { constantsFor, LibcSocket, type SocketFamily } from "@portio/libc-socket";
 import { getKoffiBinder } from "../src/libc-binder.js";
 
 export const binder = getKoffiBinder();
@@ -116,15 +116,6 @@ export async function rawSocket(kind: RawKind, options: { family?: "inet" | "ine
       for (const socket of extra) await socket.close();
     },
   };
-}
-
-/** A UDP socket with SO_REUSEADDR bound to `port` (AnyIO's test_aclose_waits_for_fd_release). */
-export async function reusableUdp(port: number, connectTo?: [string, number]): Promise<number> {
-  const sock = LibcSocket.create(binder, "inet", "dgram");
-  setsockoptInt(binder, sock.fd, C.SOL_SOCKET, C.SO_REUSEADDR, 1);
-  sock.bind(["127.0.0.1", port]);
-  if (connectTo !== undefined) await sock.connect(connectTo);
-  return sock.detach();
 }
 
 export function closeFd(fd: number): void {

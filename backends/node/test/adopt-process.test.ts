@@ -32,6 +32,7 @@ beforeAll(async () => {
       "--external:koffi", "--log-level=error",
       `--alias:@portio/core=${join(root, "packages/core/src/index.ts")}`,
       `--alias:@portio/libc-socket=${join(root, "packages/libc-socket/src/index.ts")}`,
+      `--alias:@portio/node-compat=${join(root, "packages/node-compat/src/index.ts")}`,
       `--alias:@portio/node=${join(root, "backends/node/src/index.ts")}`,
     ], { timeout: 60_000 }, (error) => (error ? reject(error) : resolve()));
   });

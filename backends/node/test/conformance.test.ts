@@ -1,7 +1,8 @@
 /**
  * The portio conformance suite (@portio/testkit) against the Node backend: the same cases the
  * Deno and Bun backends run in their own runtimes. This file only lends the suite what it cannot
- * do with web-standard APIs (temporary directories, the fd count) and adapts vitest.
+ * do with web-standard APIs (temporary directories, the fd count, raw socket fds for the adoption
+ * cases) and adapts vitest.
  */
 import { readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -12,11 +13,18 @@ import { nodeBackend } from "@portio/node";
 import { registerConformance, type ConformanceHarness } from "@portio/testkit";
 import { nodeHasReusePort } from "../src/tcp.js";
 import { generateTestCertificates } from "./support/certificates.js";
+import { nodeRawSockets } from "./support/raw-sockets.js";
 
 const skip: Record<string, string> = {};
 if (!nodeHasReusePort()) {
   skip["tcp-listener/reuse-port"] =
     `node:net has listen({ reusePort }) only from Node 22.12 / 23.1 on; on Node ${process.versions.node} the backend rejects reusePort with UnsupportedError`;
+  for (const suite of ["udp", "connected-udp"]) {
+    for (const family of ["ipv4", "ipv6"]) {
+      skip[`${suite}/reuse-port[${family}]`] =
+        `node:dgram has createSocket({ reusePort }) only from Node 22.12 / 23.1 on; on Node ${process.versions.node} the backend rejects reusePort with UnsupportedError`;
+    }
+  }
 }
 
 const harness: ConformanceHarness = {
@@ -28,6 +36,7 @@ const harness: ConformanceHarness = {
   // readdirSync's own directory fd is open during both counts, so it cancels out.
   countOpenFds: () => readdirSync("/proc/self/fd").length,
   skip,
+  rawSockets: nodeRawSockets,
   // Made once per run with the openssl CLI; nothing key-like is committed.
   tlsCertificates: (() => {
     let made: ReturnType<typeof generateTestCertificates> | undefined;

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { connectTcp, createTcpListener } from "../src/tcp.js";
 import { connectUnix, createUnixListener } from "../src/unix.js";
 import type { NodeListenerTransport } from "../src/listener-transport.js";
-import type { NodeStreamTransport } from "../src/stream-transport.js";
+import type { NodeStreamTransport } from "../src/index.js";
 
 export interface Pair {
   client: NodeStreamTransport;

@@ -15,7 +15,7 @@ import {
   untext,
   type Pair,
 } from "./helpers.js";
-import type { NodeStreamTransport } from "../src/stream-transport.js";
+import type { NodeStreamTransport } from "../src/index.js";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

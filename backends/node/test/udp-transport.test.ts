@@ -5,7 +5,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BrokenResourceError, ConnectedUDPSocket, SocketAttribute, UDPSocket, type IPSocketAddress } from "@portio/core";
-import type { NodeStyleError } from "../src/errors.js";
+import type { CodedError } from "@portio/node-compat";
 import { NodeDatagramTransport, dgramFdOf } from "../src/datagram-transport.js";
 import { createConnectedUdpSocket, createUdpSocket } from "../src/udp.js";
 
@@ -70,8 +70,8 @@ describe("NodeDatagramTransport", () => {
     const closing = transport.close();
     expect(transport.close()).toBe(closing); // idempotent
     await closing;
-    expect((await rejection(waiting)) as NodeStyleError).toMatchObject({ code: "ERR_SOCKET_CLOSED" });
-    expect((await rejection(transport.receive())) as NodeStyleError).toMatchObject({ code: "ERR_SOCKET_CLOSED" });
+    expect((await rejection(waiting)) as CodedError).toMatchObject({ code: "ERR_SOCKET_CLOSED" });
+    expect((await rejection(transport.receive())) as CodedError).toMatchObject({ code: "ERR_SOCKET_CLOSED" });
     expect(await rejection(transport.send(utf8("x"), ["127.0.0.1", 9]))).toBeInstanceOf(Error);
   });
 
@@ -79,7 +79,7 @@ describe("NodeDatagramTransport", () => {
     const transport = await bound();
     const waiting = transport.receive();
     await new Promise<void>((resolve) => transport.socket.close(() => resolve()));
-    expect((await rejection(waiting)) as NodeStyleError).toMatchObject({ code: "ERR_SOCKET_CLOSED" });
+    expect((await rejection(waiting)) as CodedError).toMatchObject({ code: "ERR_SOCKET_CLOSED" });
     await transport.close(); // still resolves
   });
 
@@ -89,7 +89,7 @@ describe("NodeDatagramTransport", () => {
       try {
         transport.remoteAddress();
       } catch (e) {
-        return e as NodeStyleError;
+        return e as CodedError;
       }
       throw new Error("remoteAddress() did not throw");
     })();
@@ -122,7 +122,7 @@ describe("NodeDatagramTransport", () => {
       expect(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8")).toMatch(/^flags:/m);
       expect(new UDPSocket(transport).extra(SocketAttribute.fd)).toBe(fd);
       await nextTurn(); // warnings are emitted on the next tick
-      expect(warnings.map((w) => (w as NodeStyleError).code)).not.toContain("DEP0112");
+      expect(warnings.map((w) => (w as CodedError).code)).not.toContain("DEP0112");
       await transport.close();
       expect(transport.fd).toBeUndefined();
       expect(dgramFdOf(transport.socket)).toBeUndefined();
@@ -136,7 +136,7 @@ describe("NodeDatagramTransport", () => {
     const [, gonePort] = gone.localAddress();
     await gone.close();
     const transport = track(await createConnectedUdpSocket("127.0.0.1", gonePort, options));
-    const reported = new Promise<NodeStyleError>((resolve) => transport.socket.once("error", resolve));
+    const reported = new Promise<CodedError>((resolve) => transport.socket.once("error", resolve));
     await transport.send(utf8("anyone?"));
     expect((await reported).code).toBe("ECONNREFUSED");
     expect(transport.lastTransientError?.code).toBe("ECONNREFUSED");
@@ -161,10 +161,10 @@ describe("NodeDatagramTransport", () => {
 
   it("rejects creation with Node's error and closes what it opened", async () => {
     // A udp4 socket cannot bind or connect to an IPv6 address.
-    const bindError = (await rejection(createUdpSocket("::1", 0, options))) as NodeStyleError;
+    const bindError = (await rejection(createUdpSocket("::1", 0, options))) as CodedError;
     expect(bindError.code).toBe("EINVAL");
     expect(bindError.syscall).toBe("bind");
-    const connectError = (await rejection(createConnectedUdpSocket("::1", 9, options))) as NodeStyleError;
+    const connectError = (await rejection(createConnectedUdpSocket("::1", 9, options))) as CodedError;
     expect(connectError.code).toBe("EINVAL");
     expect(connectError.syscall).toBe("connect");
     // (afterEach checks that no fd was left open)

@@ -39,6 +39,7 @@ beforeAll(() => {
         entry, `--outfile=${outfile}`, "--bundle", "--format=esm", "--platform=node", "--external:koffi",
         `--alias:@portio/core=${join(root, "packages/core/src/index.ts")}`,
         `--alias:@portio/libc-socket=${join(root, "packages/libc-socket/src/index.ts")}`,
+        `--alias:@portio/node-compat=${join(root, "packages/node-compat/src/index.ts")}`,
         `--alias:@portio/node=${join(root, "backends/node/src/index.ts")}`,
         "--log-level=error",
       ], { timeout: 30_000 }, (error) => (error ? reject(error) : resolve()));

@@ -26,3 +26,8 @@ export * from "./reactor.js";
 export * from "./socket.js";
 export * from "./datagram-transport.js";
 export * from "./inspect.js";
+export * from "./ownership.js";
+export * from "./connect-wait.js";
+export * from "./adopt-datagram.js";
+export * from "./unix-datagram.js";
+export * from "./socketpair.js";

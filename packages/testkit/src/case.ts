@@ -5,7 +5,9 @@ export type Capability =
   /** `::1` can be bound. */
   | "ipv6"
   /** Linux abstract Unix socket names (`"\0name"`) work with this backend. */
-  | "abstractUnix";
+  | "abstractUnix"
+  /** The harness lends `rawSockets` (raw fds for the adoption cases). */
+  | "rawSockets";
 
 /**
  * A case as the suites define it, before it is bound to a harness. Bodies use only web-standard

@@ -45,6 +45,10 @@ export async function probeEnvironment(harness: ConformanceHarness): Promise<Env
     missing.abstractUnix = `abstract Unix socket names are not available (a Linux feature): ${describe(error)}`;
   }
 
+  if (harness.rawSockets === undefined) {
+    missing.rawSockets = "the harness has no rawSockets factory, so no raw fds to adopt (adoption cases need the runtime to make sockets portio does not own)";
+  }
+
   let localhostFamilies: Array<"inet" | "inet6"> = [];
   try {
     localhostFamilies = [...new Set((await getaddrinfo("localhost")).map((info) => info.family))];

@@ -51,6 +51,65 @@ export interface ConformanceHarness {
    * `openssl`); the TLS cases fail with a note saying so when it is missing.
    */
   tlsCertificates?(): Promise<TlsTestCertificates> | TlsTestCertificates;
+  /**
+   * Raw socket fds in exact states, for the adoption cases (`fromSocket`, `wrapClientSocket`,
+   * `wrapServerSocket`): only the runtime can make an fd that no portio object owns yet. Without
+   * it the adoption cases are skipped, saying so.
+   */
+  rawSockets?: RawSocketFactory;
+}
+
+/** The state a {@link RawSocketFactory} puts a new socket in. */
+export interface RawSocketState {
+  /** Bound to a loopback address with port 0 (IP), or to `path` (Unix; unnamed without one). */
+  bound?: boolean;
+  /** Bound and listening (stream sockets only). */
+  listening?: boolean;
+  /**
+   * Connected: IP sockets to a loopback peer (TCP: an accepted connection), Unix sockets as one
+   * end of `socketpair()`. The other end is in {@link RawSocket.peerFds}.
+   */
+  connected?: boolean;
+  /** Where a bound Unix socket is bound (a path in a harness temp dir, or `"\0name"`). */
+  path?: string;
+  /**
+   * Leave O_NONBLOCK set. By default the socket is made blocking, so that a case can see whether a
+   * refused adoption changed the flag (it must not).
+   */
+  nonBlocking?: boolean;
+}
+
+/** A socket made by {@link RawSocketFactory.create}. The caller owns every fd in it. */
+export interface RawSocket {
+  /** The socket in the requested state. */
+  fd: number;
+  /** The connected peer's fd(s), in their default (non-blocking) mode; empty unless `connected`. */
+  peerFds: number[];
+}
+
+/**
+ * Makes and inspects raw fds through the runtime (in portio's own harnesses: libc through the
+ * runtime's FFI). Everything synchronous may also return a promise.
+ *
+ * @example
+ * ```ts
+ * const raw = await harness.rawSockets.create("inet", "stream", { listening: true });
+ * const listener = await SocketListener.fromSocket(raw.fd);
+ * ```
+ */
+export interface RawSocketFactory {
+  /** A new socket of `family` and `type` in `state`. */
+  create(family: "inet" | "inet6" | "unix", type: "stream" | "dgram", state?: RawSocketState): Promise<RawSocket>;
+  /** Whether `fd` is an open descriptor of this process. */
+  isOpen(fd: number): boolean | Promise<boolean>;
+  /** O_NONBLOCK of an open fd. */
+  isNonBlocking(fd: number): boolean | Promise<boolean>;
+  /** An open fd that is not a socket (a regular file in `dir`). */
+  openNonSocketFd(dir: string): number | Promise<number>;
+  /** Sets SO_SNDBUF (Linux caps a Unix datagram at the sender's buffer; the oversize case needs more). */
+  setSendBufferSize(fd: number, bytes: number): void | Promise<void>;
+  /** Closes an fd the caller owns. */
+  close(fd: number): void | Promise<void>;
 }
 
 /**

@@ -23,6 +23,14 @@
  * @module
  */
 
-export type { ConformanceCase, ConformanceHarness, ConformanceRunner, TlsTestCertificates } from "./harness.js";
+export type {
+  ConformanceCase,
+  ConformanceHarness,
+  ConformanceRunner,
+  RawSocket,
+  RawSocketFactory,
+  RawSocketState,
+  TlsTestCertificates,
+} from "./harness.js";
 export { conformanceCases, registerConformance } from "./register.js";
 export * from "./assert.js";

@@ -1,9 +1,15 @@
 import type { SuiteDefinition } from "../case.js";
+import { adoptionSuite } from "./adoption.js";
+import { connectedUdpSuite } from "./connected-udp.js";
+import { connectedUnixDatagramSuite } from "./connected-unix-datagram.js";
 import { multiListenerSuite } from "./multi-listener.js";
 import { serveSuite } from "./serve.js";
 import { tcpListenerSuite } from "./tcp-listener.js";
 import { tcpStreamSuite } from "./tcp-stream.js";
+import { socketpairSuite } from "./socketpair.js";
 import { tlsSuite } from "./tls.js";
+import { udpSuite } from "./udp.js";
+import { unixDatagramSuite } from "./unix-datagram.js";
 import { unixListenerSuite } from "./unix-listener.js";
 import { unixStreamSuite } from "./unix-stream.js";
 
@@ -16,4 +22,10 @@ export const suites: readonly SuiteDefinition[] = [
   multiListenerSuite,
   serveSuite,
   tlsSuite,
+  udpSuite,
+  connectedUdpSuite,
+  unixDatagramSuite,
+  connectedUnixDatagramSuite,
+  socketpairSuite,
+  adoptionSuite,
 ];

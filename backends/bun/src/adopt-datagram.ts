@@ -1,0 +1,81 @@
+/**
+ * Adopting datagram sockets on Bun: UDP through `Bun.udpSocket({ fd })` behind the same
+ * {@link BunDatagramTransport} as natively created ones; Unix datagrams through libc (Bun has
+ * no datagram path for them: `Bun.connect({ fd })` would read them as a byte stream).
+ *
+ * @module
+ */
+
+import type { AdoptionSource, DatagramTransport, IPSocketAddress, SocketInfo } from "@portio/core";
+import { UnsupportedError } from "@portio/core";
+import { LibcDatagramTransport, LibcSocket } from "@portio/libc-socket";
+import { restoringOnFailure } from "./adopt-ownership.js";
+import { BunDatagramTransport } from "./datagram-transport.js";
+import { getBunFfiBinder } from "./libc-binder.js";
+
+/**
+ * A bound, unconnected UDP socket.
+ *
+ * @example
+ * ```ts
+ * const transport = await wrapUdpSocket({ fd }, await inspectSocket(fd));
+ * ```
+ */
+export async function wrapUdpSocket(source: AdoptionSource, info: SocketInfo): Promise<DatagramTransport> {
+  return udpFromFd(source, info, undefined);
+}
+
+/**
+ * A connected UDP socket. Bun's socket does not know the fd is connected, so every datagram is
+ * sent to the peer by address, which a connected socket accepts; the kernel delivers only the
+ * peer's datagrams.
+ *
+ * @example
+ * ```ts
+ * const transport = await wrapConnectedUdpSocket({ fd }, await inspectSocket(fd));
+ * await transport.send(data);
+ * ```
+ */
+export async function wrapConnectedUdpSocket(source: AdoptionSource, info: SocketInfo): Promise<DatagramTransport> {
+  return udpFromFd(source, info, info.remoteAddress as IPSocketAddress);
+}
+
+/** An unconnected Unix datagram socket, bound or not. */
+export async function wrapUnixDatagramSocket(source: AdoptionSource, info: SocketInfo): Promise<DatagramTransport> {
+  return libcTransport(source, info, false);
+}
+
+/** A connected Unix datagram socket. */
+export async function wrapConnectedUnixDatagramSocket(source: AdoptionSource, info: SocketInfo): Promise<DatagramTransport> {
+  return libcTransport(source, info, true);
+}
+
+function udpFromFd(source: AdoptionSource, info: SocketInfo, peer: IPSocketAddress | undefined): Promise<DatagramTransport> {
+  const family = info.family === "inet6" ? "inet6" : "inet";
+  return restoringOnFailure(source.fd, async () => {
+    const transport = new BunDatagramTransport({ family, ...(peer ? { remoteAddress: peer, sendToPeer: true } : {}) });
+    transport.attach(
+      await Bun.udpSocket({ fd: source.fd, binaryType: "uint8array", socket: transport.handlers } as unknown as Parameters<
+        typeof Bun.udpSocket<"uint8array">
+      >[0]),
+      info.localAddress as IPSocketAddress,
+    );
+    return transport;
+  });
+}
+
+function libcTransport(source: AdoptionSource, info: SocketInfo, connected: boolean): Promise<DatagramTransport> {
+  if (source.native !== undefined) {
+    throw new UnsupportedError("the Bun backend can adopt this kind of socket from an fd only, not from a runtime object");
+  }
+  return restoringOnFailure(source.fd, () => {
+    const socket = LibcSocket.fromFd(getBunFfiBinder(), source.fd);
+    socket.setNonBlocking(true);
+    const named = !(info.family === "unix" && info.localAddress === "");
+    return new LibcDatagramTransport(socket, {
+      connected,
+      ...(named ? { localAddress: info.localAddress } : {}),
+      ...(connected && info.remoteAddress !== null ? { remoteAddress: info.remoteAddress } : {}),
+    });
+  });
+}

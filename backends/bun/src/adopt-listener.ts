@@ -1,0 +1,52 @@
+/**
+ * Adopting listening stream sockets on Bun: `Bun.listen({ fd, socket })` (TCP and Unix) behind
+ * the same {@link BunListenerTransport} natively created listeners use.
+ *
+ * @module
+ */
+
+import type { AdoptionSource, SocketInfo } from "@portio/core";
+import { lastError } from "@portio/libc-socket";
+import { restoringOnFailure } from "./adopt-ownership.js";
+import { getBunFfiBinder } from "./libc-binder.js";
+import { BunListenerTransport } from "./listener-transport.js";
+import type { BunStreamTransport } from "./stream-transport.js";
+
+/** The backlog used when a bound socket is started listening here. */
+const BACKLOG = 511;
+
+/**
+ * A listening TCP or Unix socket, or a bound one that is not listening yet. Accepted TCP
+ * connections get TCP_NODELAY; Unix ones get no TCP option and carry the listener's path as
+ * their local address. Addresses come from the inspection, not from Bun (which reports the
+ * adopted listener's hostname and port unreliably).
+ *
+ * @example
+ * ```ts
+ * const transport = await wrapListenerSocket({ fd: 3 }, await inspectSocket(3));
+ * const accepted = await transport.accept();
+ * ```
+ */
+export async function wrapListenerSocket(source: AdoptionSource, info: SocketInfo): Promise<BunListenerTransport> {
+  const tcp = info.family !== "unix";
+  return restoringOnFailure(source.fd, () => {
+    // listen(2) before Bun sees the fd: if it fails (EADDRINUSE), the fd is still the caller's.
+    if (info.state === "bound") {
+      const binder = getBunFfiBinder();
+      if (binder.listen(source.fd, BACKLOG) === -1) throw lastError(binder, "listen");
+    }
+    const localAddress = info.localAddress;
+    const transport = new BunListenerTransport({
+      family: info.family,
+      localAddress,
+      accepted: tcp ? { family: info.family } : { family: "unix", localAddress, remoteAddress: "" },
+      noDelay: tcp,
+    });
+    transport.attach(
+      Bun.listen<BunStreamTransport | undefined>({ fd: source.fd, allowHalfOpen: true, socket: transport.handlers } as unknown as Parameters<
+        typeof Bun.listen<BunStreamTransport | undefined>
+      >[0]),
+    );
+    return transport;
+  });
+}

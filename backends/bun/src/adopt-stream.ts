@@ -1,0 +1,46 @@
+/**
+ * Adopting connected stream sockets on Bun: `Bun.connect({ fd, socket })` (TCP and Unix), behind
+ * the same {@link BunStreamTransport} natively created connections use. Never
+ * `new net.Socket({ fd })`: Bun accepts the fd and then never reads or writes it.
+ *
+ * @module
+ */
+
+import type { AdoptionSource, SocketInfo } from "@portio/core";
+import { restoringOnFailure } from "./adopt-ownership.js";
+import { streamFromFd } from "./fd-stream.js";
+import type { BunStreamTransport } from "./stream-transport.js";
+
+/**
+ * A connected TCP socket, with TCP_NODELAY set as on every portio TCP stream. The addresses come
+ * from the inspection: Bun reports none for a socket it got as an fd.
+ *
+ * @example
+ * ```ts
+ * const transport = await wrapStreamSocket({ fd }, await inspectSocket(fd));
+ * ```
+ */
+export async function wrapStreamSocket(source: AdoptionSource, info: SocketInfo): Promise<BunStreamTransport> {
+  return restoringOnFailure(source.fd, () =>
+    streamFromFd(source.fd, {
+      family: info.family,
+      localAddress: info.localAddress,
+      ...(info.remoteAddress === undefined || info.remoteAddress === null ? {} : { remoteAddress: info.remoteAddress }),
+      noDelay: true,
+    }),
+  );
+}
+
+/**
+ * A connected Unix stream socket; an unnamed end is `""`.
+ *
+ * @example
+ * ```ts
+ * const transport = await wrapUnixStreamSocket({ fd }, await inspectSocket(fd));
+ * ```
+ */
+export async function wrapUnixStreamSocket(source: AdoptionSource, info: SocketInfo): Promise<BunStreamTransport> {
+  return restoringOnFailure(source.fd, () =>
+    streamFromFd(source.fd, { family: "unix", localAddress: info.localAddress, remoteAddress: info.remoteAddress ?? "" }),
+  );
+}

@@ -1,0 +1,181 @@
+/**
+ * The Bun binder of `@portio/libc-socket`: libc through `bun:ffi` (no flag needed). libc is
+ * opened on the first call, not at import, so programs that never need a libc socket (Unix
+ * datagrams, socketpair, state detection, binding before connect) never load it.
+ *
+ * `bun:ffi` has no asynchronous calls, so {@link LibcBinder.pollAsync} hands poll(2) to one
+ * Worker (see `poll-worker.ts`) that blocks in it and posts the result back. The reactor keeps at
+ * most one poll outstanding and tries a zero-timeout poll on the JS thread first, so the Worker
+ * round trip is paid only when the reactor really has to wait.
+ *
+ * @module
+ */
+
+import { dlopen, FFIType, ptr, read } from "bun:ffi";
+import type { LibcBinder } from "@portio/libc-socket";
+import { POLL_WORKER_SOURCE } from "./poll-worker.js";
+
+const platform: "linux" | "darwin" = process.platform === "darwin" ? "darwin" : "linux";
+const library = platform === "darwin" ? "libSystem.B.dylib" : "libc.so.6";
+const errnoSymbol = platform === "darwin" ? "__error" : "__errno_location";
+
+const { i32, u32, u64, i64, ptr: P, cstring } = FFIType;
+
+/** Every libc function the binder maps, in bun:ffi's notation. */
+function definitions() {
+  return {
+    socket: { args: [i32, i32, i32], returns: i32 },
+    socketpair: { args: [i32, i32, i32, P], returns: i32 },
+    bind: { args: [i32, P, u32], returns: i32 },
+    connect: { args: [i32, P, u32], returns: i32 },
+    listen: { args: [i32, i32], returns: i32 },
+    accept: { args: [i32, P, P], returns: i32 },
+    getsockopt: { args: [i32, i32, i32, P, P], returns: i32 },
+    setsockopt: { args: [i32, i32, i32, P, u32], returns: i32 },
+    getsockname: { args: [i32, P, P], returns: i32 },
+    getpeername: { args: [i32, P, P], returns: i32 },
+    recv: { args: [i32, P, u64, i32], returns: i64 },
+    send: { args: [i32, P, u64, i32], returns: i64 },
+    recvfrom: { args: [i32, P, u64, i32, P, P], returns: i64 },
+    sendto: { args: [i32, P, u64, i32, P, u32], returns: i64 },
+    recvmsg: { args: [i32, P, i32], returns: i64 },
+    sendmsg: { args: [i32, P, i32], returns: i64 },
+    shutdown: { args: [i32, i32], returns: i32 },
+    close: { args: [i32], returns: i32 },
+    // Variadic in C; on x86-64 and arm64 Linux an int travels like a fixed argument. (macOS
+    // arm64 would need the padding trick described in libc-socket's README.)
+    fcntl: { args: [i32, i32, i32], returns: i32 },
+    pipe: { args: [P], returns: i32 },
+    read: { args: [i32, P, u64], returns: i64 },
+    write: { args: [i32, P, u64], returns: i64 },
+    if_nametoindex: { args: [cstring], returns: u32 },
+    poll: { args: [P, u64, i32], returns: i32 },
+    [errnoSymbol]: { args: [], returns: P },
+    ...(platform === "linux"
+      ? {
+          accept4: { args: [i32, P, P, i32], returns: i32 },
+          eventfd: { args: [u32, i32], returns: i32 },
+        }
+      : {}),
+  } as const;
+}
+
+type Symbols = Record<string, (...args: unknown[]) => number | bigint>;
+
+/** A pending poll on the Worker. */
+interface PendingPoll {
+  pollfds: Uint8Array;
+  resolve(result: number): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * The Worker running blocking polls, one at a time (the reactor never has two outstanding). It
+ * is `unref`-ed while idle so that it never keeps the process alive by itself; while a poll is
+ * pending it is `ref`-ed, because a pending wait for I/O should keep the process alive as any
+ * pending socket read does.
+ */
+class PollThread {
+  #worker: (Worker & { ref(): void; unref(): void }) | undefined;
+  #pending: PendingPoll | undefined;
+
+  poll(pollfds: Uint8Array, nfds: number, timeoutMs: number): Promise<number> {
+    if (this.#pending !== undefined) return Promise.reject(new Error("bun:ffi binder: a poll is already pending"));
+    const worker = this.#start();
+    return new Promise<number>((resolve, reject) => {
+      this.#pending = { pollfds, resolve, reject };
+      const copy = pollfds.slice(0, nfds * 8).buffer;
+      worker.ref();
+      worker.postMessage({ buffer: copy, nfds, timeout: timeoutMs, library, errnoSymbol }, [copy]);
+    });
+  }
+
+  #start(): Worker & { ref(): void; unref(): void } {
+    if (this.#worker !== undefined) return this.#worker;
+    const url = URL.createObjectURL(new Blob([POLL_WORKER_SOURCE], { type: "application/javascript" }));
+    const worker = new Worker(url) as Worker & { ref(): void; unref(): void };
+    worker.unref();
+    worker.onmessage = (event: MessageEvent<{ buffer: ArrayBuffer; result: number }>) => {
+      const pending = this.#pending;
+      this.#pending = undefined;
+      worker.unref();
+      if (pending === undefined) return;
+      // The revents go back into the caller's array, which the reactor reads after resolving.
+      pending.pollfds.set(new Uint8Array(event.data.buffer));
+      pending.resolve(event.data.result);
+    };
+    worker.onerror = (event) => {
+      const pending = this.#pending;
+      this.#pending = undefined;
+      this.#worker = undefined;
+      worker.terminate();
+      pending?.reject(new Error(`bun:ffi binder: the poll worker failed: ${event.message}`));
+    };
+    this.#worker = worker;
+    return worker;
+  }
+}
+
+/**
+ * A new bun:ffi-backed {@link LibcBinder}. Prefer {@link getBunFfiBinder}: the readiness reactor
+ * is per binder, and one reactor (one outstanding poll, one Worker) per process is the point.
+ *
+ * @example
+ * ```ts
+ * import { LibcSocket } from "@portio/libc-socket";
+ * const [a, b] = LibcSocket.socketpair(getBunFfiBinder(), "dgram");
+ * ```
+ */
+export function createBunFfiBinder(): LibcBinder {
+  let symbols: Symbols | undefined;
+  const s = (): Symbols => (symbols ??= dlopen(library, definitions()).symbols as unknown as Symbols);
+  const call = (name: string, ...args: unknown[]): number => Number(s()[name]!(...args));
+  const pollThread = new PollThread();
+  return {
+    platform,
+    errno: () => read.i32(s()[errnoSymbol]!() as never, 0),
+    socket: (domain, type, protocol) => call("socket", domain, type, protocol),
+    socketpair: (domain, type, protocol, sv) => call("socketpair", domain, type, protocol, sv),
+    bind: (fd, addr, addrlen) => call("bind", fd, addr, addrlen),
+    connect: (fd, addr, addrlen) => call("connect", fd, addr, addrlen),
+    listen: (fd, backlog) => call("listen", fd, backlog),
+    accept: (fd, addr, addrlen) => call("accept", fd, addr, addrlen),
+    ...(platform === "linux"
+      ? {
+          accept4: (fd: number, addr: Uint8Array | null, addrlen: Uint8Array | null, flags: number) =>
+            call("accept4", fd, addr, addrlen, flags),
+          eventfd: (initval: number, flags: number) => call("eventfd", initval, flags),
+        }
+      : {}),
+    getsockopt: (fd, level, name, optval, optlen) => call("getsockopt", fd, level, name, optval, optlen),
+    setsockopt: (fd, level, name, optval, optlen) => call("setsockopt", fd, level, name, optval, optlen),
+    getsockname: (fd, addr, addrlen) => call("getsockname", fd, addr, addrlen),
+    getpeername: (fd, addr, addrlen) => call("getpeername", fd, addr, addrlen),
+    recv: (fd, buf, len, flags) => call("recv", fd, buf, len, flags),
+    send: (fd, buf, len, flags) => call("send", fd, buf, len, flags),
+    recvfrom: (fd, buf, len, flags, addr, addrlen) => call("recvfrom", fd, buf, len, flags, addr, addrlen),
+    sendto: (fd, buf, len, flags, addr, addrlen) => call("sendto", fd, buf, len, flags, addr, addrlen),
+    recvmsg: (fd, msg, flags) => call("recvmsg", fd, msg, flags),
+    sendmsg: (fd, msg, flags) => call("sendmsg", fd, msg, flags),
+    addressOf: (buf) => BigInt(ptr(buf)),
+    shutdown: (fd, how) => call("shutdown", fd, how),
+    close: (fd) => call("close", fd),
+    fcntl: (fd, cmd, arg) => call("fcntl", fd, cmd, arg),
+    pipe: (fds) => call("pipe", fds),
+    read: (fd, buf, len) => call("read", fd, buf, len),
+    write: (fd, buf, len) => call("write", fd, buf, len),
+    ifNameToIndex: (name) => call("if_nametoindex", Buffer.from(`${name}\0`)),
+    poll: (pollfds, nfds, timeoutMs) => call("poll", pollfds, nfds, timeoutMs),
+    pollAsync: (pollfds, nfds, timeoutMs) => pollThread.poll(pollfds, nfds, timeoutMs),
+    onExit: (callback) => {
+      process.once("exit", callback);
+    },
+  };
+}
+
+let shared: LibcBinder | undefined;
+
+/** The process-wide bun:ffi binder (libc itself still opens only on first use). */
+export function getBunFfiBinder(): LibcBinder {
+  return (shared ??= createBunFfiBinder());
+}

@@ -1,0 +1,110 @@
+import type { Socket, SocketListener } from "bun";
+import type { AddressFamily, ListenerTransport, SocketAddress } from "@portio/core";
+import { socketClosedError } from "./errors.js";
+import { streamHandlers } from "./socket-handlers.js";
+import { BunStreamTransport, type BunStreamTransportOptions } from "./stream-transport.js";
+import { rejectHandled, waiter, type Waiter } from "./waiter.js";
+
+/** How a {@link BunListenerTransport} describes its listener and the streams it accepts. */
+export interface BunListenerTransportOptions {
+  family: AddressFamily;
+  /** The bound address. */
+  localAddress: SocketAddress;
+  /** What accepted streams report (Unix: fixed addresses, since Bun reports none). */
+  accepted: BunStreamTransportOptions;
+  /** Whether accepted sockets get TCP_NODELAY (TCP only). */
+  noDelay: boolean;
+}
+
+/**
+ * A `Bun.listen` listener behind core's {@link ListenerTransport}.
+ *
+ * Bun accepts by itself as connections come; each gets its transport in `open` (so its data is
+ * queued, bounded, from the first byte) and waits in arrival order for `accept()`.
+ *
+ * @example
+ * ```ts
+ * const transport = new BunListenerTransport(options);
+ * transport.attach(Bun.listen({ hostname: "127.0.0.1", port: 0, allowHalfOpen: true, socket: transport.handlers }));
+ * const stream = await transport.accept();
+ * ```
+ */
+export class BunListenerTransport implements ListenerTransport {
+  readonly family: AddressFamily;
+  /** Handlers to pass to `Bun.listen`; they feed this transport. */
+  readonly handlers;
+
+  #listener: SocketListener<unknown> | undefined;
+  #localAddress: SocketAddress;
+  readonly #queue: BunStreamTransport[] = [];
+  #acceptor: Waiter<BunStreamTransport> | undefined;
+  #closing: Promise<void> | undefined;
+  #fd: number | undefined;
+
+  constructor(options: BunListenerTransportOptions) {
+    this.family = options.family;
+    this.#localAddress = options.localAddress;
+    const { accepted, noDelay } = options;
+    this.handlers = streamHandlers((socket: Socket<BunStreamTransport>) => {
+      if (noDelay) socket.setNoDelay(true);
+      const transport = new BunStreamTransport(socket, accepted);
+      this.#onAccepted(transport);
+    });
+  }
+
+  /** Takes over the listener that `Bun.listen` returned for {@link handlers}. */
+  attach(listener: SocketListener<unknown>, localAddress?: SocketAddress): void {
+    this.#listener = listener;
+    if (localAddress !== undefined) this.#localAddress = localAddress;
+    const fd = (listener as unknown as { fd?: number }).fd;
+    this.#fd = typeof fd === "number" && fd >= 0 ? fd : undefined;
+  }
+
+  get fd(): number | undefined {
+    return this.#fd;
+  }
+
+  localAddress(): SocketAddress {
+    return this.#localAddress;
+  }
+
+  accept(): Promise<BunStreamTransport> {
+    const queued = this.#queue.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    if (this.#closing !== undefined) return Promise.reject(socketClosedError("listener"));
+    this.#acceptor = waiter();
+    return this.#acceptor.promise;
+  }
+
+  /**
+   * Stops listening (Bun releases the fd inside `stop()`, and unlinks a Unix socket file), closes
+   * the connections nobody accepted yet; accepted ones stay open.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    const acceptor = this.#acceptor;
+    this.#acceptor = undefined;
+    if (acceptor !== undefined) rejectHandled(acceptor, socketClosedError("listener"));
+    // false: stop() must not close the connections already handed out.
+    this.#listener?.stop(false);
+    await Promise.all(this.#queue.splice(0).map((transport) => transport.close(0)));
+  }
+
+  #onAccepted(transport: BunStreamTransport): void {
+    if (this.#closing !== undefined) {
+      void transport.close(0);
+      return;
+    }
+    const acceptor = this.#acceptor;
+    if (acceptor === undefined) {
+      this.#queue.push(transport);
+    } else {
+      this.#acceptor = undefined;
+      acceptor.resolve(transport);
+    }
+  }
+}

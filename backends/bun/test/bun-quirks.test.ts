@@ -1,0 +1,120 @@
+/**
+ * Where Bun behaves differently from Node, and what the backend does about it: one test per
+ * difference, each showing Bun's raw behaviour next to portio's corrected one, so that a Bun
+ * upgrade that changes the behaviour shows up here.
+ */
+import net from "node:net";
+import { describe, expect, test } from "bun:test";
+import {
+  EndOfStream, SocketAttribute, SocketListener, connectTcp, connectUnix, createConnectedUdpSocket, createTcpListener, createUdpSocket,
+  createUnixListener, wrapClientSocket,
+} from "@portio/core";
+import { LibcSocket } from "@portio/libc-socket";
+import { getBunFfiBinder } from "@portio/bun";
+import { countFds, text, utf8, withTempDir } from "./helpers.js";
+
+describe("Bun quirks the backend corrects", () => {
+  test("new net.Socket({ fd }) is silently inert in Bun; adoption uses Bun.connect({ fd }) and works", async () => {
+    // Bun's raw behaviour: the socket never sees the peer's bytes and reports no error.
+    const [a, b] = LibcSocket.socketpair(getBunFfiBinder(), "stream");
+    const fdA = await a.detach();
+    const inert = new net.Socket({ fd: fdA, readable: true, writable: true });
+    let received = 0;
+    let failed = false;
+    inert.on("data", (d) => (received += d.length));
+    inert.on("error", () => (failed = true));
+    inert.resume();
+    await b.sendAll(utf8("hello"));
+    await Bun.sleep(50);
+    expect({ received, failed }).toEqual({ received: 0, failed: false });
+    inert.destroy();
+    await b.close();
+
+    // portio: the same kind of fd, adopted, carries data both ways.
+    const before = countFds();
+    const [c, d] = LibcSocket.socketpair(getBunFfiBinder(), "stream");
+    const fdC = await c.detach();
+    const stream = await wrapClientSocket(fdC);
+    await d.sendAll(utf8("ping"));
+    expect(text(await stream.receive())).toBe("ping");
+    await stream.send(utf8("pong"));
+    expect(text(await d.recv())).toBe("pong");
+    await stream.aclose();
+    await d.close();
+    expect(countFds()).toBe(before);
+  });
+
+  test("Bun reports no addresses for Unix sockets; portio reports the path and \"\" for unnamed ends", async () => {
+    await withTempDir(async (dir) => {
+      const path = `${dir}/s.sock`;
+      // Bun's raw behaviour:
+      const raw = Bun.listen({ unix: path, socket: { data() {} } });
+      const rawClient = await Bun.connect({ unix: path, socket: { data() {} } });
+      expect(rawClient.remoteAddress).toBeUndefined();
+      rawClient.end();
+      raw.stop(true);
+      // portio:
+      const listener = await createUnixListener(path);
+      const [client, server] = await Promise.all([connectUnix(path), listener.accept()]);
+      expect(client.extra(SocketAttribute.remoteAddress)).toBe(path);
+      expect(client.extra(SocketAttribute.localAddress)).toBe("");
+      expect(server.extra(SocketAttribute.localAddress)).toBe(path);
+      expect(server.extra(SocketAttribute.remoteAddress)).toBe("");
+      await Promise.all([client.aclose(), server.aclose(), listener.aclose()]);
+    });
+  });
+
+  test("Bun's end() releases the whole socket; sendEof uses shutdown() so the reply still arrives", async () => {
+    const listener = (await createTcpListener({ localHost: "127.0.0.1" })).listeners[0] as SocketListener;
+    const port = listener.extra(SocketAttribute.localPort);
+    const [client, server] = await Promise.all([connectTcp("127.0.0.1", port), listener.accept()]);
+    await client.send(utf8("question"));
+    await client.sendEof();
+    expect(text(await server.receive())).toBe("question");
+    await expect(server.receive()).rejects.toBeInstanceOf(EndOfStream);
+    await server.send(utf8("answer"));
+    await server.aclose();
+    // Bun closes the half-closed client when the server's FIN comes, without an `end` event:
+    // portio still reports the bytes, then EndOfStream.
+    expect(text(await client.receive())).toBe("answer");
+    await expect(client.receive()).rejects.toBeInstanceOf(EndOfStream);
+    await Promise.all([client.aclose(), listener.aclose()]);
+  });
+
+  test("Bun.connect cannot bind a local address; connectTcp({ localPort }) binds through libc", async () => {
+    const listener = (await createTcpListener({ localHost: "127.0.0.1" })).listeners[0] as SocketListener;
+    const port = listener.extra(SocketAttribute.localPort);
+    const probe = await createTcpListener({ localHost: "127.0.0.1" });
+    const localPort = probe.extra(SocketAttribute.localPort);
+    await probe.aclose();
+    const before = countFds();
+    const [client, server] = await Promise.all([
+      connectTcp("127.0.0.1", port, { localHost: "127.0.0.1", localPort }),
+      listener.accept(),
+    ]);
+    expect(client.extra(SocketAttribute.localPort)).toBe(localPort);
+    expect(server.extra(SocketAttribute.remotePort)).toBe(localPort);
+    await client.send(utf8("x"));
+    expect(text(await server.receive())).toBe("x");
+    await Promise.all([client.aclose(), server.aclose()]);
+    expect(countFds()).toBe(before);
+    await listener.aclose();
+  });
+
+  test("Bun reports ICMP errors on UDP as error(undefined); receiving goes on", async () => {
+    const free = await createUdpSocket({ localHost: "127.0.0.1" });
+    const closedPort = free.extra(SocketAttribute.localPort);
+    await free.aclose();
+    const connected = await createConnectedUdpSocket("127.0.0.1", closedPort);
+    await connected.send(utf8("nobody there"));
+    await Bun.sleep(20);
+    // A second send picks up the ECONNREFUSED the first one caused, without failing the socket.
+    await connected.send(utf8("again")).catch(() => {});
+    const other = await createUdpSocket({ localHost: "127.0.0.1" });
+    const receiver = await createUdpSocket({ localHost: "127.0.0.1" });
+    await other.sendto(utf8("alive"), "127.0.0.1", receiver.extra(SocketAttribute.localPort));
+    const [data] = await receiver.receive();
+    expect(text(data)).toBe("alive");
+    await Promise.all([connected.aclose(), other.aclose(), receiver.aclose()]);
+  });
+});

@@ -1,0 +1,47 @@
+/**
+ * The portio conformance suite (@portio/testkit) against the Deno backend, inside real Deno: the
+ * same cases the Node and Bun backends run in their runtimes.
+ *
+ * Run (from the repository root):
+ *   node_modules/.bin/deno test --no-config --no-lock --no-check --unstable-sloppy-imports \
+ *     --import-map=backends/deno/import-map.json --unstable-net \
+ *     --allow-all backends/deno/test/   (/proc/self/fd, which the fd count reads, needs --allow-all)
+ */
+import { denoBackend, hasUnstableNet } from "@portio/deno";
+import { registerConformance, type ConformanceHarness } from "@portio/testkit";
+import { countOpenFds, denoRunner, makeTempDir, removeDir } from "./harness.ts";
+import { generateTestCertificates } from "./certificates.ts";
+import { denoRawSockets } from "./raw-sockets.ts";
+
+const skip: Record<string, string> = {};
+for (const family of ["ipv4", "ipv6"]) {
+  skip[`tcp-stream/receive-exception-cause-preserved[${family}]`] =
+    "Deno.Conn.read() reports a connection reset by the peer (ECONNRESET) as end of stream (it resolves null), so receive() " +
+    "after a reset raises EndOfStream instead of BrokenResourceError; sends still fail with EPIPE (send-exception-cause-preserved passes)";
+}
+skip["tls/memory-stream"] =
+  "TLS over a non-socket stream (node:tls over a JS Duplex in Deno 2.9.6) stalls once a transfer exceeds about 64 KiB: " +
+  "20 kB goes through, 100 kB never arrives and Deno's event loop drains with the receive pending; root cause not yet isolated " +
+  "(TLS over TCP, including 1 MiB transfers, passes)";
+if (!hasUnstableNet()) {
+  skip["tcp-listener/reuse-port"] =
+    "Deno.listen({ reusePort }) is an unstable API: without --unstable-net the Deno backend refuses reusePort with UnsupportedError";
+}
+
+const harness: ConformanceHarness = {
+  runtime: `deno ${Deno.version.deno}`,
+  backend: denoBackend,
+  makeTempDir,
+  removeDir,
+  countOpenFds,
+  skip,
+  // Raw fds for the adoption cases, through libc (--allow-ffi).
+  rawSockets: denoRawSockets,
+  // Made once per run with the openssl CLI; nothing key-like is committed.
+  tlsCertificates: (() => {
+    let made: ReturnType<typeof generateTestCertificates> | undefined;
+    return () => (made ??= generateTestCertificates());
+  })(),
+};
+
+await registerConformance(harness, denoRunner());

@@ -1,0 +1,227 @@
+// Bun benchmarks: portio (@portio/bun) against Bun's raw APIs (Bun.connect / Bun.listen /
+// Bun.udpSocket), same run, as ratios. The peer (sink / echo server / UDP sender) is a separate
+// Bun process running raw Bun APIs for both variants, so only the measured side differs.
+//
+//   node_modules/.bin/bun bench/bun-main.mjs [--rounds 5] [--bulk-mib 256] [--pings 20000] [--datagrams 200000]
+//
+// Runs from the workspace sources (no build needed): the two imports below are relative, and
+// inside the packages Bun resolves @portio/* through each package's tsconfig "paths", so there
+// is one copy of @portio/core.
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const self = fileURLToPath(import.meta.url);
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+
+// ---- peer process ------------------------------------------------------------------------------
+if (process.argv[2] === "peer") {
+  // Sink: counts bytes, answers 1 byte at EOF. Echo: writes back what it gets.
+  const sink = Bun.listen({
+    hostname: "127.0.0.1", port: 0, allowHalfOpen: true,
+    socket: { open(s) { s.data = 0; }, data(s, d) { s.data += d.length; }, end(s) { s.write("!"); s.end(); } },
+  });
+  const pending = new Map();
+  const echo = Bun.listen({
+    hostname: "127.0.0.1", port: 0,
+    socket: {
+      data(s, d) {
+        const n = s.write(d);
+        if (n < d.length) pending.set(s, d.subarray(Math.max(n, 0)));
+      },
+      drain(s) { const rest = pending.get(s); if (rest) { pending.delete(s); s.write(rest); } },
+    },
+  });
+  const sender = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
+  process.stdout.write(JSON.stringify({ sink: sink.port, echo: echo.port }) + "\n");
+  // UDP: on "udp PORT COUNT\n", sends COUNT 512-byte datagrams in batches, yielding between them.
+  let buffered = "";
+  process.stdin.on("data", async (chunk) => {
+    buffered += chunk;
+    const lines = buffered.split("\n");
+    buffered = lines.pop();
+    for (const line of lines) {
+      const [cmd, port, count] = line.split(" ");
+      if (cmd === "quit") process.exit(0);
+      if (cmd !== "udp") continue;
+      const payload = new Uint8Array(512);
+      const batch = [];
+      for (let i = 0; i < 64; i++) batch.push(payload, Number(port), "127.0.0.1");
+      for (let sent = 0; sent < Number(count); sent += 64) {
+        sender.sendMany(batch);
+        if ((sent & 1023) === 0) await new Promise((r) => setImmediate(r));
+      }
+      process.stdout.write("sent\n");
+    }
+  });
+} else {
+  await main();
+}
+
+async function main() {
+  const { setBackend, connectTcp, createUdpSocket, SocketAttribute } = await import("../packages/core/src/index.ts");
+  const { bunBackend } = await import("../backends/bun/src/index.ts");
+  setBackend(bunBackend);
+  const rounds = arg("rounds", 5);
+  const bulkBytes = arg("bulk-mib", 256) * 1024 * 1024;
+  const pings = arg("pings", 20000);
+  const datagrams = arg("datagrams", 200000);
+
+  const peer = spawn(process.execPath, [self, "peer"], { stdio: ["pipe", "pipe", "inherit"] });
+  const lines = [];
+  let lineWaiter;
+  let out = "";
+  peer.stdout.on("data", (d) => {
+    out += d;
+    const parts = out.split("\n");
+    out = parts.pop();
+    lines.push(...parts);
+    lineWaiter?.();
+  });
+  const nextLine = async () => {
+    while (lines.length === 0) await new Promise((r) => (lineWaiter = r));
+    return lines.shift();
+  };
+  const ports = JSON.parse(await nextLine());
+
+  const chunk = new Uint8Array(64 * 1024).fill(7);
+  const small = new Uint8Array(64).fill(1);
+
+  // ---- bulk ----
+  async function bulkRaw() {
+    let done;
+    const finished = new Promise((r) => (done = r));
+    let offset = 0;
+    let sent = 0;
+    const pump = (s) => {
+      while (sent < bulkBytes) {
+        const n = s.write(chunk, offset, chunk.length - offset);
+        if (n <= 0) return;
+        offset += n;
+        if (offset === chunk.length) { offset = 0; sent += chunk.length; } else return;
+      }
+      if (!s.data) { s.data = true; s.shutdown(); }
+    };
+    const t0 = performance.now();
+    await Bun.connect({ hostname: "127.0.0.1", port: ports.sink, allowHalfOpen: true,
+      socket: { open: pump, drain: pump, data() {}, close() { done(); } } });
+    await finished;
+    return bulkBytes / ((performance.now() - t0) / 1000) / 1e6;
+  }
+  async function bulkPortio() {
+    const t0 = performance.now();
+    const stream = await connectTcp("127.0.0.1", ports.sink);
+    for (let sent = 0; sent < bulkBytes; sent += chunk.length) await stream.send(chunk);
+    await stream.sendEof();
+    await stream.receive();
+    await stream.aclose();
+    return bulkBytes / ((performance.now() - t0) / 1000) / 1e6;
+  }
+
+  // ---- ping-pong ----
+  async function pingRaw() {
+    let left = pings;
+    let got = 0;
+    let done;
+    const finished = new Promise((r) => (done = r));
+    const t0 = performance.now();
+    const s = await Bun.connect({ hostname: "127.0.0.1", port: ports.echo, socket: {
+      data(sock, d) {
+        got += d.length;
+        if (got < 64) return;
+        got -= 64;
+        if (--left === 0) done(); else sock.write(small);
+      },
+    } });
+    s.setNoDelay(true);
+    s.write(small);
+    await finished;
+    const rate = pings / ((performance.now() - t0) / 1000);
+    s.end();
+    return rate;
+  }
+  async function pingPortio() {
+    const stream = await connectTcp("127.0.0.1", ports.echo);
+    const t0 = performance.now();
+    for (let i = 0; i < pings; i++) {
+      await stream.send(small);
+      let got = 0;
+      while (got < 64) got += (await stream.receive()).length;
+    }
+    const rate = pings / ((performance.now() - t0) / 1000);
+    await stream.aclose();
+    return rate;
+  }
+
+  // ---- UDP 512 B one way, received/s ----
+  async function udpRun(receiveLoop) {
+    return receiveLoop(async (port) => {
+      peer.stdin.write(`udp ${port} ${datagrams}\n`);
+    });
+  }
+  async function udpRaw() {
+    return udpRun(async (start) => {
+      let count = 0;
+      let first = 0;
+      let last = 0;
+      const s = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0, socket: { data() {
+        last = performance.now();
+        if (count++ === 0) first = last;
+      } } });
+      await start(s.port);
+      await nextLine(); // "sent"
+      await Bun.sleep(50);
+      s.close();
+      return (count - 1) / ((last - first) / 1000);
+    });
+  }
+  async function udpPortio() {
+    return udpRun(async (start) => {
+      const socket = await createUdpSocket({ localHost: "127.0.0.1" });
+      let count = 0;
+      let first = 0;
+      let last = 0;
+      let stop = false;
+      const loop = (async () => {
+        try {
+          while (!stop) {
+            await socket.receive();
+            last = performance.now();
+            if (count++ === 0) first = last;
+          }
+        } catch {}
+      })();
+      await start(socket.extra(SocketAttribute.localPort));
+      await nextLine();
+      await Bun.sleep(50);
+      stop = true;
+      await socket.aclose();
+      await loop;
+      return (count - 1) / ((last - first) / 1000);
+    });
+  }
+
+  const jobs = [
+    { job: `bulk TCP ${bulkBytes >> 20} MiB in 64 KiB writes (MB/s)`, raw: bulkRaw, portio: bulkPortio, target: 0.95 },
+    { job: `64 B ping-pong, ${pings} round trips (rt/s)`, raw: pingRaw, portio: pingPortio, target: 0.9 },
+    { job: `UDP 512 B one way, ${datagrams} sent (received/s)`, raw: udpRaw, portio: udpPortio, target: 0.9 },
+  ];
+  const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  console.log(`bun ${Bun.version}: portio vs raw Bun APIs, median of ${rounds} (alternating, one warm-up each)`);
+  for (const j of jobs) {
+    await j.raw();
+    await j.portio();
+    const raw = [];
+    const portio = [];
+    for (let i = 0; i < rounds; i++) {
+      raw.push(await j.raw());
+      portio.push(await j.portio());
+    }
+    const r = median(raw);
+    const p = median(portio);
+    console.log(`  ${j.job.padEnd(48)} raw ${r.toFixed(0).padStart(9)}  portio ${p.toFixed(0).padStart(9)}  ratio ${(p / r).toFixed(3)} (target ≥ ${j.target})`);
+  }
+  peer.stdin.write("quit\n");
+}

@@ -1,0 +1,33 @@
+/**
+ * The ownership rule of adoption: if handing an fd to the runtime fails, the fd is left as the
+ * caller gave it — open, and in its original blocking mode (runtimes set O_NONBLOCK as soon as
+ * they open an fd, and that flag lives in the open file description, which the caller's process
+ * shares).
+ *
+ * @module
+ */
+
+import type { LibcBinder } from "./binder.js";
+import { fcntl } from "./calls.js";
+import { constantsFor } from "./constants.js";
+
+/**
+ * Runs `adopt`; if it throws or rejects, puts O_NONBLOCK of `fd` back the way it was before (when
+ * the fd is still open) and rethrows.
+ *
+ * @example
+ * ```ts
+ * const transport = await restoringOnFailure(binder, fd, () => new net.Socket({ fd }));
+ * ```
+ */
+export async function restoringOnFailure<T>(binder: LibcBinder, fd: number, adopt: () => T | Promise<T>): Promise<T> {
+  const C = constantsFor(binder.platform);
+  const before = fcntl(binder, fd, C.F_GETFL, 0) & C.O_NONBLOCK;
+  try {
+    return await adopt();
+  } catch (error) {
+    const flags = binder.fcntl(fd, C.F_GETFL, 0);
+    if (flags !== -1 && (flags & C.O_NONBLOCK) !== before) binder.fcntl(fd, C.F_SETFL, (flags & ~C.O_NONBLOCK) | before);
+    throw error;
+  }
+}

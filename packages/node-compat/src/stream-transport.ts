@@ -1,0 +1,264 @@
+import type { Buffer } from "node:buffer";
+import type { Socket } from "node:net";
+import type { AddressFamily, SocketAddress, StreamTransport } from "@portio/core";
+import { brokenPipeError, socketClosedError } from "./errors.js";
+import { fdOf } from "./node-internals.js";
+import { rejectHandled, waiter, type Waiter } from "./waiter.js";
+
+/** How a {@link NetStreamTransport} describes its socket. */
+export interface NetStreamTransportOptions {
+  /**
+   * The fd the socket was opened on, for runtimes whose node:net does not report it (Deno).
+   * Node reports it itself, from the socket, as long as the socket is open.
+   */
+  fd?: number;
+  /** The socket's address family; Node does not report it for Unix sockets. */
+  family: AddressFamily;
+  /**
+   * Fixed addresses for Unix sockets, which Node cannot query (no `getsockname` /
+   * `getpeername` for pipes). IP sockets leave them out and ask the socket.
+   */
+  localAddress?: SocketAddress;
+  remoteAddress?: SocketAddress;
+}
+
+const resolved: Promise<void> = Promise.resolve();
+/** Placeholder for `#closing` while `#close()` starts (never awaited). */
+const deferredClosing: Promise<void> = resolved;
+
+/** Timer delays above this overflow to 1 ms in Node, so such flush timeouts are treated as "no limit". */
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
+/**
+ * A connected node:net `net.Socket` (TCP or Unix) behind core's {@link StreamTransport}. Node's
+ * backend streams every TCP and Unix connection with it; Deno's only sockets made from an fd
+ * (adoption, the stream ends of `socketpair()`), since `new net.Socket({ fd })` is the one way Deno
+ * has to stream over an existing fd.
+ *
+ * The socket stays in paused mode: Node reads from the kernel only until its buffer reaches the
+ * high-water mark, so a consumer that stops calling `read()` stops the peer through TCP flow
+ * control instead of piling up data in memory. The socket must have been created with
+ * `allowHalfOpen: true`, or Node would end the sending side as soon as the peer's FIN arrives.
+ *
+ * Event listeners are installed once; each operation parks at most one {@link Waiter} that the
+ * events settle, which keeps the per-call cost to a promise.
+ *
+ * @example
+ * ```ts
+ * import net from "node:net";
+ * const socket = net.connect({ host: "127.0.0.1", port: 8080, allowHalfOpen: true });
+ * socket.once("connect", async () => {
+ *   const transport = new NetStreamTransport(socket, { family: "inet" });
+ *   await transport.write(new TextEncoder().encode("ping"));
+ *   console.log(await transport.read());
+ *   await transport.close(5000);
+ * });
+ * ```
+ */
+export class NetStreamTransport implements StreamTransport {
+  readonly family: AddressFamily;
+  /** The underlying Node socket, for callers that need Node-specific features. */
+  readonly socket: Socket;
+
+  #localAddress: SocketAddress | undefined;
+  #remoteAddress: SocketAddress | undefined;
+  /** The socket's first error; every later read and write rejects with it. */
+  #error: Error | undefined;
+  /** `'end'` was emitted: the peer's FIN arrived and all data before it was read. */
+  #eof = false;
+  /** `'close'` was emitted: the fd is released. */
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #reader: Waiter<Uint8Array | null> | undefined;
+  readonly #fd: number | undefined;
+  #writer: Waiter<void> | undefined;
+
+  constructor(socket: Socket, options: NetStreamTransportOptions) {
+    this.socket = socket;
+    this.family = options.family;
+    this.#localAddress = options.localAddress;
+    this.#remoteAddress = options.remoteAddress;
+    this.#fd = options.fd;
+    // Start from the socket's current state, in case it already ended, failed or closed.
+    this.#error = socket.errored ?? undefined;
+    this.#eof = socket.readableEnded;
+    this.#closed = socket.closed;
+    // A 'readable' listener is what keeps the stream in paused mode and reading ahead up to the
+    // high-water mark; no 'data' listener is ever added.
+    socket.on("readable", () => this.#serveReader());
+    socket.on("end", () => {
+      this.#eof = true;
+      this.#serveReader();
+    });
+    socket.on("drain", () => {
+      const writer = this.#writer;
+      this.#writer = undefined;
+      writer?.resolve();
+    });
+    // Always listening for 'error' also keeps Node from turning a socket error into an
+    // uncaught exception while nobody is reading or writing.
+    socket.on("error", (error: Error) => {
+      this.#error ??= error;
+      this.#serveReader();
+      this.#failWriter();
+    });
+    socket.on("close", () => {
+      this.#closed = true;
+      this.#serveReader();
+      this.#failWriter();
+    });
+  }
+
+  /** The OS file descriptor, while the socket is open. */
+  get fd(): number | undefined {
+    // Node's own answer while its handle is open; a runtime that has none gets the fd it was given.
+    return fdOf(this.socket) ?? (this.#closed || this.#closing !== undefined ? undefined : this.#fd);
+  }
+
+  localAddress(): SocketAddress {
+    if (this.#localAddress === undefined) {
+      const address = this.socket.address();
+      if (!("port" in address) || !address.address) throw socketClosedError();
+      this.#localAddress = [address.address, address.port];
+    }
+    return this.#localAddress;
+  }
+
+  remoteAddress(): SocketAddress {
+    if (this.#remoteAddress === undefined) {
+      const { remoteAddress: host, remotePort: port } = this.socket;
+      if (host === undefined || port === undefined) throw socketClosedError();
+      this.#remoteAddress = [host, port];
+    }
+    return this.#remoteAddress;
+  }
+
+  read(): Promise<Uint8Array | null> {
+    try {
+      const result = this.#poll();
+      if (result !== undefined) return Promise.resolve(result);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#reader = waiter();
+    return this.#reader.promise;
+  }
+
+  write(data: Uint8Array): Promise<void> {
+    const socket = this.socket;
+    if (this.#error !== undefined) return Promise.reject(this.#error);
+    if (this.#closing !== undefined) return Promise.reject(socketClosedError());
+    // Writing after end() or destroy() would make Node emit an error of its own and destroy the
+    // socket; report what a write(2) would instead.
+    if (socket.destroyed || socket.writableEnded) return Promise.reject(brokenPipeError());
+    if (socket.write(data)) return resolved;
+    this.#writer = waiter();
+    return this.#writer.promise;
+  }
+
+  shutdownWrite(): Promise<void> {
+    const socket = this.socket;
+    if (socket.writableFinished) return resolved;
+    if (this.#error !== undefined) return Promise.reject(this.#error);
+    if (this.#closing !== undefined) return Promise.reject(socketClosedError());
+    if (socket.destroyed) return Promise.reject(brokenPipeError());
+    return new Promise<void>((resolve, reject) => {
+      const onFinish = (): void => {
+        socket.off("close", onClose);
+        resolve();
+      };
+      // 'error' is always followed by 'close', and #error is set by then.
+      const onClose = (): void => {
+        socket.off("finish", onFinish);
+        reject(this.#error ?? brokenPipeError());
+      };
+      socket.once("finish", onFinish);
+      socket.once("close", onClose);
+      // 'finish' comes once Node's buffer is flushed and shutdown(SHUT_WR) has been done.
+      if (!socket.writableEnded) socket.end();
+    });
+  }
+
+  close(flushTimeoutMs: number): Promise<void> {
+    if (this.#closing === undefined) {
+      // Set before #close runs, so that the pending calls it fails see a closing transport.
+      this.#closing = deferredClosing;
+      this.#closing = this.#close(flushTimeoutMs);
+    }
+    return this.#closing;
+  }
+
+  async #close(flushTimeoutMs: number): Promise<void> {
+    const socket = this.socket;
+    // Pending calls fail at once, before any flushing: core relies on close() to wake them.
+    this.#serveReader();
+    this.#failWriter();
+    const unflushed = socket.writableLength > 0 || (socket.writableEnded && !socket.writableFinished);
+    if (!socket.destroyed && this.#error === undefined && unflushed && flushTimeoutMs > 0) {
+      await this.#flush(flushTimeoutMs);
+    }
+    if (this.#closed) return;
+    // destroy() closes the fd right away (no waiting for the peer's FIN); 'close' follows once
+    // libuv has finished with the handle.
+    await new Promise<void>((resolve) => {
+      socket.once("close", () => resolve());
+      socket.destroy();
+    });
+  }
+
+  /** Sends what Node still buffers, plus our FIN, waiting at most `timeoutMs` for it to go out. */
+  #flush(timeoutMs: number): Promise<void> {
+    const socket = this.socket;
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        socket.off("finish", done);
+        socket.off("close", done);
+        resolve();
+      };
+      const timer = timeoutMs <= MAX_TIMER_DELAY ? setTimeout(done, timeoutMs) : undefined;
+      socket.once("finish", done);
+      socket.once("close", done);
+      if (!socket.writableEnded) socket.end();
+    });
+  }
+
+  /**
+   * What a read returns right now: bytes, `null` at end of stream, `undefined` when it has to
+   * wait; throws the socket's error. Buffered bytes come before an error, as with recv(2) after
+   * a reset, so nothing that already arrived is lost.
+   */
+  #poll(): Uint8Array | null | undefined {
+    // Also when the buffer is empty: the call re-arms 'readable' and, at end of stream, makes
+    // Node emit 'end'.
+    const chunk: Buffer | null = this.socket.read();
+    if (chunk !== null) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.#eof) return null;
+    if (this.#error !== undefined) throw this.#error;
+    if (this.#closed || this.#closing !== undefined) throw socketClosedError();
+    return undefined;
+  }
+
+  #serveReader(): void {
+    const reader = this.#reader;
+    if (reader === undefined) return;
+    let result: Uint8Array | null | undefined;
+    try {
+      result = this.#poll();
+    } catch (error) {
+      this.#reader = undefined;
+      rejectHandled(reader, error);
+      return;
+    }
+    if (result === undefined) return;
+    this.#reader = undefined;
+    reader.resolve(result);
+  }
+
+  #failWriter(): void {
+    const writer = this.#writer;
+    if (writer === undefined) return;
+    this.#writer = undefined;
+    rejectHandled(writer, this.#error ?? (this.#closing !== undefined ? socketClosedError() : brokenPipeError()));
+  }
+}

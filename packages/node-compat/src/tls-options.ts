@@ -1,0 +1,102 @@
+import { Buffer } from "node:buffer";
+import net from "node:net";
+import tls from "node:tls";
+import { BrokenResourceError, type BackendTlsOptions, type TLSPem, type TLSPeerCertificate } from "@portio/core";
+
+/** PEM material as Node takes it. */
+function pem(value: TLSPem): string | Buffer | Array<string | Buffer> {
+  const one = (item: string | Uint8Array): string | Buffer =>
+    typeof item === "string" ? item : Buffer.from(item.buffer, item.byteOffset, item.byteLength);
+  return Array.isArray(value) ? value.map(one) : one(value as string | Uint8Array);
+}
+
+/**
+ * The `node:tls` options for core's resolved TLS options (everything but the socket).
+ *
+ * @example
+ * ```ts
+ * const secure = tls.connect({ socket, ...nodeTlsOptions(options) });
+ * ```
+ */
+export function nodeTlsOptions(options: BackendTlsOptions): tls.TLSSocketOptions & tls.ConnectionOptions {
+  const secureContext = tls.createSecureContext({
+    ...(options.ca !== undefined ? { ca: pem(options.ca) } : {}),
+    ...(options.cert !== undefined ? { cert: pem(options.cert) } : {}),
+    ...(options.key !== undefined ? { key: pem(options.key) as string | Buffer } : {}),
+  });
+  const common = {
+    secureContext,
+    ...(options.alpnProtocols !== undefined ? { ALPNProtocols: [...options.alpnProtocols] } : {}),
+  };
+  if (options.serverSide) {
+    return {
+      ...common,
+      isServer: true,
+      requestCert: options.requestClientCertificate,
+      rejectUnauthorized: options.verifyCertificate,
+    };
+  }
+  const hostname = options.hostname;
+  return {
+    ...common,
+    // SNI must not be an IP address (RFC 6066); Node then checks the certificate against `host`.
+    ...(hostname !== undefined && net.isIP(hostname) === 0 ? { servername: hostname } : {}),
+    ...(hostname !== undefined ? { host: hostname } : {}),
+    rejectUnauthorized: options.verifyCertificate,
+    ...(options.verifyHostname ? {} : { checkServerIdentity: () => undefined }),
+  };
+}
+
+/** OpenSSL's certificate verification results, as Node reports them in `error.code`. */
+const VERIFY_CODES = new Set([
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_REVOKED",
+  "CERT_UNTRUSTED",
+  "CERT_REJECTED",
+  "CERT_SIGNATURE_FAILURE",
+  "INVALID_CA",
+  "INVALID_PURPOSE",
+  "PATH_LENGTH_EXCEEDED",
+  "HOSTNAME_MISMATCH",
+]);
+
+/**
+ * The handshake failure as core reports it: a `BrokenResourceError` whose message says what
+ * failed and whose `cause` is Node's error.
+ */
+export function handshakeError(error: unknown, serverSide: boolean): BrokenResourceError {
+  const code = (error as { code?: unknown })?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  let what: string;
+  if (code === "ERR_TLS_CERT_ALTNAME_INVALID") what = `hostname mismatch: ${message}`;
+  else if (typeof code === "string" && VERIFY_CODES.has(code)) what = `certificate verify failed: ${message} (${code})`;
+  else if (code === "ECONNRESET" || code === "EPIPE") what = `the connection closed during the handshake: ${message}`;
+  else what = typeof code === "string" ? `${message} (${code})` : message;
+  return new BrokenResourceError(`TLS handshake failed (${serverSide ? "server" : "client"} side): ${what}`, { cause: error });
+}
+
+/** Node's peer certificate in core's runtime-free shape. */
+export function peerCertificate(socket: tls.TLSSocket): TLSPeerCertificate | null {
+  const cert = socket.getPeerCertificate(false);
+  if (cert === null || cert === undefined || Object.keys(cert).length === 0) return null;
+  const dn = (fields: object | undefined): string =>
+    Object.entries(fields ?? {})
+      .map(([key, value]) => `${key}=${Array.isArray(value) ? value.join("+") : String(value)}`)
+      .join(", ");
+  return {
+    subject: dn(cert.subject),
+    issuer: dn(cert.issuer),
+    subjectAltNames: cert.subjectaltname ? cert.subjectaltname.split(", ") : [],
+    serialNumber: cert.serialNumber,
+    validFrom: cert.valid_from,
+    validTo: cert.valid_to,
+    fingerprint256: cert.fingerprint256,
+    raw: new Uint8Array(cert.raw),
+  };
+}

@@ -1,0 +1,229 @@
+import type { TLSSocket } from "node:tls";
+import { UnsupportedError, type AddressFamily, type SocketAddress, type TLSPeerCertificate, type TlsTransport } from "@portio/core";
+import { NetStreamTransport } from "./stream-transport.js";
+import type { PortioDuplex } from "./tls-duplex.js";
+import { peerCertificate } from "./tls-options.js";
+
+/** How a {@link NodeTlsTransport} was set up. */
+export interface NodeTlsTransportOptions {
+  family: AddressFamily;
+  /** The backend's name, for the errors that say what it cannot do ("node", "deno", ...). */
+  backend: string;
+  /** The pump under the TLS socket on the portable path; absent on the native-socket fast path. */
+  pump?: PortioDuplex;
+  /** Send close_notify on close. */
+  standardCompatible: boolean;
+}
+
+/** Timer delays above this overflow to 1 ms in Node. */
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
+/**
+ * A handshaken `node:tls` `TLSSocket` as core's {@link TlsTransport}. Reading and writing are
+ * {@link NetStreamTransport}'s (a TLSSocket is a net.Socket), so flow control and error
+ * handling are the same as for plain sockets.
+ *
+ * How the end of the TLS stream is classified: Node emits the same `'end'` for the peer's
+ * close_notify and for a bare end of the transport. On the portable path the pump knows which
+ * came first (see {@link PortioDuplex}); the moment of the end is when Node pushes `null` into
+ * the socket, which is observed here.
+ *
+ * @example
+ * ```ts
+ * const transport = new NodeTlsTransport(secureSocket, { family: "inet", backend: "node", pump, standardCompatible: true });
+ * ```
+ */
+export class NodeTlsTransport implements TlsTransport {
+  readonly family: AddressFamily;
+  readonly socket: TLSSocket;
+  readonly #plain: NetStreamTransport;
+  readonly #pump: PortioDuplex | undefined;
+  readonly #standardCompatible: boolean;
+  readonly #backend: string;
+  #end: "close_notify" | "ragged" | "unknown" | undefined;
+  #closing: Promise<void> | undefined;
+  #markEnded!: () => void;
+  /** Resolves when the TLS stream has ended (close_notify or the transport's end), read or not. */
+  readonly ended: Promise<void> = new Promise<void>((resolve) => {
+    this.#markEnded = resolve;
+  });
+
+  constructor(socket: TLSSocket, options: NodeTlsTransportOptions) {
+    this.socket = socket;
+    this.family = options.family;
+    this.#pump = options.pump;
+    this.#standardCompatible = options.standardCompatible;
+    this.#backend = options.backend;
+    const pump = this.#pump;
+    // Node ends the socket's readable side with push(null), from the same call that processed
+    // the close_notify record or the transport's end.
+    const push = socket.push;
+    socket.push = (chunk: unknown, encoding?: BufferEncoding): boolean => {
+      if (chunk === null && this.#end === undefined) {
+        this.#end = pump === undefined ? "unknown" : pump.rawEofDelivered ? "ragged" : "close_notify";
+        this.#markEnded();
+      }
+      return push.call(socket, chunk, encoding);
+    };
+    if (pump !== undefined) {
+      pump.tlsEnded = () => this.#end !== undefined;
+      pump.onRawError = (error) => socket.destroy(error);
+    }
+    this.#plain = new NetStreamTransport(socket, { family: options.family, localAddress: "", remoteAddress: "" });
+  }
+
+  get fd(): number | undefined {
+    return undefined;
+  }
+
+  localAddress(): SocketAddress {
+    return this.#plain.localAddress();
+  }
+
+  remoteAddress(): SocketAddress {
+    return this.#plain.remoteAddress();
+  }
+
+  get alpnProtocol(): string | null {
+    const protocol = this.socket.alpnProtocol;
+    return typeof protocol === "string" && protocol.length > 0 ? protocol : null;
+  }
+
+  get cipher(): string {
+    const cipher = this.socket.getCipher();
+    return cipher.standardName ?? cipher.name;
+  }
+
+  get tlsVersion(): string {
+    return this.socket.getProtocol() ?? "unknown";
+  }
+
+  peerCertificate(): TLSPeerCertificate | null {
+    return peerCertificate(this.socket);
+  }
+
+  get closeNotifyReceived(): boolean {
+    return this.#end === "close_notify";
+  }
+
+  read(): Promise<Uint8Array | null> {
+    return this.#plain.read();
+  }
+
+  write(data: Uint8Array): Promise<void> {
+    return this.#plain.write(data);
+  }
+
+  shutdownWrite(): Promise<void> {
+    return Promise.reject(new UnsupportedError(`the ${this.#backend} backend's TLS sessions cannot half-close`));
+  }
+
+  close(flushTimeoutMs: number): Promise<void> {
+    this.#closing ??= this.#close(flushTimeoutMs);
+    return this.#closing;
+  }
+
+  async unwrap(signal?: AbortSignal): Promise<Uint8Array> {
+    const pump = this.#pump;
+    if (pump === undefined) {
+      throw new UnsupportedError(
+        `the ${this.#backend} backend cannot unwrap a TLS session that runs natively on the socket (standardCompatible: false ` +
+          "over a socket stream): Node has no way to hand the socket back. Wrap with standardCompatible: true, " +
+          "which runs TLS over the portio stream and can unwrap",
+      );
+    }
+    signal?.throwIfAborted();
+    const socket = this.socket;
+    // Our close_notify: the pump's _final keeps the portio stream open.
+    await this.#waitFor(() => new Promise<void>((resolve, reject) => {
+      const onFinish = (): void => {
+        socket.off("error", onError);
+        resolve();
+      };
+      const onError = (error: Error): void => {
+        socket.off("finish", onFinish);
+        reject(error);
+      };
+      socket.once("finish", onFinish);
+      socket.once("error", onError);
+      socket.end();
+    }), signal);
+    await this.#waitFor(() => pump.flushed(), signal);
+    // The peer's close_notify; what it sent before it is dropped, as OpenSSL's SSL_shutdown does.
+    for (;;) {
+      const chunk = await this.#waitFor(() => this.#plain.read(), signal);
+      if (chunk === null) break;
+    }
+    if (this.#end !== "close_notify") {
+      throw new Error("the transport ended before the peer's TLS close_notify arrived; there is nothing to unwrap");
+    }
+    const leftover = pump.detach();
+    this.#closing ??= this.#plain.close(0);
+    await this.#closing;
+    return leftover;
+  }
+
+  async #close(flushTimeoutMs: number): Promise<void> {
+    const socket = this.socket;
+    if (!socket.destroyed && flushTimeoutMs > 0) {
+      const deadline = flushTimeoutMs <= MAX_TIMER_DELAY ? flushTimeoutMs : undefined;
+      if (this.#standardCompatible && !socket.writableEnded) {
+        // close_notify after everything sent so far; 'finish' once it has left the TLS layer.
+        await bounded(
+          new Promise<void>((resolve) => {
+            socket.once("finish", resolve);
+            socket.once("close", resolve);
+            socket.end();
+          }),
+          deadline,
+        );
+      } else if (socket.writableLength > 0 && !socket.writableEnded) {
+        // No close_notify: flush what was sent. An empty write completes after every earlier
+        // one ('drain' only comes after a write() that returned false).
+        await bounded(
+          new Promise<void>((resolve) => {
+            socket.once("close", resolve);
+            socket.write(new Uint8Array(0), () => {
+              socket.off("close", resolve);
+              resolve();
+            });
+          }),
+          deadline,
+        );
+      }
+      // On the portable path, also until the pump has handed it all to the portio stream.
+      if (this.#pump !== undefined) await bounded(this.#pump.flushed(), deadline);
+    }
+    await this.#plain.close(0);
+  }
+
+  async #waitFor<T>(start: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    const promise = start();
+    if (signal === undefined) return promise;
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+      promise.then(
+        (value) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(value);
+        },
+        (error: unknown) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(error);
+        },
+      );
+    });
+  }
+}
+
+function bounded(promise: Promise<void>, timeoutMs: number | undefined): Promise<void> {
+  if (timeoutMs === undefined) return promise;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise,
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,95 @@
+import tls from "node:tls";
+import { SocketAttribute, type AnyByteStream, type BackendTlsOptions, type StreamTransport } from "@portio/core";
+import { NetStreamTransport } from "./stream-transport.js";
+import { PortioDuplex } from "./tls-duplex.js";
+import { handshakeError, nodeTlsOptions } from "./tls-options.js";
+import { NodeTlsTransport } from "./tls-transport.js";
+
+/**
+ * A backend's `wrapTls` on `node:tls` (Node's, and Deno's, whose node:tls is the one TLS engine it
+ * has that runs over any stream): a TLS session over a portio byte stream. `backend` names the
+ * backend in the errors that say what it cannot do.
+ *
+ * Two paths. Over a plain socket stream with `standardCompatible: false`, TLS runs natively on
+ * the `net.Socket` (`tls.connect({ socket })` / `new tls.TLSSocket(socket, { isServer })`): the
+ * fastest Node has, but Node then reports close_notify and a bare FIN alike and cannot hand the
+ * socket back, so a standard-compatible session (the default) or any other stream goes through a
+ * {@link PortioDuplex} that pumps the portio stream into Node's TLS engine and can tell the two
+ * apart and unwrap.
+ *
+ * @example
+ * ```ts
+ * const session = await wrapTls(stream, { serverSide: false, hostname: "localhost", verifyCertificate: true,
+ *   verifyHostname: true, requestClientCertificate: false, standardCompatible: true }, undefined, "node");
+ * ```
+ */
+export async function wrapTls(
+  stream: AnyByteStream,
+  options: BackendTlsOptions,
+  native: StreamTransport | undefined,
+  backend: string,
+): Promise<NodeTlsTransport> {
+  options.signal?.throwIfAborted();
+  const family = stream.extra(SocketAttribute.family, "inet");
+  const nodeOptions = nodeTlsOptions(options);
+  const fast = native instanceof NetStreamTransport && !options.standardCompatible ? native : undefined;
+  const pump = fast === undefined ? new PortioDuplex(stream) : undefined;
+  const underlying = fast?.socket ?? pump!;
+  const socket = options.serverSide
+    ? new tls.TLSSocket(underlying, nodeOptions)
+    : tls.connect({ ...nodeOptions, socket: underlying });
+  const transport = new NodeTlsTransport(socket, { family, backend, standardCompatible: options.standardCompatible, ...(pump ? { pump } : {}) });
+  try {
+    await handshake(socket, transport.ended, options.serverSide, options.signal);
+  } catch (error) {
+    // Release the session; the portio stream stays open for the caller (on the fast path its
+    // socket went down with the session, which closing the stream then just confirms).
+    await transport.close(0);
+    if (options.signal?.aborted && error === options.signal.reason) throw error;
+    throw handshakeError(error, options.serverSide);
+  }
+  return transport;
+}
+
+/** Waits for the handshake (and, on the client, Node's certificate checks) to finish. */
+function handshake(socket: tls.TLSSocket, ended: Promise<void>, serverSide: boolean, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const done = (): void => {
+      settled = true;
+      socket.off(serverSide ? "secure" : "secureConnect", onSecure);
+      socket.off("error", onError);
+      socket.off("_tlsError", onError);
+      socket.off("close", onClose);
+      signal?.removeEventListener("abort", onAbort);
+    };
+    const onSecure = (): void => {
+      done();
+      resolve();
+    };
+    const onError = (error: Error): void => {
+      done();
+      reject(error);
+    };
+    let settled = false;
+    const onClose = (): void => {
+      if (settled) return;
+      done();
+      const error = new Error("the peer closed the connection before the TLS handshake completed") as Error & { code: string };
+      error.code = "ECONNRESET";
+      reject(error);
+    };
+    const onAbort = (): void => {
+      done();
+      reject(signal!.reason);
+    };
+    // A client's 'secure' comes before Node has checked the certificate; 'secureConnect' after.
+    socket.once(serverSide ? "secure" : "secureConnect", onSecure);
+    socket.once("error", onError);
+    // A server-side TLSSocket without a tls.Server reports handshake errors only as this event.
+    socket.once("_tlsError", onError);
+    socket.once("close", onClose);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    // The peer went away mid-handshake: with allowHalfOpen, Node reports only the end of the stream.
+    void ended.then(onClose);
+  });
+}

@@ -1,0 +1,15 @@
+import { defineConfig } from "tsup";
+
+export default defineConfig({
+  entry: ["src/index.ts"],
+  format: ["esm"],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: "es2022",
+  // Neutral, not "node": the bundle runs on Deno and Bun too, whose node:* modules it imports.
+  platform: "neutral",
+  // Bundling core or the libc module would give this package its own copies of their classes, and
+  // `instanceof ClosedResourceError` (or a shared reactor) across the copies would fail.
+  external: ["@portio/core", "@portio/libc-socket", /^node:/],
+});

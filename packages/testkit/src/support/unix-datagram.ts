@@ -1,0 +1,58 @@
+import {
+  createConnectedUnixDatagramSocket,
+  createUnixDatagramSocket,
+  type ConnectedUNIXDatagramSocket,
+  type SocketAddress,
+  type UNIXDatagramSocket,
+  type UnixDatagramOptions,
+} from "@portio/core";
+import { fail } from "../assert.js";
+import type { CaseDefinition } from "../case.js";
+import type { CaseContext } from "../context.js";
+import { utf8 } from "./bytes.js";
+import type { UnixPathKind } from "./unix.js";
+
+/** How a case passes a Unix path to portio: as a string, or as its UTF-8 bytes (AnyIO's str / bytes params). */
+export type PathForm = "str" | "bytes";
+
+/** `path` in the given form. */
+export function inForm(path: string, form: PathForm): string | Uint8Array {
+  return form === "str" ? path : utf8(path);
+}
+
+/** A Unix address as bytes, whichever form it came in (Python's `os.fsencode`, which AnyIO's tests compare with). */
+export function fsencode(address: SocketAddress): Uint8Array {
+  if (typeof address === "string") return utf8(address);
+  if (address instanceof Uint8Array) return address;
+  return fail(`not a Unix socket address: ${JSON.stringify(address)}`);
+}
+
+/** An unconnected Unix datagram socket, closed after the case. */
+export async function unixDatagram(t: CaseContext, options: UnixDatagramOptions = {}): Promise<UNIXDatagramSocket> {
+  return t.use(await createUnixDatagramSocket(options));
+}
+
+/** A Unix datagram socket connected to `remote`, closed after the case. */
+export async function connectedUnixDatagram(
+  t: CaseContext,
+  remote: string | Uint8Array,
+  options: UnixDatagramOptions = {},
+): Promise<ConnectedUNIXDatagramSocket> {
+  return t.use(await createConnectedUnixDatagramSocket(remote, options));
+}
+
+/** One case per path kind and path form, named `name[kind,form]` as AnyIO's ids read. */
+export function perKindAndForm(
+  name: string,
+  description: string,
+  run: (t: CaseContext, kind: UnixPathKind, form: PathForm) => Promise<void>,
+): CaseDefinition[] {
+  return (["path", "abstract"] as const).flatMap((kind) =>
+    (["str", "bytes"] as const).map((form) => ({
+      name: `${name}[${kind},${form}]`,
+      description,
+      ...(kind === "abstract" ? { requires: ["abstractUnix"] as const } : {}),
+      run: (t: CaseContext) => run(t, kind, form),
+    })),
+  );
+}
