@@ -22,6 +22,9 @@ function workspaceAliases(): { find: RegExp; replacement: string }[] {
       const entry = src(`./${group}/${dir.name}/src/${name === "portio" ? "node" : "index"}.ts`);
       const escaped = name.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
       aliases.push({ find: new RegExp(`^${escaped}$`), replacement: entry });
+      // A package's test-support entry (`@portio/libc-socket/testing`), where it has one.
+      const testing = src(`./${group}/${dir.name}/src/testing/index.ts`);
+      if (existsSync(testing)) aliases.push({ find: new RegExp(`^${escaped}/testing$`), replacement: testing });
     }
   }
   return aliases;

@@ -1,7 +1,7 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  entry: { index: "src/index.ts", "testing/index": "src/testing/index.ts" },
   format: ["esm"],
   dts: true,
   sourcemap: true,
@@ -9,5 +9,5 @@ export default defineConfig({
   target: "es2022",
   // Bundling core would give this package its own copy of the error classes, and `instanceof
   // ClosedResourceError` across the two copies would fail.
-  external: ["@portio/core"],
+  external: ["@portio/testkit", "@portio/core"],
 });

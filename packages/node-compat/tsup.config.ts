@@ -1,7 +1,7 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  entry: { index: "src/index.ts", "testing/index": "src/testing/index.ts" },
   format: ["esm"],
   dts: true,
   sourcemap: true,
@@ -11,5 +11,5 @@ export default defineConfig({
   platform: "neutral",
   // Bundling core or the libc module would give this package its own copies of their classes, and
   // `instanceof ClosedResourceError` (or a shared reactor) across the copies would fail.
-  external: ["@portio/core", "@portio/libc-socket", /^node:/],
+  external: ["@portio/testkit", "@portio/core", "@portio/libc-socket", /^node:/],
 });

@@ -13,5 +13,5 @@ export default defineConfig({
   splitting: false,
   // Never bundle core or a backend: there must be exactly one copy of core's backend registry
   // and error classes in a process, or `instanceof` and `setBackend` break.
-  external: ["@portio/core", "@portio/node"],
+  external: ["@portio/core", "@portio/node", "@portio/deno", "@portio/bun"],
 });

@@ -8,8 +8,7 @@
 
 import type { AdoptionSource, DatagramTransport, IPSocketAddress, SocketInfo } from "@portio/core";
 import { UnsupportedError } from "@portio/core";
-import { LibcDatagramTransport, LibcSocket } from "@portio/libc-socket";
-import { restoringOnFailure } from "./adopt-ownership.js";
+import { adoptDatagramSocket, restoringOnFailure } from "@portio/libc-socket";
 import { BunDatagramTransport } from "./datagram-transport.js";
 import { getBunFfiBinder } from "./libc-binder.js";
 
@@ -52,7 +51,7 @@ export async function wrapConnectedUnixDatagramSocket(source: AdoptionSource, in
 
 function udpFromFd(source: AdoptionSource, info: SocketInfo, peer: IPSocketAddress | undefined): Promise<DatagramTransport> {
   const family = info.family === "inet6" ? "inet6" : "inet";
-  return restoringOnFailure(source.fd, async () => {
+  return restoringOnFailure(getBunFfiBinder(), source.fd, async () => {
     const transport = new BunDatagramTransport({ family, ...(peer ? { remoteAddress: peer, sendToPeer: true } : {}) });
     transport.attach(
       await Bun.udpSocket({ fd: source.fd, binaryType: "uint8array", socket: transport.handlers } as unknown as Parameters<
@@ -68,14 +67,5 @@ function libcTransport(source: AdoptionSource, info: SocketInfo, connected: bool
   if (source.native !== undefined) {
     throw new UnsupportedError("the Bun backend can adopt this kind of socket from an fd only, not from a runtime object");
   }
-  return restoringOnFailure(source.fd, () => {
-    const socket = LibcSocket.fromFd(getBunFfiBinder(), source.fd);
-    socket.setNonBlocking(true);
-    const named = !(info.family === "unix" && info.localAddress === "");
-    return new LibcDatagramTransport(socket, {
-      connected,
-      ...(named ? { localAddress: info.localAddress } : {}),
-      ...(connected && info.remoteAddress !== null ? { remoteAddress: info.remoteAddress } : {}),
-    });
-  });
+  return adoptDatagramSocket(getBunFfiBinder(), source.fd, info, connected);
 }

@@ -7,7 +7,7 @@
  */
 
 import type { AdoptionSource, SocketInfo } from "@portio/core";
-import { constantsFor, getReactor, getsockoptInt, inspectSocket as libcInspect, systemError } from "@portio/libc-socket";
+import { inspectSocket as libcInspect, waitForConnect as libcWaitForConnect } from "@portio/libc-socket";
 import { getBunFfiBinder } from "./libc-binder.js";
 
 /**
@@ -33,10 +33,5 @@ export async function inspectSocket(fd: number): Promise<SocketInfo> {
  * ```
  */
 export async function waitForConnect(source: AdoptionSource, options: { signal?: AbortSignal }): Promise<void> {
-  const { signal } = options;
-  const binder = getBunFfiBinder();
-  await getReactor(binder).waitWritable(source.fd, signal === undefined ? {} : { signal });
-  const C = constantsFor(binder.platform);
-  const error = getsockoptInt(binder, source.fd, C.SOL_SOCKET, C.SO_ERROR);
-  if (error !== 0) throw systemError(binder.platform, error, "connect");
+  return libcWaitForConnect(getBunFfiBinder(), source.fd, options);
 }

@@ -6,8 +6,7 @@
  */
 
 import type { AdoptionSource, SocketInfo } from "@portio/core";
-import { lastError } from "@portio/libc-socket";
-import { restoringOnFailure } from "./adopt-ownership.js";
+import { lastError, restoringOnFailure } from "@portio/libc-socket";
 import { getBunFfiBinder } from "./libc-binder.js";
 import { BunListenerTransport } from "./listener-transport.js";
 import type { BunStreamTransport } from "./stream-transport.js";
@@ -29,7 +28,7 @@ const BACKLOG = 511;
  */
 export async function wrapListenerSocket(source: AdoptionSource, info: SocketInfo): Promise<BunListenerTransport> {
   const tcp = info.family !== "unix";
-  return restoringOnFailure(source.fd, () => {
+  return restoringOnFailure(getBunFfiBinder(), source.fd, () => {
     // listen(2) before Bun sees the fd: if it fails (EADDRINUSE), the fd is still the caller's.
     if (info.state === "bound") {
       const binder = getBunFfiBinder();

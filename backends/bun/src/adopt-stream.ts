@@ -7,8 +7,9 @@
  */
 
 import type { AdoptionSource, SocketInfo } from "@portio/core";
-import { restoringOnFailure } from "./adopt-ownership.js";
+import { restoringOnFailure } from "@portio/libc-socket";
 import { streamFromFd } from "./fd-stream.js";
+import { getBunFfiBinder } from "./libc-binder.js";
 import type { BunStreamTransport } from "./stream-transport.js";
 
 /**
@@ -21,7 +22,7 @@ import type { BunStreamTransport } from "./stream-transport.js";
  * ```
  */
 export async function wrapStreamSocket(source: AdoptionSource, info: SocketInfo): Promise<BunStreamTransport> {
-  return restoringOnFailure(source.fd, () =>
+  return restoringOnFailure(getBunFfiBinder(), source.fd, () =>
     streamFromFd(source.fd, {
       family: info.family,
       localAddress: info.localAddress,
@@ -40,7 +41,7 @@ export async function wrapStreamSocket(source: AdoptionSource, info: SocketInfo)
  * ```
  */
 export async function wrapUnixStreamSocket(source: AdoptionSource, info: SocketInfo): Promise<BunStreamTransport> {
-  return restoringOnFailure(source.fd, () =>
+  return restoringOnFailure(getBunFfiBinder(), source.fd, () =>
     streamFromFd(source.fd, { family: "unix", localAddress: info.localAddress, remoteAddress: info.remoteAddress ?? "" }),
   );
 }

@@ -4,6 +4,7 @@ import { inspectSocket, waitForConnect } from "./adopt-inspect.js";
 import { wrapListenerSocket } from "./adopt-listener.js";
 import { nativeSocketFd } from "./adopt-native.js";
 import { wrapStreamSocket, wrapUnixStreamSocket } from "./adopt-stream.js";
+import { wrapTls } from "@portio/node-compat";
 import { getaddrinfo } from "./dns.js";
 import { socketpair } from "./socketpair.js";
 import { connectTcp, createTcpListener } from "./tcp.js";
@@ -13,7 +14,7 @@ import { createConnectedUnixDatagramSocket, createUnixDatagramSocket } from "./u
 
 /**
  * portio's backend for Bun, built on `Bun.connect`, `Bun.listen`, `Bun.udpSocket` and, where
- * Bun has no native path, libc through `bun:ffi`.
+ * Bun has no native path, libc through `bun:ffi`; TLS is Bun's node:tls over the portio stream.
  *
  * @example
  * ```ts
@@ -34,6 +35,8 @@ export const bunBackend: AsyncBackend = {
   createUnixDatagramSocket,
   createConnectedUnixDatagramSocket,
   socketpair,
+  // node:tls over a PortioDuplex pumping the portio stream: Bun's node:tls (BoringSSL) runs it as is.
+  wrapTls: (stream, options, native) => wrapTls(stream, options, native, "bun"),
   nativeSocketFd,
   inspectSocket,
   waitForConnect,

@@ -1,7 +1,6 @@
 import type { udp } from "bun";
 import { DatagramQueue, type DatagramTransport, type IPSocketAddress } from "@portio/core";
-import { codedError, socketClosedError, type CodedError } from "./errors.js";
-import { waiter, type Waiter } from "./waiter.js";
+import { codedError, socketClosedError, waiter, type CodedError, type Waiter } from "@portio/node-compat";
 
 /** How a {@link BunDatagramTransport} describes its socket. */
 export interface BunDatagramTransportOptions {

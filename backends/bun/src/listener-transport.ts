@@ -1,9 +1,8 @@
 import type { Socket, SocketListener } from "bun";
-import type { AddressFamily, ListenerTransport, SocketAddress } from "@portio/core";
-import { socketClosedError } from "./errors.js";
+import { AcceptQueue, type AddressFamily, type ListenerTransport, type SocketAddress } from "@portio/core";
+import { socketClosedError } from "@portio/node-compat";
 import { streamHandlers } from "./socket-handlers.js";
 import { BunStreamTransport, type BunStreamTransportOptions } from "./stream-transport.js";
-import { rejectHandled, waiter, type Waiter } from "./waiter.js";
 
 /** How a {@link BunListenerTransport} describes its listener and the streams it accepts. */
 export interface BunListenerTransportOptions {
@@ -36,8 +35,7 @@ export class BunListenerTransport implements ListenerTransport {
 
   #listener: SocketListener<unknown> | undefined;
   #localAddress: SocketAddress;
-  readonly #queue: BunStreamTransport[] = [];
-  #acceptor: Waiter<BunStreamTransport> | undefined;
+  readonly #queue = new AcceptQueue<BunStreamTransport>({ closedError: () => socketClosedError("listener") });
   #closing: Promise<void> | undefined;
   #fd: number | undefined;
 
@@ -47,8 +45,7 @@ export class BunListenerTransport implements ListenerTransport {
     const { accepted, noDelay } = options;
     this.handlers = streamHandlers((socket: Socket<BunStreamTransport>) => {
       if (noDelay) socket.setNoDelay(true);
-      const transport = new BunStreamTransport(socket, accepted);
-      this.#onAccepted(transport);
+      this.#queue.push(new BunStreamTransport(socket, accepted));
     });
   }
 
@@ -69,11 +66,7 @@ export class BunListenerTransport implements ListenerTransport {
   }
 
   accept(): Promise<BunStreamTransport> {
-    const queued = this.#queue.shift();
-    if (queued !== undefined) return Promise.resolve(queued);
-    if (this.#closing !== undefined) return Promise.reject(socketClosedError("listener"));
-    this.#acceptor = waiter();
-    return this.#acceptor.promise;
+    return this.#queue.shift();
   }
 
   /**
@@ -86,25 +79,9 @@ export class BunListenerTransport implements ListenerTransport {
   }
 
   async #close(): Promise<void> {
-    const acceptor = this.#acceptor;
-    this.#acceptor = undefined;
-    if (acceptor !== undefined) rejectHandled(acceptor, socketClosedError("listener"));
+    const unaccepted = this.#queue.close();
     // false: stop() must not close the connections already handed out.
     this.#listener?.stop(false);
-    await Promise.all(this.#queue.splice(0).map((transport) => transport.close(0)));
-  }
-
-  #onAccepted(transport: BunStreamTransport): void {
-    if (this.#closing !== undefined) {
-      void transport.close(0);
-      return;
-    }
-    const acceptor = this.#acceptor;
-    if (acceptor === undefined) {
-      this.#queue.push(transport);
-    } else {
-      this.#acceptor = undefined;
-      acceptor.resolve(transport);
-    }
+    await unaccepted;
   }
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { LibcDatagramTransport, LibcSocket } from "@portio/libc-socket";
+import { datagramSocketpair, streamSocketpair, type LibcDatagramTransport } from "@portio/libc-socket";
 import { streamFromFd } from "./fd-stream.js";
 import { getBunFfiBinder } from "./libc-binder.js";
 import type { BunStreamTransport } from "./stream-transport.js";
@@ -27,26 +27,8 @@ export async function socketpair(
   type: "stream" | "dgram",
 ): Promise<[BunStreamTransport, BunStreamTransport] | [LibcDatagramTransport, LibcDatagramTransport]> {
   const binder = getBunFfiBinder();
-  const pair = LibcSocket.socketpair(binder, type);
-  if (type === "dgram") {
-    const options = { connected: true, localAddress: "", remoteAddress: "" };
-    return [new LibcDatagramTransport(pair[0], options), new LibcDatagramTransport(pair[1], options)];
-  }
-  const [a, b] = await Promise.all(pair.map((socket) => socket.detach()));
+  if (type === "dgram") return datagramSocketpair(binder);
   const options = { family: "unix", localAddress: "", remoteAddress: "" } as const;
-  let first: BunStreamTransport;
-  try {
-    first = await streamFromFd(a!, options);
-  } catch (error) {
-    binder.close(a!);
-    binder.close(b!);
-    throw error;
-  }
-  try {
-    return [first, await streamFromFd(b!, options)];
-  } catch (error) {
-    await first.close(0);
-    binder.close(b!);
-    throw error;
-  }
+  // Bun.connect({ fd }), not node:net: `new net.Socket({ fd })` stays inert on Bun.
+  return streamSocketpair(binder, (fd) => streamFromFd(fd, options));
 }

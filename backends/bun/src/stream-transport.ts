@@ -1,7 +1,6 @@
 import type { Socket } from "bun";
 import type { AddressFamily, SocketAddress, StreamTransport } from "@portio/core";
-import { brokenPipeError, socketClosedError } from "./errors.js";
-import { rejectHandled, waiter, type Waiter } from "./waiter.js";
+import { brokenPipeError, rejectHandled, socketClosedError, waiter, type Waiter } from "@portio/node-compat";
 
 /** How a {@link BunStreamTransport} describes its socket. */
 export interface BunStreamTransportOptions {

@@ -2,11 +2,14 @@ import { chmodSync } from "node:fs";
 import type { Socket } from "bun";
 import type { BackendUnixListenerOptions } from "@portio/core";
 import { isAbstractUnixPath, toUnixSocketAddress } from "@portio/core";
+import { removeStaleSocket, unixPathToString } from "@portio/node-compat";
 import { BunListenerTransport } from "./listener-transport.js";
 import { streamHandlers } from "./socket-handlers.js";
-import { removeStaleSocket } from "./stale-socket.js";
 import { BunStreamTransport } from "./stream-transport.js";
-import { unixPathToString } from "./unix-path.js";
+
+const NON_UTF8_PATH =
+  "the Bun backend cannot use Unix stream socket paths that are not valid UTF-8: Bun.connect and " +
+  "Bun.listen take the path as a string; use a UTF-8 path";
 
 /**
  * Connects to a Unix stream socket (a path, or an abstract name with a leading NUL) with
@@ -22,7 +25,7 @@ import { unixPathToString } from "./unix-path.js";
  */
 export async function connectUnix(path: string | Uint8Array, options: { signal?: AbortSignal } = {}): Promise<BunStreamTransport> {
   const { signal } = options;
-  const target = unixPathToString(path);
+  const target = unixPathToString(path, NON_UTF8_PATH);
   signal?.throwIfAborted();
   let transport: BunStreamTransport | undefined;
   await Bun.connect<BunStreamTransport | undefined>({
@@ -52,7 +55,7 @@ export async function connectUnix(path: string | Uint8Array, options: { signal?:
  * ```
  */
 export async function createUnixListener(path: string | Uint8Array, options: BackendUnixListenerOptions): Promise<BunListenerTransport> {
-  const target = unixPathToString(path);
+  const target = unixPathToString(path, NON_UTF8_PATH);
   const abstract = isAbstractUnixPath(target);
   if (!abstract) await removeStaleSocket(target);
   const localAddress = toUnixSocketAddress(target);

@@ -15,11 +15,13 @@ import { describe, test } from "bun:test";
 import { bunBackend } from "@portio/bun";
 import { conformanceCases, registerConformance, type ConformanceHarness } from "@portio/testkit";
 import { getBunFfiBinder } from "../src/libc-binder.js";
-import { generateTestCertificates } from "./support/certificates.js";
-import { bunRawSockets } from "./support/raw-sockets.js";
+import { libcRawSockets } from "@portio/libc-socket/testing";
+import { generateTestCertificates } from "@portio/node-compat/testing";
 
 /** Cases that cannot pass on Bun, each with the true reason (the README's runtime table repeats them). */
 const skip: Record<string, string> = {};
+
+const certificates = generateTestCertificates();
 
 const harness: ConformanceHarness = {
   runtime: `bun ${Bun.version}`,
@@ -30,27 +32,16 @@ const harness: ConformanceHarness = {
   // readdirSync's own directory fd is open during both counts, so it cancels out.
   countOpenFds: () => readdirSync("/proc/self/fd").length,
   skip,
-  rawSockets: bunRawSockets,
-  tlsCertificates: (() => {
-    let made: ReturnType<typeof generateTestCertificates> | undefined;
-    return () => (made ??= generateTestCertificates());
-  })(),
+  rawSockets: libcRawSockets(getBunFfiBinder()),
+  // Made before the cases, not lazily in the first TLS case: Bun's first child process (openssl)
+  // opens Bun's spawn event loop fds for good, which that case's fd count would blame on it.
+  tlsCertificates: () => certificates,
 };
 
 // The libc reactor's poll Worker lives as long as the process, and its thread holds a few fds of
 // its own (its event loop). Started here, before the per-case fd counts, so that the first case
 // that waits on a libc socket is not blamed for them. A poll of no fds returns at once.
 await getBunFfiBinder().pollAsync(new Uint8Array(8), 0, 0);
-
-// TLS: the Bun backend has no wrapTls yet (Bun's own TLS through socket.upgradeTLS and node:tls
-// over a pumped duplex is the plan), so core refuses every TLS call with UnsupportedError.
-if (bunBackend.wrapTls === undefined) {
-  for (const c of await conformanceCases({ ...harness, skip: {} })) {
-    if (c.suite === "tls") {
-      skip[c.id] = "the Bun backend does not implement wrapTls yet: TLS on Bun is an UnsupportedError for now";
-    }
-  }
-}
 
 await registerConformance(harness, {
   describe,

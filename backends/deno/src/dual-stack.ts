@@ -13,9 +13,9 @@
  *
  * @module
  */
-import type { AddressFamily, ListenerTransport, SocketAddress } from "@portio/core";
+import { AcceptQueue, type AddressFamily, type ListenerTransport, type SocketAddress } from "@portio/core";
 import { ipFamilyOf, unmapIPv4 } from "./addresses.ts";
-import { errorCode, rejectHandled, socketClosedError, waiter, type Waiter } from "@portio/node-compat";
+import { errorCode, socketClosedError } from "@portio/node-compat";
 import { DenoStreamTransport } from "./stream-transport.ts";
 
 /** Accepted connections kept per side while nobody accepts; further ones are closed. */
@@ -117,9 +117,7 @@ export class RoutedListenerTransport implements ListenerTransport {
   readonly fd: number | undefined = undefined;
   readonly #localAddress: SocketAddress;
   readonly #socket: SharedSocket;
-  readonly #queue: DenoStreamTransport[] = [];
-  #acceptor: Waiter<DenoStreamTransport> | undefined;
-  #error: unknown;
+  readonly #queue = new AcceptQueue<DenoStreamTransport>({ closedError: () => socketClosedError("listener"), limit: QUEUE_LIMIT });
   #closing: Promise<void> | undefined;
 
   constructor(family: AddressFamily, localAddress: SocketAddress, socket: SharedSocket) {
@@ -133,18 +131,14 @@ export class RoutedListenerTransport implements ListenerTransport {
   }
 
   accept(): Promise<DenoStreamTransport> {
-    const queued = this.#queue.shift();
-    if (queued !== undefined) return Promise.resolve(queued);
-    if (this.#closing !== undefined) return Promise.reject(socketClosedError("listener"));
-    if (this.#error !== undefined) return Promise.reject(this.#error);
-    this.#acceptor = waiter();
+    const next = this.#queue.shift();
     this.#socket.wanted();
-    return this.#acceptor.promise;
+    return next;
   }
 
   /** @internal A connection routed here; false when this side cannot take it. */
   offer(conn: Deno.Conn, host: string, port: number): boolean {
-    if (this.#closing !== undefined || this.#queue.length >= QUEUE_LIMIT) return false;
+    if (this.#queue.closed) return false;
     let transport: DenoStreamTransport;
     try {
       (conn as Deno.TcpConn).setNoDelay(true);
@@ -157,33 +151,17 @@ export class RoutedListenerTransport implements ListenerTransport {
     } catch {
       return false; // reset before we got to it
     }
-    const acceptor = this.#acceptor;
-    if (acceptor === undefined) {
-      this.#queue.push(transport);
-    } else {
-      this.#acceptor = undefined;
-      acceptor.resolve(transport);
-    }
+    // Beyond the limit the queue closes it itself.
+    this.#queue.push(transport);
     return true;
   }
 
-  /** @internal The shared socket failed. */
+  /** @internal The shared socket failed: it accepts no more. */
   fail(error: unknown): void {
-    const acceptor = this.#acceptor;
-    this.#acceptor = undefined;
-    if (acceptor === undefined) this.#error ??= error;
-    else acceptor.reject(error);
+    this.#queue.fail(error, { permanent: true });
   }
 
   close(): Promise<void> {
-    return (this.#closing ??= this.#close());
-  }
-
-  async #close(): Promise<void> {
-    const acceptor = this.#acceptor;
-    this.#acceptor = undefined;
-    if (acceptor !== undefined) rejectHandled(acceptor, socketClosedError("listener"));
-    const unaccepted = this.#queue.splice(0);
-    await Promise.all([this.#socket.release(this), ...unaccepted.map((transport) => transport.close(0))]);
+    return (this.#closing ??= Promise.all([this.#queue.close(), this.#socket.release(this)]).then(() => {}));
   }
 }

@@ -1,5 +1,5 @@
-import type { AddressFamily, ListenerTransport, SocketAddress } from "@portio/core";
-import { errorCode, isTransientAcceptError, rejectHandled, settled, socketClosedError, waiter, type Waiter } from "@portio/node-compat";
+import { AcceptQueue, type AddressFamily, type ListenerTransport, type SocketAddress } from "@portio/core";
+import { errorCode, isTransientAcceptError, settled, socketClosedError } from "@portio/node-compat";
 import type { DenoStreamTransport } from "./stream-transport.ts";
 
 /** How a {@link DenoListenerTransport} describes its listener and wraps what it accepts. */
@@ -13,7 +13,8 @@ export interface DenoListenerTransportOptions {
 /**
  * A `Deno.Listener` behind core's {@link ListenerTransport}. Pull-style: `accept()` asks Deno for
  * one connection only when core asks, so connections nobody accepted yet wait in the kernel's
- * backlog (and an aborted accept loses none of them: the op stays pending for the next call).
+ * backlog; one that Deno hands over after core stopped waiting (an aborted accept) waits in the
+ * queue for the next call.
  *
  * @example
  * ```ts
@@ -34,7 +35,8 @@ export class DenoListenerTransport implements ListenerTransport {
 
   readonly #localAddress: SocketAddress;
   readonly #wrap: (conn: Deno.Conn) => DenoStreamTransport;
-  #acceptor: Waiter<DenoStreamTransport> | undefined;
+  readonly #queue = new AcceptQueue<DenoStreamTransport>({ closedError: () => socketClosedError("listener") });
+  /** Deno's accept op in flight, if any: at most one, whatever core does. */
   #acceptOp: Promise<unknown> | undefined;
   #closing: Promise<void> | undefined;
 
@@ -50,54 +52,43 @@ export class DenoListenerTransport implements ListenerTransport {
   }
 
   accept(): Promise<DenoStreamTransport> {
-    if (this.#closing !== undefined) return Promise.reject(socketClosedError("listener"));
-    const call = waiter<DenoStreamTransport>();
-    this.#acceptor = call;
-    this.#next(call);
-    return call.promise;
+    const next = this.#queue.shift();
+    if (this.#queue.waiting) this.#pull();
+    return next;
   }
 
-  #next(call: Waiter<DenoStreamTransport>): void {
+  #pull(): void {
+    if (this.#acceptOp !== undefined) return;
     const op = this.listener.accept();
     this.#acceptOp = op;
     op.then(
       (conn) => {
-        if (this.#acceptor !== call) {
-          // Closed while Deno was handing the connection over: nobody will take it.
-          try {
-            conn.close();
-          } catch { /* already gone */ }
-          return;
-        }
+        this.#acceptOp = undefined;
         let transport: DenoStreamTransport;
         try {
           transport = this.#wrap(conn);
         } catch (error) {
-          // setNoDelay on a connection the peer already reset: skip it like a transient error.
           try {
             conn.close();
           } catch { /* already gone */ }
-          if (isTransientAcceptError(error) || errorCode(error) === "ECONNRESET") {
-            this.#next(call);
-            return;
-          }
-          this.#acceptor = undefined;
-          call.reject(error);
+          // setNoDelay on a connection the peer already reset: skip it like a transient error.
+          this.#failed(isTransientAcceptError(error) || errorCode(error) === "ECONNRESET" ? undefined : error);
           return;
         }
-        this.#acceptor = undefined;
-        call.resolve(transport);
+        // Once closed, the queue closes it: nobody will take it.
+        this.#queue.push(transport);
       },
       (error: unknown) => {
-        if (this.#acceptor !== call) return;
-        if (isTransientAcceptError(error)) {
-          this.#next(call);
-          return;
-        }
-        this.#acceptor = undefined;
-        call.reject(error);
+        this.#acceptOp = undefined;
+        if (!this.#queue.closed) this.#failed(isTransientAcceptError(error) ? undefined : error);
       },
     );
+  }
+
+  /** One accept came to nothing: skip a transient failure (`undefined`), report any other. */
+  #failed(error: unknown): void {
+    if (error !== undefined) this.#queue.fail(error);
+    else if (this.#queue.waiting) this.#pull();
   }
 
   /** Stops listening; a pending `accept()` rejects at once; resolves once Deno has let go of the fd. */
@@ -106,12 +97,11 @@ export class DenoListenerTransport implements ListenerTransport {
   }
 
   async #close(): Promise<void> {
-    const acceptor = this.#acceptor;
-    this.#acceptor = undefined;
-    if (acceptor !== undefined) rejectHandled(acceptor, socketClosedError("listener"));
+    const unaccepted = this.#queue.close();
+    const op = this.#acceptOp;
     try {
       this.listener.close();
     } catch { /* already closed */ }
-    await settled(this.#acceptOp);
+    await Promise.all([unaccepted, settled(op)]);
   }
 }

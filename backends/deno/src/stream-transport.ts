@@ -12,17 +12,29 @@ export interface DenoStreamTransportOptions {
 
 /** Bytes asked of the kernel per read: what one `receive()` returns at most by default. */
 const READ_SIZE = 65536;
-/** Reads at least this long hand the buffer over instead of copying out of it. */
+/**
+ * Reads at least this long are handed out as views of the slab they were read into; shorter ones
+ * are copied out so that a small message held by the application does not pin a whole slab.
+ */
 const HANDOVER_SIZE = 16384;
+/**
+ * Slab size once a connection has shown bulk traffic. Every byte handed out must be fresh memory
+ * (the receiver owns it), and fresh memory is what bulk reads pay for: one 64 KiB allocation per
+ * read costs ~40% of Deno's throughput (zeroing plus page faults in the kernel's copy). One slab
+ * that serves ~16 reads amortises the allocation and stays warm in cache across them. 1 MiB
+ * measured best here (256 KiB: fewer reads per slab; 4 MiB: falls out of L2 before it is full).
+ */
+const SLAB_SIZE = 1 << 20;
 
 /**
  * A `Deno.Conn` (TCP or Unix) behind core's {@link StreamTransport}.
  *
  * Pull-style: `read()` calls `conn.read()` only when core asks, so a consumer that stops reading
  * stops the peer through the kernel's buffers and TCP flow control; nothing piles up in memory.
- * Reads go into a buffer owned by the connection; a long read hands the buffer over (no copy, a
- * new one is made for the next read) and a short one is copied out, so bulk transfers do not copy
- * and small messages do not keep 64 KiB each alive.
+ * Reads go into a slab owned by the connection: a long read is handed out as a view of the slab
+ * (no copy) and the next read goes into the space after it, a short one is copied out and its space
+ * reused, so bulk transfers neither copy nor allocate per read and small messages do not pin a
+ * slab. An idle connection holds one 64 KiB slab; the first long read switches it to larger ones.
  *
  * `write()` resolves once the kernel has taken every byte (`conn.write` may take part of it), which
  * is the backpressure the contract asks for; `close()` only has to finish a write whose send was
@@ -50,7 +62,10 @@ export class DenoStreamTransport implements StreamTransport {
 
   #localAddress: SocketAddress | undefined;
   #remoteAddress: SocketAddress | undefined;
-  #buffer: Uint8Array | undefined;
+  #slab: Uint8Array | undefined;
+  /** Where the next read goes in {@link #slab}: everything before it has been handed out. */
+  #slabOffset = 0;
+  #slabSize = READ_SIZE;
   #reader: Waiter<Uint8Array | null> | undefined;
   #writer: Waiter<void> | undefined;
   /** Deno's own pending ops, awaited on close: the fd is released only once they let go of it. */
@@ -79,8 +94,14 @@ export class DenoStreamTransport implements StreamTransport {
     if (this.#closing !== undefined) return Promise.reject(socketClosedError());
     const call = waiter<Uint8Array | null>();
     this.#reader = call;
-    const buffer = (this.#buffer ??= new Uint8Array(READ_SIZE));
-    const op = this.conn.read(buffer);
+    let slab = this.#slab;
+    // A detached slab (the application transferred a chunk's .buffer) has length 0: replaced too.
+    if (slab === undefined || slab.length - this.#slabOffset < HANDOVER_SIZE) {
+      slab = this.#slab = new Uint8Array(this.#slabSize);
+      this.#slabOffset = 0;
+    }
+    const start = this.#slabOffset;
+    const op = this.conn.read(slab.subarray(start, start + READ_SIZE));
     this.#readOp = op;
     op.then(
       (n) => {
@@ -89,11 +110,11 @@ export class DenoStreamTransport implements StreamTransport {
         if (n === null) {
           call.resolve(null);
         } else if (n >= HANDOVER_SIZE) {
-          // Large reads keep the buffer (no copy); the next read gets a fresh one.
-          this.#buffer = undefined;
-          call.resolve(n === buffer.length ? buffer : buffer.subarray(0, n));
+          this.#slabOffset = start + n;
+          this.#slabSize = SLAB_SIZE;
+          call.resolve(slab.subarray(start, start + n));
         } else {
-          call.resolve(buffer.slice(0, n));
+          call.resolve(slab.slice(start, start + n));
         }
       },
       (error: unknown) => {

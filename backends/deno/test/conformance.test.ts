@@ -9,9 +9,10 @@
  */
 import { denoBackend, hasUnstableNet } from "@portio/deno";
 import { registerConformance, type ConformanceHarness } from "@portio/testkit";
+import { getDenoBinder } from "../src/libc-binder.ts";
 import { countOpenFds, denoRunner, makeTempDir, removeDir } from "./harness.ts";
-import { generateTestCertificates } from "./certificates.ts";
-import { denoRawSockets } from "./raw-sockets.ts";
+import { libcRawSockets } from "@portio/libc-socket/testing";
+import { generateTestCertificates } from "@portio/node-compat/testing";
 
 const skip: Record<string, string> = {};
 for (const family of ["ipv4", "ipv6"]) {
@@ -36,7 +37,7 @@ const harness: ConformanceHarness = {
   countOpenFds,
   skip,
   // Raw fds for the adoption cases, through libc (--allow-ffi).
-  rawSockets: denoRawSockets,
+  rawSockets: libcRawSockets(getDenoBinder()),
   // Made once per run with the openssl CLI; nothing key-like is committed.
   tlsCertificates: (() => {
     let made: ReturnType<typeof generateTestCertificates> | undefined;

@@ -1,15 +1,6 @@
 import type { Server, Socket } from "node:net";
-import type { AddressFamily, ListenerTransport, SocketAddress } from "@portio/core";
-import {
-  closeServer,
-  fdOf,
-  isTransientAcceptError,
-  rejectHandled,
-  socketClosedError,
-  waiter,
-  type NetStreamTransport,
-  type Waiter,
-} from "@portio/node-compat";
+import { AcceptQueue, type AddressFamily, type ListenerTransport, type SocketAddress } from "@portio/core";
+import { closeServer, fdOf, isTransientAcceptError, socketClosedError, type NetStreamTransport } from "@portio/node-compat";
 
 /** How a {@link NodeListenerTransport} describes its server and wraps what it accepts. */
 export interface NodeListenerTransportOptions {
@@ -48,44 +39,21 @@ export class NodeListenerTransport implements ListenerTransport {
   readonly server: Server;
 
   readonly #localAddress: SocketAddress;
-  readonly #wrap: (socket: Socket) => NetStreamTransport;
-  readonly #queue: NetStreamTransport[] = [];
-  #acceptor: Waiter<NetStreamTransport> | undefined;
-  /** An accept error that happened while nobody was waiting; the next accept() gets it. */
-  #error: Error | undefined;
   #closing: Promise<void> | undefined;
+  readonly #queue = new AcceptQueue<NetStreamTransport>({ closedError: () => socketClosedError("listener") });
 
   constructor(server: Server, options: NodeListenerTransportOptions) {
     this.server = server;
     this.family = options.family;
     this.#localAddress = options.localAddress;
-    this.#wrap = options.wrap;
-    server.on("connection", (socket: Socket) => {
-      const transport = this.#wrap(socket);
-      if (this.#closing !== undefined) {
-        void transport.close(0);
-        return;
-      }
-      const acceptor = this.#acceptor;
-      if (acceptor === undefined) {
-        this.#queue.push(transport);
-      } else {
-        this.#acceptor = undefined;
-        acceptor.resolve(transport);
-      }
-    });
+    const wrap = options.wrap;
+    // Wrapped at once, even when nobody waits, so that their errors are caught and they stay paused.
+    server.on("connection", (socket: Socket) => this.#queue.push(wrap(socket)));
     // After listen() succeeded, 'error' can only come from accept().
     // Failures of one incoming connection are skipped, as the contract asks (libuv already skips
     // ECONNABORTED).
     server.on("error", (error: Error) => {
-      if (isTransientAcceptError(error)) return;
-      const acceptor = this.#acceptor;
-      if (acceptor === undefined) {
-        this.#error ??= error;
-      } else {
-        this.#acceptor = undefined;
-        rejectHandled(acceptor, error);
-      }
+      if (!isTransientAcceptError(error)) this.#queue.fail(error);
     });
   }
 
@@ -99,16 +67,7 @@ export class NodeListenerTransport implements ListenerTransport {
   }
 
   accept(): Promise<NetStreamTransport> {
-    const queued = this.#queue.shift();
-    if (queued !== undefined) return Promise.resolve(queued);
-    if (this.#closing !== undefined) return Promise.reject(socketClosedError("listener"));
-    const error = this.#error;
-    if (error !== undefined) {
-      this.#error = undefined;
-      return Promise.reject(error);
-    }
-    this.#acceptor = waiter();
-    return this.#acceptor.promise;
+    return this.#queue.shift();
   }
 
   /**
@@ -116,15 +75,7 @@ export class NodeListenerTransport implements ListenerTransport {
    * fds are released. Connections already handed out by `accept()` stay open.
    */
   close(): Promise<void> {
-    this.#closing ??= this.#close();
+    this.#closing ??= Promise.all([this.#queue.close(), closeServer(this.server)]).then(() => {});
     return this.#closing;
-  }
-
-  async #close(): Promise<void> {
-    const acceptor = this.#acceptor;
-    this.#acceptor = undefined;
-    if (acceptor !== undefined) rejectHandled(acceptor, socketClosedError("listener"));
-    const unaccepted = this.#queue.splice(0);
-    await Promise.all([closeServer(this.server), ...unaccepted.map((transport) => transport.close(0))]);
   }
 }

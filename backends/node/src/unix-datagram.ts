@@ -7,15 +7,9 @@
  * @module
  */
 
-import { chmodSync } from "node:fs";
-import { unixDatagramSockets, type UnixSocketFiles } from "@portio/libc-socket";
-import { fsPath, removeStaleSocket } from "@portio/node-compat";
+import { unixDatagramSockets } from "@portio/libc-socket";
+import { nodeSocketFiles } from "@portio/node-compat";
 import { getKoffiBinder } from "./libc-binder.js";
-
-const files: UnixSocketFiles = {
-  prepare: (path) => removeStaleSocket(path),
-  chmod: (path, mode) => chmodSync(fsPath(path), mode),
-};
 
 /**
  * `createUnixDatagramSocket(options)`: an unconnected Unix datagram socket, bound to `localPath`
@@ -28,4 +22,4 @@ const files: UnixSocketFiles = {
  * await transport.send(new TextEncoder().encode("READY=1"));
  * ```
  */
-export const { createUnixDatagramSocket, createConnectedUnixDatagramSocket } = unixDatagramSockets(getKoffiBinder, files);
+export const { createUnixDatagramSocket, createConnectedUnixDatagramSocket } = unixDatagramSockets(getKoffiBinder, nodeSocketFiles);

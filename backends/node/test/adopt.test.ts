@@ -6,7 +6,7 @@
  * rides on a SYN retransmit) and inspectSocket. The fd-input cases — AnyIO's from_socket tests
  * (CONFORMANCE.md 2.1) and their gaps, auto-detection for every kind, bad inputs, ownership — are
  * in @portio/testkit (suite "adoption"), which conformance.test.ts runs with raw fds from
- * ./support/raw-sockets.ts.
+ * `libcRawSockets` (@portio/libc-socket/testing).
  */
 import dgram from "node:dgram";
 import { mkdtempSync, rmSync, openSync, closeSync } from "node:fs";

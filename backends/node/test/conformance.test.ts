@@ -11,9 +11,10 @@ import { join } from "node:path";
 import { describe, it } from "vitest";
 import { nodeBackend } from "@portio/node";
 import { registerConformance, type ConformanceHarness } from "@portio/testkit";
+import { getKoffiBinder } from "../src/libc-binder.js";
 import { nodeHasReusePort } from "../src/tcp.js";
-import { generateTestCertificates } from "./support/certificates.js";
-import { nodeRawSockets } from "./support/raw-sockets.js";
+import { libcRawSockets } from "@portio/libc-socket/testing";
+import { generateTestCertificates } from "@portio/node-compat/testing";
 
 const skip: Record<string, string> = {};
 if (!nodeHasReusePort()) {
@@ -36,7 +37,7 @@ const harness: ConformanceHarness = {
   // readdirSync's own directory fd is open during both counts, so it cancels out.
   countOpenFds: () => readdirSync("/proc/self/fd").length,
   skip,
-  rawSockets: nodeRawSockets,
+  rawSockets: libcRawSockets(getKoffiBinder()),
   // Made once per run with the openssl CLI; nothing key-like is committed.
   tlsCertificates: (() => {
     let made: ReturnType<typeof generateTestCertificates> | undefined;

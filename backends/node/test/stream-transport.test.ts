@@ -335,7 +335,7 @@ describe("NodeStreamTransport addresses and options", () => {
     const unix = await unixPair(join(tmp.dir, "nd.sock"));
     try {
       const client = tcpNoDelay(tcp.client.fd!);
-      if (client === undefined) context.skip(); // no python3 to ask the kernel
+      if (client === undefined) context.skip("python3 is missing, so the kernel cannot be asked for TCP_NODELAY");
       expect(client).toBe(1);
       expect(tcpNoDelay(tcp.server.fd!)).toBe(1);
       expect(tcpNoDelay(unix.client.fd!)).toBe("ENOTTCP");

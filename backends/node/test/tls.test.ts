@@ -21,7 +21,7 @@ import {
   type SocketStream,
 } from "@portio/core";
 import { nodeBackend } from "@portio/node";
-import { generateTestCertificates } from "./support/certificates.js";
+import { generateTestCertificates } from "@portio/node-compat/testing";
 
 const certs = generateTestCertificates();
 const server = { serverSide: true, cert: certs.serverCert, key: certs.serverKey } as const;

@@ -50,6 +50,7 @@ export * from "./sockets/udp.js";
 export * from "./sockets/unix-datagram.js";
 export * from "./sockets/socketpair.js";
 export * from "./backend/datagram-queue.js";
+export * from "./backend/accept-queue.js";
 
 // adopting existing sockets (adoption/)
 export * from "./adoption/index.js";

@@ -2,7 +2,8 @@
  * `@portio/node-compat`: the parts of portio's backends that are written over `node:net`,
  * `node:tls` and `node:fs`, which Node, Deno and Bun all provide: the `net.Socket` stream
  * transport, TLS over any portio stream (`wrapTls`), `socketpair()` with node:net stream ends,
- * stale socket file removal, Unix path decoding, and the small error and waiter helpers the
+ * stale socket file removal and the socket file operations libc-socket's Unix datagrams take, Unix
+ * path decoding, and the small error and waiter helpers the
  * backends' transports share. Where runtimes differ, the difference is a parameter (the fd that
  * Deno's node:net does not report, the libc binder, the backend's name in errors). Compare
  * Effect's platform-node-shared; a backend never imports another backend.
@@ -23,6 +24,7 @@ export { PortioDuplex } from "./tls-duplex.js";
 export { handshakeError, nodeTlsOptions, peerCertificate } from "./tls-options.js";
 export { socketpairWith, type Socketpair } from "./socketpair.js";
 export { removeStaleSocket } from "./stale-socket.js";
+export { nodeSocketFiles } from "./socket-files.js";
 export { decodeUnixPath, fsPath, unixPathToString } from "./unix-path.js";
 export { closeServer, fdOf } from "./node-internals.js";
 export {

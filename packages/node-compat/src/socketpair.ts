@@ -1,5 +1,5 @@
 import net from "node:net";
-import { datagramSocketpair, LibcSocket, type LibcBinder, type LibcDatagramTransport } from "@portio/libc-socket";
+import { datagramSocketpair, streamSocketpair, type LibcBinder, type LibcDatagramTransport } from "@portio/libc-socket";
 import { NetStreamTransport } from "./stream-transport.js";
 
 /** A backend's `socketpair`, with the overloads core's `AsyncBackend` declares. */
@@ -27,17 +27,8 @@ export function socketpairWith(binder: () => LibcBinder): Socketpair {
   async function socketpair(type: "stream" | "dgram"): Promise<[NetStreamTransport, NetStreamTransport] | [LibcDatagramTransport, LibcDatagramTransport]> {
     const libc = binder();
     if (type === "dgram") return datagramSocketpair(libc);
-    const pair = LibcSocket.socketpair(libc, "stream");
     // From here on node:net owns the fds: it closes them when the socket is destroyed.
-    const [a, b] = await Promise.all(pair.map((socket) => socket.detach()));
-    const first = streamOver(a!);
-    try {
-      return [first, streamOver(b!)];
-    } catch (error) {
-      await first.close(0);
-      libc.close(b!);
-      throw error;
-    }
+    return streamSocketpair(libc, streamOver);
   }
   return socketpair as Socketpair;
 }

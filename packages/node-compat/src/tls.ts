@@ -90,6 +90,8 @@ function handshake(socket: tls.TLSSocket, ended: Promise<void>, serverSide: bool
     socket.once("close", onClose);
     signal?.addEventListener("abort", onAbort, { once: true });
     // The peer went away mid-handshake: with allowHalfOpen, Node reports only the end of the stream.
-    void ended.then(onClose);
+    // A macrotask later, because Bun's node:tls ends the stream first and reports a failed
+    // certificate check just after; the check's error is the one that says what went wrong.
+    void ended.then(() => setTimeout(onClose, 0));
   });
 }

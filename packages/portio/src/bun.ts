@@ -1,10 +1,17 @@
 /**
- * `portio` on Bun (export condition `"bun"`): re-exports `@portio/core`.
+ * `portio` on Bun (export condition `"bun"`): registers `@portio/bun` as the backend, then
+ * re-exports the whole public API of `@portio/core`.
  *
- * The Bun backend (`@portio/bun`, issue 7) does not exist yet, so this entry registers no
- * backend: every network call rejects with core's "No portio backend is registered" error until
- * it lands (or until you call `setBackend()` yourself). Once it exists, this file imports it and
- * calls `setBackend(bunBackend)`, exactly as `node.ts` does.
+ * @example
+ * ```ts
+ * import { connectTcp } from "portio";
+ * const stream = await connectTcp("127.0.0.1", 8080);
+ * ```
  * @module
  */
+import { setBackend } from "@portio/core";
+import { bunBackend } from "@portio/bun";
+
+setBackend(bunBackend);
+
 export * from "@portio/core";

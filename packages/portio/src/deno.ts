@@ -1,11 +1,18 @@
 /**
- * `portio` on Deno (export condition `"deno"`): re-exports `@portio/core`.
+ * `portio` on Deno (export condition `"deno"`): registers `@portio/deno` as the backend, then
+ * re-exports the whole public API of `@portio/core`. Never the Node backend here: Deno's node:net
+ * is much slower than its own APIs (DESIGN.md, "Performance contract").
  *
- * The Deno backend (`@portio/deno`, issue 6) does not exist yet, so this entry registers no
- * backend: every network call rejects with core's "No portio backend is registered" error until
- * it lands (or until you call `setBackend()` yourself). Once it exists, this file imports it and
- * calls `setBackend(denoBackend)`, exactly as `node.ts` does. Never fall back to the Node backend
- * here: Deno's node:net is much slower than its own APIs (see DESIGN.md, "Performance contract").
+ * @example
+ * ```ts
+ * import { connectTcp } from "portio"; // deno run --allow-net
+ * const stream = await connectTcp("127.0.0.1", 8080);
+ * ```
  * @module
  */
+import { setBackend } from "@portio/core";
+import { denoBackend } from "@portio/deno";
+
+setBackend(denoBackend);
+
 export * from "@portio/core";

@@ -27,10 +27,12 @@ export function setBackend(backend: AsyncBackend): void {
 export function getBackend(): AsyncBackend {
   if (current === undefined) {
     const runtime = detectRuntime();
+    // `import "portio"` registers the backend itself; importing from @portio/core directly does not.
     const hint =
       runtime === "unknown"
-        ? 'implement AsyncBackend and call setBackend(yourBackend)'
-        : `add \`import "portio"\` (or \`import "@portio/${runtime}"\`) before using portio`;
+        ? "implement AsyncBackend and call setBackend(yourBackend)"
+        : `import the API from "portio" (it registers the ${runtime} backend), or call ` +
+          `setBackend(${runtime}Backend) with ${runtime}Backend from "@portio/${runtime}"`;
     throw new Error(`No portio backend is registered (runtime: ${runtime}): ${hint}`);
   }
   return current;

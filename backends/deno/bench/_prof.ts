@@ -1,0 +1,134 @@
+/**
+ * portio on Deno against raw Deno.connect / Deno.listen, in one process and one run: bulk TCP
+ * (64 KiB writes) and 64-byte ping-pong. Both ends live in this process (one event loop), for
+ * raw and portio alike, so the ratio is what counts.
+ *
+ * Run: node_modules/.bin/deno run --no-config --no-lock --no-check --unstable-sloppy-imports \
+ *        --import-map=backends/deno/import-map.json --allow-net --allow-env backends/deno/bench/tcp.ts
+ * Env: BULK_MIB (default 512), PINGS (default 20000), ROUNDS (default 5, median reported).
+ */
+import { connectTcp, createTcpListener, setBackend, SocketAttribute, type SocketStream } from "@portio/core";
+import { denoBackend } from "@portio/deno";
+
+setBackend(denoBackend);
+const BULK = Number(Deno.env.get("BULK_MIB") ?? 512) * 1024 * 1024;
+const PINGS = Number(Deno.env.get("PINGS") ?? 20000);
+const ROUNDS = Number(Deno.env.get("ROUNDS") ?? 5);
+const CHUNK = new Uint8Array(65536);
+const MSG = new Uint8Array(64);
+
+async function rawPair(): Promise<[Deno.TcpConn, Deno.TcpConn, () => void]> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const [client, server] = await Promise.all([Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port }), listener.accept()]);
+  client.setNoDelay(true);
+  (server as Deno.TcpConn).setNoDelay(true);
+  return [client, server as Deno.TcpConn, () => listener.close()];
+}
+
+async function portioPair(): Promise<[SocketStream, SocketStream, () => Promise<void>]> {
+  const listener = await createTcpListener({ localHost: "127.0.0.1" });
+  const only = listener.listeners[0]!;
+  const [client, server] = await Promise.all([connectTcp("127.0.0.1", listener.extra(SocketAttribute.localPort)), only.accept()]);
+  return [client as SocketStream, server, () => listener.aclose()];
+}
+
+async function rawBulk(): Promise<number> {
+  const [client, server, close] = await rawPair();
+  const start = performance.now();
+  const sending = (async () => {
+    for (let sent = 0; sent < BULK; sent += CHUNK.length) {
+      let off = 0;
+      while (off < CHUNK.length) off += await client.write(CHUNK.subarray(off));
+    }
+    await client.closeWrite();
+  })();
+  const buffer = new Uint8Array(65536);
+  let got = 0;
+  for (;;) {
+    const n = await server.read(buffer);
+    if (n === null) break;
+    got += n;
+  }
+  await sending;
+  const seconds = (performance.now() - start) / 1000;
+  client.close(); server.close(); close();
+  if (got !== BULK) throw new Error(`raw bulk: got ${got}`);
+  return BULK / seconds / 1e6;
+}
+
+async function portioBulk(): Promise<number> {
+  const [client, server, close] = await portioPair();
+  const start = performance.now();
+  const sending = (async () => {
+    for (let sent = 0; sent < BULK; sent += CHUNK.length) await client.send(CHUNK);
+    await client.sendEof();
+  })();
+  let got = 0;
+  for await (const chunk of server) got += chunk.length;
+  await sending;
+  const seconds = (performance.now() - start) / 1000;
+  await client.aclose(); await server.aclose(); await close();
+  if (got !== BULK) throw new Error(`portio bulk: got ${got}`);
+  return BULK / seconds / 1e6;
+}
+
+async function rawPing(): Promise<number> {
+  const [client, server, close] = await rawPair();
+  const echo = (async () => {
+    const buffer = new Uint8Array(64);
+    for (;;) {
+      let got = 0;
+      while (got < 64) {
+        const n = await server.read(buffer.subarray(got));
+        if (n === null) return;
+        got += n;
+      }
+      await server.write(buffer);
+    }
+  })();
+  const buffer = new Uint8Array(64);
+  const start = performance.now();
+  for (let i = 0; i < PINGS; i++) {
+    await client.write(MSG);
+    let got = 0;
+    while (got < 64) got += (await client.read(buffer.subarray(got)))!;
+  }
+  const rate = PINGS / ((performance.now() - start) / 1000);
+  client.close(); await echo.catch(() => {}); server.close(); close();
+  return rate;
+}
+
+async function portioPing(): Promise<number> {
+  const [client, server, close] = await portioPair();
+  const echo = (async () => {
+    for (;;) {
+      let got = 0;
+      while (got < 64) got += (await server.receive(64 - got)).length;
+      await server.send(MSG.slice());
+    }
+  })().catch(() => {});
+  const start = performance.now();
+  for (let i = 0; i < PINGS; i++) {
+    await client.send(MSG.slice());
+    let got = 0;
+    while (got < 64) got += (await client.receive(64 - got)).length;
+  }
+  const rate = PINGS / ((performance.now() - start) / 1000);
+  await client.aclose(); await echo; await server.aclose(); await close();
+  return rate;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const results: Record<string, number[]> = { rawBulk: [], portioBulk: [], rawPing: [], portioPing: [] };
+for (let i = 0; i < 6; i++) console.log(await portioBulk()); Deno.exit(0);
+for (let round = 0; round < ROUNDS; round++) {
+  // Interleaved, so that drift in the machine's load hits both alike.
+  results.rawBulk!.push(await rawBulk());
+  results.portioBulk!.push(await portioBulk());
+  results.rawPing!.push(await rawPing());
+  results.portioPing!.push(await portioPing());
+}
+const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)])) as Record<string, number>;
+console.log(`deno ${Deno.version.deno}, ${ROUNDS} rounds, medians, one process`);
+console.log(`bulk TCP ${BULK / 2 ** 20} MiB in 64 KiB writes: raw Deno.connect ${m.rawBulk!.toFixed(0)} MB/s, portio ${m.portioBulk!.toFixed(0)} MB/s, ratio ${(m.portioBulk! / m.rawBulk!).toFixed(3)} (contract >= 0.95)`);
+console.log(`64 B ping-pong: raw ${m.rawPing!.toFixed(0)} rt/s, portio ${m.portioPing!.toFixed(0)} rt/s, ratio ${(m.portioPing! / m.rawPing!).toFixed(3)} (contract >= 0.90)`);

@@ -1,0 +1,123 @@
+import { deferred, type Deferred } from "../internal/abort.js";
+
+/** What an {@link AcceptQueue} holds: an accepted connection it can close if nobody takes it. */
+export interface AcceptedConnection {
+  close(flushTimeoutMs: number): Promise<void>;
+}
+
+/** How an {@link AcceptQueue} refuses and bounds. */
+export interface AcceptQueueOptions {
+  /** The error a `shift()` gets once the queue is closed (each backend's own "listener closed" error). */
+  closedError(): unknown;
+  /**
+   * How many connections may wait; a connection pushed beyond it is closed at once. Leave it out
+   * where the runtime itself only accepts when asked or the kernel backlog already bounds it.
+   */
+  limit?: number;
+}
+
+/**
+ * The accept side of a listener transport, written once for every backend: connections the
+ * runtime hands over wait here in arrival order until `accept()` takes them, a pending `accept()`
+ * is woken by the next one, an accept error reaches the waiting (or the next) caller, and closing
+ * rejects the waiter at once and closes what nobody accepted, as core's `ListenerTransport`
+ * contract asks. Only the runtime part (where connections come from, how the listener stops) stays
+ * in the backend. One `shift()` at a time: core never has two accepts outstanding.
+ *
+ * @example
+ * ```ts
+ * const queue = new AcceptQueue<MyStreamTransport>({ closedError: () => new Error("the listener is closed") });
+ * server.on("connection", (socket) => queue.push(new MyStreamTransport(socket)));
+ * server.on("error", (error) => queue.fail(error));
+ * const transport = await queue.shift(); // ListenerTransport.accept()
+ * await Promise.all([queue.close(), stopServer()]); // ListenerTransport.close()
+ * ```
+ */
+export class AcceptQueue<T extends AcceptedConnection> {
+  readonly #items: T[] = [];
+  readonly #closedError: () => unknown;
+  readonly #limit: number;
+  #waiter: Deferred<T> | undefined;
+  /** An accept error nobody has seen yet; `permanent` ones stay for every later call. */
+  #failure: { error: unknown; permanent: boolean } | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: AcceptQueueOptions) {
+    this.#closedError = options.closedError;
+    this.#limit = options.limit ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Whether an `accept()` is waiting for a connection (pull-style runtimes fetch one only then). */
+  get waiting(): boolean {
+    return this.#waiter !== undefined;
+  }
+
+  /** Whether {@link close} was called. */
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /**
+   * Hands `connection` to the waiting `accept()`, or queues it. Once closed, or beyond the limit,
+   * it is closed at once (nobody would ever take it) and `false` comes back.
+   */
+  push(connection: T): boolean {
+    if (this.#closing !== undefined || this.#items.length >= this.#limit) {
+      void connection.close(0).catch(() => {});
+      return false;
+    }
+    const waiter = this.#waiter;
+    if (waiter === undefined) {
+      this.#items.push(connection);
+    } else {
+      this.#waiter = undefined;
+      waiter.resolve(connection);
+    }
+    return true;
+  }
+
+  /**
+   * An accept failed (transient errors are the backend's to skip before this): the waiting
+   * `accept()` rejects with it, or else the next one does. `permanent` when the listener cannot
+   * accept again (every later `accept()` rejects too).
+   */
+  fail(error: unknown, options: { permanent?: boolean } = {}): void {
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    if (waiter !== undefined) waiter.reject(error);
+    if (waiter === undefined || options.permanent === true) this.#failure ??= { error, permanent: options.permanent === true };
+  }
+
+  /** The next connection: a queued one, or the next to come. */
+  shift(): Promise<T> {
+    const queued = this.#items.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    if (this.#closing !== undefined) return Promise.reject(this.#closedError());
+    const failure = this.#failure;
+    if (failure !== undefined) {
+      if (!failure.permanent) this.#failure = undefined;
+      return Promise.reject(failure.error);
+    }
+    this.#waiter = deferred();
+    return this.#waiter.promise;
+  }
+
+  /**
+   * Rejects a waiting `accept()` at once and closes the connections nobody accepted; resolves once
+   * they are closed. Idempotent. Stopping the runtime's listener is the caller's part.
+   */
+  close(): Promise<void> {
+    return (this.#closing ??= this.#close());
+  }
+
+  async #close(): Promise<void> {
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    if (waiter !== undefined) {
+      // Core may have stopped waiting (an aborted accept); that must not become an unhandled rejection.
+      waiter.promise.catch(() => {});
+      waiter.reject(this.#closedError());
+    }
+    await Promise.all(this.#items.splice(0).map((connection) => connection.close(0).catch(() => {})));
+  }
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { AcceptQueue } from "../src/index.js";
+
+/** A stand-in for an accepted stream transport that records being closed. */
+class Conn {
+  closed = false;
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+const closedError = () => Object.assign(new Error("the listener is closed"), { code: "ERR_SOCKET_CLOSED" });
+
+describe("AcceptQueue", () => {
+  it("hands queued connections out in arrival order, and wakes a waiting shift", async () => {
+    const queue = new AcceptQueue<Conn>({ closedError });
+    const [a, b, c] = [new Conn(), new Conn(), new Conn()];
+    queue.push(a);
+    queue.push(b);
+    expect(await queue.shift()).toBe(a);
+    expect(await queue.shift()).toBe(b);
+    const waiting = queue.shift();
+    expect(queue.waiting).toBe(true);
+    queue.push(c);
+    expect(await waiting).toBe(c);
+    expect(queue.waiting).toBe(false);
+  });
+
+  it("gives an accept error to the waiting shift, or once to the next one", async () => {
+    const queue = new AcceptQueue<Conn>({ closedError });
+    const waiting = queue.shift();
+    queue.fail(new Error("EMFILE"));
+    await expect(waiting).rejects.toThrow("EMFILE");
+    queue.fail(new Error("ENFILE"));
+    await expect(queue.shift()).rejects.toThrow("ENFILE");
+    const conn = new Conn();
+    queue.push(conn);
+    expect(await queue.shift()).toBe(conn);
+  });
+
+  it("keeps a permanent failure for every later shift", async () => {
+    const queue = new AcceptQueue<Conn>({ closedError });
+    queue.fail(new Error("gone"), { permanent: true });
+    await expect(queue.shift()).rejects.toThrow("gone");
+    await expect(queue.shift()).rejects.toThrow("gone");
+  });
+
+  it("rejects the waiter and later shifts with the closed error, and closes connections that come after", async () => {
+    const queue = new AcceptQueue<Conn>({ closedError });
+    const pending = queue.shift();
+    await queue.close();
+    await expect(pending).rejects.toMatchObject({ code: "ERR_SOCKET_CLOSED" });
+    await expect(queue.shift()).rejects.toMatchObject({ code: "ERR_SOCKET_CLOSED" });
+    const late = new Conn();
+    expect(queue.push(late)).toBe(false);
+    expect(late.closed).toBe(true);
+    expect(queue.closed).toBe(true);
+  });
+
+  it("closes connections beyond its limit and those still queued at close", async () => {
+    const queue = new AcceptQueue<Conn>({ closedError, limit: 1 });
+    const [a, b] = [new Conn(), new Conn()];
+    expect(queue.push(a)).toBe(true);
+    expect(queue.push(b)).toBe(false);
+    expect(b.closed).toBe(true);
+    await queue.close();
+    expect(a.closed).toBe(true);
+  });
+});

@@ -1,0 +1,12 @@
+/**
+ * `@portio/node-compat/testing`: test support for backends' conformance harnesses (not for
+ * production code): fresh TLS test certificates from the `openssl` CLI.
+ *
+ * @example
+ * ```ts
+ * import { generateTestCertificates } from "@portio/node-compat/testing";
+ * const harness = { ...rest, tlsCertificates: () => certificates, }; // certificates = generateTestCertificates()
+ * ```
+ * @module
+ */
+export { generateTestCertificates } from "./certificates.js";
