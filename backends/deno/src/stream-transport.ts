@@ -131,10 +131,22 @@ export class DenoStreamTransport implements StreamTransport {
     if (this.#shutdown !== undefined) return Promise.reject(brokenPipeError("the sending side is closed"));
     const call = waiter<void>();
     this.#writer = call;
-    const op = this.#writeAll(data);
+    this.#writeFrom(call, data, 0);
+    return call.promise;
+  }
+
+  /**
+   * One `conn.write` per step, chained by hand rather than by an async loop: almost every write is
+   * taken whole by the first call, and this keeps that case to a single promise reaction.
+   */
+  #writeFrom(call: Waiter<void>, data: Uint8Array, offset: number): void {
+    const op = this.conn.write(offset === 0 ? data : data.subarray(offset));
     this.#writeOp = op;
     op.then(
-      () => {
+      (n) => {
+        // A close that gave up flushing: the rest is dropped, and the call was rejected already.
+        if (this.#dropWrites) return;
+        if (offset + n < data.length) return this.#writeFrom(call, data, offset + n);
         if (this.#writer !== call) return;
         this.#writer = undefined;
         call.resolve();
@@ -145,22 +157,21 @@ export class DenoStreamTransport implements StreamTransport {
         call.reject(error);
       },
     );
-    return call.promise;
-  }
-
-  async #writeAll(data: Uint8Array): Promise<void> {
-    let offset = 0;
-    while (offset < data.length) {
-      offset += await this.conn.write(offset === 0 ? data : data.subarray(offset));
-      // A close that gave up flushing: the rest is dropped.
-      if (this.#dropWrites) return;
-    }
   }
 
   shutdownWrite(): Promise<void> {
     if (this.#closing !== undefined) return Promise.reject(socketClosedError());
     // Core waits for the pending write first, so everything written is in the kernel by now.
     return (this.#shutdown ??= this.conn.closeWrite());
+  }
+
+  /** Settles once the write in progress has no step left, however many `conn.write`s it takes. */
+  async #flushed(): Promise<void> {
+    // settled() reacts after #writeFrom's own reaction, which has started the next step by then.
+    for (let op = this.#writeOp; op !== undefined; op = this.#writeOp) {
+      await settled(op);
+      if (this.#writeOp === op) return;
+    }
   }
 
   close(flushTimeoutMs: number): Promise<void> {
@@ -178,7 +189,7 @@ export class DenoStreamTransport implements StreamTransport {
     // A write still running belongs to a send that core stopped waiting for (aborted): its bytes
     // were handed over, so they are flushed, for at most flushTimeoutMs. Writes that resolved are
     // in the kernel already. Nothing waits for the peer's FIN.
-    if (this.#writeOp !== undefined && flushTimeoutMs > 0) await withinTimeout(settled(this.#writeOp), flushTimeoutMs);
+    if (this.#writeOp !== undefined && flushTimeoutMs > 0) await withinTimeout(this.#flushed(), flushTimeoutMs);
     this.#dropWrites = true;
     try {
       this.conn.close();
