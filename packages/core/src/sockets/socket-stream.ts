@@ -74,26 +74,48 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
   }
 
   /** Receives 1 to `maxBytes` bytes; see {@link ByteStream.receive}. */
-  async receive(maxBytes = 65536, options?: CallOptions): Promise<Uint8Array> {
-    checkMaxBytes(maxBytes);
-    this.#receiveGuard.enter();
+  receive(maxBytes = 65536, options?: CallOptions): Promise<Uint8Array> {
+    // Written with one `.then` instead of nested async functions: each await between the
+    // runtime's read and the caller costs an event-loop step, and on Deno those steps showed up
+    // as lost throughput. The checks and their order are the same as in the plain version.
+    try {
+      checkMaxBytes(maxBytes);
+      this.#receiveGuard.enter();
+    } catch (error) {
+      return Promise.reject(error);
+    }
     try {
       if (this.#closing) throw new ClosedResourceError();
       throwIfAborted(options?.signal);
-      if (this.#pending === undefined) {
-        if (this.#readFailure) throw brokenBy(this.#readFailure.error);
-        if (this.#atEof) throw new EndOfStream();
-        const chunk = await this.#awaitRead(options?.signal);
+      if (this.#pending !== undefined) {
+        const chunk = this.#take(maxBytes);
+        this.#receiveGuard.exit();
+        return Promise.resolve(chunk);
+      }
+      if (this.#readFailure) throw brokenBy(this.#readFailure.error);
+      if (this.#atEof) throw new EndOfStream();
+    } catch (error) {
+      this.#receiveGuard.exit();
+      return Promise.reject(error);
+    }
+    const signal = options?.signal;
+    const read = (this.#pendingRead ??= silenced(this.transport.read()));
+    return raceAbort(read, signal).then(
+      (chunk) => {
+        this.#receiveGuard.exit();
+        this.#pendingRead = undefined;
         if (chunk === null) {
           this.#atEof = true;
           throw new EndOfStream();
         }
         this.#pending = chunk;
-      }
-      return this.#take(maxBytes);
-    } finally {
-      this.#receiveGuard.exit();
-    }
+        return this.#take(maxBytes);
+      },
+      (error: unknown) => {
+        this.#receiveGuard.exit();
+        throw this.#readError(error, signal);
+      },
+    );
   }
 
   /**
@@ -157,15 +179,22 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
   }
 
   /** Yields chunks until the peer closes its side. */
-  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    for (;;) {
-      try {
-        yield await this.receive();
-      } catch (error) {
-        if (error instanceof EndOfStream) return;
-        throw error;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
+    // A hand-written iterator rather than an async generator: one promise step per chunk fewer.
+    const done: IteratorResult<Uint8Array> = { value: undefined, done: true };
+    const iterator: AsyncIterableIterator<Uint8Array> = {
+      next: () =>
+        this.receive().then(
+          (value): IteratorResult<Uint8Array> => ({ value, done: false }),
+          (error: unknown) => {
+            if (error instanceof EndOfStream) return done;
+            throw error;
+          },
+        ),
+      return: () => Promise.resolve(done),
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
   }
 
   override get extraAttributes(): TypedAttributeMap {
@@ -191,20 +220,13 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
     return this.transport.family;
   }
 
-  /** Waits for the transport's next chunk; the read itself survives an abort. */
-  async #awaitRead(signal: AbortSignal | undefined): Promise<Uint8Array | null> {
-    const read = (this.#pendingRead ??= silenced(this.transport.read()));
-    try {
-      const chunk = await raceAbort(read, signal);
-      this.#pendingRead = undefined;
-      return chunk;
-    } catch (error) {
-      if (this.#closing) throw new ClosedResourceError();
-      if (signal?.aborted && error === signal.reason) throw error;
-      this.#pendingRead = undefined;
-      this.#readFailure = { error };
-      throw brokenBy(error);
-    }
+  /** What a failed or interrupted read means to the caller; the read itself survives an abort. */
+  #readError(error: unknown, signal: AbortSignal | undefined): unknown {
+    if (this.#closing) return new ClosedResourceError();
+    if (signal?.aborted && error === signal.reason) return error;
+    this.#pendingRead = undefined;
+    this.#readFailure = { error };
+    return brokenBy(error);
   }
 
   async #awaitWrite(write: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
