@@ -1,4 +1,5 @@
 import type { IPSocketAddress, SocketAddress, UnixSocketAddress } from "../addresses.js";
+import { iterateReceive } from "../internal/iterate.js";
 import type { CallOptions } from "../abc/resource.js";
 import type { UnreliableObjectReceiveStream, UnreliableObjectSendStream } from "../abc/streams.js";
 import type { DatagramTransport } from "../backend/transports.js";
@@ -55,15 +56,11 @@ abstract class DatagramSocket<Received, Sent> extends TypedAttributeProvider
   }
 
   /** Yields datagrams until the socket is closed (a close ends iteration quietly). */
-  async *[Symbol.asyncIterator](): AsyncIterator<Received> {
-    for (;;) {
-      try {
-        yield await this.receive();
-      } catch (error) {
-        if (error instanceof EndOfStream || (error instanceof ClosedResourceError && this.#closing)) return;
-        throw error;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterableIterator<Received> {
+    return iterateReceive(
+      () => this.receive(),
+      (error) => error instanceof EndOfStream || (error instanceof ClosedResourceError && this.#closing !== undefined),
+    );
   }
 
   override get extraAttributes(): TypedAttributeMap {
@@ -193,6 +190,23 @@ export class UDPSocket extends DatagramSocket<UDPPacket, UDPPacket> {
   }
 }
 
+/** What the two connected datagram classes share: bare data both ways, and the peer's attributes. */
+abstract class ConnectedDatagramSocket extends DatagramSocket<Uint8Array, Uint8Array> {
+  /** The next datagram from the peer. */
+  async receive(options?: CallOptions): Promise<Uint8Array> {
+    return (await this.receiveDatagram(options))[0];
+  }
+
+  /** Sends one datagram to the peer. */
+  async send(data: Uint8Array, options?: CallOptions): Promise<void> {
+    await this.sendDatagram(data, undefined, options);
+  }
+
+  override get extraAttributes(): TypedAttributeMap {
+    return this.connectedAttributes(super.extraAttributes);
+  }
+}
+
 /**
  * A UDP socket connected to one peer: `send(data)` goes there, `receive()` returns only the
  * peer's datagrams.
@@ -204,7 +218,7 @@ export class UDPSocket extends DatagramSocket<UDPPacket, UDPPacket> {
  * const reply = await udp.receive({ signal: AbortSignal.timeout(1_000) });
  * ```
  */
-export class ConnectedUDPSocket extends DatagramSocket<Uint8Array, Uint8Array> {
+export class ConnectedUDPSocket extends ConnectedDatagramSocket {
   /**
    * Adopts a connected UDP socket (an fd, or a connected `dgram.Socket`); refused with
    * `NOT_CONNECTED` when it has no peer. See {@link UDPSocket.fromSocket}.
@@ -218,17 +232,6 @@ export class ConnectedUDPSocket extends DatagramSocket<Uint8Array, Uint8Array> {
     return (await adopters().connectedUdp(socket)) as ConnectedUDPSocket;
   }
 
-  async receive(options?: CallOptions): Promise<Uint8Array> {
-    return (await this.receiveDatagram(options))[0];
-  }
-
-  async send(data: Uint8Array, options?: CallOptions): Promise<void> {
-    await this.sendDatagram(data, undefined, options);
-  }
-
-  override get extraAttributes(): TypedAttributeMap {
-    return this.connectedAttributes(super.extraAttributes);
-  }
 }
 
 /**
@@ -281,7 +284,7 @@ export class UNIXDatagramSocket extends DatagramSocket<UNIXDatagramPacket, UNIXD
  * console.log(await b.receive());
  * ```
  */
-export class ConnectedUNIXDatagramSocket extends DatagramSocket<Uint8Array, Uint8Array> {
+export class ConnectedUNIXDatagramSocket extends ConnectedDatagramSocket {
   /**
    * Adopts a connected AF_UNIX datagram socket (one end of `socketpair(AF_UNIX, SOCK_DGRAM)`,
    * say); refused with `NOT_CONNECTED` when it has no peer. See {@link UDPSocket.fromSocket}.
@@ -295,17 +298,6 @@ export class ConnectedUNIXDatagramSocket extends DatagramSocket<Uint8Array, Uint
     return (await adopters().connectedUnixDatagram(socket)) as ConnectedUNIXDatagramSocket;
   }
 
-  async receive(options?: CallOptions): Promise<Uint8Array> {
-    return (await this.receiveDatagram(options))[0];
-  }
-
-  async send(data: Uint8Array, options?: CallOptions): Promise<void> {
-    await this.sendDatagram(data, undefined, options);
-  }
-
-  override get extraAttributes(): TypedAttributeMap {
-    return this.connectedAttributes(super.extraAttributes);
-  }
 }
 
 function messageOf(error: unknown): string {

@@ -1,4 +1,5 @@
 import type { AddressFamily, SocketAddress } from "../addresses.js";
+import { iterateReceive } from "../internal/iterate.js";
 import type { CallOptions } from "../abc/resource.js";
 import type { ByteStream } from "../abc/streams.js";
 import type { StreamTransport } from "../backend/transports.js";
@@ -180,21 +181,7 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
 
   /** Yields chunks until the peer closes its side. */
   [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
-    // A hand-written iterator rather than an async generator: one promise step per chunk fewer.
-    const done: IteratorResult<Uint8Array> = { value: undefined, done: true };
-    const iterator: AsyncIterableIterator<Uint8Array> = {
-      next: () =>
-        this.receive().then(
-          (value): IteratorResult<Uint8Array> => ({ value, done: false }),
-          (error: unknown) => {
-            if (error instanceof EndOfStream) return done;
-            throw error;
-          },
-        ),
-      return: () => Promise.resolve(done),
-      [Symbol.asyncIterator]: () => iterator,
-    };
-    return iterator;
+    return iterateReceive(() => this.receive());
   }
 
   override get extraAttributes(): TypedAttributeMap {

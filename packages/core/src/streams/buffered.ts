@@ -1,4 +1,5 @@
 import type { CallOptions } from "../abc/resource.js";
+import { iterateReceive } from "../internal/iterate.js";
 import type { AnyByteReceiveStream, AnyByteStream, ByteReceiveStream, ByteStream } from "../abc/streams.js";
 import { ClosedResourceError, DelimiterNotFound, EndOfStream, IncompleteRead } from "../errors.js";
 import { checkMaxBytes, raceAbort, silenced, throwIfAborted } from "../internal/abort.js";
@@ -203,15 +204,8 @@ export class BufferedByteReceiveStream extends TypedAttributeProvider implements
     await this.#inner.aclose();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    for (;;) {
-      try {
-        yield await this.receive();
-      } catch (error) {
-        if (error instanceof EndOfStream) return;
-        throw error;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
+    return iterateReceive(() => this.receive());
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

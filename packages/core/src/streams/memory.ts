@@ -1,4 +1,5 @@
 import type { CallOptions } from "../abc/resource.js";
+import { iterateReceive } from "../internal/iterate.js";
 import type { ObjectReceiveStream, ObjectSendStream } from "../abc/streams.js";
 import { BrokenResourceError, ClosedResourceError, EndOfStream, WouldBlock } from "../errors.js";
 import { throwIfAborted } from "../internal/abort.js";
@@ -271,15 +272,8 @@ export class MemoryObjectReceiveStream<T> extends TypedAttributeProvider impleme
     return this.#state.statistics();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    for (;;) {
-      try {
-        yield await this.receive();
-      } catch (error) {
-        if (error instanceof EndOfStream) return;
-        throw error;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    return iterateReceive(() => this.receive());
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -1,4 +1,5 @@
 import type { CallOptions } from "../abc/resource.js";
+import { iterateReceive } from "../internal/iterate.js";
 import type {
   AnyByteReceiveStream,
   AnyByteSendStream,
@@ -135,15 +136,8 @@ export class TextReceiveStream extends TypedAttributeProvider implements ObjectR
     await this.#transport.aclose();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<string> {
-    for (;;) {
-      try {
-        yield await this.receive();
-      } catch (error) {
-        if (error instanceof EndOfStream) return;
-        throw error;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterableIterator<string> {
+    return iterateReceive(() => this.receive());
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -1,0 +1,31 @@
+import { EndOfStream } from "../errors.js";
+
+/**
+ * The async iterator of every receive stream: calls `receive()` until it raises
+ * {@link EndOfStream} (or an error `isEnd` accepts), which ends the iteration quietly. Written by
+ * hand rather than as an async generator: one promise step per item fewer on hot paths.
+ *
+ * @example
+ * ```ts
+ * [Symbol.asyncIterator]() { return iterateReceive(() => this.receive()); }
+ * ```
+ */
+export function iterateReceive<T>(
+  receive: () => Promise<T>,
+  isEnd: (error: unknown) => boolean = (error) => error instanceof EndOfStream,
+): AsyncIterableIterator<T> {
+  const done: IteratorResult<T> = { value: undefined, done: true };
+  const iterator: AsyncIterableIterator<T> = {
+    next: () =>
+      receive().then(
+        (value): IteratorResult<T> => ({ value, done: false }),
+        (error: unknown) => {
+          if (isEnd(error)) return done;
+          throw error;
+        },
+      ),
+    return: () => Promise.resolve(done),
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
+}
