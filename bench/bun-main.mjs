@@ -3,17 +3,27 @@
 // Bun process running raw Bun APIs for both variants, so only the measured side differs.
 //
 //   node_modules/.bin/bun bench/bun-main.mjs [--rounds 5] [--bulk-mib 256] [--pings 20000] [--datagrams 200000]
+//                                            [--jobs tcp,udp] [--pin split|same|none] [--json out.json]
+//
+// Pinning as in bench/main.mjs (default "split" where taskset and 2+ CPUs exist: this process on
+// CPU 0, the peer on CPU 1), because unpinned ping-pong on 2 cores is bimodal.
 //
 // Runs from the workspace sources (no build needed): the two imports below are relative, and
 // inside the packages Bun resolves @portio/* through each package's tsconfig "paths", so there
 // is one copy of @portio/core.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 
 const self = fileURLToPath(import.meta.url);
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const strArg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
 };
 
 // ---- peer process ------------------------------------------------------------------------------
@@ -68,8 +78,19 @@ async function main() {
   const bulkBytes = arg("bulk-mib", 256) * 1024 * 1024;
   const pings = arg("pings", 20000);
   const datagrams = arg("datagrams", 200000);
+  const only = new Set(strArg("jobs", "tcp,udp").split(","));
+  const jsonOut = strArg("json", undefined);
 
-  const peer = spawn(process.execPath, [self, "peer"], { stdio: ["pipe", "pipe", "inherit"] });
+  const canPin = cpus().length >= 2 && spawnSync("taskset", ["-V"]).status === 0;
+  const pin = strArg("pin", canPin ? "split" : "none");
+  if (pin !== "none") {
+    if (!canPin) throw new Error("--pin needs taskset and 2 CPUs");
+    spawnSync("taskset", ["-cp", "0", String(process.pid)], { stdio: "ignore" });
+  }
+  const peerArgv = [process.execPath, self, "peer"];
+  const peer = pin === "none"
+    ? spawn(peerArgv[0], peerArgv.slice(1), { stdio: ["pipe", "pipe", "inherit"] })
+    : spawn("taskset", ["-c", pin === "split" ? "1" : "0", ...peerArgv], { stdio: ["pipe", "pipe", "inherit"] });
   const lines = [];
   let lineWaiter;
   let out = "";
@@ -204,12 +225,13 @@ async function main() {
   }
 
   const jobs = [
-    { job: `bulk TCP ${bulkBytes >> 20} MiB in 64 KiB writes (MB/s)`, raw: bulkRaw, portio: bulkPortio, target: 0.95 },
-    { job: `64 B ping-pong, ${pings} round trips (rt/s)`, raw: pingRaw, portio: pingPortio, target: 0.9 },
-    { job: `UDP 512 B one way, ${datagrams} sent (received/s)`, raw: udpRaw, portio: udpPortio, target: 0.9 },
-  ];
+    { kind: "tcp", job: `bulk TCP ${bulkBytes >> 20} MiB in 64 KiB writes (MB/s)`, unit: "MB/s", raw: bulkRaw, portio: bulkPortio, target: 0.95 },
+    { kind: "tcp", job: `64 B ping-pong, ${pings} round trips (rt/s)`, unit: "rt/s", raw: pingRaw, portio: pingPortio, target: 0.9 },
+    { kind: "udp", job: `UDP 512 B one way, ${datagrams} sent (received/s)`, unit: "datagrams/s", raw: udpRaw, portio: udpPortio, target: 0.9 },
+  ].filter((j) => only.has(j.kind));
+  const results = [];
   const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-  console.log(`bun ${Bun.version}: portio vs raw Bun APIs, median of ${rounds} (alternating, one warm-up each)`);
+  console.log(`bun ${Bun.version}: portio vs raw Bun APIs, median of ${rounds} (alternating, one warm-up each), pinning: ${pin}`);
   for (const j of jobs) {
     await j.raw();
     await j.portio();
@@ -222,6 +244,8 @@ async function main() {
     const r = median(raw);
     const p = median(portio);
     console.log(`  ${j.job.padEnd(48)} raw ${r.toFixed(0).padStart(9)}  portio ${p.toFixed(0).padStart(9)}  ratio ${(p / r).toFixed(3)} (target ≥ ${j.target})`);
+    results.push({ job: j.job, unit: j.unit, target: j.target, raw: r, portio: p, ratio: p / r, samples: { raw, portio } });
   }
   peer.stdin.write("quit\n");
+  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ runtime: `bun ${Bun.version}`, rounds, pin, results }, null, 2));
 }
