@@ -244,7 +244,7 @@ async function main() {
     const r = median(raw);
     const p = median(portio);
     console.log(`  ${j.job.padEnd(48)} raw ${r.toFixed(0).padStart(9)}  portio ${p.toFixed(0).padStart(9)}  ratio ${(p / r).toFixed(3)} (target ≥ ${j.target})`);
-    results.push({ job: j.job, unit: j.unit, target: j.target, raw: r, portio: p, ratio: p / r, samples: { raw, portio } });
+    results.push({ job: j.job.replace(/ \([^)]*\)$/, ""), unit: j.unit, target: j.target, raw: r, portio: p, ratio: p / r, samples: { raw, portio } });
   }
   peer.stdin.write("quit\n");
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ runtime: `bun ${Bun.version}`, rounds, pin, results }, null, 2));

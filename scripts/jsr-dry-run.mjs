@@ -57,10 +57,6 @@ try {
     "--allow-dirty",
     // Relative imports are written `./x.js` for tsc and tsup; publishing rewrites them to `./x.ts`.
     "--unstable-sloppy-imports",
-    // @portio/core's `SocketAttribute` and `TLSAttribute` are object literals without a declared
-    // type (packages/core/src/socket-attributes.ts, tls/tls-attributes.ts); JSR calls these slow
-    // types. Everything else passes; drop this flag once those two constants are annotated.
-    "--allow-slow-types",
   ];
   console.log(`deno ${args.join(" ")}  (workspace of ${packages.length} packages in ${stage})`);
   const run = spawnSync(deno, args, { cwd: stage, stdio: "inherit", env: { ...process.env, DENO_NO_UPDATE_CHECK: "1" } });

@@ -10,7 +10,14 @@ import { TypedAttribute } from "./typed-attributes.js";
  * stream.extra(SocketAttribute.family); // "inet" | "inet6" | "unix"
  * ```
  */
-export const SocketAttribute = {
+export const SocketAttribute: {
+  readonly family: TypedAttribute<AddressFamily>;
+  readonly localAddress: TypedAttribute<SocketAddress>;
+  readonly localPort: TypedAttribute<number>;
+  readonly remoteAddress: TypedAttribute<SocketAddress>;
+  readonly remotePort: TypedAttribute<number>;
+  readonly fd: TypedAttribute<number>;
+} = {
   /** `"inet"`, `"inet6"` or `"unix"`. */
   family: new TypedAttribute<AddressFamily>("family"),
   /** This side's address: `[host, port]` or a Unix path. */
@@ -23,4 +30,4 @@ export const SocketAttribute = {
   remotePort: new TypedAttribute<number>("remotePort"),
   /** The OS file descriptor, where the runtime exposes it. */
   fd: new TypedAttribute<number>("fd"),
-} as const;
+};

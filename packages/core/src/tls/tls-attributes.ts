@@ -12,7 +12,14 @@ import type { TLSPeerCertificate } from "./tls-options.js";
  * tls.extra(TLSAttribute.tlsVersion); // "TLSv1.3"
  * ```
  */
-export const TLSAttribute = {
+export const TLSAttribute: {
+  readonly alpnProtocol: TypedAttribute<string | null>;
+  readonly peerCertificate: TypedAttribute<TLSPeerCertificate | null>;
+  readonly cipher: TypedAttribute<string>;
+  readonly tlsVersion: TypedAttribute<string>;
+  readonly serverSide: TypedAttribute<boolean>;
+  readonly standardCompatible: TypedAttribute<boolean>;
+} = {
   /** The negotiated ALPN protocol, or `null` if none was agreed. */
   alpnProtocol: new TypedAttribute<string | null>("alpnProtocol"),
   /** The peer's certificate, or `null` if it presented none (a client without one). */
@@ -25,4 +32,4 @@ export const TLSAttribute = {
   serverSide: new TypedAttribute<boolean>("serverSide"),
   /** Whether ragged EOFs are refused and close_notify is sent (see `TLSOptions.standardCompatible`). */
   standardCompatible: new TypedAttribute<boolean>("standardCompatible"),
-} as const;
+};
