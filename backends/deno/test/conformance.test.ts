@@ -20,10 +20,6 @@ for (const family of ["ipv4", "ipv6"]) {
     "Deno.Conn.read() reports a connection reset by the peer (ECONNRESET) as end of stream (it resolves null), so receive() " +
     "after a reset raises EndOfStream instead of BrokenResourceError; sends still fail with EPIPE (send-exception-cause-preserved passes)";
 }
-skip["tls/memory-stream"] =
-  "TLS over a non-socket stream (node:tls over a JS Duplex in Deno 2.9.6) stalls once a transfer exceeds about 64 KiB: " +
-  "20 kB goes through, 100 kB never arrives and Deno's event loop drains with the receive pending; root cause not yet isolated " +
-  "(TLS over TCP, including 1 MiB transfers, passes)";
 if (!hasUnstableNet()) {
   skip["tcp-listener/reuse-port"] =
     "Deno.listen({ reusePort }) is an unstable API: without --unstable-net the Deno backend refuses reusePort with UnsupportedError";

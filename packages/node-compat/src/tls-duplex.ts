@@ -30,6 +30,11 @@ const MAX_RECORD = 16384 + 2048;
 export class PortioDuplex extends Duplex {
   /** Set by the TLS session: true once the TLS engine has reported the end of its stream. */
   tlsEnded: () => boolean = () => false;
+  /**
+   * Set by the TLS session: true while the TLS socket's readable buffer is at its high-water mark
+   * (its reader is not keeping up). No record is fed then; {@link tlsWantsMore} resumes feeding.
+   */
+  tlsBackpressured: () => boolean = () => false;
   /** The transport's end was handed to the TLS engine (the first 'end' listener sets it). */
   rawEofDelivered = false;
   /**
@@ -62,6 +67,16 @@ export class PortioDuplex extends Duplex {
     if (this.#pumping) return;
     this.#pumping = true;
     // Outside _read, a push reaches the flowing consumer synchronously (see tlsEnded).
+    queueMicrotask(() => void this.#pump());
+  }
+
+  /**
+   * Called by the TLS session when its socket wants more plaintext (its `_read`): feeding resumes
+   * if the TLS engine was waiting for records.
+   */
+  tlsWantsMore(): void {
+    if (!this.#wanted || this.#pumping || this.#stopped) return;
+    this.#pumping = true;
     queueMicrotask(() => void this.#pump());
   }
 
@@ -116,7 +131,10 @@ export class PortioDuplex extends Duplex {
 
   async #pump(): Promise<void> {
     try {
-      while (this.#wanted && !this.#stopped && !this.tlsEnded()) {
+      // Records are fed only while the TLS socket's reader keeps up, as a socket's kernel buffer
+      // would: Deno's node:tls (2.x) otherwise keeps decrypting into a buffer of its own once the
+      // socket is full, and drops a close_notify that arrives then (the TLS stream never ends).
+      while (this.#wanted && !this.#stopped && !this.tlsEnded() && !this.tlsBackpressured()) {
         const record = this.#nextRecord();
         if (record !== undefined) {
           this.#wanted = this.push(record);

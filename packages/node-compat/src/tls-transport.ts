@@ -68,6 +68,13 @@ export class NodeTlsTransport implements TlsTransport {
     if (pump !== undefined) {
       pump.tlsEnded = () => this.#end !== undefined;
       pump.onRawError = (error) => socket.destroy(error);
+      pump.tlsBackpressured = () => socket.readableLength >= socket.readableHighWaterMark;
+      // The socket asks for more plaintext once its reader has drained it below the high-water mark.
+      const read = socket._read;
+      socket._read = (size: number): void => {
+        read.call(socket, size);
+        pump.tlsWantsMore();
+      };
     }
     this.#plain = new NetStreamTransport(socket, { family: options.family, localAddress: "", remoteAddress: "" });
   }
