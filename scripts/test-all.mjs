@@ -5,7 +5,7 @@
  * Runs:
  *   - the whole vitest suite (root vitest.config.ts) under the machine's Node (20) and under the
  *     pinned second Node major (node_modules/.bin/node, the `node` package): vitest's CLI is
- *     started with each binary (through scripts/vitest.mjs, which lets vitest 5 run on Node 20),
+ *     started with each binary (vitest 4.1 supports Node 20 and 24),
  *     and its forked test workers inherit that binary;
  *   - the runtime-free core unit tests (packages/core/test) inside Bun (`bun test`, which maps
  *     "vitest" imports to bun:test by itself; scripts/bun/preload.ts points the workspace packages
@@ -166,8 +166,8 @@ function testFilesUnder(dir) {
 }
 
 // ---- the runs ------------------------------------------------------------------------------
-// vitest's CLI, with three built-ins vitest 5 needs in its main process on Node 20 (see the file)
-const vitestEntry = join(root, "scripts", "vitest.mjs");
+// vitest's CLI entry, started under each Node binary.
+const vitestEntry = join(root, "node_modules", "vitest", "vitest.mjs");
 const node1 = systemNode();
 const node2 = bin("node");
 const coreTests = join(root, "packages", "core", "test");
