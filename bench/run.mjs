@@ -86,7 +86,7 @@ let seq = 0;
 /**
  * @typedef {{ job: string, unit?: string, target: number, raw: number, portio: number, ratio: number, note?: string }} Row
  * @typedef {{ runtime: string, kind: string, script: string, cmd: string, argv: string[], env?: Record<string, string>,
- *             parse: (stdout: string, json: string) => Row[] }} Step
+ *             parse: (stdout: string) => Row[] }} Step
  */
 /** @type {Step[]} */
 const steps = [];
