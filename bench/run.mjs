@@ -133,6 +133,18 @@ if ((!onlyRuntimes || onlyRuntimes.has("bun")) && (onlyJobs.has("tcp") || onlyJo
   });
 }
 
+// TLS on Bun: the same tls.mjs under Bun ("portio" resolves to the Bun backend there), against
+// Bun's node:tls as raw.
+if ((!onlyRuntimes || onlyRuntimes.has("bun")) && onlyJobs.has("tls")) {
+  const v = version(bin("bun"), ["--version"]);
+  const out = join(tmp, `bench-${seq++}.json`);
+  steps.push({
+    runtime: `bun (${v})`, kind: "tls", script: "tls.mjs", cmd: bin("bun"),
+    argv: [join(here, "tls.mjs"), "--json", out, ...flags([["rounds", rounds], ["warmups", warmups], ["mib", bulkMib]])],
+    parse: () => fromJson(out).map((/** @type {Row} */ r) => ({ ...r, unit: "MB/s" })),
+  });
+}
+
 if ((!onlyRuntimes || onlyRuntimes.has("deno")) && onlyJobs.has("tcp")) {
   const v = version(bin("deno"), ["--version"])?.replace(/^deno (\S+).*/, "$1");
   /** @type {Record<string, string>} */
