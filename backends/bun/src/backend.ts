@@ -4,7 +4,7 @@ import { inspectSocket, waitForConnect } from "./adopt-inspect.js";
 import { wrapListenerSocket } from "./adopt-listener.js";
 import { nativeSocketFd } from "./adopt-native.js";
 import { wrapStreamSocket, wrapUnixStreamSocket } from "./adopt-stream.js";
-import { wrapTls } from "@portio/node-compat";
+import { wrapTls } from "./tls.js";
 import { getaddrinfo } from "./dns.js";
 import { socketpair } from "./socketpair.js";
 import { connectTcp, createTcpListener } from "./tcp.js";
@@ -14,7 +14,7 @@ import { createConnectedUnixDatagramSocket, createUnixDatagramSocket } from "./u
 
 /**
  * portio's backend for Bun, built on `Bun.connect`, `Bun.listen`, `Bun.udpSocket` and, where
- * Bun has no native path, libc through `bun:ffi`; TLS is Bun's node:tls over the portio stream.
+ * Bun has no native path, libc through `bun:ffi`; TLS is Bun's own on the socket where it can (see tls.ts).
  *
  * @example
  * ```ts
@@ -35,8 +35,8 @@ export const bunBackend: AsyncBackend = {
   createUnixDatagramSocket,
   createConnectedUnixDatagramSocket,
   socketpair,
-  // node:tls over a PortioDuplex pumping the portio stream: Bun's node:tls (BoringSSL) runs it as is.
-  wrapTls: (stream, options, native) => wrapTls(stream, options, native, "bun"),
+  // Bun's own TLS natively on the socket where it can, node:tls over the portio stream otherwise (tls.ts).
+  wrapTls,
   nativeSocketFd,
   inspectSocket,
   waitForConnect,

@@ -42,7 +42,8 @@ export class BunListenerTransport implements ListenerTransport {
   constructor(options: BunListenerTransportOptions) {
     this.family = options.family;
     this.#localAddress = options.localAddress;
-    const { accepted, noDelay } = options;
+    const { noDelay } = options;
+    const accepted: BunStreamTransportOptions = { ...options.accepted, serverMode: true };
     this.handlers = streamHandlers((socket: Socket<BunStreamTransport>) => {
       if (noDelay) socket.setNoDelay(true);
       this.#queue.push(new BunStreamTransport(socket, accepted));

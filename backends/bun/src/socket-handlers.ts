@@ -8,6 +8,7 @@
 
 import type { Socket, SocketHandler } from "bun";
 import type { BunStreamTransport } from "./stream-transport.js";
+import type { BunTlsTransport } from "./tls-transport.js";
 
 type Sock = Socket<BunStreamTransport | undefined>;
 
@@ -53,3 +54,14 @@ export function streamHandlers(
   // takes: a Buffer is a Uint8Array, and binaryType makes Bun pass plain Uint8Arrays anyway.
   return { ...streamEventHandlers, open: open as (socket: Sock) => void } as unknown as SocketHandler<BunStreamTransport | undefined>;
 }
+
+/**
+ * The handlers of a socket upgraded with `upgradeTLS`: the stream handlers plus `handshake`,
+ * forwarded to the {@link BunTlsTransport} in `socket.data`.
+ */
+export const tlsEventHandlers = {
+  ...streamEventHandlers,
+  handshake(socket: Sock, success: boolean, error: Error | null) {
+    (socket.data as BunTlsTransport | undefined)?.onHandshake(success, error);
+  },
+} as unknown as SocketHandler<BunStreamTransport | undefined>;

@@ -14,6 +14,17 @@ export interface BunStreamTransportOptions {
   remoteAddress?: SocketAddress;
   /** Bytes queued before the socket is paused. Default {@link DEFAULT_READ_HIGH_WATER_MARK}. */
   highWaterMark?: number;
+  /**
+   * The socket was accepted by `Bun.listen`. Bun's `upgradeTLS` keeps the socket's side, so a
+   * native TLS upgrade on it can only be a server's (see `tls.ts`).
+   */
+  serverMode?: boolean;
+}
+
+/** What takes a {@link BunStreamTransport}'s socket over (a TLS session upgraded on it). */
+export interface BunSocketOwner {
+  /** Closes what took the socket over; the transport's own `close()` waits for it. */
+  close(flushTimeoutMs: number): Promise<void>;
 }
 
 /**
@@ -60,6 +71,8 @@ export class BunStreamTransport implements StreamTransport {
   readonly family: AddressFamily;
   /** The underlying Bun socket, for callers that need Bun-specific features. */
   readonly socket: Socket<BunStreamTransport>;
+  /** The socket came from `Bun.listen` (see {@link BunStreamTransportOptions.serverMode}). */
+  readonly serverMode: boolean;
 
   readonly #highWaterMark: number;
   #localAddress: SocketAddress | undefined;
@@ -83,6 +96,8 @@ export class BunStreamTransport implements StreamTransport {
   #flushed: Waiter<void> | undefined;
   #closeEvent: Waiter<void> | undefined;
   readonly #fd: number | undefined;
+  /** Set once the socket was handed over (see {@link handOver}). */
+  #owner: BunSocketOwner | undefined;
 
   constructor(socket: Socket<BunStreamTransport>, options: BunStreamTransportOptions) {
     this.socket = socket;
@@ -90,6 +105,7 @@ export class BunStreamTransport implements StreamTransport {
     this.#localAddress = options.localAddress;
     this.#remoteAddress = options.remoteAddress;
     this.#highWaterMark = options.highWaterMark ?? DEFAULT_READ_HIGH_WATER_MARK;
+    this.serverMode = options.serverMode ?? false;
     // Read once: Bun reports -1 after close, and core reads the attribute at any time.
     const fd = (socket as unknown as { fd?: number }).fd;
     this.#fd = typeof fd === "number" && fd >= 0 ? fd : undefined;
@@ -116,6 +132,41 @@ export class BunStreamTransport implements StreamTransport {
       this.#remoteAddress = [host, port];
     }
     return this.#remoteAddress;
+  }
+
+  /**
+   * @internal Hands the socket over to `owner` (a TLS session upgraded on it) if nothing is in
+   * flight: no received bytes queued, none waiting to be written, no pending call, still open.
+   * Returns `false` otherwise (the caller then takes the portable path). From then on the socket's
+   * events no longer reach this transport (Bun still reports the raw ciphertext to the old
+   * handlers), and `close()` closes the owner instead.
+   */
+  handOver(owner: BunSocketOwner): boolean {
+    if (
+      this.#owner !== undefined || this.#queued > 0 || this.#unwrittenBytes > 0 || this.#reader !== undefined ||
+      this.#writer !== undefined || this.#eof || this.#closed || this.#writeShut || this.#error !== undefined ||
+      this.#closing !== undefined
+    ) {
+      return false;
+    }
+    // The addresses, while the socket still reports them: after the upgrade it no longer does.
+    try {
+      this.localAddress();
+      this.remoteAddress();
+    } catch {
+      // Reported as closed later, as before.
+    }
+    this.#owner = owner;
+    this.socket.data = undefined as never;
+    return true;
+  }
+
+  /** @internal The owner released the socket (its `close` event): this transport is closed too. */
+  ownerClosed(error: Error | undefined): void {
+    if (this.#owner === undefined) return;
+    this.#closed = true;
+    if (error !== undefined) this.#error ??= error;
+    this.#serveReader();
   }
 
   // ---- events (called by the socket handlers) ----------------------------------------------
@@ -224,6 +275,9 @@ export class BunStreamTransport implements StreamTransport {
   }
 
   close(flushTimeoutMs: number): Promise<void> {
+    if (this.#closing === undefined && this.#owner !== undefined) {
+      this.#closing = this.#owner.close(flushTimeoutMs);
+    }
     if (this.#closing === undefined) {
       // Set before #close runs, so that the pending calls it fails see a closing transport.
       this.#closing = resolved;
@@ -249,8 +303,16 @@ export class BunStreamTransport implements StreamTransport {
     // call); bytes already in the kernel still go out. terminate() would reset the connection
     // (SO_LINGER 0) and lose them.
     const closeEvent = (this.#closeEvent = waiter());
-    this.socket.end();
+    this.endSocket();
     if (!this.#closed) await closeEvent.promise;
+  }
+
+  /**
+   * Ends the socket at close, after the flush: `end()` here; a TLS transport ends the socket
+   * under its session instead, so that no close_notify goes out.
+   */
+  protected endSocket(): void {
+    this.socket.end();
   }
 
   // ---- internals ---------------------------------------------------------------------------
