@@ -4,7 +4,16 @@ import {
   ClosedResourceError, SocketAttribute, createConnectedUdpSocket, createConnectedUnixDatagramSocket, createUdpSocket,
   createUnixDatagramSocket, socketpair,
 } from "@portio/core";
+import { getReactor } from "@portio/libc-socket";
+import { getBunFfiBinder } from "../src/libc-binder.js";
 import { countFds, text, utf8, withTempDir } from "./helpers.js";
+
+/** Resolves once the shared reactor has a poll outstanding on its Worker (bounded in turns). */
+async function pollOutstanding(): Promise<void> {
+  const reactor = getReactor(getBunFfiBinder());
+  for (let turn = 0; turn < 10_000 && !reactor.stats.polling; turn++) await new Promise((r) => setImmediate(r));
+  expect(reactor.stats.polling).toBe(true);
+}
 
 describe("UDP", () => {
   test("sendto / receive with the sender's address, IPv4 and IPv6", async () => {
@@ -80,12 +89,12 @@ describe("Unix datagrams (libc through bun:ffi)", () => {
   test("a receive waiting on the poll Worker is woken by data and by aclose()", async () => {
     const [a, b] = await socketpair("dgram");
     const waiting = b.receive();
-    await Bun.sleep(20); // long enough for the reactor to hand the poll to its Worker
+    await pollOutstanding(); // the receive now waits on the poll Worker
     await a.send(utf8("late"));
     expect(text(await waiting)).toBe("late");
     // The outcome is taken before aclose() rejects it, or bun:test would call it unhandled.
     const pending = b.receive().catch((error: unknown) => error);
-    await Bun.sleep(20);
+    await pollOutstanding();
     await b.aclose();
     expect(await pending).toBeInstanceOf(ClosedResourceError);
     await a.aclose();
@@ -94,8 +103,8 @@ describe("Unix datagrams (libc through bun:ffi)", () => {
 
 describe("socketpair", () => {
   test("stream pair over Bun sockets, with EOF", async () => {
-    // Settle first: the libc reactor closes its wake-up fd a moment after the last wait ends.
-    await Bun.sleep(20);
+    // The libc reactor closes its wake-up fd only once the last wait has ended.
+    await getReactor(getBunFfiBinder()).whenIdle();
     const before = countFds();
     const [a, b] = await socketpair("stream");
     await a.send(utf8("one"));

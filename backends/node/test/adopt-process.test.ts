@@ -55,23 +55,34 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function exchange(connect: () => net.Socket): Promise<string> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await new Promise<string>((resolve, reject) => {
-        const socket = connect();
-        let reply = "";
-        socket.on("error", reject);
-        socket.on("connect", () => socket.write("hello"));
-        socket.on("data", (chunk) => (reply += chunk.toString()));
-        socket.on("close", () => resolve(reply));
-      });
-    } catch (error) {
-      // systemd-socket-activate may not be listening yet
-      if (attempt > 50 || (error as { code?: string }).code !== "ECONNREFUSED") throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
+/**
+ * Resolves once systemd-socket-activate has said "Listening on ..." for each of its `count`
+ * sockets: from then on a connection or datagram waits in the kernel until the child takes it.
+ */
+function listening(proc: ChildProcess, count = 1): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let stderr = "";
+    const onData = (chunk: Buffer): void => {
+      stderr += chunk.toString();
+      if (stderr.split("Listening on ").length - 1 >= count) {
+        proc.stderr?.off("data", onData);
+        resolve();
+      }
+    };
+    proc.stderr?.on("data", onData);
+    proc.once("close", () => reject(new Error(`systemd-socket-activate ended before listening: ${stderr}`)));
+  });
+}
+
+function exchange(connect: () => net.Socket): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const socket = connect();
+    let reply = "";
+    socket.on("error", reject);
+    socket.on("connect", () => socket.write("hello"));
+    socket.on("data", (chunk) => (reply += chunk.toString()));
+    socket.on("close", () => resolve(reply));
+  });
 }
 
 describe("from a Node parent (spawn stdio passes net objects as fd 3)", () => {
@@ -150,7 +161,9 @@ describe("systemd socket activation (systemd-socket-activate)", () => {
       stdio: ["ignore", "pipe", "pipe"],
       env,
     });
+    const ready = listening(proc);
     const done = collect(proc);
+    await ready;
     expect(await exchange(() => net.connect(port, "127.0.0.1"))).toBe("echo:hello");
     const result = await done;
     expect(result.stdout).toContain("env-cleared true");
@@ -165,7 +178,9 @@ describe("systemd socket activation (systemd-socket-activate)", () => {
       stdio: ["ignore", "pipe", "pipe"],
       env,
     });
+    const ready = listening(proc, 2);
     const done = collect(proc);
+    await ready;
     expect(await exchange(() => net.connect(port, "127.0.0.1"))).toBe("echo:hello");
     expect(await exchange(() => net.connect(path))).toBe("echo:hello");
     const result = await done;
@@ -180,7 +195,9 @@ describe("systemd socket activation (systemd-socket-activate)", () => {
       stdio: ["ignore", "pipe", "pipe"],
       env,
     });
+    const ready = listening(proc);
     const done = collect(proc);
+    await ready;
     try {
       expect(await exchange(() => net.connect(port, "127.0.0.1"))).toBe("echo:hello");
     } finally {
@@ -196,12 +213,13 @@ describe("systemd socket activation (systemd-socket-activate)", () => {
       stdio: ["ignore", "pipe", "pipe"],
       env,
     });
+    const ready = listening(proc);
     const done = collect(proc);
+    await ready;
     const peer = dgram.createSocket("udp4");
     await new Promise<void>((resolve) => peer.bind(0, "127.0.0.1", resolve));
     const reply = new Promise<string>((resolve) => peer.once("message", (message) => resolve(message.toString())));
-    // systemd-socket-activate binds before it execs the child, so the datagram waits in the queue.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The socket is bound (ready), so the datagram waits in its queue until the child adopts it.
     peer.send("hello", port, "127.0.0.1");
     expect(await reply).toBe("echo:hello");
     peer.close();
