@@ -1,6 +1,6 @@
 import type { Socket } from "bun";
 import { UnsupportedError, type SocketAddress, type TLSPeerCertificate, type TlsTransport } from "@portio/core";
-import { peerCertificate } from "@portio/node-compat";
+import { cipherName, negotiatedAlpn, peerCertificate } from "@portio/node-compat";
 import type { TLSSocket } from "node:tls";
 import { BunStreamTransport, type BunSocketOwner } from "./stream-transport.js";
 
@@ -56,13 +56,11 @@ export class BunTlsTransport extends BunStreamTransport implements TlsTransport,
   }
 
   get alpnProtocol(): string | null {
-    const protocol = this.socket.alpnProtocol;
-    return typeof protocol === "string" && protocol.length > 0 ? protocol : null;
+    return negotiatedAlpn(this.socket);
   }
 
   get cipher(): string {
-    const cipher = this.socket.getCipher();
-    return cipher.standardName ?? cipher.name;
+    return cipherName(this.socket);
   }
 
   get tlsVersion(): string {

@@ -100,3 +100,23 @@ export function peerCertificate(socket: tls.TLSSocket): TLSPeerCertificate | nul
     raw: new Uint8Array(cert.raw),
   };
 }
+
+/**
+ * What node:tls-shaped sockets (Node's `TLSSocket`, Bun's native TLS socket) say about the
+ * negotiated session, in the form `TlsTransport` reports it.
+ *
+ * @example
+ * ```ts
+ * const alpn = negotiatedAlpn(socket); // "h2" or null
+ * ```
+ */
+export function negotiatedAlpn(socket: { readonly alpnProtocol?: unknown }): string | null {
+  const protocol = socket.alpnProtocol;
+  return typeof protocol === "string" && protocol.length > 0 ? protocol : null;
+}
+
+/** The cipher suite's standard name (OpenSSL's name where there is no standard one). */
+export function cipherName(socket: { getCipher(): { name: string; standardName?: string } }): string {
+  const cipher = socket.getCipher();
+  return cipher.standardName ?? cipher.name;
+}

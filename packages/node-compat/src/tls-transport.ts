@@ -2,7 +2,7 @@ import type { TLSSocket } from "node:tls";
 import { UnsupportedError, type AddressFamily, type SocketAddress, type TLSPeerCertificate, type TlsTransport } from "@portio/core";
 import { NetStreamTransport } from "./stream-transport.js";
 import type { PortioDuplex } from "./tls-duplex.js";
-import { peerCertificate } from "./tls-options.js";
+import { cipherName, negotiatedAlpn, peerCertificate } from "./tls-options.js";
 
 /** How a {@link NodeTlsTransport} was set up. */
 export interface NodeTlsTransportOptions {
@@ -92,13 +92,11 @@ export class NodeTlsTransport implements TlsTransport {
   }
 
   get alpnProtocol(): string | null {
-    const protocol = this.socket.alpnProtocol;
-    return typeof protocol === "string" && protocol.length > 0 ? protocol : null;
+    return negotiatedAlpn(this.socket);
   }
 
   get cipher(): string {
-    const cipher = this.socket.getCipher();
-    return cipher.standardName ?? cipher.name;
+    return cipherName(this.socket);
   }
 
   get tlsVersion(): string {

@@ -10,7 +10,7 @@ import type { CaseContext } from "../context.js";
 import { reversed, text, utf8 } from "../support/bytes.js";
 import { errorCode } from "../support/error-code.js";
 import { perPathKind, unixPath, type UnixPathKind } from "../support/unix.js";
-import { connectedUnixDatagram, fsencode, inForm, unixDatagram, type PathForm } from "../support/unix-datagram.js";
+import { allArriveInOrder, connectedUnixDatagram, fsencode, inForm, unixDatagram, type PathForm } from "../support/unix-datagram.js";
 import { datagramLifecycleCases } from "./datagram-lifecycle.js";
 
 const KINDS: readonly UnixPathKind[] = ["path", "abstract"];
@@ -113,15 +113,7 @@ export const connectedUnixDatagramSuite: SuiteDefinition = {
         const address = await unixPath(t);
         const receiver = await unixDatagram(t, { localPath: address.path });
         const sender = await connectedUnixDatagram(t, address.path);
-        const count = 200;
-        const sending = (async () => {
-          for (let i = 0; i < count; i++) await sender.send(utf8(String(i)));
-        })();
-        t.defer(() => sending.catch(() => {}));
-        const got: string[] = [];
-        for (let i = 0; i < count; i++) got.push(text((await receiver.receive())[0]));
-        await sending;
-        deepEqual(got, Array.from({ length: count }, (_, i) => String(i)), "datagrams received");
+        await allArriveInOrder(t, (data) => sender.send(data), async () => (await receiver.receive())[0]);
       },
     },
     ...datagramLifecycleCases(async (t) => {

@@ -8,9 +8,9 @@ import {
 } from "@portio/core";
 import { atLeast, bytesEqual, deepEqual, equal, fail, instanceOf, ok, rejects, throws } from "../assert.js";
 import type { SuiteDefinition } from "../case.js";
-import { pattern, reversed, text, utf8 } from "../support/bytes.js";
+import { pattern, reversed, utf8 } from "../support/bytes.js";
 import { perPathKind, nonUtf8Path, unixPath } from "../support/unix.js";
-import { fsencode, inForm, perKindAndForm, unixDatagram } from "../support/unix-datagram.js";
+import { allArriveInOrder, fsencode, inForm, perKindAndForm, unixDatagram } from "../support/unix-datagram.js";
 import { unlessUnsupported } from "../support/unsupported.js";
 import { datagramLifecycleCases } from "./datagram-lifecycle.js";
 
@@ -154,15 +154,7 @@ export const unixDatagramSuite: SuiteDefinition = {
         const address = await unixPath(t);
         const receiver = await unixDatagram(t, { localPath: address.path });
         const sender = await unixDatagram(t);
-        const count = 200;
-        const sending = (async () => {
-          for (let i = 0; i < count; i++) await sender.sendto(utf8(String(i)), address.path);
-        })();
-        t.defer(() => sending.catch(() => {}));
-        const got: string[] = [];
-        for (let i = 0; i < count; i++) got.push(text((await receiver.receive())[0]));
-        await sending;
-        deepEqual(got, Array.from({ length: count }, (_, i) => String(i)), "datagrams received");
+        await allArriveInOrder(t, (data) => sender.sendto(data, address.path), async () => (await receiver.receive())[0]);
       },
     },
     ...datagramLifecycleCases(async (t) => {

@@ -6,10 +6,10 @@ import {
   type UNIXDatagramSocket,
   type UnixDatagramOptions,
 } from "@portio/core";
-import { fail } from "../assert.js";
+import { deepEqual, fail } from "../assert.js";
 import type { CaseDefinition } from "../case.js";
 import type { CaseContext } from "../context.js";
-import { utf8 } from "./bytes.js";
+import { text, utf8 } from "./bytes.js";
 import type { UnixPathKind } from "./unix.js";
 
 /** How a case passes a Unix path to portio: as a string, or as its UTF-8 bytes (AnyIO's str / bytes params). */
@@ -55,4 +55,24 @@ export function perKindAndForm(
       run: (t: CaseContext) => run(t, kind, form),
     })),
   );
+}
+
+/**
+ * Sends `count` numbered datagrams with `send` while `receive` takes them, and checks that all
+ * arrive in order: a sender that outruns its receiver must wait for room, not lose datagrams.
+ */
+export async function allArriveInOrder(
+  t: CaseContext,
+  send: (data: Uint8Array) => Promise<void>,
+  receive: () => Promise<Uint8Array>,
+  count = 200,
+): Promise<void> {
+  const sending = (async () => {
+    for (let i = 0; i < count; i++) await send(utf8(String(i)));
+  })();
+  t.defer(() => sending.catch(() => {}));
+  const got: string[] = [];
+  for (let i = 0; i < count; i++) got.push(text(await receive()));
+  await sending;
+  deepEqual(got, Array.from({ length: count }, (_, i) => String(i)), "datagrams received");
 }
