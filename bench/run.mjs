@@ -25,7 +25,9 @@ import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
-const bin = (name) => join(root, "node_modules", ".bin", name);
+// Deno: the real binary, not npm's Node wrapper (node_modules/.bin/deno).
+const bin = (name) => (name === "deno" ? join(root, "node_modules", "deno", "deno") : join(root, "node_modules", ".bin", name));
+process.env.DENO_NO_UPDATE_CHECK ??= "1";
 const args = process.argv.slice(2);
 
 const nodePaths = [];

@@ -26,7 +26,7 @@ const packages = [
   "packages/portio",
   "backends/deno",
 ];
-const deno = join(root, "node_modules/.bin/deno");
+const deno = join(root, "node_modules/deno/deno"); // the real binary, not npm's wrapper
 const keep = process.argv.includes("--keep");
 
 let failed = false;

@@ -8,8 +8,8 @@
  *     started with each binary (vitest 4.1 supports Node 20 and 24),
  *     and its forked test workers inherit that binary;
  *   - the runtime-free core unit tests (packages/core/test) inside Bun (`bun test`, which maps
- *     "vitest" imports to bun:test by itself; scripts/bun/preload.ts points the workspace packages
- *     at their sources) and inside Deno (`deno test` with scripts/deno/import-map.json, which maps
+ *     "vitest" imports to bun:test by itself; `--conditions portio-source` points the
+ *     workspace packages at their sources) and inside Deno (`deno test` with scripts/deno/import-map.json, which maps
  *     "vitest" to the adapter scripts/deno/vitest-shim.ts);
  *   - each other-runtime backend's own suite (backends/deno, backends/bun: their package's "test"
  *     script, run inside that runtime), once the backend has test files.
@@ -29,7 +29,9 @@ import { delimiter, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const bin = (name) => join(root, "node_modules", ".bin", name);
+// Deno: the real binary, not npm's Node wrapper in node_modules/.bin (which passes on only fds 0-2
+// and leaves deno running when it is killed).
+const bin = (name) => (name === "deno" ? join(root, "node_modules", "deno", "deno") : join(root, "node_modules", ".bin", name));
 const resultsDir = join(root, ".tmp", "test-results");
 const runTimeoutMs = Number(process.env.PORTIO_RUN_TIMEOUT ?? 900) * 1000;
 
@@ -81,7 +83,7 @@ function versionOf(command, args = ["--version"]) {
 const stripAnsi = (s) => s.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, "");
 
 // Output is piped through us: keep colours on a terminal, none in CI logs.
-const colorEnv = { ...process.env, PATH: `${join(root, "node_modules", ".bin")}${delimiter}${process.env.PATH ?? ""}` };
+const colorEnv = { ...process.env, DENO_NO_UPDATE_CHECK: "1", PATH: `${join(root, "node_modules", ".bin")}${delimiter}${process.env.PATH ?? ""}` };
 if (process.stdout.isTTY && colorEnv.NO_COLOR === undefined) colorEnv.FORCE_COLOR ??= "1";
 else if (!process.stdout.isTTY && colorEnv.FORCE_COLOR === undefined) colorEnv.NO_COLOR ??= "1";
 
@@ -199,7 +201,8 @@ runs.push({
     if (!version) throw new Error(`${bin("bun")} does not run`);
     this.label = `bun ${version} (core unit tests)`;
     if (testFilesUnder(coreTests).length === 0) return undefined;
-    return [bin("bun"), ["test", "--preload", "./scripts/bun/preload.ts", "--timeout", "20000", "./packages/core/test"]];
+    // "portio-source": the workspace packages resolve to their sources (docs/design.md).
+    return [bin("bun"), ["test", "--conditions", "portio-source", "--timeout", "20000", "./packages/core/test"]];
   },
   counts: (result) => bunCounts(result.output),
 });

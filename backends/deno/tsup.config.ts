@@ -3,10 +3,10 @@ import { defineConfig } from "tsup";
 export default defineConfig({
   entry: ["src/index.ts"],
   format: ["esm"],
-  // Deno consumers take the TypeScript sources (JSR, or the "deno" export condition); the bundle
-  // is for tools that want JavaScript. Its types are the sources': tsc cannot emit declarations
-  // without Deno's namespace, which only `deno check` knows (see tsconfig.json).
-  dts: false,
+  // JavaScript and declarations for npm: Deno refuses to strip types under node_modules, so the
+  // npm package must not send Deno to .ts files. JSR publishes the sources (jsr.json).
+  dts: true,
+  tsconfig: "tsconfig.build.json",
   sourcemap: true,
   clean: true,
   target: "es2022",

@@ -32,6 +32,25 @@ console.log(JSON.stringify({
 }));
 `;
 
+// Bun applies a package's tsconfig.json `paths` at run time, also to the package's built files:
+// while backends/bun had paths to core's sources, `import "portio"` from a workspace or `pnpm link`
+// layout loaded core twice (portio's dist got core/dist, the Bun backend's dist got core/src), and
+// errors the backend threw failed `instanceof` against the classes the application imported.
+// This probe loads portio the way such a user does and prints which core file each package gets
+// and whether an error the Bun backend throws (non-UTF-8 Unix path) is core's UnsupportedError.
+const bunCopiesProbe = `
+const m = await import("portio");
+const dir = (p) => Bun.fileURLToPath(new URL(p, Bun.pathToFileURL(Bun.resolveSync("portio", process.cwd()))));
+const error = await m.connectUnix(new Uint8Array([0xff, 0xfe, 0x41])).then(
+  (s) => { s.aclose(); return "connected"; },
+  (e) => e instanceof m.UnsupportedError ? "UnsupportedError" : \`\${e.constructor.name}: \${e.message}\`,
+);
+console.log(JSON.stringify({
+  cores: [...new Set([dir("./"), dir("../../../backends/bun/dist/"), dir("../../node-compat/dist/")].map((d) => Bun.resolveSync("@portio/core", d)))],
+  error,
+}));
+`;
+
 function run(command: string, args: string[]): Promise<{ backend: string; error: string | null }> {
   return new Promise((resolve, reject) => {
     execFile(command, args, { cwd: consumer, timeout: 15_000, env: { ...process.env, NO_COLOR: "1" } }, (error, stdout, stderr) => {
@@ -62,8 +81,13 @@ describe("portio (umbrella)", () => {
     expect(result).toEqual({ backend: "bun", error: "ConnectionFailed" });
   });
 
+  it.skipIf(!built)(`inside Bun, a workspace or linked portio loads one copy of @portio/core${built ? "" : ` (skipped: ${noBuild})`}`, async () => {
+    const result = (await run(`${root}node_modules/.bin/bun`, ["-e", bunCopiesProbe])) as unknown as { cores: string[]; error: string };
+    expect(result).toEqual({ cores: [`${root}packages/core/dist/index.js`], error: "UnsupportedError" });
+  });
+
   it.skipIf(!built)(`inside Deno, "portio" registers the Deno backend${built ? "" : ` (skipped: ${noBuild})`}`, async () => {
-    const result = await run(`${root}node_modules/.bin/deno`, ["eval", "--allow-net", probe]);
+    const result = await run(`${root}node_modules/deno/deno`, ["eval", "--allow-net", probe]);
     expect(result).toEqual({ backend: "deno", error: "ConnectionFailed" });
   });
 });
