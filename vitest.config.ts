@@ -5,26 +5,31 @@ import { defineConfig } from "vitest/config";
 const src = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
 /**
- * Every workspace package under packages/ and backends/ → its source entry: `src/index.ts`, or
- * for the umbrella `portio` its Node entry `src/node.ts` (which registers the Node backend). New
- * packages (e.g. @portio/libc-socket) are picked up without editing this file.
+ * Every workspace package under packages/ and backends/ → its sources: each export's
+ * "portio-source" target (docs/design.md, "Packages and resolution"), for the umbrella `portio`
+ * the Node entry (which registers the Node backend). New packages and subpaths (e.g.
+ * `@portio/core/backend`, `@portio/libc-socket/testing`) are picked up without editing this file.
  */
 function workspaceAliases(): { find: RegExp; replacement: string }[] {
+  type Target = string | { [condition: string]: Target };
+  const source = (target: Target | undefined): string | undefined =>
+    typeof target === "string" ? target : target === undefined ? undefined : source(target["portio-source"] ?? target["default"]);
   const aliases: { find: RegExp; replacement: string }[] = [];
   for (const group of ["packages", "backends"]) {
     for (const dir of readdirSync(src(`./${group}`), { withFileTypes: true })) {
       if (!dir.isDirectory()) continue;
       const manifest = src(`./${group}/${dir.name}/package.json`);
       if (!existsSync(manifest)) continue;
-      const { name } = JSON.parse(readFileSync(manifest, "utf8")) as { name?: string };
-      if (name === undefined) continue;
+      const { name, exports } = JSON.parse(readFileSync(manifest, "utf8")) as { name?: string; exports?: Record<string, Target> };
+      if (name === undefined || exports === undefined) continue;
       if (name !== "portio" && !name.startsWith("@portio/")) continue;
-      const entry = src(`./${group}/${dir.name}/src/${name === "portio" ? "node" : "index"}.ts`);
-      const escaped = name.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-      aliases.push({ find: new RegExp(`^${escaped}$`), replacement: entry });
-      // A package's test-support entry (`@portio/libc-socket/testing`), where it has one.
-      const testing = src(`./${group}/${dir.name}/src/testing/index.ts`);
-      if (existsSync(testing)) aliases.push({ find: new RegExp(`^${escaped}/testing$`), replacement: testing });
+      for (const [subpath, target] of Object.entries(exports)) {
+        const entry = source(target);
+        if (entry === undefined || !entry.endsWith(".ts")) continue;
+        const specifier = `${name}${subpath.slice(1)}`;
+        const escaped = specifier.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+        aliases.push({ find: new RegExp(`^${escaped}$`), replacement: src(`./${group}/${dir.name}/${entry}`) });
+      }
     }
   }
   return aliases;
@@ -35,7 +40,7 @@ function workspaceAliases(): { find: RegExp; replacement: string }[] {
  * and the pinned `node` package), each time by starting vitest's own entry under that binary; the
  * forked test workers inherit it (`process.execPath`).
  *
- * Tests run from source: the workspace packages are aliased to their `src/index.ts`, so that no
+ * Tests run from source: the workspace packages are aliased to their sources, so that no
  * build is needed and, above all, there is exactly ONE copy of `@portio/core` in a test process
  * (the backend registry is a module singleton and the error classes must be `instanceof`-equal
  * whether a test imports them from core, the backend, the testkit or the umbrella).

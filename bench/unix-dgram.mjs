@@ -55,7 +55,7 @@ async function loadSources() {
   const esbuildPackage = createRequire(createRequire(join(root, "package.json")).resolve("tsup")).resolve("esbuild/package.json");
   execFileSync(join(esbuildPackage, "../bin/esbuild"), [
     entry, `--outfile=${outfile}`, "--bundle", "--format=esm", "--platform=node", "--external:koffi",
-    `--alias:@portio/core=${join(root, "packages/core/src/index.ts")}`,
+    `--alias:@portio/core/backend=${join(root, "packages/core/src/backend/index.ts")}`, `--alias:@portio/core=${join(root, "packages/core/src/index.ts")}`,
     `--alias:@portio/libc-socket=${join(root, "packages/libc-socket/src/index.ts")}`,
     `--alias:@portio/node-compat=${join(root, "packages/node-compat/src/index.ts")}`,
     // koffi is required relative to import.meta.url: make that the binder's own location.

@@ -6,7 +6,8 @@
  * @module
  */
 
-import type { AdoptionSource, DatagramTransport, IPSocketAddress, SocketInfo } from "@portio/core";
+import type { IPSocketAddress, SocketInfo } from "@portio/core";
+import type { AdoptionSource, DatagramTransport } from "@portio/core/backend";
 import { UnsupportedError } from "@portio/core";
 import { adoptDatagramSocket, restoringOnFailure } from "@portio/libc-socket";
 import { BunDatagramTransport } from "./datagram-transport.js";

@@ -5,7 +5,8 @@
  * @module
  */
 
-import type { AdoptionSource, SocketInfo } from "@portio/core";
+import type { SocketInfo } from "@portio/core";
+import type { AdoptionSource } from "@portio/core/backend";
 import { lastError, restoringOnFailure } from "@portio/libc-socket";
 import { getBunFfiBinder } from "./libc-binder.js";
 import { BunListenerTransport } from "./listener-transport.js";

@@ -6,7 +6,8 @@
  * @module
  */
 
-import type { AdoptionSource, SocketInfo } from "@portio/core";
+import type { SocketInfo } from "@portio/core";
+import type { AdoptionSource } from "@portio/core/backend";
 import { restoringOnFailure } from "@portio/libc-socket";
 import { streamFromFd } from "./fd-stream.js";
 import { getBunFfiBinder } from "./libc-binder.js";

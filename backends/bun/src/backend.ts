@@ -1,4 +1,4 @@
-import type { AsyncBackend } from "@portio/core";
+import type { AsyncBackend } from "@portio/core/backend";
 import { wrapConnectedUdpSocket, wrapConnectedUnixDatagramSocket, wrapUdpSocket, wrapUnixDatagramSocket } from "./adopt-datagram.js";
 import { inspectSocket, waitForConnect } from "./adopt-inspect.js";
 import { wrapListenerSocket } from "./adopt-listener.js";

@@ -1,4 +1,4 @@
-import type { BackendConnectTcpOptions } from "@portio/core";
+import type { BackendConnectTcpOptions } from "@portio/core/backend";
 import { LibcSocket, constantsFor } from "@portio/libc-socket";
 import { streamFromFd } from "./fd-stream.js";
 import { getBunFfiBinder } from "./libc-binder.js";

@@ -1,5 +1,6 @@
 import type { udp } from "bun";
-import { DatagramQueue, type DatagramTransport, type IPSocketAddress } from "@portio/core";
+import { type IPSocketAddress } from "@portio/core";
+import { DatagramQueue, type DatagramTransport } from "@portio/core/backend";
 import { codedError, socketClosedError, waiter, type CodedError, type Waiter } from "@portio/node-compat";
 
 /** How a {@link BunDatagramTransport} describes its socket. */

@@ -1,5 +1,6 @@
 import type { Socket, SocketListener } from "bun";
-import { AcceptQueue, type AddressFamily, type ListenerTransport, type SocketAddress } from "@portio/core";
+import { type AddressFamily, type SocketAddress } from "@portio/core";
+import { AcceptQueue, type ListenerTransport } from "@portio/core/backend";
 import { socketClosedError } from "@portio/node-compat";
 import { streamHandlers } from "./socket-handlers.js";
 import { BunStreamTransport, type BunStreamTransportOptions } from "./stream-transport.js";

@@ -1,5 +1,6 @@
 import type { Socket } from "bun";
-import type { AddressFamily, SocketAddress, StreamTransport } from "@portio/core";
+import type { AddressFamily, SocketAddress } from "@portio/core";
+import type { StreamTransport } from "@portio/core/backend";
 import { brokenPipeError, rejectHandled, socketClosedError, waiter, type Waiter } from "@portio/node-compat";
 
 /** How a {@link BunStreamTransport} describes its socket. */

@@ -1,5 +1,5 @@
 import type { Socket } from "bun";
-import type { BackendConnectTcpOptions, BackendTcpListenerOptions } from "@portio/core";
+import type { BackendConnectTcpOptions, BackendTcpListenerOptions } from "@portio/core/backend";
 import { connectBoundTcp } from "./connect-bound.js";
 import { BunListenerTransport } from "./listener-transport.js";
 import { streamHandlers } from "./socket-handlers.js";

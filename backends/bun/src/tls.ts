@@ -1,7 +1,8 @@
 import { isIP } from "node:net";
 import { checkServerIdentity, type PeerCertificate } from "node:tls";
 import type { Socket, TLSOptions as BunTLSOptions } from "bun";
-import type { AnyByteStream, BackendTlsOptions, StreamTransport, TlsTransport } from "@portio/core";
+import type { AnyByteStream } from "@portio/core";
+import type { BackendTlsOptions, StreamTransport, TlsTransport } from "@portio/core/backend";
 import { handshakeError, wrapTls as wrapTlsOverStream } from "@portio/node-compat";
 import { tlsEventHandlers } from "./socket-handlers.js";
 import { BunStreamTransport } from "./stream-transport.js";

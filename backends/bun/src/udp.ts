@@ -1,4 +1,5 @@
-import type { BackendUdpOptions, IPSocketAddress } from "@portio/core";
+import type { IPSocketAddress } from "@portio/core";
+import type { BackendUdpOptions } from "@portio/core/backend";
 import { LibcSocket, constantsFor } from "@portio/libc-socket";
 import { BunDatagramTransport } from "./datagram-transport.js";
 import { getBunFfiBinder } from "./libc-binder.js";

@@ -1,7 +1,7 @@
 import { chmodSync } from "node:fs";
 import type { Socket } from "bun";
-import type { BackendUnixListenerOptions } from "@portio/core";
-import { isAbstractUnixPath, toUnixSocketAddress } from "@portio/core";
+import type { BackendUnixListenerOptions } from "@portio/core/backend";
+import { isAbstractUnixPath, toUnixSocketAddress } from "@portio/core/backend";
 import { removeStaleSocket, unixPathToString } from "@portio/node-compat";
 import { BunListenerTransport } from "./listener-transport.js";
 import { streamHandlers } from "./socket-handlers.js";

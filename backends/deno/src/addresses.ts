@@ -3,7 +3,7 @@
  * @module
  */
 import type { AddressFamily, SocketAddress } from "@portio/core";
-import { toUnixSocketAddress } from "@portio/core";
+import { toUnixSocketAddress } from "@portio/core/backend";
 
 /** `[host, port]` for a TCP address, the path (`""` when unnamed; bytes for abstract names) for Unix. */
 export function fromDenoAddr(addr: Deno.Addr): SocketAddress {

@@ -6,7 +6,8 @@
  * @module
  */
 
-import type { AdoptionSource, DatagramTransport, SocketInfo } from "@portio/core";
+import type { SocketInfo } from "@portio/core";
+import type { AdoptionSource, DatagramTransport } from "@portio/core/backend";
 import { adoptDatagramSocket } from "@portio/libc-socket";
 import { getDenoBinder } from "./libc-binder.ts";
 

@@ -6,7 +6,8 @@
  * @module
  */
 
-import type { AdoptionSource, SocketInfo } from "@portio/core";
+import type { SocketInfo } from "@portio/core";
+import type { AdoptionSource } from "@portio/core/backend";
 import { inspectSocket as libcInspect, waitForConnect as libcWaitForConnect } from "@portio/libc-socket";
 import { getDenoBinder } from "./libc-binder.ts";
 

@@ -8,7 +8,8 @@
  */
 
 import net from "node:net";
-import type { AddressFamily, AdoptionSource, ListenerTransport, SocketAddress, SocketInfo } from "@portio/core";
+import type { AddressFamily, SocketAddress, SocketInfo } from "@portio/core";
+import type { AdoptionSource, ListenerTransport } from "@portio/core/backend";
 import { LibcSocket, restoringOnFailure } from "@portio/libc-socket";
 import { getDenoBinder } from "./libc-binder.ts";
 import { NetStreamTransport } from "@portio/node-compat";

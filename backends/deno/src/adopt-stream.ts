@@ -6,7 +6,8 @@
  */
 
 import net from "node:net";
-import type { AdoptionSource, SocketInfo } from "@portio/core";
+import type { SocketInfo } from "@portio/core";
+import type { AdoptionSource } from "@portio/core/backend";
 import { restoringOnFailure } from "@portio/libc-socket";
 import { NetStreamTransport } from "@portio/node-compat";
 import { getDenoBinder } from "./libc-binder.ts";

@@ -1,5 +1,5 @@
 import { lookup } from "node:dns/promises";
-import type { ResolvedAddress } from "@portio/core";
+import type { ResolvedAddress } from "@portio/core/backend";
 import { withPermission } from "./permissions.ts";
 
 /**

@@ -13,7 +13,8 @@
  *
  * @module
  */
-import { AcceptQueue, type AddressFamily, type ListenerTransport, type SocketAddress } from "@portio/core";
+import { type AddressFamily, type SocketAddress } from "@portio/core";
+import { AcceptQueue, type ListenerTransport } from "@portio/core/backend";
 import { ipFamilyOf, unmapIPv4 } from "./addresses.ts";
 import { errorCode, socketClosedError } from "@portio/node-compat";
 import { DenoStreamTransport } from "./stream-transport.ts";

@@ -1,4 +1,5 @@
-import { AcceptQueue, type AddressFamily, type ListenerTransport, type SocketAddress } from "@portio/core";
+import { type AddressFamily, type SocketAddress } from "@portio/core";
+import { AcceptQueue, type ListenerTransport } from "@portio/core/backend";
 import { errorCode, isTransientAcceptError, settled, socketClosedError } from "@portio/node-compat";
 import type { DenoStreamTransport } from "./stream-transport.ts";
 

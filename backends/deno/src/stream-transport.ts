@@ -1,4 +1,5 @@
-import type { AddressFamily, SocketAddress, StreamTransport } from "@portio/core";
+import type { AddressFamily, SocketAddress } from "@portio/core";
+import type { StreamTransport } from "@portio/core/backend";
 import { fromDenoAddr } from "./addresses.ts";
 import { brokenPipeError, rejectHandled, settled, socketClosedError, waiter, type Waiter } from "@portio/node-compat";
 

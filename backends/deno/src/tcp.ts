@@ -1,4 +1,8 @@
-import type { BackendConnectTcpOptions, BackendTcpListenerOptions, ListenerTransport } from "@portio/core";
+import type {
+  BackendConnectTcpOptions,
+  BackendTcpListenerOptions,
+  ListenerTransport,
+} from "@portio/core/backend";
 import { UnsupportedError } from "@portio/core";
 import { ipFamilyOf } from "./addresses.ts";
 import { claimIPv4Side, listenAnyIPv6Only } from "./dual-stack.ts";

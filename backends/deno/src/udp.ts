@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { BackendUdpOptions } from "@portio/core";
+import type { BackendUdpOptions } from "@portio/core/backend";
 import { constantsFor, LibcDatagramTransport, LibcSocket } from "@portio/libc-socket";
 import { getDenoBinder } from "./libc-binder.ts";
 

@@ -1,5 +1,5 @@
-import type { BackendUnixListenerOptions } from "@portio/core";
-import { isAbstractUnixPath, toUnixSocketAddress } from "@portio/core";
+import type { BackendUnixListenerOptions } from "@portio/core/backend";
+import { isAbstractUnixPath, toUnixSocketAddress } from "@portio/core/backend";
 import { unixPathToString } from "@portio/node-compat";
 import { DenoListenerTransport } from "./listener-transport.ts";
 import { withPermission, withPermissionSync } from "./permissions.ts";

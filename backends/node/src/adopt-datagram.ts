@@ -9,7 +9,8 @@
  */
 
 import dgram from "node:dgram";
-import type { AdoptionSource, DatagramTransport, SocketInfo } from "@portio/core";
+import type { SocketInfo } from "@portio/core";
+import type { AdoptionSource, DatagramTransport } from "@portio/core/backend";
 import { UnsupportedError } from "@portio/core";
 import { adoptDatagramSocket, restoringOnFailure } from "@portio/libc-socket";
 import { NodeDatagramTransport } from "./datagram-transport.js";

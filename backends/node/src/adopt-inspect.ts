@@ -7,7 +7,8 @@
  */
 
 import net from "node:net";
-import type { AdoptionSource, SocketInfo } from "@portio/core";
+import type { SocketInfo } from "@portio/core";
+import type { AdoptionSource } from "@portio/core/backend";
 import { inspectSocket as libcInspect, waitForConnect as libcWaitForConnect } from "@portio/libc-socket";
 import { getKoffiBinder } from "./libc-binder.js";
 

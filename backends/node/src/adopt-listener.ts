@@ -7,7 +7,8 @@
  */
 
 import net from "node:net";
-import type { AdoptionSource, SocketAddress, SocketInfo } from "@portio/core";
+import type { SocketAddress, SocketInfo } from "@portio/core";
+import type { AdoptionSource } from "@portio/core/backend";
 import { lastError, restoringOnFailure } from "@portio/libc-socket";
 import { NetStreamTransport } from "@portio/node-compat";
 import { getKoffiBinder } from "./libc-binder.js";

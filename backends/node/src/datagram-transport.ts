@@ -1,5 +1,6 @@
 import type { RemoteInfo, Socket } from "node:dgram";
-import { DatagramQueue, type DatagramTransport, type IPSocketAddress } from "@portio/core";
+import { type IPSocketAddress } from "@portio/core";
+import { DatagramQueue, type DatagramTransport } from "@portio/core/backend";
 import { socketClosedError, type CodedError } from "@portio/node-compat";
 
 /** How a {@link NodeDatagramTransport} describes its socket. */

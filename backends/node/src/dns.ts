@@ -1,5 +1,5 @@
 import { lookup } from "node:dns/promises";
-import type { ResolvedAddress } from "@portio/core";
+import type { ResolvedAddress } from "@portio/core/backend";
 
 /**
  * Resolves a host name with the system resolver (getaddrinfo(3) through `dns.lookup`), keeping

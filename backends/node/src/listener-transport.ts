@@ -1,5 +1,6 @@
 import type { Server, Socket } from "node:net";
-import { AcceptQueue, type AddressFamily, type ListenerTransport, type SocketAddress } from "@portio/core";
+import { type AddressFamily, type SocketAddress } from "@portio/core";
+import { AcceptQueue, type ListenerTransport } from "@portio/core/backend";
 import { closeServer, fdOf, isTransientAcceptError, socketClosedError, type NetStreamTransport } from "@portio/node-compat";
 
 /** How a {@link NodeListenerTransport} describes its server and wraps what it accepts. */

@@ -1,5 +1,5 @@
 import net from "node:net";
-import type { BackendConnectTcpOptions, BackendTcpListenerOptions } from "@portio/core";
+import type { BackendConnectTcpOptions, BackendTcpListenerOptions } from "@portio/core/backend";
 import { UnsupportedError } from "@portio/core";
 import { whenConnected } from "./connect.js";
 import { listen } from "./listen.js";

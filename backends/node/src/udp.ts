@@ -1,5 +1,5 @@
 import dgram from "node:dgram";
-import type { BackendUdpOptions } from "@portio/core";
+import type { BackendUdpOptions } from "@portio/core/backend";
 import { UnsupportedError } from "@portio/core";
 import { NodeDatagramTransport } from "./datagram-transport.js";
 import { nodeHasReusePort } from "./tcp.js";

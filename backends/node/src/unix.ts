@@ -1,7 +1,7 @@
 import { chmodSync } from "node:fs";
 import net from "node:net";
-import type { BackendUnixListenerOptions } from "@portio/core";
-import { isAbstractUnixPath, toUnixSocketAddress } from "@portio/core";
+import type { BackendUnixListenerOptions } from "@portio/core/backend";
+import { isAbstractUnixPath, toUnixSocketAddress } from "@portio/core/backend";
 import { whenConnected } from "./connect.js";
 import { listen } from "./listen.js";
 import { NodeListenerTransport } from "./listener-transport.js";

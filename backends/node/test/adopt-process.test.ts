@@ -30,7 +30,7 @@ beforeAll(async () => {
     execFile(join(esbuildPackage, "../bin/esbuild"), [
       join(root, "test/adoption/echo-child.ts"), `--outfile=${child}`, "--bundle", "--format=esm", "--platform=node",
       "--external:koffi", "--log-level=error",
-      `--alias:@portio/core=${join(root, "packages/core/src/index.ts")}`,
+      `--alias:@portio/core/backend=${join(root, "packages/core/src/backend/index.ts")}`, `--alias:@portio/core=${join(root, "packages/core/src/index.ts")}`,
       `--alias:@portio/libc-socket=${join(root, "packages/libc-socket/src/index.ts")}`,
       `--alias:@portio/node-compat=${join(root, "packages/node-compat/src/index.ts")}`,
       `--alias:@portio/node=${join(root, "backends/node/src/index.ts")}`,

@@ -211,7 +211,7 @@ describe("process lifetime", () => {
       await new Promise<void>((resolve, reject) => {
         execFile(esbuild, [
           entry, `--outfile=${outfile}`, "--bundle", "--format=esm", "--platform=node", "--external:koffi",
-          `--alias:@portio/core=${join(root, "packages/core/src/index.ts")}`, "--log-level=error",
+          `--alias:@portio/core/backend=${join(root, "packages/core/src/backend/index.ts")}`, `--alias:@portio/core=${join(root, "packages/core/src/index.ts")}`, "--log-level=error",
         ], { timeout: 30_000 }, (error) => (error ? reject(error) : resolve()));
       });
       return outfile;

@@ -17,9 +17,8 @@ import {
   createUdpSocket,
   peekBackend,
   setBackend,
-  type AsyncBackend,
-  type DatagramQueue,
 } from "@portio/core";
+import { type AsyncBackend, type DatagramQueue } from "@portio/core/backend";
 import { nodeBackend } from "@portio/node";
 import { nodeHasReusePort } from "../src/tcp.js"; // Node-specific: which Nodes have reusePort
 

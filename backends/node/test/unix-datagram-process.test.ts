@@ -37,7 +37,7 @@ beforeAll(() => {
     await new Promise<void>((resolve, reject) => {
       execFile(esbuild, [
         entry, `--outfile=${outfile}`, "--bundle", "--format=esm", "--platform=node", "--external:koffi",
-        `--alias:@portio/core=${join(root, "packages/core/src/index.ts")}`,
+        `--alias:@portio/core/backend=${join(root, "packages/core/src/backend/index.ts")}`, `--alias:@portio/core=${join(root, "packages/core/src/index.ts")}`,
         `--alias:@portio/libc-socket=${join(root, "packages/libc-socket/src/index.ts")}`,
         `--alias:@portio/node-compat=${join(root, "packages/node-compat/src/index.ts")}`,
         `--alias:@portio/node=${join(root, "backends/node/src/index.ts")}`,

@@ -7,6 +7,9 @@
  * import { connectTcp } from "portio"; // registers the backend for this runtime
  * const stream = await connectTcp("example.com", 80);
  * ```
+ *
+ * This entry is the application API. What backends need (the backend interface, transports,
+ * accept and datagram queues, serve helpers) is at `@portio/core/backend`.
  * @module
  */
 
@@ -14,19 +17,17 @@
 export * from "./errors.js";
 export * from "./typed-attributes.js";
 export * from "./socket-attributes.js";
-export * from "./addresses.js";
+export type { AddressFamily, IPSocketAddress, UnixSocketAddress, SocketAddress } from "./addresses.js";
 
 // interfaces
 export type * from "./abc/resource.js";
 export type * from "./abc/streams.js";
 
-// backend registry and backend interface
-export type * from "./backend/backend.js";
-export type * from "./backend/transports.js";
+// backend registry (the backend interface and its plumbing: "@portio/core/backend")
+export type { AdoptionSource } from "./backend/backend.js";
 export * from "./backend/registry.js";
 
 // concurrency
-export * from "./resource-guard.js";
 export * from "./task-group.js";
 
 // stream utilities (streams/)
@@ -37,28 +38,23 @@ export * from "./streams/memory.js";
 export * from "./multi-listener.js";
 
 // sockets (sockets/)
-export * from "./sockets/socket-stream.js";
+export { SocketStream } from "./sockets/socket-stream.js";
 export * from "./sockets/unix-socket-stream.js";
 export * from "./sockets/socket-listener.js";
-export * from "./sockets/serve.js";
-export * from "./sockets/getaddrinfo.js";
-export * from "./sockets/connect-tcp.js";
+export { getaddrinfo, type AddressInfo } from "./sockets/getaddrinfo.js";
+export { connectTcp, type ConnectTcpOptions } from "./sockets/connect-tcp.js";
 export * from "./sockets/create-tcp-listener.js";
 export * from "./sockets/unix.js";
 export * from "./sockets/datagram-sockets.js";
 export * from "./sockets/udp.js";
 export * from "./sockets/unix-datagram.js";
 export * from "./sockets/socketpair.js";
-export * from "./backend/datagram-queue.js";
-export * from "./backend/accept-queue.js";
 
 // adopting existing sockets (adoption/)
 export * from "./adoption/index.js";
 
 // TLS (tls/)
 export * from "./tls/tls-options.js";
-export type * from "./tls/tls-transport.js";
 export * from "./tls/tls-attributes.js";
-export * from "./tls/tls-stream.js";
+export { TLSStream, type TLSWrapOptions } from "./tls/tls-stream.js";
 export * from "./tls/tls-listener.js";
-export * from "./tls/apply-tls.js";

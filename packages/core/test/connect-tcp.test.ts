@@ -1,7 +1,8 @@
 // Happy-eyeballs decisions of core's connectTcp, against a scripted backend whose resolver and
 // connect outcomes the test controls (the real-socket cases live in @portio/testkit).
 import { afterEach, describe, expect, it } from "vitest";
-import { ConnectionFailed, connectTcp, interleaveFamilies, setBackend, type AsyncBackend, type StreamTransport } from "../src/index.js";
+import { ConnectionFailed, connectTcp, setBackend } from "../src/index.js";
+import { interleaveFamilies, type AsyncBackend, type StreamTransport } from "../src/backend/index.js";
 
 interface Attempt {
   host: string;

@@ -8,7 +8,8 @@
  */
 
 import { ClosedResourceError, DatagramTooLargeError } from "@portio/core";
-import type { AddressFamily, DatagramTransport, SocketAddress } from "@portio/core";
+import type { AddressFamily, SocketAddress } from "@portio/core";
+import type { DatagramTransport } from "@portio/core/backend";
 import type { LibcBinder } from "./binder.js";
 import { constantsFor, type SocketConstants } from "./constants.js";
 import { sockaddrScratch, socklen, socklenResult } from "./calls.js";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { isAbstractUnixPath, type BackendUnixDatagramOptions } from "@portio/core";
+import { isAbstractUnixPath, type BackendUnixDatagramOptions } from "@portio/core/backend";
 import type { LibcBinder } from "./binder.js";
 import { LibcDatagramTransport } from "./datagram-transport.js";
 import { LibcSocket } from "./socket.js";

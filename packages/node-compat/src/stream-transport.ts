@@ -1,6 +1,7 @@
 import type { Buffer } from "node:buffer";
 import type { Socket } from "node:net";
-import type { AddressFamily, SocketAddress, StreamTransport } from "@portio/core";
+import type { AddressFamily, SocketAddress } from "@portio/core";
+import type { StreamTransport } from "@portio/core/backend";
 import { brokenPipeError, socketClosedError } from "./errors.js";
 import { fdOf } from "./node-internals.js";
 import { rejectHandled, waiter, type Waiter } from "./waiter.js";

@@ -1,7 +1,8 @@
 import { Buffer } from "node:buffer";
 import net from "node:net";
 import tls from "node:tls";
-import { BrokenResourceError, type BackendTlsOptions, type TLSPem, type TLSPeerCertificate } from "@portio/core";
+import { BrokenResourceError, type TLSPem, type TLSPeerCertificate } from "@portio/core";
+import { type BackendTlsOptions } from "@portio/core/backend";
 
 /** PEM material as Node takes it. */
 function pem(value: TLSPem): string | Buffer | Array<string | Buffer> {

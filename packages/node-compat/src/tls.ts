@@ -1,5 +1,6 @@
 import tls from "node:tls";
-import { SocketAttribute, type AnyByteStream, type BackendTlsOptions, type StreamTransport } from "@portio/core";
+import { SocketAttribute, type AnyByteStream } from "@portio/core";
+import { type BackendTlsOptions, type StreamTransport } from "@portio/core/backend";
 import { NetStreamTransport } from "./stream-transport.js";
 import { PortioDuplex } from "./tls-duplex.js";
 import { handshakeError, nodeTlsOptions } from "./tls-options.js";

@@ -1,4 +1,4 @@
-import type { AsyncBackend } from "@portio/core";
+import type { AsyncBackend } from "@portio/core/backend";
 
 /**
  * What a runtime lends the conformance suite. The cases themselves use only web-standard APIs and

@@ -19,7 +19,7 @@ export const GRACEFUL_CLOSE_TIMEOUT_MS = 5_000;
 /**
  * A connected byte stream over a TCP or Unix socket, the same on every backend.
  *
- * Obtain one from {@link connectTcp}, a listener's `accept()`/`serve()`, or (later) `fromSocket`.
+ * Obtain one from {@link connectTcp}, a listener's `accept()`/`serve()`, or {@link SocketStream.fromSocket}.
  * All decisions are made here rather than in the backends: a receive that is aborted keeps its
  * bytes for the next receive; a second concurrent receive or send is a `BusyResourceError`;
  * `aclose()` wakes pending calls with `ClosedResourceError`; runtime errors become

@@ -1,4 +1,4 @@
-import type { AsyncBackend, ResolvedAddress } from "@portio/core";
+import type { AsyncBackend, ResolvedAddress } from "@portio/core/backend";
 
 /**
  * `backend`, except that `getaddrinfo` answers the given names itself (honouring the `family`
