@@ -43,7 +43,7 @@ for (const dir of packages) {
 const stage = mkdtempSync(join(tmpdir(), "portio-jsr-"));
 try {
   for (const dir of packages) {
-    for (const entry of ["jsr.json", "src", "README.md"]) {
+    for (const entry of ["jsr.json", "src", "README.md", "LICENSE"]) {
       const from = join(root, dir, entry);
       if (existsSync(from)) cpSync(from, join(stage, dir, entry), { recursive: true });
     }
