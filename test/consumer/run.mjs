@@ -7,7 +7,7 @@
  * 2. A fresh app in the system temp directory (outside the workspace) installs the tarballs with
  *    plain `npm install` (koffi and @types/node come from the registry), type-checks
  *    app/consumer.ts with tsc --strict twice (`module: nodenext`; `moduleResolution: bundler`) and
- *    compiles it.
+ *    compiles it; app/bundled.ts once more without @types/node (the lib setting the README names).
  * 3. The compiled consumer (TCP echo, UDP, Unix datagrams, socketpair, adoption of an inherited
  *    fd 3 by a child process, TLS with a certificate made by openssl) runs on Node 20, Node 24,
  *    Bun and Deno (bare and `npm:` specifiers from node_modules); a second app installed with
@@ -119,6 +119,7 @@ try {
   if (installed) {
     check("tsc --strict, module nodenext (and emit)", () => sh(process.execPath, [tsc, "-p", "tsconfig.nodenext.json"], { cwd: app }));
     check("tsc --strict, moduleResolution bundler", () => sh(process.execPath, [tsc, "-p", "tsconfig.bundler.json"], { cwd: app }));
+    check("tsc --strict without @types/node (lib ES2022 + ESNext.Disposable + DOM)", () => sh(process.execPath, [tsc, "-p", "tsconfig.web.json"], { cwd: app }));
     compiled = existsSync(join(app, "out", "consumer.js"));
   }
 
@@ -158,7 +159,9 @@ try {
     check("bun install of the tarballs, consumer on Bun", () => {
       mkdirSync(bunApp);
       cpSync(join(app, "out"), join(bunApp, "out"), { recursive: true });
-      writeFileSync(join(bunApp, "package.json"), manifest(fileDeps));
+      // The tarballs name each other by version (0.1.0), which is not on the registry: overrides
+      // point those at the tarballs too (npm's install above resolves them to the top level).
+      writeFileSync(join(bunApp, "package.json"), JSON.stringify({ ...JSON.parse(manifest(fileDeps)), overrides: fileDeps }, null, 2));
       sh(bun, ["install", "--no-progress"], { cwd: bunApp });
       sh(bun, ["out/consumer.js", certs, JSON.stringify([bun, join(bunApp, "out", "child.js")])], { cwd: bunApp });
     });
@@ -170,7 +173,7 @@ try {
       const esbuild = join(dirname(createRequire(createRequire(join(root, "package.json")).resolve("tsup")).resolve("esbuild/package.json")), "bin", "esbuild");
       sh(esbuild, ["out/bundled.js", "--bundle", "--platform=node", "--format=esm", "--external:koffi", "--outfile=dist/app.mjs", "--log-level=warning"], { cwd: app });
       const bundle = readFileSync(join(app, "dist", "app.mjs"), "utf8");
-      if (/from\s*"(portio|@portio\/[^"]+)"/.test(bundle)) throw new Error("the bundle still imports portio packages");
+      if (/^\s*(import|export)\b[^;]*from\s*"(portio|@portio\/[^"]+)"/m.test(bundle)) throw new Error("the bundle still imports portio packages");
       sh(systemNode(), ["dist/app.mjs"], { cwd: app });
     });
   }
