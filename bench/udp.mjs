@@ -9,7 +9,7 @@
 // last datagram received), the sender's rate, and the loss (UDP over loopback drops what the
 // receiver's kernel buffer cannot hold while the receiver is busy, so loss is part of the result:
 // a slower receiver loses more). Rounds alternate the variants (ABBA); medians; ratio =
-// portio / raw of the received rate (target ≥ 0.90, DESIGN.md).
+// portio / raw of the received rate (target ≥ 0.90, docs/design.md).
 //
 // Raw sender: socket.send() in bursts of 64 without waiting for callbacks, then a yield to the
 // event loop, the fastest node:dgram allows without queueing without bound. portio sender: one

@@ -13,7 +13,8 @@
  *     "vitest" to the adapter scripts/deno/vitest-shim.ts);
  *   - each other-runtime backend's own suite (backends/deno, backends/bun: their package's "test"
  *     script, run inside that runtime), once the backend has test files.
- * Prints the pass/fail counts per runtime and finally a line `N passed, N failed` (totals).
+ * Prints the pass/fail counts per runtime, every skipped test with its reason, and finally a line
+ * `N passed, N failed` (totals).
  * Exits non-zero if anything failed, or if a run could not report its counts.
  *
  * Options: --only a,b   run only these runs (node20, node24, bun, deno, deno-backend, bun-backend)
@@ -88,14 +89,14 @@ if (process.stdout.isTTY && colorEnv.NO_COLOR === undefined) colorEnv.FORCE_COLO
 else if (!process.stdout.isTTY && colorEnv.FORCE_COLOR === undefined) colorEnv.NO_COLOR ??= "1";
 
 /** Runs a command with inherited output (also captured), killing its process group on timeout. */
-function run(command, args, { label, cwd = root }) {
+function run(command, args, { label, cwd = root, env = {} }) {
   return new Promise((resolve) => {
     const started = Date.now();
     const child = spawn(command, args, {
       cwd,
       stdio: ["ignore", "pipe", "pipe"],
       detached: true, // own process group, so a hung run can be killed with its workers
-      env: colorEnv,
+      env: { ...colorEnv, ...env },
     });
     let output = "";
     child.stdout.on("data", (d) => {
@@ -153,13 +154,18 @@ function bunCounts(output) {
   const passed = num("pass");
   const failed = num("fail");
   if (passed === undefined || failed === undefined) return undefined;
-  return { passed, failed: failed + (num("errors?") ?? 0), skipped: (num("skip") ?? 0) + (num("todo") ?? 0), notes: [] };
+  // Bun lists skipped tests again after the run, as "(skip) suite > name" (the name carries the reason).
+  const skips = [...new Set([...output.matchAll(/^\(skip\) (.+)$/gm)].map((m) => m[1].trim()))];
+  const todos = [...new Set([...output.matchAll(/^\(todo\) (.+)$/gm)].map((m) => `${m[1].trim()} — todo`))];
+  return { passed, failed: failed + (num("errors?") ?? 0), skipped: (num("skip") ?? 0) + (num("todo") ?? 0), notes: [], skips: [...skips, ...todos] };
 }
 
 function denoCounts(output) {
   const m = [...output.matchAll(/(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed(?: \(\d+ steps?\))?(?: \| (\d+) ignored)?/g)].pop();
   if (!m) return undefined;
-  return { passed: Number(m[1]), failed: Number(m[2]), skipped: Number(m[3] ?? 0), notes: [] };
+  // Deno prints an ignored test as "name ... ignored (0ms)"; the name carries the reason.
+  const skips = [...output.matchAll(/^(.+?) \.\.\. ignored(?: \(\d+m?s\))?$/gm)].map((m) => m[1].trim());
+  return { passed: Number(m[1]), failed: Number(m[2]), skipped: Number(m[3] ?? 0), notes: [], skips };
 }
 
 function testFilesUnder(dir) {
@@ -173,6 +179,7 @@ const vitestEntry = join(root, "node_modules", "vitest", "vitest.mjs");
 const node1 = systemNode();
 const node2 = bin("node");
 const coreTests = join(root, "packages", "core", "test");
+const skipsReporter = join(root, "scripts", "vitest-skips-reporter.mjs");
 
 const runs = [];
 for (const [id, nodeBin] of [
@@ -186,11 +193,22 @@ for (const [id, nodeBin] of [
       if (!version) throw new Error(`${nodeBin} does not run`);
       this.label = `node ${version} (full suite)`;
       this.report = join(resultsDir, `${id}.json`);
+      this.skipsFile = join(resultsDir, `${id}.skips.json`);
       rmSync(this.report, { force: true });
-      return [nodeBin, [vitestEntry, "run", "--reporter=default", "--reporter=json", `--outputFile.json=${this.report}`, ...passThrough]];
+      rmSync(this.skipsFile, { force: true });
+      return [
+        nodeBin,
+        [vitestEntry, "run", "--reporter=default", "--reporter=json", `--outputFile.json=${this.report}`, `--reporter=${skipsReporter}`, ...passThrough],
+        { env: { PORTIO_SKIPS_FILE: this.skipsFile } },
+      ];
     },
     counts(result) {
-      return existsSync(this.report) ? vitestCounts(this.report) : undefined;
+      if (!existsSync(this.report)) return undefined;
+      const counts = vitestCounts(this.report);
+      counts.skips = existsSync(this.skipsFile)
+        ? JSON.parse(readFileSync(this.skipsFile, "utf8")).map((s) => `${s.file}: ${s.name}${s.reason ? ` — ${s.reason}` : ""}`)
+        : [];
+      return counts;
     },
   });
 }
@@ -300,6 +318,10 @@ for (const s of summary) {
   const status = s.failed === 0 ? "ok  " : "FAIL";
   console.log(`${status} ${s.label}: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped (${s.seconds.toFixed(1)} s)`);
   for (const note of s.notes) console.log(`       ${note}`);
+  for (const skip of s.skips ?? []) console.log(`       skipped: ${skip}`);
+  if (s.skipped > 0 && (s.skips ?? []).length < s.skipped) {
+    console.log(`       (${s.skipped - (s.skips ?? []).length} skipped test(s) not listed by the runner)`);
+  }
 }
 console.log(`${passed} passed, ${failed} failed`);
 process.exitCode = failed === 0 && summary.length > 0 ? 0 : 1;

@@ -1,7 +1,7 @@
 /**
  * UDP on Deno through `@portio/libc-socket` and the `Deno.dlopen` binder: Deno's own
  * `Deno.listenDatagram` needs `--unstable-net`, and its node:dgram is about 12 times slower
- * (DESIGN.md, performance contract). Needs `--allow-ffi`.
+ * (docs/design.md, performance contract). Needs `--allow-ffi`.
  *
  * @module
  */

@@ -1,5 +1,5 @@
 // Ported from AnyIO tests/streams/test_buffered.py (each `it` names the AnyIO case), plus the
-// portio guarantees DESIGN.md adds: an aborted call loses no bytes, attributes pass through.
+// portio guarantees docs/design.md adds: an aborted call loses no bytes, attributes pass through.
 // Transports are memory object streams, as in AnyIO.
 import { describe, expect, it } from "vitest";
 import type { CallOptions } from "../src/abc/resource.js";

@@ -1,5 +1,5 @@
 // MultiListener: AnyIO covers it only indirectly (through create_tcp_listener in
-// tests/test_sockets.py); these cases check the behaviour DESIGN.md asks for: flattening, serving
+// tests/test_sockets.py); these cases check the behaviour docs/design.md asks for: flattening, serving
 // every listener concurrently, first failure stopping the rest, closing all, merged attributes.
 // The listeners are fakes whose "connections" come from memory object streams.
 import { describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-// TaskGroup, the structured concurrency that serve loops run in (DESIGN.md "Concurrency and
+// TaskGroup, the structured concurrency that serve loops run in (docs/design.md "Concurrency and
 // serving"). AnyIO's task-group suite is about its own scheduler; these cases check the contract
 // portio's TaskGroup states: wait for all, first failure aborts the siblings and rejects, several
 // failures become an AggregateError, an outer signal cancels the group.

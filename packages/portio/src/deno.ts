@@ -1,7 +1,7 @@
 /**
  * `portio` on Deno (export condition `"deno"`): registers `@portio/deno` as the backend, then
  * re-exports the whole public API of `@portio/core`. Never the Node backend here: Deno's node:net
- * is much slower than its own APIs (DESIGN.md, "Performance contract").
+ * is much slower than its own APIs (docs/design.md, "Performance contract").
  *
  * @example
  * ```ts

@@ -5,7 +5,7 @@ import { TaskGroup } from "../task-group.js";
 /**
  * The serve loop every listener shares: accept, run `handler` concurrently in a task group, close
  * each stream when its handler settles, contain handler failures through `onError`, and stop
- * cleanly on abort. See `Listener.serve` in DESIGN.md "Concurrency and serving".
+ * cleanly on abort. See `Listener.serve` in docs/design.md "Concurrency and serving".
  *
  * @example
  * ```ts

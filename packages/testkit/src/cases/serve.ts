@@ -15,7 +15,7 @@ function aborted(signal: AbortSignal): Promise<void> {
   });
 }
 
-/** The serve() rules of DESIGN.md "Concurrency and serving", which every backend inherits from core. */
+/** The serve() rules of docs/design.md "Concurrency and serving", which every backend inherits from core. */
 export const serveSuite: SuiteDefinition = {
   suite: "serve",
   cases: [
