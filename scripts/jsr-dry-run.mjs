@@ -1,7 +1,16 @@
 #!/usr/bin/env node
-// `deno publish --dry-run` for every package published to JSR, offline. Exits non-zero on failure.
+// `deno publish --dry-run` and `deno doc --lint` for every package published to JSR, offline.
+// Exits non-zero on failure.
 //
-// Usage: node scripts/jsr-dry-run.mjs [--keep]   (--keep leaves the staging directory for a look)
+// Usage: node scripts/jsr-dry-run.mjs [--keep] [--publish] [--doc-lint]
+//   --keep      leave the staging directory for a look
+//   --publish   publish for real (from the same staging directory, after the checks)
+//   --doc-lint  only `deno doc --lint` every package's exports (what JSR scores), no publish
+//
+// The sources import `./x.js` for `./x.ts`, as tsc and tsup want; Deno resolves such imports only
+// with sloppy imports, which JSR discourages. The staging copy is what gets published, so its
+// relative `.js` specifiers are rewritten to the `.ts` files they name (only where that file
+// exists), and Deno checks it without `--unstable-sloppy-imports`.
 //
 // The packages depend on each other through `jsr:@portio/...@^0.1.0` (their jsr.json "imports"),
 // versions that are not on jsr.io yet, or not this commit's. Deno resolves such specifiers to local
@@ -12,7 +21,7 @@
 // members resolve locally, node: built-ins are typed by Deno itself, and no package imports npm:,
 // jsr: or https: modules of its own (`unshare -n` verified this: the run works without a network).
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,6 +37,21 @@ const packages = [
 ];
 const deno = join(root, "node_modules/deno/deno"); // the real binary, not npm's wrapper
 const keep = process.argv.includes("--keep");
+const publish = process.argv.includes("--publish");
+const docLintOnly = process.argv.includes("--doc-lint");
+const denoEnv = { ...process.env, DENO_NO_UPDATE_CHECK: "1" };
+
+/** `from "./x.js"` / `import("../y/z.js")` → `.ts` where that TypeScript file exists next to it. */
+function rewriteRelativeSpecifiers(dir) {
+  for (const name of readdirSync(dir, { recursive: true })) {
+    const file = join(dir, String(name));
+    if (!file.endsWith(".ts")) continue;
+    const text = readFileSync(file, "utf8");
+    const rewritten = text.replace(/((?:from|import)\s*\(?\s*)(["'])(\.{1,2}\/[^"']+)\.js\2/g, (match, head, quote, path) =>
+      existsSync(join(dirname(file), `${path}.ts`)) ? `${head}${quote}${path}.ts${quote}` : match);
+    if (rewritten !== text) writeFileSync(file, rewritten);
+  }
+}
 
 let failed = false;
 for (const dir of packages) {
@@ -47,25 +71,36 @@ try {
       const from = join(root, dir, entry);
       if (existsSync(from)) cpSync(from, join(stage, dir, entry), { recursive: true });
     }
+    rewriteRelativeSpecifiers(join(stage, dir, "src"));
+    // `deno doc` finds workspace members by deno.json only (publish takes jsr.json too): the same
+    // content under that name.
+    cpSync(join(root, dir, "jsr.json"), join(stage, dir, "deno.json"));
   }
   writeFileSync(join(stage, "deno.json"), JSON.stringify({ workspace: packages.map((dir) => `./${dir}`) }, null, 2));
 
-  const args = [
-    "publish",
-    "--dry-run",
-    // The staging directory is no git checkout, and CI may run with local changes.
-    "--allow-dirty",
-    // Relative imports are written `./x.js` for tsc and tsup; publishing rewrites them to `./x.ts`.
-    "--unstable-sloppy-imports",
-  ];
-  console.log(`deno ${args.join(" ")}  (workspace of ${packages.length} packages in ${stage})`);
-  const run = spawnSync(deno, args, { cwd: stage, stdio: "inherit", env: { ...process.env, DENO_NO_UPDATE_CHECK: "1" } });
-  if (run.error) console.error(run.error.message);
-  if (run.status !== 0) failed = true;
+  // The documentation JSR scores: every exported symbol documented, explicit types on exports.
+  for (const dir of docLintOnly ? packages : []) {
+    const jsr = JSON.parse(readFileSync(join(root, dir, "jsr.json"), "utf8"));
+    const entries = (typeof jsr.exports === "string" ? [jsr.exports] : Object.values(jsr.exports)).map((e) => join(dir, e));
+    console.log(`deno doc --lint ${entries.join(" ")}`);
+    const lint = spawnSync(deno, ["doc", "--lint", ...entries], { cwd: stage, stdio: "inherit", env: denoEnv });
+    if (lint.error) console.error(lint.error.message);
+    if (lint.status !== 0) failed = true;
+  }
+
+  // The staging directory is no git checkout, and CI may run with local changes.
+  const args = docLintOnly ? undefined : ["publish", ...(publish && !failed ? [] : ["--dry-run"]), "--allow-dirty"];
+  if (args) {
+    console.log(`deno ${args.join(" ")}  (workspace of ${packages.length} packages in ${stage})`);
+    const run = spawnSync(deno, args, { cwd: stage, stdio: "inherit", env: denoEnv });
+    if (run.error) console.error(run.error.message);
+    if (run.status !== 0) failed = true;
+  }
 } finally {
   if (keep) console.log(`staging directory kept: ${stage}`);
   else rmSync(stage, { recursive: true, force: true });
 }
 
-console.log(failed ? "jsr dry run: FAILED" : `jsr dry run: ${packages.length} packages ok`);
+const what = docLintOnly ? "jsr doc lint" : publish ? "jsr publish" : "jsr dry run";
+console.log(failed ? `${what}: FAILED` : `${what}: ${packages.length} packages ok`);
 process.exit(failed ? 1 : 0);
