@@ -16,7 +16,7 @@
  *    README says), calls socketpair() on Node.
  *
  * Prints `consumer: N passed, N failed` and exits non-zero if anything failed.
- * Options: --keep (leave the temp directory), --only node20,node24,bun,bun-install,deno,deno-npm,bundle
+ * Options: --keep (leave the temp directory), --only node20,node24,bun,bun-install,deno,deno-npm,deno-direct,bundle
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -140,6 +140,12 @@ try {
     if (!wanted(r.id) || !compiled) continue;
     check(`consumer on ${r.label}`, () =>
       sh(r.cmd[0], [...r.cmd.slice(1), "out/consumer.js", certs, JSON.stringify([...r.cmd, join(app, "out", "child.js")])], { cwd: app }));
+  }
+  if (wanted("deno-direct") && installed) {
+    check("deno check + run: a program importing @portio/deno and @portio/core directly", () => {
+      sh(deno, ["check", "--node-modules-dir=manual", "deno-direct.ts"], { cwd: app });
+      sh(deno, ["run", "--allow-net", "--node-modules-dir=manual", "deno-direct.ts"], { cwd: app });
+    });
   }
   if (wanted("deno-npm") && compiled) {
     // The same program with `npm:` specifiers, resolved from node_modules (no registry involved).
