@@ -6,6 +6,8 @@
 //   --keep      leave the staging directory for a look
 //   --publish   publish for real (from the same staging directory, after the checks)
 //   --doc-lint  only `deno doc --lint` every package's exports (what JSR scores), no publish
+//   --api-docs DIR  only build the HTML API reference of every package's exports into DIR
+//                   (`deno doc --html`, from the TSDoc); fails on any warning it prints
 //
 // The sources import `./x.js` for `./x.ts`, as tsc and tsup want; Deno resolves such imports only
 // with sloppy imports, which JSR discourages. The staging copy is what gets published, so its
@@ -39,6 +41,12 @@ const deno = join(root, "node_modules/deno/deno"); // the real binary, not npm's
 const keep = process.argv.includes("--keep");
 const publish = process.argv.includes("--publish");
 const docLintOnly = process.argv.includes("--doc-lint");
+const apiDocsIndex = process.argv.indexOf("--api-docs");
+const apiDocs = apiDocsIndex >= 0 ? resolve(process.argv[apiDocsIndex + 1] ?? "docs/api") : undefined;
+const entriesOf = (dir) => {
+  const jsr = JSON.parse(readFileSync(join(root, dir, "jsr.json"), "utf8"));
+  return (typeof jsr.exports === "string" ? [jsr.exports] : Object.values(jsr.exports)).map((e) => join(dir, e));
+};
 const denoEnv = { ...process.env, DENO_NO_UPDATE_CHECK: "1" };
 
 /** `from "./x.js"` / `import("../y/z.js")` → `.ts` where that TypeScript file exists next to it. */
@@ -80,8 +88,7 @@ try {
 
   // The documentation JSR scores: every exported symbol documented, explicit types on exports.
   for (const dir of docLintOnly ? packages : []) {
-    const jsr = JSON.parse(readFileSync(join(root, dir, "jsr.json"), "utf8"));
-    const entries = (typeof jsr.exports === "string" ? [jsr.exports] : Object.values(jsr.exports)).map((e) => join(dir, e));
+    const entries = entriesOf(dir);
     console.log(`deno doc --lint ${entries.join(" ")}`);
     const lint = spawnSync(deno, ["doc", "--lint", ...entries], { cwd: stage, stdio: "inherit", env: denoEnv });
     if (lint.error) console.error(lint.error.message);
@@ -89,7 +96,20 @@ try {
   }
 
   // The staging directory is no git checkout, and CI may run with local changes.
-  const args = docLintOnly ? undefined : ["publish", ...(publish && !failed ? [] : ["--dry-run"]), "--allow-dirty"];
+  if (apiDocs) {
+    // One site for every JSR package (the Node and Bun backends need their runtime's types, which
+    // Deno does not have; their TSDoc is in their .d.ts).
+    rmSync(apiDocs, { recursive: true, force: true });
+    const entries = packages.flatMap(entriesOf);
+    console.log(`deno doc --html --output=${apiDocs} ${entries.join(" ")}`);
+    const html = spawnSync(deno, ["doc", "--html", "--name=portio", `--output=${apiDocs}`, ...entries], { cwd: stage, encoding: "utf8", env: { ...denoEnv, NO_COLOR: "1" } });
+    const output = `${html.stdout ?? ""}${html.stderr ?? ""}`.trim();
+    console.log(output);
+    const unexpected = output.split("\n").filter((line) => line.trim() && !/^Written \d+ files to /.test(line.trim()));
+    if (html.status !== 0 || unexpected.length > 0) failed = true;
+  }
+
+  const args = docLintOnly || apiDocs ? undefined : ["publish", ...(publish && !failed ? [] : ["--dry-run"]), "--allow-dirty"];
   if (args) {
     console.log(`deno ${args.join(" ")}  (workspace of ${packages.length} packages in ${stage})`);
     const run = spawnSync(deno, args, { cwd: stage, stdio: "inherit", env: denoEnv });
@@ -101,6 +121,6 @@ try {
   else rmSync(stage, { recursive: true, force: true });
 }
 
-const what = docLintOnly ? "jsr doc lint" : publish ? "jsr publish" : "jsr dry run";
+const what = apiDocs ? "api reference" : docLintOnly ? "jsr doc lint" : publish ? "jsr publish" : "jsr dry run";
 console.log(failed ? `${what}: FAILED` : `${what}: ${packages.length} packages ok`);
 process.exit(failed ? 1 : 0);
