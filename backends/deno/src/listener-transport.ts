@@ -5,7 +5,9 @@ import type { DenoStreamTransport } from "./stream-transport.ts";
 
 /** How a {@link DenoListenerTransport} describes its listener and wraps what it accepts. */
 export interface DenoListenerTransportOptions {
+  /** The listener's address family. */
   family: AddressFamily;
+  /** The address to report (Deno's own is wrong for abstract and dual-stack listeners). */
   localAddress: SocketAddress;
   /** Turns an accepted connection into a transport (sets TCP_NODELAY, the family, Unix addresses). */
   wrap(conn: Deno.Conn): DenoStreamTransport;
@@ -41,6 +43,7 @@ export class DenoListenerTransport implements ListenerTransport {
   #acceptOp: Promise<unknown> | undefined;
   #closing: Promise<void> | undefined;
 
+  /** Wraps `listener`; the transport owns it from now on. */
   constructor(listener: Deno.Listener, options: DenoListenerTransportOptions) {
     this.listener = listener;
     this.family = options.family;

@@ -5,9 +5,11 @@ import { brokenPipeError, rejectHandled, settled, socketClosedError, waiter, typ
 
 /** How a {@link DenoStreamTransport} describes its connection. */
 export interface DenoStreamTransportOptions {
+  /** The connection's address family. */
   family: AddressFamily;
   /** Fixed addresses, when Deno's own are not what portio reports (Unix names, unmapped IPv4). */
   localAddress?: SocketAddress;
+  /** The peer's address to report instead of Deno's. */
   remoteAddress?: SocketAddress;
 }
 
@@ -76,6 +78,7 @@ export class DenoStreamTransport implements StreamTransport {
   #closing: Promise<void> | undefined;
   #dropWrites = false;
 
+  /** Wraps `conn`; the transport owns it from now on. */
   constructor(conn: Deno.Conn, options: DenoStreamTransportOptions) {
     this.conn = conn;
     this.family = options.family;

@@ -16,6 +16,7 @@
 
 /** Base class so that `instanceof PortioError` catches every error portio raises by itself. */
 export class PortioError extends Error {
+  /** Creates the error; `options.cause` keeps what caused it. */
   constructor(message?: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -24,6 +25,7 @@ export class PortioError extends Error {
 
 /** The peer closed its sending side: there is nothing more to receive. */
 export class EndOfStream extends PortioError {
+  /** Creates the error with AnyIO's message by default. */
   constructor(message = "trying to read from a stream that has been closed from the other end") {
     super(message);
   }
@@ -31,6 +33,7 @@ export class EndOfStream extends PortioError {
 
 /** The resource became unusable through an external cause (peer reset, I/O error); `cause` keeps it. */
 export class BrokenResourceError extends PortioError {
+  /** Creates the error; `options.cause` keeps the external failure. */
   constructor(message = "the resource was rendered unusable due to external causes", options?: { cause?: unknown }) {
     super(message, options);
   }
@@ -38,6 +41,7 @@ export class BrokenResourceError extends PortioError {
 
 /** The resource was closed on this side (including a pending call woken by `aclose()`). */
 export class ClosedResourceError extends PortioError {
+  /** Creates the error with AnyIO's message by default. */
   constructor(message = "the resource has been closed") {
     super(message);
   }
@@ -45,7 +49,11 @@ export class ClosedResourceError extends PortioError {
 
 /** A second task tried a receive/send/accept while one is already running on the same resource. */
 export class BusyResourceError extends PortioError {
-  /** @param action what the other task is doing, e.g. `"reading from"` */
+  /**
+   * Creates the error for a second concurrent `action`.
+   *
+   * @param action what the other task is doing, e.g. `"reading from"`
+   */
   constructor(readonly action: string) {
     super(`Another task is already ${action} this resource`);
   }
@@ -60,6 +68,7 @@ export class IncompleteRead extends PortioError {
 
 /** `receiveUntil` did not find its delimiter within `maxBytes`. */
 export class DelimiterNotFound extends PortioError {
+  /** Creates the error for a delimiter not found within `maxBytes`. */
   constructor(readonly maxBytes: number) {
     super(`The delimiter was not found among the first ${maxBytes} bytes`);
   }
@@ -70,6 +79,7 @@ export class DelimiterNotFound extends PortioError {
  * datagram is not the datagram that was sent); the socket stays usable. `size` is its real size.
  */
 export class DatagramTooLargeError extends PortioError {
+  /** Creates the error for a datagram of `size` bytes that exceeds `bufferSize`. */
   constructor(readonly size: number, readonly bufferSize: number) {
     super(`a ${size}-byte datagram did not fit the ${bufferSize}-byte receive buffer and was discarded`);
   }
@@ -77,6 +87,7 @@ export class DatagramTooLargeError extends PortioError {
 
 /** A `*Nowait` call would have had to wait. */
 export class WouldBlock extends PortioError {
+  /** Creates the error with AnyIO's message by default. */
   constructor(message = "the operation would block") {
     super(message);
   }
@@ -84,6 +95,7 @@ export class WouldBlock extends PortioError {
 
 /** `extra(attribute)` found no such attribute and no default was given. */
 export class TypedAttributeLookupError extends PortioError {
+  /** Creates the error with AnyIO's message by default. */
   constructor(message = "Attribute not found") {
     super(message);
   }
@@ -94,6 +106,7 @@ export class TypedAttributeLookupError extends PortioError {
  * attempt when several addresses were tried.
  */
 export class ConnectionFailed extends PortioError {
+  /** Creates the error; `options.cause` holds every attempt's error. */
   constructor(message = "All connection attempts failed", options?: { cause?: unknown }) {
     super(message, options);
   }
@@ -112,6 +125,7 @@ export type InvalidSocketCode =
 
 /** Adoption refused the socket; the fd is left open and unchanged. */
 export class InvalidSocketError extends PortioError {
+  /** Creates the error with its adoption `code`; the fd stays open and unchanged. */
   constructor(readonly code: InvalidSocketCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
   }

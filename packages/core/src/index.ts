@@ -45,7 +45,14 @@ export { getaddrinfo, type AddressInfo } from "./sockets/getaddrinfo.js";
 export { connectTcp, type ConnectTcpOptions } from "./sockets/connect-tcp.js";
 export * from "./sockets/create-tcp-listener.js";
 export * from "./sockets/unix.js";
-export * from "./sockets/datagram-sockets.js";
+export {
+  UDPSocket,
+  ConnectedUDPSocket,
+  UNIXDatagramSocket,
+  ConnectedUNIXDatagramSocket,
+  type UDPPacket,
+  type UNIXDatagramPacket,
+} from "./sockets/datagram-sockets.js";
 export * from "./sockets/udp.js";
 export * from "./sockets/unix-datagram.js";
 export * from "./sockets/socketpair.js";

@@ -19,6 +19,7 @@ import { TypedAttributeProvider, mergeAttributes, type TypedAttributeMap } from 
 export class MultiListener<T> extends TypedAttributeProvider implements Listener<T> {
   #listeners: Listener<T>[];
 
+  /** Combines `listeners` into one; nested MultiListeners are flattened. */
   constructor(listeners: Iterable<Listener<T>>) {
     super();
     const flat: Listener<T>[] = [];
@@ -45,6 +46,7 @@ export class MultiListener<T> extends TypedAttributeProvider implements Listener
     return [...this.#listeners];
   }
 
+  /** The typed attributes it provides; read one with `extra()`. */
   override get extraAttributes(): TypedAttributeMap {
     return mergeAttributes(...this.#listeners.map((listener) => listener.extraAttributes));
   }
@@ -88,6 +90,7 @@ export class MultiListener<T> extends TypedAttributeProvider implements Listener
     if (errors.length > 1) throw new AggregateError(errors, "Several listeners failed to close");
   }
 
+  /** Closes it when an `await using` block ends: the same as `aclose()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.aclose();
   }

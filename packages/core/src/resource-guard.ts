@@ -14,19 +14,29 @@ import { BusyResourceError } from "./errors.js";
 export class ResourceGuard {
   #busy = false;
 
-  /** @param action completes "Another task is already … this resource" */
+  /**
+   * Creates a guard for `action`.
+   *
+   * @param action completes "Another task is already … this resource"
+   */
   constructor(readonly action: string) {}
 
-  /** @throws BusyResourceError if already entered */
+  /**
+   * Enters the guarded section.
+   *
+   * @throws BusyResourceError if already entered
+   */
   enter(): void {
     if (this.#busy) throw new BusyResourceError(this.action);
     this.#busy = true;
   }
 
+  /** Leaves the guarded section; idempotent. */
   exit(): void {
     this.#busy = false;
   }
 
+  /** Whether a task is inside the guarded section now. */
   get busy(): boolean {
     return this.#busy;
   }

@@ -25,6 +25,7 @@ export class TaskGroup {
   readonly #outer: AbortSignal | undefined;
   readonly #onOuterAbort = () => this.cancel(this.#outer?.reason);
 
+  /** A group whose tasks are also aborted when `options.signal` aborts. */
   constructor(options: { signal?: AbortSignal } = {}) {
     this.#outer = options.signal;
     if (this.#outer?.aborted) this.cancel(this.#outer.reason);
@@ -83,6 +84,7 @@ export class TaskGroup {
     if (this.#errors.length > 1) throw new AggregateError(this.#errors, "Multiple tasks failed");
   }
 
+  /** Closes it when an `await using` block ends: the same as `aclose()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.wait();
   }

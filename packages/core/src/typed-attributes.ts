@@ -11,7 +11,9 @@ import { TypedAttributeLookupError } from "./errors.js";
 export class TypedAttribute<T> {
   /** @internal phantom field that carries `T` */
   declare readonly _type?: T;
+  /** Creates an attribute key; `name` is for messages only (identity is the object). */
   constructor(readonly name: string) {}
+  /** `TypedAttribute(name)`, for messages. */
   toString(): string {
     return `TypedAttribute(${this.name})`;
   }

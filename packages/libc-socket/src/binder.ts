@@ -30,11 +30,15 @@ export interface LibcBinder {
   /** errno of the last failed call made through this binder on the JS thread. */
   errno(): number;
 
+  /** libc's `socket()`: C's return value (-1 with `errno()` set on failure). */
   socket(domain: number, type: number, protocol: number): number;
   /** `sv` receives two `int`s (8 bytes). */
   socketpair(domain: number, type: number, protocol: number, sv: Uint8Array): number;
+  /** libc's `bind()`: C's return value (-1 with `errno()` set on failure). */
   bind(fd: number, addr: Uint8Array, addrlen: number): number;
+  /** libc's `connect()`: C's return value (-1 with `errno()` set on failure). */
   connect(fd: number, addr: Uint8Array, addrlen: number): number;
+  /** libc's `listen()`: C's return value (-1 with `errno()` set on failure). */
   listen(fd: number, backlog: number): number;
   /** `addrlen` is an in/out `socklen_t` (4 bytes); both may be `null`. */
   accept(fd: number, addr: Uint8Array | null, addrlen: Uint8Array | null): number;
@@ -45,22 +49,30 @@ export interface LibcBinder {
   accept4?(fd: number, addr: Uint8Array | null, addrlen: Uint8Array | null, flags: number): number;
   /** `optlen` is an in/out `socklen_t` (4 bytes). */
   getsockopt(fd: number, level: number, name: number, optval: Uint8Array, optlen: Uint8Array): number;
+  /** libc's `setsockopt()`: C's return value (-1 with `errno()` set on failure). */
   setsockopt(fd: number, level: number, name: number, optval: Uint8Array, optlen: number): number;
+  /** libc's `getsockname()`: C's return value (-1 with `errno()` set on failure). */
   getsockname(fd: number, addr: Uint8Array, addrlen: Uint8Array): number;
+  /** libc's `getpeername()`: C's return value (-1 with `errno()` set on failure). */
   getpeername(fd: number, addr: Uint8Array, addrlen: Uint8Array): number;
 
+  /** libc's `recv()`: C's return value (-1 with `errno()` set on failure). */
   recv(fd: number, buf: Uint8Array, len: number, flags: number): number;
+  /** libc's `send()`: C's return value (-1 with `errno()` set on failure). */
   send(fd: number, buf: Uint8Array, len: number, flags: number): number;
+  /** libc's `recvfrom()`: C's return value (-1 with `errno()` set on failure). */
   recvfrom(
     fd: number, buf: Uint8Array, len: number, flags: number,
     addr: Uint8Array | null, addrlen: Uint8Array | null,
   ): number;
+  /** libc's `sendto()`: C's return value (-1 with `errno()` set on failure). */
   sendto(fd: number, buf: Uint8Array, len: number, flags: number, addr: Uint8Array | null, addrlen: number): number;
   /**
    * `msg` is a `struct msghdr` whose pointer fields hold addresses from {@link addressOf}.
    * Optional: only fd passing (SCM_RIGHTS) needs it.
    */
   recvmsg?(fd: number, msg: Uint8Array, flags: number): number;
+  /** libc's `sendmsg()`: C's return value (-1 with `errno()` set on failure). */
   sendmsg?(fd: number, msg: Uint8Array, flags: number): number;
   /**
    * The address of a buffer's first byte, for pointers inside structs (msghdr, iovec). The buffer
@@ -69,7 +81,9 @@ export interface LibcBinder {
    */
   addressOf?(buf: Uint8Array): bigint;
 
+  /** libc's `shutdown()`: C's return value (-1 with `errno()` set on failure). */
   shutdown(fd: number, how: number): number;
+  /** libc's `close()`: C's return value (-1 with `errno()` set on failure). */
   close(fd: number): number;
   /** `fcntl(fd, cmd, arg)` with an `int` argument (F_GETFL, F_SETFL, F_GETFD, F_SETFD). */
   fcntl(fd: number, cmd: number, arg: number): number;
@@ -77,7 +91,9 @@ export interface LibcBinder {
   pipe(fds: Uint8Array): number;
   /** Linux only; the reactor prefers it to a pipe for its wake-up fd. */
   eventfd?(initval: number, flags: number): number;
+  /** libc's `read()`: C's return value (-1 with `errno()` set on failure). */
   read(fd: number, buf: Uint8Array, len: number): number;
+  /** libc's `write()`: C's return value (-1 with `errno()` set on failure). */
   write(fd: number, buf: Uint8Array, len: number): number;
   /** Optional: resolves an IPv6 zone such as `eth0` in `fe80::1%eth0`; 0 when unknown. */
   ifNameToIndex?(name: string): number;

@@ -20,18 +20,25 @@ export type LibcPlatform = "linux" | "darwin";
 
 /** One platform's numbers. A field that the platform lacks is `undefined` (see its doc). */
 export interface SocketConstants {
+  /** The operating system these numbers are for. */
   readonly platform: LibcPlatform;
 
   // address families
+  /** The platform's `AF_UNSPEC`. */
   readonly AF_UNSPEC: number;
+  /** The platform's `AF_UNIX`. */
   readonly AF_UNIX: number;
+  /** The platform's `AF_INET`. */
   readonly AF_INET: number;
   /** Linux 10, macOS 30. */
   readonly AF_INET6: number;
 
   // socket types and socket() flags
+  /** The platform's `SOCK_STREAM`. */
   readonly SOCK_STREAM: number;
+  /** The platform's `SOCK_DGRAM`. */
   readonly SOCK_DGRAM: number;
+  /** The platform's `SOCK_SEQPACKET`. */
   readonly SOCK_SEQPACKET: number;
   /** Linux only: OR-ed into `socket()`'s type. macOS needs a separate `fcntl(O_NONBLOCK)`. */
   readonly SOCK_NONBLOCK: number | undefined;
@@ -39,13 +46,21 @@ export interface SocketConstants {
   readonly SOCK_CLOEXEC: number | undefined;
 
   // socket options
+  /** The platform's `SOL_SOCKET`. */
   readonly SOL_SOCKET: number;
+  /** The platform's `SO_REUSEADDR`. */
   readonly SO_REUSEADDR: number;
+  /** The platform's `SO_REUSEPORT`. */
   readonly SO_REUSEPORT: number;
+  /** The platform's `SO_TYPE`. */
   readonly SO_TYPE: number;
+  /** The platform's `SO_ERROR`. */
   readonly SO_ERROR: number;
+  /** The platform's `SO_SNDBUF`. */
   readonly SO_SNDBUF: number;
+  /** The platform's `SO_RCVBUF`. */
   readonly SO_RCVBUF: number;
+  /** The platform's `SO_ACCEPTCONN`. */
   readonly SO_ACCEPTCONN: number;
   /**
    * Linux only (39). macOS has no option that reports the family: read `sa_family` from
@@ -55,10 +70,15 @@ export interface SocketConstants {
   /** macOS only: `send()` must not raise SIGPIPE (Linux uses `MSG_NOSIGNAL` per call instead). */
   readonly SO_NOSIGPIPE: number | undefined;
 
+  /** The platform's `IPPROTO_IP`. */
   readonly IPPROTO_IP: number;
+  /** The platform's `IPPROTO_TCP`. */
   readonly IPPROTO_TCP: number;
+  /** The platform's `IPPROTO_UDP`. */
   readonly IPPROTO_UDP: number;
+  /** The platform's `IPPROTO_IPV6`. */
   readonly IPPROTO_IPV6: number;
+  /** The platform's `TCP_NODELAY`. */
   readonly TCP_NODELAY: number;
   /**
    * The option whose struct starts with the TCP state byte: Linux `TCP_INFO` (11, `tcpi_state`),
@@ -73,9 +93,11 @@ export interface SocketConstants {
   readonly IPV6_V6ONLY: number;
 
   // send/recv flags
+  /** The platform's `MSG_PEEK`. */
   readonly MSG_PEEK: number;
   /** Linux 0x20, macOS 0x10. As a recv flag only Linux returns the datagram's real length. */
   readonly MSG_TRUNC: number;
+  /** The platform's `MSG_CTRUNC`. */
   readonly MSG_CTRUNC: number;
   /** Linux 0x40, macOS 0x80. */
   readonly MSG_DONTWAIT: number;
@@ -84,40 +106,59 @@ export interface SocketConstants {
   /** Linux only: received fds get FD_CLOEXEC atomically. 0 on macOS. */
   readonly MSG_CMSG_CLOEXEC: number;
 
+  /** The platform's `SHUT_RD`. */
   readonly SHUT_RD: number;
+  /** The platform's `SHUT_WR`. */
   readonly SHUT_WR: number;
+  /** The platform's `SHUT_RDWR`. */
   readonly SHUT_RDWR: number;
 
   // fcntl
+  /** The platform's `F_GETFD`. */
   readonly F_GETFD: number;
+  /** The platform's `F_SETFD`. */
   readonly F_SETFD: number;
+  /** The platform's `F_GETFL`. */
   readonly F_GETFL: number;
+  /** The platform's `F_SETFL`. */
   readonly F_SETFL: number;
+  /** The platform's `FD_CLOEXEC`. */
   readonly FD_CLOEXEC: number;
   /** Linux 0o4000, macOS 0x0004. */
   readonly O_NONBLOCK: number;
   /** Linux only: eventfd(2) flags. */
   readonly EFD_NONBLOCK: number | undefined;
+  /** The platform's `EFD_CLOEXEC` (undefined where the platform has none). */
   readonly EFD_CLOEXEC: number | undefined;
 
   // poll
+  /** The platform's `POLLIN`. */
   readonly POLLIN: number;
+  /** The platform's `POLLPRI`. */
   readonly POLLPRI: number;
+  /** The platform's `POLLOUT`. */
   readonly POLLOUT: number;
+  /** The platform's `POLLERR`. */
   readonly POLLERR: number;
+  /** The platform's `POLLHUP`. */
   readonly POLLHUP: number;
+  /** The platform's `POLLNVAL`. */
   readonly POLLNVAL: number;
 
   // ancillary data
+  /** The platform's `SCM_RIGHTS`. */
   readonly SCM_RIGHTS: number;
 
   // struct sizes and offsets
+  /** The platform's `SOCKADDR_IN_SIZE`. */
   readonly SOCKADDR_IN_SIZE: number;
+  /** The platform's `SOCKADDR_IN6_SIZE`. */
   readonly SOCKADDR_IN6_SIZE: number;
   /** `sizeof(struct sockaddr_un)`: Linux 110 (108-byte path), macOS 106 (`sun_len` + 104-byte path). */
   readonly SOCKADDR_UN_SIZE: number;
   /** `offsetof(struct sockaddr_un, sun_path)`: 2 on both. */
   readonly SUN_PATH_OFFSET: number;
+  /** The platform's `SOCKADDR_STORAGE_SIZE`. */
   readonly SOCKADDR_STORAGE_SIZE: number;
   /** macOS (BSD) sockaddrs start with a length byte, then a one-byte family; Linux has a two-byte family. */
   readonly HAS_SA_LEN: boolean;
@@ -138,6 +179,7 @@ export interface SocketConstants {
   readonly IOVEC_SIZE: number;
   /** `struct cmsghdr` header size before the data (`CMSG_LEN(0)`), and the alignment of `CMSG_ALIGN`. */
   readonly CMSG_HEADER_SIZE: number;
+  /** The platform's `CMSG_ALIGN`. */
   readonly CMSG_ALIGN: number;
 
   /** errno value → name; see {@link errnoName}. */

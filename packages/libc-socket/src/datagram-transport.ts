@@ -111,6 +111,7 @@ export class LibcDatagramTransport implements DatagramTransport {
   /** Sends waiting on a backoff timer, woken early by close. */
   readonly #sleepers = new Set<() => void>();
 
+  /** Wraps `socket`, which the transport owns from now on. */
   constructor(socket: LibcSocket, options: LibcDatagramTransportOptions = {}) {
     this.#socket = socket;
     this.#binder = socket.binder;

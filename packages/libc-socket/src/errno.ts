@@ -11,8 +11,11 @@ import type { LibcBinder } from "./binder.js";
 
 /** Where a failed call was aimed, for the message and the error's fields. */
 export interface SystemErrorTarget {
+  /** The IP address the call was aimed at. */
   address?: string;
+  /** The port the call was aimed at. */
   port?: number;
+  /** The Unix socket path the call was aimed at. */
   path?: string | Uint8Array;
 }
 
@@ -36,10 +39,14 @@ export class SystemError extends Error {
   readonly errno: number;
   /** The libc function that failed. */
   readonly syscall: string;
+  /** The IP address the failed call was aimed at, if any. */
   readonly address?: string;
+  /** The port the failed call was aimed at, if any. */
   readonly port?: number;
+  /** The Unix socket path the failed call was aimed at, if any. */
   readonly path?: string | Uint8Array;
 
+  /** Creates the error as Node's system errors look: `code` (e.g. `"ECONNREFUSED"`), `errno`, `syscall`. */
   constructor(code: string, errno: number, syscall: string, target: SystemErrorTarget = {}) {
     super(`${syscall} ${code}${describe(target)}`);
     this.name = "SystemError";

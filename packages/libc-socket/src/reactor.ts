@@ -98,6 +98,7 @@ export class Reactor {
   #closing: Array<() => void> = [];
   readonly #stats = { pollsIssued: 0, syncPolls: 0, wakeups: 0 };
 
+  /** A reactor that polls through `binder`. */
   constructor(binder: LibcBinder) {
     this.#binder = binder;
     this.#C = constantsFor(binder.platform);

@@ -157,6 +157,7 @@ export function sockaddrFamily(C: SocketConstants, sa: Uint8Array): number {
 
 /** Options for IPv6 sockaddrs. */
 export interface Inet6Options {
+  /** The IPv6 flow label field (`sin6_flowinfo`). */
   flowinfo?: number;
   /** Overrides a zone given in the host text. */
   scopeId?: number;

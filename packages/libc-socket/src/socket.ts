@@ -25,6 +25,7 @@ export type SocketKind = "stream" | "dgram";
 
 /** Options of every call that can wait. */
 export interface WaitOptions {
+  /** Aborts the wait; the call then rejects with `signal.reason`. */
   signal?: AbortSignal | undefined;
 }
 
@@ -52,6 +53,7 @@ function receiveScratch(size: number): Uint8Array {
  * ```
  */
 export class LibcSocket {
+  /** The libc binding this socket calls through. */
   readonly binder: LibcBinder;
   /** The descriptor; still readable after {@link close} for diagnostics. */
   readonly fd: number;
@@ -462,6 +464,7 @@ export class LibcSocket {
     return this.fd;
   }
 
+  /** Closes it when an `await using` block ends: the same as `aclose()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

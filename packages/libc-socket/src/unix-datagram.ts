@@ -78,7 +78,9 @@ export async function createConnectedUnixDatagramSocket(
 
 /** A backend's two Unix datagram creators, as core's `AsyncBackend` names them. */
 export interface UnixDatagramSockets {
+  /** An unconnected Unix datagram socket, bound to `options.localPath` if given. */
   createUnixDatagramSocket(options: BackendUnixDatagramOptions): Promise<LibcDatagramTransport>;
+  /** A Unix datagram socket connected to `remotePath`. */
   createConnectedUnixDatagramSocket(remotePath: string | Uint8Array, options: BackendUnixDatagramOptions): Promise<LibcDatagramTransport>;
 }
 

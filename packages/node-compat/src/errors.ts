@@ -7,7 +7,9 @@
 
 /** An `Error` with Node's `code` / `syscall` fields, as the runtimes' system errors have. */
 export interface CodedError extends Error {
+  /** The system error code, e.g. `"ECONNREFUSED"`. */
   code: string;
+  /** The system call that failed, e.g. `"connect"`. */
   syscall?: string;
 }
 

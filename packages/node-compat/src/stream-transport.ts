@@ -20,6 +20,7 @@ export interface NetStreamTransportOptions {
    * `getpeername` for pipes). IP sockets leave them out and ask the socket.
    */
   localAddress?: SocketAddress;
+  /** The peer's address to report instead of the socket's own. */
   remoteAddress?: SocketAddress;
 }
 
@@ -74,6 +75,7 @@ export class NetStreamTransport implements StreamTransport {
   readonly #fd: number | undefined;
   #writer: Waiter<void> | undefined;
 
+  /** Wraps `socket`; the transport owns it from now on. */
   constructor(socket: Socket, options: NetStreamTransportOptions) {
     this.socket = socket;
     this.family = options.family;

@@ -53,6 +53,7 @@ export class PortioDuplex extends Duplex {
   #writing = 0;
   #flushWaiters: Array<() => void> = [];
 
+  /** A Duplex over `raw`, which node:tls runs its engine over. */
   constructor(raw: AnyByteStream) {
     super({ allowHalfOpen: true });
     this.#raw = raw;
@@ -62,6 +63,7 @@ export class PortioDuplex extends Duplex {
     });
   }
 
+  /** Node's pull: the next chunk of `raw` is pushed when it arrives. */
   override _read(): void {
     this.#wanted = true;
     if (this.#pumping) return;
@@ -80,6 +82,7 @@ export class PortioDuplex extends Duplex {
     queueMicrotask(() => void this.#pump());
   }
 
+  /** Node's write: sends `chunk` on `raw`, calling back once it is sent. */
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.#writing++;
     this.#raw.send(chunk).then(
@@ -101,6 +104,7 @@ export class PortioDuplex extends Duplex {
     callback();
   }
 
+  /** Node's destroy: closes `raw`. */
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.#stopped = true;
     callback(error);

@@ -12,6 +12,7 @@ import { cipherName, negotiatedAlpn, peerCertificate } from "./tls-options.js";
 
 /** How a {@link NodeTlsTransport} was set up. */
 export interface NodeTlsTransportOptions {
+  /** The connection's address family. */
   family: AddressFamily;
   /** The backend's name, for the errors that say what it cannot do ("node", "deno", ...). */
   backend: string;
@@ -41,6 +42,7 @@ const MAX_TIMER_DELAY = 2 ** 31 - 1;
  */
 export class NodeTlsTransport implements TlsTransport {
   readonly family: AddressFamily;
+  /** The node:tls socket running the session. */
   readonly socket: TLSSocket;
   readonly #plain: NetStreamTransport;
   readonly #pump: PortioDuplex | undefined;
@@ -54,6 +56,7 @@ export class NodeTlsTransport implements TlsTransport {
     this.#markEnded = resolve;
   });
 
+  /** Wraps `socket` after its handshake; the transport owns it from now on. */
   constructor(socket: TLSSocket, options: NodeTlsTransportOptions) {
     this.socket = socket;
     this.family = options.family;

@@ -8,8 +8,11 @@
 
 /** A pending operation: its promise and the functions that settle it. */
 export interface Waiter<T> {
+  /** Settles when the operation does. */
   promise: Promise<T>;
+  /** Completes the operation with `value`. */
   resolve(value: T): void;
+  /** Fails the operation with `error`. */
   reject(error: unknown): void;
 }
 

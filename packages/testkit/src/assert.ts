@@ -15,6 +15,7 @@
 
 /** Thrown by every assertion here when it does not hold. */
 export class AssertionError extends Error {
+  /** Creates the error; `options.cause` keeps what made the check fail. */
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "AssertionError";

@@ -118,10 +118,15 @@ export interface RawSocketFactory {
  * never commit key material.
  */
 export interface TlsTestCertificates {
+  /** The test CA's certificate (PEM). */
   ca: string;
+  /** The server's certificate for `localhost`, 127.0.0.1 and ::1, signed by the CA (PEM). */
   serverCert: string;
+  /** The server certificate's private key (PEM). */
   serverKey: string;
+  /** A client certificate signed by the CA, for mutual TLS (PEM). */
   clientCert: string;
+  /** The client certificate's private key (PEM). */
   clientKey: string;
 }
 

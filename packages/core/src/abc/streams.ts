@@ -22,9 +22,11 @@ export interface UnreliableObjectReceiveStream<T> extends AsyncResource, TypedAt
 
 /** Sends items with no ordering or delivery guarantee. */
 export interface UnreliableObjectSendStream<T> extends AsyncResource, TypedAttributeReader {
+  /** Sends one item (no delivery guarantee). */
   send(item: T, options?: CallOptions): Promise<void>;
 }
 
+/** Sends and receives items with no ordering or delivery guarantee (a datagram socket). */
 export interface UnreliableObjectStream<T> extends UnreliableObjectReceiveStream<T>, UnreliableObjectSendStream<T> {}
 
 /** Receives items in order, reliably. */
@@ -50,6 +52,7 @@ export interface ByteReceiveStream extends AsyncResource, TypedAttributeReader, 
 
 /** Sends bytes. Resolves once the runtime has taken the data without exceeding its buffer limit. */
 export interface ByteSendStream extends AsyncResource, TypedAttributeReader {
+  /** Sends all of `data`; resolves when the runtime has taken it within its buffer limit (backpressure). */
   send(data: Uint8Array, options?: CallOptions): Promise<void>;
 }
 
@@ -59,15 +62,22 @@ export interface ByteStream extends ByteReceiveStream, ByteSendStream {
   sendEof(): Promise<void>;
 }
 
+/** A byte source: a byte stream or an object stream of `Uint8Array` chunks. */
 export type AnyByteReceiveStream = ObjectReceiveStream<Uint8Array> | ByteReceiveStream;
+/** A byte sink: a byte stream or an object stream of `Uint8Array` chunks. */
 export type AnyByteSendStream = ObjectSendStream<Uint8Array> | ByteSendStream;
+/** A bidirectional byte stream or object stream of `Uint8Array` chunks (what TLS and the stream wrappers run over). */
 export type AnyByteStream = ObjectStream<Uint8Array> | ByteStream;
+/** A source of byte messages that may be lost or reordered (a datagram socket) or a byte stream. */
 export type AnyUnreliableByteReceiveStream = UnreliableObjectReceiveStream<Uint8Array> | ByteReceiveStream;
+/** A sink of byte messages that may be lost or reordered (a datagram socket) or a byte stream. */
 export type AnyUnreliableByteSendStream = UnreliableObjectSendStream<Uint8Array> | ByteSendStream;
+/** Byte messages both ways, possibly lost or reordered (a datagram socket), or a byte stream. */
 export type AnyUnreliableByteStream = UnreliableObjectStream<Uint8Array> | ByteStream;
 
 /** What a serve handler gets besides its stream: a signal that aborts when serving stops. */
 export interface HandlerContext {
+  /** Aborts when serving stops; the handler should then finish. */
   signal: AbortSignal;
 }
 

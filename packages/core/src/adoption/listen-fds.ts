@@ -10,6 +10,7 @@ export const SD_LISTEN_FDS_START = 3;
 
 /** One socket passed by systemd socket activation. */
 export interface ListenFd {
+  /** The file descriptor (3 and up, in `LISTEN_FDS` order). */
   fd: number;
   /** Its `FileDescriptorName=` (`LISTEN_FDNAMES`), `"unknown"` where none was given. */
   name: string;

@@ -26,8 +26,11 @@ export type SocketState = "unbound" | "bound" | "listening" | "connecting" | "co
 export interface SocketInfo {
   /** The file descriptor that was inspected. */
   fd: number;
+  /** Address family: `"inet"`, `"inet6"` or `"unix"`. */
   family: AddressFamily;
+  /** Socket type: `"stream"` or `"dgram"`. */
   type: SocketType;
+  /** Where the socket is in its life: unbound, bound, listening, connecting or connected. */
   state: SocketState;
   /** Same as `state === "listening"`. */
   listening: boolean;

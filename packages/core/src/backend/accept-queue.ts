@@ -2,6 +2,7 @@ import { deferred, type Deferred } from "../internal/abort.js";
 
 /** What an {@link AcceptQueue} holds: an accepted connection it can close if nobody takes it. */
 export interface AcceptedConnection {
+  /** Closes the connection, giving pending writes up to `flushTimeoutMs` to drain. */
   close(flushTimeoutMs: number): Promise<void>;
 }
 
@@ -42,6 +43,7 @@ export class AcceptQueue<T extends AcceptedConnection> {
   #failure: { error: unknown; permanent: boolean } | undefined;
   #closing: Promise<void> | undefined;
 
+  /** A queue that refuses with `options.closedError()` once closed and holds at most `options.limit` connections. */
   constructor(options: AcceptQueueOptions) {
     this.#closedError = options.closedError;
     this.#limit = options.limit ?? Number.POSITIVE_INFINITY;

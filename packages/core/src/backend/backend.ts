@@ -5,6 +5,7 @@ import type { SocketInfo } from "../adoption/socket-info.js";
 
 /** One resolved address. */
 export interface ResolvedAddress {
+  /** `"inet"` for IPv4, `"inet6"` for IPv6. */
   family: "inet" | "inet6";
   /** Numeric address, e.g. `"127.0.0.1"` or `"::1"`. */
   address: string;
@@ -12,14 +13,19 @@ export interface ResolvedAddress {
 
 /** Options for {@link AsyncBackend.connectTcp}. */
 export interface BackendConnectTcpOptions {
+  /** Numeric local address to bind before connecting. */
   localHost?: string;
+  /** Local port to bind before connecting (0 or absent: any). */
   localPort?: number;
+  /** Aborts the connection attempt. */
   signal?: AbortSignal;
 }
 
 /** Options for {@link AsyncBackend.createTcpListener}. */
 export interface BackendTcpListenerOptions {
+  /** Length of the accept queue (`listen(2)` backlog), already clamped by core. */
   backlog: number;
+  /** Set `SO_REUSEPORT` (core refused it where the platform has none). */
   reusePort: boolean;
   /** For IPv6 addresses: accept IPv6 only (core binds IPv4 separately). */
   ipv6Only: boolean;
@@ -27,6 +33,7 @@ export interface BackendTcpListenerOptions {
 
 /** Options for {@link AsyncBackend.createUnixListener}. */
 export interface BackendUnixListenerOptions {
+  /** Length of the accept queue (`listen(2)` backlog), already clamped by core. */
   backlog: number;
   /** File mode to set on the socket file after binding (not for abstract names). */
   mode?: number;
@@ -36,6 +43,7 @@ export interface BackendUnixListenerOptions {
 export interface BackendUdpOptions {
   /** Family of the socket; core derived it from the addresses. */
   family: "inet" | "inet6";
+  /** Set `SO_REUSEPORT` before binding. */
   reusePort: boolean;
 }
 
@@ -53,7 +61,9 @@ export interface BackendUnixDatagramOptions {
  * itself rather than open the fd a second time).
  */
 export interface AdoptionSource {
+  /** The validated file descriptor. */
   fd: number;
+  /** The runtime's socket object, when the caller passed one instead of an fd. */
   native?: unknown;
 }
 
@@ -112,6 +122,7 @@ export interface AsyncBackend {
   createConnectedUnixDatagramSocket(remotePath: string | Uint8Array, options: BackendUnixDatagramOptions): Promise<DatagramTransport>;
   /** A connected pair of Unix sockets (`socketpair(2)`). */
   socketpair(type: "stream"): Promise<[StreamTransport, StreamTransport]>;
+  /** A connected pair of Unix datagram sockets (`socketpair(AF_UNIX, SOCK_DGRAM)`). */
   socketpair(type: "dgram"): Promise<[DatagramTransport, DatagramTransport]>;
   /**
    * Runs a TLS handshake over `stream` and resolves with the session. `native` is the runtime

@@ -27,6 +27,7 @@ export class DatagramQueue {
   /** How many datagrams were dropped because the queue was full. */
   dropped = 0;
 
+  /** A queue holding at most `capacity` datagrams. */
   constructor(readonly capacity: number = DEFAULT_DATAGRAM_QUEUE_SIZE) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError("capacity must be a positive integer");
   }

@@ -22,10 +22,13 @@ import type { AddressFamily, SocketAddress } from "../addresses.js";
  * `read()` drains, pausing the socket while the queue is full.
  */
 export interface StreamTransport {
+  /** The connection's address family. */
   readonly family: AddressFamily;
   /** The OS file descriptor if the runtime exposes it. */
   readonly fd: number | undefined;
+  /** This side's address (`[host, port]` or a Unix path). */
   localAddress(): SocketAddress;
+  /** The peer's address (`[host, port]` or a Unix path). */
   remoteAddress(): SocketAddress;
   /**
    * Resolves with the next bytes the runtime has received (never empty), or `null` at end of
@@ -55,8 +58,11 @@ export interface StreamTransport {
 
 /** The runtime-facing side of a listening socket. Core guarantees at most one `accept()` outstanding. */
 export interface ListenerTransport {
+  /** The listener's address family. */
   readonly family: AddressFamily;
+  /** The OS file descriptor if the runtime exposes it. */
   readonly fd: number | undefined;
+  /** The bound address (`[host, port]` or a Unix path). */
   localAddress(): SocketAddress;
   /**
    * Resolves with the next accepted connection. Transient errors (ECONNABORTED and the like) are
@@ -77,8 +83,11 @@ export interface ListenerTransport {
  * Deno) read from the kernel only when asked, and the kernel's own buffer does the dropping.
  */
 export interface DatagramTransport {
+  /** The socket's address family. */
   readonly family: AddressFamily;
+  /** The OS file descriptor if the runtime exposes it. */
   readonly fd: number | undefined;
+  /** The bound address (`[host, port]` or a Unix path). */
   localAddress(): SocketAddress;
   /** The peer of a connected socket; throws for an unconnected one. */
   remoteAddress(): SocketAddress;

@@ -17,6 +17,7 @@ export interface ConnectTcpOptions {
   localPort?: number;
   /** Milliseconds to wait before starting the next attempt (RFC 8305 "Connection Attempt Delay"); default 250. */
   happyEyeballsDelay?: number;
+  /** Aborts the connection attempts (every happy-eyeballs attempt). */
   signal?: AbortSignal;
   /**
    * Run a TLS handshake (client side) over the connection and resolve with a {@link TLSStream}:
@@ -45,7 +46,9 @@ export function connectTcp(
   remotePort: number,
   options: ConnectTcpOptions & { tls: true | TLSClientOptions },
 ): Promise<TLSStream>;
+/** Connects without TLS: a plain {@link SocketStream}. */
 export function connectTcp(remoteHost: string, remotePort: number, options?: ConnectTcpOptions & { tls?: false }): Promise<SocketStream>;
+/** Connects, with TLS when `options.tls` says so. */
 export function connectTcp(remoteHost: string, remotePort: number, options?: ConnectTcpOptions): Promise<SocketStream | TLSStream>;
 export async function connectTcp(remoteHost: string, remotePort: number, options: ConnectTcpOptions = {}): Promise<SocketStream | TLSStream> {
   checkHost(remoteHost, "remoteHost");

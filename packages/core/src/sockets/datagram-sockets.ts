@@ -26,7 +26,7 @@ export type UNIXDatagramPacket = [data: Uint8Array, path: UnixSocketAddress];
  * aborted by its signal keeps its datagram for the next call, `aclose()` wakes pending calls with
  * `ClosedResourceError` and releases the fd before resolving, and iteration runs until close.
  */
-abstract class DatagramSocket<Received, Sent> extends TypedAttributeProvider
+export abstract class DatagramSocket<Received, Sent> extends TypedAttributeProvider
   implements UnreliableObjectReceiveStream<Received>, UnreliableObjectSendStream<Sent>
 {
   /** @internal */
@@ -35,6 +35,7 @@ abstract class DatagramSocket<Received, Sent> extends TypedAttributeProvider
   #pendingReceive: Promise<[Uint8Array, SocketAddress]> | undefined;
   #closing: Promise<void> | undefined;
 
+  /** Wraps a backend's datagram transport, which the socket owns from now on. */
   constructor(transport: DatagramTransport) {
     super();
     this.transport = transport;
@@ -191,7 +192,7 @@ export class UDPSocket extends DatagramSocket<UDPPacket, UDPPacket> {
 }
 
 /** What the two connected datagram classes share: bare data both ways, and the peer's attributes. */
-abstract class ConnectedDatagramSocket extends DatagramSocket<Uint8Array, Uint8Array> {
+export abstract class ConnectedDatagramSocket extends DatagramSocket<Uint8Array, Uint8Array> {
   /** The next datagram from the peer. */
   async receive(options?: CallOptions): Promise<Uint8Array> {
     return (await this.receiveDatagram(options))[0];
@@ -202,6 +203,7 @@ abstract class ConnectedDatagramSocket extends DatagramSocket<Uint8Array, Uint8A
     await this.sendDatagram(data, undefined, options);
   }
 
+  /** The typed attributes, with the peer's address and port. */
   override get extraAttributes(): TypedAttributeMap {
     return this.connectedAttributes(super.extraAttributes);
   }
@@ -258,6 +260,7 @@ export class UNIXDatagramSocket extends DatagramSocket<UNIXDatagramPacket, UNIXD
     return (await adopters().unixDatagram(socket)) as UNIXDatagramSocket;
   }
 
+  /** Receives one datagram and the sender's path (`""` for an unbound sender). */
   async receive(options?: CallOptions): Promise<UNIXDatagramPacket> {
     return (await this.receiveDatagram(options)) as UNIXDatagramPacket;
   }

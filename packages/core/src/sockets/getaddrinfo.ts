@@ -6,7 +6,9 @@ import { checkHost, checkPort } from "../internal/validate.js";
 
 /** One result of {@link getaddrinfo}. */
 export interface AddressInfo {
+  /** `"inet"` for IPv4, `"inet6"` for IPv6. */
   family: "inet" | "inet6";
+  /** The address and the port asked for. */
   address: IPSocketAddress;
 }
 

@@ -105,10 +105,12 @@ export class SocketListener<S extends SocketStream = SocketStream>
     return this.#closing;
   }
 
+  /** Closes it when an `await using` block ends: the same as `aclose()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.aclose();
   }
 
+  /** The typed attributes it provides; read one with `extra()`. */
   override get extraAttributes(): TypedAttributeMap {
     const family = this.transport.family;
     const map = new Map<never, () => unknown>([
@@ -136,6 +138,7 @@ export class SocketListener<S extends SocketStream = SocketStream>
  * ```
  */
 export class UNIXSocketListener extends SocketListener<UNIXSocketStream> {
+  /** Wraps a backend's listener transport (backends and tests; applications use `createUnixListener` or `fromSocket`). */
   constructor(transport: ListenerTransport) {
     super(transport, (accepted) => new UNIXSocketStream(accepted));
   }

@@ -175,6 +175,7 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
     return this.#closing;
   }
 
+  /** Closes it when an `await using` block ends: the same as `aclose()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.aclose();
   }
@@ -184,6 +185,7 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
     return iterateReceive(() => this.receive());
   }
 
+  /** The typed attributes it provides; read one with `extra()`. */
   override get extraAttributes(): TypedAttributeMap {
     const family = this.transport.family;
     const map = new Map<never, () => unknown>([

@@ -13,6 +13,7 @@ import { UNIXSocketStream } from "./unix-socket-stream.js";
  * ```
  */
 export async function socketpair(type?: "stream"): Promise<[UNIXSocketStream, UNIXSocketStream]>;
+/** A connected pair of Unix datagram sockets. */
 export async function socketpair(type: "dgram"): Promise<[ConnectedUNIXDatagramSocket, ConnectedUNIXDatagramSocket]>;
 export async function socketpair(
   type: "stream" | "dgram" = "stream",

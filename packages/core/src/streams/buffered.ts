@@ -70,6 +70,7 @@ export class BufferedByteReceiveStream extends TypedAttributeProvider implements
   // once the chunk is in the buffer, and keeps a rejection until a caller has seen it.
   #inflight: Promise<void> | undefined;
 
+  /** Buffers `receiveStream`, which it owns from now on. */
   constructor(receiveStream: AnyByteReceiveStream) {
     super();
     this.#inner = receiveStream;
@@ -204,10 +205,12 @@ export class BufferedByteReceiveStream extends TypedAttributeProvider implements
     await this.#inner.aclose();
   }
 
+  /** Iterates over what `receive()` returns until the stream ends (`EndOfStream`). */
   [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
     return iterateReceive(() => this.receive());
   }
 
+  /** Closes it when an `await using` block ends: the same as `aclose()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.aclose();
   }
@@ -319,6 +322,7 @@ export class BufferedByteReceiveStream extends TypedAttributeProvider implements
 export class BufferedByteStream extends BufferedByteReceiveStream implements ByteStream {
   readonly #stream: AnyByteStream;
 
+  /** Buffers the receiving side of `stream`, which it owns from now on. */
   constructor(stream: AnyByteStream) {
     super(stream);
     this.#stream = stream;

@@ -272,14 +272,17 @@ export class MemoryObjectReceiveStream<T> extends TypedAttributeProvider impleme
     return this.#state.statistics();
   }
 
+  /** Iterates over what `receive()` returns until the stream ends (`EndOfStream`). */
   [Symbol.asyncIterator](): AsyncIterableIterator<T> {
     return iterateReceive(() => this.receive());
   }
 
+  /** Closes it when an `await using` block ends: the same as `aclose()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
   }
 
+  /** Closes it when a `using` block ends: the same as `close()`. */
   [Symbol.dispose](): void {
     this.close();
   }
@@ -443,10 +446,12 @@ export class MemoryObjectSendStream<T> extends TypedAttributeProvider implements
     return this.#state.statistics();
   }
 
+  /** Closes it when an `await using` block ends: the same as `aclose()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
   }
 
+  /** Closes it when a `using` block ends: the same as `close()`. */
   [Symbol.dispose](): void {
     this.close();
   }

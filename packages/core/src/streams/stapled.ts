@@ -46,6 +46,7 @@ async function closeBoth(send: { aclose(): Promise<void> }, receive: { aclose():
  * ```
  */
 export class StapledByteStream extends TypedAttributeProvider implements ByteStream {
+  /** Joins `sendStream` and `receiveStream` into one stream that owns both. */
   constructor(
     readonly sendStream: ByteSendStream,
     readonly receiveStream: ByteReceiveStream,
@@ -53,6 +54,7 @@ export class StapledByteStream extends TypedAttributeProvider implements ByteStr
     super();
   }
 
+  /** The typed attributes it provides; read one with `extra()`. */
   override get extraAttributes(): TypedAttributeMap {
     return mergeAttributes(this.sendStream.extraAttributes, this.receiveStream.extraAttributes);
   }
@@ -107,10 +109,12 @@ export class StapledByteStream extends TypedAttributeProvider implements ByteStr
     await closeBoth(this.sendStream, this.receiveStream);
   }
 
+  /** Iterates over what `receive()` returns until the stream ends (`EndOfStream`). */
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     return this.receiveStream[Symbol.asyncIterator]();
   }
 
+  /** Closes it when an `await using` block ends: the same as `aclose()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.aclose();
   }
@@ -129,6 +133,7 @@ export class StapledByteStream extends TypedAttributeProvider implements ByteStr
  * ```
  */
 export class StapledObjectStream<T> extends TypedAttributeProvider implements ObjectStream<T> {
+  /** Joins `sendStream` and `receiveStream` into one object stream that owns both. */
   constructor(
     readonly sendStream: ObjectSendStream<T>,
     readonly receiveStream: ObjectReceiveStream<T>,
@@ -136,6 +141,7 @@ export class StapledObjectStream<T> extends TypedAttributeProvider implements Ob
     super();
   }
 
+  /** The typed attributes it provides; read one with `extra()`. */
   override get extraAttributes(): TypedAttributeMap {
     return mergeAttributes(this.sendStream.extraAttributes, this.receiveStream.extraAttributes);
   }
@@ -208,10 +214,12 @@ export class StapledObjectStream<T> extends TypedAttributeProvider implements Ob
     await closeBoth(this.sendStream, this.receiveStream);
   }
 
+  /** Iterates over what `receive()` returns until the stream ends (`EndOfStream`). */
   [Symbol.asyncIterator](): AsyncIterator<T> {
     return this.receiveStream[Symbol.asyncIterator]();
   }
 
+  /** Closes it when an `await using` block ends: the same as `aclose()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.aclose();
   }

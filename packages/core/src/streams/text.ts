@@ -81,6 +81,7 @@ export class TextReceiveStream extends TypedAttributeProvider implements ObjectR
   /** A transport receive whose caller was aborted; the next call picks it up (see BufferedByteReceiveStream). */
   #inflight: Promise<void> | undefined;
 
+  /** Decodes `transport`'s bytes (UTF-8 by default), which it owns from now on. */
   constructor(transport: AnyByteReceiveStream, options: TextReceiveOptions = {}) {
     super();
     this.#transport = transport;
@@ -136,10 +137,12 @@ export class TextReceiveStream extends TypedAttributeProvider implements ObjectR
     await this.#transport.aclose();
   }
 
+  /** Iterates over what `receive()` returns until the stream ends (`EndOfStream`). */
   [Symbol.asyncIterator](): AsyncIterableIterator<string> {
     return iterateReceive(() => this.receive());
   }
 
+  /** Closes it when an `await using` block ends: the same as `aclose()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.aclose();
   }
@@ -200,6 +203,7 @@ export class TextSendStream extends TypedAttributeProvider implements ObjectSend
   readonly #encoder = new TextEncoder();
   readonly #fatal: boolean;
 
+  /** Encodes strings onto `transport` (UTF-8), which it owns from now on. */
   constructor(transport: AnyByteSendStream, options: TextSendOptions = {}) {
     super();
     const encoding = options.encoding ?? "utf-8";
@@ -246,6 +250,7 @@ export class TextSendStream extends TypedAttributeProvider implements ObjectSend
     await this.#transport.aclose();
   }
 
+  /** Closes it when an `await using` block ends: the same as `aclose()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.aclose();
   }
@@ -269,6 +274,7 @@ export class TextStream extends TypedAttributeProvider implements ObjectStream<s
   readonly #receiveStream: TextReceiveStream;
   readonly #sendStream: TextSendStream;
 
+  /** Text both ways over `transport`, which it owns from now on. */
   constructor(transport: AnyByteStream, options: TextReceiveOptions & TextSendOptions = {}) {
     super();
     this.#transport = transport;
@@ -329,10 +335,12 @@ export class TextStream extends TypedAttributeProvider implements ObjectStream<s
     await this.#receiveStream.aclose();
   }
 
+  /** Iterates over what `receive()` returns until the stream ends (`EndOfStream`). */
   [Symbol.asyncIterator](): AsyncIterator<string> {
     return this.#receiveStream[Symbol.asyncIterator]();
   }
 
+  /** Closes it when an `await using` block ends: the same as `aclose()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.aclose();
   }

@@ -34,10 +34,14 @@ interface Accepting<T> {
 export class TLSListener<T extends AnyByteStream = AnyByteStream> extends TypedAttributeProvider implements Listener<TLSStream> {
   /** The plain listener underneath. */
   readonly listener: Listener<T>;
+  /** The TLS options every accepted connection's handshake uses. */
   readonly tlsOptions: TLSOptions;
+  /** Milliseconds a handshake may take before the connection is dropped. */
   readonly handshakeTimeout: number;
 
   /**
+   * Wraps `listener`: each accepted stream is handed out after its TLS handshake.
+   *
    * @param options TLS server options; `serverSide` is implied
    * @throws TypeError without `cert` and `key`
    */
@@ -108,6 +112,7 @@ export class TLSListener<T extends AnyByteStream = AnyByteStream> extends TypedA
     return this.listener.aclose();
   }
 
+  /** Closes it when an `await using` block ends: the same as `aclose()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.aclose();
   }

@@ -155,10 +155,12 @@ export class TLSStream extends TypedAttributeProvider implements ByteStream {
     return this.#io.aclose();
   }
 
+  /** Closes it when an `await using` block ends: the same as `aclose()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.aclose();
   }
 
+  /** Iterates over what `receive()` returns until the stream ends (`EndOfStream`). */
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     return this.#io[Symbol.asyncIterator]();
   }

@@ -5,12 +5,17 @@ import type { TLSPem, TLSPeerCertificate } from "./tls-options.js";
  * What core asks of {@link AsyncBackend.wrapTls}: {@link TLSOptions} with every default decided.
  */
 export interface BackendTlsOptions {
+  /** Which side of the handshake this is. */
   serverSide: boolean;
   /** Client side: SNI (unless an IP address) and the name checked against the certificate. */
   hostname?: string;
+  /** Trusted CA certificates (PEM); the runtime's roots when absent. */
   ca?: TLSPem;
+  /** This side's certificate chain (PEM). */
   cert?: TLSPem;
+  /** The private key of `cert` (PEM). */
   key?: string | Uint8Array;
+  /** ALPN protocols, most preferred first. */
   alpnProtocols?: readonly string[];
   /** Check the peer's chain (client: always asked for; server: only with `requestClientCertificate`). */
   verifyCertificate: boolean;
