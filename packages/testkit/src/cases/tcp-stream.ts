@@ -62,7 +62,7 @@ function checkBroken(error: unknown, what: string): void {
   ok(code === "ECONNRESET" || code === "EPIPE", `${what}: cause should be the reset (ECONNRESET or EPIPE), got ${describe(error.cause)}`);
 }
 
-/** AnyIO's TestTCPStream (TLS and fromSocket come with their own suites later), plus portio's byte-stream contract. */
+/** AnyIO's TestTCPStream (TLS and fromSocket have their own suites: `tls`, `adoption`), plus portio's byte-stream contract. */
 export const tcpStreamSuite: SuiteDefinition = {
   suite: "tcp-stream",
   cases: [
