@@ -1,3 +1,5 @@
+import { checkUnixPathLength } from "../addresses.js";
+
 /** Argument checks shared by the public socket functions. Messages are part of the behaviour. */
 
 export function checkPort(port: unknown, name: string, { allowZero }: { allowZero: boolean }): number {
@@ -19,6 +21,7 @@ export function checkUnixPath(path: unknown, name = "path"): string | Uint8Array
   if (typeof path === "string" ? path.length === 0 : !(path instanceof Uint8Array) || path.length === 0) {
     throw new TypeError(`${name} must be a non-empty string or Uint8Array`);
   }
+  checkUnixPathLength(path as string | Uint8Array, name);
   return path as string | Uint8Array;
 }
 

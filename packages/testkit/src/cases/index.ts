@@ -11,6 +11,7 @@ import { tlsSuite } from "./tls.js";
 import { udpSuite } from "./udp.js";
 import { unixDatagramSuite } from "./unix-datagram.js";
 import { unixListenerSuite } from "./unix-listener.js";
+import { unixSocketFilesSuite } from "./unix-socket-files.js";
 import { unixStreamSuite } from "./unix-stream.js";
 
 /** Every suite, in the order they are registered. */
@@ -19,6 +20,7 @@ export const suites: readonly SuiteDefinition[] = [
   tcpListenerSuite,
   unixStreamSuite,
   unixListenerSuite,
+  unixSocketFilesSuite,
   multiListenerSuite,
   serveSuite,
   tlsSuite,
