@@ -5,7 +5,7 @@
  * @module
  */
 
-import { chmodSync, linkSync, lstatSync, mkdtempSync, rmdirSync, unlinkSync } from "node:fs";
+import { chmodSync, linkSync, lstatSync, mkdtempSync, rmdirSync, unlinkSync, type Stats } from "node:fs";
 import net from "node:net";
 import { dirname, join } from "node:path";
 import { UNIX_PATH_MAX_BYTES } from "@portio/core";
@@ -118,7 +118,7 @@ function privateBindPath(privateDir: string, path: string): string {
 
 async function linkIntoPlace(temporary: string, path: string): Promise<void> {
   if (tryLink(temporary, path)) return;
-  let stats;
+  let stats: Stats | undefined;
   try {
     stats = lstatSync(path);
   } catch (error) {

@@ -1,4 +1,5 @@
 import { checkUnixPathLength } from "../addresses.js";
+import { describeValue } from "./abort.js";
 
 /** Argument checks shared by the public socket functions. Messages are part of the behaviour. */
 
@@ -25,9 +26,38 @@ export function checkUnixPath(path: unknown, name = "path"): string | Uint8Array
   return path as string | Uint8Array;
 }
 
+/**
+ * A listener's `backlog`: an integer ≥ 0, default 65535; values above 65535 are capped (the OS
+ * caps them further), 0 asks for the smallest queue (1).
+ */
+export function checkBacklog(backlog: unknown): number {
+  if (backlog === undefined) return 65535;
+  if (typeof backlog !== "number" || !Number.isInteger(backlog) || backlog < 0) {
+    throw new RangeError(`backlog must be an integer ≥ 0, got ${describeValue(backlog)}`);
+  }
+  return Math.min(Math.max(backlog, 1), 65535);
+}
+
 export function checkFamily(family: unknown): "inet" | "inet6" | "unspec" {
   if (family !== "inet" && family !== "inet6" && family !== "unspec") {
     throw new TypeError(`family must be "inet", "inet6" or "unspec", got ${String(family)}`);
   }
   return family;
+}
+
+/**
+ * Checks that `stream` looks like a portio byte stream (`receive`, `send`, `aclose`), so that a
+ * wrapper built on it fails at once with a `TypeError` instead of deep inside.
+ */
+export function checkByteStream(stream: unknown, name: string): void {
+  const candidate = stream as { receive?: unknown; send?: unknown; aclose?: unknown } | null;
+  if (
+    typeof candidate !== "object" ||
+    candidate === null ||
+    typeof candidate.receive !== "function" ||
+    typeof candidate.send !== "function" ||
+    typeof candidate.aclose !== "function"
+  ) {
+    throw new TypeError(`${name} must be a byte stream (with receive, send and aclose), got ${describeValue(stream)}`);
+  }
 }

@@ -2,7 +2,7 @@ import type { StreamTransport } from "../backend/transports.js";
 import type { ResolvedAddress } from "../backend/backend.js";
 import { getBackend } from "../backend/registry.js";
 import { ConnectionFailed } from "../errors.js";
-import { throwIfAborted } from "../internal/abort.js";
+import { checkCallOptions, throwIfAborted } from "../internal/abort.js";
 import { checkHost, checkPort } from "../internal/validate.js";
 import { resolveHost } from "./getaddrinfo.js";
 import { SocketStream } from "./socket-stream.js";
@@ -50,6 +50,8 @@ export function connectTcp(remoteHost: string, remotePort: number, options?: Con
 export async function connectTcp(remoteHost: string, remotePort: number, options: ConnectTcpOptions = {}): Promise<SocketStream | TLSStream> {
   checkHost(remoteHost, "remoteHost");
   checkPort(remotePort, "remotePort", { allowZero: false });
+  checkCallOptions(options);
+  if (options.localHost !== undefined) checkHost(options.localHost, "localHost");
   if (options.localPort !== undefined) checkPort(options.localPort, "localPort", { allowZero: true });
   const delay = options.happyEyeballsDelay ?? 250;
   if (!(delay >= 0)) throw new RangeError("happyEyeballsDelay must be a non-negative number");
@@ -60,11 +62,19 @@ export async function connectTcp(remoteHost: string, remotePort: number, options
   let local: ResolvedAddress[] = [];
   try {
     targets = await resolveHost(remoteHost);
-    if (options.localHost !== undefined) local = await resolveHost(options.localHost);
   } catch (error) {
     throwIfAborted(signal);
     if (error instanceof TypeError) throw error;
     throw new ConnectionFailed(`could not resolve ${remoteHost}: ${String((error as Error)?.message ?? error)}`, { cause: error });
+  }
+  try {
+    if (options.localHost !== undefined) local = await resolveHost(options.localHost);
+  } catch (error) {
+    throwIfAborted(signal);
+    if (error instanceof TypeError) throw error;
+    throw new ConnectionFailed(`could not resolve localHost ${options.localHost}: ${String((error as Error)?.message ?? error)}`, {
+      cause: error,
+    });
   }
   throwIfAborted(signal);
   if (local.length > 0) {

@@ -1,7 +1,7 @@
 import { getBackend } from "../backend/registry.js";
 import { ConnectionFailed, UnsupportedError } from "../errors.js";
-import { throwIfAborted } from "../internal/abort.js";
-import { checkUnixPath } from "../internal/validate.js";
+import { checkCallOptions, throwIfAborted } from "../internal/abort.js";
+import { checkBacklog, checkUnixPath } from "../internal/validate.js";
 import { UNIXSocketListener } from "./socket-listener.js";
 import { UNIXSocketStream } from "./unix-socket-stream.js";
 
@@ -18,6 +18,7 @@ import { UNIXSocketStream } from "./unix-socket-stream.js";
  */
 export async function connectUnix(path: string | Uint8Array, options: { signal?: AbortSignal } = {}): Promise<UNIXSocketStream> {
   checkUnixPath(path);
+  checkCallOptions(options);
   throwIfAborted(options.signal);
   try {
     return new UNIXSocketStream(await getBackend().connectUnix(path, options));
@@ -51,7 +52,7 @@ export async function createUnixListener(path: string | Uint8Array, options: Cre
   if (options.mode !== undefined && (!Number.isInteger(options.mode) || options.mode < 0 || options.mode > 0o7777)) {
     throw new RangeError("mode must be an integer file mode such as 0o600");
   }
-  const backlog = Math.min(Math.max(options.backlog ?? 65535, 1), 65535);
+  const backlog = checkBacklog(options.backlog);
   const transport = await getBackend().createUnixListener(path, {
     backlog,
     ...(options.mode !== undefined ? { mode: options.mode } : {}),

@@ -1,6 +1,7 @@
 import type { AsyncResource, CallOptions } from "../abc/resource.js";
 import type { AnyByteStream, HandlerContext, Listener, ServeOptions } from "../abc/streams.js";
 import { BrokenResourceError } from "../errors.js";
+import { throwIfAborted } from "../internal/abort.js";
 import { TypedAttributeProvider, type TypedAttributeMap } from "../typed-attributes.js";
 import type { TLSOptions } from "./tls-options.js";
 import { TLSStream } from "./tls-stream.js";
@@ -81,6 +82,7 @@ export class TLSListener<T extends AnyByteStream = AnyByteStream> extends TypedA
       },
       {
         ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.shutdownGraceMs !== undefined ? { shutdownGraceMs: options.shutdownGraceMs } : {}),
         ...(onError ? { onError: (error: unknown, stream: T) => onError(error, secured.get(stream) as TLSStream) } : {}),
       },
     );
@@ -99,7 +101,7 @@ export class TLSListener<T extends AnyByteStream = AnyByteStream> extends TypedA
       const stream = await accepting.accept(options);
       const tls = await this.#handshake(stream, options?.signal);
       if (tls !== undefined) return tls;
-      options?.signal?.throwIfAborted();
+      throwIfAborted(options?.signal);
     }
   }
 

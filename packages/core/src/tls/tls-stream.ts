@@ -5,6 +5,8 @@ import type { StreamTransport } from "../backend/transports.js";
 import { getBackend } from "../backend/registry.js";
 import { BrokenResourceError, ClosedResourceError, TypedAttributeLookupError, UnsupportedError } from "../errors.js";
 import { SocketAttribute } from "../socket-attributes.js";
+import { checkCallOptions, throwIfAborted } from "../internal/abort.js";
+import { checkByteStream } from "../internal/validate.js";
 import { SocketStream } from "../sockets/socket-stream.js";
 import { TypedAttributeProvider, mergeAttributes, type TypedAttributeMap } from "../typed-attributes.js";
 import { TLSAttribute } from "./tls-attributes.js";
@@ -75,12 +77,14 @@ export class TLSStream extends TypedAttributeProvider implements ByteStream {
    * ```
    */
   static async wrap(stream: AnyByteStream, options: TLSWrapOptions = {}): Promise<TLSStream> {
+    checkByteStream(stream, "TLSStream.wrap()'s stream");
+    checkCallOptions(options, "TLSStream.wrap()'s options");
     const backendOptions = resolveTlsOptions(options);
     const backend = getBackend();
     if (backend.wrapTls === undefined) {
       throw new UnsupportedError(`the ${backend.name} backend does not implement TLS (AsyncBackend.wrapTls)`);
     }
-    options.signal?.throwIfAborted();
+    throwIfAborted(options.signal);
     let session: TlsTransport;
     try {
       session = await backend.wrapTls(stream, backendOptions, nativeTransportOf(stream));

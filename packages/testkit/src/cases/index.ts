@@ -2,6 +2,7 @@ import type { SuiteDefinition } from "../case.js";
 import { adoptionSuite } from "./adoption.js";
 import { connectedUdpSuite } from "./connected-udp.js";
 import { connectedUnixDatagramSuite } from "./connected-unix-datagram.js";
+import { inputValidationSuite } from "./input-validation.js";
 import { multiListenerSuite } from "./multi-listener.js";
 import { serveSuite } from "./serve.js";
 import { tcpListenerSuite } from "./tcp-listener.js";
@@ -30,4 +31,5 @@ export const suites: readonly SuiteDefinition[] = [
   connectedUnixDatagramSuite,
   socketpairSuite,
   adoptionSuite,
+  inputValidationSuite,
 ];
