@@ -1,10 +1,9 @@
 import net from "node:net";
 import type { BackendUnixListenerOptions } from "@portio/core";
 import { isAbstractUnixPath, toUnixSocketAddress } from "@portio/core";
-import { whenConnected } from "./connect.js";
 import { listen } from "./listen.js";
 import { NodeListenerTransport } from "./listener-transport.js";
-import { NetStreamTransport, bindUnixSocketFile, unixPathToString } from "@portio/node-compat";
+import { NetStreamTransport, bindUnixSocketFile, unixPathToString, whenConnected } from "@portio/node-compat";
 
 /** Why a path node:net cannot take is refused (abstract names are fine: Node keeps the NUL). */
 const NOT_UTF8 = "the Node backend cannot use Unix socket paths that are not valid UTF-8 (node:net takes strings only)";

@@ -42,3 +42,4 @@ export {
   type UnixSocketBinding,
   type UnixSocketFileIdentity,
 } from "./unix-socket-file.js";
+export { whenConnected } from "./connect.js";

@@ -119,6 +119,8 @@ export interface RawSocketState {
   bound?: boolean;
   /** Bound and listening (stream sockets only). */
   listening?: boolean;
+  /** The listen queue length when `listening` (default 511); 0 makes a queue that one connection fills. */
+  backlog?: number;
   /**
    * Connected: IP sockets to a loopback peer (TCP: an accepted connection), Unix sockets as one
    * end of `socketpair()`. The other end is in {@link RawSocket.peerFds}.

@@ -125,6 +125,7 @@ function happyEyeballs(
   const backend = getBackend();
   return new Promise<StreamTransport>((resolve, reject) => {
     const cancelAll = new AbortController();
+    const cancellable = signal !== undefined || targets.length > 1;
     const errors: unknown[] = [];
     const attempts: Array<Promise<void>> = [];
     let next = 0;
@@ -154,7 +155,9 @@ function happyEyeballs(
         .connectTcp(target.address, port, {
           ...(bindTo ? { localHost: bindTo.address } : {}),
           ...(localPort !== undefined ? { localPort } : {}),
-          signal: cancelAll.signal,
+          // Only when something can cancel the attempt: a backend may take a faster path
+          // without one (Bun's Bun.connect cannot be cancelled).
+          ...(cancellable ? { signal: cancelAll.signal } : {}),
         })
         .then(
           (transport) => {
