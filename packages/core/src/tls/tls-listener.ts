@@ -4,7 +4,7 @@ import { BrokenResourceError } from "../errors.js";
 import { throwIfAborted } from "../internal/abort.js";
 import { TypedAttributeProvider, type TypedAttributeMap } from "../typed-attributes.js";
 import type { TLSOptions } from "./tls-options.js";
-import { TLSStream } from "./tls-stream.js";
+import { TLSStream, resolveTlsOptions } from "./tls-stream.js";
 
 /** Options of {@link TLSListener} besides the TLS options. */
 export interface TLSListenerOptions {
@@ -45,6 +45,7 @@ export class TLSListener<T extends AnyByteStream = AnyByteStream> extends TypedA
   constructor(listener: Listener<T>, options: TLSOptions, { handshakeTimeout = 30_000 }: TLSListenerOptions = {}) {
     super();
     if (options.cert === undefined || options.key === undefined) throw new TypeError("a TLS listener needs cert and key");
+    resolveTlsOptions({ ...options, serverSide: true }); // refuses bad PEM now, not at every handshake
     if (!(handshakeTimeout > 0)) throw new RangeError("handshakeTimeout must be a positive number of milliseconds");
     this.listener = listener;
     this.tlsOptions = { ...options, serverSide: true };

@@ -10,6 +10,7 @@ import { checkByteStream } from "../internal/validate.js";
 import { SocketStream } from "../sockets/socket-stream.js";
 import { TypedAttributeProvider, mergeAttributes, type TypedAttributeMap } from "../typed-attributes.js";
 import { TLSAttribute } from "./tls-attributes.js";
+import { checkPem, raggedEofError } from "./tls-input-checks.js";
 import type { TLSOptions } from "./tls-options.js";
 import type { BackendTlsOptions, TlsTransport } from "./tls-transport.js";
 
@@ -57,7 +58,7 @@ export class TLSStream extends TypedAttributeProvider implements ByteStream {
     this.#session = session;
     this.#serverSide = serverSide;
     this.#standardCompatible = standardCompatible;
-    this.#adapter = new SessionTransport(session, transportStream, standardCompatible);
+    this.#adapter = new SessionTransport(session, transportStream, standardCompatible, serverSide);
     this.#io = new SocketStream(this.#adapter);
   }
 
@@ -184,6 +185,9 @@ export class TLSStream extends TypedAttributeProvider implements ByteStream {
 /** Decides every default of {@link TLSOptions}, as AnyIO does, and checks the combination. */
 export function resolveTlsOptions(options: TLSWrapOptions): BackendTlsOptions {
   const serverSide = options.serverSide ?? !options.hostname;
+  checkPem(options.ca, "ca", "certificate");
+  checkPem(options.cert, "cert", "certificate");
+  checkPem(options.key, "key", "private key");
   const skipVerify = options.insecureSkipVerify === true;
   const verifyHostname = !serverSide && !skipVerify && options.insecureSkipHostnameCheck !== true;
   if (serverSide && (options.cert === undefined || options.key === undefined)) {
@@ -240,7 +244,11 @@ class SessionTransport implements StreamTransport {
     readonly session: TlsTransport,
     readonly inner: AnyByteStream,
     readonly standardCompatible: boolean,
+    readonly serverSide = false,
   ) {}
+
+  /** Whether any plaintext arrived: a ragged EOF before that is explained differently. */
+  receivedData = false;
 
   get family(): AddressFamily {
     return this.inner.extra(SocketAttribute.family, this.session.family);
@@ -261,11 +269,9 @@ class SessionTransport implements StreamTransport {
   async read(): Promise<Uint8Array | null> {
     const chunk = await this.session.read();
     if (chunk === null && this.standardCompatible && !this.session.closeNotifyReceived) {
-      throw new Error(
-        "TLS ragged EOF: the peer ended the connection without a close_notify alert (the data may be truncated); " +
-          "use standardCompatible: false to accept this as the end of the stream",
-      );
+      throw raggedEofError(this);
     }
+    if (chunk !== null) this.receivedData = true;
     return chunk;
   }
 

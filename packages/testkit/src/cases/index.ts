@@ -9,6 +9,7 @@ import { tcpListenerSuite } from "./tcp-listener.js";
 import { tcpStreamSuite } from "./tcp-stream.js";
 import { socketpairSuite } from "./socketpair.js";
 import { tlsSuite } from "./tls.js";
+import { tlsInputsSuite } from "./tls-inputs.js";
 import { udpSuite } from "./udp.js";
 import { unixDatagramSuite } from "./unix-datagram.js";
 import { unixListenerSuite } from "./unix-listener.js";
@@ -25,6 +26,7 @@ export const suites: readonly SuiteDefinition[] = [
   multiListenerSuite,
   serveSuite,
   tlsSuite,
+  tlsInputsSuite,
   udpSuite,
   connectedUdpSuite,
   unixDatagramSuite,
