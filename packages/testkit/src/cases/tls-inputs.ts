@@ -1,9 +1,9 @@
-import { BrokenResourceError, EndOfStream, TLSListener, TLSStream, connectTcp, type TLSOptions } from "@portio/core";
+import { BrokenResourceError, EndOfStream, TLSListener, TLSStream, connectTcp, type SocketStream, type TLSOptions } from "@portio/core";
 import { describe, fail, instanceOf, ok, rejects } from "../assert.js";
 import type { SuiteDefinition } from "../case.js";
 import { exchange, outcome } from "../support/io.js";
 import { loopbackListener, tcpPair } from "../support/tcp.js";
-import { certificates, clientOptions, serverOptions } from "../support/tls.js";
+import { certificates, clientOptions, handshakeWithoutClientCertificate, serverOptions } from "../support/tls.js";
 
 /** The whole message of an error and its causes, for matching. */
 function messages(error: unknown): string {
@@ -49,7 +49,7 @@ export const tlsInputsSuite: SuiteDefinition = {
 
         const { multi, host, port } = await loopbackListener(t);
         await rejects(connectTcp(host, port, { tls: { ca: c.ca, cert: "junk", key: "junk" }, tlsHostname: "localhost" }), TypeError, "cert", "connectTcp");
-        let listener: TLSListener<unknown> | undefined;
+        let listener: TLSListener<SocketStream> | undefined;
         try {
           listener = new TLSListener(multi, { cert: "junk", key: c.serverKey });
         } catch (error) {
@@ -63,17 +63,11 @@ export const tlsInputsSuite: SuiteDefinition = {
       description:
         "a client without a certificate, refused by a server that requires one, learns it from a BrokenResourceError that speaks of the certificate (not of standardCompatible)",
       async run(t) {
-        const c = await certificates(t);
-        const pair = await tcpPair(t);
-        const [client, server] = await Promise.allSettled([
-          TLSStream.wrap(pair[0], await clientOptions(t)),
-          TLSStream.wrap(pair[1], await serverOptions(t, { ca: c.ca, requestClientCertificate: true })),
-        ]);
+        const [client, server] = await handshakeWithoutClientCertificate(t);
         if (server.status === "fulfilled") fail("the server accepted a client without a certificate");
         let error: unknown;
         if (client.status === "rejected") error = client.reason;
         else {
-          t.use(client.value);
           // TLS 1.3: the client finishes first and learns of the refusal on its next read.
           error = await outcome(client.value.receive());
         }
