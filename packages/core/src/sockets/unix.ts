@@ -34,13 +34,20 @@ export async function connectUnix(path: string | Uint8Array, options: { signal?:
 export interface CreateUnixListenerOptions {
   /** File mode of the socket file, e.g. `0o660`. */
   mode?: number;
-  /** Listen queue length; default 65535 (the OS caps it). */
+  /** Listen queue length: an integer ≥ 0, default 65535 (the OS caps it). */
   backlog?: number;
 }
 
 /**
- * Listens on a Unix stream socket. A stale socket file left at `path` is replaced (any other kind
- * of file is not touched: binding fails).
+ * Listens on a Unix stream socket. The socket file has `mode` from the moment it exists (it is
+ * bound in a private directory next to `path` and hard-linked into place). A socket file already
+ * at `path` is replaced only when nothing listens on it (checked by connecting once, so a live
+ * server sees one connection that ends at once); a live one, or any other kind of file, fails
+ * with `EADDRINUSE` and is left alone. `aclose()` removes the file only while `path` still names
+ * the one this listener made.
+ *
+ * @throws RangeError for a path of 108 bytes or more (see `UNIX_PATH_MAX_BYTES`), a bad `mode`
+ *   or `backlog`
  *
  * @example
  * ```ts
