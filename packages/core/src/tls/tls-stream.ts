@@ -5,7 +5,7 @@ import type { StreamTransport } from "../backend/transports.js";
 import { getBackend } from "../backend/registry.js";
 import { BrokenResourceError, ClosedResourceError, TypedAttributeLookupError, UnsupportedError } from "../errors.js";
 import { SocketAttribute } from "../socket-attributes.js";
-import { checkCallOptions, throwIfAborted } from "../internal/abort.js";
+import { checkCallOptions, checkSignal, throwIfAborted } from "../internal/abort.js";
 import { checkByteStream } from "../internal/validate.js";
 import { SocketStream } from "../sockets/socket-stream.js";
 import { TypedAttributeProvider, mergeAttributes, type TypedAttributeMap } from "../typed-attributes.js";
@@ -141,6 +141,11 @@ export class TLSStream extends TypedAttributeProvider implements ByteStream {
    * ```
    */
   unwrap(options?: CallOptions): Promise<[AnyByteStream, Uint8Array]> {
+    try {
+      checkSignal(options?.signal, "options.signal");
+    } catch (error) {
+      return Promise.reject(error);
+    }
     this.#unwrapping ??= (async () => {
       if (this.#adapter.closed) throw new ClosedResourceError();
       const leftover = await this.#session.unwrap(options?.signal);

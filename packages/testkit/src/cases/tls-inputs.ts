@@ -3,7 +3,7 @@ import { describe, fail, instanceOf, ok, rejects } from "../assert.js";
 import type { SuiteDefinition } from "../case.js";
 import { exchange, outcome } from "../support/io.js";
 import { loopbackListener, tcpPair } from "../support/tcp.js";
-import { certificates, clientOptions, handshakeWithoutClientCertificate, serverOptions } from "../support/tls.js";
+import { certificates, clientOptions, handshakeWithoutClientCertificate, serverOptions, tlsPair } from "../support/tls.js";
 
 /** The whole message of an error and its causes, for matching. */
 function messages(error: unknown): string {
@@ -56,6 +56,15 @@ export const tlsInputsSuite: SuiteDefinition = {
           instanceOf(error, TypeError, "new TLSListener with a junk cert");
         }
         if (listener !== undefined) fail("new TLSListener accepted a junk cert");
+      },
+    },
+    {
+      name: "unwrap-signal",
+      description: "unwrap() with a signal that is not an AbortSignal is a TypeError; the TLS stream still works",
+      async run(t) {
+        const [client, server] = await tlsPair(t);
+        await rejects(client.unwrap({ signal: "junk" } as never), TypeError, "AbortSignal", "unwrap()");
+        await exchange(client, server);
       },
     },
     {
