@@ -38,6 +38,14 @@ export function checkBacklog(backlog: unknown): number {
   return Math.min(Math.max(backlog, 1), 65535);
 }
 
+/** A Unix socket file's `mode`: an integer from 0 to 0o7777, or `undefined`. */
+export function checkMode(mode: unknown): number | undefined {
+  if (mode !== undefined && (typeof mode !== "number" || !Number.isInteger(mode) || mode < 0 || mode > 0o7777)) {
+    throw new RangeError(`mode must be an integer file mode such as 0o600, got ${describeValue(mode)}`);
+  }
+  return mode as number | undefined;
+}
+
 export function checkFamily(family: unknown): "inet" | "inet6" | "unspec" {
   if (family !== "inet" && family !== "inet6" && family !== "unspec") {
     throw new TypeError(`family must be "inet", "inet6" or "unspec", got ${String(family)}`);

@@ -1,7 +1,7 @@
 import { getBackend } from "../backend/registry.js";
 import { ConnectionFailed, UnsupportedError } from "../errors.js";
 import { checkCallOptions, throwIfAborted } from "../internal/abort.js";
-import { checkBacklog, checkUnixPath } from "../internal/validate.js";
+import { checkBacklog, checkMode, checkUnixPath } from "../internal/validate.js";
 import { UNIXSocketListener } from "./socket-listener.js";
 import { UNIXSocketStream } from "./unix-socket-stream.js";
 
@@ -56,9 +56,7 @@ export interface CreateUnixListenerOptions {
  */
 export async function createUnixListener(path: string | Uint8Array, options: CreateUnixListenerOptions = {}): Promise<UNIXSocketListener> {
   checkUnixPath(path);
-  if (options.mode !== undefined && (!Number.isInteger(options.mode) || options.mode < 0 || options.mode > 0o7777)) {
-    throw new RangeError("mode must be an integer file mode such as 0o600");
-  }
+  checkMode(options.mode);
   const backlog = checkBacklog(options.backlog);
   const transport = await getBackend().createUnixListener(path, {
     backlog,

@@ -7,6 +7,7 @@ import {
   createTcpListener,
   createUdpSocket,
   createUnixListener,
+  getaddrinfo,
 } from "@portio/core";
 import { bytesEqual, equal, match, rejects } from "../assert.js";
 import type { SuiteDefinition } from "../case.js";
@@ -116,6 +117,17 @@ export const inputValidationSuite: SuiteDefinition = {
         }
         // 0 is a valid request for the smallest queue.
         t.use(await createUnixListener(unix.path, { backlog: 0 }));
+      },
+    },
+    {
+      name: "mode-and-family",
+      description: "a Unix socket mode that is not an integer file mode is a RangeError; getaddrinfo() with an unknown family a TypeError",
+      async run(t) {
+        const unix = await unixPath(t);
+        for (const mode of ["0o600", -1, 0o10000, 1.5]) {
+          await rejects(createUnixListener(unix.path, { mode } as never), RangeError, "mode", `mode ${String(mode)}`);
+        }
+        await rejects(getaddrinfo("127.0.0.1", 0, { family: "ipv4" } as never), TypeError, "family", 'family "ipv4"');
       },
     },
     {
