@@ -7,14 +7,7 @@
  */
 export function checkSignal(signal: unknown, name = "signal"): asserts signal is AbortSignal | undefined {
   if (signal === undefined) return;
-  const candidate = signal as { aborted?: unknown; addEventListener?: unknown; removeEventListener?: unknown } | null;
-  if (
-    typeof candidate !== "object" ||
-    candidate === null ||
-    typeof candidate.aborted !== "boolean" ||
-    typeof candidate.addEventListener !== "function" ||
-    typeof candidate.removeEventListener !== "function"
-  ) {
+  if (!hasMethods(signal, "addEventListener", "removeEventListener") || typeof (signal as { aborted?: unknown }).aborted !== "boolean") {
     throw new TypeError(`${name} must be an AbortSignal or undefined, got ${describeValue(signal)}`);
   }
 }
@@ -30,6 +23,12 @@ export function checkCallOptions<T extends { signal?: AbortSignal }>(options: T 
   }
   checkSignal(options.signal, `${name}.signal`);
   return options;
+}
+
+/** Whether `value` is an object with a function under each of `methods` (a check by shape). */
+export function hasMethods(value: unknown, ...methods: string[]): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  return methods.every((method) => typeof (value as Record<string, unknown>)[method] === "function");
 }
 
 /** A short description of a wrong argument for error messages. */

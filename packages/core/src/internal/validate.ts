@@ -1,5 +1,5 @@
 import { checkUnixPathLength } from "../addresses.js";
-import { describeValue } from "./abort.js";
+import { describeValue, hasMethods } from "./abort.js";
 
 /** Argument checks shared by the public socket functions. Messages are part of the behaviour. */
 
@@ -58,14 +58,7 @@ export function checkFamily(family: unknown): "inet" | "inet6" | "unspec" {
  * wrapper built on it fails at once with a `TypeError` instead of deep inside.
  */
 export function checkByteStream(stream: unknown, name: string): void {
-  const candidate = stream as { receive?: unknown; send?: unknown; aclose?: unknown } | null;
-  if (
-    typeof candidate !== "object" ||
-    candidate === null ||
-    typeof candidate.receive !== "function" ||
-    typeof candidate.send !== "function" ||
-    typeof candidate.aclose !== "function"
-  ) {
+  if (!hasMethods(stream, "receive", "send", "aclose")) {
     throw new TypeError(`${name} must be a byte stream (with receive, send and aclose), got ${describeValue(stream)}`);
   }
 }
