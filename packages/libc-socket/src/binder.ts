@@ -70,6 +70,12 @@ export interface LibcBinder {
   addressOf?(buf: Uint8Array): bigint;
 
   shutdown(fd: number, how: number): number;
+  /**
+   * `fchmod(fd, mode)`. On a Unix socket before `bind`, Linux creates the socket file with this
+   * mode (less the umask), so the file is never looser than `mode`. Optional: without it the mode
+   * is only set after bind.
+   */
+  fchmod?(fd: number, mode: number): number;
   close(fd: number): number;
   /** `fcntl(fd, cmd, arg)` with an `int` argument (F_GETFL, F_SETFL, F_GETFD, F_SETFD). */
   fcntl(fd: number, cmd: number, arg: number): number;

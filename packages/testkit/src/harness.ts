@@ -78,7 +78,7 @@ export interface FileFacts {
 export interface ProbeCounts {
   /** Connect attempts. */
   attempts: number;
-  /** Attempts that connected: the other user reached the socket. */
+  /** Attempts that connected (or whose datagram was sent): the other user reached the socket. */
   connected: number;
   /** Attempts refused for lack of permission (`EACCES`): the file was there, its mode kept them out. */
   denied: number;
@@ -86,7 +86,8 @@ export interface ProbeCounts {
 
 /**
  * A process running as another, unprivileged user (e.g. `nobody`) that connects to one Unix
- * socket path over and over, as fast as it can, until stopped.
+ * socket path over and over (for a datagram socket: sends it a datagram), as fast as it can,
+ * until stopped.
  */
 export interface OtherUserProber {
   /** Counts since the start or the previous report; the counters start again from zero. */
@@ -110,7 +111,7 @@ export interface SocketFileTools {
    * `path`) reachable by that user; resolves once it is running. Rejects, saying why, where the
    * machine has no second user to offer (not root, no `setpriv`).
    */
-  probeAsOtherUser(dir: string, path: string): Promise<OtherUserProber>;
+  probeAsOtherUser(dir: string, path: string, type?: "stream" | "dgram"): Promise<OtherUserProber>;
 }
 
 /** The state a {@link RawSocketFactory} puts a new socket in. */

@@ -10,11 +10,12 @@ import { chmod, lstat, unlink, writeFile } from "node:fs/promises";
 import process from "node:process";
 import type { OtherUserProber, ProbeCounts, SocketFileTools } from "@portio/testkit";
 
-// Connects to argv[1] until stdin ends; each line on stdin asks for the counts (then reset). The
+// Connects to argv[1] (argv[2] "dgram": sends it datagrams) until stdin ends; each line on stdin asks for the counts (then reset). The
 // time cap ends a prober whose parent vanished without closing its stdin.
 const PROBER = `
 import json, select, socket, sys, time
 path = sys.argv[1]
+kind = socket.SOCK_DGRAM if sys.argv[2] == "dgram" else socket.SOCK_STREAM
 counts = {"attempts": 0, "connected": 0, "denied": 0}
 print("ready", flush=True)
 deadline = time.monotonic() + 600
@@ -25,10 +26,13 @@ while time.monotonic() < deadline:
         print(json.dumps(counts), flush=True)
         counts = {"attempts": 0, "connected": 0, "denied": 0}
         continue
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s = socket.socket(socket.AF_UNIX, kind)
     counts["attempts"] += 1
     try:
-        s.connect(path)
+        if kind == socket.SOCK_DGRAM:
+            s.sendto(b"x", path)
+        else:
+            s.connect(path)
         counts["connected"] += 1
     except PermissionError:
         counts["denied"] += 1
@@ -61,10 +65,10 @@ export function socketFileTools(): SocketFileTools {
     unlink: (path) => unlink(path),
     writeFile: (path, text) => writeFile(path, text),
     umask: (mask) => process.umask(mask),
-    async probeAsOtherUser(dir, path) {
+    async probeAsOtherUser(dir, path, type = "stream") {
       if (process.getuid?.() !== 0) throw new Error("only root can run a process as user nobody (setpriv --reuid=65534)");
       await chmod(dir, 0o755);
-      return startProber(path);
+      return startProber(path, type);
     },
   };
 }
@@ -72,8 +76,8 @@ export function socketFileTools(): SocketFileTools {
 // The system's python3: one under root's home (pyenv, say) is out of nobody's reach.
 const PYTHON = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 
-function startProber(path: string): Promise<OtherUserProber> {
-  const child = spawn("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", PYTHON, "-c", PROBER, path], {
+function startProber(path: string, type: "stream" | "dgram"): Promise<OtherUserProber> {
+  const child = spawn("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", PYTHON, "-c", PROBER, path, type], {
     stdio: ["pipe", "pipe", "pipe"],
   });
   const lines: string[] = [];

@@ -8,7 +8,7 @@ import {
 import { atLeast, bytesEqual, deepEqual, describe, equal, fail, ok, rejects } from "../assert.js";
 import type { SuiteDefinition } from "../case.js";
 import type { CaseContext } from "../context.js";
-import type { SocketFileTools } from "../harness.js";
+import type { OtherUserProber, SocketFileTools } from "../harness.js";
 import { utf8 } from "../support/bytes.js";
 import { errorCode } from "../support/error-code.js";
 import { exchange, receiveExactly } from "../support/io.js";
@@ -22,6 +22,31 @@ const MIN_DENIED = 20;
 
 function tools(t: CaseContext): SocketFileTools {
   return t.harness.socketFiles ?? fail("the harness lends no socketFiles");
+}
+
+/**
+ * Runs `setUp` at least {@link MIN_SETUPS} times, and on until the other user has been refused
+ * {@link MIN_DENIED} times (so the loop raced against files that existed), at most
+ * {@link MAX_SETUPS} times; sums the prober's counts.
+ */
+async function repeatSetups(
+  prober: OtherUserProber,
+  setUp: () => Promise<void>,
+): Promise<{ setups: number; reached: number; denied: number }> {
+  let reached = 0;
+  let denied = 0;
+  let setups = 0;
+  const collect = async () => {
+    const counts = await prober.report();
+    reached += counts.connected;
+    denied += counts.denied;
+  };
+  while ((setups < MIN_SETUPS || denied < MIN_DENIED) && setups < MAX_SETUPS) {
+    await setUp();
+    if (++setups % 500 === 0) await collect();
+  }
+  await collect();
+  return { setups, reached, denied };
 }
 
 async function expectAddressInUse(creating: Promise<unknown>, what: string): Promise<void> {
@@ -65,28 +90,40 @@ export const unixSocketFilesSuite: SuiteDefinition = {
         t.defer(() => files.umask(previous));
         const prober = await files.probeAsOtherUser(dir, path);
         t.defer(() => prober.stop());
-        let connected = 0;
-        let denied = 0;
-        let setups = 0;
-        while ((setups < MIN_SETUPS || denied < MIN_DENIED) && setups < MAX_SETUPS) {
+        let first = true;
+        const { setups, reached: connected, denied } = await repeatSetups(prober, async () => {
           const listener = await createUnixListener(path, { mode: 0o600 });
-          if (setups === 0) equal((await files.inspect(path))?.mode, 0o600, "mode of the socket file");
+          if (first) equal((await files.inspect(path))?.mode, 0o600, "mode of the socket file");
+          first = false;
           await listener.aclose();
-          setups++;
-          if (setups % 500 === 0) {
-            const counts = await prober.report();
-            connected += counts.connected;
-            denied += counts.denied;
-          }
-        }
-        const counts = await prober.report();
-        connected += counts.connected;
-        denied += counts.denied;
+        });
         equal(connected, 0, `connections by nobody to a 0o600 listener in ${setups} set-ups (refused ${denied} times)`);
         atLeast(denied, MIN_DENIED, `times nobody found the socket file and was refused, in ${setups} set-ups`);
         // The same prober does get in when the mode lets it: the mode is what kept it out.
         const open = t.use(await createUnixListener(path, { mode: 0o666 }));
         t.use(await open.accept());
+      },
+    },
+    {
+      name: "datagram-mode-holds-from-the-start",
+      description:
+        "under umask 0, another user (nobody) sending datagrams in a loop never reaches a Unix datagram socket bound with mode 0o600, over thousands of set-ups; with mode 0o666 it does",
+      requires: ["socketFiles", "otherUser"],
+      async run(t) {
+        const files = tools(t);
+        const dir = await t.tempDir();
+        const path = `${dir}/socket`;
+        const previous = files.umask(0);
+        t.defer(() => files.umask(previous));
+        const prober = await files.probeAsOtherUser(dir, path, "dgram");
+        t.defer(() => prober.stop());
+        const { setups, reached, denied } = await repeatSetups(prober, async () => {
+          await (await createUnixDatagramSocket({ localPath: path, mode: 0o600 })).aclose();
+        });
+        equal(reached, 0, `datagrams nobody got into a 0o600 socket in ${setups} set-ups (refused ${denied} times)`);
+        atLeast(denied, MIN_DENIED, `times nobody found the socket file and was refused, in ${setups} set-ups`);
+        const open = t.use(await createUnixDatagramSocket({ localPath: path, mode: 0o666 }));
+        bytesEqual((await open.receive())[0], "x", "a datagram from nobody once the mode lets it in");
       },
     },
     {
