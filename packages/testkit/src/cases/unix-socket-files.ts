@@ -25,6 +25,24 @@ function tools(t: CaseContext): SocketFileTools {
 }
 
 /**
+ * Umask 0 for the rest of the case, and the other user probing `path` (in a fresh directory) as a
+ * socket of `type`; both undone after the case.
+ */
+async function raceAgainstOtherUser(
+  t: CaseContext,
+  type: "stream" | "dgram",
+): Promise<{ files: SocketFileTools; path: string; prober: OtherUserProber }> {
+  const files = tools(t);
+  const dir = await t.tempDir();
+  const path = `${dir}/socket`;
+  const previous = files.umask(0);
+  t.defer(() => files.umask(previous));
+  const prober = await files.probeAsOtherUser(dir, path, type);
+  t.defer(() => prober.stop());
+  return { files, path, prober };
+}
+
+/**
  * Runs `setUp` at least {@link MIN_SETUPS} times, and on until the other user has been refused
  * {@link MIN_DENIED} times (so the loop raced against files that existed), at most
  * {@link MAX_SETUPS} times; sums the prober's counts.
@@ -83,13 +101,7 @@ export const unixSocketFilesSuite: SuiteDefinition = {
         "under umask 0, another user (nobody) connecting in a loop never reaches a listener created with mode 0o600, over thousands of set-ups; with mode 0o666 it does",
       requires: ["socketFiles", "otherUser"],
       async run(t) {
-        const files = tools(t);
-        const dir = await t.tempDir();
-        const path = `${dir}/socket`;
-        const previous = files.umask(0);
-        t.defer(() => files.umask(previous));
-        const prober = await files.probeAsOtherUser(dir, path);
-        t.defer(() => prober.stop());
+        const { files, path, prober } = await raceAgainstOtherUser(t, "stream");
         let first = true;
         const { setups, reached: connected, denied } = await repeatSetups(prober, async () => {
           const listener = await createUnixListener(path, { mode: 0o600 });
@@ -110,13 +122,7 @@ export const unixSocketFilesSuite: SuiteDefinition = {
         "under umask 0, another user (nobody) sending datagrams in a loop never reaches a Unix datagram socket bound with mode 0o600, over thousands of set-ups; with mode 0o666 it does",
       requires: ["socketFiles", "otherUser"],
       async run(t) {
-        const files = tools(t);
-        const dir = await t.tempDir();
-        const path = `${dir}/socket`;
-        const previous = files.umask(0);
-        t.defer(() => files.umask(previous));
-        const prober = await files.probeAsOtherUser(dir, path, "dgram");
-        t.defer(() => prober.stop());
+        const { path, prober } = await raceAgainstOtherUser(t, "dgram");
         const { setups, reached, denied } = await repeatSetups(prober, async () => {
           await (await createUnixDatagramSocket({ localPath: path, mode: 0o600 })).aclose();
         });
