@@ -41,6 +41,7 @@ function definitions() {
     recvmsg: { args: [i32, P, i32], returns: i64 },
     sendmsg: { args: [i32, P, i32], returns: i64 },
     shutdown: { args: [i32, i32], returns: i32 },
+    fchmod: { args: [i32, u32], returns: i32 },
     close: { args: [i32], returns: i32 },
     // Variadic in C; on x86-64 and arm64 Linux an int travels like a fixed argument. (macOS
     // arm64 would need the padding trick described in libc-socket's README.)
@@ -159,6 +160,7 @@ export function createBunFfiBinder(): LibcBinder {
     sendmsg: (fd, msg, flags) => call("sendmsg", fd, msg, flags),
     addressOf: (buf) => BigInt(ptr(buf)),
     shutdown: (fd, how) => call("shutdown", fd, how),
+    fchmod: (fd, mode) => call("fchmod", fd, mode),
     close: (fd) => call("close", fd),
     fcntl: (fd, cmd, arg) => call("fcntl", fd, cmd, arg),
     pipe: (fds) => call("pipe", fds),

@@ -14,6 +14,8 @@ export interface BunListenerTransportOptions {
   accepted: BunStreamTransportOptions;
   /** Whether accepted sockets get TCP_NODELAY (TCP only). */
   noDelay: boolean;
+  /** Runs once the listener is closed and its fd released (a Unix listener removes its socket file). */
+  onClosed?: () => void;
 }
 
 /**
@@ -39,10 +41,12 @@ export class BunListenerTransport implements ListenerTransport {
   readonly #queue = new AcceptQueue<BunStreamTransport>({ closedError: () => socketClosedError("listener") });
   #closing: Promise<void> | undefined;
   #fd: number | undefined;
+  readonly #onClosed: (() => void) | undefined;
 
   constructor(options: BunListenerTransportOptions) {
     this.family = options.family;
     this.#localAddress = options.localAddress;
+    this.#onClosed = options.onClosed;
     const { noDelay } = options;
     const accepted: BunStreamTransportOptions = { ...options.accepted, serverMode: true };
     this.handlers = streamHandlers((socket: Socket<BunStreamTransport>) => {
@@ -85,5 +89,6 @@ export class BunListenerTransport implements ListenerTransport {
     // false: stop() must not close the connections already handed out.
     this.#listener?.stop(false);
     await unaccepted;
+    this.#onClosed?.();
   }
 }

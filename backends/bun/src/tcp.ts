@@ -1,4 +1,6 @@
+import net from "node:net";
 import type { Socket } from "bun";
+import { NetStreamTransport, whenConnected } from "@portio/node-compat";
 import type { BackendConnectTcpOptions, BackendTcpListenerOptions } from "@portio/core/backend";
 import { connectBoundTcp } from "./connect-bound.js";
 import { BunListenerTransport } from "./listener-transport.js";
@@ -6,26 +8,37 @@ import { streamHandlers } from "./socket-handlers.js";
 import { BunStreamTransport } from "./stream-transport.js";
 
 /**
- * Connects to one numeric TCP endpoint with `Bun.connect` (Bun's fastest path: it beats node:net
- * on connect churn), TCP_NODELAY set. Core runs happy eyeballs over several addresses itself.
+ * Connects to one numeric TCP endpoint, TCP_NODELAY set. Core runs happy eyeballs over several
+ * addresses itself.
+ *
+ * Without a signal: `Bun.connect` (Bun's fastest path: it beats node:net on connect churn). With
+ * one: Bun's node:net, because `Bun.connect` hands out no socket before it is connected and so
+ * cannot be cancelled (a SYN nobody answers kept it pending for minutes whatever the signal
+ * said); a `net.Socket` destroyed while connecting closes its fd at once, and the call rejects with
+ * `signal.reason` once it has. Core passes a signal only when the caller gave one or happy
+ * eyeballs races several addresses.
  *
  * `Bun.connect` cannot bind a local address first; with `localHost` / `localPort` the socket is
  * made, bound and connected through libc instead and then handed to Bun (see `connect-bound.ts`).
- *
- * Bun cannot cancel a connect in progress: on abort the call waits for it to settle, releases
- * the socket, and rejects with `signal.reason` (so the fd is gone when it rejects, as the
- * contract asks).
  *
  * @example
  * ```ts
  * const transport = await connectTcp("127.0.0.1", 8080, { signal: AbortSignal.timeout(5000) });
  * ```
  */
-export async function connectTcp(host: string, port: number, options: BackendConnectTcpOptions = {}): Promise<BunStreamTransport> {
+export async function connectTcp(
+  host: string,
+  port: number,
+  options: BackendConnectTcpOptions = {},
+): Promise<BunStreamTransport | NetStreamTransport> {
   const { localHost, localPort, signal } = options;
   signal?.throwIfAborted();
   if (localHost !== undefined || localPort !== undefined) return connectBoundTcp(host, port, options);
   const family = host.includes(":") ? "inet6" : "inet";
+  if (signal !== undefined) {
+    const socket = net.connect({ host, port, allowHalfOpen: true, noDelay: true });
+    return whenConnected(socket, signal, () => new NetStreamTransport(socket, { family }));
+  }
   let transport: BunStreamTransport | undefined;
   await Bun.connect<BunStreamTransport | undefined>({
     hostname: host,
@@ -36,10 +49,6 @@ export async function connectTcp(host: string, port: number, options: BackendCon
       transport = new BunStreamTransport(socket, { family });
     }),
   });
-  if (signal?.aborted) {
-    await transport!.close(0);
-    throw signal.reason;
-  }
   return transport!;
 }
 

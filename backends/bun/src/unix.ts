@@ -1,8 +1,7 @@
-import { chmodSync } from "node:fs";
 import type { Socket } from "bun";
 import type { BackendUnixListenerOptions } from "@portio/core/backend";
 import { isAbstractUnixPath, toUnixSocketAddress } from "@portio/core/backend";
-import { removeStaleSocket, unixPathToString } from "@portio/node-compat";
+import { bindUnixSocketFile, unixPathToString } from "@portio/node-compat";
 import { BunListenerTransport } from "./listener-transport.js";
 import { streamHandlers } from "./socket-handlers.js";
 import { BunStreamTransport } from "./stream-transport.js";
@@ -43,10 +42,11 @@ export async function connectUnix(path: string | Uint8Array, options: { signal?:
 }
 
 /**
- * Listens on a Unix stream socket with `Bun.listen({ unix })`. A socket file left at `path` by an
- * earlier listener is removed first (as AnyIO does); any other kind of file stays and the bind
- * fails with `EADDRINUSE`. `mode` is applied to the socket file right after binding. Bun unlinks
- * the file when the listener stops. `backlog` is not applied (Bun.listen has no such option).
+ * Listens on a Unix stream socket with `Bun.listen({ unix })`. A file-system path gets its socket
+ * file through node-compat's `bindUnixSocketFile`: it has its final `mode` from the moment it
+ * exists, a stale socket file is replaced, a live one or any other kind of file is `EADDRINUSE`;
+ * on close the file is removed only if it is still the one this listener made. `backlog` is not
+ * applied (Bun.listen has no such option).
  *
  * @example
  * ```ts
@@ -56,26 +56,19 @@ export async function connectUnix(path: string | Uint8Array, options: { signal?:
  */
 export async function createUnixListener(path: string | Uint8Array, options: BackendUnixListenerOptions): Promise<BunListenerTransport> {
   const target = unixPathToString(path, NON_UTF8_PATH);
-  const abstract = isAbstractUnixPath(target);
-  if (!abstract) await removeStaleSocket(target);
   const localAddress = toUnixSocketAddress(target);
-  const transport = new BunListenerTransport({
-    family: "unix",
-    localAddress,
-    // Accepted clients are usually unnamed; Bun cannot tell their name anyway.
-    accepted: { family: "unix", localAddress, remoteAddress: "" },
-    noDelay: false,
-  });
-  transport.attach(Bun.listen<BunStreamTransport | undefined>({ unix: target, allowHalfOpen: true, socket: transport.handlers }));
-  if (options.mode !== undefined && !abstract) {
-    // Synchronous on purpose: Bun binds and listens in one step, so a client could connect before
-    // the mode is set; with no event-loop turn in between, that window stays tiny.
-    try {
-      chmodSync(target, options.mode);
-    } catch (error) {
-      await transport.close();
-      throw error;
-    }
-  }
-  return transport;
+  const listenAt = (bindPath: string, onClosed?: () => void): BunListenerTransport => {
+    const transport = new BunListenerTransport({
+      family: "unix",
+      localAddress,
+      // Accepted clients are usually unnamed; Bun cannot tell their name anyway.
+      accepted: { family: "unix", localAddress, remoteAddress: "" },
+      noDelay: false,
+      ...(onClosed ? { onClosed } : {}),
+    });
+    transport.attach(Bun.listen<BunStreamTransport | undefined>({ unix: bindPath, allowHalfOpen: true, socket: transport.handlers }));
+    return transport;
+  };
+  if (isAbstractUnixPath(target)) return listenAt(target);
+  return bindUnixSocketFile(target, { mode: options.mode, bind: listenAt, close: (transport) => transport.close() });
 }

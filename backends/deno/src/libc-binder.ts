@@ -34,6 +34,7 @@ const SYMBOLS = {
   recvmsg: { parameters: ["i32", "buffer", "i32"], result: "isize" },
   sendmsg: { parameters: ["i32", "buffer", "i32"], result: "isize" },
   shutdown: { parameters: ["i32", "i32"], result: "i32" },
+  fchmod: { parameters: ["i32", "u32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
   pipe: { parameters: ["buffer"], result: "i32" },
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
@@ -127,6 +128,7 @@ export function createDenoBinder(): LibcBinder {
     sendmsg: (fd, msg, flags) => Number(c().sendmsg(fd, msg, flags)),
     addressOf: (buf) => BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(buf as Uint8Array<ArrayBuffer>))),
     shutdown: (fd, how) => c().shutdown(fd, how),
+    fchmod: (fd, mode) => c().fchmod(fd, mode) as number,
     close: (fd) => c().close(fd),
     fcntl: platform === "darwin"
       ? (fd, cmd, arg) => l().extra["fcntl"]!(fd, cmd, 0, 0, 0, 0, 0, 0, arg) as number

@@ -1,9 +1,8 @@
 import type { BackendUnixListenerOptions } from "@portio/core/backend";
 import { isAbstractUnixPath, toUnixSocketAddress } from "@portio/core/backend";
-import { unixPathToString } from "@portio/node-compat";
+import { bindUnixSocketFile, unixPathToString } from "@portio/node-compat";
 import { DenoListenerTransport } from "./listener-transport.ts";
-import { withPermission, withPermissionSync } from "./permissions.ts";
-import { removeStaleSocket } from "./stale-socket.ts";
+import { withPermission } from "./permissions.ts";
 import { DenoStreamTransport } from "./stream-transport.ts";
 
 /** Why a path Deno cannot take is refused (abstract names are fine: Deno keeps the NUL on Linux). */
@@ -36,10 +35,12 @@ export async function connectUnix(path: string | Uint8Array, options: { signal?:
 }
 
 /**
- * Listens on a Unix stream socket with `Deno.listen({ transport: "unix" })`. A socket file left
- * at `path` by an earlier listener is removed first (as AnyIO does); any other file stays and the
- * bind fails with `EADDRINUSE`. `mode` is applied to the socket file right after binding. Needs
- * `--allow-read` and `--allow-write` for the path.
+ * Listens on a Unix stream socket with `Deno.listen({ transport: "unix" })`. A file-system path
+ * gets its socket file through node-compat's `bindUnixSocketFile`: it has its final `mode` from
+ * the moment it exists, a stale socket file is replaced, a live one or any other kind of file is
+ * `EADDRINUSE`; on close the file is removed only if it is still the one this listener made.
+ * Needs `--allow-read` and `--allow-write` for the path's directory (the socket is first bound in
+ * a private directory there).
  *
  * Deno takes no backlog for Unix listeners (it uses its default of 511 there).
  *
@@ -51,25 +52,20 @@ export async function connectUnix(path: string | Uint8Array, options: { signal?:
  */
 export async function createUnixListener(path: string | Uint8Array, options: BackendUnixListenerOptions): Promise<DenoListenerTransport> {
   const target = unixPathToString(path, NOT_UTF8);
-  const abstract = isAbstractUnixPath(target);
-  if (!abstract) await removeStaleSocket(target);
-  const listener = withPermissionSync("Unix socket paths", "--allow-write", () => Deno.listen({ transport: "unix", path: target }));
   const localAddress = toUnixSocketAddress(target);
-  const transport = new DenoListenerTransport(listener, {
-    family: "unix",
-    localAddress,
-    // Clients usually connect from an unbound socket, which has no name.
-    wrap: (conn) => new DenoStreamTransport(conn, { family: "unix", localAddress, remoteAddress: "" }),
-  });
-  if (options.mode !== undefined && !abstract) {
-    // Synchronous on purpose: Deno binds and listens in one step, so a client could connect
-    // before the mode is set; with no event-loop turn in between, that window stays tiny.
-    try {
-      withPermissionSync("setting a Unix socket's mode", "--allow-write", () => Deno.chmodSync(target, options.mode!));
-    } catch (error) {
-      await transport.close();
-      throw error;
-    }
-  }
-  return transport;
+  const listenAt = (bindPath: string, onClosed?: () => void): DenoListenerTransport => {
+    const listener = Deno.listen({ transport: "unix", path: bindPath });
+    return new DenoListenerTransport(listener, {
+      family: "unix",
+      localAddress,
+      // Clients usually connect from an unbound socket, which has no name.
+      wrap: (conn) => new DenoStreamTransport(conn, { family: "unix", localAddress, remoteAddress: "" }),
+      ...(onClosed ? { onClosed } : {}),
+    });
+  };
+  return withPermission("Unix socket paths", "--allow-write", () =>
+    isAbstractUnixPath(target)
+      ? listenAt(target)
+      : bindUnixSocketFile(target, { mode: options.mode, bind: listenAt, close: (transport) => transport.close() }),
+  );
 }

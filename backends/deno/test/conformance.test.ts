@@ -12,7 +12,7 @@ import { registerConformance, type ConformanceHarness } from "@portio/testkit";
 import { getDenoBinder } from "../src/libc-binder.ts";
 import { countOpenFds, denoRunner, makeTempDir, removeDir } from "./harness.ts";
 import { libcRawSockets } from "@portio/libc-socket/testing";
-import { generateTestCertificates } from "@portio/node-compat/testing";
+import { generateTestCertificates, socketFileTools } from "@portio/node-compat/testing";
 
 const skip: Record<string, string> = {};
 for (const family of ["ipv4", "ipv6"]) {
@@ -33,6 +33,7 @@ const harness: ConformanceHarness = {
   countOpenFds,
   skip,
   // Raw fds for the adoption cases, through libc (--allow-ffi).
+  socketFiles: socketFileTools(),
   rawSockets: libcRawSockets(getDenoBinder()),
   // Made once per run with the openssl CLI; nothing key-like is committed.
   tlsCertificates: (() => {

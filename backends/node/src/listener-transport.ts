@@ -10,6 +10,8 @@ export interface NodeListenerTransportOptions {
   localAddress: SocketAddress;
   /** Turns an accepted socket into a transport (sets the family and Unix addresses). */
   wrap(socket: Socket): NetStreamTransport;
+  /** Runs once the listener is closed and its fd released (a Unix listener removes its socket file). */
+  onClosed?: () => void;
 }
 
 /**
@@ -41,12 +43,14 @@ export class NodeListenerTransport implements ListenerTransport {
 
   readonly #localAddress: SocketAddress;
   #closing: Promise<void> | undefined;
+  readonly #onClosed: (() => void) | undefined;
   readonly #queue = new AcceptQueue<NetStreamTransport>({ closedError: () => socketClosedError("listener") });
 
   constructor(server: Server, options: NodeListenerTransportOptions) {
     this.server = server;
     this.family = options.family;
     this.#localAddress = options.localAddress;
+    this.#onClosed = options.onClosed;
     const wrap = options.wrap;
     // Wrapped at once, even when nobody waits, so that their errors are caught and they stay paused.
     server.on("connection", (socket: Socket) => this.#queue.push(wrap(socket)));
@@ -76,7 +80,7 @@ export class NodeListenerTransport implements ListenerTransport {
    * fds are released. Connections already handed out by `accept()` stay open.
    */
   close(): Promise<void> {
-    this.#closing ??= Promise.all([this.#queue.close(), closeServer(this.server)]).then(() => {});
+    this.#closing ??= Promise.all([this.#queue.close(), closeServer(this.server)]).then(() => this.#onClosed?.());
     return this.#closing;
   }
 }

@@ -1,10 +1,9 @@
 import net from "node:net";
 import type { BackendConnectTcpOptions, BackendTcpListenerOptions } from "@portio/core/backend";
 import { UnsupportedError } from "@portio/core";
-import { whenConnected } from "./connect.js";
 import { listen } from "./listen.js";
 import { NodeListenerTransport } from "./listener-transport.js";
-import { NetStreamTransport } from "@portio/node-compat";
+import { NetStreamTransport, whenConnected } from "@portio/node-compat";
 
 /**
  * Connects to one TCP endpoint, with TCP_NODELAY set. Core hands in numeric addresses and runs

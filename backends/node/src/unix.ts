@@ -1,11 +1,9 @@
-import { chmodSync } from "node:fs";
 import net from "node:net";
 import type { BackendUnixListenerOptions } from "@portio/core/backend";
 import { isAbstractUnixPath, toUnixSocketAddress } from "@portio/core/backend";
-import { whenConnected } from "./connect.js";
 import { listen } from "./listen.js";
 import { NodeListenerTransport } from "./listener-transport.js";
-import { NetStreamTransport, removeStaleSocket, unixPathToString } from "@portio/node-compat";
+import { NetStreamTransport, bindUnixSocketFile, unixPathToString, whenConnected } from "@portio/node-compat";
 
 /** Why a path node:net cannot take is refused (abstract names are fine: Node keeps the NUL). */
 const NOT_UTF8 = "the Node backend cannot use Unix socket paths that are not valid UTF-8 (node:net takes strings only)";
@@ -37,9 +35,10 @@ export async function connectUnix(
 }
 
 /**
- * Listens on a Unix stream socket. A socket file left at `path` by an earlier listener is
- * removed first (as AnyIO does); any other kind of file stays and the bind fails with
- * `EADDRINUSE`. `mode` is applied to the socket file after binding.
+ * Listens on a Unix stream socket. A file-system path gets its socket file through node-compat's
+ * `bindUnixSocketFile`: it has its final `mode` from the moment it exists, a stale socket file is
+ * replaced, a live one or any other kind of file is `EADDRINUSE`; on close the file is removed
+ * only if it is still the one this listener made.
  *
  * @example
  * ```ts
@@ -52,28 +51,20 @@ export async function createUnixListener(
   options: BackendUnixListenerOptions,
 ): Promise<NodeListenerTransport> {
   const target = unixPathToString(path, NOT_UTF8);
-  const abstract = isAbstractUnixPath(target);
-  if (!abstract) await removeStaleSocket(target);
-  const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
-  await listen(server, { path: target, backlog: options.backlog });
   const localAddress = toUnixSocketAddress(target);
-  // Built before anything else can run, so that no connection arrives without a listener.
-  const listener = new NodeListenerTransport(server, {
-    family: "unix",
-    localAddress,
-    // Node cannot ask for an accepted socket's peer name; clients that connect from an unbound
-    // socket (the usual case) have none anyway.
-    wrap: (socket) => new NetStreamTransport(socket, { family: "unix", localAddress, remoteAddress: "" }),
-  });
-  if (options.mode !== undefined && !abstract) {
-    // Synchronous on purpose: node:net binds and listens in one step, so a client could connect
-    // before the mode is set; with no event-loop turn in between, that window stays tiny.
-    try {
-      chmodSync(target, options.mode);
-    } catch (error) {
-      await listener.close();
-      throw error;
-    }
-  }
-  return listener;
+  const listenAt = async (bindPath: string, onClosed?: () => void): Promise<NodeListenerTransport> => {
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
+    await listen(server, { path: bindPath, backlog: options.backlog });
+    // Built before anything else can run, so that no connection arrives without a listener.
+    return new NodeListenerTransport(server, {
+      family: "unix",
+      localAddress,
+      // Node cannot ask for an accepted socket's peer name; clients that connect from an unbound
+      // socket (the usual case) have none anyway.
+      wrap: (socket) => new NetStreamTransport(socket, { family: "unix", localAddress, remoteAddress: "" }),
+      ...(onClosed ? { onClosed } : {}),
+    });
+  };
+  if (isAbstractUnixPath(target)) return listenAt(target);
+  return bindUnixSocketFile(target, { mode: options.mode, bind: listenAt, close: (transport) => transport.close() });
 }

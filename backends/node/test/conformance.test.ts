@@ -14,7 +14,7 @@ import { registerConformance, type ConformanceHarness } from "@portio/testkit";
 import { getKoffiBinder } from "../src/libc-binder.js";
 import { nodeHasReusePort } from "../src/tcp.js";
 import { libcRawSockets } from "@portio/libc-socket/testing";
-import { generateTestCertificates } from "@portio/node-compat/testing";
+import { generateTestCertificates, socketFileTools } from "@portio/node-compat/testing";
 
 const skip: Record<string, string> = {};
 if (!nodeHasReusePort()) {
@@ -37,6 +37,7 @@ const harness: ConformanceHarness = {
   // readdirSync's own directory fd is open during both counts, so it cancels out.
   countOpenFds: () => readdirSync("/proc/self/fd").length,
   skip,
+  socketFiles: socketFileTools(),
   rawSockets: libcRawSockets(getKoffiBinder()),
   // Made once per run with the openssl CLI; nothing key-like is committed.
   tlsCertificates: (() => {

@@ -1,6 +1,7 @@
 import type { HandlerContext, Listener, ServeOptions } from "./abc/streams.js";
 import { TaskGroup } from "./task-group.js";
 import { TypedAttributeProvider, mergeAttributes, type TypedAttributeMap } from "./typed-attributes.js";
+import { checkServeOptions } from "./sockets/serve.js";
 
 /**
  * Several listeners served as one, e.g. a TCP port on both `0.0.0.0` and `::`. Nested
@@ -66,8 +67,9 @@ export class MultiListener<T> extends TypedAttributeProvider implements Listener
    */
   async serve(
     handler: (stream: T, context: HandlerContext) => void | Promise<void>,
-    options: ServeOptions<T> = {},
+    rawOptions?: ServeOptions<T>,
   ): Promise<void> {
+    const options = checkServeOptions(handler, rawOptions);
     const group = new TaskGroup(options.signal === undefined ? {} : { signal: options.signal });
     for (const listener of this.#listeners) {
       group.start((signal) => listener.serve(handler, { ...options, signal }));

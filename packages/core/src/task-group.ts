@@ -1,4 +1,4 @@
-import { deferred } from "./internal/abort.js";
+import { checkSignal, deferred } from "./internal/abort.js";
 
 /** A task run by a {@link TaskGroup}: it gets the group's signal and should stop when it aborts. */
 export type Task = (signal: AbortSignal) => Promise<unknown> | unknown;
@@ -27,6 +27,7 @@ export class TaskGroup {
 
   /** A group whose tasks are also aborted when `options.signal` aborts. */
   constructor(options: { signal?: AbortSignal } = {}) {
+    checkSignal(options.signal, "options.signal");
     this.#outer = options.signal;
     if (this.#outer?.aborted) this.cancel(this.#outer.reason);
     else this.#outer?.addEventListener("abort", this.#onOuterAbort, { once: true });

@@ -83,6 +83,12 @@ export interface LibcBinder {
 
   /** libc's `shutdown()`: C's return value (-1 with `errno()` set on failure). */
   shutdown(fd: number, how: number): number;
+  /**
+   * `fchmod(fd, mode)`. On a Unix socket before `bind`, Linux creates the socket file with this
+   * mode (less the umask), so the file is never looser than `mode`. Optional: without it the mode
+   * is only set after bind.
+   */
+  fchmod?(fd: number, mode: number): number;
   /** libc's `close()`: C's return value (-1 with `errno()` set on failure). */
   close(fd: number): number;
   /** `fcntl(fd, cmd, arg)` with an `int` argument (F_GETFL, F_SETFL, F_GETFD, F_SETFD). */

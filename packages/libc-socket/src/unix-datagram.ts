@@ -9,6 +9,7 @@
 import { isAbstractUnixPath, type BackendUnixDatagramOptions } from "@portio/core/backend";
 import type { LibcBinder } from "./binder.js";
 import { LibcDatagramTransport } from "./datagram-transport.js";
+import { lastError } from "./errno.js";
 import { LibcSocket } from "./socket.js";
 
 /** The runtime's file operations on a socket file (never called for abstract names). */
@@ -109,6 +110,9 @@ async function bound(binder: LibcBinder, options: BackendUnixDatagramOptions, fi
   const socket = LibcSocket.create(binder, "unix", "dgram");
   try {
     if (localPath !== undefined) {
+      // The file then never has a looser mode than `mode`, not even between bind and chmod (the
+      // chmod below only adds what the umask took away).
+      if (mode !== undefined && !abstract && binder.fchmod?.(socket.fd, mode) === -1) throw lastError(binder, "fchmod");
       socket.bind(localPath);
       // Right after bind, with no event-loop turn in between, so the window in which the file
       // has the umask's mode stays tiny. Abstract names have no file.

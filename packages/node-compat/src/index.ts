@@ -36,3 +36,10 @@ export {
   type CodedError,
 } from "./errors.js";
 export { rejectHandled, settled, waiter, type Waiter } from "./waiter.js";
+export {
+  bindUnixSocketFile,
+  unlinkUnixSocketFile,
+  type UnixSocketBinding,
+  type UnixSocketFileIdentity,
+} from "./unix-socket-file.js";
+export { whenConnected } from "./connect.js";

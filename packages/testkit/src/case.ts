@@ -7,7 +7,11 @@ export type Capability =
   /** Linux abstract Unix socket names (`"\0name"`) work with this backend. */
   | "abstractUnix"
   /** The harness lends `rawSockets` (raw fds for the adoption cases). */
-  | "rawSockets";
+  | "rawSockets"
+  /** The harness lends `socketFiles` (the file system, for the Unix socket file cases). */
+  | "socketFiles"
+  /** `socketFiles.probeAsOtherUser` works here (root, with `setpriv` and `python3`). */
+  | "otherUser";
 
 /**
  * A case as the suites define it, before it is bound to a harness. Bodies use only web-standard

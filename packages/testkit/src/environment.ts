@@ -49,6 +49,21 @@ export async function probeEnvironment(harness: ConformanceHarness): Promise<Env
     missing.rawSockets = "the harness has no rawSockets factory, so no raw fds to adopt (adoption cases need the runtime to make sockets portio does not own)";
   }
 
+  if (harness.socketFiles === undefined) {
+    missing.socketFiles = missing.otherUser =
+      "the harness has no socketFiles tools, so the Unix socket file cases cannot look at or change the file system";
+  } else {
+    const dir = await harness.makeTempDir();
+    try {
+      const prober = await harness.socketFiles.probeAsOtherUser(dir, `${dir}/socket`);
+      await prober.stop();
+    } catch (error) {
+      missing.otherUser = `no second user to connect as: ${describe(error)}`;
+    } finally {
+      await harness.removeDir(dir);
+    }
+  }
+
   let localhostFamilies: Array<"inet" | "inet6"> = [];
   try {
     localhostFamilies = [...new Set((await getaddrinfo("localhost")).map((info) => info.family))];

@@ -57,6 +57,61 @@ export interface ConformanceHarness {
    * it the adoption cases are skipped, saying so.
    */
   rawSockets?: RawSocketFactory;
+  /**
+   * The file system and a second user, for the cases about Unix socket files (their mode, stale
+   * and live sockets, which file a listener removes). Without it those cases are skipped, saying so.
+   */
+  socketFiles?: SocketFileTools;
+}
+
+/** What {@link SocketFileTools.inspect} reports about the file at a path. */
+export interface FileFacts {
+  kind: "socket" | "file" | "directory" | "other";
+  /** Device and inode: which file it is. */
+  dev: number;
+  ino: number;
+  /** Permission bits, e.g. `0o600`. */
+  mode: number;
+}
+
+/** Counts from an {@link OtherUserProber} since it started or since its last report. */
+export interface ProbeCounts {
+  /** Connect attempts. */
+  attempts: number;
+  /** Attempts that connected (or whose datagram was sent): the other user reached the socket. */
+  connected: number;
+  /** Attempts refused for lack of permission (`EACCES`): the file was there, its mode kept them out. */
+  denied: number;
+}
+
+/**
+ * A process running as another, unprivileged user (e.g. `nobody`) that connects to one Unix
+ * socket path over and over (for a datagram socket: sends it a datagram), as fast as it can,
+ * until stopped.
+ */
+export interface OtherUserProber {
+  /** Counts since the start or the previous report; the counters start again from zero. */
+  report(): Promise<ProbeCounts>;
+  /** Ends the process; resolves once it has exited. */
+  stop(): Promise<void>;
+}
+
+/** See {@link ConformanceHarness.socketFiles}. */
+export interface SocketFileTools {
+  /** Facts about the file at `path` (not following a symlink), or `undefined` if there is none. */
+  inspect(path: string): Promise<FileFacts | undefined>;
+  /** Removes the file at `path`. */
+  unlink(path: string): Promise<void>;
+  /** Creates a regular file at `path` holding `text`. */
+  writeFile(path: string, text: string): Promise<void>;
+  /** Sets the process's umask and returns the previous one. */
+  umask(mask: number): number;
+  /**
+   * Starts an {@link OtherUserProber} against `path`, after making `dir` (a temp dir holding
+   * `path`) reachable by that user; resolves once it is running. Rejects, saying why, where the
+   * machine has no second user to offer (not root, no `setpriv`).
+   */
+  probeAsOtherUser(dir: string, path: string, type?: "stream" | "dgram"): Promise<OtherUserProber>;
 }
 
 /** The state a {@link RawSocketFactory} puts a new socket in. */
@@ -65,6 +120,8 @@ export interface RawSocketState {
   bound?: boolean;
   /** Bound and listening (stream sockets only). */
   listening?: boolean;
+  /** The listen queue length when `listening` (default 511); 0 makes a queue that one connection fills. */
+  backlog?: number;
   /**
    * Connected: IP sockets to a loopback peer (TCP: an accepted connection), Unix sockets as one
    * end of `socketpair()`. The other end is in {@link RawSocket.peerFds}.

@@ -31,6 +31,10 @@ export type {
   RawSocketFactory,
   RawSocketState,
   TlsTestCertificates,
+  FileFacts,
+  OtherUserProber,
+  ProbeCounts,
+  SocketFileTools,
 } from "./harness.js";
 export { conformanceCases, registerConformance } from "./register.js";
 export * from "./assert.js";

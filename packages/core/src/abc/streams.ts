@@ -83,13 +83,23 @@ export interface HandlerContext {
 
 /** Options of {@link Listener.serve}. */
 export interface ServeOptions<T> {
-  /** Aborting stops accepting, aborts every handler's signal, waits for the handlers, and resolves. */
+  /**
+   * Aborting stops accepting, aborts every handler's signal, waits for the handlers (at most
+   * `shutdownGraceMs`, then closes their streams), and resolves.
+   */
   signal?: AbortSignal;
   /**
    * Called when a handler throws (its stream is already closed). Default: `console.error`. An error
    * thrown from here ends `serve` with that error.
    */
   onError?: (error: unknown, stream: T) => void | Promise<void>;
+  /**
+   * How long shutdown (after `signal` aborts, or the listener is closed under `serve`) waits for
+   * handlers to end on their own, in milliseconds, before it closes the streams still open so that
+   * handlers which ignore their signal end too. Default 5 000 (`DEFAULT_SHUTDOWN_GRACE_MS`);
+   * `0` closes them at once; `Infinity` waits for the handlers however long they take.
+   */
+  shutdownGraceMs?: number;
 }
 
 /**

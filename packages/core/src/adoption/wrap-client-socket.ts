@@ -1,5 +1,6 @@
 import type { CallOptions } from "../abc/resource.js";
 import { ConnectionFailed } from "../errors.js";
+import { checkCallOptions, throwIfAborted } from "../internal/abort.js";
 import type { ConnectedUDPSocket, ConnectedUNIXDatagramSocket } from "../sockets/datagram-sockets.js";
 import type { SocketStream } from "../sockets/socket-stream.js";
 import type { UNIXSocketStream } from "../sockets/unix-socket-stream.js";
@@ -38,15 +39,15 @@ export type ClientSocket = SocketStream | UNIXSocketStream | ConnectedUDPSocket 
  * ```
  */
 export async function wrapClientSocket(socket: SocketLike, options: WrapClientSocketOptions = {}): Promise<ClientSocket> {
-  const { tls, signal } = options;
-  signal?.throwIfAborted();
+  const { tls, signal } = checkCallOptions(options);
+  throwIfAborted(signal);
   let inspected = await inspectArgument(socket);
   checkTlsOption(tls, "client");
   if (inspected.info.state === "connecting") inspected = await afterConnect(inspected, signal);
   const { info } = inspected;
   if (info.state !== "connected") throw refuse.notConnected(info);
   if (wantsTls(tls) && info.type !== "stream") throw refuse.type("stream", info.type, " (TLS needs a stream socket)");
-  signal?.throwIfAborted();
+  throwIfAborted(signal);
   if (info.type === "stream") {
     const stream = await openStream(inspected);
     return wantsTls(tls) ? applyClientTls(stream, tls!) : stream;

@@ -103,7 +103,12 @@ export interface AsyncBackend {
    * e.g. `"EADDRINUSE"`, is kept). Accepted streams have TCP_NODELAY set.
    */
   createTcpListener(host: string, port: number, options: BackendTcpListenerOptions): Promise<ListenerTransport>;
-  /** Listens on a Unix path, replacing a stale socket file left at that path. */
+  /**
+   * Listens on a Unix path (core has checked its length). The socket file must have `mode` from
+   * the moment it exists; a stale socket file (connect: ECONNREFUSED) is replaced, a live one or
+   * any other file is `EADDRINUSE`; close removes the file only if it is still this listener's
+   * (same device and inode). `@portio/node-compat`'s `bindUnixSocketFile` does all of that.
+   */
   createUnixListener(path: string | Uint8Array, options: BackendUnixListenerOptions): Promise<ListenerTransport>;
   /** A UDP socket bound to a numeric `localHost` and `localPort` (0: any free port). */
   createUdpSocket(localHost: string, localPort: number, options: BackendUdpOptions): Promise<DatagramTransport>;

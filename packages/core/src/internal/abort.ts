@@ -1,7 +1,47 @@
 /** Internal helpers for AbortSignal handling; not part of the public API. */
 
-/** Rejects with `signal.reason` if the signal is already aborted. */
+/**
+ * Throws a `TypeError` unless `signal` is `undefined` or an AbortSignal. Every call that takes a
+ * signal runs this before it touches its resource, so a wrong value cannot break a stream midway
+ * (an AbortSignal from another realm or a polyfill passes: it is checked by shape).
+ */
+export function checkSignal(signal: unknown, name = "signal"): asserts signal is AbortSignal | undefined {
+  if (signal === undefined) return;
+  if (!hasMethods(signal, "addEventListener", "removeEventListener") || typeof (signal as { aborted?: unknown }).aborted !== "boolean") {
+    throw new TypeError(`${name} must be an AbortSignal or undefined, got ${describeValue(signal)}`);
+  }
+}
+
+/**
+ * Checks a call's options bag: `undefined` or an object whose `signal` passes {@link checkSignal}.
+ * Returns it (`{}` for `undefined`) so that callers can read it without `?.`.
+ */
+export function checkCallOptions<T extends { signal?: AbortSignal }>(options: T | undefined, name = "options"): T {
+  if (options === undefined) return {} as T;
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`${name} must be an object or undefined, got ${describeValue(options)}`);
+  }
+  checkSignal(options.signal, `${name}.signal`);
+  return options;
+}
+
+/** Whether `value` is an object with a function under each of `methods` (a check by shape). */
+export function hasMethods(value: unknown, ...methods: string[]): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  return methods.every((method) => typeof (value as Record<string, unknown>)[method] === "function");
+}
+
+/** A short description of a wrong argument for error messages. */
+export function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === "object" || typeof value === "function") return `a${/^[aeiou]/i.test(typeof value) ? "n" : ""} ${typeof value}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+/** Rejects with `signal.reason` if the signal is already aborted; a non-signal is a `TypeError`. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
+  checkSignal(signal);
   if (signal?.aborted) throw signal.reason;
 }
 

@@ -2,7 +2,7 @@ import type { StreamTransport } from "../backend/transports.js";
 import type { ResolvedAddress } from "../backend/backend.js";
 import { getBackend } from "../backend/registry.js";
 import { ConnectionFailed } from "../errors.js";
-import { throwIfAborted } from "../internal/abort.js";
+import { checkCallOptions, throwIfAborted } from "../internal/abort.js";
 import { checkHost, checkPort } from "../internal/validate.js";
 import { resolveHost } from "./getaddrinfo.js";
 import { SocketStream } from "./socket-stream.js";
@@ -53,6 +53,8 @@ export function connectTcp(remoteHost: string, remotePort: number, options?: Con
 export async function connectTcp(remoteHost: string, remotePort: number, options: ConnectTcpOptions = {}): Promise<SocketStream | TLSStream> {
   checkHost(remoteHost, "remoteHost");
   checkPort(remotePort, "remotePort", { allowZero: false });
+  checkCallOptions(options);
+  if (options.localHost !== undefined) checkHost(options.localHost, "localHost");
   if (options.localPort !== undefined) checkPort(options.localPort, "localPort", { allowZero: true });
   const delay = options.happyEyeballsDelay ?? 250;
   if (!(delay >= 0)) throw new RangeError("happyEyeballsDelay must be a non-negative number");
@@ -63,11 +65,19 @@ export async function connectTcp(remoteHost: string, remotePort: number, options
   let local: ResolvedAddress[] = [];
   try {
     targets = await resolveHost(remoteHost);
-    if (options.localHost !== undefined) local = await resolveHost(options.localHost);
   } catch (error) {
     throwIfAborted(signal);
     if (error instanceof TypeError) throw error;
     throw new ConnectionFailed(`could not resolve ${remoteHost}: ${String((error as Error)?.message ?? error)}`, { cause: error });
+  }
+  try {
+    if (options.localHost !== undefined) local = await resolveHost(options.localHost);
+  } catch (error) {
+    throwIfAborted(signal);
+    if (error instanceof TypeError) throw error;
+    throw new ConnectionFailed(`could not resolve localHost ${options.localHost}: ${String((error as Error)?.message ?? error)}`, {
+      cause: error,
+    });
   }
   throwIfAborted(signal);
   if (local.length > 0) {
@@ -118,6 +128,7 @@ function happyEyeballs(
   const backend = getBackend();
   return new Promise<StreamTransport>((resolve, reject) => {
     const cancelAll = new AbortController();
+    const cancellable = signal !== undefined || targets.length > 1;
     const errors: unknown[] = [];
     const attempts: Array<Promise<void>> = [];
     let next = 0;
@@ -147,7 +158,9 @@ function happyEyeballs(
         .connectTcp(target.address, port, {
           ...(bindTo ? { localHost: bindTo.address } : {}),
           ...(localPort !== undefined ? { localPort } : {}),
-          signal: cancelAll.signal,
+          // Only when something can cancel the attempt: a backend may take a faster path
+          // without one (Bun's Bun.connect cannot be cancelled).
+          ...(cancellable ? { signal: cancelAll.signal } : {}),
         })
         .then(
           (transport) => {

@@ -1,7 +1,7 @@
 import type { ListenerTransport } from "../backend/transports.js";
 import type { ResolvedAddress } from "../backend/backend.js";
 import { getBackend } from "../backend/registry.js";
-import { checkFamily, checkPort } from "../internal/validate.js";
+import { checkBacklog, checkFamily, checkHost, checkPort } from "../internal/validate.js";
 import { MultiListener } from "../multi-listener.js";
 import { resolveHost } from "./getaddrinfo.js";
 import { SocketListener } from "./socket-listener.js";
@@ -39,12 +39,15 @@ const CONSISTENT_PORT_ATTEMPTS = 10;
 export async function createTcpListener(options: CreateTcpListenerOptions = {}): Promise<MultiListener<SocketStream>> {
   const family = checkFamily(options.family ?? "unspec");
   const requestedPort = checkPort(options.localPort ?? 0, "localPort", { allowZero: true });
-  const backlog = Math.min(Math.max(options.backlog ?? 65535, 1), 65535);
-  if (!Number.isInteger(backlog)) throw new RangeError("backlog must be an integer");
+  const backlog = checkBacklog(options.backlog);
+  if (options.localHost !== undefined) checkHost(options.localHost, "localHost");
   const reusePort = options.reusePort ?? false;
   const backend = getBackend();
 
   const addresses = await listenAddresses(options.localHost, family);
+  if (addresses.length === 0) {
+    throw new Error(`localHost ${JSON.stringify(options.localHost)} resolved to no ${family === "unspec" ? "" : `${family} `}address to listen on`);
+  }
   let lastError: unknown;
   for (let attempt = 0; attempt < CONSISTENT_PORT_ATTEMPTS; attempt++) {
     const transports: ListenerTransport[] = [];

@@ -122,7 +122,11 @@ export abstract class DatagramSocket<Received, Sent> extends TypedAttributeProvi
   protected async resolveDestination(host: string, port: number): Promise<IPSocketAddress> {
     checkHost(host, "host");
     checkPort(port, "port", { allowZero: false });
-    if (ipFamily(host) !== undefined) return [host, port];
+    const literal = ipFamily(host);
+    if (literal === "inet6" && this.transport.family === "inet") {
+      throw new TypeError(`cannot send to ${host}, an IPv6 address, from an IPv4 (AF_INET) socket; create the socket with family "inet6"`);
+    }
+    if (literal !== undefined) return [host, port];
     const family = this.transport.family === "unix" ? undefined : this.transport.family;
     const [first] = await resolveHost(host, family);
     if (first === undefined) throw new BrokenResourceError(`${host} has no ${family ?? ""} address`);

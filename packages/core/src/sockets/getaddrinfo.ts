@@ -2,7 +2,7 @@ import type { IPSocketAddress } from "../addresses.js";
 import type { ResolvedAddress } from "../backend/backend.js";
 import { getBackend } from "../backend/registry.js";
 import { ipFamily } from "../internal/ip.js";
-import { checkHost, checkPort } from "../internal/validate.js";
+import { checkFamily, checkHost, checkPort } from "../internal/validate.js";
 
 /** One result of {@link getaddrinfo}. */
 export interface AddressInfo {
@@ -29,7 +29,8 @@ export async function getaddrinfo(
 ): Promise<AddressInfo[]> {
   checkHost(host, "host");
   checkPort(port, "port", { allowZero: true });
-  const family = options.family === "unspec" ? undefined : options.family;
+  const checked = checkFamily(options.family ?? "unspec");
+  const family = checked === "unspec" ? undefined : checked;
   const resolved = await resolveHost(host, family);
   return resolved.map((entry) => ({ family: entry.family, address: [entry.address, port] as const }));
 }

@@ -1,24 +1,66 @@
 import type { AsyncResource, CallOptions } from "../abc/resource.js";
 import type { HandlerContext, ServeOptions } from "../abc/streams.js";
+import { checkSignal, describeValue } from "../internal/abort.js";
 import { TaskGroup } from "../task-group.js";
+
+/**
+ * The default `shutdownGraceMs` of `serve()`: 5 seconds, the same bound `aclose()` gives a flush.
+ *
+ * @example
+ * ```ts
+ * await listener.serve(handler, { signal, shutdownGraceMs: DEFAULT_SHUTDOWN_GRACE_MS * 2 });
+ * ```
+ */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
+
+/**
+ * Checks `serve()`'s arguments before anything is accepted: a handler function, an options bag
+ * whose `signal` is an AbortSignal, `onError` a function and `shutdownGraceMs` a number ≥ 0.
+ *
+ * @throws TypeError / RangeError naming the wrong argument
+ * @example
+ * ```ts
+ * const options = checkServeOptions(handler, rawOptions);
+ * ```
+ */
+export function checkServeOptions<T>(handler: unknown, options: ServeOptions<T> | undefined): ServeOptions<T> {
+  if (typeof handler !== "function") throw new TypeError(`the handler must be a function, got ${describeValue(handler)}`);
+  if (options === undefined) return {};
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`serve() options must be an object or undefined, got ${describeValue(options)}`);
+  }
+  checkSignal(options.signal, "options.signal");
+  if (options.onError !== undefined && typeof options.onError !== "function") {
+    throw new TypeError(`options.onError must be a function or undefined, got ${describeValue(options.onError)}`);
+  }
+  const grace = options.shutdownGraceMs;
+  if (grace !== undefined && (typeof grace !== "number" || Number.isNaN(grace) || grace < 0)) {
+    throw new RangeError(`options.shutdownGraceMs must be a number of milliseconds ≥ 0 (or Infinity), got ${describeValue(grace)}`);
+  }
+  return options;
+}
 
 /**
  * The serve loop every listener shares: accept, run `handler` concurrently in a task group, close
  * each stream when its handler settles, contain handler failures through `onError`, and stop
- * cleanly on abort. See `Listener.serve` in docs/design.md "Concurrency and serving".
+ * on abort (or when accepting fails, e.g. the listener was closed): the handlers' signals abort,
+ * and the streams of handlers still running after `shutdownGraceMs` are closed, so that serve
+ * ends even when a handler ignores its signal. See `Listener.serve` in docs/design.md.
  *
  * @example
  * ```ts
- * await serveConnections((opts) => listener.accept(opts), handler, { signal });
+ * await serveConnections((opts) => listener.accept(opts), handler, { signal, shutdownGraceMs: 1_000 });
  * ```
  */
 export async function serveConnections<T extends AsyncResource>(
   accept: (options: CallOptions) => Promise<T>,
   handler: (stream: T, context: HandlerContext) => void | Promise<void>,
-  options: ServeOptions<T> = {},
+  rawOptions?: ServeOptions<T>,
 ): Promise<void> {
+  const options = checkServeOptions(handler, rawOptions);
   const onError = options.onError ?? reportHandlerError;
   const group = new TaskGroup(options.signal ? { signal: options.signal } : {});
+  const open = new Set<T>();
   let acceptFailure: { error: unknown } | undefined;
   try {
     for (;;) {
@@ -29,6 +71,7 @@ export async function serveConnections<T extends AsyncResource>(
         if (group.signal.aborted && error === group.signal.reason) break;
         throw error;
       }
+      open.add(stream);
       group.start(async (signal) => {
         try {
           await handler(stream, { signal });
@@ -38,6 +81,7 @@ export async function serveConnections<T extends AsyncResource>(
           if (signal.aborted) return;
           await onError(error, stream);
         } finally {
+          open.delete(stream);
           await stream.aclose();
         }
       });
@@ -46,9 +90,24 @@ export async function serveConnections<T extends AsyncResource>(
     acceptFailure = { error };
     group.cancel(error);
   }
-  // Handlers are always waited for, so that no connection outlives serve().
-  await group.wait();
+  // Handlers are always waited for, so that no connection outlives serve(); the grace period
+  // bounds the wait for those that do not end when their signal aborts.
+  await shutDown(group, open, options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
   if (acceptFailure) throw acceptFailure.error;
+}
+
+async function shutDown(group: TaskGroup, open: Set<AsyncResource>, graceMs: number): Promise<void> {
+  const finished = group.wait();
+  if (graceMs !== Infinity) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const graceOver = new Promise<"grace over">((resolve) => (timer = setTimeout(() => resolve("grace over"), graceMs)));
+    // A handler failure is wait()'s to report; here only "finished in time or not" matters.
+    const outcome = await Promise.race([finished.then(() => "finished", () => "finished"), graceOver]);
+    clearTimeout(timer);
+    // Closing a stream wakes its handler's pending receive or send with ClosedResourceError.
+    if (outcome === "grace over") await Promise.all([...open].map((stream) => stream.aclose()));
+  }
+  await finished;
 }
 
 function reportHandlerError(error: unknown): void {

@@ -1,5 +1,5 @@
 import { getBackend } from "../backend/registry.js";
-import { checkUnixPath } from "../internal/validate.js";
+import { checkMode, checkUnixPath } from "../internal/validate.js";
 import { ConnectedUNIXDatagramSocket, UNIXDatagramSocket } from "./datagram-sockets.js";
 
 /** Options of the Unix datagram constructors. */
@@ -12,9 +12,7 @@ export interface UnixDatagramOptions {
 
 function checkOptions(options: UnixDatagramOptions): UnixDatagramOptions {
   if (options.localPath !== undefined) checkUnixPath(options.localPath, "localPath");
-  if (options.mode !== undefined && (!Number.isInteger(options.mode) || options.mode < 0 || options.mode > 0o7777)) {
-    throw new RangeError("mode must be an integer file mode such as 0o600");
-  }
+  checkMode(options.mode);
   return {
     ...(options.localPath !== undefined ? { localPath: options.localPath } : {}),
     ...(options.mode !== undefined ? { mode: options.mode } : {}),

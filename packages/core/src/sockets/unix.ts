@@ -1,7 +1,7 @@
 import { getBackend } from "../backend/registry.js";
 import { ConnectionFailed, UnsupportedError } from "../errors.js";
-import { throwIfAborted } from "../internal/abort.js";
-import { checkUnixPath } from "../internal/validate.js";
+import { checkCallOptions, throwIfAborted } from "../internal/abort.js";
+import { checkBacklog, checkMode, checkUnixPath } from "../internal/validate.js";
 import { UNIXSocketListener } from "./socket-listener.js";
 import { UNIXSocketStream } from "./unix-socket-stream.js";
 
@@ -18,6 +18,7 @@ import { UNIXSocketStream } from "./unix-socket-stream.js";
  */
 export async function connectUnix(path: string | Uint8Array, options: { signal?: AbortSignal } = {}): Promise<UNIXSocketStream> {
   checkUnixPath(path);
+  checkCallOptions(options);
   throwIfAborted(options.signal);
   try {
     return new UNIXSocketStream(await getBackend().connectUnix(path, options));
@@ -33,13 +34,20 @@ export async function connectUnix(path: string | Uint8Array, options: { signal?:
 export interface CreateUnixListenerOptions {
   /** File mode of the socket file, e.g. `0o660`. */
   mode?: number;
-  /** Listen queue length; default 65535 (the OS caps it). */
+  /** Listen queue length: an integer ≥ 0, default 65535 (the OS caps it). */
   backlog?: number;
 }
 
 /**
- * Listens on a Unix stream socket. A stale socket file left at `path` is replaced (any other kind
- * of file is not touched: binding fails).
+ * Listens on a Unix stream socket. The socket file has `mode` from the moment it exists (it is
+ * bound in a private directory next to `path` and hard-linked into place). A socket file already
+ * at `path` is replaced only when nothing listens on it (checked by connecting once, so a live
+ * server sees one connection that ends at once); a live one, or any other kind of file, fails
+ * with `EADDRINUSE` and is left alone. `aclose()` removes the file only while `path` still names
+ * the one this listener made.
+ *
+ * @throws RangeError for a path of 108 bytes or more (see `UNIX_PATH_MAX_BYTES`), a bad `mode`
+ *   or `backlog`
  *
  * @example
  * ```ts
@@ -48,10 +56,8 @@ export interface CreateUnixListenerOptions {
  */
 export async function createUnixListener(path: string | Uint8Array, options: CreateUnixListenerOptions = {}): Promise<UNIXSocketListener> {
   checkUnixPath(path);
-  if (options.mode !== undefined && (!Number.isInteger(options.mode) || options.mode < 0 || options.mode > 0o7777)) {
-    throw new RangeError("mode must be an integer file mode such as 0o600");
-  }
-  const backlog = Math.min(Math.max(options.backlog ?? 65535, 1), 65535);
+  checkMode(options.mode);
+  const backlog = checkBacklog(options.backlog);
   const transport = await getBackend().createUnixListener(path, {
     backlog,
     ...(options.mode !== undefined ? { mode: options.mode } : {}),

@@ -2,7 +2,7 @@ import type { CallOptions } from "../abc/resource.js";
 import { iterateReceive } from "../internal/iterate.js";
 import type { AnyByteReceiveStream, AnyByteStream, ByteReceiveStream, ByteStream } from "../abc/streams.js";
 import { ClosedResourceError, DelimiterNotFound, EndOfStream, IncompleteRead } from "../errors.js";
-import { checkMaxBytes, raceAbort, silenced, throwIfAborted } from "../internal/abort.js";
+import { checkMaxBytes, describeValue, raceAbort, silenced, throwIfAborted } from "../internal/abort.js";
 import { ResourceGuard } from "../resource-guard.js";
 import { TypedAttributeProvider, type TypedAttributeMap } from "../typed-attributes.js";
 
@@ -164,6 +164,7 @@ export class BufferedByteReceiveStream extends TypedAttributeProvider implements
    * @throws IncompleteRead if the wrapped stream ends first (the bytes stay in {@link buffer})
    */
   async receiveUntil(delimiter: Uint8Array, maxBytes: number, options: CallOptions = {}): Promise<Uint8Array> {
+    if (!(delimiter instanceof Uint8Array)) throw new TypeError(`delimiter must be a Uint8Array, got ${describeValue(delimiter)}`);
     if (delimiter.length === 0) throw new RangeError("delimiter must not be empty");
     checkMaxBytes(maxBytes);
     this.#enter(options.signal);

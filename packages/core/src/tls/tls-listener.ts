@@ -1,9 +1,10 @@
 import type { AsyncResource, CallOptions } from "../abc/resource.js";
 import type { AnyByteStream, HandlerContext, Listener, ServeOptions } from "../abc/streams.js";
 import { BrokenResourceError } from "../errors.js";
+import { throwIfAborted } from "../internal/abort.js";
 import { TypedAttributeProvider, type TypedAttributeMap } from "../typed-attributes.js";
 import type { TLSOptions } from "./tls-options.js";
-import { TLSStream } from "./tls-stream.js";
+import { TLSStream, resolveTlsOptions } from "./tls-stream.js";
 
 /** Options of {@link TLSListener} besides the TLS options. */
 export interface TLSListenerOptions {
@@ -48,6 +49,7 @@ export class TLSListener<T extends AnyByteStream = AnyByteStream> extends TypedA
   constructor(listener: Listener<T>, options: TLSOptions, { handshakeTimeout = 30_000 }: TLSListenerOptions = {}) {
     super();
     if (options.cert === undefined || options.key === undefined) throw new TypeError("a TLS listener needs cert and key");
+    resolveTlsOptions({ ...options, serverSide: true }); // refuses bad PEM now, not at every handshake
     if (!(handshakeTimeout > 0)) throw new RangeError("handshakeTimeout must be a positive number of milliseconds");
     this.listener = listener;
     this.tlsOptions = { ...options, serverSide: true };
@@ -85,6 +87,7 @@ export class TLSListener<T extends AnyByteStream = AnyByteStream> extends TypedA
       },
       {
         ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.shutdownGraceMs !== undefined ? { shutdownGraceMs: options.shutdownGraceMs } : {}),
         ...(onError ? { onError: (error: unknown, stream: T) => onError(error, secured.get(stream) as TLSStream) } : {}),
       },
     );
@@ -103,7 +106,7 @@ export class TLSListener<T extends AnyByteStream = AnyByteStream> extends TypedA
       const stream = await accepting.accept(options);
       const tls = await this.#handshake(stream, options?.signal);
       if (tls !== undefined) return tls;
-      options?.signal?.throwIfAborted();
+      throwIfAborted(options?.signal);
     }
   }
 

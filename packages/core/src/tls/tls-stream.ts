@@ -5,9 +5,12 @@ import type { StreamTransport } from "../backend/transports.js";
 import { getBackend } from "../backend/registry.js";
 import { BrokenResourceError, ClosedResourceError, TypedAttributeLookupError, UnsupportedError } from "../errors.js";
 import { SocketAttribute } from "../socket-attributes.js";
+import { checkCallOptions, checkSignal, throwIfAborted } from "../internal/abort.js";
+import { checkByteStream } from "../internal/validate.js";
 import { SocketStream } from "../sockets/socket-stream.js";
 import { TypedAttributeProvider, mergeAttributes, type TypedAttributeMap } from "../typed-attributes.js";
 import { TLSAttribute } from "./tls-attributes.js";
+import { checkPem, raggedEofError } from "./tls-input-checks.js";
 import type { TLSOptions } from "./tls-options.js";
 import type { BackendTlsOptions, TlsTransport } from "./tls-transport.js";
 
@@ -55,7 +58,7 @@ export class TLSStream extends TypedAttributeProvider implements ByteStream {
     this.#session = session;
     this.#serverSide = serverSide;
     this.#standardCompatible = standardCompatible;
-    this.#adapter = new SessionTransport(session, transportStream, standardCompatible);
+    this.#adapter = new SessionTransport(session, transportStream, standardCompatible, serverSide);
     this.#io = new SocketStream(this.#adapter);
   }
 
@@ -75,12 +78,14 @@ export class TLSStream extends TypedAttributeProvider implements ByteStream {
    * ```
    */
   static async wrap(stream: AnyByteStream, options: TLSWrapOptions = {}): Promise<TLSStream> {
+    checkByteStream(stream, "TLSStream.wrap()'s stream");
+    checkCallOptions(options, "TLSStream.wrap()'s options");
     const backendOptions = resolveTlsOptions(options);
     const backend = getBackend();
     if (backend.wrapTls === undefined) {
       throw new UnsupportedError(`the ${backend.name} backend does not implement TLS (AsyncBackend.wrapTls)`);
     }
-    options.signal?.throwIfAborted();
+    throwIfAborted(options.signal);
     let session: TlsTransport;
     try {
       session = await backend.wrapTls(stream, backendOptions, nativeTransportOf(stream));
@@ -136,6 +141,11 @@ export class TLSStream extends TypedAttributeProvider implements ByteStream {
    * ```
    */
   unwrap(options?: CallOptions): Promise<[AnyByteStream, Uint8Array]> {
+    try {
+      checkSignal(options?.signal, "options.signal");
+    } catch (error) {
+      return Promise.reject(error);
+    }
     this.#unwrapping ??= (async () => {
       if (this.#adapter.closed) throw new ClosedResourceError();
       const leftover = await this.#session.unwrap(options?.signal);
@@ -182,6 +192,9 @@ export class TLSStream extends TypedAttributeProvider implements ByteStream {
 /** Decides every default of {@link TLSOptions}, as AnyIO does, and checks the combination. */
 export function resolveTlsOptions(options: TLSWrapOptions): BackendTlsOptions {
   const serverSide = options.serverSide ?? !options.hostname;
+  checkPem(options.ca, "ca", "certificate");
+  checkPem(options.cert, "cert", "certificate");
+  checkPem(options.key, "key", "private key");
   const skipVerify = options.insecureSkipVerify === true;
   const verifyHostname = !serverSide && !skipVerify && options.insecureSkipHostnameCheck !== true;
   if (serverSide && (options.cert === undefined || options.key === undefined)) {
@@ -238,7 +251,11 @@ class SessionTransport implements StreamTransport {
     readonly session: TlsTransport,
     readonly inner: AnyByteStream,
     readonly standardCompatible: boolean,
+    readonly serverSide = false,
   ) {}
+
+  /** Whether any plaintext arrived: a ragged EOF before that is explained differently. */
+  receivedData = false;
 
   get family(): AddressFamily {
     return this.inner.extra(SocketAttribute.family, this.session.family);
@@ -259,11 +276,9 @@ class SessionTransport implements StreamTransport {
   async read(): Promise<Uint8Array | null> {
     const chunk = await this.session.read();
     if (chunk === null && this.standardCompatible && !this.session.closeNotifyReceived) {
-      throw new Error(
-        "TLS ragged EOF: the peer ended the connection without a close_notify alert (the data may be truncated); " +
-          "use standardCompatible: false to accept this as the end of the stream",
-      );
+      throw raggedEofError(this);
     }
+    if (chunk !== null) this.receivedData = true;
     return chunk;
   }
 

@@ -76,7 +76,7 @@ export function libcRawSockets(binder: LibcBinder): RawSocketFactory {
         peers.push(peer);
       } else if (state.bound || state.listening) {
         socket = boundSocket(family, type, state.path);
-        if (state.listening) socket.listen();
+        if (state.listening) socket.listen(state.backlog);
       } else {
         socket = LibcSocket.create(binder, family, type);
       }

@@ -10,3 +10,4 @@
  * @module
  */
 export { generateTestCertificates } from "./certificates.js";
+export { socketFileTools } from "./socket-files.js";

@@ -2,15 +2,18 @@ import type { SuiteDefinition } from "../case.js";
 import { adoptionSuite } from "./adoption.js";
 import { connectedUdpSuite } from "./connected-udp.js";
 import { connectedUnixDatagramSuite } from "./connected-unix-datagram.js";
+import { inputValidationSuite } from "./input-validation.js";
 import { multiListenerSuite } from "./multi-listener.js";
 import { serveSuite } from "./serve.js";
 import { tcpListenerSuite } from "./tcp-listener.js";
 import { tcpStreamSuite } from "./tcp-stream.js";
 import { socketpairSuite } from "./socketpair.js";
 import { tlsSuite } from "./tls.js";
+import { tlsInputsSuite } from "./tls-inputs.js";
 import { udpSuite } from "./udp.js";
 import { unixDatagramSuite } from "./unix-datagram.js";
 import { unixListenerSuite } from "./unix-listener.js";
+import { unixSocketFilesSuite } from "./unix-socket-files.js";
 import { unixStreamSuite } from "./unix-stream.js";
 
 /** Every suite, in the order they are registered. */
@@ -19,13 +22,16 @@ export const suites: readonly SuiteDefinition[] = [
   tcpListenerSuite,
   unixStreamSuite,
   unixListenerSuite,
+  unixSocketFilesSuite,
   multiListenerSuite,
   serveSuite,
   tlsSuite,
+  tlsInputsSuite,
   udpSuite,
   connectedUdpSuite,
   unixDatagramSuite,
   connectedUnixDatagramSuite,
   socketpairSuite,
   adoptionSuite,
+  inputValidationSuite,
 ];

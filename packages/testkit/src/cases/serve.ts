@@ -1,6 +1,6 @@
 import { ClosedResourceError, EndOfStream, SocketAttribute, connectTcp, type SocketStream } from "@portio/core";
 import { bytesEqual, equal, ok, rejects } from "../assert.js";
-import type { SuiteDefinition } from "../case.js";
+import type { CaseDefinition, SuiteDefinition } from "../case.js";
 import { utf8 } from "../support/bytes.js";
 import { deferred } from "../support/deferred.js";
 import { exchange, receiveAll, receiveExactly } from "../support/io.js";
@@ -143,6 +143,74 @@ export const serveSuite: SuiteDefinition = {
         const client = t.use(await connectTcp(host, port));
         bytesEqual(await receiveAll(client, 64), "bye", "what the client received");
         await rejects((await handlerStream.promise).send(utf8("x")), ClosedResourceError);
+      },
+    },
+    ...(["abort", "listener-closed"] as const).map((how): CaseDefinition => ({
+      name: `bounded-shutdown[${how}]`,
+      description:
+        how === "abort"
+          ? "with the README's echo handler, which ignores its signal, and a client that stays connected, aborting serve() still resolves: after shutdownGraceMs the handler's stream is closed"
+          : "with the README's echo handler and a client that stays connected, closing the listener under serve() ends it (ClosedResourceError) after shutdownGraceMs closed the handler's stream",
+      async run(t) {
+        const { multi, host, port } = await loopbackListener(t);
+        const serving = startServing(
+          t,
+          multi,
+          async (stream) => {
+            for await (const chunk of stream) await stream.send(chunk); // the README's handler
+          },
+          { shutdownGraceMs: 50 },
+        );
+        const client = t.use(await connectTcp(host, port));
+        await client.send(utf8("ping"));
+        bytesEqual(await receiveExactly(client, 4), "ping", "echo before shutdown");
+        if (how === "abort") await serving.stop();
+        else {
+          await multi.aclose();
+          await rejects(serving.finished, ClosedResourceError, undefined, "serve() after the listener was closed");
+        }
+        // The handler's stream was closed by serve: the client sees its end.
+        bytesEqual(await receiveAll(client, 0), "", "what the client got after shutdown");
+      },
+    })),
+    {
+      name: "default-grace-lets-handlers-finish",
+      description:
+        "a handler that finishes its work after the abort (within the default grace period) is not cut off: its reply reaches the client",
+      async run(t) {
+        const { multi, host, port } = await loopbackListener(t);
+        const stopping = deferred();
+        const serving = startServing(t, multi, async (stream, { signal }) => {
+          const request = await receiveExactly(stream, 4);
+          await aborted(signal);
+          await stopping.promise;
+          await stream.send(request);
+        });
+        const client = t.use(await connectTcp(host, port));
+        await client.send(utf8("last"));
+        const stopped = serving.stop();
+        stopping.resolve();
+        await stopped;
+        bytesEqual(await receiveAll(client, 16), "last", "the reply sent during shutdown");
+      },
+    },
+    {
+      name: "options-validated",
+      description:
+        "serve() with a handler that is not a function, a signal that is not an AbortSignal, a non-function onError or a negative shutdownGraceMs rejects with TypeError/RangeError before accepting; the listener stays usable",
+      async run(t) {
+        const { multi, listener, host, port } = await loopbackListener(t);
+        const echo = async () => {};
+        await rejects(multi.serve("junk" as never), TypeError, "handler", "a handler that is not a function");
+        await rejects(multi.serve(echo, { signal: "junk" as never }), TypeError, "AbortSignal", `signal: "junk"`);
+        await rejects(listener.serve(echo, { signal: {} as never }), TypeError, "AbortSignal", "signal: {}");
+        await rejects(multi.serve(echo, { onError: 5 as never }), TypeError, "onError", "onError: 5");
+        await rejects(multi.serve(echo, { shutdownGraceMs: -1 }), RangeError, "shutdownGraceMs", "shutdownGraceMs: -1");
+        await rejects(multi.serve(echo, { shutdownGraceMs: Number.NaN }), RangeError, "shutdownGraceMs", "shutdownGraceMs: NaN");
+        const [client, server] = await Promise.all([connectTcp(host, port), listener.accept()]);
+        t.use(client);
+        t.use(server);
+        await exchange(client, server);
       },
     },
   ],

@@ -4,6 +4,7 @@ import {
   ConnectionFailed,
   EndOfStream,
   SocketAttribute,
+  inspectSocket,
   connectTcp,
   createTcpListener,
   type IPSocketAddress,
@@ -195,6 +196,31 @@ export const tcpStreamSuite: SuiteDefinition = {
         const { host, port } = await loopbackListener(t, "inet");
         const reason = new Error("not now");
         equal(await rejects(connectTcp(host, port, { signal: AbortSignal.abort(reason) }), Error), reason, "error");
+      },
+    },
+    {
+      name: "connect-aborted-while-syn-unanswered",
+      description:
+        "connectTcp() to a listener whose queue is full (its SYNs go unanswered) rejects with the signal's reason when the signal aborts, and leaves no fd behind",
+      requires: ["rawSockets"],
+      async run(t) {
+        const raw = t.harness.rawSockets!;
+        // Backlog 0 and never accepted: one connection fills the queue, the kernel drops later SYNs.
+        const listener = await raw.create("inet", "stream", { listening: true, backlog: 0 });
+        t.defer(() => raw.close(listener.fd));
+        const [host, port] = (await inspectSocket(listener.fd)).localAddress as IPSocketAddress;
+        for (let attempt = 0; attempt < 8; attempt++) {
+          const signal = AbortSignal.timeout(250);
+          let client: SocketStream;
+          try {
+            client = await connectTcp(host, port, { signal });
+          } catch (error) {
+            equal(error, signal.reason, `attempt ${attempt + 1}: the error of the aborted connect`);
+            return;
+          }
+          t.use(client); // it still fitted in the queue
+        }
+        fail("8 connects all completed: the listen queue never filled");
       },
     },
     {

@@ -18,7 +18,15 @@ import { deferred } from "../support/deferred.js";
 import { exchange, outcome, receiveAll, receiveExactly } from "../support/io.js";
 import { startServing } from "../support/serving.js";
 import { loopbackListener, perFamily, tcpPair } from "../support/tcp.js";
-import { certificates, clientOptions, handshakePair, memoryPair, serverOptions, tlsPair } from "../support/tls.js";
+import {
+  certificates,
+  clientOptions,
+  handshakePair,
+  handshakeWithoutClientCertificate,
+  memoryPair,
+  serverOptions,
+  tlsPair,
+} from "../support/tls.js";
 
 const MiB = 1024 * 1024;
 
@@ -304,13 +312,7 @@ export const tlsSuite: SuiteDefinition = {
       name: "mutual-tls-refused",
       description: "a server that requires a client certificate refuses a client without one",
       async run(t) {
-        const c = await certificates(t);
-        const pair = await tcpPair(t);
-        const [client, server] = await Promise.allSettled([
-          TLSStream.wrap(pair[0], await clientOptions(t)),
-          TLSStream.wrap(pair[1], await serverOptions(t, { ca: c.ca, requestClientCertificate: true })),
-        ]);
-        if (client.status === "fulfilled") t.use(client.value);
+        const [client, server] = await handshakeWithoutClientCertificate(t);
         if (server.status === "fulfilled") fail("the server accepted a client without a certificate");
         instanceOf(server.reason, BrokenResourceError, "server handshake failure");
         if (client.status === "fulfilled") {

@@ -61,3 +61,21 @@ export function memoryPair(t: CaseContext): [AnyByteStream, AnyByteStream] {
   const server = t.use(new StapledObjectStream(toClient, fromClient));
   return [client, server];
 }
+
+/**
+ * A client without a certificate meets a server that requires one: both handshakes, settled. A
+ * client that completed its side is closed after the case.
+ */
+export async function handshakeWithoutClientCertificate(
+  t: CaseContext,
+): Promise<[client: PromiseSettledResult<TLSStream>, server: PromiseSettledResult<TLSStream>]> {
+  const c = await certificates(t);
+  const pair = await tcpPair(t);
+  const [client, server] = await Promise.allSettled([
+    TLSStream.wrap(pair[0], await clientOptions(t)),
+    TLSStream.wrap(pair[1], await serverOptions(t, { ca: c.ca, requestClientCertificate: true })),
+  ]);
+  if (client.status === "fulfilled") t.use(client.value);
+  if (server.status === "fulfilled") t.use(server.value);
+  return [client, server];
+}

@@ -12,7 +12,7 @@ import type { Socket } from "node:net";
  * ```ts
  * const socket = net.connect({ host: "127.0.0.1", port, allowHalfOpen: true });
  * const transport = await whenConnected(socket, AbortSignal.timeout(5000), () =>
- *   new NodeStreamTransport(socket, { family: "inet" }),
+ *   new NetStreamTransport(socket, { family: "inet" }),
  * );
  * ```
  */
