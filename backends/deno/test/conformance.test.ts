@@ -12,7 +12,7 @@ import { registerConformance, type ConformanceHarness } from "@portio/testkit";
 import { getDenoBinder } from "../src/libc-binder.ts";
 import { countOpenFds, denoRunner, makeTempDir, removeDir } from "./harness.ts";
 import { libcRawSockets } from "@portio/libc-socket/testing";
-import { generateTestCertificates } from "@portio/node-compat/testing";
+import { generateTestCertificates, spawnProcess } from "@portio/node-compat/testing";
 
 const skip: Record<string, string> = {};
 for (const family of ["ipv4", "ipv6"]) {
@@ -34,6 +34,8 @@ const harness: ConformanceHarness = {
   skip,
   // Raw fds for the adoption cases, through libc (--allow-ffi).
   rawSockets: libcRawSockets(getDenoBinder()),
+  // Peers in other processes (python3), for the cases that kill their peer.
+  spawnProcess,
   // Made once per run with the openssl CLI; nothing key-like is committed.
   tlsCertificates: (() => {
     let made: ReturnType<typeof generateTestCertificates> | undefined;

@@ -35,7 +35,10 @@ export class PortioDuplex extends Duplex {
    * (its reader is not keeping up). No record is fed then; {@link tlsWantsMore} resumes feeding.
    */
   tlsBackpressured: () => boolean = () => false;
-  /** The transport's end was handed to the TLS engine (the first 'end' listener sets it). */
+  /**
+   * The transport's end was handed to the TLS engine: set just before the end is pushed, and
+   * again by the first 'end' listener in case a caller ends this Duplex some other way.
+   */
   rawEofDelivered = false;
   /**
    * Called when the portio stream fails. The TLS session sets it to destroy the TLS socket with
@@ -142,7 +145,20 @@ export class PortioDuplex extends Duplex {
         }
         if (this.#rawEnded) {
           // A truncated record the engine will never complete: hand it over anyway, then the end.
-          if (this.#buffer.byteLength > 0) this.push(this.#take(this.#buffer.byteLength));
+          if (this.#buffer.byteLength > 0) {
+            this.#wanted = this.push(this.#take(this.#buffer.byteLength));
+            continue;
+          }
+          // The end goes in only after the engine has taken every record before it (the next
+          // _read says so), and only if none of them was the close_notify (the loop's tlsEnded()
+          // check): the end must never overtake a record whose processing it would misclassify.
+          if (this.readableLength > 0) {
+            this.#wanted = false;
+            return;
+          }
+          // Marked before the push, so that the TLS session cannot see this end before the mark
+          // whichever way (and however late) the runtime's TLS engine reports it.
+          this.rawEofDelivered = true;
           this.push(null);
           return;
         }

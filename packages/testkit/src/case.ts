@@ -7,7 +7,9 @@ export type Capability =
   /** Linux abstract Unix socket names (`"\0name"`) work with this backend. */
   | "abstractUnix"
   /** The harness lends `rawSockets` (raw fds for the adoption cases). */
-  | "rawSockets";
+  | "rawSockets"
+  /** The harness lends `spawnProcess` (real peers in other processes, e.g. one that gets killed). */
+  | "processes";
 
 /**
  * A case as the suites define it, before it is bound to a harness. Bodies use only web-standard
@@ -20,6 +22,11 @@ export interface CaseDefinition {
   description: string;
   /** Capabilities without which the case is skipped, with the probe's reason. */
   requires?: readonly Capability[];
+  /**
+   * For the few cases that repeat many connections: the runner's limit is the harness's
+   * `timeoutMs` times this (default 1). A safety net only; nothing is timed.
+   */
+  timeoutScale?: number;
   run(t: CaseContext): Promise<void>;
 }
 

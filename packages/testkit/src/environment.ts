@@ -49,6 +49,10 @@ export async function probeEnvironment(harness: ConformanceHarness): Promise<Env
     missing.rawSockets = "the harness has no rawSockets factory, so no raw fds to adopt (adoption cases need the runtime to make sockets portio does not own)";
   }
 
+  if (harness.spawnProcess === undefined) {
+    missing.processes = "the harness has no spawnProcess, so no peer in another process (the cases that kill their peer process need one)";
+  }
+
   let localhostFamilies: Array<"inet" | "inet6"> = [];
   try {
     localhostFamilies = [...new Set((await getaddrinfo("localhost")).map((info) => info.family))];

@@ -57,6 +57,21 @@ export interface ConformanceHarness {
    * it the adoption cases are skipped, saying so.
    */
   rawSockets?: RawSocketFactory;
+  /**
+   * Starts a program in another process, for cases whose peer must be a separate process (one
+   * that is killed mid-connection: only then does the kernel end the connection with no TLS
+   * close_notify and no help from the runtime under test). `stdin` is written and closed. Without
+   * it those cases are skipped, saying so.
+   */
+  spawnProcess?(command: string, args: readonly string[], options?: { stdin?: string }): Promise<SpawnedProcess>;
+}
+
+/** A process started by {@link ConformanceHarness.spawnProcess}. */
+export interface SpawnedProcess {
+  /** The next line the process printed on stdout (without the newline), or `null` once stdout ended. */
+  readLine(): Promise<string | null>;
+  /** Kills the process (SIGKILL) if it still runs and resolves once it has exited and its pipes are closed. */
+  kill(): Promise<void>;
 }
 
 /** The state a {@link RawSocketFactory} puts a new socket in. */

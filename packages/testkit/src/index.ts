@@ -30,6 +30,7 @@ export type {
   RawSocket,
   RawSocketFactory,
   RawSocketState,
+  SpawnedProcess,
   TlsTestCertificates,
 } from "./harness.js";
 export { conformanceCases, registerConformance } from "./register.js";

@@ -1,6 +1,6 @@
 /**
  * `@portio/node-compat/testing`: test support for backends' conformance harnesses (not for
- * production code): fresh TLS test certificates from the `openssl` CLI.
+ * production code): fresh TLS test certificates from the `openssl` CLI, and peers in other processes.
  *
  * @example
  * ```ts
@@ -10,3 +10,4 @@
  * @module
  */
 export { generateTestCertificates } from "./certificates.js";
+export { spawnProcess } from "./spawn.js";

@@ -19,6 +19,7 @@ import { exchange, outcome, receiveAll, receiveExactly } from "../support/io.js"
 import { startServing } from "../support/serving.js";
 import { loopbackListener, perFamily, tcpPair } from "../support/tcp.js";
 import { certificates, clientOptions, handshakePair, memoryPair, serverOptions, tlsPair } from "../support/tls.js";
+import { LAST_WORDS, expectTruncation, receiveUntilEnd, receiveUntilKilled, startKilledTlsPeer } from "../support/killed-tls-peer.js";
 
 const MiB = 1024 * 1024;
 
@@ -41,6 +42,57 @@ class RecordingTLSListener extends TLSListener {
     this.failed.resolve();
   }
 }
+
+/**
+ * How often the truncation cases repeat: the end of a connection races the processing of the
+ * records before it, and a check that loses the race only now and then must fail here.
+ */
+const TRUNCATION_ATTEMPTS = 200;
+
+const truncationCases: CaseDefinition[] = [false, true].flatMap((recordFirst): CaseDefinition[] => {
+  const variant = recordFirst ? "record-first" : "no-record";
+  return [
+    {
+      name: `truncation-killed-peer[${variant}]`,
+      description:
+        `a TLS peer process killed (bare FIN, no close_notify) while the client's receive is pending is a BrokenResourceError ` +
+        `to a default (standard-compatible) client, ${recordFirst ? "after the record it sent last, " : ""}in each of ${TRUNCATION_ATTEMPTS} connections`,
+      requires: ["processes"],
+      timeoutScale: 4,
+      async run(t) {
+        const port = await startKilledTlsPeer(t);
+        const { ca } = await certificates(t);
+        for (let attempt = 1; attempt <= TRUNCATION_ATTEMPTS; attempt++) {
+          expectTruncation(await receiveUntilKilled(port, recordFirst ? "r" : "k", ca), recordFirst ? LAST_WORDS : "", attempt);
+        }
+      },
+    },
+    {
+      name: `truncation-transport-closed[${variant}]`,
+      description:
+        `the TCP connection under a server's TLS session closing (no close_notify) while the client's receive is pending is a ` +
+        `BrokenResourceError to a default client, ${recordFirst ? "after a record was received, " : ""}in each of ${TRUNCATION_ATTEMPTS} connections`,
+      timeoutScale: 4,
+      async run(t) {
+        for (let attempt = 1; attempt <= TRUNCATION_ATTEMPTS; attempt++) {
+          const [tcpClient, tcpServer] = await tcpPair(t);
+          const [client, server] = await handshakePair(t, [tcpClient, tcpServer], await clientOptions(t), await serverOptions(t));
+          // In one process the record must have arrived before the transport closes: the server's
+          // send() resolves when its TLS layer has the data, which may still be on its way to TCP.
+          if (recordFirst) {
+            await server.send(utf8(LAST_WORDS));
+            bytesEqual(await receiveExactly(client, LAST_WORDS.length), LAST_WORDS, `attempt ${attempt}: the record`);
+          }
+          const received = receiveUntilEnd(client);
+          await tcpServer.aclose();
+          expectTruncation(await received, "", attempt);
+          await client.aclose();
+          await server.aclose();
+        }
+      },
+    },
+  ];
+});
 
 const raggedCases = RAGGED.map(
   ([id, serverStandard, clientStandard]): CaseDefinition => ({
@@ -192,6 +244,7 @@ export const tlsSuite: SuiteDefinition = {
       },
     },
     ...raggedCases,
+    ...truncationCases,
     {
       name: "ragged-eof-on-receive",
       description: "a non-standard-compatible client reads a bare end of the connection as EndOfStream (AnyIO test_ragged_eof_on_receive)",
