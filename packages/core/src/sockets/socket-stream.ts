@@ -241,6 +241,9 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
 }
 
 function brokenBy(error: unknown): BrokenResourceError {
+  // A stream over another portio stream (TLS over TCP) fails with the inner stream's error,
+  // which already says what failed.
+  if (error instanceof BrokenResourceError) return new BrokenResourceError(error.message, { cause: error });
   const detail = error instanceof Error ? `: ${error.message}` : "";
   return new BrokenResourceError(`the connection failed${detail}`, { cause: error });
 }

@@ -21,6 +21,35 @@ import { TypedAttributeProvider, type TypedAttributeMap } from "../typed-attribu
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * The buffered reader over each stream, so that a TLS session started on that stream (STARTTLS
+ * after reading the server's answer through the buffered reader) can take the bytes it holds.
+ */
+const readerOver = new WeakMap<AnyByteReceiveStream, BufferedByteReceiveStream>();
+
+/** Whether a buffered reader holds bytes (or has a receive running) that its wrapped stream no longer has. */
+let holdsData: (reader: BufferedByteReceiveStream) => boolean;
+
+/**
+ * For TLS: the buffered reader over `stream` that holds bytes received from it (those bytes come
+ * before anything `stream` has left), or `undefined` if there is none.
+ */
+export function readerHoldingDataOf(stream: AnyByteReceiveStream): BufferedByteReceiveStream | undefined {
+  const reader = readerOver.get(stream);
+  return reader !== undefined && holdsData(reader) ? reader : undefined;
+}
+
+/**
+ * For TLS: the stream a buffered reader wraps, if the reader holds nothing of it (then reading the
+ * wrapped stream directly loses nothing, and a TLS session may run natively on it).
+ */
+export function innerIfEmpty(stream: unknown): AnyByteReceiveStream | undefined {
+  if (!(stream instanceof BufferedByteReceiveStream) || holdsData(stream)) return undefined;
+  return innerOf(stream);
+}
+
+let innerOf: (reader: BufferedByteReceiveStream) => AnyByteReceiveStream;
+
 /** Position of `needle` in `haystack[from..to)`, or -1. */
 function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from: number, to: number): number {
   const first = needle[0]!;
@@ -70,9 +99,15 @@ export class BufferedByteReceiveStream extends TypedAttributeProvider implements
   // once the chunk is in the buffer, and keeps a rejection until a caller has seen it.
   #inflight: Promise<void> | undefined;
 
+  static {
+    holdsData = (reader) => reader.#end > reader.#start || reader.#inflight !== undefined;
+    innerOf = (reader) => reader.#inner;
+  }
+
   constructor(receiveStream: AnyByteReceiveStream) {
     super();
     this.#inner = receiveStream;
+    readerOver.set(receiveStream, this);
   }
 
   /**

@@ -60,6 +60,8 @@ function checkBroken(error: unknown, what: string): void {
   ok(error.cause !== undefined && error.cause !== null, `${what}: BrokenResourceError must keep the runtime's error as cause`);
   const code = errorCode(error.cause);
   ok(code === "ECONNRESET" || code === "EPIPE", `${what}: cause should be the reset (ECONNRESET or EPIPE), got ${describe(error.cause)}`);
+  equal(error.code, code, `${what}: the OS error code on the BrokenResourceError itself`);
+  ok(!/the connection failed: the connection failed/.test(error.message), `${what}: message without a doubled prefix: ${error.message}`);
 }
 
 /** AnyIO's TestTCPStream (TLS and fromSocket come with their own suites later), plus portio's byte-stream contract. */
@@ -166,12 +168,13 @@ export const tcpStreamSuite: SuiteDefinition = {
     ),
     {
       name: "connection-refused[single]",
-      description: "one address, nobody listening: ConnectionFailed whose cause is the ECONNREFUSED error (AnyIO test_connection_refused[single])",
+      description: "one address, nobody listening: ConnectionFailed with code ECONNREFUSED whose cause is the runtime's error (AnyIO test_connection_refused[single])",
       async run() {
         const port = await freeTcpPort();
         const error = await rejects(connectTcp(LOOPBACK.inet, port), ConnectionFailed, "All connection attempts failed");
         ok(!(error.cause instanceof AggregateError), "a single attempt's error is the cause itself, not an AggregateError");
         equal(errorCode(error.cause), "ECONNREFUSED", `code of the cause ${describe(error.cause)}`);
+        equal(error.code, "ECONNREFUSED", "the OS error code on the ConnectionFailed itself");
       },
     },
     {
@@ -186,6 +189,7 @@ export const tcpStreamSuite: SuiteDefinition = {
         instanceOf(error.cause, AggregateError, "cause of a failed multi-address connect");
         equal(error.cause.errors.length, 2, "attempt errors");
         for (const attempt of error.cause.errors) equal(errorCode(attempt), "ECONNREFUSED", `code of ${describe(attempt)}`);
+        equal(error.code, "ECONNREFUSED", "the code every attempt failed with, on the ConnectionFailed itself");
       },
     },
     {
