@@ -12,6 +12,7 @@ import { udpSuite } from "./udp.js";
 import { unixDatagramSuite } from "./unix-datagram.js";
 import { unixListenerSuite } from "./unix-listener.js";
 import { unixStreamSuite } from "./unix-stream.js";
+import { webStreamsSuite } from "./web-streams.js";
 
 /** Every suite, in the order they are registered. */
 export const suites: readonly SuiteDefinition[] = [
@@ -28,4 +29,5 @@ export const suites: readonly SuiteDefinition[] = [
   connectedUnixDatagramSuite,
   socketpairSuite,
   adoptionSuite,
+  webStreamsSuite,
 ];
