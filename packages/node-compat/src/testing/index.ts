@@ -11,3 +11,4 @@
  */
 export { generateTestCertificates } from "./certificates.js";
 export { spawnProcess } from "./spawn.js";
+export { nodeDuplexChecks } from "./node-duplex-checks.js";
