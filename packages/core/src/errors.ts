@@ -165,7 +165,7 @@ export type InvalidSocketCode =
 
 /** Adoption refused the socket; the fd is left open and unchanged. */
 export class InvalidSocketError extends PortioError {
-  constructor(readonly code: InvalidSocketCode, message: string, options?: { cause?: unknown }) {
+  constructor(override readonly code: InvalidSocketCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
 }

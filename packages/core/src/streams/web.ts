@@ -118,6 +118,7 @@ export function fromWebStreams(
 }
 
 const DEFAULT_FLUSH_TIMEOUT_MS = 5_000;
+const NO_ATTRIBUTES: TypedAttributeMap = new Map();
 
 /** The stream {@link fromWebStreams} returns: {@link SocketStream}'s machinery, no socket attributes. */
 class WebByteStream extends TypedAttributeProvider implements ByteStream {
@@ -130,7 +131,7 @@ class WebByteStream extends TypedAttributeProvider implements ByteStream {
   }
 
   override get extraAttributes(): TypedAttributeMap {
-    return {};
+    return NO_ATTRIBUTES;
   }
 
   receive(maxBytes?: number, options?: CallOptions): Promise<Uint8Array> {

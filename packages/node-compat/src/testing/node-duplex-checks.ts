@@ -31,7 +31,8 @@ async function receiveText(stream: ByteStream): Promise<string> {
 /** A connected TCP pair on loopback, through the registered backend. */
 async function tcpPair(): Promise<[SocketStream, SocketStream, () => Promise<void>]> {
   const listener = await createTcpListener({ localHost: "127.0.0.1" });
-  const accept = listener.listeners[0]!.accept();
+  // A MultiListener's parts are SocketListeners, which accept one connection at a time.
+  const accept = (listener.listeners[0] as unknown as { accept(): Promise<SocketStream> }).accept();
   const client = await connectTcp("127.0.0.1", listener.extra(SocketAttribute.localPort));
   const server = (await accept) as SocketStream;
   return [client, server, async () => {
