@@ -1,3 +1,4 @@
+import { raceAbort, throwIfAborted } from "../internal/abort.js";
 import type { IPSocketAddress } from "../addresses.js";
 import type { ResolvedAddress } from "../backend/backend.js";
 import { getBackend } from "../backend/registry.js";
@@ -18,17 +19,21 @@ export interface AddressInfo {
  * ```ts
  * const infos = await getaddrinfo("localhost", 80);
  * // [{ family: "inet6", address: ["::1", 80] }, { family: "inet", address: ["127.0.0.1", 80] }]
+ * await getaddrinfo("example.com", 443, { signal: AbortSignal.timeout(2_000) });
  * ```
+ * @throws the signal's reason when `signal` aborts first
  */
 export async function getaddrinfo(
   host: string,
   port = 0,
-  options: { family?: "inet" | "inet6" | "unspec" } = {},
+  options: { family?: "inet" | "inet6" | "unspec"; signal?: AbortSignal } = {},
 ): Promise<AddressInfo[]> {
   checkHost(host, "host");
   checkPort(port, "port", { allowZero: true });
+  throwIfAborted(options.signal);
   const family = options.family === "unspec" ? undefined : options.family;
-  const resolved = await resolveHost(host, family);
+  // The system resolver cannot be interrupted; an abort stops the wait and drops its answer.
+  const resolved = await raceAbort(resolveHost(host, family), options.signal);
   return resolved.map((entry) => ({ family: entry.family, address: [entry.address, port] as const }));
 }
 

@@ -186,18 +186,22 @@ export class BufferedByteReceiveStream extends TypedAttributeProvider implements
   }
 
   /**
-   * Resolves with the bytes before the next `delimiter`, and consumes the delimiter.
+   * Resolves with the bytes before the next `delimiter`, and consumes the delimiter. A string
+   * delimiter is encoded as UTF-8.
    *
    * @example
    * ```ts
    * const line = await buffered.receiveUntil(new Uint8Array([0x0a]), 65536);
+   * const header = await buffered.receiveUntil("\r\n", 8192);
    * ```
    * @param maxBytes how many bytes may be buffered while looking for the delimiter
    * @throws RangeError if `delimiter` is empty or `maxBytes` is not a positive integer
    * @throws DelimiterNotFound if `maxBytes` bytes are buffered without the delimiter among them
    * @throws IncompleteRead if the wrapped stream ends first (the bytes stay in {@link buffer})
    */
-  async receiveUntil(delimiter: Uint8Array, maxBytes: number, options: CallOptions = {}): Promise<Uint8Array> {
+  async receiveUntil(delimiter: Uint8Array | string, maxBytes: number, options: CallOptions = {}): Promise<Uint8Array> {
+    if (typeof delimiter === "string") delimiter = new TextEncoder().encode(delimiter);
+    if (!(delimiter instanceof Uint8Array)) throw new TypeError("delimiter must be a Uint8Array or a string");
     if (delimiter.length === 0) throw new RangeError("delimiter must not be empty");
     checkMaxBytes(maxBytes);
     this.#enter(options.signal);

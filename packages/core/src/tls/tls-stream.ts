@@ -5,7 +5,7 @@ import type { StreamTransport } from "../backend/transports.js";
 import { getBackend } from "../backend/registry.js";
 import { BrokenResourceError, ClosedResourceError, TypedAttributeLookupError, UnsupportedError } from "../errors.js";
 import { SocketAttribute } from "../socket-attributes.js";
-import { SocketStream } from "../sockets/socket-stream.js";
+import { SocketStream, type CloseOptions } from "../sockets/socket-stream.js";
 import { BufferedByteStream, innerIfEmpty, readerHoldingDataOf } from "../streams/buffered.js";
 import { StapledByteStream } from "../streams/stapled.js";
 import { TypedAttributeProvider, mergeAttributes, type TypedAttributeMap } from "../typed-attributes.js";
@@ -102,8 +102,8 @@ export class TLSStream extends TypedAttributeProvider implements ByteStream {
     return this.#io.receive(maxBytes, options);
   }
 
-  /** Encrypts and sends all of `data`. */
-  send(data: Uint8Array, options?: CallOptions): Promise<void> {
+  /** Encrypts and sends all of `data`; an array of buffers goes out as one write (see {@link SocketStream.send}). */
+  send(data: Uint8Array | readonly Uint8Array[], options?: CallOptions): Promise<void> {
     return this.#io.send(data, options);
   }
 
@@ -152,10 +152,11 @@ export class TLSStream extends TypedAttributeProvider implements ByteStream {
   /**
    * Closes the TLS session and the wrapped stream. With `standardCompatible` the peer gets a
    * close_notify first; bytes already accepted by `send` are flushed either way (bounded, as for
-   * sockets). Does not wait for the peer's close_notify. Idempotent.
+   * sockets; `flushTimeoutMs` bounds it, see {@link CloseOptions}). Does not wait for the peer's
+   * close_notify. Idempotent.
    */
-  aclose(): Promise<void> {
-    return this.#io.aclose();
+  aclose(options?: CloseOptions): Promise<void> {
+    return this.#io.aclose(options);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -6,6 +6,7 @@ import {
   SocketAttribute,
   connectTcp,
   createTcpListener,
+  getaddrinfo,
   type IPSocketAddress,
   type SocketStream,
 } from "@portio/core";
@@ -199,6 +200,54 @@ export const tcpStreamSuite: SuiteDefinition = {
         const { host, port } = await loopbackListener(t, "inet");
         const reason = new Error("not now");
         equal(await rejects(connectTcp(host, port, { signal: AbortSignal.abort(reason) }), Error), reason, "error");
+      },
+    },
+    {
+      name: "send-vectored",
+      description: "send([a, b, c]) sends the buffers as one write, in order (empty ones included); an element that is not a Uint8Array is a TypeError",
+      async run(t) {
+        const [client, server] = await tcpPair(t);
+        const payload = pattern(100_000, 3);
+        await client.send([utf8("$100000\r\n"), new Uint8Array(0), payload, utf8("\r\n")]);
+        bytesEqual(await receiveExactly(server, 9), "$100000\r\n", "header");
+        bytesEqual(await receiveExactly(server, payload.byteLength), payload, "payload");
+        bytesEqual(await receiveExactly(server, 2), "\r\n", "trailer");
+        await rejects(() => client.send([utf8("a"), "b" as unknown as Uint8Array]), TypeError, "Uint8Array");
+      },
+    },
+    {
+      name: "aclose-flush-timeout",
+      description:
+        "aclose({ flushTimeoutMs }): a negative value is a RangeError; with a long one everything sent arrives; with 0 it returns although a stalled peer holds up a send",
+      async run(t) {
+        const [client, server] = await tcpPair(t);
+        await rejects(() => client.aclose({ flushTimeoutMs: -1 }), RangeError, "flushTimeoutMs");
+        const data = pattern(MiB, 4);
+        const receiving = receiveExactly(server, data.byteLength);
+        await client.send(data);
+        await client.aclose({ flushTimeoutMs: 60_000 });
+        bytesEqual(await receiving, data, "flushed before the close");
+
+        const [stalledClient] = await tcpPair(t);
+        const stop = new AbortController();
+        // Nobody reads: the send stalls on the kernel's buffers until it is aborted.
+        const sending = outcome(stalledClient.send(pattern(64 * MiB, 5), { signal: stop.signal }));
+        stop.abort(new Error("gave up"));
+        await sending;
+        await stalledClient.aclose({ flushTimeoutMs: 0 });
+        await rejects(stalledClient.receive(), ClosedResourceError);
+      },
+    },
+    {
+      name: "getaddrinfo-signal",
+      description: "getaddrinfo(host, port, { signal }) with an aborted signal rejects with its reason; with a live one it resolves",
+      async run() {
+        const stop = new AbortController();
+        stop.abort(new Error("no lookup"));
+        const error = await rejects(getaddrinfo("localhost", 80, { signal: stop.signal }), Error, "no lookup");
+        equal(error, stop.signal.reason, "the signal's reason");
+        const infos = await getaddrinfo("localhost", 80, { signal: new AbortController().signal });
+        ok(infos.length > 0, "localhost resolves");
       },
     },
     {
