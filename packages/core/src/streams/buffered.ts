@@ -1,4 +1,5 @@
 import type { CallOptions } from "../abc/resource.js";
+import { joinChunks } from "../internal/bytes.js";
 import { iterateReceive } from "../internal/iterate.js";
 import type { AnyByteReceiveStream, AnyByteStream, ByteReceiveStream, ByteStream } from "../abc/streams.js";
 import { ClosedResourceError, DelimiterNotFound, EndOfStream, IncompleteRead } from "../errors.js";
@@ -364,15 +365,15 @@ export class BufferedByteStream extends BufferedByteReceiveStream implements Byt
   }
 
   /**
-   * Sends `data` through the wrapped stream.
+   * Sends `data` through the wrapped stream; an array of buffers goes out as one send.
    *
    * @example
    * ```ts
    * await stream.send(new Uint8Array([1, 2, 3]));
    * ```
    */
-  async send(data: Uint8Array, options: CallOptions = {}): Promise<void> {
-    await this.#stream.send(data, options);
+  async send(data: Uint8Array | readonly Uint8Array[], options: CallOptions = {}): Promise<void> {
+    await this.#stream.send(Array.isArray(data) ? joinChunks(data) : (data as Uint8Array), options);
   }
 
   /**
