@@ -6,8 +6,8 @@
  * .ci/run installs redis-server and postgresql when they are missing.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { existsSync, readdirSync } from "node:fs";
+import { chown, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -118,6 +118,70 @@ describe.skipIf(!built)(`examples/redis against redis-server${built ? "" : ` (sk
       const output = await runDemo(command, args, "examples/redis/demo.mjs", env);
       expect(output).toContain("redis demo: all answers right");
       expect(output).not.toContain("FAIL");
+    }, 60_000);
+  }
+});
+
+/** Debian's PostgreSQL server binaries (initdb, postgres), newest major first. */
+function postgresBin(): string | undefined {
+  const base = "/usr/lib/postgresql";
+  if (!existsSync(base)) return undefined;
+  const majors = readdirSync(base).filter((name) => /^\d+$/.test(name)).sort((a, b) => Number(b) - Number(a));
+  return majors.map((major) => `${base}/${major}/bin`).find((bin) => existsSync(`${bin}/initdb`));
+}
+
+/** PostgreSQL refuses to run as root: the cluster belongs to user nobody. */
+const NOBODY = 65534;
+
+function runAs(command: string, args: string[], uid: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { uid, gid: uid, timeout: 60_000 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${command} failed: ${error.message}\n${stdout}\n${stderr}`));
+      else resolve();
+    });
+  });
+}
+
+describe.skipIf(!built)(`examples/postgres against PostgreSQL${built ? "" : ` (skipped: ${noBuild})`}`, () => {
+  let dir: string;
+  let server: ChildProcess | undefined;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    const bin = postgresBin();
+    if (bin === undefined) throw new Error("PostgreSQL is not installed (apt-get install -y postgresql; .ci/run does it)");
+    dir = await mkdtemp(join(tmpdir(), "portio-pg-"));
+    const data = join(dir, "data");
+    const certificates = generateTestCertificates();
+    await writeFile(join(dir, "ca.pem"), certificates.ca);
+    await writeFile(join(dir, "server.pem"), certificates.serverCert);
+    // The key must belong to the server's user and be private to it.
+    await writeFile(join(dir, "server.key"), certificates.serverKey, { mode: 0o600 });
+    for (const path of [dir, join(dir, "server.pem"), join(dir, "server.key")]) await chown(path, NOBODY, NOBODY);
+    await runAs(`${bin}/initdb`, ["-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"], NOBODY);
+    const port = await freePort();
+    server = await startServer(
+      `${bin}/postgres`,
+      [
+        "-D", data, "-p", String(port), "-h", "127.0.0.1", "-k", dir,
+        "-c", "ssl=on", "-c", `ssl_cert_file=${join(dir, "server.pem")}`, "-c", `ssl_key_file=${join(dir, "server.key")}`,
+        "-c", "fsync=off",
+      ],
+      /database system is ready to accept connections/,
+      { uid: NOBODY, gid: NOBODY },
+    );
+    env = { PGPORT: String(port), PGCA: join(dir, "ca.pem"), PGUSER: "postgres" };
+  }, 60_000);
+
+  afterAll(async () => {
+    await stopServer(server);
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  for (const [name, command, args] of runtimes) {
+    it(`runs on ${name}: SSLRequest, TLS on the same connection, startup, one query`, async () => {
+      const output = await runDemo(command, args, "examples/postgres/demo.mjs", env);
+      expect(output).toContain("postgres demo: all answers right");
     }, 60_000);
   }
 });
