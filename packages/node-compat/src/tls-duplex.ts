@@ -149,16 +149,11 @@ export class PortioDuplex extends Duplex {
             this.#wanted = this.push(this.#take(this.#buffer.byteLength));
             continue;
           }
-          // The end goes in only after the engine has taken every record before it (the next
-          // _read says so), and only if none of them was the close_notify (the loop's tlsEnded()
-          // check): the end must never overtake a record whose processing it would misclassify.
-          if (this.readableLength > 0) {
-            this.#wanted = false;
-            return;
-          }
-          // Marked before the push, so that the TLS session cannot see this end before the mark
-          // whichever way (and however late) the runtime's TLS engine reports it.
-          this.rawEofDelivered = true;
+          // With every record taken by the engine (and none of them a close_notify: the loop's
+          // tlsEnded() check), the end is marked before it is pushed, so that the TLS session
+          // cannot see it before the mark however the runtime's engine learns of it. Records
+          // still buffered here come first: then the 'end' listener marks it once they are taken.
+          if (this.readableLength === 0) this.rawEofDelivered = true;
           this.push(null);
           return;
         }

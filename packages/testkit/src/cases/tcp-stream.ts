@@ -7,6 +7,7 @@ import {
   connectTcp,
   createTcpListener,
   getaddrinfo,
+  getnameinfo,
   type IPSocketAddress,
   type SocketStream,
 } from "@portio/core";
@@ -248,6 +249,22 @@ export const tcpStreamSuite: SuiteDefinition = {
         equal(error, stop.signal.reason, "the signal's reason");
         const infos = await getaddrinfo("localhost", 80, { signal: new AbortController().signal });
         ok(infos.length > 0, "localhost resolves");
+      },
+    },
+    {
+      name: "getnameinfo",
+      description:
+        "getnameinfo([\"127.0.0.1\", port]) names the host (localhost, from /etc/hosts) and the service (its name, or the port's digits); a host name instead of an address is a TypeError",
+      async run() {
+        const [host, service] = await getnameinfo(["127.0.0.1", 22]);
+        equal(host, "localhost", "host name of 127.0.0.1");
+        ok(service === "ssh" || service === "22", `service of port 22: ${service}`);
+        const [, unnamed] = await getnameinfo(["127.0.0.1", 1]);
+        ok(unnamed === "tcpmux" || unnamed === "1", `service of port 1: ${unnamed}`);
+        await rejects(() => getnameinfo(["localhost", 22]), TypeError, "numeric IP address");
+        const stop = new AbortController();
+        stop.abort(new Error("no lookup"));
+        await rejects(getnameinfo(["127.0.0.1", 22], { signal: stop.signal }), Error, "no lookup");
       },
     },
     {
