@@ -2,7 +2,7 @@ import { defineConfig } from "tsup";
 
 export default defineConfig({
   // One entry per export condition (see package.json "exports"); "default" is the Node entry.
-  entry: ["src/node.ts", "src/deno.ts", "src/bun.ts"],
+  entry: ["src/node.ts", "src/deno.ts", "src/bun.ts", "src/node-stream.ts"],
   format: ["esm"],
   dts: true,
   sourcemap: true,
@@ -13,5 +13,5 @@ export default defineConfig({
   splitting: false,
   // Never bundle core or a backend: there must be exactly one copy of core's backend registry
   // and error classes in a process, or `instanceof` and `setBackend` break.
-  external: ["@portio/core", "@portio/node", "@portio/deno", "@portio/bun"],
+  external: ["@portio/core", "@portio/node", "@portio/deno", "@portio/bun", "@portio/node-compat"],
 });

@@ -1,3 +1,4 @@
+import { getnameinfo } from "@portio/node-compat";
 import type { AsyncBackend } from "@portio/core/backend";
 import { wrapConnectedUdpSocket, wrapConnectedUnixDatagramSocket, wrapUdpSocket, wrapUnixDatagramSocket } from "./adopt-datagram.js";
 import { inspectSocket, waitForConnect } from "./adopt-inspect.js";
@@ -26,6 +27,7 @@ import { createConnectedUnixDatagramSocket, createUnixDatagramSocket } from "./u
 export const bunBackend: AsyncBackend = {
   name: "bun",
   getaddrinfo,
+  getnameinfo,
   connectTcp,
   connectUnix,
   createTcpListener,

@@ -16,7 +16,7 @@ import { bunBackend } from "@portio/bun";
 import { conformanceCases, registerConformance, type ConformanceHarness } from "@portio/testkit";
 import { getBunFfiBinder } from "../src/libc-binder.js";
 import { libcRawSockets } from "@portio/libc-socket/testing";
-import { generateTestCertificates, socketFileTools } from "@portio/node-compat/testing";
+import { generateTestCertificates, socketFileTools, spawnProcess } from "@portio/node-compat/testing";
 
 /** Cases that cannot pass on Bun, each with the true reason (the README's runtime table repeats them). */
 const skip: Record<string, string> = {};
@@ -34,6 +34,8 @@ const harness: ConformanceHarness = {
   skip,
   socketFiles: socketFileTools(),
   rawSockets: libcRawSockets(getBunFfiBinder()),
+  // Peers in other processes (python3), for the cases that kill their peer.
+  spawnProcess,
   // Made before the cases, not lazily in the first TLS case: Bun's first child process (openssl)
   // opens Bun's spawn event loop fds for good, which that case's fd count would blame on it.
   tlsCertificates: () => certificates,

@@ -4,7 +4,7 @@ import { inspectSocket, waitForConnect } from "./adopt-inspect.ts";
 import { wrapListenerSocket } from "./adopt-listener.ts";
 import { nativeSocketFd } from "./adopt-native.ts";
 import { wrapStreamSocket, wrapUnixStreamSocket } from "./adopt-stream.ts";
-import { socketpairWith, wrapTls } from "@portio/node-compat";
+import { socketpairWith, wrapTls, getnameinfo } from "@portio/node-compat";
 import { getaddrinfo } from "./dns.ts";
 import { getDenoBinder } from "./libc-binder.ts";
 import { connectTcp, createTcpListener } from "./tcp.ts";
@@ -27,6 +27,7 @@ import { createConnectedUnixDatagramSocket, createUnixDatagramSocket } from "./u
 export const denoBackend: AsyncBackend = {
   name: "deno",
   getaddrinfo,
+  getnameinfo,
   connectTcp,
   connectUnix,
   createTcpListener,

@@ -12,7 +12,7 @@ import { registerConformance, type ConformanceHarness } from "@portio/testkit";
 import { getDenoBinder } from "../src/libc-binder.ts";
 import { countOpenFds, denoRunner, makeTempDir, removeDir } from "./harness.ts";
 import { libcRawSockets } from "@portio/libc-socket/testing";
-import { generateTestCertificates, socketFileTools } from "@portio/node-compat/testing";
+import { generateTestCertificates, socketFileTools, spawnProcess } from "@portio/node-compat/testing";
 
 const skip: Record<string, string> = {};
 for (const family of ["ipv4", "ipv6"]) {
@@ -35,6 +35,8 @@ const harness: ConformanceHarness = {
   // Raw fds for the adoption cases, through libc (--allow-ffi).
   socketFiles: socketFileTools(),
   rawSockets: libcRawSockets(getDenoBinder()),
+  // Peers in other processes (python3), for the cases that kill their peer.
+  spawnProcess,
   // Made once per run with the openssl CLI; nothing key-like is committed.
   tlsCertificates: (() => {
     let made: ReturnType<typeof generateTestCertificates> | undefined;

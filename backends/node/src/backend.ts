@@ -4,7 +4,7 @@ import { inspectSocket, waitForConnect } from "./adopt-inspect.js";
 import { wrapListenerSocket } from "./adopt-listener.js";
 import { nativeSocketFd } from "./adopt-native.js";
 import { wrapStreamSocket, wrapUnixStreamSocket } from "./adopt-stream.js";
-import { socketpairWith, wrapTls } from "@portio/node-compat";
+import { socketpairWith, wrapTls, getnameinfo } from "@portio/node-compat";
 import { getaddrinfo } from "./dns.js";
 import { getKoffiBinder } from "./libc-binder.js";
 import { connectTcp, createTcpListener } from "./tcp.js";
@@ -26,6 +26,7 @@ import { createConnectedUnixDatagramSocket, createUnixDatagramSocket } from "./u
 export const nodeBackend: AsyncBackend = {
   name: "node",
   getaddrinfo,
+  getnameinfo,
   connectTcp,
   connectUnix,
   createTcpListener,

@@ -14,7 +14,7 @@ import { registerConformance, type ConformanceHarness } from "@portio/testkit";
 import { getKoffiBinder } from "../src/libc-binder.js";
 import { nodeHasReusePort } from "../src/tcp.js";
 import { libcRawSockets } from "@portio/libc-socket/testing";
-import { generateTestCertificates, socketFileTools } from "@portio/node-compat/testing";
+import { generateTestCertificates, socketFileTools, spawnProcess } from "@portio/node-compat/testing";
 
 const skip: Record<string, string> = {};
 if (!nodeHasReusePort()) {
@@ -39,6 +39,8 @@ const harness: ConformanceHarness = {
   skip,
   socketFiles: socketFileTools(),
   rawSockets: libcRawSockets(getKoffiBinder()),
+  // Peers in other processes (python3), for the cases that kill their peer.
+  spawnProcess,
   // Made once per run with the openssl CLI; nothing key-like is committed.
   tlsCertificates: (() => {
     let made: ReturnType<typeof generateTestCertificates> | undefined;

@@ -7,6 +7,7 @@ import { readdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   BrokenResourceError,
+  BufferedByteStream,
   SocketAttribute,
   TLSListener,
   TLSStream,
@@ -59,6 +60,23 @@ describe("node TLS paths", () => {
     const error = await c.unwrap().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnsupportedError);
     expect((error as Error).message).toMatch(/standardCompatible: true/);
+    await c.aclose();
+    await s.aclose();
+  });
+
+  it("STARTTLS: wrapping a BufferedByteStream that holds nothing (the answer was read through it) takes the native path", async () => {
+    const [a, b] = await pair();
+    await b.send(utf8("S"));
+    const buffered = new BufferedByteStream(a);
+    expect(text(await buffered.receiveExactly(1))).toBe("S");
+    const [c, s] = await Promise.all([
+      TLSStream.wrap(buffered, { ...client, standardCompatible: false }),
+      TLSStream.wrap(b, { ...server, standardCompatible: false }),
+    ]);
+    await c.send(utf8("ping"));
+    expect(text(await s.receive())).toBe("ping");
+    // Only the native path cannot unwrap: the portable one would have.
+    await expect(c.unwrap()).rejects.toBeInstanceOf(UnsupportedError);
     await c.aclose();
     await s.aclose();
   });

@@ -14,13 +14,66 @@
  * @module
  */
 
-/** Base class so that `instanceof PortioError` catches every error portio raises by itself. */
+/** Options of the portio error constructors. */
+export interface PortioErrorOptions {
+  /** The error this one stems from; kept as `cause`. */
+  cause?: unknown;
+  /** The OS error code; by default the one found in `cause` (see {@link osErrorCode}). */
+  code?: string;
+}
+
+/**
+ * Base class so that `instanceof PortioError` catches every error portio raises by itself.
+ *
+ * An error that stems from an OS error carries that error's code as `code` (`"ECONNREFUSED"`,
+ * `"ECONNRESET"`, ...), as Node's own errors do; the runtime's original error stays in `cause`.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await connectTcp("127.0.0.1", 1);
+ * } catch (error) {
+ *   if (error instanceof PortioError && error.code === "ECONNREFUSED") console.log("nobody listens there");
+ * }
+ * ```
+ */
 export class PortioError extends Error {
-  /** Creates the error; `options.cause` keeps what caused it. */
-  constructor(message?: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /** The OS error code this error stems from, if any (an own property only when there is one). */
+  declare readonly code?: string;
+
+  /** Creates the error; `options.cause` keeps what caused it, `options.code` overrides the OS code found there. */
+  constructor(message?: string, options?: PortioErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
+    const code = options?.code ?? osErrorCode(options?.cause);
+    if (code !== undefined) Object.defineProperty(this, "code", { value: code, enumerable: true, configurable: true, writable: true });
   }
+}
+
+/** POSIX error names (`EPIPE`, `ECONNREFUSED`, ...) as Node, Bun and Deno put them in `code`. */
+const OS_ERROR_CODE = /^E[A-Z0-9]+$/;
+
+/**
+ * The OS error code (`"ECONNREFUSED"`, ...) behind `error`: its own `code` if that is a POSIX
+ * error name, else its `cause`'s, and so on; for an `AggregateError` (several connection
+ * attempts) the code every attempt failed with, or `undefined` if they differ.
+ *
+ * @example
+ * ```ts
+ * osErrorCode(new Error("refused", { cause: Object.assign(new Error(), { code: "ECONNREFUSED" }) })); // "ECONNREFUSED"
+ * ```
+ */
+export function osErrorCode(error: unknown): string | undefined {
+  for (let depth = 0; depth < 8 && typeof error === "object" && error !== null; depth++) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === "string" && OS_ERROR_CODE.test(code)) return code;
+    if (error instanceof AggregateError && error.errors.length > 0) {
+      const codes = new Set(error.errors.map((attempt: unknown) => osErrorCode(attempt)));
+      return codes.size === 1 ? [...codes][0] : undefined;
+    }
+    error = (error as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 /** The peer closed its sending side: there is nothing more to receive. */
@@ -34,7 +87,7 @@ export class EndOfStream extends PortioError {
 /** The resource became unusable through an external cause (peer reset, I/O error); `cause` keeps it. */
 export class BrokenResourceError extends PortioError {
   /** Creates the error; `options.cause` keeps the external failure. */
-  constructor(message = "the resource was rendered unusable due to external causes", options?: { cause?: unknown }) {
+  constructor(message = "the resource was rendered unusable due to external causes", options?: PortioErrorOptions) {
     super(message, options);
   }
 }
@@ -107,7 +160,7 @@ export class TypedAttributeLookupError extends PortioError {
  */
 export class ConnectionFailed extends PortioError {
   /** Creates the error; `options.cause` holds every attempt's error. */
-  constructor(message = "All connection attempts failed", options?: { cause?: unknown }) {
+  constructor(message = "All connection attempts failed", options?: PortioErrorOptions) {
     super(message, options);
   }
 }
@@ -126,7 +179,7 @@ export type InvalidSocketCode =
 /** Adoption refused the socket; the fd is left open and unchanged. */
 export class InvalidSocketError extends PortioError {
   /** Creates the error with its adoption `code`; the fd stays open and unchanged. */
-  constructor(readonly code: InvalidSocketCode, message: string, options?: { cause?: unknown }) {
+  constructor(override readonly code: InvalidSocketCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
 }

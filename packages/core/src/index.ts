@@ -32,10 +32,11 @@ export * from "./backend/registry.js";
 export * from "./task-group.js";
 
 // stream utilities (streams/)
-export * from "./streams/buffered.js";
+export { BufferedByteReceiveStream, BufferedByteStream } from "./streams/buffered.js";
 export * from "./streams/text.js";
 export * from "./streams/stapled.js";
 export * from "./streams/memory.js";
+export * from "./streams/web.js";
 export * from "./multi-listener.js";
 
 // sockets (sockets/)

@@ -1,4 +1,7 @@
+import type { AsyncResource, CallOptions } from "./abc/resource.js";
 import type { HandlerContext, Listener, ServeOptions } from "./abc/streams.js";
+import { throwIfAborted } from "./internal/abort.js";
+import { iterateAccept } from "./internal/iterate.js";
 import { TaskGroup } from "./task-group.js";
 import { TypedAttributeProvider, mergeAttributes, type TypedAttributeMap } from "./typed-attributes.js";
 import { checkServeOptions } from "./sockets/serve.js";
@@ -19,6 +22,8 @@ import { checkServeOptions } from "./sockets/serve.js";
  */
 export class MultiListener<T> extends TypedAttributeProvider implements Listener<T> {
   #listeners: Listener<T>[];
+  /** Connections that arrived on one listener while another won the same accept(): the next ones. */
+  readonly #ready: T[] = [];
 
   /** Combines `listeners` into one; nested MultiListeners are flattened. */
   constructor(listeners: Iterable<Listener<T>>) {
@@ -78,6 +83,61 @@ export class MultiListener<T> extends TypedAttributeProvider implements Listener
   }
 
   /**
+   * Accepts the next connection from whichever listener has one first. The listeners that lost
+   * the race keep what they accept for the next call, so nothing is dropped. Needs listeners
+   * with `accept()` (socket and TLS listeners have it).
+   *
+   * @throws TypeError if a listener has no `accept()`
+   * @throws ClosedResourceError once a listener was closed
+   * @example
+   * ```ts
+   * const stream = await listener.accept({ signal: AbortSignal.timeout(5_000) });
+   * ```
+   */
+  async accept(options?: CallOptions): Promise<T> {
+    const ready = this.#ready.shift();
+    if (ready !== undefined) return ready;
+    throwIfAborted(options?.signal);
+    const accepts = this.#listeners.map((listener) => {
+      const accept = (listener as Partial<{ accept(options?: CallOptions): Promise<T> }>).accept;
+      if (typeof accept !== "function") throw new TypeError("a listener of this MultiListener has no accept(); use serve()");
+      return accept.bind(listener);
+    });
+    const lost = new AbortController();
+    const signal = options?.signal === undefined ? lost.signal : AbortSignal.any([options.signal, lost.signal]);
+    const attempts = accepts.map((accept) => accept({ signal }));
+    let first: Promise<T> | undefined;
+    try {
+      return await new Promise<T>((resolve, reject) => {
+        for (const attempt of attempts) {
+          attempt.then(
+            (stream) => {
+              first ??= attempt;
+              if (first === attempt) resolve(stream);
+            },
+            (error: unknown) => {
+              first ??= attempt;
+              if (first === attempt) reject(error);
+            },
+          );
+        }
+      });
+    } finally {
+      lost.abort();
+      // A listener that lost the race may have accepted in the same moment: that connection
+      // is the next call's.
+      for (const attempt of attempts) {
+        if (attempt !== first) attempt.then((stream) => void this.#ready.push(stream), () => {});
+      }
+    }
+  }
+
+  /** Accepts one connection per iteration (see {@link accept}); ends when the listener is closed. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    return iterateAccept(() => this.accept());
+  }
+
+  /**
    * Closes every listener, even if closing one fails (that error is thrown afterwards).
    *
    * @example
@@ -86,7 +146,11 @@ export class MultiListener<T> extends TypedAttributeProvider implements Listener
    * ```
    */
   async aclose(): Promise<void> {
-    const results = await Promise.allSettled(this.#listeners.map((listener) => listener.aclose()));
+    const accepted = this.#ready.splice(0) as unknown as AsyncResource[];
+    const results = await Promise.allSettled([
+      ...this.#listeners.map((listener) => listener.aclose()),
+      ...accepted.map((stream) => stream.aclose()),
+    ]);
     const errors = results.flatMap((result) => (result.status === "rejected" ? [result.reason as unknown] : []));
     if (errors.length === 1) throw errors[0];
     if (errors.length > 1) throw new AggregateError(errors, "Several listeners failed to close");

@@ -387,3 +387,20 @@ describe("BufferedByteReceiveStream (portio)", () => {
     receive.close();
   });
 });
+
+describe("receiveUntil with a string delimiter", () => {
+  it("encodes the delimiter as UTF-8, also across chunk boundaries and for multi-byte characters", async () => {
+    const stream = new BufferedByteReceiveStream(new ChunkByteStream([b("+OK\r"), b("\n$5\r\nhé"), b("llo→"), b("rest")]));
+    expect(new TextDecoder().decode(await stream.receiveUntil("\r\n", 100))).toBe("+OK");
+    expect(new TextDecoder().decode(await stream.receiveUntil("\r\n", 100))).toBe("$5");
+    expect(new TextDecoder().decode(await stream.receiveUntil("→", 100))).toBe("héllo");
+    expect(new TextDecoder().decode(await stream.receiveExactly(4))).toBe("rest");
+  });
+
+  it("an empty string is a RangeError, a non-string non-bytes delimiter a TypeError", async () => {
+    const stream = new BufferedByteReceiveStream(new ChunkByteStream([b("abc")]));
+    await expect(stream.receiveUntil("", 10)).rejects.toBeInstanceOf(RangeError);
+    await expect(stream.receiveUntil(42 as unknown as string, 10)).rejects.toBeInstanceOf(TypeError);
+    expect(new TextDecoder().decode(await stream.receiveExactly(3))).toBe("abc");
+  });
+});

@@ -2,6 +2,7 @@
 // tests/test_sockets.py); these cases check the behaviour docs/design.md asks for: flattening, serving
 // every listener concurrently, first failure stopping the rest, closing all, merged attributes.
 // The listeners are fakes whose "connections" come from memory object streams.
+import type { CallOptions } from "../src/abc/resource.js";
 import { describe, expect, it } from "vitest";
 import type { HandlerContext, Listener, ServeOptions } from "../src/abc/streams.js";
 import { MultiListener } from "../src/multi-listener.js";
@@ -66,6 +67,14 @@ class FakeListener extends TypedAttributeProvider implements Listener<Conn> {
       this.serving = false;
       await group.wait().catch(() => {});
     }
+  }
+
+  accept(options?: CallOptions): Promise<Conn> {
+    return this.#incoming.receive(options);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Conn> {
+    return { next: async () => ({ value: await this.accept(), done: false }) };
   }
 
   async aclose(): Promise<void> {
@@ -221,5 +230,26 @@ describe("MultiListener", () => {
     expect(multi.extra(SocketAttribute.family)).toBe("inet6"); // later listeners win
     expect(multi.extra(SocketAttribute.localAddress)).toEqual(["0.0.0.0", 8080]);
     expect(multi.extra(SocketAttribute.fd, null)).toBeNull();
+  });
+});
+
+describe("MultiListener.accept and for await", () => {
+  it("yields the connections of every listener, losing none of those that arrive together", async () => {
+    const [a, b] = [new FakeListener("a"), new FakeListener("b")];
+    const multi = new MultiListener<Conn>([a, b]);
+    const conns = Array.from({ length: 6 }, () => connection().conn);
+    // Both listeners have connections waiting at once: each accept() races them.
+    for (const [index, conn] of conns.entries()) await (index % 2 === 0 ? a : b).connect.send(conn);
+    const seen: Conn[] = [];
+    for await (const conn of multi) {
+      seen.push(conn);
+      if (seen.length === conns.length) break;
+    }
+    expect(new Set(seen)).toEqual(new Set(conns));
+  });
+
+  it("a listener without accept() is a TypeError", async () => {
+    const odd = { serve: async () => {}, aclose: async () => {}, extraAttributes: new Map(), extra: () => undefined } as unknown as Listener<Conn>;
+    await expect(new MultiListener<Conn>([odd]).accept()).rejects.toBeInstanceOf(TypeError);
   });
 });

@@ -21,6 +21,8 @@ export { NetStreamTransport, type NetStreamTransportOptions } from "./stream-tra
 export { wrapTls } from "./tls.js";
 export { NodeTlsTransport, type NodeTlsTransportOptions } from "./tls-transport.js";
 export { PortioDuplex } from "./tls-duplex.js";
+export { toNodeDuplex, type NodeDuplexOptions } from "./node-duplex.js";
+export { getnameinfo } from "./dns.js";
 export { cipherName, handshakeError, negotiatedAlpn, nodeTlsOptions, peerCertificate } from "./tls-options.js";
 export { socketpairWith, type Socketpair } from "./socketpair.js";
 export { removeStaleSocket } from "./stale-socket.js";

@@ -35,7 +35,10 @@ export class PortioDuplex extends Duplex {
    * (its reader is not keeping up). No record is fed then; {@link tlsWantsMore} resumes feeding.
    */
   tlsBackpressured: () => boolean = () => false;
-  /** The transport's end was handed to the TLS engine (the first 'end' listener sets it). */
+  /**
+   * The transport's end was handed to the TLS engine: set just before the end is pushed, and
+   * again by the first 'end' listener in case a caller ends this Duplex some other way.
+   */
   rawEofDelivered = false;
   /**
    * Called when the portio stream fails. The TLS session sets it to destroy the TLS socket with
@@ -146,7 +149,15 @@ export class PortioDuplex extends Duplex {
         }
         if (this.#rawEnded) {
           // A truncated record the engine will never complete: hand it over anyway, then the end.
-          if (this.#buffer.byteLength > 0) this.push(this.#take(this.#buffer.byteLength));
+          if (this.#buffer.byteLength > 0) {
+            this.#wanted = this.push(this.#take(this.#buffer.byteLength));
+            continue;
+          }
+          // With every record taken by the engine (and none of them a close_notify: the loop's
+          // tlsEnded() check), the end is marked before it is pushed, so that the TLS session
+          // cannot see it before the mark however the runtime's engine learns of it. Records
+          // still buffered here come first: then the 'end' listener marks it once they are taken.
+          if (this.readableLength === 0) this.rawEofDelivered = true;
           this.push(null);
           return;
         }

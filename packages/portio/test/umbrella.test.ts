@@ -91,3 +91,22 @@ describe("portio (umbrella)", () => {
     expect(result).toEqual({ backend: "deno", error: "ConnectionFailed" });
   });
 });
+
+// `portio/node-stream` (toNodeDuplex) loads from the built package in every runtime that has node:stream.
+const nodeStreamProbe = `
+const m = await import("portio/node-stream");
+console.log(JSON.stringify({ backend: typeof m.toNodeDuplex, error: null }));
+`;
+
+describe("portio/node-stream", () => {
+  for (const [runtime, command, args] of [
+    ["Node", process.execPath, ["--input-type=module", "-e", nodeStreamProbe]],
+    ["Bun", `${root}node_modules/.bin/bun`, ["-e", nodeStreamProbe]],
+    ["Deno", `${root}node_modules/deno/deno`, ["eval", nodeStreamProbe]],
+  ] as const) {
+    it.skipIf(!built)(`loads in ${runtime} and exports toNodeDuplex${built ? "" : ` (skipped: ${noBuild})`}`, async () => {
+      const result = await run(command, [...args]);
+      expect(result).toEqual({ backend: "function", error: null });
+    });
+  }
+});

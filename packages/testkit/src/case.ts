@@ -11,7 +11,9 @@ export type Capability =
   /** The harness lends `socketFiles` (the file system, for the Unix socket file cases). */
   | "socketFiles"
   /** `socketFiles.probeAsOtherUser` works here (root, with `setpriv` and `python3`). */
-  | "otherUser";
+  | "otherUser"
+  /** The harness lends `spawnProcess` (real peers in other processes, e.g. one that gets killed). */
+  | "processes";
 
 /**
  * A case as the suites define it, before it is bound to a harness. Bodies use only web-standard
@@ -24,6 +26,11 @@ export interface CaseDefinition {
   description: string;
   /** Capabilities without which the case is skipped, with the probe's reason. */
   requires?: readonly Capability[];
+  /**
+   * For the few cases that repeat many connections: the runner's limit is the harness's
+   * `timeoutMs` times this (default 1). A safety net only; nothing is timed.
+   */
+  timeoutScale?: number;
   run(t: CaseContext): Promise<void>;
 }
 

@@ -64,6 +64,10 @@ export async function probeEnvironment(harness: ConformanceHarness): Promise<Env
     }
   }
 
+  if (harness.spawnProcess === undefined) {
+    missing.processes = "the harness has no spawnProcess, so no peer in another process (the cases that kill their peer process need one)";
+  }
+
   let localhostFamilies: Array<"inet" | "inet6"> = [];
   try {
     localhostFamilies = [...new Set((await getaddrinfo("localhost")).map((info) => info.family))];

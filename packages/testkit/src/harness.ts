@@ -62,7 +62,23 @@ export interface ConformanceHarness {
    * and live sockets, which file a listener removes). Without it those cases are skipped, saying so.
    */
   socketFiles?: SocketFileTools;
+  /**
+   * Starts a program in another process, for cases whose peer must be a separate process (one
+   * that is killed mid-connection: only then does the kernel end the connection with no TLS
+   * close_notify and no help from the runtime under test). `stdin` is written and closed. Without
+   * it those cases are skipped, saying so.
+   */
+  spawnProcess?(command: string, args: readonly string[], options?: { stdin?: string }): Promise<SpawnedProcess>;
 }
+
+/** A process started by {@link ConformanceHarness.spawnProcess}. */
+export interface SpawnedProcess {
+  /** The next line the process printed on stdout (without the newline), or `null` once stdout ended. */
+  readLine(): Promise<string | null>;
+  /** Kills the process (SIGKILL) if it still runs and resolves once it has exited and its pipes are closed. */
+  kill(): Promise<void>;
+}
+
 
 /** What {@link SocketFileTools.inspect} reports about the file at a path. */
 export interface FileFacts {

@@ -30,6 +30,7 @@ export type {
   RawSocket,
   RawSocketFactory,
   RawSocketState,
+  SpawnedProcess,
   TlsTestCertificates,
   FileFacts,
   OtherUserProber,

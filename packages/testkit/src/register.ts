@@ -36,7 +36,7 @@ export async function conformanceCases(harness: ConformanceHarness): Promise<Con
         name: definition.name,
         description: definition.description,
         ...(skip === undefined ? {} : { skip }),
-        timeoutMs,
+        timeoutMs: timeoutMs * (definition.timeoutScale ?? 1),
         run: () => runCase(harness, environment, definition),
       };
     }),

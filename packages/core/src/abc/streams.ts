@@ -103,16 +103,19 @@ export interface ServeOptions<T> {
 }
 
 /**
- * Something that yields connected streams.
+ * Something that yields connected streams: `serve()` runs a handler for each, and `for await`
+ * accepts them one at a time (each iteration accepts one connection; closing the listener ends
+ * the loop).
  *
  * @example
  * ```ts
  * await listener.serve(async (stream) => {
  *   for await (const chunk of stream) await stream.send(chunk);
  * }, { signal: AbortSignal.timeout(60_000) });
+ * for await (const stream of listener) await handleOneAtATime(stream);
  * ```
  */
-export interface Listener<T> extends AsyncResource, TypedAttributeReader {
+export interface Listener<T> extends AsyncResource, TypedAttributeReader, AsyncIterable<T> {
   /**
    * Accepts connections and runs `handler` for each, concurrently. The stream is closed when its
    * handler settles. `serve` never closes the listener itself.

@@ -91,6 +91,12 @@ export interface AsyncBackend {
    */
   getaddrinfo(host: string, options: { family?: "inet" | "inet6" }): Promise<ResolvedAddress[]>;
   /**
+   * Reverse lookup of a numeric address and port (getnameinfo(3)): the host name and the service
+   * name (the port as digits where no service has that port). Optional: without it core's
+   * `getnameinfo` raises `UnsupportedError`.
+   */
+  getnameinfo?(host: string, port: number): Promise<[host: string, service: string]>;
+  /**
    * Connects to one numeric address (core runs happy eyeballs over several). Sets TCP_NODELAY.
    * Rejects with the runtime's error; on abort, with `signal.reason` after releasing the socket.
    */

@@ -1,4 +1,4 @@
-import { EndOfStream } from "../errors.js";
+import { ClosedResourceError, EndOfStream } from "../errors.js";
 
 /**
  * The async iterator of every receive stream: calls `receive()` until it raises
@@ -28,4 +28,17 @@ export function iterateReceive<T>(
     [Symbol.asyncIterator]: () => iterator,
   };
   return iterator;
+}
+
+/**
+ * The async iterator of every listener: each step accepts one connection; the listener being
+ * closed (`ClosedResourceError`) ends the iteration quietly.
+ *
+ * @example
+ * ```ts
+ * [Symbol.asyncIterator]() { return iterateAccept(() => this.accept()); }
+ * ```
+ */
+export function iterateAccept<T>(accept: () => Promise<T>): AsyncIterableIterator<T> {
+  return iterateReceive(accept, (error) => error instanceof ClosedResourceError);
 }

@@ -24,7 +24,10 @@ export interface ConnectTcpOptions {
    * `true` for the defaults (verify against the runtime's trusted roots), or the TLS options.
    */
   tls?: boolean | TLSClientOptions;
-  /** The name to verify the server's certificate against and send as SNI; default `remoteHost`. */
+  /**
+   * The name to verify the server's certificate against and send as SNI; default `tls.hostname`,
+   * else `remoteHost`. Giving both `tlsHostname` and a different `tls.hostname` is a `TypeError`.
+   */
   tlsHostname?: string;
 }
 
@@ -56,6 +59,7 @@ export async function connectTcp(remoteHost: string, remotePort: number, options
   checkCallOptions(options);
   if (options.localHost !== undefined) checkHost(options.localHost, "localHost");
   if (options.localPort !== undefined) checkPort(options.localPort, "localPort", { allowZero: true });
+  const tlsHostname = connectTlsHostname(remoteHost, options);
   const delay = options.happyEyeballsDelay ?? 250;
   if (!(delay >= 0)) throw new RangeError("happyEyeballsDelay must be a non-negative number");
   const signal = options.signal;
@@ -94,11 +98,26 @@ export async function connectTcp(remoteHost: string, remotePort: number, options
   // The TCP connection is ours until the handshake succeeds: close it if it does not.
   try {
     const tls = options.tls === true ? {} : options.tls;
-    return await TLSStream.wrap(stream, { ...tls, hostname: options.tlsHostname ?? remoteHost, serverSide: false, ...(signal ? { signal } : {}) });
+    return await TLSStream.wrap(stream, { ...tls, hostname: tlsHostname, serverSide: false, ...(signal ? { signal } : {}) });
   } catch (error) {
     await stream.aclose();
     throw error;
   }
+}
+
+/**
+ * The name the server's certificate is checked against: `tlsHostname` or `tls.hostname` (the same
+ * option in two places, so two different values are a mistake), else the host connected to.
+ */
+function connectTlsHostname(remoteHost: string, options: ConnectTcpOptions): string {
+  const inTls = typeof options.tls === "object" && options.tls !== null ? options.tls.hostname : undefined;
+  const given = options.tlsHostname;
+  if (given !== undefined && inTls !== undefined && given !== inTls) {
+    throw new TypeError(
+      `connectTcp got two different TLS hostnames: tlsHostname ${JSON.stringify(given)} and tls.hostname ${JSON.stringify(inTls)}; give one of them`,
+    );
+  }
+  return given ?? inTls ?? remoteHost;
 }
 
 /**

@@ -1,3 +1,5 @@
+import { UnsupportedError } from "../errors.js";
+import { raceAbort, throwIfAborted } from "../internal/abort.js";
 import type { IPSocketAddress } from "../addresses.js";
 import type { ResolvedAddress } from "../backend/backend.js";
 import { getBackend } from "../backend/registry.js";
@@ -20,18 +22,22 @@ export interface AddressInfo {
  * ```ts
  * const infos = await getaddrinfo("localhost", 80);
  * // [{ family: "inet6", address: ["::1", 80] }, { family: "inet", address: ["127.0.0.1", 80] }]
+ * await getaddrinfo("example.com", 443, { signal: AbortSignal.timeout(2_000) });
  * ```
+ * @throws the signal's reason when `signal` aborts first
  */
 export async function getaddrinfo(
   host: string,
   port = 0,
-  options: { family?: "inet" | "inet6" | "unspec" } = {},
+  options: { family?: "inet" | "inet6" | "unspec"; signal?: AbortSignal } = {},
 ): Promise<AddressInfo[]> {
   checkHost(host, "host");
   checkPort(port, "port", { allowZero: true });
+  throwIfAborted(options.signal);
   const checked = checkFamily(options.family ?? "unspec");
   const family = checked === "unspec" ? undefined : checked;
-  const resolved = await resolveHost(host, family);
+  // The system resolver cannot be interrupted; an abort stops the wait and drops its answer.
+  const resolved = await raceAbort(resolveHost(host, family), options.signal);
   return resolved.map((entry) => ({ family: entry.family, address: [entry.address, port] as const }));
 }
 
@@ -47,4 +53,30 @@ export async function resolveHost(host: string, family?: "inet" | "inet6"): Prom
   const resolved = await getBackend().getaddrinfo(host, family ? { family } : {});
   const seen = new Set<string>();
   return resolved.filter((entry) => !seen.has(entry.address) && seen.add(entry.address));
+}
+
+/**
+ * Reverse lookup (getnameinfo(3), as AnyIO's `getnameinfo`): the host name of a numeric address
+ * and the service name of its port, through the system's resolver (`/etc/hosts`, DNS,
+ * `/etc/services`). A port with no service name comes back as its digits.
+ *
+ * @throws TypeError if `address` is not `[numeric IP, port]`
+ * @throws the signal's reason when `signal` aborts first (the lookup itself cannot be interrupted)
+ * @example
+ * ```ts
+ * const [host, service] = await getnameinfo(["127.0.0.1", 22]); // ["localhost", "ssh"]
+ * ```
+ */
+export async function getnameinfo(address: IPSocketAddress, options: { signal?: AbortSignal } = {}): Promise<[host: string, service: string]> {
+  if (!Array.isArray(address) || address.length !== 2) throw new TypeError("address must be [host, port]");
+  const [host, port] = address;
+  checkHost(host, "host");
+  if (ipFamily(host) === undefined) throw new TypeError(`getnameinfo needs a numeric IP address, got ${JSON.stringify(host)}`);
+  checkPort(port, "port", { allowZero: true });
+  throwIfAborted(options.signal);
+  const backend = getBackend();
+  if (backend.getnameinfo === undefined) {
+    throw new UnsupportedError(`the ${backend.name} backend has no reverse lookup (AsyncBackend.getnameinfo)`);
+  }
+  return raceAbort(backend.getnameinfo(host, port), options.signal);
 }

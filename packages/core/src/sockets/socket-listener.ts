@@ -1,3 +1,4 @@
+import { iterateAccept } from "../internal/iterate.js";
 import type { CallOptions } from "../abc/resource.js";
 import type { HandlerContext, Listener, ServeOptions } from "../abc/streams.js";
 import type { ListenerTransport, StreamTransport } from "../backend/transports.js";
@@ -90,6 +91,11 @@ export class SocketListener<S extends SocketStream = SocketStream>
   /** Serves every connection with `handler`, concurrently; see {@link Listener.serve}. */
   serve(handler: (stream: S, context: HandlerContext) => void | Promise<void>, options?: ServeOptions<S>): Promise<void> {
     return serveConnections((callOptions) => this.accept(callOptions), handler, options);
+  }
+
+  /** Accepts one connection per iteration; ends when the listener is closed. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<S> {
+    return iterateAccept(() => this.accept());
   }
 
   /** Stops listening and releases the fd before resolving; a pending `accept()` rejects with `ClosedResourceError`. */

@@ -1,3 +1,4 @@
+import { joinChunks } from "../internal/bytes.js";
 import type { AddressFamily, SocketAddress } from "../addresses.js";
 import { iterateReceive } from "../internal/iterate.js";
 import type { CallOptions } from "../abc/resource.js";
@@ -122,10 +123,17 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
   /**
    * Sends all of `data`. Resolves once the runtime has taken it without going over its buffer
    * limit, so a slow peer slows the sender down instead of filling memory. The stream takes the
-   * bytes over: do not modify `data` afterwards.
+   * bytes over: do not modify `data` afterwards. An array of buffers goes out as one write, in
+   * order (a header and its payload without joining them by hand).
+   *
+   * @example
+   * ```ts
+   * await stream.send([header, payload, new TextEncoder().encode("\r\n")]);
+   * ```
    */
-  async send(data: Uint8Array, options?: CallOptions): Promise<void> {
-    if (!(data instanceof Uint8Array)) throw new TypeError("data must be a Uint8Array");
+  async send(data: Uint8Array | readonly Uint8Array[], options?: CallOptions): Promise<void> {
+    if (Array.isArray(data)) data = joinChunks(data);
+    if (!(data instanceof Uint8Array)) throw new TypeError("data must be a Uint8Array or an array of Uint8Arrays");
     this.#sendGuard.enter();
     try {
       if (this.#closing) throw new ClosedResourceError();
@@ -160,14 +168,22 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
 
   /**
    * Closes the stream: pending calls reject with `ClosedResourceError`, bytes already accepted by
-   * `send` are flushed (for at most {@link GRACEFUL_CLOSE_TIMEOUT_MS}; not at all if a send was
-   * interrupted by this close), and the fd is released before the promise resolves. Idempotent.
+   * `send` are flushed (for at most `flushTimeoutMs`, default {@link GRACEFUL_CLOSE_TIMEOUT_MS};
+   * not at all if a send was interrupted by this close), and the fd is released before the
+   * promise resolves. Idempotent (a second call's options are ignored).
+   *
+   * @example
+   * ```ts
+   * await stream.aclose({ flushTimeoutMs: 100 }); // give a stalled peer 100 ms, then drop the rest
+   * ```
    */
-  aclose(): Promise<void> {
+  aclose(options?: CloseOptions): Promise<void> {
     if (this.#closing === undefined) {
+      const flushTimeoutMs = options?.flushTimeoutMs ?? GRACEFUL_CLOSE_TIMEOUT_MS;
+      if (!(flushTimeoutMs >= 0)) return Promise.reject(new RangeError("flushTimeoutMs must be a non-negative number"));
       const interruptedSend = this.#sendGuard.busy;
       this.#closing = this.transport
-        .close(interruptedSend ? 0 : GRACEFUL_CLOSE_TIMEOUT_MS)
+        .close(interruptedSend ? 0 : flushTimeoutMs)
         .catch(() => {
           // Closing a socket that already failed is not an error worth reporting to the caller.
         });
@@ -242,7 +258,20 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
   }
 }
 
+/** Options of `aclose()` on socket and TLS streams. */
+export interface CloseOptions {
+  /**
+   * How long to wait for bytes that `send` already accepted to reach the kernel (or, on TLS, for
+   * the close_notify to go out) before dropping them; default {@link GRACEFUL_CLOSE_TIMEOUT_MS}.
+   * 0 closes at once.
+   */
+  flushTimeoutMs?: number;
+}
+
 function brokenBy(error: unknown): BrokenResourceError {
+  // A stream over another portio stream (TLS over TCP) fails with the inner stream's error,
+  // which already says what failed.
+  if (error instanceof BrokenResourceError) return new BrokenResourceError(error.message, { cause: error });
   const detail = error instanceof Error ? `: ${error.message}` : "";
   return new BrokenResourceError(`the connection failed${detail}`, { cause: error });
 }

@@ -1,4 +1,5 @@
 import type { CallOptions } from "../abc/resource.js";
+import { joinChunks } from "../internal/bytes.js";
 import { iterateReceive } from "../internal/iterate.js";
 import type { AnyByteReceiveStream, AnyByteStream, ByteReceiveStream, ByteStream } from "../abc/streams.js";
 import { ClosedResourceError, DelimiterNotFound, EndOfStream, IncompleteRead } from "../errors.js";
@@ -20,6 +21,35 @@ import { TypedAttributeProvider, type TypedAttributeMap } from "../typed-attribu
  */
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * The buffered reader over each stream, so that a TLS session started on that stream (STARTTLS
+ * after reading the server's answer through the buffered reader) can take the bytes it holds.
+ */
+const readerOver = new WeakMap<AnyByteReceiveStream, BufferedByteReceiveStream>();
+
+/** Whether a buffered reader holds bytes (or has a receive running) that its wrapped stream no longer has. */
+let holdsData: (reader: BufferedByteReceiveStream) => boolean;
+
+/**
+ * For TLS: the buffered reader over `stream` that holds bytes received from it (those bytes come
+ * before anything `stream` has left), or `undefined` if there is none.
+ */
+export function readerHoldingDataOf(stream: AnyByteReceiveStream): BufferedByteReceiveStream | undefined {
+  const reader = readerOver.get(stream);
+  return reader !== undefined && holdsData(reader) ? reader : undefined;
+}
+
+/**
+ * For TLS: the stream a buffered reader wraps, if the reader holds nothing of it (then reading the
+ * wrapped stream directly loses nothing, and a TLS session may run natively on it).
+ */
+export function innerIfEmpty(stream: unknown): AnyByteReceiveStream | undefined {
+  if (!(stream instanceof BufferedByteReceiveStream) || holdsData(stream)) return undefined;
+  return innerOf(stream);
+}
+
+let innerOf: (reader: BufferedByteReceiveStream) => AnyByteReceiveStream;
 
 /** Position of `needle` in `haystack[from..to)`, or -1. */
 function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from: number, to: number): number {
@@ -70,10 +100,16 @@ export class BufferedByteReceiveStream extends TypedAttributeProvider implements
   // once the chunk is in the buffer, and keeps a rejection until a caller has seen it.
   #inflight: Promise<void> | undefined;
 
+  static {
+    holdsData = (reader) => reader.#end > reader.#start || reader.#inflight !== undefined;
+    innerOf = (reader) => reader.#inner;
+  }
+
   /** Buffers `receiveStream`, which it owns from now on. */
   constructor(receiveStream: AnyByteReceiveStream) {
     super();
     this.#inner = receiveStream;
+    readerOver.set(receiveStream, this);
   }
 
   /**
@@ -152,19 +188,22 @@ export class BufferedByteReceiveStream extends TypedAttributeProvider implements
   }
 
   /**
-   * Resolves with the bytes before the next `delimiter`, and consumes the delimiter.
+   * Resolves with the bytes before the next `delimiter`, and consumes the delimiter. A string
+   * delimiter is encoded as UTF-8.
    *
    * @example
    * ```ts
    * const line = await buffered.receiveUntil(new Uint8Array([0x0a]), 65536);
+   * const header = await buffered.receiveUntil("\r\n", 8192);
    * ```
    * @param maxBytes how many bytes may be buffered while looking for the delimiter
    * @throws RangeError if `delimiter` is empty or `maxBytes` is not a positive integer
    * @throws DelimiterNotFound if `maxBytes` bytes are buffered without the delimiter among them
    * @throws IncompleteRead if the wrapped stream ends first (the bytes stay in {@link buffer})
    */
-  async receiveUntil(delimiter: Uint8Array, maxBytes: number, options: CallOptions = {}): Promise<Uint8Array> {
-    if (!(delimiter instanceof Uint8Array)) throw new TypeError(`delimiter must be a Uint8Array, got ${describeValue(delimiter)}`);
+  async receiveUntil(delimiter: Uint8Array | string, maxBytes: number, options: CallOptions = {}): Promise<Uint8Array> {
+    if (typeof delimiter === "string") delimiter = new TextEncoder().encode(delimiter);
+    if (!(delimiter instanceof Uint8Array)) throw new TypeError(`delimiter must be a Uint8Array or a string, got ${describeValue(delimiter)}`);
     if (delimiter.length === 0) throw new RangeError("delimiter must not be empty");
     checkMaxBytes(maxBytes);
     this.#enter(options.signal);
@@ -330,15 +369,15 @@ export class BufferedByteStream extends BufferedByteReceiveStream implements Byt
   }
 
   /**
-   * Sends `data` through the wrapped stream.
+   * Sends `data` through the wrapped stream; an array of buffers goes out as one send.
    *
    * @example
    * ```ts
    * await stream.send(new Uint8Array([1, 2, 3]));
    * ```
    */
-  async send(data: Uint8Array, options: CallOptions = {}): Promise<void> {
-    await this.#stream.send(data, options);
+  async send(data: Uint8Array | readonly Uint8Array[], options: CallOptions = {}): Promise<void> {
+    await this.#stream.send(Array.isArray(data) ? joinChunks(data) : (data as Uint8Array), options);
   }
 
   /**

@@ -1,3 +1,4 @@
+import { iterateAccept } from "../internal/iterate.js";
 import type { AsyncResource, CallOptions } from "../abc/resource.js";
 import type { AnyByteStream, HandlerContext, Listener, ServeOptions } from "../abc/streams.js";
 import { BrokenResourceError } from "../errors.js";
@@ -111,6 +112,11 @@ export class TLSListener<T extends AnyByteStream = AnyByteStream> extends TypedA
   }
 
   /** Closes the wrapped listener. */
+  /** Accepts (and handshakes) one connection per iteration; ends when the listener is closed. Needs `accept()` underneath. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<TLSStream> {
+    return iterateAccept(() => this.accept());
+  }
+
   aclose(): Promise<void> {
     return this.listener.aclose();
   }

@@ -1,5 +1,5 @@
 import type { CallOptions } from "../abc/resource.js";
-import type { AnyByteStream, ByteStream } from "../abc/streams.js";
+import type { AnyByteStream, ByteSendStream, ByteStream } from "../abc/streams.js";
 import type { AddressFamily, SocketAddress } from "../addresses.js";
 import type { StreamTransport } from "../backend/transports.js";
 import { getBackend } from "../backend/registry.js";
@@ -7,7 +7,9 @@ import { BrokenResourceError, ClosedResourceError, TypedAttributeLookupError, Un
 import { SocketAttribute } from "../socket-attributes.js";
 import { checkCallOptions, checkSignal, throwIfAborted } from "../internal/abort.js";
 import { checkByteStream } from "../internal/validate.js";
-import { SocketStream } from "../sockets/socket-stream.js";
+import { SocketStream, type CloseOptions } from "../sockets/socket-stream.js";
+import { BufferedByteStream, innerIfEmpty, readerHoldingDataOf } from "../streams/buffered.js";
+import { StapledByteStream } from "../streams/stapled.js";
 import { TypedAttributeProvider, mergeAttributes, type TypedAttributeMap } from "../typed-attributes.js";
 import { TLSAttribute } from "./tls-attributes.js";
 import { checkPem, raggedEofError } from "./tls-input-checks.js";
@@ -86,6 +88,7 @@ export class TLSStream extends TypedAttributeProvider implements ByteStream {
       throw new UnsupportedError(`the ${backend.name} backend does not implement TLS (AsyncBackend.wrapTls)`);
     }
     throwIfAborted(options.signal);
+    stream = withBufferedBytes(stream);
     let session: TlsTransport;
     try {
       session = await backend.wrapTls(stream, backendOptions, nativeTransportOf(stream));
@@ -104,8 +107,8 @@ export class TLSStream extends TypedAttributeProvider implements ByteStream {
     return this.#io.receive(maxBytes, options);
   }
 
-  /** Encrypts and sends all of `data`. */
-  send(data: Uint8Array, options?: CallOptions): Promise<void> {
+  /** Encrypts and sends all of `data`; an array of buffers goes out as one write (see {@link SocketStream.send}). */
+  send(data: Uint8Array | readonly Uint8Array[], options?: CallOptions): Promise<void> {
     return this.#io.send(data, options);
   }
 
@@ -159,10 +162,11 @@ export class TLSStream extends TypedAttributeProvider implements ByteStream {
   /**
    * Closes the TLS session and the wrapped stream. With `standardCompatible` the peer gets a
    * close_notify first; bytes already accepted by `send` are flushed either way (bounded, as for
-   * sockets). Does not wait for the peer's close_notify. Idempotent.
+   * sockets; `flushTimeoutMs` bounds it, see {@link CloseOptions}). Does not wait for the peer's
+   * close_notify. Idempotent.
    */
-  aclose(): Promise<void> {
-    return this.#io.aclose();
+  aclose(options?: CloseOptions): Promise<void> {
+    return this.#io.aclose(options);
   }
 
   /** Closes it when an `await using` block ends: the same as `aclose()`. */
@@ -198,6 +202,13 @@ export function resolveTlsOptions(options: TLSWrapOptions): BackendTlsOptions {
   const skipVerify = options.insecureSkipVerify === true;
   const verifyHostname = !serverSide && !skipVerify && options.insecureSkipHostnameCheck !== true;
   if (serverSide && (options.cert === undefined || options.key === undefined)) {
+    if (options.serverSide === undefined && options.cert === undefined && options.key === undefined) {
+      // No hostname made this a server by default; most likely a client was meant.
+      throw new TypeError(
+        "a TLS client needs hostname (the name to check the server's certificate against), or serverSide: false; " +
+          "a TLS server needs serverSide: true with cert and key",
+      );
+    }
     throw new TypeError("a TLS server needs cert and key");
   }
   if (!serverSide && verifyHostname && !options.hostname) {
@@ -229,11 +240,26 @@ export function resolveTlsOptions(options: TLSWrapOptions): BackendTlsOptions {
 }
 
 /**
+ * STARTTLS after reading through a buffered reader, then wrapping the stream under it: the reader
+ * may already hold the first bytes of the server's handshake, which the stream no longer has, so
+ * the session reads through the reader (sending goes to the stream either way).
+ */
+function withBufferedBytes(stream: AnyByteStream): AnyByteStream {
+  const reader = readerHoldingDataOf(stream);
+  if (reader === undefined) return stream;
+  if (reader instanceof BufferedByteStream) return reader;
+  return new StapledByteStream(stream as ByteSendStream, reader);
+}
+
+/**
  * The runtime transport under a plain {@link SocketStream}, so that the backend can put its
  * native TLS directly on the socket. Anything else (wrappers, subclasses with their own
  * behaviour) goes through the portable path.
  */
 function nativeTransportOf(stream: AnyByteStream): StreamTransport | undefined {
+  // A buffered reader that holds nothing (STARTTLS after reading the answer through it) hides
+  // nothing from the socket under it: the session may run there natively.
+  stream = (innerIfEmpty(stream) as AnyByteStream | undefined) ?? stream;
   if (!(stream instanceof SocketStream)) return undefined;
   // `transport` is protected: core hands it to its own backend and nowhere else.
   return (stream as unknown as { transport: StreamTransport }).transport;

@@ -1,6 +1,6 @@
 /**
  * `@portio/node-compat/testing`: test support for backends' conformance harnesses (not for
- * production code): fresh TLS test certificates from the `openssl` CLI.
+ * production code): fresh TLS test certificates from the `openssl` CLI, and peers in other processes.
  *
  * @example
  * ```ts
@@ -11,3 +11,5 @@
  */
 export { generateTestCertificates } from "./certificates.js";
 export { socketFileTools } from "./socket-files.js";
+export { spawnProcess } from "./spawn.js";
+export { nodeDuplexChecks } from "./node-duplex-checks.js";

@@ -15,6 +15,7 @@ import { unixDatagramSuite } from "./unix-datagram.js";
 import { unixListenerSuite } from "./unix-listener.js";
 import { unixSocketFilesSuite } from "./unix-socket-files.js";
 import { unixStreamSuite } from "./unix-stream.js";
+import { webStreamsSuite } from "./web-streams.js";
 
 /** Every suite, in the order they are registered. */
 export const suites: readonly SuiteDefinition[] = [
@@ -34,4 +35,5 @@ export const suites: readonly SuiteDefinition[] = [
   socketpairSuite,
   adoptionSuite,
   inputValidationSuite,
+  webStreamsSuite,
 ];

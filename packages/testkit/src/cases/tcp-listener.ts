@@ -1,6 +1,7 @@
 import {
   BusyResourceError,
   ClosedResourceError,
+  MultiListener,
   SocketAttribute,
   SocketListener,
   TypedAttributeLookupError,
@@ -15,7 +16,7 @@ import type { CaseDefinition, SuiteDefinition } from "../case.js";
 import type { CaseContext } from "../context.js";
 import { utf8 } from "../support/bytes.js";
 import { deferred } from "../support/deferred.js";
-import { exchange, receiveAll } from "../support/io.js";
+import { exchange, receiveAll, receiveExactly } from "../support/io.js";
 import { startServing } from "../support/serving.js";
 import { LOOPBACK, fakeLocalhost, connectableHost, freeTcpPort, loopbackListener, perFamily } from "../support/tcp.js";
 
@@ -90,6 +91,49 @@ function samePortCases(): CaseDefinition[] {
 export const tcpListenerSuite: SuiteDefinition = {
   suite: "tcp-listener",
   cases: [
+    {
+      name: "for-await",
+      description:
+        "for await over a MultiListener (IPv4 and IPv6 parts) accepts one connection per iteration from whichever part has one; closing the listener ends the loop",
+      requires: ["ipv6"],
+      async run(t) {
+        const v4 = await createTcpListener({ localHost: "127.0.0.1" });
+        const port = v4.extra(SocketAttribute.localPort);
+        const v6 = await createTcpListener({ localHost: "::1", localPort: port });
+        const listener = t.use(new MultiListener([v4, v6]));
+        const hosts = ["127.0.0.1", "::1", "127.0.0.1", "::1"];
+        const clients = await Promise.all(hosts.map(async (host) => t.use(await connectTcp(host, port))));
+        const served: string[] = [];
+        const loop = (async () => {
+          for await (const stream of listener) {
+            t.use(stream);
+            served.push(String(stream.extra(SocketAttribute.family)));
+            await stream.send(utf8("hi"));
+            if (served.length === clients.length) await listener.aclose();
+          }
+        })();
+        for (const client of clients) bytesEqual(await receiveExactly(client, 2), "hi", "each client is served");
+        await loop;
+        deepEqual(served.sort(), ["inet", "inet", "inet6", "inet6"], "families served");
+      },
+    },
+    {
+      name: "for-await-socket-listener",
+      description: "for await over one SocketListener accepts connections in turn and ends quietly when the listener is closed from another task",
+      async run(t) {
+        const { listener, host, port } = await loopbackListener(t, "inet");
+        const accepted: unknown[] = [];
+        const loop = (async () => {
+          for await (const stream of listener) accepted.push(t.use(stream));
+        })();
+        t.use(await connectTcp(host, port));
+        t.use(await connectTcp(host, port));
+        while (accepted.length < 2) await new Promise((resolve) => setTimeout(resolve, 0));
+        await listener.aclose();
+        await loop;
+        equal(accepted.length, 2, "connections accepted");
+      },
+    },
     ...perFamily(
       "extra-attributes",
       "family, local address and port of the MultiListener and its listener; no remote attributes (AnyIO test_extra_attributes)",

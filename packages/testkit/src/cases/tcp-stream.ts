@@ -7,6 +7,8 @@ import {
   inspectSocket,
   connectTcp,
   createTcpListener,
+  getaddrinfo,
+  getnameinfo,
   type IPSocketAddress,
   type SocketStream,
 } from "@portio/core";
@@ -61,6 +63,8 @@ function checkBroken(error: unknown, what: string): void {
   ok(error.cause !== undefined && error.cause !== null, `${what}: BrokenResourceError must keep the runtime's error as cause`);
   const code = errorCode(error.cause);
   ok(code === "ECONNRESET" || code === "EPIPE", `${what}: cause should be the reset (ECONNRESET or EPIPE), got ${describe(error.cause)}`);
+  equal(error.code, code, `${what}: the OS error code on the BrokenResourceError itself`);
+  ok(!/the connection failed: the connection failed/.test(error.message), `${what}: message without a doubled prefix: ${error.message}`);
 }
 
 /** AnyIO's TestTCPStream (TLS and fromSocket have their own suites: `tls`, `adoption`), plus portio's byte-stream contract. */
@@ -167,12 +171,13 @@ export const tcpStreamSuite: SuiteDefinition = {
     ),
     {
       name: "connection-refused[single]",
-      description: "one address, nobody listening: ConnectionFailed whose cause is the ECONNREFUSED error (AnyIO test_connection_refused[single])",
+      description: "one address, nobody listening: ConnectionFailed with code ECONNREFUSED whose cause is the runtime's error (AnyIO test_connection_refused[single])",
       async run() {
         const port = await freeTcpPort();
         const error = await rejects(connectTcp(LOOPBACK.inet, port), ConnectionFailed, "All connection attempts failed");
         ok(!(error.cause instanceof AggregateError), "a single attempt's error is the cause itself, not an AggregateError");
         equal(errorCode(error.cause), "ECONNREFUSED", `code of the cause ${describe(error.cause)}`);
+        equal(error.code, "ECONNREFUSED", "the OS error code on the ConnectionFailed itself");
       },
     },
     {
@@ -187,6 +192,7 @@ export const tcpStreamSuite: SuiteDefinition = {
         instanceOf(error.cause, AggregateError, "cause of a failed multi-address connect");
         equal(error.cause.errors.length, 2, "attempt errors");
         for (const attempt of error.cause.errors) equal(errorCode(attempt), "ECONNREFUSED", `code of ${describe(attempt)}`);
+        equal(error.code, "ECONNREFUSED", "the code every attempt failed with, on the ConnectionFailed itself");
       },
     },
     {
@@ -221,6 +227,70 @@ export const tcpStreamSuite: SuiteDefinition = {
           t.use(client); // it still fitted in the queue
         }
         fail("8 connects all completed: the listen queue never filled");
+      },
+    },
+    {
+      name: "send-vectored",
+      description: "send([a, b, c]) sends the buffers as one write, in order (empty ones included); an element that is not a Uint8Array is a TypeError",
+      async run(t) {
+        const [client, server] = await tcpPair(t);
+        const payload = pattern(100_000, 3);
+        await client.send([utf8("$100000\r\n"), new Uint8Array(0), payload, utf8("\r\n")]);
+        bytesEqual(await receiveExactly(server, 9), "$100000\r\n", "header");
+        bytesEqual(await receiveExactly(server, payload.byteLength), payload, "payload");
+        bytesEqual(await receiveExactly(server, 2), "\r\n", "trailer");
+        await rejects(() => client.send([utf8("a"), "b" as unknown as Uint8Array]), TypeError, "Uint8Array");
+      },
+    },
+    {
+      name: "aclose-flush-timeout",
+      description:
+        "aclose({ flushTimeoutMs }): a negative value is a RangeError; with a long one everything sent arrives; with 0 it returns although a stalled peer holds up a send",
+      async run(t) {
+        const [client, server] = await tcpPair(t);
+        await rejects(() => client.aclose({ flushTimeoutMs: -1 }), RangeError, "flushTimeoutMs");
+        const data = pattern(MiB, 4);
+        const receiving = receiveExactly(server, data.byteLength);
+        await client.send(data);
+        await client.aclose({ flushTimeoutMs: 60_000 });
+        bytesEqual(await receiving, data, "flushed before the close");
+
+        const [stalledClient] = await tcpPair(t);
+        const stop = new AbortController();
+        // Nobody reads: the send stalls on the kernel's buffers until it is aborted.
+        const sending = outcome(stalledClient.send(pattern(64 * MiB, 5), { signal: stop.signal }));
+        stop.abort(new Error("gave up"));
+        await sending;
+        await stalledClient.aclose({ flushTimeoutMs: 0 });
+        await rejects(stalledClient.receive(), ClosedResourceError);
+      },
+    },
+    {
+      name: "getaddrinfo-signal",
+      description: "getaddrinfo(host, port, { signal }) with an aborted signal rejects with its reason; with a live one it resolves",
+      async run() {
+        const stop = new AbortController();
+        stop.abort(new Error("no lookup"));
+        const error = await rejects(getaddrinfo("localhost", 80, { signal: stop.signal }), Error, "no lookup");
+        equal(error, stop.signal.reason, "the signal's reason");
+        const infos = await getaddrinfo("localhost", 80, { signal: new AbortController().signal });
+        ok(infos.length > 0, "localhost resolves");
+      },
+    },
+    {
+      name: "getnameinfo",
+      description:
+        "getnameinfo([\"127.0.0.1\", port]) names the host (localhost, from /etc/hosts) and the service (its name, or the port's digits); a host name instead of an address is a TypeError",
+      async run() {
+        const [host, service] = await getnameinfo(["127.0.0.1", 22]);
+        equal(host, "localhost", "host name of 127.0.0.1");
+        ok(service === "ssh" || service === "22", `service of port 22: ${service}`);
+        const [, unnamed] = await getnameinfo(["127.0.0.1", 1]);
+        ok(unnamed === "tcpmux" || unnamed === "1", `service of port 1: ${unnamed}`);
+        await rejects(() => getnameinfo(["localhost", 22]), TypeError, "numeric IP address");
+        const stop = new AbortController();
+        stop.abort(new Error("no lookup"));
+        await rejects(getnameinfo(["127.0.0.1", 22], { signal: stop.signal }), Error, "no lookup");
       },
     },
     {

@@ -1,11 +1,13 @@
 import {
   BrokenResourceError,
+  BufferedByteStream,
   EndOfStream,
   SocketAttribute,
   SocketStream,
   TLSAttribute,
   TLSListener,
   TLSStream,
+  StapledByteStream,
   UnsupportedError,
   connectTcp,
   type AnyByteStream,
@@ -27,6 +29,7 @@ import {
   serverOptions,
   tlsPair,
 } from "../support/tls.js";
+import { LAST_WORDS, expectTruncation, receiveUntilEnd, receiveUntilKilled, startKilledTlsPeer } from "../support/killed-tls-peer.js";
 
 const MiB = 1024 * 1024;
 
@@ -49,6 +52,101 @@ class RecordingTLSListener extends TLSListener {
     this.failed.resolve();
   }
 }
+
+/**
+ * How often the truncation cases repeat: the end of a connection races the processing of the
+ * records before it, and a check that loses the race only now and then must fail here.
+ */
+const TRUNCATION_ATTEMPTS = 200;
+
+const truncationCases: CaseDefinition[] = [false, true].flatMap((recordFirst): CaseDefinition[] => {
+  const variant = recordFirst ? "record-first" : "no-record";
+  return [
+    {
+      name: `truncation-killed-peer[${variant}]`,
+      description:
+        `a TLS peer process killed (bare FIN, no close_notify) while the client's receive is pending is a BrokenResourceError ` +
+        `to a default (standard-compatible) client, ${recordFirst ? "after the record it sent last, " : ""}in each of ${TRUNCATION_ATTEMPTS} connections`,
+      requires: ["processes"],
+      timeoutScale: 4,
+      async run(t) {
+        const port = await startKilledTlsPeer(t);
+        const { ca } = await certificates(t);
+        for (let attempt = 1; attempt <= TRUNCATION_ATTEMPTS; attempt++) {
+          expectTruncation(await receiveUntilKilled(port, recordFirst ? "r" : "k", ca), recordFirst ? LAST_WORDS : "", attempt);
+        }
+      },
+    },
+    {
+      name: `truncation-transport-closed[${variant}]`,
+      description:
+        `the TCP connection under a server's TLS session closing (no close_notify) while the client's receive is pending is a ` +
+        `BrokenResourceError to a default client, ${recordFirst ? "after a record was received, " : ""}in each of ${TRUNCATION_ATTEMPTS} connections`,
+      timeoutScale: 4,
+      async run(t) {
+        for (let attempt = 1; attempt <= TRUNCATION_ATTEMPTS; attempt++) {
+          const [tcpClient, tcpServer] = await tcpPair(t);
+          const [client, server] = await handshakePair(t, [tcpClient, tcpServer], await clientOptions(t), await serverOptions(t));
+          // In one process the record must have arrived before the transport closes: the server's
+          // send() resolves when its TLS layer has the data, which may still be on its way to TCP.
+          if (recordFirst) {
+            await server.send(utf8(LAST_WORDS));
+            bytesEqual(await receiveExactly(client, LAST_WORDS.length), LAST_WORDS, `attempt ${attempt}: the record`);
+          }
+          const received = receiveUntilEnd(client);
+          await tcpServer.aclose();
+          expectTruncation(await received, "", attempt);
+          await client.aclose();
+          await server.aclose();
+        }
+      },
+    },
+  ];
+});
+
+/**
+ * STARTTLS where the plaintext answer and the peer's first TLS bytes arrive together: the peer
+ * sends "S" glued to its ClientHello in one send, so this side's buffered reader holds the
+ * ClientHello after reading the one-byte answer.
+ */
+const starttlsCases: CaseDefinition[] = (["stream", "buffered"] as const).flatMap((wrapped) =>
+  [true, false].map(
+    (standardCompatible): CaseDefinition => ({
+      name: `starttls-after-buffered-read[${wrapped},${standardCompatible ? "standard" : "not-standard"}]`,
+      description:
+        `after a one-byte answer was read through a BufferedByteStream that also took the peer's ClientHello, ` +
+        `TLSStream.wrap of the ${wrapped === "stream" ? "stream under it" : "BufferedByteStream"} loses none of the buffered bytes: ` +
+        "the handshake completes and data flows",
+      async run(t) {
+        const [peerRaw, ownRaw] = await tcpPair(t);
+        let first = true;
+        // The peer's first send (its ClientHello) goes out right behind the answer, in one send.
+        const gluing = {
+          extraAttributes: peerRaw.extraAttributes,
+          extra: peerRaw.extra.bind(peerRaw),
+          send: (data: Uint8Array) => {
+            const out = first ? concat([utf8("S"), data]) : data;
+            first = false;
+            return peerRaw.send(out);
+          },
+          sendEof: () => peerRaw.sendEof(),
+          aclose: () => peerRaw.aclose(),
+          [Symbol.asyncDispose]: () => peerRaw.aclose(),
+        };
+        const peerStream = t.use(new StapledByteStream(gluing, peerRaw));
+        const peer = TLSStream.wrap(peerStream, await clientOptions(t, { standardCompatible }));
+        const buffered = t.use(new BufferedByteStream(ownRaw));
+        // A peer that fails before it sends anything fails the case instead of leaving it waiting.
+        const peerFailure = peer.then(() => new Promise<never>(() => {}));
+        bytesEqual(await Promise.race([buffered.receiveExactly(1), peerFailure]), "S", "the plaintext answer");
+        ok(buffered.buffer.byteLength > 0, "the buffered reader holds the start of the ClientHello (else this case tests nothing)");
+        const own = t.use(await TLSStream.wrap(wrapped === "stream" ? ownRaw : buffered, await serverOptions(t, { standardCompatible })));
+        const client = t.use(await peer);
+        await exchange(client, own);
+      },
+    }),
+  ),
+);
 
 const raggedCases = RAGGED.map(
   ([id, serverStandard, clientStandard]): CaseDefinition => ({
@@ -200,6 +298,17 @@ export const tlsSuite: SuiteDefinition = {
       },
     },
     ...raggedCases,
+    ...truncationCases,
+    ...starttlsCases,
+    {
+      name: "client-without-hostname",
+      description: "TLSStream.wrap(stream, { ca }) without hostname is a TypeError that says a client needs hostname or serverSide: false",
+      async run(t) {
+        const [client] = await tcpPair(t);
+        const c = await certificates(t);
+        await rejects(() => TLSStream.wrap(client, { ca: c.ca }), TypeError, /client needs hostname.*serverSide: false/);
+      },
+    },
     {
       name: "ragged-eof-on-receive",
       description: "a non-standard-compatible client reads a bare end of the connection as EndOfStream (AnyIO test_ragged_eof_on_receive)",
@@ -318,7 +427,9 @@ export const tlsSuite: SuiteDefinition = {
         if (client.status === "fulfilled") {
           // TLS 1.3: the client finishes first and learns of the refusal on its next read.
           const error = await outcome(client.value.receive());
-          ok(error instanceof BrokenResourceError || error instanceof EndOfStream, "the client's next receive fails");
+          // Never EndOfStream: a refused session is not a complete stream.
+          instanceOf(error, BrokenResourceError, "the client's next receive");
+          ok(!/the connection failed: the connection failed/.test(error.message), `no doubled prefix: ${error.message}`);
         }
       },
     },
@@ -366,6 +477,34 @@ export const tlsSuite: SuiteDefinition = {
         const byAddress = t.use(await connectTcp(host, port, { tls: { ca: c.ca } }));
         await byAddress.send(utf8("pong"));
         bytesEqual(await receiveExactly(byAddress, 4), "pong", "echo");
+      },
+    },
+    {
+      name: "connect-tcp-tls-hostname",
+      description:
+        "connectTcp checks the certificate against tls.hostname when given (not the address connected to), and refuses a tlsHostname that contradicts it with a TypeError",
+      async run(t) {
+        const { multi, host, port } = await loopbackListener(t);
+        const listener = t.use(new RecordingTLSListener(multi, await serverOptions(t)));
+        startServing(t, listener, async (stream) => {
+          await stream.send(await receiveExactly(stream, 4));
+        });
+        const c = await certificates(t);
+        const client = t.use(await connectTcp(host, port, { tls: { ca: c.ca, hostname: "localhost" } }));
+        await client.send(utf8("ping"));
+        bytesEqual(await receiveExactly(client, 4), "ping", "echo");
+        // The certificate names 127.0.0.1 too: only a check against tls.hostname can fail here.
+        const error = await rejects(connectTcp(host, port, { tls: { ca: c.ca, hostname: "elsewhere.invalid" } }), BrokenResourceError);
+        match(error.message, /elsewhere\.invalid|altname|hostname|name/i, "the failure is the name check");
+        await rejects(
+          () => connectTcp(host, port, { tls: { ca: c.ca, hostname: "localhost" }, tlsHostname: "other.invalid" }),
+          TypeError,
+          "two different TLS hostnames",
+        );
+        // The same name in both places is no contradiction.
+        const both = t.use(await connectTcp(host, port, { tls: { ca: c.ca, hostname: "localhost" }, tlsHostname: "localhost" }));
+        await both.send(utf8("pong"));
+        bytesEqual(await receiveExactly(both, 4), "pong", "echo");
       },
     },
     {

@@ -76,12 +76,13 @@ export const unixStreamSuite: SuiteDefinition = {
     },
     ...perPathKind(
       "cannot-connect",
-      "nobody there: ConnectionFailed whose cause is ENOENT for a missing path, ECONNREFUSED for an abstract name (AnyIO test_cannot_connect)",
+      "nobody there: ConnectionFailed with code and cause ENOENT for a missing path, ECONNREFUSED for an abstract name (AnyIO test_cannot_connect)",
       async (t, kind) => {
         const address = await unixPath(t, kind);
         const error = await rejects(connectUnix(address.path), ConnectionFailed);
         const expected = kind === "path" ? "ENOENT" : "ECONNREFUSED";
         equal(errorCode(error.cause), expected, `code of the cause ${describe(error.cause)}`);
+        equal(error.code, expected, "the OS error code on the ConnectionFailed itself");
       },
     ),
     {

@@ -1,0 +1,11 @@
+/** toNodeDuplex inside Bun (its node:stream and node:http): the checks Node and Deno run too. */
+import { beforeAll, describe, test } from "bun:test";
+import { setBackend } from "@portio/core";
+import { bunBackend } from "@portio/bun";
+import { nodeDuplexChecks } from "@portio/node-compat/testing";
+
+beforeAll(() => setBackend(bunBackend));
+
+describe("toNodeDuplex", () => {
+  for (const check of nodeDuplexChecks) test(check.name, () => check.run(), 30_000);
+});

@@ -1,0 +1,11 @@
+/** toNodeDuplex on Node (Deno and Bun run the same checks in backends/deno/test and backends/bun/test). */
+import { beforeAll, describe, it } from "vitest";
+import { setBackend } from "@portio/core";
+import { nodeBackend } from "@portio/node";
+import { nodeDuplexChecks } from "@portio/node-compat/testing";
+
+beforeAll(() => setBackend(nodeBackend));
+
+describe("toNodeDuplex", () => {
+  for (const check of nodeDuplexChecks) it(check.name, () => check.run());
+});
