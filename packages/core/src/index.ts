@@ -40,10 +40,10 @@ export * from "./streams/web.js";
 export * from "./multi-listener.js";
 
 // sockets (sockets/)
-export { SocketStream } from "./sockets/socket-stream.js";
+export { SocketStream, type CloseOptions } from "./sockets/socket-stream.js";
 export * from "./sockets/unix-socket-stream.js";
 export * from "./sockets/socket-listener.js";
-export { getaddrinfo, type AddressInfo } from "./sockets/getaddrinfo.js";
+export { getaddrinfo, getnameinfo, type AddressInfo } from "./sockets/getaddrinfo.js";
 export { connectTcp, type ConnectTcpOptions } from "./sockets/connect-tcp.js";
 export * from "./sockets/create-tcp-listener.js";
 export * from "./sockets/unix.js";
