@@ -7,7 +7,7 @@
  */
 
 import type { AdoptionSource, SocketInfo } from "@portio/core";
-import { restoringOnFailure } from "@portio/libc-socket";
+import { libcStreamFromFd, restoringOnFailure, type LibcStreamTransport } from "@portio/libc-socket";
 import { streamFromFd } from "./fd-stream.js";
 import { getBunFfiBinder } from "./libc-binder.js";
 import type { BunStreamTransport } from "./stream-transport.js";
@@ -40,8 +40,10 @@ export async function wrapStreamSocket(source: AdoptionSource, info: SocketInfo)
  * const transport = await wrapUnixStreamSocket({ fd }, await inspectSocket(fd));
  * ```
  */
-export async function wrapUnixStreamSocket(source: AdoptionSource, info: SocketInfo): Promise<BunStreamTransport> {
-  return restoringOnFailure(getBunFfiBinder(), source.fd, () =>
-    streamFromFd(source.fd, { family: "unix", localAddress: info.localAddress, remoteAddress: info.remoteAddress ?? "" }),
+export async function wrapUnixStreamSocket(source: AdoptionSource, info: SocketInfo): Promise<LibcStreamTransport> {
+  const binder = getBunFfiBinder();
+  // libc, not Bun.connect({ fd }): Bun's read-ahead would lose fds passed over the stream.
+  return restoringOnFailure(binder, source.fd, () =>
+    libcStreamFromFd(binder, source.fd, { localAddress: info.localAddress, remoteAddress: info.remoteAddress ?? "" }),
   );
 }

@@ -8,6 +8,8 @@ export interface DenoStreamTransportOptions {
   /** Fixed addresses, when Deno's own are not what portio reports (Unix names, unmapped IPv4). */
   localAddress?: SocketAddress;
   remoteAddress?: SocketAddress;
+  /** Unix streams Deno made itself: why they cannot pass fds (Deno exposes none of their fds). */
+  fdPassingUnsupported?: string;
 }
 
 /** Bytes asked of the kernel per read: what one `receive()` returns at most by default. */
@@ -75,8 +77,12 @@ export class DenoStreamTransport implements StreamTransport {
   #closing: Promise<void> | undefined;
   #dropWrites = false;
 
+  /** Why this stream cannot pass fds (Unix streams; see `DenoStreamTransportOptions`). */
+  readonly fdPassingUnsupported: string | undefined;
+
   constructor(conn: Deno.Conn, options: DenoStreamTransportOptions) {
     this.conn = conn;
+    this.fdPassingUnsupported = options.fdPassingUnsupported;
     this.family = options.family;
     this.#localAddress = options.localAddress;
     this.#remoteAddress = options.remoteAddress;

@@ -2,7 +2,9 @@ import type { BackendUnixListenerOptions } from "@portio/core";
 import { isAbstractUnixPath, toUnixSocketAddress } from "@portio/core";
 import { unixPathToString } from "@portio/node-compat";
 import { DenoListenerTransport } from "./listener-transport.ts";
-import { withPermission, withPermissionSync } from "./permissions.ts";
+import { libcConnectUnix, type LibcStreamTransport } from "@portio/libc-socket";
+import { getDenoBinder } from "./libc-binder.ts";
+import { hasFfiPermission, withPermission, withPermissionSync } from "./permissions.ts";
 import { removeStaleSocket } from "./stale-socket.ts";
 import { DenoStreamTransport } from "./stream-transport.ts";
 
@@ -10,9 +12,21 @@ import { DenoStreamTransport } from "./stream-transport.ts";
 const NOT_UTF8 =
   "the Deno backend cannot use Unix socket paths that are not valid UTF-8 (Deno's socket and file APIs take strings only)";
 
+/** Why a Unix stream made without --allow-ffi cannot pass fds. */
+const NO_FFI_NO_FDS =
+  "the Deno backend passes file descriptors only over Unix streams it drives through libc: run deno with --allow-ffi " +
+  "(Deno's own Unix connections expose no fd)";
+
+/** Why a connection accepted by Deno.listen cannot pass fds. */
+const LISTENER_NO_FDS =
+  "Deno exposes no fd for connections its own Unix listener accepted, so they cannot pass file descriptors; " +
+  "make the listening socket elsewhere (or receive it) and adopt it with UNIXSocketListener.fromSocket / wrapServerSocket " +
+  "(with --allow-ffi its connections can), or use connectUnix / socketpair() streams";
+
 /**
- * Connects to a Unix stream socket with `Deno.connect({ transport: "unix" })`: a file-system
- * path, or an abstract name (leading NUL). Deno's errors come through with their codes:
+ * Connects to a Unix stream socket: a file-system path, or an abstract name (leading NUL).
+ * Through libc when the process has `--allow-ffi` (the stream can then pass fds), else with
+ * `Deno.connect({ transport: "unix" })`. Deno's errors come through with their codes:
  * `ENOENT` for a missing path, `ECONNREFUSED` for a socket nobody listens on. Needs
  * `--allow-read` and `--allow-write` for the path.
  *
@@ -22,17 +36,30 @@ const NOT_UTF8 =
  * const transport = await connectUnix("/run/app.sock", {});
  * ```
  */
-export async function connectUnix(path: string | Uint8Array, options: { signal?: AbortSignal } = {}): Promise<DenoStreamTransport> {
+export async function connectUnix(
+  path: string | Uint8Array,
+  options: { signal?: AbortSignal } = {},
+): Promise<DenoStreamTransport | LibcStreamTransport> {
   const { signal } = options;
   const target = unixPathToString(path, NOT_UTF8);
   signal?.throwIfAborted();
+  // With --allow-ffi, through libc: Deno exposes no fd for its own connections, so only a libc
+  // stream can pass fds (see LibcStreamTransport).
+  if (hasFfiPermission()) {
+    return withPermission("Unix socket paths", "--allow-write", () => libcConnectUnix(getDenoBinder(), target, signal, toUnixSocketAddress(target)));
+  }
   // A Unix connect completes at once or fails: no signal to pass down.
   const conn = await withPermission("Unix socket paths", "--allow-write", () => Deno.connect({ transport: "unix", path: target }));
   if (signal?.aborted) {
     conn.close();
     throw signal.reason;
   }
-  return new DenoStreamTransport(conn, { family: "unix", localAddress: "", remoteAddress: toUnixSocketAddress(target) });
+  return new DenoStreamTransport(conn, {
+    family: "unix",
+    localAddress: "",
+    remoteAddress: toUnixSocketAddress(target),
+    fdPassingUnsupported: NO_FFI_NO_FDS,
+  });
 }
 
 /**
@@ -59,7 +86,7 @@ export async function createUnixListener(path: string | Uint8Array, options: Bac
     family: "unix",
     localAddress,
     // Clients usually connect from an unbound socket, which has no name.
-    wrap: (conn) => new DenoStreamTransport(conn, { family: "unix", localAddress, remoteAddress: "" }),
+    wrap: (conn) => new DenoStreamTransport(conn, { family: "unix", localAddress, remoteAddress: "", fdPassingUnsupported: LISTENER_NO_FDS }),
   });
   if (options.mode !== undefined && !abstract) {
     // Synchronous on purpose: Deno binds and listens in one step, so a client could connect

@@ -1,6 +1,6 @@
 import type { Server, Socket } from "node:net";
-import { AcceptQueue, type AddressFamily, type ListenerTransport, type SocketAddress } from "@portio/core";
-import { closeServer, fdOf, isTransientAcceptError, socketClosedError, type NetStreamTransport } from "@portio/node-compat";
+import { AcceptQueue, type AddressFamily, type ListenerTransport, type SocketAddress, type StreamTransport } from "@portio/core";
+import { closeServer, fdOf, isTransientAcceptError, socketClosedError } from "@portio/node-compat";
 
 /** How a {@link NodeListenerTransport} describes its server and wraps what it accepts. */
 export interface NodeListenerTransportOptions {
@@ -8,7 +8,7 @@ export interface NodeListenerTransportOptions {
   /** The bound address, read once after `listen()`. */
   localAddress: SocketAddress;
   /** Turns an accepted socket into a transport (sets the family and Unix addresses). */
-  wrap(socket: Socket): NetStreamTransport;
+  wrap(socket: Socket): StreamTransport;
 }
 
 /**
@@ -40,7 +40,7 @@ export class NodeListenerTransport implements ListenerTransport {
 
   readonly #localAddress: SocketAddress;
   #closing: Promise<void> | undefined;
-  readonly #queue = new AcceptQueue<NetStreamTransport>({ closedError: () => socketClosedError("listener") });
+  readonly #queue = new AcceptQueue<StreamTransport>({ closedError: () => socketClosedError("listener") });
 
   constructor(server: Server, options: NodeListenerTransportOptions) {
     this.server = server;
@@ -48,7 +48,18 @@ export class NodeListenerTransport implements ListenerTransport {
     this.#localAddress = options.localAddress;
     const wrap = options.wrap;
     // Wrapped at once, even when nobody waits, so that their errors are caught and they stay paused.
-    server.on("connection", (socket: Socket) => this.#queue.push(wrap(socket)));
+    server.on("connection", (socket: Socket) => {
+      let transport: StreamTransport;
+      try {
+        transport = wrap(socket);
+      } catch {
+        // This one connection could not be taken over (EMFILE on the fd copy): it is dropped, as
+        // a failed accept would be, and serving goes on.
+        socket.destroy();
+        return;
+      }
+      this.#queue.push(transport);
+    });
     // After listen() succeeded, 'error' can only come from accept().
     // Failures of one incoming connection are skipped, as the contract asks (libuv already skips
     // ECONNABORTED).
@@ -66,7 +77,7 @@ export class NodeListenerTransport implements ListenerTransport {
     return this.#localAddress;
   }
 
-  accept(): Promise<NetStreamTransport> {
+  accept(): Promise<StreamTransport> {
     return this.#queue.shift();
   }
 

@@ -2,10 +2,12 @@ import { chmodSync } from "node:fs";
 import net from "node:net";
 import type { BackendUnixListenerOptions } from "@portio/core";
 import { isAbstractUnixPath, toUnixSocketAddress } from "@portio/core";
-import { whenConnected } from "./connect.js";
+import { libcConnectUnix, type LibcStreamTransport } from "@portio/libc-socket";
+import { getKoffiBinder } from "./libc-binder.js";
+import { acceptedUnixStream } from "./unix-stream.js";
 import { listen } from "./listen.js";
 import { NodeListenerTransport } from "./listener-transport.js";
-import { NetStreamTransport, removeStaleSocket, unixPathToString } from "@portio/node-compat";
+import { removeStaleSocket, unixPathToString } from "@portio/node-compat";
 
 /** Why a path node:net cannot take is refused (abstract names are fine: Node keeps the NUL). */
 const NOT_UTF8 = "the Node backend cannot use Unix socket paths that are not valid UTF-8 (node:net takes strings only)";
@@ -24,16 +26,31 @@ const NOT_UTF8 = "the Node backend cannot use Unix socket paths that are not val
 export async function connectUnix(
   path: string | Uint8Array,
   options: { signal?: AbortSignal } = {},
-): Promise<NetStreamTransport> {
+): Promise<LibcStreamTransport> {
   const { signal } = options;
   const target = unixPathToString(path, NOT_UTF8);
   signal?.throwIfAborted();
-  const socket = net.connect({ path: target, allowHalfOpen: true });
-  return whenConnected(
-    socket,
-    signal,
-    () => new NetStreamTransport(socket, { family: "unix", localAddress: "", remoteAddress: toUnixSocketAddress(target) }),
-  );
+  // Through libc, not node:net: see unix-stream.ts (fd passing).
+  const transport = await libcConnectUnix(getKoffiBinder(), nodeAbstractName(target), signal, toUnixSocketAddress(target));
+  return transport;
+}
+
+/** sun_path's size on Linux. */
+const SUN_PATH_SIZE = 108;
+
+/**
+ * The abstract name as node:net itself would connect to it. Before Node 22, node:net binds and
+ * connects abstract names NUL-padded to the whole sun_path (libuv took the length from the size of
+ * sun_path), so a Node 20 listener on "\0name" really listens on "\0name\0\0...": connecting
+ * with the exact name would be refused. Node 22+ uses the exact length, as every other runtime.
+ */
+function nodeAbstractName(target: string): string | Uint8Array {
+  if (!isAbstractUnixPath(target) || Number(process.versions.node.split(".")[0]) >= 22) return target;
+  const bytes = new TextEncoder().encode(target);
+  if (bytes.length >= SUN_PATH_SIZE) return bytes;
+  const padded = new Uint8Array(SUN_PATH_SIZE);
+  padded.set(bytes);
+  return padded;
 }
 
 /**
@@ -63,7 +80,7 @@ export async function createUnixListener(
     localAddress,
     // Node cannot ask for an accepted socket's peer name; clients that connect from an unbound
     // socket (the usual case) have none anyway.
-    wrap: (socket) => new NetStreamTransport(socket, { family: "unix", localAddress, remoteAddress: "" }),
+    wrap: (socket) => acceptedUnixStream(socket, localAddress),
   });
   if (options.mode !== undefined && !abstract) {
     // Synchronous on purpose: node:net binds and listens in one step, so a client could connect

@@ -20,6 +20,8 @@ export interface NetStreamTransportOptions {
    */
   localAddress?: SocketAddress;
   remoteAddress?: SocketAddress;
+  /** For Unix streams that cannot pass fds: why, for the `UnsupportedError` `sendFds` raises. */
+  fdPassingUnsupported?: string;
 }
 
 const resolved: Promise<void> = Promise.resolve();
@@ -73,12 +75,16 @@ export class NetStreamTransport implements StreamTransport {
   readonly #fd: number | undefined;
   #writer: Waiter<void> | undefined;
 
+  /** Why this stream cannot pass fds (Unix streams only; see the option of the same name). */
+  readonly fdPassingUnsupported: string | undefined;
+
   constructor(socket: Socket, options: NetStreamTransportOptions) {
     this.socket = socket;
     this.family = options.family;
     this.#localAddress = options.localAddress;
     this.#remoteAddress = options.remoteAddress;
     this.#fd = options.fd;
+    if (options.fdPassingUnsupported !== undefined) this.fdPassingUnsupported = options.fdPassingUnsupported;
     // Start from the socket's current state, in case it already ended, failed or closed.
     this.#error = socket.errored ?? undefined;
     this.#eof = socket.readableEnded;
