@@ -1,4 +1,4 @@
-import type { BackendUnixListenerOptions } from "@portio/core";
+import type { BackendUnixListenerOptions, ListenerTransport } from "@portio/core";
 import { isAbstractUnixPath, toUnixSocketAddress } from "@portio/core";
 import { unixPathToString } from "@portio/node-compat";
 import { DenoListenerTransport } from "./listener-transport.ts";
@@ -6,6 +6,7 @@ import { libcConnectUnix, type LibcStreamTransport } from "@portio/libc-socket";
 import { getDenoBinder } from "./libc-binder.ts";
 import { hasFfiPermission, withPermission, withPermissionSync } from "./permissions.ts";
 import { removeStaleSocket } from "./stale-socket.ts";
+import { createLibcUnixListener } from "./unix-libc-listener.ts";
 import { DenoStreamTransport } from "./stream-transport.ts";
 
 /** Why a path Deno cannot take is refused (abstract names are fine: Deno keeps the NUL on Linux). */
@@ -19,9 +20,8 @@ const NO_FFI_NO_FDS =
 
 /** Why a connection accepted by Deno.listen cannot pass fds. */
 const LISTENER_NO_FDS =
-  "Deno exposes no fd for connections its own Unix listener accepted, so they cannot pass file descriptors; " +
-  "make the listening socket elsewhere (or receive it) and adopt it with UNIXSocketListener.fromSocket / wrapServerSocket " +
-  "(with --allow-ffi its connections can), or use connectUnix / socketpair() streams";
+  "the Deno backend passes file descriptors only over Unix streams it drives through libc: run deno with --allow-ffi " +
+  "(Deno.listen's connections expose no fd)";
 
 /**
  * Connects to a Unix stream socket: a file-system path, or an abstract name (leading NUL).
@@ -63,7 +63,8 @@ export async function connectUnix(
 }
 
 /**
- * Listens on a Unix stream socket with `Deno.listen({ transport: "unix" })`. A socket file left
+ * Listens on a Unix stream socket: through libc when the process has `--allow-ffi` (accepted
+ * connections can then pass fds), else with `Deno.listen({ transport: "unix" })`. A socket file left
  * at `path` by an earlier listener is removed first (as AnyIO does); any other file stays and the
  * bind fails with `EADDRINUSE`. `mode` is applied to the socket file right after binding. Needs
  * `--allow-read` and `--allow-write` for the path.
@@ -76,10 +77,12 @@ export async function connectUnix(
  * const listener = await createUnixListener("/tmp/app.sock", { backlog: 128, mode: 0o600 });
  * ```
  */
-export async function createUnixListener(path: string | Uint8Array, options: BackendUnixListenerOptions): Promise<DenoListenerTransport> {
+export async function createUnixListener(path: string | Uint8Array, options: BackendUnixListenerOptions): Promise<ListenerTransport> {
   const target = unixPathToString(path, NOT_UTF8);
   const abstract = isAbstractUnixPath(target);
   if (!abstract) await removeStaleSocket(target);
+  // With --allow-ffi through libc, so that accepted connections can pass fds (Deno.listen's have no fd).
+  if (hasFfiPermission()) return createLibcUnixListener(target, abstract, options, toUnixSocketAddress(target));
   const listener = withPermissionSync("Unix socket paths", "--allow-write", () => Deno.listen({ transport: "unix", path: target }));
   const localAddress = toUnixSocketAddress(target);
   const transport = new DenoListenerTransport(listener, {

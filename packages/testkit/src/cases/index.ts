@@ -2,6 +2,7 @@ import type { SuiteDefinition } from "../case.js";
 import { adoptionSuite } from "./adoption.js";
 import { connectedUdpSuite } from "./connected-udp.js";
 import { connectedUnixDatagramSuite } from "./connected-unix-datagram.js";
+import { fdPassingSuite } from "./fd-passing.js";
 import { multiListenerSuite } from "./multi-listener.js";
 import { serveSuite } from "./serve.js";
 import { tcpListenerSuite } from "./tcp-listener.js";
@@ -19,6 +20,7 @@ export const suites: readonly SuiteDefinition[] = [
   tcpListenerSuite,
   unixStreamSuite,
   unixListenerSuite,
+  fdPassingSuite,
   multiListenerSuite,
   serveSuite,
   tlsSuite,
