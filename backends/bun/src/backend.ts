@@ -1,4 +1,5 @@
 import type { AsyncBackend } from "@portio/core";
+import { getBunFfiBinder } from "./libc-binder.js";
 import { wrapConnectedUdpSocket, wrapConnectedUnixDatagramSocket, wrapUdpSocket, wrapUnixDatagramSocket } from "./adopt-datagram.js";
 import { inspectSocket, waitForConnect } from "./adopt-inspect.js";
 import { wrapListenerSocket } from "./adopt-listener.js";
@@ -38,6 +39,9 @@ export const bunBackend: AsyncBackend = {
   // Bun's own TLS natively on the socket where it can, node:tls over the portio stream otherwise (tls.ts).
   wrapTls,
   nativeSocketFd,
+  closeFd: (fd) => {
+    getBunFfiBinder().close(fd);
+  },
   inspectSocket,
   waitForConnect,
   wrapStreamSocket,

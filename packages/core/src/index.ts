@@ -49,6 +49,7 @@ export * from "./sockets/datagram-sockets.js";
 export * from "./sockets/udp.js";
 export * from "./sockets/unix-datagram.js";
 export * from "./sockets/socketpair.js";
+export * from "./sockets/handoff.js";
 export * from "./backend/datagram-queue.js";
 export * from "./backend/accept-queue.js";
 

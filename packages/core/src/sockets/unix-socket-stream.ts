@@ -45,8 +45,9 @@ export class UNIXSocketStream extends SocketStream {
    * sees its bytes (and the kernel closes the fds, as with a plain `recv`), a peer reading with
    * `receiveFds()` gets bytes and fds together.
    *
-   * @throws TypeError for an fd that is not a non-negative integer, not open (code `EBADF`), or a
-   *   socket without a known fd; nothing is sent and the stream stays usable
+   * @throws TypeError for an fd that is not a non-negative integer or not open (code `EBADF`);
+   *   nothing is sent and the stream stays usable
+   * @throws UnsupportedError for a socket whose fd the backend does not know (Deno's own TCP sockets)
    * @throws RangeError for an empty message or fd list
    * @throws UnsupportedError where this stream cannot pass fds (the message says why)
    * @example
@@ -124,7 +125,13 @@ function fdOf(value: unknown, index: number): number {
   if (typeof value === "object" && value !== null) {
     if (value instanceof TypedAttributeProvider) {
       const fd = value.extra(SocketAttribute.fd, undefined);
-      if (fd === undefined) throw new TypeError(`fds[${index}] is a socket whose fd is not known on this backend`);
+      if (fd === undefined) {
+        const backend = peekBackend()?.name ?? "registered";
+        throw new UnsupportedError(
+          `fds[${index}]: the ${backend} backend knows no fd for this socket (the runtime made it and exposes none, ` +
+            "as Deno for its own TCP sockets); hand over a socket whose fd is known (made through libc, adopted or received) instead",
+        );
+      }
       return fd;
     }
     const fd = peekBackend()?.nativeSocketFd(value);

@@ -3,13 +3,27 @@ import {
   ConnectedUNIXDatagramSocket,
   EndOfStream,
   FdsTruncated,
+  InvalidSocketError,
   SocketAttribute,
+  SocketListener,
+  SocketStream,
+  UDPSocket,
+  UNIXSocketListener,
   UNIXSocketStream,
+  connectTcp,
+  connectUnix,
+  createTcpListener,
+  createUdpSocket,
+  createUnixListener,
+  receiveSocket,
+  sendSocket,
   socketpair,
   wrapClientSocket,
   wrapServerSocket,
   type UNIXSocketStream as Stream,
 } from "@portio/core";
+import { receiveExactly } from "../support/io.js";
+import { unlessUnsupported } from "../support/unsupported.js";
 import { bytesEqual, deepEqual, equal, instanceOf, ok, rejects } from "../assert.js";
 import type { CaseDefinition, SuiteDefinition } from "../case.js";
 import type { CaseContext } from "../context.js";
@@ -247,6 +261,99 @@ export const fdPassingSuite: SuiteDefinition = {
         equal(await factory(t).isCloseOnExec(fd!), true, "FD_CLOEXEC of the received fd");
       },
     ).map((c) => ({ ...c, requires: ["rawSockets"] as const })),
+    {
+      name: "handoff-listener",
+      description: "sendSocket/receiveSocket hand a TCP listener over a Unix stream: it comes back as a SocketListener on the same port and keeps serving after the sender closed its copy",
+      async run(t) {
+        const [channel, peer] = await streams(t, "socketpair");
+        const listener = t.use(await createTcpListener({ localHost: "127.0.0.1", localPort: 0 }));
+        const port = listener.extra(SocketAttribute.localPort);
+        // A runtime that exposes no fd for its own TCP listeners (Deno) must say so.
+        if ((await unlessUnsupported(() => sendSocket(channel, listener))) === undefined) return;
+        await listener.aclose();
+        const received = t.use(await receiveSocket(peer));
+        instanceOf(received, SocketListener, "the received socket");
+        equal(received.extra(SocketAttribute.localPort), port, "its port");
+        const [client, server] = await Promise.all([connectTcp("127.0.0.1", port), received.accept()]);
+        t.use(client);
+        t.use(server);
+        await exchange(client, server);
+      },
+    },
+    {
+      name: "handoff-kinds",
+      description: "a connected Unix stream, a connected TCP stream and a UDP socket are each rebuilt as their own class by receiveSocket",
+      async run(t) {
+        const [channel, peer] = await streams(t, "socketpair");
+        const [unixA, unixB] = await streams(t, "socketpair");
+        await sendSocket(channel, unixA);
+        await unixA.aclose();
+        const gotUnix = t.use(await receiveSocket(peer));
+        instanceOf(gotUnix, UNIXSocketStream, "a connected Unix stream");
+        await exchange(gotUnix, unixB);
+
+        const tcp = t.use(await createTcpListener({ localHost: "127.0.0.1", localPort: 0 }));
+        const [client, server] = await Promise.all([connectTcp("127.0.0.1", tcp.extra(SocketAttribute.localPort)), tcp.listeners[0]!.accept()]);
+        t.use(server);
+        t.use(client);
+        // A runtime that exposes no fd for its own TCP streams (Deno) must say so.
+        if ((await unlessUnsupported(() => sendSocket(channel, client))) !== undefined) {
+          await client.aclose();
+          const gotStream = t.use(await receiveSocket(peer));
+          instanceOf(gotStream, SocketStream, "a connected TCP socket");
+          await gotStream.send(utf8("via handoff"));
+          bytesEqual(await receiveExactly(server, 11), "via handoff", "bytes through the handed-over stream");
+        }
+
+        const udp = await createUdpSocket({ localHost: "127.0.0.1", localPort: 0 });
+        const udpPort = udp.extra(SocketAttribute.localPort);
+        await sendSocket(channel, udp);
+        await udp.aclose();
+        const gotUdp = t.use(await receiveSocket(peer));
+        instanceOf(gotUdp, UDPSocket, "a UDP socket");
+        equal(gotUdp.extra(SocketAttribute.localPort), udpPort, "its port");
+        const sender = t.use(await createUdpSocket({ localHost: "127.0.0.1", localPort: 0 }));
+        await sender.sendto(utf8("dgram"), "127.0.0.1", udpPort);
+        const [data] = await gotUdp.receive();
+        bytesEqual(data, "dgram", "datagram through the handed-over socket");
+      },
+    },
+    {
+      name: "handoff-unix-listener[abstract]",
+      description: "a Unix listener (abstract name: closing the sender's copy unlinks no file) is rebuilt as a UNIXSocketListener and serves after the sender closed its copy",
+      requires: ["abstractUnix"],
+      async run(t) {
+        const [channel, peer] = await streams(t, "socketpair");
+        const name = `\0portio-handoff-${Math.random().toString(36).slice(2)}`;
+        const listener = await createUnixListener(name);
+        await sendSocket(channel, listener);
+        await listener.aclose();
+        const received = t.use(await receiveSocket(peer));
+        instanceOf(received, UNIXSocketListener, "the received socket");
+        const [client, server] = await Promise.all([connectUnix(name), received.accept()]);
+        t.use(client);
+        t.use(server);
+        await exchange(client, server);
+      },
+    },
+    {
+      name: "handoff-bad-message",
+      description: "receiveSocket refuses a message that is not a handoff (BrokenResourceError, the fd closed) and an fd that is no socket (InvalidSocketError, the fd closed): nothing leaks",
+      requires: ["rawSockets"],
+      async run(t) {
+        const [channel, peer] = await streams(t, "socketpair");
+        const [mine] = await datagramPair(t);
+        await channel.sendFds(utf8("something else"), [mine]);
+        await rejects(receiveSocket(peer), BrokenResourceError, "handoff message");
+        // The rest of that message is still in the stream: skip it.
+        bytesEqual(await receiveExactly(peer, 1), "e", "the rest of the foreign message");
+        await channel.send(utf8("portio-socket"));
+        await rejects(receiveSocket(peer), BrokenResourceError, "no file descriptor");
+        await channel.sendFds(utf8("portio-socket"), [await nonSocketFd(t)]);
+        const refused = await rejects(receiveSocket(peer), InvalidSocketError);
+        equal(refused.code, "ENOTSOCK", "code");
+      },
+    },
     {
       name: "adopted-fds-close-on-exec",
       description: "adoption (wrapClientSocket, wrapServerSocket, fromSocket) makes the fd close-on-exec, so a later child process does not inherit it",
