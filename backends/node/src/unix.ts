@@ -31,8 +31,16 @@ export async function connectUnix(
   const target = unixPathToString(path, NOT_UTF8);
   signal?.throwIfAborted();
   // Through libc, not node:net: see unix-stream.ts (fd passing).
-  const transport = await libcConnectUnix(getKoffiBinder(), nodeAbstractName(target), signal, toUnixSocketAddress(target));
-  return transport;
+  const reported = toUnixSocketAddress(target);
+  const padded = nodeAbstractName(target);
+  if (padded === target) return libcConnectUnix(getKoffiBinder(), target, signal, reported);
+  try {
+    return await libcConnectUnix(getKoffiBinder(), padded, signal, reported);
+  } catch (error) {
+    // Not a Node 20 listener: other runtimes (and Node 22+) bind the exact name.
+    if ((error as { code?: unknown }).code !== "ECONNREFUSED") throw error;
+    return libcConnectUnix(getKoffiBinder(), target, signal, reported);
+  }
 }
 
 /** sun_path's size on Linux. */
