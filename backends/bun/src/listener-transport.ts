@@ -105,6 +105,12 @@ export class BunListenerTransport implements ListenerTransport {
     return this.#closing;
   }
 
+  /** Bun stops accepting; what it accepted already stays queued for `accept()`. */
+  async stopAccepting(): Promise<void> {
+    this.#listener?.stop(false);
+    this.#queue.fail(socketClosedError("listener"), { permanent: true });
+  }
+
   async #close(): Promise<void> {
     const unaccepted = this.#queue.close();
     // false: stop() must not close the connections already handed out.

@@ -86,7 +86,18 @@ export class NodeListenerTransport implements ListenerTransport {
    * fds are released. Connections already handed out by `accept()` stay open.
    */
   close(): Promise<void> {
-    this.#closing ??= Promise.all([this.#queue.close(), closeServer(this.server)]).then(() => {});
+    this.#closing ??= Promise.all([this.#queue.close(), this.#stopServer()]).then(() => {});
     return this.#closing;
+  }
+
+  /** Node stops accepting; what it accepted already stays queued for `accept()`. */
+  async stopAccepting(): Promise<void> {
+    await this.#stopServer();
+    this.#queue.fail(socketClosedError("listener"), { permanent: true });
+  }
+
+  #serverStopped: Promise<void> | undefined;
+  #stopServer(): Promise<void> {
+    return (this.#serverStopped ??= closeServer(this.server));
   }
 }

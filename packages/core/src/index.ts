@@ -50,6 +50,7 @@ export * from "./sockets/udp.js";
 export * from "./sockets/unix-datagram.js";
 export * from "./sockets/socketpair.js";
 export * from "./sockets/handoff.js";
+export * from "./sockets/socket-sharing.js";
 export * from "./backend/datagram-queue.js";
 export * from "./backend/accept-queue.js";
 

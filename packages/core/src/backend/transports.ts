@@ -82,6 +82,13 @@ export interface ListenerTransport {
   accept(): Promise<StreamTransport>;
   /** Stops listening and releases the fd; resolves once released. A pending `accept()` rejects at once. */
   close(): Promise<void>;
+  /**
+   * Optional: stops taking connections from the kernel (the socket may live on in other processes
+   * that share it), while connections the runtime already took stay queued: `accept()` hands
+   * them out, then rejects. Transports that accept only when asked need not have it (core then
+   * closes). Used by zero-downtime restarts, where a dropped queued connection would be a reset.
+   */
+  stopAccepting?(): Promise<void>;
 }
 
 /**
