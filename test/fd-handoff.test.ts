@@ -60,12 +60,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 type Peer = "node" | "bun" | "deno" | "python";
 
-function start(peer: Peer, args: string[]): ChildProcess {
+function start(peer: Peer, args: string[], denoFlags = ["--allow-ffi", "--allow-read", "--allow-write", "--allow-net"]): ChildProcess {
   const env = { ...process.env, NODE_PATH: join(root, "backends/node/node_modules"), DENO_NO_UPDATE_CHECK: "1" };
   const [command, prefix] =
     peer === "node" ? [process.execPath, [bundles.node]]
     : peer === "bun" ? [join(root, "node_modules/.bin/bun"), [bundles.bun]]
-    : peer === "deno" ? [join(root, "node_modules/deno/deno"), ["run", "--no-prompt", "--allow-ffi", "--allow-read", "--allow-write", "--allow-net", bundles.deno]]
+    : peer === "deno" ? [join(root, "node_modules/deno/deno"), ["run", "--no-prompt", ...denoFlags, bundles.deno]]
     : ["python3", [join(root, "test/handoff/py_handoff.py")]];
   return spawn(command, [...prefix, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
 }
@@ -192,5 +192,24 @@ describe("Deno hands sockets to Node", () => {
     const result = await done;
     expect(result.code, result.stderr).toBe(0);
     expect(openFds()).toBe(before);
+  });
+});
+
+describe.each(["node", "bun", "deno"] as const)("%s passes fds with a Python peer (socket.send_fds / recv_fds)", (runtime) => {
+  it("receives sockets, keeps bytes around an fd message, reports too many fds, sends a socket, leaks nothing", async () => {
+    const path = join(mkdtempSync(join(dir, "py-")), "peer.sock");
+    const python = spawn("python3", [join(root, "test/handoff/py_peer.py"), path], { stdio: ["ignore", "pipe", "pipe"] });
+    const pythonDone = finished(python);
+    await new Promise<void>((resolve, reject) => {
+      python.stdout!.once("data", () => resolve());
+      void pythonDone.then((result) => reject(new Error(`python ended before listening: ${JSON.stringify(result)}`)));
+    });
+    // --allow-all only so that the child may count its fds in /proc/self/fd.
+    const child = await finished(start(runtime, ["python", path], ["--allow-all"]));
+    const peer = await pythonDone;
+    expect(child.code, `${child.stderr}${child.stdout}\npython: ${peer.stderr}${peer.stdout}`).toBe(0);
+    expect(child.stdout).toContain("scenario ok");
+    expect(peer.code, peer.stderr).toBe(0);
+    expect(peer.stdout).toContain("python ok");
   });
 });

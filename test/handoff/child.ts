@@ -4,12 +4,18 @@
  *
  * - `serve CHANNEL`: connects to the Unix socket CHANNEL, receives a socket with receiveSocket,
  *   prints `received <Class>`, answers one client (`hello` → `echo:hello`) on it, prints `served`.
+ * - `python PATH`: the portio side of test/handoff/py_peer.py's fd-passing dialogue; prints
+ *   `scenario ok` when every step checked out and no fd was left open.
  * - `give CHANNEL KIND`: makes a socket of KIND (`tcp-listener`, `unix-listener NAME` (abstract: NAME without the leading NUL), `udp`),
  *   hands it over CHANNEL with sendSocket, closes its own copy, prints `sent`, and exits when the
  *   channel closes.
  */
 import {
   ConnectedUDPSocket,
+  FdsTruncated,
+  UNIXSocketStream,
+  socketpair,
+  wrapClientSocket,
   SocketListener,
   SocketStream,
   UDPSocket,
@@ -48,10 +54,82 @@ async function serveOnce(socket: unknown): Promise<void> {
   }
 }
 
+function text(bytes: Uint8Array): string {
+  return new TextDecoder().decode(bytes);
+}
+
+function check(condition: boolean, what: string): void {
+  if (!condition) throw new Error(`check failed: ${what}`);
+}
+
+async function openFds(): Promise<number> {
+  const deno = (globalThis as { Deno?: { readDirSync(path: string): Iterable<unknown> } }).Deno;
+  if (deno) return [...deno.readDirSync("/proc/self/fd")].length;
+  const { readdirSync } = await import("node:fs");
+  return readdirSync("/proc/self/fd").length;
+}
+
+/**
+ * Everything the dialogue uses once, so that fds a runtime or the FFI opens lazily for good
+ * (libc's binding, Node 24's own) are there before counting.
+ */
+async function warmUp(): Promise<void> {
+  const [a, b] = await socketpair("stream");
+  await a.sendFds(encoder.encode("w"), [b]);
+  const [, [fd]] = await b.receiveFds(1, 1);
+  await (await wrapClientSocket(fd!)).aclose();
+  await Promise.all([a.aclose(), b.aclose()]);
+}
+
+/** The portio side of test/handoff/py_peer.py, step by step. */
+async function pythonDialogue(channel: UNIXSocketStream): Promise<void> {
+  const signal = AbortSignal.timeout(15_000);
+  // 1. A socket from Python: adopt it and send through it.
+  const [one, [fd1]] = await channel.receiveFds(3, 1, { signal });
+  check(text(one) === "one" && fd1 !== undefined, `step 1 message ${text(one)}`);
+  const adopted = await wrapClientSocket(fd1!);
+  check(adopted instanceof UNIXSocketStream, "step 1 adopts as a UNIXSocketStream");
+  await (adopted as UNIXSocketStream).send(encoder.encode("via-fd"));
+  await adopted.aclose();
+  // 2. Bytes around a message with an fd.
+  check(text(await channel.receive(6, { signal })) === "before", "step 2 bytes before");
+  const [m, [fd2]] = await channel.receiveFds(1, 1, { signal });
+  check(text(m) === "M" && fd2 !== undefined, "step 2 message and fd");
+  await (await wrapClientSocket(fd2!)).aclose();
+  check(text(await channel.receive(5, { signal })) === "after", "step 2 bytes after");
+  // 3. Three fds where one is asked for.
+  try {
+    await channel.receiveFds(5, 1, { signal });
+    check(false, "step 3 should have been truncated");
+  } catch (error) {
+    check(error instanceof FdsTruncated && text(error.data) === "three", `step 3 ${String(error)}`);
+  }
+  // 4. A socket to Python.
+  const [mine, theirs] = await socketpair("stream");
+  await channel.sendFds(encoder.encode("back"), [theirs], { signal });
+  await theirs.aclose();
+  check(text(await channel.receive(2, { signal })) === "ok", "step 4 Python's ok");
+  let fromPython = "";
+  while (fromPython.length < 11) fromPython += text(await mine.receive(64, { signal }));
+  check(fromPython === "from-python", "step 4 bytes through the passed socket");
+  await mine.aclose();
+  await channel.send(encoder.encode("done"));
+}
+
 export async function main(backend: AsyncBackend): Promise<void> {
   setBackend(backend);
   const [mode, channelPath, kind, name] = args();
+  // Counting fds reads /proc/self/fd, which Deno allows only with --allow-all: python mode only.
+  const before = mode === "python" ? await warmUp().then(openFds) : 0;
   const channel = await connectUnix(channelPath!);
+  if (mode === "python") {
+    await pythonDialogue(channel);
+    await channel.aclose();
+    const after = await openFds();
+    check(after === before, `open fds: ${before} before, ${after} after`);
+    console.log("scenario ok");
+    return;
+  }
   if (mode === "serve") {
     const socket = await receiveSocket(channel, { signal: AbortSignal.timeout(15_000) });
     console.log(`received ${socket.constructor.name}`);
