@@ -3,8 +3,9 @@
 // loop going until the old process has exited and the new one has answered. Prints one JSON line
 // of results and exits 0 when no connection was refused, reset or left unanswered.
 //
-//   node examples/processes/restart.mjs [RUNTIME] [CLIENTS]   (after `pnpm run build`)
+//   node examples/processes/restart.mjs [RUNTIME] [CLIENTS] [PHASE]   (after `pnpm run build`)
 //   RUNTIME: node (default), bun or deno — the runtime of the new process
+//   CLIENTS: concurrent client loops (4); PHASE: answered requests before and after (200)
 // @ts-check
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -16,8 +17,8 @@ import { commandFor } from "./runtimes.mjs";
 const runtime = /** @type {"node" | "bun" | "deno"} */ (process.argv[2] ?? "node");
 const clients = Number(process.argv[3] ?? 4);
 /** Requests each phase needs before the next one starts; bounds the whole run. */
-const WARMUP = 200;
-const AFTER = 200;
+const WARMUP = Number(process.argv[4] ?? 200);
+const AFTER = WARMUP;
 const MAX_REQUESTS = 200_000;
 const dir = mkdtempSync(join(tmpdir(), "portio-restart-"));
 const control = join(dir, "restart.sock");
