@@ -120,7 +120,11 @@ const successorCode = await successor.exited;
 clearTimeout(watchdog);
 rmSync(dir, { recursive: true, force: true });
 
-/** Answered requests per second between two instants (ms since start). */
+/**
+ * Answered requests per second between two instants (ms since start).
+ * @param {number} from
+ * @param {number} to
+ */
 const rate = (from, to) => (to > from ? Math.round((times.filter((t) => t >= from && t < to).length * 1000) / (to - from)) : 0);
 const result = {
   runtime,

@@ -5,6 +5,10 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
+/**
+ * @param {string} path
+ * @param {string} fallback
+ */
 const pinned = (path, fallback) => (existsSync(root + path) ? root + path : fallback);
 
 /**

@@ -293,7 +293,7 @@ export const fdPassingSuite: SuiteDefinition = {
         await exchange(gotUnix, unixB);
 
         const tcp = t.use(await createTcpListener({ localHost: "127.0.0.1", localPort: 0 }));
-        const [client, server] = await Promise.all([connectTcp("127.0.0.1", tcp.extra(SocketAttribute.localPort)), tcp.listeners[0]!.accept()]);
+        const [client, server] = await Promise.all([connectTcp("127.0.0.1", tcp.extra(SocketAttribute.localPort)), (tcp.listeners[0] as SocketListener).accept()]);
         t.use(server);
         t.use(client);
         // A runtime that exposes no fd for its own TCP streams (Deno) must say so.
