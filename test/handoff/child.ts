@@ -63,10 +63,19 @@ function check(condition: boolean, what: string): void {
 }
 
 async function openFds(): Promise<number> {
-  const deno = (globalThis as { Deno?: { readDirSync(path: string): Iterable<unknown> } }).Deno;
-  if (deno) return [...deno.readDirSync("/proc/self/fd")].length;
-  const { readdirSync } = await import("node:fs");
-  return readdirSync("/proc/self/fd").length;
+  return (await fdTargets()).length;
+}
+
+/** What each open fd is (`socket:[…]`, `anon_inode:[eventfd]`, ...), for leak reports. */
+async function fdTargets(): Promise<string[]> {
+  const { readdirSync, readlinkSync } = await import("node:fs");
+  return readdirSync("/proc/self/fd").map((fd) => {
+    try {
+      return `${fd}=${readlinkSync(`/proc/self/fd/${fd}`)}`;
+    } catch {
+      return `${fd}=?`; // the fd readdir itself used
+    }
+  });
 }
 
 /**
@@ -75,8 +84,12 @@ async function openFds(): Promise<number> {
  */
 async function warmUp(): Promise<void> {
   const [a, b] = await socketpair("stream");
+  // Receive first and send a moment later, so that the reactor really waits (Bun's starts its
+  // poll thread, with the thread's own fds, on the first such wait).
+  const receiving = b.receiveFds(1, 1);
+  await new Promise((resolve) => setTimeout(resolve, 50));
   await a.sendFds(encoder.encode("w"), [b]);
-  const [, [fd]] = await b.receiveFds(1, 1);
+  const [, [fd]] = await receiving;
   await (await wrapClientSocket(fd!)).aclose();
   await Promise.all([a.aclose(), b.aclose()]);
 }
@@ -120,7 +133,8 @@ export async function main(backend: AsyncBackend): Promise<void> {
   setBackend(backend);
   const [mode, channelPath, kind, name] = args();
   // Counting fds reads /proc/self/fd, which Deno allows only with --allow-all: python mode only.
-  const before = mode === "python" ? await warmUp().then(openFds) : 0;
+  const beforeTargets = mode === "python" ? await warmUp().then(fdTargets) : [];
+  const before = beforeTargets.length;
   const channel = await connectUnix(channelPath!);
   if (mode === "python") {
     await pythonDialogue(channel);
@@ -132,7 +146,7 @@ export async function main(backend: AsyncBackend): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 20));
       after = await openFds();
     }
-    check(after === before, `open fds: ${before} before, ${after} after`);
+    check(after === before, `open fds: ${before} before (${beforeTargets.join(" ")}), after: ${(await fdTargets()).join(" ")}`);
     console.log("scenario ok");
     return;
   }

@@ -364,6 +364,8 @@ export const fdPassingSuite: SuiteDefinition = {
           ["inet", "stream", { connected: true }, "client"],
           ["inet", "stream", { listening: true }, "server"],
           ["inet", "dgram", { bound: true }, "server"],
+          ["inet", "dgram", { connected: true }, "client"],
+          ["unix", "stream", { listening: true, path: `${await t.tempDir()}/cloexec.sock` }, "server"],
           ["unix", "dgram", { connected: true }, "client"],
         ] as const;
         for (const [family, type, state, side] of kinds) {
