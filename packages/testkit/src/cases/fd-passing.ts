@@ -1,5 +1,6 @@
 import {
   BrokenResourceError,
+  ClosedResourceError,
   ConnectedUNIXDatagramSocket,
   EndOfStream,
   FdsTruncated,
@@ -334,6 +335,42 @@ export const fdPassingSuite: SuiteDefinition = {
         t.use(client);
         t.use(server);
         await exchange(client, server);
+      },
+    },
+    {
+      name: "stop-accepting",
+      description: "stopAccepting() on one of two listeners sharing a socket: it still hands out the connections it had taken, then ClosedResourceError; the rest go to the other listener; no client is reset",
+      requires: ["rawSockets"],
+      async run(t) {
+        const [channel, peer] = await streams(t, "socketpair");
+        // An adopted listener has a known fd on every runtime (Deno's own TCP listeners have none).
+        const raw = await rawSocket(t, "inet", "stream", { listening: true });
+        const first = raw.adopted(raw.fd, await wrapServerSocket(raw.fd));
+        instanceOf(first, SocketListener, "the adopted listener");
+        const port = first.extra(SocketAttribute.localPort);
+        await sendSocket(channel, first);
+        const second = t.use(await receiveSocket(peer));
+        instanceOf(second, SocketListener, "the shared copy");
+        const clients = [];
+        for (let i = 0; i < 6; i++) {
+          const client = t.use(await connectTcp("127.0.0.1", port));
+          await client.send(utf8(`c${i}`));
+          clients.push(client);
+        }
+        await first.stopAccepting();
+        const served: SocketStream[] = [];
+        for (;;) {
+          try {
+            served.push(t.use(await first.accept({ signal: AbortSignal.timeout(10_000) })));
+          } catch (error) {
+            instanceOf(error, ClosedResourceError, "accept() after the taken connections ran out");
+            break;
+          }
+        }
+        while (served.length < clients.length) served.push(t.use(await second.accept({ signal: AbortSignal.timeout(10_000) })));
+        for (const stream of served) await stream.send(await receiveExactly(stream, 2));
+        const answers = await Promise.all(clients.map(async (client) => new TextDecoder().decode(await receiveExactly(client, 2))));
+        deepEqual(answers, clients.map((_, i) => `c${i}`), "every client got its echo");
       },
     },
     {
