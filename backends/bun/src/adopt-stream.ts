@@ -8,7 +8,8 @@
 
 import type { SocketInfo } from "@portio/core";
 import type { AdoptionSource } from "@portio/core/backend";
-import { restoringOnFailure } from "@portio/libc-socket";
+import { libcStreamFromFd, restoringOnFailure, type LibcStreamTransport } from "@portio/libc-socket";
+
 import { streamFromFd } from "./fd-stream.js";
 import { getBunFfiBinder } from "./libc-binder.js";
 import type { BunStreamTransport } from "./stream-transport.js";
@@ -41,8 +42,10 @@ export async function wrapStreamSocket(source: AdoptionSource, info: SocketInfo)
  * const transport = await wrapUnixStreamSocket({ fd }, await inspectSocket(fd));
  * ```
  */
-export async function wrapUnixStreamSocket(source: AdoptionSource, info: SocketInfo): Promise<BunStreamTransport> {
-  return restoringOnFailure(getBunFfiBinder(), source.fd, () =>
-    streamFromFd(source.fd, { family: "unix", localAddress: info.localAddress, remoteAddress: info.remoteAddress ?? "" }),
+export async function wrapUnixStreamSocket(source: AdoptionSource, info: SocketInfo): Promise<LibcStreamTransport> {
+  const binder = getBunFfiBinder();
+  // libc, not Bun.connect({ fd }): Bun's read-ahead would lose fds passed over the stream.
+  return restoringOnFailure(binder, source.fd, () =>
+    libcStreamFromFd(binder, source.fd, { localAddress: info.localAddress, remoteAddress: info.remoteAddress ?? "" }),
   );
 }

@@ -1,5 +1,7 @@
 import { getnameinfo } from "@portio/node-compat";
 import type { AsyncBackend } from "@portio/core/backend";
+import { getBunFfiBinder } from "./libc-binder.js";
+
 import { wrapConnectedUdpSocket, wrapConnectedUnixDatagramSocket, wrapUdpSocket, wrapUnixDatagramSocket } from "./adopt-datagram.js";
 import { inspectSocket, waitForConnect } from "./adopt-inspect.js";
 import { wrapListenerSocket } from "./adopt-listener.js";
@@ -40,6 +42,9 @@ export const bunBackend: AsyncBackend = {
   // Bun's own TLS natively on the socket where it can, node:tls over the portio stream otherwise (tls.ts).
   wrapTls,
   nativeSocketFd,
+  closeFd: (fd) => {
+    getBunFfiBinder().close(fd);
+  },
   inspectSocket,
   waitForConnect,
   wrapStreamSocket,

@@ -1,5 +1,5 @@
 import type { udp } from "bun";
-import { type IPSocketAddress } from "@portio/core";
+import type { IPSocketAddress } from "@portio/core";
 import { DatagramQueue, type DatagramTransport } from "@portio/core/backend";
 import { codedError, socketClosedError, waiter, type CodedError, type Waiter } from "@portio/node-compat";
 

@@ -1,6 +1,9 @@
 import type { Socket, SocketListener } from "bun";
-import { type AddressFamily, type SocketAddress } from "@portio/core";
-import { AcceptQueue, type ListenerTransport } from "@portio/core/backend";
+import type { AddressFamily, SocketAddress } from "@portio/core";
+import { AcceptQueue, type ListenerTransport, type StreamTransport } from "@portio/core/backend";
+import { libcStreamFromDuplicate } from "@portio/libc-socket";
+import { getBunFfiBinder } from "./libc-binder.js";
+
 import { socketClosedError } from "@portio/node-compat";
 import { streamHandlers } from "./socket-handlers.js";
 import { BunStreamTransport, type BunStreamTransportOptions } from "./stream-transport.js";
@@ -38,7 +41,7 @@ export class BunListenerTransport implements ListenerTransport {
 
   #listener: SocketListener<unknown> | undefined;
   #localAddress: SocketAddress;
-  readonly #queue = new AcceptQueue<BunStreamTransport>({ closedError: () => socketClosedError("listener") });
+  readonly #queue = new AcceptQueue<StreamTransport>({ closedError: () => socketClosedError("listener") });
   #closing: Promise<void> | undefined;
   #fd: number | undefined;
   readonly #onClosed: (() => void) | undefined;
@@ -50,6 +53,10 @@ export class BunListenerTransport implements ListenerTransport {
     const { noDelay } = options;
     const accepted: BunStreamTransportOptions = { ...options.accepted, serverMode: true };
     this.handlers = streamHandlers((socket: Socket<BunStreamTransport>) => {
+      if (this.family === "unix") {
+        this.#takeOverUnix(socket, accepted);
+        return;
+      }
       if (noDelay) socket.setNoDelay(true);
       this.#queue.push(new BunStreamTransport(socket, accepted));
     });
@@ -71,7 +78,7 @@ export class BunListenerTransport implements ListenerTransport {
     return this.#localAddress;
   }
 
-  accept(): Promise<BunStreamTransport> {
+  accept(): Promise<StreamTransport> {
     return this.#queue.shift();
   }
 
@@ -79,9 +86,35 @@ export class BunListenerTransport implements ListenerTransport {
    * Stops listening (Bun releases the fd inside `stop()`, and unlinks a Unix socket file), closes
    * the connections nobody accepted yet; accepted ones stay open.
    */
+  /**
+   * An accepted Unix connection goes to libc before Bun reads anything from it (Bun reads only
+   * after `open` returns): Bun's read-ahead would make the kernel close fds passed over it. The
+   * fd is duplicated and Bun's socket terminated, which closes only Bun's copy (no shutdown).
+   */
+  #takeOverUnix(socket: Socket<BunStreamTransport>, accepted: BunStreamTransportOptions): void {
+    const fd = (socket as unknown as { fd?: number }).fd;
+    try {
+      if (typeof fd !== "number" || fd < 0) throw new Error("Bun gave an accepted Unix connection without an fd");
+      this.#queue.push(libcStreamFromDuplicate(getBunFfiBinder(), fd, () => socket.terminate(), {
+        localAddress: accepted.localAddress ?? "",
+        remoteAddress: accepted.remoteAddress ?? "",
+      }));
+    } catch {
+      // This one connection could not be taken over (EMFILE on the copy): dropped, as a failed
+      // accept would be; serving goes on.
+      socket.terminate();
+    }
+  }
+
   close(): Promise<void> {
     this.#closing ??= this.#close();
     return this.#closing;
+  }
+
+  /** Bun stops accepting; what it accepted already stays queued for `accept()`. */
+  async stopAccepting(): Promise<void> {
+    this.#listener?.stop(false);
+    this.#queue.fail(socketClosedError("listener"), { permanent: true });
   }
 
   async #close(): Promise<void> {

@@ -1,20 +1,20 @@
-import type { Socket } from "bun";
 import type { BackendUnixListenerOptions } from "@portio/core/backend";
 import { isAbstractUnixPath, toUnixSocketAddress } from "@portio/core/backend";
 import { bindUnixSocketFile, unixPathToString } from "@portio/node-compat";
 import { BunListenerTransport } from "./listener-transport.js";
-import { streamHandlers } from "./socket-handlers.js";
-import { BunStreamTransport } from "./stream-transport.js";
+import type { BunStreamTransport } from "./stream-transport.js";
+import { libcConnectUnix, type LibcStreamTransport } from "@portio/libc-socket";
+import { getBunFfiBinder } from "./libc-binder.js";
 
 const NON_UTF8_PATH =
   "the Bun backend cannot use Unix stream socket paths that are not valid UTF-8: Bun.connect and " +
   "Bun.listen take the path as a string; use a UTF-8 path";
 
 /**
- * Connects to a Unix stream socket (a path, or an abstract name with a leading NUL) with
- * `Bun.connect({ unix })`. Bun's errors come through as they are: `ENOENT` for a missing path,
- * `ECONNREFUSED` for a socket nobody listens on. Bun reports no addresses for Unix sockets, so
- * the transport is given them: the client is unnamed (`""`), the peer is `path`.
+ * Connects to a Unix stream socket (a path, or an abstract name with a leading NUL) through libc
+ * (bun:ffi), so that the stream can pass fds (see `LibcStreamTransport`). Errors come with their
+ * code: `ENOENT` for a missing path, `ECONNREFUSED` for a socket nobody listens on. The client is
+ * unnamed (`""`), the peer is `path`.
  *
  * @example
  * ```ts
@@ -22,23 +22,12 @@ const NON_UTF8_PATH =
  * transport.remoteAddress(); // "/run/app.sock"
  * ```
  */
-export async function connectUnix(path: string | Uint8Array, options: { signal?: AbortSignal } = {}): Promise<BunStreamTransport> {
+export async function connectUnix(path: string | Uint8Array, options: { signal?: AbortSignal } = {}): Promise<LibcStreamTransport> {
   const { signal } = options;
   const target = unixPathToString(path, NON_UTF8_PATH);
   signal?.throwIfAborted();
-  let transport: BunStreamTransport | undefined;
-  await Bun.connect<BunStreamTransport | undefined>({
-    unix: target,
-    allowHalfOpen: true,
-    socket: streamHandlers((socket: Socket<BunStreamTransport>) => {
-      transport = new BunStreamTransport(socket, { family: "unix", localAddress: "", remoteAddress: toUnixSocketAddress(target) });
-    }),
-  });
-  if (signal?.aborted) {
-    await transport!.close(0);
-    throw signal.reason;
-  }
-  return transport!;
+  // Through libc, not Bun.connect: Bun reads ahead, and fds a plain read meets are lost.
+  return libcConnectUnix(getBunFfiBinder(), target, signal, toUnixSocketAddress(target));
 }
 
 /**

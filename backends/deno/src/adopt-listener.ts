@@ -9,8 +9,9 @@
 
 import net from "node:net";
 import type { AddressFamily, SocketAddress, SocketInfo } from "@portio/core";
-import type { AdoptionSource, ListenerTransport } from "@portio/core/backend";
-import { LibcSocket, restoringOnFailure } from "@portio/libc-socket";
+import type { AdoptionSource, ListenerTransport, StreamTransport } from "@portio/core/backend";
+import { LibcSocket, LibcStreamTransport, restoringOnFailure } from "@portio/libc-socket";
+
 import { getDenoBinder } from "./libc-binder.ts";
 import { NetStreamTransport } from "@portio/node-compat";
 
@@ -60,15 +61,14 @@ export class AdoptedListenerTransport implements ListenerTransport {
     return this.#localAddress;
   }
 
-  async accept(): Promise<NetStreamTransport> {
+  async accept(): Promise<StreamTransport> {
     // ECONNABORTED and EINTR are retried inside; close() wakes the wait with ClosedResourceError.
     const [accepted, peer] = await this.#socket.accept();
+    // Unix connections stay with libc, so that they can pass fds (see LibcStreamTransport).
+    if (this.family === "unix") return new LibcStreamTransport(accepted, { localAddress: this.#localAddress, remoteAddress: peer });
     const fd = await accepted.detach();
     try {
       const socket = new net.Socket({ fd, readable: true, writable: true, allowHalfOpen: true });
-      if (this.family === "unix") {
-        return new NetStreamTransport(socket, { family: "unix", localAddress: this.#localAddress, remoteAddress: peer, fd });
-      }
       socket.setNoDelay(true);
       return new NetStreamTransport(socket, { family: this.family, remoteAddress: peer, fd });
     } catch (error) {

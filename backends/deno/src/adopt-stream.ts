@@ -8,7 +8,8 @@
 import net from "node:net";
 import type { SocketInfo } from "@portio/core";
 import type { AdoptionSource } from "@portio/core/backend";
-import { restoringOnFailure } from "@portio/libc-socket";
+import { libcStreamFromFd, restoringOnFailure, type LibcStreamTransport } from "@portio/libc-socket";
+
 import { NetStreamTransport } from "@portio/node-compat";
 import { getDenoBinder } from "./libc-binder.ts";
 
@@ -41,14 +42,10 @@ export async function wrapStreamSocket(source: AdoptionSource, info: SocketInfo)
  * const transport = await wrapUnixStreamSocket({ fd }, await inspectSocket(fd));
  * ```
  */
-export async function wrapUnixStreamSocket(source: AdoptionSource, info: SocketInfo): Promise<NetStreamTransport> {
-  return restoringOnFailure(getDenoBinder(), source.fd, () => {
-    const socket = new net.Socket({ fd: source.fd, readable: true, writable: true, allowHalfOpen: true });
-    return new NetStreamTransport(socket, {
-      family: "unix",
-      localAddress: info.localAddress,
-      remoteAddress: info.remoteAddress ?? "",
-      fd: source.fd,
-    });
-  });
+export async function wrapUnixStreamSocket(source: AdoptionSource, info: SocketInfo): Promise<LibcStreamTransport> {
+  const binder = getDenoBinder();
+  // libc, not node:net: node:net's read-ahead would lose fds passed over the stream.
+  return restoringOnFailure(binder, source.fd, () =>
+    libcStreamFromFd(binder, source.fd, { localAddress: info.localAddress, remoteAddress: info.remoteAddress ?? "" }),
+  );
 }

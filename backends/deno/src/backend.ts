@@ -40,6 +40,9 @@ export const denoBackend: AsyncBackend = {
   socketpair: socketpairWith(getDenoBinder),
   wrapTls: (stream, options, native) => wrapTls(stream, options, native, "deno"),
   nativeSocketFd,
+  closeFd: (fd) => {
+    getDenoBinder().close(fd);
+  },
   inspectSocket,
   waitForConnect,
   wrapStreamSocket,

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { type AddressFamily, type SocketAddress } from "@portio/core";
+import type { AddressFamily, SocketAddress } from "@portio/core";
 import { AcceptQueue, type ListenerTransport } from "@portio/core/backend";
 import { ipFamilyOf, unmapIPv4 } from "./addresses.ts";
 import { errorCode, socketClosedError } from "@portio/node-compat";

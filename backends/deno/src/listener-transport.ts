@@ -1,4 +1,4 @@
-import { type AddressFamily, type SocketAddress } from "@portio/core";
+import type { AddressFamily, SocketAddress } from "@portio/core";
 import { AcceptQueue, type ListenerTransport } from "@portio/core/backend";
 import { errorCode, isTransientAcceptError, settled, socketClosedError } from "@portio/node-compat";
 import type { DenoStreamTransport } from "./stream-transport.ts";

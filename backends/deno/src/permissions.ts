@@ -66,3 +66,15 @@ function permissionError(error: unknown, feature: string, flag: PermissionFlag):
 export function hasUnstableNet(): boolean {
   return typeof (Deno as unknown as { listenDatagram?: unknown }).listenDatagram === "function";
 }
+
+/**
+ * Whether this Deno may call into libc (`--allow-ffi`), asked without prompting.
+ *
+ * @example
+ * ```ts
+ * if (hasFfiPermission()) useLibc();
+ * ```
+ */
+export function hasFfiPermission(): boolean {
+  return Deno.permissions.querySync({ name: "ffi" }).state === "granted";
+}

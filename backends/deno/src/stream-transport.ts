@@ -11,6 +11,8 @@ export interface DenoStreamTransportOptions {
   localAddress?: SocketAddress;
   /** The peer's address to report instead of Deno's. */
   remoteAddress?: SocketAddress;
+  /** Unix streams Deno made itself: why they cannot pass fds (Deno exposes none of their fds). */
+  fdPassingUnsupported?: string;
 }
 
 /** Bytes asked of the kernel per read: what one `receive()` returns at most by default. */
@@ -78,9 +80,13 @@ export class DenoStreamTransport implements StreamTransport {
   #closing: Promise<void> | undefined;
   #dropWrites = false;
 
+  /** Why this stream cannot pass fds (Unix streams; see `DenoStreamTransportOptions`). */
+  readonly fdPassingUnsupported: string | undefined;
+
   /** Wraps `conn`; the transport owns it from now on. */
   constructor(conn: Deno.Conn, options: DenoStreamTransportOptions) {
     this.conn = conn;
+    this.fdPassingUnsupported = options.fdPassingUnsupported;
     this.family = options.family;
     this.#localAddress = options.localAddress;
     this.#remoteAddress = options.remoteAddress;

@@ -12,6 +12,7 @@ import type { AdoptionSource } from "@portio/core/backend";
 import { lastError, restoringOnFailure } from "@portio/libc-socket";
 import { NetStreamTransport } from "@portio/node-compat";
 import { getKoffiBinder } from "./libc-binder.js";
+import { acceptedUnixStream } from "./unix-stream.js";
 import { listen } from "./listen.js";
 import { NodeListenerTransport } from "./listener-transport.js";
 
@@ -54,7 +55,7 @@ export async function wrapListenerSocket(source: AdoptionSource, info: SocketInf
       localAddress,
       wrap: tcp
         ? (socket) => new NetStreamTransport(socket, { family })
-        : (socket) => new NetStreamTransport(socket, { family: "unix", localAddress, remoteAddress: "" }),
+        : (socket) => acceptedUnixStream(socket, localAddress),
     });
   });
 }

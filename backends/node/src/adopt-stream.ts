@@ -8,8 +8,9 @@
 
 import net from "node:net";
 import type { SocketInfo } from "@portio/core";
-import type { AdoptionSource } from "@portio/core/backend";
-import { restoringOnFailure } from "@portio/libc-socket";
+import type { AdoptionSource, StreamTransport } from "@portio/core/backend";
+import { libcStreamFromFd, restoringOnFailure } from "@portio/libc-socket";
+
 import { NetStreamTransport } from "@portio/node-compat";
 import { getKoffiBinder } from "./libc-binder.js";
 
@@ -39,16 +40,29 @@ export async function wrapStreamSocket(source: AdoptionSource, info: SocketInfo)
  * const transport = await wrapUnixStreamSocket({ fd: a }, await inspectSocket(a));
  * ```
  */
-export async function wrapUnixStreamSocket(source: AdoptionSource, info: SocketInfo): Promise<NetStreamTransport> {
-  return restoringOnFailure(getKoffiBinder(), source.fd, () => {
+export async function wrapUnixStreamSocket(source: AdoptionSource, info: SocketInfo): Promise<StreamTransport> {
+  const binder = getKoffiBinder();
+  if (source.native === undefined) {
+    // An fd goes to libc, as every Unix stream portio makes (fd passing: see unix-stream.ts).
+    return restoringOnFailure(binder, source.fd, () =>
+      libcStreamFromFd(binder, source.fd, { localAddress: info.localAddress, remoteAddress: info.remoteAddress ?? "" }),
+    );
+  }
+  return restoringOnFailure(binder, source.fd, () => {
     const socket = socketFor(source);
     return new NetStreamTransport(socket, {
       family: "unix",
       localAddress: info.localAddress,
       remoteAddress: info.remoteAddress ?? "",
+      fdPassingUnsupported: NATIVE_NO_FDS,
     });
   });
 }
+
+/** Why an adopted `net.Socket` cannot pass fds. */
+const NATIVE_NO_FDS =
+  "a stream adopted from a net.Socket cannot pass file descriptors: node:net may already have read past " +
+  "fds (the kernel closes fds that a plain read meets); adopt the socket's fd instead (a number), before Node reads from it";
 
 function socketFor(source: AdoptionSource): net.Socket {
   if (source.native instanceof net.Socket) {

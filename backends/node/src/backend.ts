@@ -39,6 +39,9 @@ export const nodeBackend: AsyncBackend = {
   socketpair: socketpairWith(getKoffiBinder),
   wrapTls: (stream, options, native) => wrapTls(stream, options, native, "node"),
   nativeSocketFd,
+  closeFd: (fd) => {
+    getKoffiBinder().close(fd);
+  },
   inspectSocket,
   waitForConnect,
   wrapStreamSocket,

@@ -1,5 +1,5 @@
 import type { RemoteInfo, Socket } from "node:dgram";
-import { type IPSocketAddress } from "@portio/core";
+import type { IPSocketAddress } from "@portio/core";
 import { DatagramQueue, type DatagramTransport } from "@portio/core/backend";
 import { socketClosedError, type CodedError } from "@portio/node-compat";
 

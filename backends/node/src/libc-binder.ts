@@ -6,6 +6,7 @@
  * @module
  */
 
+import { realpathSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { LibcBinder } from "@portio/libc-socket";
 
@@ -55,7 +56,10 @@ function load(): Bound {
     throw new Error(`portio's libc sockets support Linux and macOS, not ${process.platform}`);
   }
   // A lazy require rather than a top-level import: see the module comment.
-  const koffi = createRequire(import.meta.url)("koffi") as Koffi;
+  // Loaded by its real path: koffi finds its native part relative to its own directory, and a
+  // symlinked path (pnpm's node_modules) that some loaders keep unresolved would miss it.
+  const require = createRequire(import.meta.url);
+  const koffi = require(realpathSync(require.resolve("koffi"))) as Koffi;
   const lib = platform === "darwin" ? koffi.load("libSystem.B.dylib") : openLinuxLibc(koffi);
   const fn: Record<string, CFunction> = {};
   const declare = (definition: string): void => {

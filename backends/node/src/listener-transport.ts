@@ -1,7 +1,7 @@
 import type { Server, Socket } from "node:net";
-import { type AddressFamily, type SocketAddress } from "@portio/core";
-import { AcceptQueue, type ListenerTransport } from "@portio/core/backend";
-import { closeServer, fdOf, isTransientAcceptError, socketClosedError, type NetStreamTransport } from "@portio/node-compat";
+import type { AddressFamily, SocketAddress } from "@portio/core";
+import { AcceptQueue, type ListenerTransport, type StreamTransport } from "@portio/core/backend";
+import { closeServer, fdOf, isTransientAcceptError, socketClosedError } from "@portio/node-compat";
 
 /** How a {@link NodeListenerTransport} describes its server and wraps what it accepts. */
 export interface NodeListenerTransportOptions {
@@ -9,7 +9,7 @@ export interface NodeListenerTransportOptions {
   /** The bound address, read once after `listen()`. */
   localAddress: SocketAddress;
   /** Turns an accepted socket into a transport (sets the family and Unix addresses). */
-  wrap(socket: Socket): NetStreamTransport;
+  wrap(socket: Socket): StreamTransport;
   /** Runs once the listener is closed and its fd released (a Unix listener removes its socket file). */
   onClosed?: () => void;
 }
@@ -44,7 +44,7 @@ export class NodeListenerTransport implements ListenerTransport {
   readonly #localAddress: SocketAddress;
   #closing: Promise<void> | undefined;
   readonly #onClosed: (() => void) | undefined;
-  readonly #queue = new AcceptQueue<NetStreamTransport>({ closedError: () => socketClosedError("listener") });
+  readonly #queue = new AcceptQueue<StreamTransport>({ closedError: () => socketClosedError("listener") });
 
   constructor(server: Server, options: NodeListenerTransportOptions) {
     this.server = server;
@@ -53,7 +53,18 @@ export class NodeListenerTransport implements ListenerTransport {
     this.#onClosed = options.onClosed;
     const wrap = options.wrap;
     // Wrapped at once, even when nobody waits, so that their errors are caught and they stay paused.
-    server.on("connection", (socket: Socket) => this.#queue.push(wrap(socket)));
+    server.on("connection", (socket: Socket) => {
+      let transport: StreamTransport;
+      try {
+        transport = wrap(socket);
+      } catch {
+        // This one connection could not be taken over (EMFILE on the fd copy): it is dropped, as
+        // a failed accept would be, and serving goes on.
+        socket.destroy();
+        return;
+      }
+      this.#queue.push(transport);
+    });
     // After listen() succeeded, 'error' can only come from accept().
     // Failures of one incoming connection are skipped, as the contract asks (libuv already skips
     // ECONNABORTED).
@@ -71,7 +82,7 @@ export class NodeListenerTransport implements ListenerTransport {
     return this.#localAddress;
   }
 
-  accept(): Promise<NetStreamTransport> {
+  accept(): Promise<StreamTransport> {
     return this.#queue.shift();
   }
 
@@ -80,7 +91,18 @@ export class NodeListenerTransport implements ListenerTransport {
    * fds are released. Connections already handed out by `accept()` stay open.
    */
   close(): Promise<void> {
-    this.#closing ??= Promise.all([this.#queue.close(), closeServer(this.server)]).then(() => this.#onClosed?.());
+    this.#closing ??= Promise.all([this.#queue.close(), this.#stopServer()]).then(() => this.#onClosed?.());
     return this.#closing;
+  }
+
+  /** Node stops accepting; what it accepted already stays queued for `accept()`. */
+  async stopAccepting(): Promise<void> {
+    await this.#stopServer();
+    this.#queue.fail(socketClosedError("listener"), { permanent: true });
+  }
+
+  #serverStopped: Promise<void> | undefined;
+  #stopServer(): Promise<void> {
+    return (this.#serverStopped ??= closeServer(this.server));
   }
 }

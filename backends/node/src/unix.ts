@@ -1,9 +1,12 @@
 import net from "node:net";
 import type { BackendUnixListenerOptions } from "@portio/core/backend";
 import { isAbstractUnixPath, toUnixSocketAddress } from "@portio/core/backend";
+import { libcConnectUnix, type LibcStreamTransport } from "@portio/libc-socket";
+import { getKoffiBinder } from "./libc-binder.js";
+import { acceptedUnixStream } from "./unix-stream.js";
 import { listen } from "./listen.js";
 import { NodeListenerTransport } from "./listener-transport.js";
-import { NetStreamTransport, bindUnixSocketFile, unixPathToString, whenConnected } from "@portio/node-compat";
+import { bindUnixSocketFile, unixPathToString } from "@portio/node-compat";
 
 /** Why a path node:net cannot take is refused (abstract names are fine: Node keeps the NUL). */
 const NOT_UTF8 = "the Node backend cannot use Unix socket paths that are not valid UTF-8 (node:net takes strings only)";
@@ -22,16 +25,39 @@ const NOT_UTF8 = "the Node backend cannot use Unix socket paths that are not val
 export async function connectUnix(
   path: string | Uint8Array,
   options: { signal?: AbortSignal } = {},
-): Promise<NetStreamTransport> {
+): Promise<LibcStreamTransport> {
   const { signal } = options;
   const target = unixPathToString(path, NOT_UTF8);
   signal?.throwIfAborted();
-  const socket = net.connect({ path: target, allowHalfOpen: true });
-  return whenConnected(
-    socket,
-    signal,
-    () => new NetStreamTransport(socket, { family: "unix", localAddress: "", remoteAddress: toUnixSocketAddress(target) }),
-  );
+  // Through libc, not node:net: see unix-stream.ts (fd passing).
+  const reported = toUnixSocketAddress(target);
+  const padded = nodeAbstractName(target);
+  if (padded === target) return libcConnectUnix(getKoffiBinder(), target, signal, reported);
+  try {
+    return await libcConnectUnix(getKoffiBinder(), padded, signal, reported);
+  } catch (error) {
+    // Not a Node 20 listener: other runtimes (and Node 22+) bind the exact name.
+    if ((error as { code?: unknown }).code !== "ECONNREFUSED") throw error;
+    return libcConnectUnix(getKoffiBinder(), target, signal, reported);
+  }
+}
+
+/** sun_path's size on Linux. */
+const SUN_PATH_SIZE = 108;
+
+/**
+ * The abstract name as node:net itself would connect to it. Before Node 22, node:net binds and
+ * connects abstract names NUL-padded to the whole sun_path (libuv took the length from the size of
+ * sun_path), so a Node 20 listener on "\0name" really listens on "\0name\0\0...": connecting
+ * with the exact name would be refused. Node 22+ uses the exact length, as every other runtime.
+ */
+function nodeAbstractName(target: string): string | Uint8Array {
+  if (!isAbstractUnixPath(target) || Number(process.versions.node.split(".")[0]) >= 22) return target;
+  const bytes = new TextEncoder().encode(target);
+  if (bytes.length >= SUN_PATH_SIZE) return bytes;
+  const padded = new Uint8Array(SUN_PATH_SIZE);
+  padded.set(bytes);
+  return padded;
 }
 
 /**
@@ -61,7 +87,7 @@ export async function createUnixListener(
       localAddress,
       // Node cannot ask for an accepted socket's peer name; clients that connect from an unbound
       // socket (the usual case) have none anyway.
-      wrap: (socket) => new NetStreamTransport(socket, { family: "unix", localAddress, remoteAddress: "" }),
+      wrap: (socket) => acceptedUnixStream(socket, localAddress),
       ...(onClosed ? { onClosed } : {}),
     });
   };

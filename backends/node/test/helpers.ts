@@ -7,10 +7,11 @@ import { connectTcp, createTcpListener } from "../src/tcp.js";
 import { connectUnix, createUnixListener } from "../src/unix.js";
 import type { NodeListenerTransport } from "../src/listener-transport.js";
 import type { NodeStreamTransport } from "../src/index.js";
+import type { StreamTransport } from "@portio/core/backend";
 
-export interface Pair {
-  client: NodeStreamTransport;
-  server: NodeStreamTransport;
+export interface Pair<T extends StreamTransport = NodeStreamTransport> {
+  client: T;
+  server: T;
   listener: NodeListenerTransport;
   /** Closes all three. */
   close(): Promise<void>;
@@ -18,8 +19,8 @@ export interface Pair {
 
 export const tcpListenerOptions = { backlog: 128, reusePort: false, ipv6Only: true };
 
-async function pair(listener: NodeListenerTransport, connect: () => Promise<NodeStreamTransport>): Promise<Pair> {
-  const [client, server] = await Promise.all([connect(), listener.accept()]);
+async function pair<T extends StreamTransport>(listener: NodeListenerTransport, connect: () => Promise<T>): Promise<Pair<T>> {
+  const [client, server] = (await Promise.all([connect(), listener.accept()])) as unknown as [T, T];
   return {
     client,
     server,
@@ -34,11 +35,11 @@ async function pair(listener: NodeListenerTransport, connect: () => Promise<Node
 export async function tcpPair(host = "127.0.0.1"): Promise<Pair> {
   const listener = await createTcpListener(host, 0, tcpListenerOptions);
   const [, port] = listener.localAddress() as [string, number];
-  return pair(listener, () => connectTcp(host, port, {}));
+  return pair<NodeStreamTransport>(listener, () => connectTcp(host, port, {}));
 }
 
 /** A client and its accepted peer over a Unix socket at `path`. */
-export async function unixPair(path: string | Uint8Array): Promise<Pair> {
+export async function unixPair(path: string | Uint8Array): Promise<Pair<StreamTransport>> {
   const listener = await createUnixListener(path, { backlog: 128 });
   return pair(listener, () => connectUnix(path, {}));
 }
@@ -50,7 +51,7 @@ export function tempDir(): { dir: string; remove(): void } {
 }
 
 /** Reads until end of stream and returns everything, checking that no chunk is empty. */
-export async function readAll(transport: NodeStreamTransport): Promise<Uint8Array> {
+export async function readAll(transport: StreamTransport): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   for (;;) {
     const chunk = await transport.read();
@@ -61,7 +62,7 @@ export async function readAll(transport: NodeStreamTransport): Promise<Uint8Arra
 }
 
 /** Reads exactly `n` bytes (fails at an early end of stream). */
-export async function readExactly(transport: NodeStreamTransport, n: number): Promise<Uint8Array> {
+export async function readExactly(transport: StreamTransport, n: number): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   while (total < n) {

@@ -222,7 +222,10 @@ describe("NodeListenerTransport over Unix sockets", () => {
       const second = await accepting;
       await listener.close();
       expect(fdTarget(fd)).not.toBe(target);
-      expect(await second.read()).toBeNull(); // its server side was closed with the listener
+      // Its server side was closed with the listener: end of stream once Node had accepted it, a
+      // reset while the kernel still held it in the backlog (a libc connect returns that early).
+      const outcome = await second.read().then((chunk) => chunk, (error: { code?: string }) => error.code);
+      expect([null, "ECONNRESET"]).toContain(outcome);
       await first.write(text("ok"));
       expect(untext(await readExactly(client, 2))).toBe("ok");
       await Promise.all([client.close(0), second.close(0), first.close(0)]);

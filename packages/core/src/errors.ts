@@ -138,6 +138,17 @@ export class DatagramTooLargeError extends PortioError {
   }
 }
 
+/**
+ * `receiveFds` got more file descriptors than its `maxfds` (the kernel cut the control data,
+ * MSG_CTRUNC). The fds that did arrive were closed, so none leaks; the bytes that came with them
+ * are in `data`, so no byte of the stream is lost, and the stream stays usable.
+ */
+export class FdsTruncated extends PortioError {
+  constructor(readonly data: Uint8Array, readonly maxfds: number, readonly closedFds: number) {
+    super(`more than maxfds (${maxfds}) file descriptors arrived; the ${closedFds} that did arrive were closed`);
+  }
+}
+
 /** A `*Nowait` call would have had to wait. */
 export class WouldBlock extends PortioError {
   /** Creates the error with AnyIO's message by default. */

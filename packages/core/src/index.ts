@@ -58,6 +58,8 @@ export {
 export * from "./sockets/udp.js";
 export * from "./sockets/unix-datagram.js";
 export * from "./sockets/socketpair.js";
+export * from "./sockets/handoff.js";
+export * from "./sockets/socket-sharing.js";
 
 // adopting existing sockets (adoption/)
 export * from "./adoption/index.js";

@@ -118,6 +118,8 @@ export interface SocketConstants {
   readonly F_GETFD: number;
   /** The platform's `F_SETFD`. */
   readonly F_SETFD: number;
+  /** Duplicates an fd with FD_CLOEXEC set on the copy, atomically. */
+  readonly F_DUPFD_CLOEXEC: number;
   /** The platform's `F_GETFL`. */
   readonly F_GETFL: number;
   /** The platform's `F_SETFL`. */
@@ -244,7 +246,7 @@ export const LINUX: SocketConstants = Object.freeze({
   MSG_PEEK: 0x2, MSG_TRUNC: 0x20, MSG_CTRUNC: 0x8, MSG_DONTWAIT: 0x40, MSG_NOSIGNAL: 0x4000,
   MSG_CMSG_CLOEXEC: 0x40000000,
   SHUT_RD: 0, SHUT_WR: 1, SHUT_RDWR: 2,
-  F_GETFD: 1, F_SETFD: 2, F_GETFL: 3, F_SETFL: 4, FD_CLOEXEC: 1, O_NONBLOCK: 0o4000,
+  F_GETFD: 1, F_SETFD: 2, F_DUPFD_CLOEXEC: 1030, F_GETFL: 3, F_SETFL: 4, FD_CLOEXEC: 1, O_NONBLOCK: 0o4000,
   EFD_NONBLOCK: 0o4000, EFD_CLOEXEC: 0o2000000,
   ...POLL,
   SCM_RIGHTS: 1,
@@ -270,7 +272,7 @@ export const DARWIN: SocketConstants = Object.freeze({
   MSG_PEEK: 0x2, MSG_TRUNC: 0x10, MSG_CTRUNC: 0x20, MSG_DONTWAIT: 0x80, MSG_NOSIGNAL: 0,
   MSG_CMSG_CLOEXEC: 0,
   SHUT_RD: 0, SHUT_WR: 1, SHUT_RDWR: 2,
-  F_GETFD: 1, F_SETFD: 2, F_GETFL: 3, F_SETFL: 4, FD_CLOEXEC: 1, O_NONBLOCK: 0x0004,
+  F_GETFD: 1, F_SETFD: 2, F_DUPFD_CLOEXEC: 67, F_GETFL: 3, F_SETFL: 4, FD_CLOEXEC: 1, O_NONBLOCK: 0x0004,
   EFD_NONBLOCK: undefined, EFD_CLOEXEC: undefined,
   ...POLL,
   SCM_RIGHTS: 1,

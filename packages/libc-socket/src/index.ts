@@ -31,3 +31,4 @@ export * from "./connect-wait.js";
 export * from "./adopt-datagram.js";
 export * from "./unix-datagram.js";
 export * from "./socketpair.js";
+export * from "./stream-transport.js";

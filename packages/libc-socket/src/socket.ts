@@ -6,7 +6,7 @@
  * @module
  */
 
-import { ClosedResourceError } from "@portio/core";
+import { ClosedResourceError, FdsTruncated } from "@portio/core";
 import type { SocketAddress } from "@portio/core";
 import type { LibcBinder } from "./binder.js";
 import { constantsFor, type SocketConstants } from "./constants.js";
@@ -370,14 +370,21 @@ export class LibcSocket {
    * Receives up to `maxBytes` and up to `maxFds` fds sent with SCM_RIGHTS: `[data, fds]`. The
    * received fds are close-on-exec and belong to the caller. Empty data means EOF (streams).
    * When more fds arrive than `maxFds`, the kernel discards the extra ones (MSG_CTRUNC): that is
-   * reported with a `RangeError`, after closing the ones that did arrive.
+   * reported with `FdsTruncated` (carrying the bytes), after closing the ones that did arrive.
    */
   async receiveFds(maxBytes: number, maxFds: number, options?: WaitOptions): Promise<[Uint8Array, number[]]> {
     checkMaxBytes(maxBytes);
+    return this.receiveFdsInto(new Uint8Array(maxBytes), maxFds, options);
+  }
+
+  /**
+   * {@link receiveFds} into a caller's buffer, which may be empty (a message of fds alone).
+   * Resolves to a copy of the bytes received.
+   */
+  async receiveFdsInto(data: Uint8Array, maxFds: number, options?: WaitOptions): Promise<[Uint8Array, number[]]> {
     if (!Number.isInteger(maxFds) || maxFds < 1) throw new RangeError(`maxFds must be a positive integer, got ${maxFds}`);
     const binder = this.#msgBinder();
     const C = this.#C;
-    const data = new Uint8Array(maxBytes);
     const control = new Uint8Array(cmsgSpace(C, maxFds * 4));
     const flags = C.MSG_DONTWAIT | C.MSG_CMSG_CLOEXEC;
     for (;;) {
@@ -391,7 +398,7 @@ export class LibcSocket {
         for (const fd of fds) if (C.MSG_CMSG_CLOEXEC === 0) setCloseOnExec(binder, fd);
         if ((msg.view.getInt32(C.MSGHDR.flags, true) & C.MSG_CTRUNC) !== 0) {
           for (const fd of fds) binder.close(fd);
-          throw new RangeError(`more than maxFds (${maxFds}) file descriptors arrived; all were closed`);
+          throw new FdsTruncated(data.slice(0, n), maxFds, fds.length);
         }
         return [data.slice(0, n), fds];
       }
@@ -518,13 +525,16 @@ export class LibcSocket {
   }
 }
 
+const NON_EMPTY = new Uint8Array(1);
+
 /** A `struct msghdr` with one iovec over `data` and `control` as the ancillary buffer. */
 function buildMsghdr(
   C: SocketConstants, binder: Required<Pick<LibcBinder, "addressOf">>, data: Uint8Array, control: Uint8Array,
 ): { header: Uint8Array; view: DataView; iov: Uint8Array } {
   const iov = new Uint8Array(C.IOVEC_SIZE);
   const iovView = new DataView(iov.buffer);
-  iovView.setBigUint64(0, binder.addressOf(data), true);
+  // An empty buffer may have no address of its own in some FFIs; the kernel reads none of it.
+  iovView.setBigUint64(0, binder.addressOf(data.length > 0 ? data : NON_EMPTY), true);
   iovView.setBigUint64(8, BigInt(data.length), true);
   const header = new Uint8Array(C.MSGHDR.size);
   const view = new DataView(header.buffer);

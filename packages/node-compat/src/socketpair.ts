@@ -1,18 +1,16 @@
-import net from "node:net";
-import { datagramSocketpair, streamSocketpair, type LibcBinder, type LibcDatagramTransport } from "@portio/libc-socket";
-import { NetStreamTransport } from "./stream-transport.js";
+import { datagramSocketpair, libcStreamSocketpair, type LibcBinder, type LibcDatagramTransport, type LibcStreamTransport } from "@portio/libc-socket";
 
 /** A backend's `socketpair`, with the overloads core's `AsyncBackend` declares. */
 export interface Socketpair {
-  (type: "stream"): Promise<[NetStreamTransport, NetStreamTransport]>;
+  (type: "stream"): Promise<[LibcStreamTransport, LibcStreamTransport]>;
   (type: "dgram"): Promise<[LibcDatagramTransport, LibcDatagramTransport]>;
 }
 
 /**
- * `socketpair(2)` for a backend whose runtime cannot make one (none can): the pair is made through
- * libc, then each stream end is handed to node:net (`new net.Socket({ fd })`, the fastest stream
- * Node has over an fd and the only one Deno has); datagram ends stay with libc. Both ends are
- * unnamed, so every address is `""`. `binder` is asked for on each call, so that the FFI is only
+ * `socketpair(2)` for a backend whose runtime cannot make one (none can): the pair is made and
+ * driven through libc, streams too — a runtime stream would read ahead with plain `read(2)` and
+ * so lose fds passed over the pair (see `LibcStreamTransport`). Both ends are unnamed, so every
+ * address is `""`. `binder` is asked for on each call, so that the FFI is only
  * loaded when a pair is made.
  *
  * @example
@@ -24,17 +22,9 @@ export interface Socketpair {
  * ```
  */
 export function socketpairWith(binder: () => LibcBinder): Socketpair {
-  async function socketpair(type: "stream" | "dgram"): Promise<[NetStreamTransport, NetStreamTransport] | [LibcDatagramTransport, LibcDatagramTransport]> {
+  async function socketpair(type: "stream" | "dgram"): Promise<[LibcStreamTransport, LibcStreamTransport] | [LibcDatagramTransport, LibcDatagramTransport]> {
     const libc = binder();
-    if (type === "dgram") return datagramSocketpair(libc);
-    // From here on node:net owns the fds: it closes them when the socket is destroyed.
-    return streamSocketpair(libc, streamOver);
+    return type === "dgram" ? datagramSocketpair(libc) : libcStreamSocketpair(libc);
   }
   return socketpair as Socketpair;
-}
-
-function streamOver(fd: number): NetStreamTransport {
-  // allowHalfOpen: sendEof on one end must not close the other end's sending side.
-  const socket = new net.Socket({ fd, readable: true, writable: true, allowHalfOpen: true });
-  return new NetStreamTransport(socket, { family: "unix", localAddress: "", remoteAddress: "", fd });
 }

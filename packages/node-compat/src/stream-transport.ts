@@ -22,6 +22,8 @@ export interface NetStreamTransportOptions {
   localAddress?: SocketAddress;
   /** The peer's address to report instead of the socket's own. */
   remoteAddress?: SocketAddress;
+  /** For Unix streams that cannot pass fds: why, for the `UnsupportedError` `sendFds` raises. */
+  fdPassingUnsupported?: string;
 }
 
 const resolved: Promise<void> = Promise.resolve();
@@ -75,6 +77,9 @@ export class NetStreamTransport implements StreamTransport {
   readonly #fd: number | undefined;
   #writer: Waiter<void> | undefined;
 
+  /** Why this stream cannot pass fds (Unix streams only; see the option of the same name). */
+  readonly fdPassingUnsupported: string | undefined;
+
   /** Wraps `socket`; the transport owns it from now on. */
   constructor(socket: Socket, options: NetStreamTransportOptions) {
     this.socket = socket;
@@ -82,6 +87,7 @@ export class NetStreamTransport implements StreamTransport {
     this.#localAddress = options.localAddress;
     this.#remoteAddress = options.remoteAddress;
     this.#fd = options.fd;
+    if (options.fdPassingUnsupported !== undefined) this.fdPassingUnsupported = options.fdPassingUnsupported;
     // Start from the socket's current state, in case it already ended, failed or closed.
     this.#error = socket.errored ?? undefined;
     this.#eof = socket.readableEnded;

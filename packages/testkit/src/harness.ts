@@ -150,6 +150,8 @@ export interface RawSocketState {
    * refused adoption changed the flag (it must not).
    */
   nonBlocking?: boolean;
+  /** Leave FD_CLOEXEC set (default true); false clears it, as on an fd inherited from a parent. */
+  closeOnExec?: boolean;
 }
 
 /** A socket made by {@link RawSocketFactory.create}. The caller owns every fd in it. */
@@ -177,6 +179,8 @@ export interface RawSocketFactory {
   isOpen(fd: number): boolean | Promise<boolean>;
   /** O_NONBLOCK of an open fd. */
   isNonBlocking(fd: number): boolean | Promise<boolean>;
+  /** Whether FD_CLOEXEC is set on `fd` (the fd must be open). */
+  isCloseOnExec(fd: number): boolean | Promise<boolean>;
   /** An open fd that is not a socket (a regular file in `dir`). */
   openNonSocketFd(dir: string): number | Promise<number>;
   /** Sets SO_SNDBUF (Linux caps a Unix datagram at the sender's buffer; the oversize case needs more). */

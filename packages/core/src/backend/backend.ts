@@ -158,6 +158,11 @@ export interface AsyncBackend {
    */
   nativeSocketFd(value: object): number | null | undefined;
   /**
+   * Closes an fd portio holds without an object around it (one that arrived with `receiveFds`
+   * and could not be adopted). Optional: where absent such an fd stays open.
+   */
+  closeFd?(fd: number): void;
+  /**
    * What `fd` is. Rejects with an error whose `code` is `ENOTSOCK` (not a socket), `EBADF` (not
    * open), `EAFNOSUPPORT` / `ESOCKTNOSUPPORT` (a family or type portio has no class for). Must not
    * change the fd (flags, pending SO_ERROR).

@@ -35,7 +35,14 @@ export interface StreamTransport {
    * stream. Rejects with the runtime's own error (core wraps it in `BrokenResourceError`), and
    * at once when `close()` is called.
    */
-  read(): Promise<Uint8Array | null>;
+  read(maxBytes?: number, signal?: AbortSignal): Promise<Uint8Array | null>;
+  /**
+   * Set by transports whose `read(maxBytes, signal)` consumes at most `maxBytes` and, when
+   * `signal` aborts, nothing at all (rejecting with `signal.reason`). Core then reads exactly what
+   * each receive asks for and keeps no read pending across an abort: what the caller did not ask
+   * for stays in the kernel. fd passing needs this (see `receiveFds`).
+   */
+  readonly exactReads?: boolean;
   /**
    * Hands `data` to the runtime. Resolves when the runtime's buffer is back under its high-water
    * mark (backpressure), so a fast sender never queues without bound. `data` is not reused after
@@ -50,10 +57,20 @@ export interface StreamTransport {
    * peer to close its side.
    */
   close(flushTimeoutMs: number): Promise<void>;
-  /** Unix streams only, where the runtime can: sends `message` with the fds as SCM_RIGHTS. */
-  sendFds?(message: Uint8Array, fds: readonly number[]): Promise<void>;
-  /** Unix streams only, where the runtime can: receives up to `msglen` bytes and `maxfds` fds. */
-  receiveFds?(msglen: number, maxfds: number): Promise<[Uint8Array, number[]]>;
+  /**
+   * Unix streams only, where the runtime can: sends `message` with the fds attached to its first
+   * byte (SCM_RIGHTS). A closed fd rejects with a `TypeError` (code `EBADF`) before anything is
+   * sent. The fds stay the caller's.
+   */
+  sendFds?(message: Uint8Array, fds: readonly number[], signal?: AbortSignal): Promise<void>;
+  /**
+   * Unix streams only, where the runtime can (and only with `exactReads`): receives up to
+   * `msglen` bytes and the fds that came with them, close-on-exec; `null` at end of stream.
+   * More than `maxfds` fds: closes those that came and rejects with `FdsTruncated`.
+   */
+  receiveFds?(msglen: number, maxfds: number, signal?: AbortSignal): Promise<[Uint8Array, number[]] | null>;
+  /** Why this transport has no `sendFds` / `receiveFds`, for the `UnsupportedError`. */
+  readonly fdPassingUnsupported?: string;
 }
 
 /** The runtime-facing side of a listening socket. Core guarantees at most one `accept()` outstanding. */
@@ -71,6 +88,13 @@ export interface ListenerTransport {
   accept(): Promise<StreamTransport>;
   /** Stops listening and releases the fd; resolves once released. A pending `accept()` rejects at once. */
   close(): Promise<void>;
+  /**
+   * Optional: stops taking connections from the kernel (the socket may live on in other processes
+   * that share it), while connections the runtime already took stay queued: `accept()` hands
+   * them out, then rejects. Transports that accept only when asked need not have it (core then
+   * closes). Used by zero-downtime restarts, where a dropped queued connection would be a reset.
+   */
+  stopAccepting?(): Promise<void>;
 }
 
 /**

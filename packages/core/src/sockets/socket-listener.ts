@@ -37,6 +37,7 @@ export class SocketListener<S extends SocketStream = SocketStream>
   readonly #acceptGuard = new ResourceGuard("accepting connections from");
   #pendingAccept: Promise<StreamTransport> | undefined;
   #closing: Promise<void> | undefined;
+  #stopping: Promise<void> | undefined;
 
   /**
    * Wraps a backend listener transport; `wrap` turns each accepted transport into a stream
@@ -74,8 +75,11 @@ export class SocketListener<S extends SocketStream = SocketStream>
       try {
         accepted = await raceAbort(pending, options?.signal);
       } catch (error) {
-        if (this.#closing) throw new ClosedResourceError();
         if (options?.signal?.aborted && error === options.signal.reason) throw error;
+        if (this.#closing || this.#stopping) {
+          this.#pendingAccept = undefined;
+          throw new ClosedResourceError();
+        }
         this.#pendingAccept = undefined;
         throw new BrokenResourceError(`accepting a connection failed: ${String((error as Error)?.message ?? error)}`, {
           cause: error,
@@ -96,6 +100,26 @@ export class SocketListener<S extends SocketStream = SocketStream>
   /** Accepts one connection per iteration; ends when the listener is closed. */
   [Symbol.asyncIterator](): AsyncIterableIterator<S> {
     return iterateAccept(() => this.accept());
+  }
+
+  /**
+   * Stops taking new connections in this process, for handing the socket over: processes that
+   * share it (see `sendSocket`, `handOverListener`) go on accepting, and connections this process
+   * had already taken from the kernel are still handed out by `accept()` / `serve()` — none is
+   * dropped — after which `accept()` rejects with `ClosedResourceError` (so `serve()` ends with it,
+   * once its handlers are done). Call `aclose()` afterwards to release the fd. Idempotent.
+   *
+   * @example
+   * ```ts
+   * const serving = listener.serve(handler);
+   * await listener.stopAccepting();           // a new process accepts from now on
+   * await serving.catch((error) => { if (!(error instanceof ClosedResourceError)) throw error; });
+   * await listener.aclose();
+   * ```
+   */
+  stopAccepting(): Promise<void> {
+    this.#stopping ??= this.transport.stopAccepting !== undefined ? this.transport.stopAccepting() : this.aclose();
+    return this.#stopping;
   }
 
   /** Stops listening and releases the fd before resolving; a pending `accept()` rejects with `ClosedResourceError`. */

@@ -4,7 +4,7 @@ import { iterateReceive } from "../internal/iterate.js";
 import type { CallOptions } from "../abc/resource.js";
 import type { ByteStream } from "../abc/streams.js";
 import type { StreamTransport } from "../backend/transports.js";
-import { BrokenResourceError, ClosedResourceError, EndOfStream } from "../errors.js";
+import { BrokenResourceError, ClosedResourceError, EndOfStream, PortioError } from "../errors.js";
 import { checkMaxBytes, raceAbort, silenced, throwIfAborted } from "../internal/abort.js";
 import { ResourceGuard } from "../resource-guard.js";
 import { SocketAttribute } from "../socket-attributes.js";
@@ -101,6 +101,22 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
       return Promise.reject(error);
     }
     const signal = options?.signal;
+    if (this.transport.exactReads === true && this.#pendingRead === undefined) {
+      return this.transport.read(maxBytes, signal).then(
+        (chunk) => {
+          this.#receiveGuard.exit();
+          if (chunk === null) {
+            this.#atEof = true;
+            throw new EndOfStream();
+          }
+          return chunk;
+        },
+        (error: unknown) => {
+          this.#receiveGuard.exit();
+          throw this.#readError(error, signal);
+        },
+      );
+    }
     const read = (this.#pendingRead ??= silenced(this.transport.read()));
     return raceAbort(read, signal).then(
       (chunk) => {
@@ -118,6 +134,87 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
         throw this.#readError(error, signal);
       },
     );
+  }
+
+  /**
+   * Runs a receive-side call of a subclass (`receiveFds`) under the same rules as
+   * {@link receive}: busy and closed checks, bytes a receive left over come first, end of stream
+   * and failures remembered. `read` resolves `null` at end of stream.
+   * @internal
+   */
+  protected async receiveWith<T>(
+    options: CallOptions | undefined,
+    leftover: (pending: Uint8Array) => T,
+    read: (signal: AbortSignal | undefined) => Promise<T | null>,
+  ): Promise<T> {
+    this.#receiveGuard.enter();
+    try {
+      if (this.#closing) throw new ClosedResourceError();
+      const signal = options?.signal;
+      throwIfAborted(signal);
+      if (this.#pending !== undefined) {
+        const pending = this.#pending;
+        this.#pending = undefined;
+        return leftover(pending);
+      }
+      if (this.#readFailure) throw brokenBy(this.#readFailure.error);
+      if (this.#atEof) throw new EndOfStream();
+      // A receive aborted on a transport without exact reads left its read running: let it land
+      // first so that two reads never race for the same bytes.
+      if (this.#pendingRead) {
+        const chunk = await raceAbort(this.#pendingRead, signal).catch((error: unknown) => {
+          throw this.#readError(error, signal);
+        });
+        this.#pendingRead = undefined;
+        if (chunk === null) {
+          this.#atEof = true;
+          throw new EndOfStream();
+        }
+        return leftover(chunk);
+      }
+      let result: T | null;
+      try {
+        result = await read(signal);
+      } catch (error) {
+        if (isPortioError(error) && !(error instanceof ClosedResourceError)) throw error;
+        throw this.#readError(error, signal);
+      }
+      if (result === null) {
+        this.#atEof = true;
+        throw new EndOfStream();
+      }
+      return result;
+    } finally {
+      this.#receiveGuard.exit();
+    }
+  }
+
+  /**
+   * Runs a send-side call of a subclass (`sendFds`) under the same rules as {@link send}.
+   * @internal
+   */
+  protected async sendWith(options: CallOptions | undefined, write: (signal: AbortSignal | undefined) => Promise<void>): Promise<void> {
+    this.#sendGuard.enter();
+    try {
+      if (this.#closing) throw new ClosedResourceError();
+      if (this.#eofSent) throw new ClosedResourceError("the sending side of this stream has been closed (sendEof)");
+      if (this.#writeFailure) throw brokenBy(this.#writeFailure.error);
+      const signal = options?.signal;
+      throwIfAborted(signal);
+      if (this.#pendingWrite) await this.#awaitWrite(this.#pendingWrite, signal);
+      try {
+        await write(signal);
+      } catch (error) {
+        if (this.#closing) throw new ClosedResourceError();
+        if (signal?.aborted && error === signal.reason) throw error;
+        // A caller's mistake (a closed fd) leaves the stream as it was.
+        if (error instanceof TypeError || error instanceof RangeError) throw error;
+        this.#writeFailure = { error };
+        throw brokenBy(error);
+      }
+    } finally {
+      this.#sendGuard.exit();
+    }
   }
 
   /**
@@ -266,6 +363,10 @@ export interface CloseOptions {
    * 0 closes at once.
    */
   flushTimeoutMs?: number;
+}
+
+function isPortioError(error: unknown): boolean {
+  return error instanceof PortioError;
 }
 
 function brokenBy(error: unknown): BrokenResourceError {

@@ -10,3 +10,4 @@
  * @module
  */
 export { libcRawSockets } from "./raw-sockets.js";
+export { reactorIdle } from "./idle.js";

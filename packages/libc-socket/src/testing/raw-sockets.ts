@@ -44,6 +44,11 @@ export function libcRawSockets(binder: LibcBinder): RawSocketFactory {
     return socket;
   }
 
+  function clearCloseOnExec(fd: number): void {
+    const flags = binder.fcntl(fd, C.F_GETFD, 0);
+    if (flags === -1 || binder.fcntl(fd, C.F_SETFD, flags & ~C.FD_CLOEXEC) === -1) throw new Error(`fcntl(${fd}) failed with errno ${binder.errno()}`);
+  }
+
   /** A connected pair of `family`/`type`: Unix ones from socketpair(), IP ones over loopback. */
   async function connectedPair(family: "inet" | "inet6" | "unix", type: "stream" | "dgram"): Promise<[LibcSocket, LibcSocket]> {
     if (family === "unix") return LibcSocket.socketpair(binder, type);
@@ -82,9 +87,15 @@ export function libcRawSockets(binder: LibcBinder): RawSocketFactory {
       }
       // Blocking by default, so that a case can see whether a refused adoption changed the flag.
       if (!state.nonBlocking) socket.setNonBlocking(false);
+      if (state.closeOnExec === false) clearCloseOnExec(socket.fd);
       return { fd: await socket.detach(), peerFds: await Promise.all(peers.map((peer) => peer.detach())) };
     },
     isOpen: (fd) => binder.fcntl(fd, C.F_GETFL, 0) !== -1,
+    isCloseOnExec(fd) {
+      const flags = binder.fcntl(fd, C.F_GETFD, 0);
+      if (flags === -1) throw new Error(`fd ${fd} is not open`);
+      return (flags & C.FD_CLOEXEC) !== 0;
+    },
     isNonBlocking(fd) {
       const flags = binder.fcntl(fd, C.F_GETFL, 0);
       if (flags === -1) throw new Error(`fd ${fd} is not open`);

@@ -3,6 +3,7 @@ import { adoptionSuite } from "./adoption.js";
 import { connectedUdpSuite } from "./connected-udp.js";
 import { connectedUnixDatagramSuite } from "./connected-unix-datagram.js";
 import { inputValidationSuite } from "./input-validation.js";
+import { fdPassingSuite } from "./fd-passing.js";
 import { multiListenerSuite } from "./multi-listener.js";
 import { serveSuite } from "./serve.js";
 import { tcpListenerSuite } from "./tcp-listener.js";
@@ -24,6 +25,7 @@ export const suites: readonly SuiteDefinition[] = [
   unixStreamSuite,
   unixListenerSuite,
   unixSocketFilesSuite,
+  fdPassingSuite,
   multiListenerSuite,
   serveSuite,
   tlsSuite,

@@ -1,0 +1,32 @@
+/**
+ * Node's Unix streams go through libc (koffi), not node:net: node:net reads ahead with plain
+ * `read(2)`, and the kernel closes any fds (SCM_RIGHTS) such a read meets, so `receiveFds` could
+ * never see them. See `LibcStreamTransport` in `@portio/libc-socket`.
+ *
+ * @module
+ */
+
+import type { Socket } from "node:net";
+import type { SocketAddress } from "@portio/core";
+import { libcStreamFromDuplicate, type LibcStreamTransport } from "@portio/libc-socket";
+import { fdOf } from "@portio/node-compat";
+import { getKoffiBinder } from "./libc-binder.js";
+
+/**
+ * Takes a connection a node:net Unix server accepted (paused: `pauseOnConnect`, so Node has read
+ * nothing from it) over into a libc stream; Node's socket is destroyed, which closes only its
+ * copy of the fd.
+ *
+ * @example
+ * ```ts
+ * server.on("connection", (socket) => queue.push(acceptedUnixStream(socket, "/run/app.sock")));
+ * ```
+ */
+export function acceptedUnixStream(socket: Socket, localAddress: SocketAddress): LibcStreamTransport {
+  const fd = fdOf(socket);
+  if (fd === undefined) {
+    socket.destroy();
+    throw new Error("node:net gave an accepted Unix connection without an fd");
+  }
+  return libcStreamFromDuplicate(getKoffiBinder(), fd, () => socket.destroy(), { localAddress, remoteAddress: "" });
+}

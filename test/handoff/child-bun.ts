@@ -1,0 +1,4 @@
+import { bunBackend } from "@portio/bun";
+import { main } from "./child.js";
+
+await main(bunBackend);

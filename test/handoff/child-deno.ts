@@ -1,0 +1,4 @@
+import { denoBackend } from "@portio/deno";
+import { main } from "./child.js";
+
+await main(denoBackend);

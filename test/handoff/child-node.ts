@@ -1,0 +1,4 @@
+import { nodeBackend } from "@portio/node";
+import { main } from "./child.js";
+
+await main(nodeBackend);
