@@ -10,7 +10,21 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { SocketAttribute, SocketListener, UDPSocket, UNIXSocketListener, connectTcp, connectUnix, createTcpListener, createUdpSocket, createUnixListener, receiveSocket, sendSocket, setBackend, type UNIXSocketStream } from "@portio/core";
+import {
+  SocketAttribute,
+  SocketListener,
+  UDPSocket,
+  UNIXSocketListener,
+  connectTcp,
+  connectUnix,
+  createTcpListener,
+  createUdpSocket,
+  createUnixListener,
+  receiveSocket,
+  sendSocket,
+  setBackend,
+  type UNIXSocketStream,
+} from "@portio/core";
 import { nodeBackend } from "@portio/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 

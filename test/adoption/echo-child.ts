@@ -6,7 +6,19 @@
  *
  * usage: node echo-child.mjs client|server|listen-fds
  */
-import { ConnectedUDPSocket, ConnectedUNIXDatagramSocket, SocketAttribute, SocketListener, SocketStream, UDPSocket, UNIXDatagramSocket, listenFds, setBackend, wrapClientSocket, wrapServerSocket } from "@portio/core";
+import {
+  ConnectedUDPSocket,
+  ConnectedUNIXDatagramSocket,
+  SocketAttribute,
+  SocketListener,
+  SocketStream,
+  UDPSocket,
+  UNIXDatagramSocket,
+  listenFds,
+  setBackend,
+  wrapClientSocket,
+  wrapServerSocket,
+} from "@portio/core";
 import { nodeBackend } from "@portio/node";
 
 setBackend(nodeBackend);

@@ -1,6 +1,9 @@
 /** Adopting existing fds on Bun: Bun.connect({ fd }) / Bun.listen({ fd }) / Bun.udpSocket({ fd }) / libc. */
 import { describe, expect, test } from "bun:test";
-import { ConnectedUDPSocket, InvalidSocketError, SocketAttribute, SocketListener, UDPSocket, UNIXDatagramSocket, UNIXSocketListener, UNIXSocketStream, connectTcp, connectUnix, inspectSocket, wrapClientSocket, wrapServerSocket } from "@portio/core";
+import {
+  ConnectedUDPSocket, InvalidSocketError, SocketAttribute, SocketListener, UDPSocket, UNIXDatagramSocket, UNIXSocketListener,
+  UNIXSocketStream, connectTcp, connectUnix, inspectSocket, wrapClientSocket, wrapServerSocket,
+} from "@portio/core";
 import { LibcSocket, constantsFor } from "@portio/libc-socket";
 import { getBunFfiBinder } from "@portio/bun";
 import { countFds, text, utf8, withTempDir } from "./helpers.js";

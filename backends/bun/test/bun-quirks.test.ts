@@ -5,7 +5,10 @@
  */
 import net from "node:net";
 import { describe, expect, test } from "bun:test";
-import { EndOfStream, SocketAttribute, SocketListener, connectTcp, connectUnix, createConnectedUdpSocket, createTcpListener, createUdpSocket, createUnixListener, wrapClientSocket } from "@portio/core";
+import {
+  EndOfStream, SocketAttribute, SocketListener, connectTcp, connectUnix, createConnectedUdpSocket, createTcpListener, createUdpSocket,
+  createUnixListener, wrapClientSocket,
+} from "@portio/core";
 import { LibcSocket } from "@portio/libc-socket";
 import { getBunFfiBinder } from "@portio/bun";
 import { countFds, text, utf8, withTempDir } from "./helpers.js";

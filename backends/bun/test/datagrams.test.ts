@@ -1,6 +1,9 @@
 /** UDP (Bun.udpSocket), Unix datagrams and socketpair (libc through bun:ffi) on the Bun backend. */
 import { describe, expect, test } from "bun:test";
-import { ClosedResourceError, SocketAttribute, createConnectedUdpSocket, createConnectedUnixDatagramSocket, createUdpSocket, createUnixDatagramSocket, socketpair } from "@portio/core";
+import {
+  ClosedResourceError, SocketAttribute, createConnectedUdpSocket, createConnectedUnixDatagramSocket, createUdpSocket,
+  createUnixDatagramSocket, socketpair,
+} from "@portio/core";
 import { getReactor } from "@portio/libc-socket";
 import { getBunFfiBinder } from "../src/libc-binder.js";
 import { countFds, text, utf8, withTempDir } from "./helpers.js";

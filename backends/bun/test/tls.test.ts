@@ -5,7 +5,10 @@
  * taken (it cannot unwrap), what it reports, and where it steps aside.
  */
 import { describe, expect, test } from "bun:test";
-import { BrokenResourceError, EndOfStream, SocketAttribute, SocketListener, TLSAttribute, TLSStream, UnsupportedError, connectTcp, createTcpListener, setBackend, type SocketStream, type TLSOptions } from "@portio/core";
+import {
+  BrokenResourceError, EndOfStream, SocketAttribute, SocketListener, TLSAttribute, TLSStream, UnsupportedError, connectTcp,
+  createTcpListener, setBackend, type SocketStream, type TLSOptions,
+} from "@portio/core";
 import { bunBackend } from "@portio/bun";
 import { generateTestCertificates } from "@portio/node-compat/testing";
 import { countFds, text, utf8 } from "./helpers.js";

@@ -4,7 +4,9 @@
  * are covered by @portio/testkit (suites "udp", "connected-udp", "unix-datagram",
  * "connected-unix-datagram", "socketpair"), which conformance.test.ts runs inside Deno.
  */
-import { createConnectedUnixDatagramSocket, createUnixDatagramSocket, setBackend, SocketAttribute } from "@portio/core";
+import {
+  createConnectedUnixDatagramSocket, createUnixDatagramSocket, setBackend, SocketAttribute,
+} from "@portio/core";
 import { denoBackend } from "@portio/deno";
 import { countOpenFds, makeTempDir, removeDir } from "./harness.ts";
 

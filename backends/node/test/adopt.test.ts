@@ -14,7 +14,21 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ConnectedUDPSocket, ConnectionFailed, InvalidSocketError, SocketAttribute, SocketListener, SocketStream, UDPSocket, UNIXSocketListener, UNIXSocketStream, inspectSocket, setBackend, wrapClientSocket, wrapServerSocket } from "@portio/core";
+import {
+  ConnectedUDPSocket,
+  ConnectionFailed,
+  InvalidSocketError,
+  SocketAttribute,
+  SocketListener,
+  SocketStream,
+  UDPSocket,
+  UNIXSocketListener,
+  UNIXSocketStream,
+  inspectSocket,
+  setBackend,
+  wrapClientSocket,
+  wrapServerSocket,
+} from "@portio/core";
 import { LibcSocket } from "@portio/libc-socket";
 import { nodeBackend } from "@portio/node";
 import { binder, closeFd, fdTarget, isNonBlocking, rawSocket, snapshot, type Raw, type RawKind } from "./adopt-helpers.js";

@@ -5,7 +5,22 @@
 import net from "node:net";
 import { readdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BrokenResourceError, BufferedByteStream, SocketAttribute, TLSListener, TLSStream, UnsupportedError, connectTcp, createTcpListener, setBackend, wrapClientSocket, wrapServerSocket, type MultiListener, type SocketListener, type SocketStream } from "@portio/core";
+import {
+  BrokenResourceError,
+  BufferedByteStream,
+  SocketAttribute,
+  TLSListener,
+  TLSStream,
+  UnsupportedError,
+  connectTcp,
+  createTcpListener,
+  setBackend,
+  wrapClientSocket,
+  wrapServerSocket,
+  type MultiListener,
+  type SocketListener,
+  type SocketStream,
+} from "@portio/core";
 import { nodeBackend } from "@portio/node";
 import { generateTestCertificates } from "@portio/node-compat/testing";
 

@@ -8,7 +8,16 @@
  */
 import { readdirSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ConnectedUDPSocket, SocketAttribute, UDPSocket, UnsupportedError, createConnectedUdpSocket, createUdpSocket, peekBackend, setBackend } from "@portio/core";
+import {
+  ConnectedUDPSocket,
+  SocketAttribute,
+  UDPSocket,
+  UnsupportedError,
+  createConnectedUdpSocket,
+  createUdpSocket,
+  peekBackend,
+  setBackend,
+} from "@portio/core";
 import { type AsyncBackend, type DatagramQueue } from "@portio/core/backend";
 import { nodeBackend } from "@portio/node";
 import { nodeHasReusePort } from "../src/tcp.js"; // Node-specific: which Nodes have reusePort

@@ -9,7 +9,10 @@
  */
 import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DatagramTooLargeError, SocketAttribute, createConnectedUnixDatagramSocket, createUnixDatagramSocket, setBackend, socketpair } from "@portio/core";
+import {
+  DatagramTooLargeError, SocketAttribute, createConnectedUnixDatagramSocket, createUnixDatagramSocket, setBackend,
+  socketpair,
+} from "@portio/core";
 import { LINUX, getReactor, setsockoptInt } from "@portio/libc-socket";
 import { nodeBackend } from "@portio/node";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";

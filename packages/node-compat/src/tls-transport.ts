@@ -1,5 +1,10 @@
 import type { TLSSocket } from "node:tls";
-import { UnsupportedError, type AddressFamily, type SocketAddress, type TLSPeerCertificate } from "@portio/core";
+import {
+  UnsupportedError,
+  type AddressFamily,
+  type SocketAddress,
+  type TLSPeerCertificate,
+} from "@portio/core";
 import { type TlsTransport } from "@portio/core/backend";
 import { NetStreamTransport } from "./stream-transport.js";
 import type { PortioDuplex } from "./tls-duplex.js";

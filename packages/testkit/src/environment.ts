@@ -1,4 +1,14 @@
-import { SocketAttribute, SocketListener, connectTcp, connectUnix, createTcpListener, createUnixListener, getaddrinfo, setBackend, type SocketStream } from "@portio/core";
+import {
+  SocketAttribute,
+  SocketListener,
+  connectTcp,
+  connectUnix,
+  createTcpListener,
+  createUnixListener,
+  getaddrinfo,
+  setBackend,
+  type SocketStream,
+} from "@portio/core";
 import { describe } from "./assert.js";
 import type { Capability } from "./case.js";
 import type { ConformanceHarness } from "./harness.js";

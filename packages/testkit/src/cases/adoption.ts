@@ -1,4 +1,21 @@
-import { ConnectedUDPSocket, ConnectedUNIXDatagramSocket, SocketAttribute, SocketListener, SocketStream, UDPSocket, UNIXDatagramSocket, UNIXSocketListener, UNIXSocketStream, connectTcp, connectUnix, createUdpSocket, createUnixDatagramSocket, wrapClientSocket, wrapServerSocket, type IPSocketAddress } from "@portio/core";
+import {
+  ConnectedUDPSocket,
+  ConnectedUNIXDatagramSocket,
+  SocketAttribute,
+  SocketListener,
+  SocketStream,
+  UDPSocket,
+  UNIXDatagramSocket,
+  UNIXSocketListener,
+  UNIXSocketStream,
+  connectTcp,
+  connectUnix,
+  createUdpSocket,
+  createUnixDatagramSocket,
+  wrapClientSocket,
+  wrapServerSocket,
+  type IPSocketAddress,
+} from "@portio/core";
 import { bytesEqual, deepEqual, equal, instanceOf, notEqual, rejects } from "../assert.js";
 import type { CaseDefinition, SuiteDefinition } from "../case.js";
 import type { CaseContext } from "../context.js";

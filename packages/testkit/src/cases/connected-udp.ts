@@ -1,4 +1,10 @@
-import { ConnectedUDPSocket, SocketAttribute, createConnectedUdpSocket, createUdpSocket, type IPSocketAddress } from "@portio/core";
+import {
+  ConnectedUDPSocket,
+  SocketAttribute,
+  createConnectedUdpSocket,
+  createUdpSocket,
+  type IPSocketAddress,
+} from "@portio/core";
 import { atLeast, bytesEqual, deepEqual, equal, instanceOf, notEqual } from "../assert.js";
 import type { CaseDefinition, SuiteDefinition } from "../case.js";
 import type { CaseContext } from "../context.js";

@@ -1,4 +1,9 @@
-import { ConnectedUNIXDatagramSocket, SocketAttribute, TypedAttributeLookupError, createConnectedUnixDatagramSocket } from "@portio/core";
+import {
+  ConnectedUNIXDatagramSocket,
+  SocketAttribute,
+  TypedAttributeLookupError,
+  createConnectedUnixDatagramSocket,
+} from "@portio/core";
 import { bytesEqual, deepEqual, describe, equal, instanceOf, rejects, throws } from "../assert.js";
 import type { CaseDefinition, SuiteDefinition } from "../case.js";
 import type { CaseContext } from "../context.js";

@@ -1,4 +1,28 @@
-import { BrokenResourceError, ClosedResourceError, ConnectedUNIXDatagramSocket, EndOfStream, FdsTruncated, InvalidSocketError, SocketAttribute, SocketListener, SocketStream, UDPSocket, UNIXSocketListener, UNIXSocketStream, connectTcp, connectUnix, createTcpListener, createUdpSocket, createUnixListener, receiveSocket, sendSocket, socketpair, wrapClientSocket, wrapServerSocket, type UNIXSocketStream as Stream } from "@portio/core";
+import {
+  BrokenResourceError,
+  ClosedResourceError,
+  ConnectedUNIXDatagramSocket,
+  EndOfStream,
+  FdsTruncated,
+  InvalidSocketError,
+  SocketAttribute,
+  SocketListener,
+  SocketStream,
+  UDPSocket,
+  UNIXSocketListener,
+  UNIXSocketStream,
+  connectTcp,
+  connectUnix,
+  createTcpListener,
+  createUdpSocket,
+  createUnixListener,
+  receiveSocket,
+  sendSocket,
+  socketpair,
+  wrapClientSocket,
+  wrapServerSocket,
+  type UNIXSocketStream as Stream,
+} from "@portio/core";
 import { receiveExactly } from "../support/io.js";
 import { unlessUnsupported } from "../support/unsupported.js";
 import { bytesEqual, deepEqual, equal, instanceOf, ok, rejects } from "../assert.js";

@@ -1,4 +1,14 @@
-import { BufferedByteReceiveStream, ConnectionFailed, TLSStream, connectTcp, connectUnix, createTcpListener, createUdpSocket, createUnixListener, getaddrinfo } from "@portio/core";
+import {
+  BufferedByteReceiveStream,
+  ConnectionFailed,
+  TLSStream,
+  connectTcp,
+  connectUnix,
+  createTcpListener,
+  createUdpSocket,
+  createUnixListener,
+  getaddrinfo,
+} from "@portio/core";
 import { bytesEqual, equal, match, rejects } from "../assert.js";
 import type { SuiteDefinition } from "../case.js";
 import { utf8 } from "../support/bytes.js";

@@ -1,4 +1,16 @@
-import { ClosedResourceError, MultiListener, SocketAttribute, SocketListener, connectTcp, connectUnix, createTcpListener, createUnixListener, type IPSocketAddress, type SocketAddress, type SocketStream } from "@portio/core";
+import {
+  ClosedResourceError,
+  MultiListener,
+  SocketAttribute,
+  SocketListener,
+  connectTcp,
+  connectUnix,
+  createTcpListener,
+  createUnixListener,
+  type IPSocketAddress,
+  type SocketAddress,
+  type SocketStream,
+} from "@portio/core";
 import { deepEqual, equal, instanceOf, rejects } from "../assert.js";
 import type { SuiteDefinition } from "../case.js";
 import { deferred, type Deferred } from "../support/deferred.js";

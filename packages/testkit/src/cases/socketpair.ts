@@ -1,4 +1,13 @@
-import { ClosedResourceError, ConnectedUNIXDatagramSocket, EndOfStream, SocketAttribute, TypedAttributeLookupError, UNIXSocketStream, socketpair, type AsyncResource } from "@portio/core";
+import {
+  ClosedResourceError,
+  ConnectedUNIXDatagramSocket,
+  EndOfStream,
+  SocketAttribute,
+  TypedAttributeLookupError,
+  UNIXSocketStream,
+  socketpair,
+  type AsyncResource,
+} from "@portio/core";
 import { bytesEqual, equal, instanceOf, rejects, throws } from "../assert.js";
 import type { SuiteDefinition } from "../case.js";
 import type { CaseContext } from "../context.js";

@@ -1,4 +1,16 @@
-import { BusyResourceError, ClosedResourceError, MultiListener, SocketAttribute, SocketListener, TypedAttributeLookupError, UnsupportedError, connectTcp, createTcpListener, type CreateTcpListenerOptions, type IPSocketAddress } from "@portio/core";
+import {
+  BusyResourceError,
+  ClosedResourceError,
+  MultiListener,
+  SocketAttribute,
+  SocketListener,
+  TypedAttributeLookupError,
+  UnsupportedError,
+  connectTcp,
+  createTcpListener,
+  type CreateTcpListenerOptions,
+  type IPSocketAddress,
+} from "@portio/core";
 import { bytesEqual, deepEqual, describe, equal, fail, instanceOf, rejects, throws } from "../assert.js";
 import type { CaseDefinition, SuiteDefinition } from "../case.js";
 import type { CaseContext } from "../context.js";

@@ -1,4 +1,17 @@
-import { BrokenResourceError, ClosedResourceError, ConnectionFailed, EndOfStream, SocketAttribute, inspectSocket, connectTcp, createTcpListener, getaddrinfo, getnameinfo, type IPSocketAddress, type SocketStream } from "@portio/core";
+import {
+  BrokenResourceError,
+  ClosedResourceError,
+  ConnectionFailed,
+  EndOfStream,
+  SocketAttribute,
+  inspectSocket,
+  connectTcp,
+  createTcpListener,
+  getaddrinfo,
+  getnameinfo,
+  type IPSocketAddress,
+  type SocketStream,
+} from "@portio/core";
 import { bytesEqual, deepEqual, describe, equal, fail, instanceOf, ok, rejects } from "../assert.js";
 import type { SuiteDefinition } from "../case.js";
 import type { CaseContext } from "../context.js";

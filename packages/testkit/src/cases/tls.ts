@@ -1,4 +1,18 @@
-import { BrokenResourceError, BufferedByteStream, EndOfStream, SocketAttribute, SocketStream, TLSAttribute, TLSListener, TLSStream, StapledByteStream, UnsupportedError, connectTcp, type AnyByteStream, type TypedAttribute } from "@portio/core";
+import {
+  BrokenResourceError,
+  BufferedByteStream,
+  EndOfStream,
+  SocketAttribute,
+  SocketStream,
+  TLSAttribute,
+  TLSListener,
+  TLSStream,
+  StapledByteStream,
+  UnsupportedError,
+  connectTcp,
+  type AnyByteStream,
+  type TypedAttribute,
+} from "@portio/core";
 import { bytesEqual, deepEqual, equal, fail, instanceOf, match, ok, rejects } from "../assert.js";
 import type { CaseDefinition, SuiteDefinition } from "../case.js";
 import { concat, pattern, utf8 } from "../support/bytes.js";

@@ -1,4 +1,10 @@
-import { SocketAttribute, TypedAttributeLookupError, UDPSocket, createUdpSocket, type IPSocketAddress } from "@portio/core";
+import {
+  SocketAttribute,
+  TypedAttributeLookupError,
+  UDPSocket,
+  createUdpSocket,
+  type IPSocketAddress,
+} from "@portio/core";
 import { atLeast, bytesEqual, deepEqual, describe, equal, instanceOf, notEqual, ok, rejects, throws } from "../assert.js";
 import type { CaseDefinition, SuiteDefinition } from "../case.js";
 import { pattern, reversed, utf8 } from "../support/bytes.js";

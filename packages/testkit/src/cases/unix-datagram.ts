@@ -1,4 +1,11 @@
-import { DatagramTooLargeError, SocketAttribute, TypedAttributeLookupError, UNIXDatagramSocket, createUnixDatagramSocket, type UnixSocketAddress } from "@portio/core";
+import {
+  DatagramTooLargeError,
+  SocketAttribute,
+  TypedAttributeLookupError,
+  UNIXDatagramSocket,
+  createUnixDatagramSocket,
+  type UnixSocketAddress,
+} from "@portio/core";
 import { atLeast, bytesEqual, deepEqual, equal, fail, instanceOf, ok, rejects, throws } from "../assert.js";
 import type { SuiteDefinition } from "../case.js";
 import { pattern, reversed, utf8 } from "../support/bytes.js";

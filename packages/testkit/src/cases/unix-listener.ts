@@ -1,4 +1,10 @@
-import { ClosedResourceError, SocketAttribute, TypedAttributeLookupError, connectUnix, createUnixListener } from "@portio/core";
+import {
+  ClosedResourceError,
+  SocketAttribute,
+  TypedAttributeLookupError,
+  connectUnix,
+  createUnixListener,
+} from "@portio/core";
 import { bytesEqual, deepEqual, equal, rejects, throws } from "../assert.js";
 import type { CaseDefinition, SuiteDefinition } from "../case.js";
 import { utf8 } from "../support/bytes.js";

@@ -1,4 +1,10 @@
-import { connectUnix, createConnectedUnixDatagramSocket, createUnixDatagramSocket, createUnixListener, SocketAttribute } from "@portio/core";
+import {
+  connectUnix,
+  createConnectedUnixDatagramSocket,
+  createUnixDatagramSocket,
+  createUnixListener,
+  SocketAttribute,
+} from "@portio/core";
 import { atLeast, bytesEqual, deepEqual, describe, equal, fail, ok, rejects } from "../assert.js";
 import type { SuiteDefinition } from "../case.js";
 import type { CaseContext } from "../context.js";

@@ -1,4 +1,10 @@
-import { ConnectionFailed, SocketAttribute, TypedAttributeLookupError, connectUnix, createUnixListener } from "@portio/core";
+import {
+  ConnectionFailed,
+  SocketAttribute,
+  TypedAttributeLookupError,
+  connectUnix,
+  createUnixListener,
+} from "@portio/core";
 import { deepEqual, describe, equal, ok, rejects, throws } from "../assert.js";
 import type { SuiteDefinition } from "../case.js";
 import { utf8 } from "../support/bytes.js";

@@ -1,4 +1,12 @@
-import { SocketAttribute, SocketListener, connectTcp, createTcpListener, type CreateTcpListenerOptions, type MultiListener, type SocketStream } from "@portio/core";
+import {
+  SocketAttribute,
+  SocketListener,
+  connectTcp,
+  createTcpListener,
+  type CreateTcpListenerOptions,
+  type MultiListener,
+  type SocketStream,
+} from "@portio/core";
 import { equal, instanceOf } from "../assert.js";
 import type { CaseDefinition } from "../case.js";
 import type { CaseContext } from "../context.js";

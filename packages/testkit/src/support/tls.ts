@@ -1,4 +1,10 @@
-import { StapledObjectStream, TLSStream, createMemoryObjectStream, type AnyByteStream, type TLSOptions } from "@portio/core";
+import {
+  StapledObjectStream,
+  TLSStream,
+  createMemoryObjectStream,
+  type AnyByteStream,
+  type TLSOptions,
+} from "@portio/core";
 import { fail } from "../assert.js";
 import type { TlsTestCertificates } from "../harness.js";
 import type { CaseContext } from "../context.js";

@@ -1,4 +1,11 @@
-import { createConnectedUnixDatagramSocket, createUnixDatagramSocket, type ConnectedUNIXDatagramSocket, type SocketAddress, type UNIXDatagramSocket, type UnixDatagramOptions } from "@portio/core";
+import {
+  createConnectedUnixDatagramSocket,
+  createUnixDatagramSocket,
+  type ConnectedUNIXDatagramSocket,
+  type SocketAddress,
+  type UNIXDatagramSocket,
+  type UnixDatagramOptions,
+} from "@portio/core";
 import { deepEqual, fail } from "../assert.js";
 import type { CaseDefinition } from "../case.js";
 import type { CaseContext } from "../context.js";
