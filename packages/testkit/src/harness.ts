@@ -57,6 +57,11 @@ export interface ConformanceHarness {
    * it the adoption cases are skipped, saying so.
    */
   rawSockets?: RawSocketFactory;
+  /**
+   * Why this backend has no raw fds to lend (for example a backend with no OS sockets at all):
+   * the skip reason of the cases that need {@link rawSockets}, instead of the generic one.
+   */
+  rawSocketsUnavailable?: string;
 }
 
 /** The state a {@link RawSocketFactory} puts a new socket in. */
