@@ -31,6 +31,8 @@ export interface MemoryNetworkOptions {
   unixDatagramQueueSize?: number;
   /** How long a connect that gets no answer (dropped SYN, full accept queue) waits before ETIMEDOUT; default 127 000 ms, Linux's. */
   connectTimeoutMs?: number;
+  /** Addresses of the default host (besides loopback); default `["10.0.0.1", "fd00::1"]`. */
+  addresses?: readonly string[];
   /** Extra names for the resolver: name → numeric addresses, in the order returned. */
   names?: Readonly<Record<string, readonly string[]>>;
 }
@@ -173,7 +175,7 @@ interface Traffic {
 export class MemoryNetwork {
   readonly clock: MemoryClock;
   readonly seed: number;
-  /** The host a {@link memoryBackend} without `host` runs on (name `"local"`; loopback only, unless given addresses). */
+  /** The host a {@link memoryBackend} without `host` runs on: name `"local"`, addresses from the `addresses` option. */
   readonly defaultHost: MemoryHost;
   readonly #hosts = new Map<string, MemoryHost>();
   readonly #names = new Map<string, string[]>();
@@ -195,7 +197,7 @@ export class MemoryNetwork {
     this.connectTimeoutMs = positive(options.connectTimeoutMs ?? 127_000, "connectTimeoutMs");
     this.#names.set("localhost", ["::1", "127.0.0.1"]);
     for (const [name, addresses] of Object.entries(options.names ?? {})) this.setName(name, addresses);
-    this.defaultHost = this.addHost("local");
+    this.defaultHost = this.addHost("local", { addresses: options.addresses ?? ["10.0.0.1", "fd00::1"] });
   }
 
   // ---- hosts and names ---------------------------------------------------------------------
@@ -532,7 +534,8 @@ export class MemoryNetwork {
     }
     host.tcpPortsInUse.set(localPort, (host.tcpPortsInUse.get(localPort) ?? 0) + 1);
     const client: SocketAddress = [source, localPort];
-    const server = listener.local;
+    // The address the client asked for, also when the listener is bound to the wildcard.
+    const server: SocketAddress = [destination, port];
     const connection = this.newConnection("tcp", family, client, server, faults, () => {
       const count = host.tcpPortsInUse.get(localPort) ?? 1;
       if (count <= 1) host.tcpPortsInUse.delete(localPort);
