@@ -3,33 +3,9 @@
  * "test:bun" script): the same retry tests as test/retry-example.test.ts, with Bun's own runner.
  */
 import { expect, test } from "bun:test";
-import { ConnectionFailed, setBackend } from "@portio/core";
-import { createMemoryNetwork, memoryBackend, type MemoryNetwork } from "@portio/memory";
+import { ConnectionFailed } from "@portio/core";
 import { fetchGreeting } from "../../example/greeting-client.js";
-import { startGreetingServer } from "../../example/greeting-server.js";
-
-/** A network with the greeting server on host "api" and the client's backend registered. */
-async function setUp(): Promise<{ network: MemoryNetwork; tearDown: () => Promise<void> }> {
-  const network = createMemoryNetwork({ clock: "manual", seed: 1 });
-  network.addHost("api", { addresses: ["10.0.0.2"], names: ["api.test"] });
-  setBackend(memoryBackend(network, { host: "api" }));
-  const stop = new AbortController();
-  const server = await startGreetingServer(7000, stop.signal);
-  setBackend(memoryBackend(network));
-  return {
-    network,
-    tearDown: async () => {
-      stop.abort();
-      await server.served;
-      await server.listener.aclose();
-    },
-  };
-}
-
-const clockOptions = (network: MemoryNetwork) => ({
-  timeout: (ms: number) => network.clock.timeout(ms),
-  sleep: (ms: number) => network.clock.sleep(ms),
-});
+import { clockOptions, setUp } from "../greeting-network.js";
 
 test("fetchGreeting: a reset in the middle of the reply, then the retry gets the whole greeting", async () => {
   const { network, tearDown } = await setUp();
