@@ -144,11 +144,10 @@ export class MemoryConnection {
 
   /** @internal `side` closed its socket */
   closed(side: ConnectionSide): void {
-    if (!this.#open.delete(side)) return;
-    if (this.#open.size === 0) {
-      this.toServer.dispose();
-      this.toClient.dispose();
-    }
+    if (!this.#open.delete(side) || this.#open.size > 0) return;
+    // Both sockets are gone: the connection (and the client's port) is released.
+    this.toServer.dispose();
+    this.toClient.dispose();
     this.#onEnd();
   }
 

@@ -82,3 +82,53 @@ describe("hosts and names", () => {
     await Promise.all([client.aclose(), server.aclose()]);
   });
 });
+
+describe("ports", () => {
+  it("reusePort: two listeners share a port and connections alternate between them", async () => {
+    setBackend(memoryBackend(createMemoryNetwork()));
+    const first = await createTcpListener({ localHost: "127.0.0.1", reusePort: true });
+    const port = first.extra(SocketAttribute.localPort);
+    const second = await createTcpListener({ localHost: "127.0.0.1", localPort: port, reusePort: true });
+    const listeners = [first, second].map((multi) => multi.listeners[0] as SocketListener<SocketStream>);
+    const clients: SocketStream[] = [];
+    const accepted: SocketStream[] = [];
+    for (let i = 0; i < 4; i++) {
+      clients.push(await connectTcp("127.0.0.1", port));
+      accepted.push(await listeners[i % 2]!.accept()); // would wait forever if this listener got nothing
+    }
+    for (const [i, client] of clients.entries()) {
+      await client.send(utf8(`client ${i}`));
+      expect(text(await accepted[i]!.receive())).toBe(`client ${i}`);
+    }
+    await Promise.all([...clients, ...accepted, first, second].map((r) => r.aclose()));
+  });
+});
+
+describe("runtime independence", () => {
+  it("the main entry imports no node:* module (only the optional node-tls entry does)", async () => {
+    const { readdirSync, readFileSync } = await import("node:fs");
+    const dir = new URL("../src/", import.meta.url);
+    const offenders = readdirSync(dir)
+      .filter((name) => name.endsWith(".ts") && name !== "node-tls.ts")
+      .filter((name) => /from\s+["'](node:|@portio\/node-compat)/.test(readFileSync(new URL(name, dir), "utf8")));
+    expect(offenders).toEqual([]);
+  });
+});
+
+describe("connections", () => {
+  it("network.connections lists a connection until both of its sockets are closed", async () => {
+    const network = createMemoryNetwork();
+    setBackend(memoryBackend(network));
+    const multi = await createTcpListener({ localHost: "127.0.0.1" });
+    const [client, server] = await Promise.all([
+      connectTcp("127.0.0.1", multi.extra(SocketAttribute.localPort)),
+      (multi.listeners[0] as SocketListener<SocketStream>).accept(),
+    ]);
+    expect(network.connections.map((c) => c.clientAddress)).toEqual([client.extra(SocketAttribute.localAddress)]);
+    await client.aclose();
+    expect(network.connections).toHaveLength(1);
+    await server.aclose();
+    expect(network.connections).toHaveLength(0);
+    await multi.aclose();
+  });
+});
