@@ -9,8 +9,10 @@ import {
   EndOfStream,
   SocketAttribute,
   connectTcp,
+  connectUnix,
   createTcpListener,
   createUdpSocket,
+  createUnixListener,
   type SocketListener,
   type SocketStream,
 } from "@portio/core";
@@ -282,6 +284,42 @@ describe("datagrams", () => {
     const received = await exchange(useNetwork({ seed: 5, clock: "manual" }), 100, { reorder: 0.3, reorderDelayMs: 5 });
     expect(received).not.toEqual([...received].sort((x, y) => x - y));
     expect([...received].sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
+});
+
+describe("matching", () => {
+  it("a rule with from: applies only to traffic from that host", async () => {
+    const network = useNetwork();
+    network.addHost("other", { addresses: ["10.0.0.7"] });
+    const { listener, port, close } = await listen();
+    network.addFault({ from: "other", to: `:${port}`, connect: "refuse" });
+    const [client, server] = await pair(port, listener); // from the default host: not refused
+    await Promise.all([client.aclose(), server.aclose(), close()]);
+  });
+
+  it("UDP latency delays each datagram by the link's latency, on the network's clock", async () => {
+    const network = useNetwork({ clock: "manual" });
+    const receiver = await createUdpSocket({ localHost: "127.0.0.1" });
+    const sender = await createUdpSocket({ localHost: "127.0.0.1" });
+    const port = receiver.extra(SocketAttribute.localPort);
+    network.addFault({ protocol: "udp", to: `127.0.0.1:${port}`, latencyMs: 50 });
+    await sender.sendto(utf8("late"), "127.0.0.1", port);
+    const receiving = track(receiver.receive());
+    await network.clock.advance(49);
+    expect(receiving.settled).toBe(false);
+    await network.clock.advance(1);
+    expect(text((await receiving.promise)[0])).toBe("late");
+    await Promise.all([receiver.aclose(), sender.aclose()]);
+  });
+
+  it("a Unix path can be refused like a TCP port", async () => {
+    const network = useNetwork();
+    const listener = await createUnixListener("/run/app.sock");
+    network.addFault({ to: "/run/app.sock", connect: "refuse", times: 1 });
+    const error = await rejection(connectUnix("/run/app.sock"));
+    expect(causeCode(error)).toBe("ECONNREFUSED");
+    const [client, server] = await Promise.all([connectUnix("/run/app.sock"), listener.accept()]);
+    await Promise.all([client.aclose(), server.aclose(), listener.aclose()]);
   });
 });
 
