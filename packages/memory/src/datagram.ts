@@ -8,7 +8,8 @@ interface Waiter<T> {
 
 /** Where a datagram socket's sends go: the network routes them (faults, lookup, delivery). */
 export interface DatagramRoute {
-  send(from: MemoryDatagramTransport, data: Uint8Array, to: SocketAddress): Promise<void>;
+  /** `closed` aborts when the sending socket closes: a send waiting for room then gives up. */
+  send(from: MemoryDatagramTransport, data: Uint8Array, to: SocketAddress, closed: AbortSignal): Promise<void>;
   close(socket: MemoryDatagramTransport): void;
 }
 
@@ -24,6 +25,8 @@ export class MemoryDatagramTransport implements DatagramTransport {
   /** Unix: the reliable, bounded queue and the senders waiting for room in it. */
   readonly #items: Array<[Uint8Array, SocketAddress]> = [];
   readonly #roomWaiters: Array<Waiter<void>> = [];
+  /** Aborted by close(): sends still waiting for room in a receiver reject at once. */
+  readonly #closing = new AbortController();
   #receiver: Waiter<[Uint8Array, SocketAddress]> | undefined;
   /** The other end of a `socketpair("dgram")`. */
   peer: MemoryDatagramTransport | undefined;
@@ -66,7 +69,10 @@ export class MemoryDatagramTransport implements DatagramTransport {
     if (this.#closed) return Promise.reject(closedError());
     const destination = to ?? this.remote;
     if (destination === undefined) return Promise.reject(networkError("EDESTADDRREQ", "destination address required"));
-    return this.route.send(this, data.slice(), destination);
+    const closed = this.#closing.signal;
+    return this.route.send(this, data.slice(), destination, closed).catch((error: unknown) => {
+      throw closed.aborted ? closedError() : error;
+    });
   }
 
   /** @internal a datagram arrives (UDP: dropped when the queue is full). */
@@ -83,15 +89,35 @@ export class MemoryDatagramTransport implements DatagramTransport {
   }
 
   /** @internal Unix: resolves once the queue has room for one more datagram (the sender waits). */
-  waitForRoom(): Promise<void> {
+  waitForRoom(senderClosed: AbortSignal): Promise<void> {
     if (this.#closed) return Promise.reject(networkError("ECONNREFUSED", "connection refused: the receiving socket closed"));
+    if (senderClosed.aborted) return Promise.reject(closedError());
     if (this.#items.length < this.capacity && this.#roomWaiters.length === 0) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => this.#roomWaiters.push({ resolve, reject }));
+    return new Promise<void>((resolve, reject) => {
+      const onClose = () => {
+        const index = this.#roomWaiters.indexOf(waiter);
+        if (index >= 0) this.#roomWaiters.splice(index, 1);
+        reject(closedError());
+      };
+      const waiter: Waiter<void> = {
+        resolve: () => {
+          senderClosed.removeEventListener("abort", onClose);
+          resolve();
+        },
+        reject: (error) => {
+          senderClosed.removeEventListener("abort", onClose);
+          reject(error);
+        },
+      };
+      senderClosed.addEventListener("abort", onClose, { once: true });
+      this.#roomWaiters.push(waiter);
+    });
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#closing.abort();
     this.#udp?.fail(closedError());
     const receiver = this.#receiver;
     this.#receiver = undefined;

@@ -84,6 +84,12 @@ export class MemoryListener implements ListenerTransport {
   /** Queues an established connection (after {@link admit}), or hands it to a waiting accept. */
   enqueue(server: MemoryStreamTransport): void {
     this.#reserved--;
+    if (this.#closed) {
+      // Closed between admitting the connect and now: the client is reset, as by the kernel.
+      server.connection.reset();
+      void server.close(0);
+      return;
+    }
     const accepting = this.#accepting;
     if (accepting !== undefined) {
       this.#accepting = undefined;

@@ -397,7 +397,7 @@ export class MemoryNetwork {
   /** @internal how the network carries one datagram */
   datagramRoute(host: MemoryHost): DatagramRoute {
     return {
-      send: (from, data, to) => (from.family === "unix" ? this.#sendUnix(host, from, data, to) : this.#sendUdp(host, from, data, to)),
+      send: (from, data, to, closed) => (from.family === "unix" ? this.#sendUnix(host, from, data, to, closed) : this.#sendUdp(host, from, data, to)),
       close: (socket) => {
         if (socket.family === "unix") {
           const key = typeof socket.local === "string" && socket.local === "" ? undefined : unixKey(socket.local as string | Uint8Array);
@@ -443,7 +443,7 @@ export class MemoryNetwork {
     else deliver();
   }
 
-  async #sendUnix(host: MemoryHost, from: MemoryDatagramTransport, data: Uint8Array, to: SocketAddress): Promise<void> {
+  async #sendUnix(host: MemoryHost, from: MemoryDatagramTransport, data: Uint8Array, to: SocketAddress, senderClosed: AbortSignal): Promise<void> {
     if (data.byteLength > MAX_UNIX_DATAGRAM) throw networkError("EMSGSIZE", `message too long: ${data.byteLength} bytes (a Unix datagram carries at most ${MAX_UNIX_DATAGRAM})`);
     const path = to as string | Uint8Array;
     const key = unixKey(path);
@@ -458,7 +458,7 @@ export class MemoryNetwork {
       target = bound;
     }
     if (target === undefined || target.closed) throw networkError("ECONNREFUSED", `connection refused: the socket at ${describeUnix(path)} is closed`);
-    await target.waitForRoom();
+    await target.waitForRoom(senderClosed);
     let delay = 0;
     for (const { rule } of rules) delay += rule.latencyMs ?? 0;
     const sender = from.local;

@@ -1,11 +1,13 @@
 /** Hosts, addresses, names and ports of a memory network, seen through portio's API. */
 import {
+  ClosedResourceError,
   SocketAttribute,
   connectTcp,
   createTcpListener,
   createUdpSocket,
   getaddrinfo,
   setBackend,
+  socketpair,
   type SocketListener,
   type SocketStream,
 } from "@portio/core";
@@ -130,5 +132,23 @@ describe("connections", () => {
     await server.aclose();
     expect(network.connections).toHaveLength(0);
     await multi.aclose();
+  });
+});
+
+describe("Unix datagrams", () => {
+  it("a sender held back by a full receiver: closing it settles the waiting send at once, and its datagram is never delivered", async () => {
+    setBackend(memoryBackend(createMemoryNetwork({ unixDatagramQueueSize: 2 })));
+    const [a, b] = await socketpair("dgram");
+    await a.send(utf8("1"));
+    await a.send(utf8("2"));
+    const third = a.send(utf8("3")).catch((error: unknown) => error);
+    await a.aclose();
+    expect(await third).toBeInstanceOf(ClosedResourceError);
+    expect(text(await b.receive())).toBe("1");
+    expect(text(await b.receive())).toBe("2");
+    // Nothing more arrives: a receive now waits (aclose wakes it with ClosedResourceError).
+    const pending = b.receive().catch((error: unknown) => error);
+    await b.aclose();
+    expect(await pending).toBeInstanceOf(ClosedResourceError);
   });
 });
