@@ -49,7 +49,17 @@ export interface FaultRule {
   reorderDelayMs?: number;
 }
 
-/** A rule added with {@link MemoryNetwork.addFault}. */
+/**
+ * A rule added with {@link MemoryNetwork.addFault}.
+ *
+ * @example
+ * ```ts
+ * const refusal = network.addFault({ to: "api.test:443", connect: "refuse" });
+ * // ... after the code under test ran:
+ * console.log(refusal.hits); // how many connects were refused
+ * refusal.remove();
+ * ```
+ */
 export interface FaultHandle {
   /** How many connections or datagrams the rule has applied to. */
   readonly hits: number;

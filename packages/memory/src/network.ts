@@ -55,6 +55,13 @@ const MAX_UNIX_DATAGRAM = 212_992;
 /**
  * A machine on a memory network: its addresses, ports and Unix paths. Every host also has the
  * loopback addresses (`127.0.0.0/8`, `::1`), which reach the host itself.
+ *
+ * @example
+ * ```ts
+ * const db = network.addHost("db", { addresses: ["10.0.0.5"] });
+ * db.addAddress("fd00::5");
+ * setBackend(memoryBackend(network, { host: db })); // code run now is on host "db"
+ * ```
  */
 export class MemoryHost {
   readonly #addresses: string[] = [];

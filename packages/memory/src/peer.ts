@@ -46,7 +46,16 @@ export class ScriptedPeer {
   }
 }
 
-/** The server end of one connection to a {@link ScriptedPeer}. */
+/**
+ * The server end of one connection to a {@link ScriptedPeer}.
+ *
+ * @example
+ * ```ts
+ * const conn = await peer.accept();
+ * const length = await conn.receiveExactly(4);
+ * conn.stopReading(); // the client's sends now stall once the buffer is full
+ * ```
+ */
 export class ScriptedConnection {
   #buffer = new Uint8Array(0);
   #eof = false;
@@ -85,7 +94,7 @@ export class ScriptedConnection {
     }
   }
 
-  /** Resolves once the client has ended its side (everything it sent before is discarded into the result). */
+  /** Reads until the client ends its side; resolves with everything it sent meanwhile. */
   async expectEnd(): Promise<Uint8Array> {
     const rest: Uint8Array[] = [this.#buffer];
     this.#buffer = new Uint8Array(0);
@@ -138,6 +147,12 @@ export class ScriptedConnection {
  * Starts a {@link ScriptedPeer} on `network`: TCP on `address` (default `127.0.0.1`) and `port`
  * (default 0: a free one) of `host` (default the network's default host), or a Unix stream
  * listener at `path`.
+ *
+ * @example
+ * ```ts
+ * const peer = await listenScriptedPeer(network, { host: network.host("api"), address: "10.0.0.2", port: 443 });
+ * const unixPeer = await listenScriptedPeer(network, { path: "/run/app.sock" });
+ * ```
  */
 export async function listenScriptedPeer(
   network: MemoryNetwork,
