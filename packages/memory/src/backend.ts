@@ -1,4 +1,4 @@
-import type { AsyncBackend, DatagramTransport, StreamTransport } from "@portio/core";
+import type { AsyncBackend } from "@portio/core";
 import { UnsupportedError } from "@portio/core";
 import { canonicalAddress, familyOf, isWildcard } from "./addresses.js";
 import { noFileDescriptors } from "./errors.js";
@@ -67,9 +67,9 @@ export function memoryBackend(network: MemoryNetwork, options: MemoryBackendOpti
     async createConnectedUnixDatagramSocket(remotePath, { localPath }) {
       return network.unixDatagramSocket(host, localPath, remotePath);
     },
+    // One implementation for both overloads of socketpair().
     socketpair: (async (type: "stream" | "dgram") =>
-      type === "stream" ? network.streamPair() : network.datagramPair(host)) as AsyncBackend["socketpair"] &
-      ((type: "stream" | "dgram") => Promise<[StreamTransport, StreamTransport] | [DatagramTransport, DatagramTransport]>),
+      type === "stream" ? network.streamPair() : network.datagramPair(host)) as AsyncBackend["socketpair"],
     wrapTls:
       options.tls ??
       (() =>
