@@ -142,6 +142,13 @@ export class Pipe {
     this.#wakeWriters();
   }
 
+  /** Rejects a pending read with `error` (its socket vanished); later reads are the transport's to refuse. */
+  failPendingRead(error: unknown): void {
+    const reader = this.#reader;
+    this.#reader = undefined;
+    reader?.reject(error);
+  }
+
   /** Stops handing data to the reader (a zero receive window); data keeps arriving up to capacity. */
   pause(): void {
     this.#paused = true;

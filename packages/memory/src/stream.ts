@@ -106,8 +106,13 @@ export class MemoryConnection {
    * vanished side's own calls fail with `ECONNABORTED`.
    */
   halfOpen(side: ConnectionSide): void {
-    this.#vanished ??= side;
+    if (this.#vanished !== undefined) return;
+    this.#vanished = side;
     this.#pipeTo(side).pause();
+    // The vanished side's own calls in progress fail now, like its later ones.
+    const aborted = () => networkError("ECONNABORTED", "the connection was aborted (half-open)");
+    this.#pipeTo(side).failPendingRead(aborted());
+    this.#pipeTo(side === "client" ? "server" : "client").abortWaiters(aborted());
   }
 
   /** Sets latency and bandwidth of both directions from now on (data already sent keeps its timing). */

@@ -324,6 +324,23 @@ describe("matching", () => {
 });
 
 describe("per connection", () => {
+  it("halfOpen() on a live connection: the vanished side's pending receive fails at once, the survivor hears nothing", async () => {
+    const network = useNetwork();
+    const { listener, port, close } = await listen();
+    const connected = network.nextConnection();
+    const [client, server] = await pair(port, listener);
+    const connection = await connected;
+    const serverReceiving = rejection(server.receive());
+    const clientReceiving = track(client.receive());
+    connection.halfOpen("server");
+    expect(causeCode(await serverReceiving)).toBe("ECONNABORTED");
+    await server.aclose(); // no FIN: the client's receive still waits
+    await settle();
+    expect(clientReceiving.settled).toBe(false);
+    await client.aclose();
+    await close();
+  });
+
   it("onConnection gives each new connection's controls: reset one mid-stream, the other goes on", async () => {
     const network = useNetwork();
     const { listener, port, close } = await listen();
