@@ -34,8 +34,9 @@ const harness: ConformanceHarness = {
   countOpenFds: () => readdirSync("/proc/self/fd").length,
   skip: {},
   rawSocketsUnavailable:
-    "the memory backend has no file descriptors: adoption (fromSocket, wrapClientSocket, wrapServerSocket, inspectSocket) " +
-    "is refused with UnsupportedError, which packages/memory/test/adoption.test.ts asserts",
+    "the memory backend has no file descriptors, so there are no raw fds to adopt (or to raise SO_SNDBUF on): " +
+    "adoption (fromSocket, wrapClientSocket, wrapServerSocket, inspectSocket) is refused with UnsupportedError, " +
+    "which packages/memory/test/adoption.test.ts asserts",
   tlsCertificates: () => certificates,
 };
 
