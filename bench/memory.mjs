@@ -1,8 +1,8 @@
 // @ts-check
 // What the memory backend costs: the same portio code (bench/portio.mjs: bulk and 64 B ping-pong,
 // client and server in this one process) on @portio/memory's in-memory network and on the
-// runtime's loopback TCP, same run. bench/run.mjs starts it as job "memory" under each Node major
-// and Bun; the ratio is memory/loopback (above 1: the memory network is faster).
+// runtime's loopback TCP, same run. bench/run.mjs starts it as job "memory" under each Node major,
+// Bun and Deno; the ratio is memory/loopback (above 1: the memory network is faster).
 //
 //   node bench/memory.mjs [--json out.json] [--rounds 5] [--warmups 1] [--bulk-mib 64] [--pings 5000]
 //

@@ -122,13 +122,16 @@ for (const node of nodePaths.length ? nodePaths : [systemNode(), bin("node")]) {
   add("memory", "memory.mjs", flags([["rounds", rounds], ["warmups", warmups], ["bulk-mib", bulkMib], ["pings", pings]]));
 }
 
-// The memory backend under Bun too (it is runtime-free; "portio" resolves to the Bun backend there).
-if ((!onlyRuntimes || onlyRuntimes.has("bun")) && onlyJobs.has("memory")) {
-  const v = version(bin("bun"), ["--version"]);
+// The memory backend under Bun and Deno too (it is runtime-free; "portio" resolves to that
+// runtime's backend there, through node_modules and the export conditions).
+for (const runtime of ["bun", "deno"]) {
+  if ((onlyRuntimes && !onlyRuntimes.has(runtime)) || !onlyJobs.has("memory")) continue;
+  const v = version(bin(runtime), ["--version"])?.replace(/^deno (\S+).*/, "$1");
   const out = join(tmp, `bench-${seq++}.json`);
+  const memoryFlags = flags([["rounds", rounds], ["warmups", warmups], ["bulk-mib", bulkMib], ["pings", pings]]);
   steps.push({
-    runtime: `bun (${v})`, kind: "memory", script: "memory.mjs", cmd: bin("bun"),
-    argv: [join(here, "memory.mjs"), "--json", out, ...flags([["rounds", rounds], ["warmups", warmups], ["bulk-mib", bulkMib], ["pings", pings]])],
+    runtime: `${runtime} (${v})`, kind: "memory", script: "memory.mjs", cmd: bin(runtime),
+    argv: [...(runtime === "deno" ? ["run", "--allow-all", "--no-lock"] : []), join(here, "memory.mjs"), "--json", out, ...memoryFlags],
     parse: () => fromJson(out),
   });
 }
