@@ -154,7 +154,6 @@ interface ActiveRule {
   rule: FaultRule;
   random: SeededRandom;
   hits: number;
-  removed: boolean;
 }
 
 /** What a connection or datagram looks like to the fault rules. */
@@ -260,14 +259,13 @@ export class MemoryNetwork {
       if (p !== undefined && !(p >= 0 && p <= 1)) throw new RangeError(`${key} must be a probability from 0 to 1`);
     }
     if (rule.times !== undefined && !(Number.isInteger(rule.times) && rule.times >= 0)) throw new RangeError("times must be a non-negative integer");
-    const active: ActiveRule = { rule, random: new SeededRandom(deriveSeed(this.seed, this.#ruleCount++)), hits: 0, removed: false };
+    const active: ActiveRule = { rule, random: new SeededRandom(deriveSeed(this.seed, this.#ruleCount++)), hits: 0 };
     this.#rules.push(active);
     return {
       get hits() {
         return active.hits;
       },
       remove: () => {
-        active.removed = true;
         const index = this.#rules.indexOf(active);
         if (index >= 0) this.#rules.splice(index, 1);
       },
@@ -276,7 +274,7 @@ export class MemoryNetwork {
 
   /** Removes every fault rule. */
   clearFaults(): void {
-    for (const active of this.#rules.splice(0)) active.removed = true;
+    this.#rules.length = 0;
   }
 
   /** @internal the rules that apply to `traffic`, each counted as used once */
