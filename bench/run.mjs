@@ -1,12 +1,12 @@
 // @ts-check
 // `pnpm bench` (after building): every benchmark in one invocation, then one table of ratios.
 //
-//   node bench/run.mjs [--only tcp,udp,unix-dgram,tls] [--runtimes node20,node24,bun,deno]
+//   node bench/run.mjs [--only tcp,udp,unix-dgram,tls,memory] [--runtimes node20,node24,bun,deno]
 //                      [--quick] [--rounds N] [--warmups N] [--bulk-mib N] [--pings N]
 //                      [--datagrams N] [--pin split|same|none] [--node PATH ...] [--timeout S]
 //
 // Per Node major (the machine's Node and node_modules/.bin/node): main.mjs (tcp), udp.mjs (udp),
-// unix-dgram.mjs (unix-dgram), tls.mjs (tls). Then bun-main.mjs (tcp, udp) under
+// unix-dgram.mjs (unix-dgram), tls.mjs (tls), memory.mjs (memory). Then bun-main.mjs (tcp, udp) under
 // node_modules/.bin/bun and backends/deno/bench/tcp.ts (tcp) under node_modules/.bin/deno.
 // Each script keeps its own method and defaults; the options here are translated to each
 // script's flag names, and are left out when not given so that the defaults documented in each
@@ -53,9 +53,9 @@ const datagrams = opt("datagrams", "20000");
 const pin = opt("pin", undefined);
 // A hung script must not take the whole run with it; the slowest default script takes ~1 min.
 const timeoutMs = Number(opts.get("timeout") ?? 300) * 1000;
-const onlyJobs = new Set((opts.get("only") ?? "tcp,udp,unix-dgram,tls").split(","));
+const onlyJobs = new Set((opts.get("only") ?? "tcp,udp,unix-dgram,tls,memory").split(","));
 const onlyRuntimes = opts.has("runtimes") ? new Set(opts.get("runtimes")?.split(",")) : undefined;
-for (const j of onlyJobs) if (!["tcp", "udp", "unix-dgram", "tls"].includes(j)) throw new Error(`unknown job ${j}`);
+for (const j of onlyJobs) if (!["tcp", "udp", "unix-dgram", "tls", "memory"].includes(j)) throw new Error(`unknown job ${j}`);
 
 /** Appends `--flag value` for each given value; undefined means the script's default. */
 const flags = (pairs) => pairs.flatMap(([flag, value]) => (value === undefined ? [] : [`--${flag}`, String(value)]));
@@ -121,6 +121,21 @@ for (const node of nodePaths.length ? nodePaths : [systemNode(), bin("node")]) {
   });
   add("tls", "tls.mjs", flags([["rounds", rounds], ["warmups", warmups], ["mib", bulkMib]]), (_out, j) =>
     fromJson(j).map((/** @type {Row} */ r) => ({ ...r, unit: "MB/s" })));
+  add("memory", "memory.mjs", flags([["rounds", rounds], ["warmups", warmups], ["bulk-mib", bulkMib], ["pings", pings]]));
+}
+
+// The memory backend under Bun and Deno too (it is runtime-free; "portio" resolves to that
+// runtime's backend there, through node_modules and the export conditions).
+for (const runtime of ["bun", "deno"]) {
+  if ((onlyRuntimes && !onlyRuntimes.has(runtime)) || !onlyJobs.has("memory")) continue;
+  const v = version(bin(runtime), ["--version"])?.replace(/^deno (\S+).*/, "$1");
+  const out = join(tmp, `bench-${seq++}.json`);
+  const memoryFlags = flags([["rounds", rounds], ["warmups", warmups], ["bulk-mib", bulkMib], ["pings", pings]]);
+  steps.push({
+    runtime: `${runtime} (${v})`, kind: "memory", script: "memory.mjs", cmd: bin(runtime),
+    argv: [...(runtime === "deno" ? ["run", "--allow-all", "--no-lock"] : []), join(here, "memory.mjs"), "--json", out, ...memoryFlags],
+    parse: () => fromJson(out),
+  });
 }
 
 if ((!onlyRuntimes || onlyRuntimes.has("bun")) && (onlyJobs.has("tcp") || onlyJobs.has("udp"))) {

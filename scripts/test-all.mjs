@@ -17,7 +17,8 @@
  * `N passed, N failed` (totals).
  * Exits non-zero if anything failed, or if a run could not report its counts.
  *
- * Options: --only a,b   run only these runs (node20, node24, bun, deno, deno-backend, bun-backend)
+ * Options: --only a,b   run only these runs (node20, node24, bun, deno, deno-backend, bun-backend,
+ *                        memory-bun, memory-deno)
  *          --skip a,b   skip these runs
  *          any argument after `--` goes to every vitest invocation (e.g. a file filter).
  * Environment: PORTIO_SYSTEM_NODE  path of the first Node binary (default: the first `node` on
@@ -270,6 +271,27 @@ for (const name of existsSync(join(root, "backends")) ? readdirSync(join(root, "
       const runtime = version.startsWith(name) ? version.replace(/ \(.*/, "") : `${name} ${version}`;
       this.label = `${runtime} (${manifest.name} tests)`;
       return ["sh", ["-c", script], { cwd: dir }];
+    },
+    counts: (result) => parse(result.output),
+  });
+}
+
+// @portio/memory is runtime-free and claims Node, Deno and Bun: its tests (the conformance suite
+// included) run in the vitest suite above and, with its "test:bun" / "test:deno" scripts, inside
+// Bun and Deno themselves.
+for (const [runtime, parse] of [
+  ["bun", bunCounts],
+  ["deno", denoCounts],
+]) {
+  const dir = join(root, "packages", "memory");
+  runs.push({
+    id: `memory-${runtime}`,
+    async prepare() {
+      const version = await versionOf(bin(runtime));
+      if (!version) throw new Error(`${bin(runtime)} does not run`);
+      this.label = `${version.startsWith(runtime) ? version.replace(/ \(.*/, "") : `${runtime} ${version}`} (@portio/memory tests)`;
+      const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+      return ["sh", ["-c", manifest.scripts[`test:${runtime}`]], { cwd: dir }];
     },
     counts: (result) => parse(result.output),
   });

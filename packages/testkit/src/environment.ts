@@ -46,7 +46,7 @@ export async function probeEnvironment(harness: ConformanceHarness): Promise<Env
   }
 
   if (harness.rawSockets === undefined) {
-    missing.rawSockets = "the harness has no rawSockets factory, so no raw fds to adopt (adoption cases need the runtime to make sockets portio does not own)";
+    missing.rawSockets = harness.rawSocketsUnavailable ?? "the harness has no rawSockets factory, so no raw fds to adopt (adoption cases need the runtime to make sockets portio does not own)";
   }
 
   if (harness.socketFiles === undefined) {

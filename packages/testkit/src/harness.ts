@@ -58,6 +58,11 @@ export interface ConformanceHarness {
    */
   rawSockets?: RawSocketFactory;
   /**
+   * Why this backend has no raw fds to lend (for example a backend with no OS sockets at all):
+   * the skip reason of the cases that need {@link rawSockets}, instead of the generic one.
+   */
+  rawSocketsUnavailable?: string;
+  /**
    * The file system and a second user, for the cases about Unix socket files (their mode, stale
    * and live sockets, which file a listener removes). Without it those cases are skipped, saying so.
    */

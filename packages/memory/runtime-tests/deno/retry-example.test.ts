@@ -1,0 +1,50 @@
+/**
+ * docs/memory-backend.md, the Deno.test version (run by `pnpm test` through this package's
+ * "test:deno" script): the same retry tests as test/retry-example.test.ts, with Deno's own runner
+ * and node:assert, which Deno provides.
+ */
+import assert from "node:assert/strict";
+import { ConnectionFailed } from "@portio/core";
+import { fetchGreeting } from "../../example/greeting-client.ts";
+import { clockOptions, setUp } from "../greeting-network.ts";
+
+Deno.test("fetchGreeting: a reset in the middle of the reply, then the retry gets the whole greeting", async () => {
+  const { network, tearDown } = await setUp();
+  try {
+    const reset = network.addFault({ to: "api.test:7000", resetAfterBytes: 5, resetDirection: "to-client", times: 1 });
+    const greeting = fetchGreeting("api.test", 7000, clockOptions(network));
+    await network.clock.advance(100);
+    assert.equal(await greeting, "hello, world");
+    assert.equal(reset.hits, 1);
+  } finally {
+    await tearDown();
+  }
+});
+
+Deno.test("fetchGreeting: a server that stops answering times out after 30 s of clock time, then the retry succeeds", async () => {
+  const { network, tearDown } = await setUp();
+  try {
+    network.addFault({ to: "api.test:7000", halfOpen: "server", times: 1 });
+    const greeting = fetchGreeting("api.test", 7000, clockOptions(network));
+    await network.clock.advance(30_000);
+    await network.clock.advance(100);
+    assert.equal(await greeting, "hello, world");
+  } finally {
+    await tearDown();
+  }
+});
+
+Deno.test("fetchGreeting: refused every time, it gives up after 3 attempts", async () => {
+  const { network, tearDown } = await setUp();
+  try {
+    network.addFault({ to: "api.test:7000", connect: "refuse" });
+    const greeting = fetchGreeting("api.test", 7000, clockOptions(network)).catch((error: Error) => error);
+    await network.clock.advance(100 + 200);
+    const error = await greeting;
+    assert.ok(error instanceof Error);
+    assert.match(error.message, /after 3 attempts/);
+    assert.ok(error.cause instanceof ConnectionFailed);
+  } finally {
+    await tearDown();
+  }
+});

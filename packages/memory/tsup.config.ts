@@ -1,0 +1,15 @@
+import { defineConfig } from "tsup";
+
+export default defineConfig({
+  entry: { index: "src/index.ts", "node-tls": "src/node-tls.ts" },
+  format: ["esm"],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: "es2022",
+  // Neutral: the main entry uses web-standard APIs only; node-tls imports node:tls, which Node, Deno
+  // and Bun all provide.
+  platform: "neutral",
+  // One copy of core's registry and error classes per process.
+  external: ["@portio/core", "@portio/node-compat", "@portio/testkit", /^node:/],
+});
