@@ -31,7 +31,7 @@ const keep = process.argv.includes("--keep");
 const onlyIndex = process.argv.indexOf("--only");
 const only = onlyIndex >= 0 ? new Set(process.argv[onlyIndex + 1].split(",")) : undefined;
 const wanted = (id) => !only || only.has(id);
-const packages = ["packages/core", "packages/libc-socket", "packages/node-compat", "packages/testkit", "packages/portio", "backends/node", "backends/deno", "backends/bun"];
+const packages = ["packages/core", "packages/libc-socket", "packages/node-compat", "packages/testkit", "packages/portio", "packages/memory", "backends/node", "backends/deno", "backends/bun"];
 const env = { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1", npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false" };
 const bun = join(root, "node_modules", ".bin", "bun");
 const deno = join(root, "node_modules", "deno", "deno"); // the real binary, not npm's wrapper

@@ -1,4 +1,4 @@
-import type { AsyncBackend } from "@portio/core";
+import type { AsyncBackend } from "@portio/core/backend";
 import { UnsupportedError } from "@portio/core";
 import { canonicalAddress, familyOf, isWildcard } from "./addresses.js";
 import { noFileDescriptors } from "./errors.js";

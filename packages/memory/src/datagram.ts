@@ -1,4 +1,5 @@
-import { DatagramQueue, type AddressFamily, type DatagramTransport, type SocketAddress } from "@portio/core";
+import type { AddressFamily, SocketAddress } from "@portio/core";
+import { DatagramQueue, type DatagramTransport } from "@portio/core/backend";
 import { closedError, networkError } from "./errors.js";
 
 interface Waiter<T> {

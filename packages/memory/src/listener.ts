@@ -1,4 +1,5 @@
-import type { AddressFamily, ListenerTransport, SocketAddress } from "@portio/core";
+import type { AddressFamily, SocketAddress } from "@portio/core";
+import type { ListenerTransport } from "@portio/core/backend";
 import { closedError, networkError } from "./errors.js";
 import type { MemoryStreamTransport } from "./stream.js";
 

@@ -1,4 +1,5 @@
-import type { ResolvedAddress, SocketAddress } from "@portio/core";
+import type { SocketAddress } from "@portio/core";
+import type { ResolvedAddress } from "@portio/core/backend";
 import {
   canonicalAddress,
   describeUnix,

@@ -3,7 +3,7 @@
  * kept out of the main entry so that `@portio/memory` itself uses web-standard APIs only.
  * @module
  */
-import type { AsyncBackend } from "@portio/core";
+import type { AsyncBackend } from "@portio/core/backend";
 import { wrapTls } from "@portio/node-compat";
 
 /**

@@ -1,4 +1,5 @@
-import type { AddressFamily, SocketAddress, StreamTransport } from "@portio/core";
+import type { AddressFamily, SocketAddress } from "@portio/core";
+import type { StreamTransport } from "@portio/core/backend";
 import type { MemoryClock } from "./clock.js";
 import { closedError, networkError } from "./errors.js";
 import { Pipe, type Shaping } from "./pipe.js";
