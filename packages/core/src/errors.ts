@@ -144,6 +144,7 @@ export class DatagramTooLargeError extends PortioError {
  * are in `data`, so no byte of the stream is lost, and the stream stays usable.
  */
 export class FdsTruncated extends PortioError {
+  /** Creates the error: `data` the bytes that came, `maxfds` the caller's limit, `closedFds` how many fds were closed. */
   constructor(readonly data: Uint8Array, readonly maxfds: number, readonly closedFds: number) {
     super(`more than maxfds (${maxfds}) file descriptors arrived; the ${closedFds} that did arrive were closed`);
   }

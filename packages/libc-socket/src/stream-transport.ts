@@ -21,7 +21,9 @@ import { LibcSocket } from "./socket.js";
 
 /** How a {@link LibcStreamTransport} describes its socket; names not given are asked lazily. */
 export interface LibcStreamTransportOptions {
+  /** The socket's own address as portio reports it (else asked from the kernel). */
   localAddress?: SocketAddress;
+  /** The peer's address as portio reports it (else asked from the kernel). */
   remoteAddress?: SocketAddress;
 }
 
@@ -48,6 +50,7 @@ export class LibcStreamTransport implements StreamTransport {
   #pendingWrite: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
 
+  /** Drives `socket` (a connected AF_UNIX stream socket), which it owns from now on. */
   constructor(socket: LibcSocket, options: LibcStreamTransportOptions = {}) {
     if (socket.kind !== "stream" || socket.family !== "unix") {
       throw new TypeError("LibcStreamTransport needs an AF_UNIX SOCK_STREAM socket");

@@ -6,6 +6,7 @@ import { EndOfStream, UnsupportedError, type ByteStream } from "@portio/core";
 export interface NodeDuplexOptions {
   /** The Duplex's buffer limits in bytes, each way (Node's default is 16 KiB). */
   readableHighWaterMark?: number;
+  /** The writable side's buffer limit in bytes (Node's default is 16 KiB). */
   writableHighWaterMark?: number;
   /**
    * Keep the writable side open after the readable side ended (Node's `allowHalfOpen`); default

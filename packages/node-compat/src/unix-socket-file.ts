@@ -13,8 +13,11 @@ import { codedError, errorCode } from "./errors.js";
 
 /** Which file a listener created: removed on close only while the path still names it. */
 export interface UnixSocketFileIdentity {
+  /** Where the listener put its socket file. */
   path: string;
+  /** The file's device number. */
   dev: number;
+  /** The file's inode number. */
   ino: number;
 }
 

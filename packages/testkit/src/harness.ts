@@ -87,9 +87,11 @@ export interface SpawnedProcess {
 
 /** What {@link SocketFileTools.inspect} reports about the file at a path. */
 export interface FileFacts {
+  /** What kind of file it is. */
   kind: "socket" | "file" | "directory" | "other";
   /** Device and inode: which file it is. */
   dev: number;
+  /** The inode number (with `dev`: which file it is). */
   ino: number;
   /** Permission bits, e.g. `0o600`. */
   mode: number;

@@ -66,6 +66,7 @@ export async function requestSocket(controlPath: string, options: CallOptions = 
 
 /** What {@link takeOverListener} gives the new process. */
 export interface TakenListener {
+  /** The listener taken over from the old process, ready to `serve()`. */
   listener: SocketListener;
   /**
    * Tells the old process that this one serves now: it stops accepting. Call once `serve()` runs.

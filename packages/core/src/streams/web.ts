@@ -16,7 +16,9 @@ import { TypedAttributeProvider, type TypedAttributeMap } from "../typed-attribu
 
 /** A portio byte stream as a WHATWG pair; see {@link toWebStreams}. */
 export interface WebStreamPair {
+  /** The bytes the stream receives. */
   readable: ReadableStream<Uint8Array>;
+  /** Bytes written here are sent on the stream. */
   writable: WritableStream<Uint8Array>;
 }
 
