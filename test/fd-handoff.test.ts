@@ -42,7 +42,9 @@ function bundle(runtime: "node" | "bun" | "deno"): Promise<void> {
   );
   const out = join(dir, `child-${runtime}.mjs`);
   bundles[runtime] = out;
-  const aliases = ["core", "libc-socket", "node-compat"].map((name) => `--alias:@portio/${name}=${join(root, `packages/${name}/src/index.ts`)}`);
+  // esbuild matches aliases by prefix: the subpath goes first.
+  const aliases = [`--alias:@portio/core/backend=${join(root, "packages/core/src/backend/index.ts")}`];
+  aliases.push(...["core", "libc-socket", "node-compat"].map((name) => `--alias:@portio/${name}=${join(root, `packages/${name}/src/index.ts`)}`));
   aliases.push(`--alias:@portio/${runtime}=${join(root, `backends/${runtime}/src/index.ts`)}`);
   return new Promise((resolve, reject) => {
     execFile(esbuild, [

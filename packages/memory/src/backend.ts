@@ -42,6 +42,10 @@ export function memoryBackend(network: MemoryNetwork, options: MemoryBackendOpti
     async getaddrinfo(name, { family }) {
       return network.resolve(name, family);
     },
+    // A memory network has no services database: the service is the port's digits.
+    async getnameinfo(address, port) {
+      return [network.nameOf(address), String(port)];
+    },
     connectTcp: (remoteHost, port, connectOptions) => network.connectTcp(host, remoteHost, port, connectOptions),
     connectUnix: (path, { signal }) => network.connectUnix(host, path, signal),
     async createTcpListener(localHost, port, { backlog, reusePort }) {

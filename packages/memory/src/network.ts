@@ -238,6 +238,18 @@ export class MemoryNetwork {
     this.#names.set(name.toLowerCase(), addresses.map(canonicalAddress));
   }
 
+  /**
+   * Reverse lookup (getnameinfo): the first name set for `address` with {@link setName}
+   * ("localhost" for the loopback addresses), else the name of the host that has it, else the
+   * address itself, as getnameinfo(3) without NI_NAMEREQD.
+   */
+  nameOf(address: string): string {
+    const canonical = canonicalAddress(address);
+    for (const [name, addresses] of this.#names) if (addresses.includes(canonical)) return name;
+    for (const [name, host] of this.#hosts) if (host.addresses.includes(canonical)) return name;
+    return canonical;
+  }
+
   /** The resolver: numeric addresses resolve to themselves, then names set with {@link setName}, then host names. */
   resolve(name: string, family?: "inet" | "inet6"): ResolvedAddress[] {
     const numeric = familyOf(name);

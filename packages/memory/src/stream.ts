@@ -197,6 +197,10 @@ function shapingOf(options: { latencyMs?: number; bandwidth?: number }): Shaping
 /** One end of a {@link MemoryConnection} as core's {@link StreamTransport}. */
 export class MemoryStreamTransport implements StreamTransport {
   readonly fd = undefined;
+  /** Why `sendFds` / `receiveFds` are refused on a memory stream. */
+  readonly fdPassingUnsupported =
+    "the memory backend has no file descriptors to pass: hand the objects themselves over within the process, " +
+    "or use a real backend (node, deno, bun) for sendFds / receiveFds";
   #closed = false;
   #writeShut = false;
   readonly #in: Pipe;

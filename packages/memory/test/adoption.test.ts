@@ -9,7 +9,9 @@ import {
   UDPSocket,
   UNIXDatagramSocket,
   UnsupportedError,
+  getnameinfo,
   inspectSocket,
+  socketpair,
   wrapClientSocket,
   wrapServerSocket,
 } from "@portio/core";
@@ -43,5 +45,27 @@ describe("adoption on the memory backend", () => {
   it("a runtime socket object is not recognised: core's TypeError", async () => {
     useNetwork();
     await expect(wrapClientSocket({ fd: 3 })).rejects.toThrow(TypeError);
+  });
+
+  it("sendFds / receiveFds on a memory Unix stream are an UnsupportedError that says why and what to use instead", async () => {
+    useNetwork();
+    const [left, right] = await socketpair("stream");
+    try {
+      for (const call of [() => left.sendFds(new Uint8Array([1]), [0]), () => right.receiveFds(1, 1)]) {
+        const error = await rejection(call());
+        expect(error).toBeInstanceOf(UnsupportedError);
+        expect((error as Error).message).toContain("the memory backend has no file descriptors to pass");
+        expect((error as Error).message).toContain("use a real backend");
+      }
+    } finally {
+      await left.aclose();
+      await right.aclose();
+    }
+  });
+
+  it("getnameinfo names loopback addresses localhost and gives the port's digits as the service", async () => {
+    useNetwork();
+    expect(await getnameinfo(["127.0.0.1", 22])).toEqual(["localhost", "22"]);
+    expect(await getnameinfo(["::1", 8080])).toEqual(["localhost", "8080"]);
   });
 });

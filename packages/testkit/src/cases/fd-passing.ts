@@ -66,7 +66,8 @@ function perOrigin(name: string, description: string, run: (t: CaseContext, orig
   return ORIGINS.map((origin) => ({
     name: `${name}[${origin}]`,
     description,
-    ...(origin === "adopted" ? { requires: ["rawSockets"] as const } : {}),
+    // Every case checks OS file descriptors (received fd numbers, their flags, the sockets behind them).
+    requires: ["rawSockets"] as const,
     run: (t: CaseContext) => run(t, origin),
   }));
 }
@@ -284,6 +285,7 @@ export const fdPassingSuite: SuiteDefinition = {
     {
       name: "handoff-kinds",
       description: "a connected Unix stream, a connected TCP stream and a UDP socket are each rebuilt as their own class by receiveSocket",
+      requires: ["rawSockets"],
       async run(t) {
         const [channel, peer] = await streams(t, "socketpair");
         const [unixA, unixB] = await streams(t, "socketpair");
@@ -322,7 +324,7 @@ export const fdPassingSuite: SuiteDefinition = {
     {
       name: "handoff-unix-listener[abstract]",
       description: "a Unix listener (abstract name: closing the sender's copy unlinks no file) is rebuilt as a UNIXSocketListener and serves after the sender closed its copy",
-      requires: ["abstractUnix"],
+      requires: ["abstractUnix", "rawSockets"],
       async run(t) {
         const [channel, peer] = await streams(t, "socketpair");
         const name = `\0portio-handoff-${Math.random().toString(36).slice(2)}`;
