@@ -23,6 +23,7 @@ export { UNIX_PATH_MAX_BYTES } from "./addresses.js";
 // interfaces
 export type * from "./abc/resource.js";
 export type * from "./abc/streams.js";
+export * from "./resource-base.js";
 
 // backend registry (the backend interface and its plumbing: "@portio/core/backend")
 export type { AdoptionSource } from "./backend/backend.js";

@@ -1,9 +1,9 @@
 import type { AsyncResource, CallOptions } from "./abc/resource.js";
 import type { HandlerContext, Listener, ServeOptions } from "./abc/streams.js";
 import { throwIfAborted } from "./internal/abort.js";
-import { iterateAccept } from "./internal/iterate.js";
 import { TaskGroup } from "./task-group.js";
-import { TypedAttributeProvider, mergeAttributes, type TypedAttributeMap } from "./typed-attributes.js";
+import { mergeAttributes, type TypedAttributeMap } from "./typed-attributes.js";
+import { ListenerBase } from "./resource-base.js";
 import { checkServeOptions } from "./sockets/serve.js";
 
 /**
@@ -20,7 +20,7 @@ import { checkServeOptions } from "./sockets/serve.js";
  * }, { signal });
  * ```
  */
-export class MultiListener<T> extends TypedAttributeProvider implements Listener<T> {
+export class MultiListener<T> extends ListenerBase<T> implements Listener<T> {
   #listeners: Listener<T>[];
   /** Connections that arrived on one listener while another won the same accept(): the next ones. */
   readonly #ready: T[] = [];
@@ -132,11 +132,6 @@ export class MultiListener<T> extends TypedAttributeProvider implements Listener
     }
   }
 
-  /** Accepts one connection per iteration (see {@link accept}); ends when the listener is closed. */
-  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
-    return iterateAccept(() => this.accept());
-  }
-
   /**
    * Closes every listener, even if closing one fails (that error is thrown afterwards).
    *
@@ -154,10 +149,5 @@ export class MultiListener<T> extends TypedAttributeProvider implements Listener
     const errors = results.flatMap((result) => (result.status === "rejected" ? [result.reason as unknown] : []));
     if (errors.length === 1) throw errors[0];
     if (errors.length > 1) throw new AggregateError(errors, "Several listeners failed to close");
-  }
-
-  /** Closes it when an `await using` block ends: the same as `aclose()`. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.aclose();
   }
 }

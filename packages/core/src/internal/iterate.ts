@@ -1,14 +1,9 @@
-import { ClosedResourceError, EndOfStream } from "../errors.js";
+import { EndOfStream } from "../errors.js";
 
 /**
- * The async iterator of every receive stream: calls `receive()` until it raises
+ * The async iterator of every receive stream and listener (see resource-base.ts): calls `receive()` until it raises
  * {@link EndOfStream} (or an error `isEnd` accepts), which ends the iteration quietly. Written by
  * hand rather than as an async generator: one promise step per item fewer on hot paths.
- *
- * @example
- * ```ts
- * [Symbol.asyncIterator]() { return iterateReceive(() => this.receive()); }
- * ```
  */
 export function iterateReceive<T>(
   receive: () => Promise<T>,
@@ -30,15 +25,3 @@ export function iterateReceive<T>(
   return iterator;
 }
 
-/**
- * The async iterator of every listener: each step accepts one connection; the listener being
- * closed (`ClosedResourceError`) ends the iteration quietly.
- *
- * @example
- * ```ts
- * [Symbol.asyncIterator]() { return iterateAccept(() => this.accept()); }
- * ```
- */
-export function iterateAccept<T>(accept: () => Promise<T>): AsyncIterableIterator<T> {
-  return iterateReceive(accept, (error) => error instanceof ClosedResourceError);
-}

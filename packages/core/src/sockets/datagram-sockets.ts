@@ -1,5 +1,4 @@
 import type { IPSocketAddress, SocketAddress, UnixSocketAddress } from "../addresses.js";
-import { iterateReceive } from "../internal/iterate.js";
 import type { CallOptions } from "../abc/resource.js";
 import type { UnreliableObjectReceiveStream, UnreliableObjectSendStream } from "../abc/streams.js";
 import type { DatagramTransport } from "../backend/transports.js";
@@ -9,7 +8,8 @@ import { ipFamily } from "../internal/ip.js";
 import { checkHost, checkPort, checkUnixPath } from "../internal/validate.js";
 import { ResourceGuard } from "../resource-guard.js";
 import { SocketAttribute } from "../socket-attributes.js";
-import { TypedAttributeProvider, type TypedAttributeMap } from "../typed-attributes.js";
+import type { TypedAttributeMap } from "../typed-attributes.js";
+import { ReceiveStreamBase } from "../resource-base.js";
 import { resolveHost } from "./getaddrinfo.js";
 import type { SocketLike } from "../adoption/validate.js";
 // Not the adoption code itself: see adopters.ts for why.
@@ -26,7 +26,7 @@ export type UNIXDatagramPacket = [data: Uint8Array, path: UnixSocketAddress];
  * aborted by its signal keeps its datagram for the next call, `aclose()` wakes pending calls with
  * `ClosedResourceError` and releases the fd before resolving, and iteration runs until close.
  */
-export abstract class DatagramSocket<Received, Sent> extends TypedAttributeProvider
+export abstract class DatagramSocket<Received, Sent> extends ReceiveStreamBase<Received>
   implements UnreliableObjectReceiveStream<Received>, UnreliableObjectSendStream<Sent>
 {
   /** @internal */
@@ -41,7 +41,7 @@ export abstract class DatagramSocket<Received, Sent> extends TypedAttributeProvi
     this.transport = transport;
   }
 
-  abstract receive(options?: CallOptions): Promise<Received>;
+  abstract override receive(options?: CallOptions): Promise<Received>;
   abstract send(item: Sent, options?: CallOptions): Promise<void>;
 
   /** Closes the socket; the fd is released when this resolves. Idempotent. */
@@ -52,16 +52,9 @@ export abstract class DatagramSocket<Received, Sent> extends TypedAttributeProvi
     return this.#closing;
   }
 
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.aclose();
-  }
-
-  /** Yields datagrams until the socket is closed (a close ends iteration quietly). */
-  [Symbol.asyncIterator](): AsyncIterableIterator<Received> {
-    return iterateReceive(
-      () => this.receive(),
-      (error) => error instanceof EndOfStream || (error instanceof ClosedResourceError && this.#closing !== undefined),
-    );
+  /** Datagrams are yielded until the socket is closed: a close ends iteration quietly. */
+  protected override endsIteration(error: unknown): boolean {
+    return super.endsIteration(error) || (error instanceof ClosedResourceError && this.#closing !== undefined);
   }
 
   override get extraAttributes(): TypedAttributeMap {

@@ -1,4 +1,3 @@
-import { iterateAccept } from "../internal/iterate.js";
 import type { CallOptions } from "../abc/resource.js";
 import type { HandlerContext, Listener, ServeOptions } from "../abc/streams.js";
 import type { ListenerTransport, StreamTransport } from "../backend/transports.js";
@@ -6,7 +5,8 @@ import { BrokenResourceError, ClosedResourceError } from "../errors.js";
 import { raceAbort, silenced, throwIfAborted } from "../internal/abort.js";
 import { ResourceGuard } from "../resource-guard.js";
 import { SocketAttribute } from "../socket-attributes.js";
-import { TypedAttributeProvider, type TypedAttributeMap } from "../typed-attributes.js";
+import type { TypedAttributeMap } from "../typed-attributes.js";
+import { ListenerBase } from "../resource-base.js";
 import { serveConnections } from "./serve.js";
 import { SocketStream } from "./socket-stream.js";
 import { UNIXSocketStream } from "./unix-socket-stream.js";
@@ -28,7 +28,7 @@ import { adopters } from "../adoption/adopters.js";
  * ```
  */
 export class SocketListener<S extends SocketStream = SocketStream>
-  extends TypedAttributeProvider
+  extends ListenerBase<S>
   implements Listener<S>
 {
   /** @internal */
@@ -97,11 +97,6 @@ export class SocketListener<S extends SocketStream = SocketStream>
     return serveConnections((callOptions) => this.accept(callOptions), handler, options);
   }
 
-  /** Accepts one connection per iteration; ends when the listener is closed. */
-  [Symbol.asyncIterator](): AsyncIterableIterator<S> {
-    return iterateAccept(() => this.accept());
-  }
-
   /**
    * Stops taking new connections in this process, for handing the socket over: processes that
    * share it (see `sendSocket`, `handOverListener`) go on accepting, and connections this process
@@ -133,11 +128,6 @@ export class SocketListener<S extends SocketStream = SocketStream>
       })();
     }
     return this.#closing;
-  }
-
-  /** Closes it when an `await using` block ends: the same as `aclose()`. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.aclose();
   }
 
   /** The typed attributes it provides; read one with `extra()`. */

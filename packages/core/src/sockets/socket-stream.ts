@@ -1,6 +1,5 @@
 import { joinChunks } from "../internal/bytes.js";
 import type { AddressFamily, SocketAddress } from "../addresses.js";
-import { iterateReceive } from "../internal/iterate.js";
 import type { CallOptions } from "../abc/resource.js";
 import type { ByteStream } from "../abc/streams.js";
 import type { StreamTransport } from "../backend/transports.js";
@@ -8,7 +7,8 @@ import { BrokenResourceError, ClosedResourceError, EndOfStream, PortioError } fr
 import { checkMaxBytes, raceAbort, silenced, throwIfAborted } from "../internal/abort.js";
 import { ResourceGuard } from "../resource-guard.js";
 import { SocketAttribute } from "../socket-attributes.js";
-import { TypedAttributeProvider, type TypedAttributeMap } from "../typed-attributes.js";
+import type { TypedAttributeMap } from "../typed-attributes.js";
+import { ReceiveStreamBase } from "../resource-base.js";
 import type { SocketLike } from "../adoption/validate.js";
 // Not the adoption code itself: see adopters.ts for why.
 import { adopters } from "../adoption/adopters.js";
@@ -34,7 +34,7 @@ export const GRACEFUL_CLOSE_TIMEOUT_MS = 5_000;
  * await stream.aclose();
  * ```
  */
-export class SocketStream extends TypedAttributeProvider implements ByteStream {
+export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteStream {
   /** @internal */
   protected readonly transport: StreamTransport;
   readonly #receiveGuard = new ResourceGuard("reading from");
@@ -286,16 +286,6 @@ export class SocketStream extends TypedAttributeProvider implements ByteStream {
         });
     }
     return this.#closing;
-  }
-
-  /** Closes it when an `await using` block ends: the same as `aclose()`. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.aclose();
-  }
-
-  /** Yields chunks until the peer closes its side. */
-  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
-    return iterateReceive(() => this.receive());
   }
 
   /** The typed attributes it provides; read one with `extra()`. */

@@ -1,11 +1,11 @@
 import type { CallOptions } from "../abc/resource.js";
 import { joinChunks } from "../internal/bytes.js";
-import { iterateReceive } from "../internal/iterate.js";
 import type { AnyByteReceiveStream, AnyByteStream, ByteReceiveStream, ByteStream } from "../abc/streams.js";
 import { ClosedResourceError, DelimiterNotFound, EndOfStream, IncompleteRead } from "../errors.js";
 import { checkMaxBytes, describeValue, raceAbort, silenced, throwIfAborted } from "../internal/abort.js";
 import { ResourceGuard } from "../resource-guard.js";
-import { TypedAttributeProvider, type TypedAttributeMap } from "../typed-attributes.js";
+import type { TypedAttributeMap } from "../typed-attributes.js";
+import { ReceiveStreamBase } from "../resource-base.js";
 
 /**
  * Buffered byte receiving: exact-length and delimited reads over any byte stream, as in AnyIO's
@@ -79,7 +79,7 @@ function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from: number, to
  * const body = await buffered.receiveExactly(length);
  * ```
  */
-export class BufferedByteReceiveStream extends TypedAttributeProvider implements ByteReceiveStream {
+export class BufferedByteReceiveStream extends ReceiveStreamBase<Uint8Array> implements ByteReceiveStream {
   readonly #inner: AnyByteReceiveStream;
   readonly #guard = new ResourceGuard("reading from");
   // Aborted by aclose(), so a call waiting on a wrapped stream that ignores close still returns.
@@ -243,16 +243,6 @@ export class BufferedByteReceiveStream extends TypedAttributeProvider implements
       this.#closer.abort(new ClosedResourceError());
     }
     await this.#inner.aclose();
-  }
-
-  /** Iterates over what `receive()` returns until the stream ends (`EndOfStream`). */
-  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
-    return iterateReceive(() => this.receive());
-  }
-
-  /** Closes it when an `await using` block ends: the same as `aclose()`. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.aclose();
   }
 
   #enter(signal: AbortSignal | undefined): void {

@@ -1,9 +1,8 @@
 import type { CallOptions } from "../abc/resource.js";
-import { iterateReceive } from "../internal/iterate.js";
 import type { ObjectReceiveStream, ObjectSendStream } from "../abc/streams.js";
 import { BrokenResourceError, ClosedResourceError, EndOfStream, WouldBlock } from "../errors.js";
 import { throwIfAborted } from "../internal/abort.js";
-import { TypedAttributeProvider } from "../typed-attributes.js";
+import { AsyncResourceBase, ReceiveStreamBase } from "../resource-base.js";
 
 /**
  * In-process object channels with AnyIO's `create_memory_object_stream` semantics: a bounded
@@ -135,7 +134,7 @@ let newSendStream: <T>(state: MemoryObjectStreamState<T>) => MemoryObjectSendStr
  * for await (const n of receive) console.log(n); // ends when every send clone is closed
  * ```
  */
-export class MemoryObjectReceiveStream<T> extends TypedAttributeProvider implements ObjectReceiveStream<T> {
+export class MemoryObjectReceiveStream<T> extends ReceiveStreamBase<T> implements ObjectReceiveStream<T> {
   readonly #state: MemoryObjectStreamState<T>;
   #closed = false;
 
@@ -272,16 +271,6 @@ export class MemoryObjectReceiveStream<T> extends TypedAttributeProvider impleme
     return this.#state.statistics();
   }
 
-  /** Iterates over what `receive()` returns until the stream ends (`EndOfStream`). */
-  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
-    return iterateReceive(() => this.receive());
-  }
-
-  /** Closes it when an `await using` block ends: the same as `aclose()`. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    this.close();
-  }
-
   /** Closes it when a `using` block ends: the same as `close()`. */
   [Symbol.dispose](): void {
     this.close();
@@ -315,7 +304,7 @@ export class MemoryObjectReceiveStream<T> extends TypedAttributeProvider impleme
  * await send.send("job");
  * ```
  */
-export class MemoryObjectSendStream<T> extends TypedAttributeProvider implements ObjectSendStream<T> {
+export class MemoryObjectSendStream<T> extends AsyncResourceBase implements ObjectSendStream<T> {
   readonly #state: MemoryObjectStreamState<T>;
   #closed = false;
 
@@ -444,11 +433,6 @@ export class MemoryObjectSendStream<T> extends TypedAttributeProvider implements
    */
   statistics(): MemoryObjectStreamStatistics {
     return this.#state.statistics();
-  }
-
-  /** Closes it when an `await using` block ends: the same as `aclose()`. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    this.close();
   }
 
   /** Closes it when a `using` block ends: the same as `close()`. */

@@ -9,7 +9,8 @@ import type {
 } from "../abc/streams.js";
 import { UnsupportedError } from "../errors.js";
 import { checkMaxBytes } from "../internal/abort.js";
-import { TypedAttributeProvider, mergeAttributes, type TypedAttributeMap } from "../typed-attributes.js";
+import { mergeAttributes, type TypedAttributeMap } from "../typed-attributes.js";
+import { AsyncResourceBase } from "../resource-base.js";
 
 /**
  * Two one-way streams stapled into one bidirectional stream, as in AnyIO's
@@ -45,7 +46,7 @@ async function closeBoth(send: { aclose(): Promise<void> }, receive: { aclose():
  * const command = await stream.receive();
  * ```
  */
-export class StapledByteStream extends TypedAttributeProvider implements ByteStream {
+export class StapledByteStream extends AsyncResourceBase implements ByteStream {
   /** Joins `sendStream` and `receiveStream` into one stream that owns both. */
   constructor(
     readonly sendStream: ByteSendStream,
@@ -109,14 +110,9 @@ export class StapledByteStream extends TypedAttributeProvider implements ByteStr
     await closeBoth(this.sendStream, this.receiveStream);
   }
 
-  /** Iterates over what `receive()` returns until the stream ends (`EndOfStream`). */
+  /** Iterates the receive stream its own way (a datagram socket's iteration also ends at its close). */
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
     return this.receiveStream[Symbol.asyncIterator]();
-  }
-
-  /** Closes it when an `await using` block ends: the same as `aclose()`. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.aclose();
   }
 }
 
@@ -132,7 +128,7 @@ export class StapledByteStream extends TypedAttributeProvider implements ByteStr
  * await loopback.receive(); // "ping"
  * ```
  */
-export class StapledObjectStream<T> extends TypedAttributeProvider implements ObjectStream<T> {
+export class StapledObjectStream<T> extends AsyncResourceBase implements ObjectStream<T> {
   /** Joins `sendStream` and `receiveStream` into one object stream that owns both. */
   constructor(
     readonly sendStream: ObjectSendStream<T>,
@@ -214,13 +210,8 @@ export class StapledObjectStream<T> extends TypedAttributeProvider implements Ob
     await closeBoth(this.sendStream, this.receiveStream);
   }
 
-  /** Iterates over what `receive()` returns until the stream ends (`EndOfStream`). */
+  /** Iterates the receive stream its own way (a datagram socket's iteration also ends at its close). */
   [Symbol.asyncIterator](): AsyncIterator<T> {
     return this.receiveStream[Symbol.asyncIterator]();
-  }
-
-  /** Closes it when an `await using` block ends: the same as `aclose()`. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.aclose();
   }
 }

@@ -1,5 +1,4 @@
 import type { CallOptions } from "../abc/resource.js";
-import { iterateReceive } from "../internal/iterate.js";
 import type {
   AnyByteReceiveStream,
   AnyByteSendStream,
@@ -11,7 +10,8 @@ import type {
 import { ClosedResourceError, EndOfStream } from "../errors.js";
 import { raceAbort, silenced, throwIfAborted } from "../internal/abort.js";
 import { ResourceGuard } from "../resource-guard.js";
-import { TypedAttributeProvider, mergeAttributes, type TypedAttributeMap } from "../typed-attributes.js";
+import { mergeAttributes, type TypedAttributeMap } from "../typed-attributes.js";
+import { AsyncResourceBase, ReceiveStreamBase } from "../resource-base.js";
 
 /**
  * Text over byte streams, as in AnyIO's `anyio.streams.text`: strings in, bytes out, with a
@@ -70,7 +70,7 @@ export interface TextSendOptions {
  * ```
  * @throws RangeError from the constructor if `encoding` is unknown
  */
-export class TextReceiveStream extends TypedAttributeProvider implements ObjectReceiveStream<string> {
+export class TextReceiveStream extends ReceiveStreamBase<string> implements ObjectReceiveStream<string> {
   readonly #transport: AnyByteReceiveStream;
   readonly #decoder: TextDecoder;
   readonly #guard = new ResourceGuard("reading from");
@@ -137,16 +137,6 @@ export class TextReceiveStream extends TypedAttributeProvider implements ObjectR
     await this.#transport.aclose();
   }
 
-  /** Iterates over what `receive()` returns until the stream ends (`EndOfStream`). */
-  [Symbol.asyncIterator](): AsyncIterableIterator<string> {
-    return iterateReceive(() => this.receive());
-  }
-
-  /** Closes it when an `await using` block ends: the same as `aclose()`. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.aclose();
-  }
-
   async #fill(signal: AbortSignal | undefined): Promise<void> {
     let inflight = this.#inflight;
     if (inflight === undefined) {
@@ -198,7 +188,7 @@ const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
  * ```
  * @throws RangeError from the constructor if `encoding` is not UTF-8 (`TextEncoder` only does UTF-8)
  */
-export class TextSendStream extends TypedAttributeProvider implements ObjectSendStream<string> {
+export class TextSendStream extends AsyncResourceBase implements ObjectSendStream<string> {
   readonly #transport: AnyByteSendStream;
   readonly #encoder = new TextEncoder();
   readonly #fatal: boolean;
@@ -249,11 +239,6 @@ export class TextSendStream extends TypedAttributeProvider implements ObjectSend
   async aclose(): Promise<void> {
     await this.#transport.aclose();
   }
-
-  /** Closes it when an `await using` block ends: the same as `aclose()`. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.aclose();
-  }
 }
 
 /**
@@ -269,7 +254,7 @@ export class TextSendStream extends TypedAttributeProvider implements ObjectSend
  * ```
  * @throws RangeError from the constructor for an unknown or non-UTF-8 encoding
  */
-export class TextStream extends TypedAttributeProvider implements ObjectStream<string> {
+export class TextStream extends ReceiveStreamBase<string> implements ObjectStream<string> {
   readonly #transport: AnyByteStream;
   readonly #receiveStream: TextReceiveStream;
   readonly #sendStream: TextSendStream;
@@ -333,15 +318,5 @@ export class TextStream extends TypedAttributeProvider implements ObjectStream<s
    */
   async aclose(): Promise<void> {
     await this.#receiveStream.aclose();
-  }
-
-  /** Iterates over what `receive()` returns until the stream ends (`EndOfStream`). */
-  [Symbol.asyncIterator](): AsyncIterator<string> {
-    return this.#receiveStream[Symbol.asyncIterator]();
-  }
-
-  /** Closes it when an `await using` block ends: the same as `aclose()`. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.aclose();
   }
 }

@@ -4,7 +4,8 @@ import type { AddressFamily, SocketAddress } from "../addresses.js";
 import type { StreamTransport } from "../backend/transports.js";
 import { ClosedResourceError, EndOfStream, TypedAttributeLookupError, UnsupportedError } from "../errors.js";
 import { SocketStream } from "../sockets/socket-stream.js";
-import { TypedAttributeProvider, type TypedAttributeMap } from "../typed-attributes.js";
+import type { TypedAttributeMap } from "../typed-attributes.js";
+import { ReceiveStreamBase } from "../resource-base.js";
 
 /**
  * Interop with WHATWG streams (`ReadableStream` / `WritableStream`, as `Deno.Conn`, `fetch`
@@ -123,7 +124,7 @@ const DEFAULT_FLUSH_TIMEOUT_MS = 5_000;
 const NO_ATTRIBUTES: TypedAttributeMap = new Map();
 
 /** The stream {@link fromWebStreams} returns: {@link SocketStream}'s machinery, no socket attributes. */
-class WebByteStream extends TypedAttributeProvider implements ByteStream {
+class WebByteStream extends ReceiveStreamBase<Uint8Array> implements ByteStream {
   readonly #io: SocketStream;
 
   constructor(transport: WebStreamTransport, flushTimeoutMs: number) {
@@ -150,14 +151,6 @@ class WebByteStream extends TypedAttributeProvider implements ByteStream {
 
   aclose(): Promise<void> {
     return this.#io.aclose();
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.aclose();
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    return this.#io[Symbol.asyncIterator]();
   }
 }
 

@@ -1,9 +1,9 @@
-import { iterateAccept } from "../internal/iterate.js";
 import type { AsyncResource, CallOptions } from "../abc/resource.js";
 import type { AnyByteStream, HandlerContext, Listener, ServeOptions } from "../abc/streams.js";
 import { BrokenResourceError } from "../errors.js";
 import { throwIfAborted } from "../internal/abort.js";
-import { TypedAttributeProvider, type TypedAttributeMap } from "../typed-attributes.js";
+import type { TypedAttributeMap } from "../typed-attributes.js";
+import { ListenerBase } from "../resource-base.js";
 import type { TLSOptions } from "./tls-options.js";
 import { TLSStream, resolveTlsOptions } from "./tls-stream.js";
 
@@ -33,7 +33,7 @@ interface Accepting<T> {
  * }, { signal });
  * ```
  */
-export class TLSListener<T extends AnyByteStream = AnyByteStream> extends TypedAttributeProvider implements Listener<TLSStream> {
+export class TLSListener<T extends AnyByteStream = AnyByteStream> extends ListenerBase<TLSStream> implements Listener<TLSStream> {
   /** The plain listener underneath. */
   readonly listener: Listener<T>;
   /** The TLS options every accepted connection's handshake uses. */
@@ -112,18 +112,8 @@ export class TLSListener<T extends AnyByteStream = AnyByteStream> extends TypedA
   }
 
   /** Closes the wrapped listener. */
-  /** Accepts (and handshakes) one connection per iteration; ends when the listener is closed. Needs `accept()` underneath. */
-  [Symbol.asyncIterator](): AsyncIterableIterator<TLSStream> {
-    return iterateAccept(() => this.accept());
-  }
-
   aclose(): Promise<void> {
     return this.listener.aclose();
-  }
-
-  /** Closes it when an `await using` block ends: the same as `aclose()`. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.aclose();
   }
 
   /** The wrapped listener's attributes. */

@@ -10,7 +10,8 @@ import { checkByteStream } from "../internal/validate.js";
 import { SocketStream, type CloseOptions } from "../sockets/socket-stream.js";
 import { BufferedByteStream, innerIfEmpty, readerHoldingDataOf } from "../streams/buffered.js";
 import { StapledByteStream } from "../streams/stapled.js";
-import { TypedAttributeProvider, mergeAttributes, type TypedAttributeMap } from "../typed-attributes.js";
+import { mergeAttributes, type TypedAttributeMap } from "../typed-attributes.js";
+import { ReceiveStreamBase } from "../resource-base.js";
 import { TLSAttribute } from "./tls-attributes.js";
 import { checkPem, raggedEofError } from "./tls-input-checks.js";
 import type { TLSOptions } from "./tls-options.js";
@@ -44,7 +45,7 @@ export interface TLSWrapOptions extends TLSOptions {
  * await tls.aclose(); // closes tcp too
  * ```
  */
-export class TLSStream extends TypedAttributeProvider implements ByteStream {
+export class TLSStream extends ReceiveStreamBase<Uint8Array> implements ByteStream {
   /** The stream the TLS session runs over. */
   readonly transportStream: AnyByteStream;
   readonly #session: TlsTransport;
@@ -167,16 +168,6 @@ export class TLSStream extends TypedAttributeProvider implements ByteStream {
    */
   aclose(options?: CloseOptions): Promise<void> {
     return this.#io.aclose(options);
-  }
-
-  /** Closes it when an `await using` block ends: the same as `aclose()`. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.aclose();
-  }
-
-  /** Iterates over what `receive()` returns until the stream ends (`EndOfStream`). */
-  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    return this.#io[Symbol.asyncIterator]();
   }
 
   /** The wrapped stream's attributes, then the TLS ones. */
