@@ -8,10 +8,10 @@ export type IPSocketAddress = readonly [host: string, port: number];
  * A Unix socket address: a filesystem path as a string, or a `Uint8Array` for abstract names
  * (Linux, leading NUL byte) and paths that are not valid UTF-8. An unnamed socket's address is `""`.
  */
-export type UnixSocketAddress = string | Uint8Array;
+export type UNIXSocketAddress = string | Uint8Array;
 
 /** Any socket address portio reports. */
-export type SocketAddress = IPSocketAddress | UnixSocketAddress;
+export type SocketAddress = IPSocketAddress | UNIXSocketAddress;
 
 const utf8 = new TextEncoder();
 
@@ -19,7 +19,7 @@ const utf8 = new TextEncoder();
  * Canonical form of a Unix address for reporting: abstract names (leading NUL) become bytes,
  * everything else stays as given.
  */
-export function toUnixSocketAddress(path: string | Uint8Array): UnixSocketAddress {
+export function toUnixSocketAddress(path: string | Uint8Array): UNIXSocketAddress {
   if (typeof path === "string" && path.startsWith("\0")) return utf8.encode(path);
   return path;
 }
@@ -66,3 +66,6 @@ export function checkUnixPathLength(path: string | Uint8Array, name = "path"): v
     );
   }
 }
+
+/** @deprecated Renamed UNIXSocketAddress (acronyms are capitals in type names, see docs/design.md); this alias goes in the next release. */
+export type UnixSocketAddress = UNIXSocketAddress;

@@ -50,7 +50,7 @@ export interface ConformanceHarness {
    * Certificates for the TLS cases, which the runtime makes (the testkit cannot run a tool like
    * `openssl`); the TLS cases fail with a note saying so when it is missing.
    */
-  tlsCertificates?(): Promise<TlsTestCertificates> | TlsTestCertificates;
+  tlsCertificates?(): Promise<TLSTestCertificates> | TLSTestCertificates;
   /**
    * Raw socket fds in exact states, for the adoption cases (`fromSocket`, `wrapClientSocket`,
    * `wrapServerSocket`): only the runtime can make an fd that no portio object owns yet. Without
@@ -201,7 +201,7 @@ export interface RawSocketFactory {
  * and a client certificate (for mutual TLS), both signed by the CA. Make them fresh for each run;
  * never commit key material.
  */
-export interface TlsTestCertificates {
+export interface TLSTestCertificates {
   /** The test CA's certificate (PEM). */
   ca: string;
   /** The server's certificate for `localhost`, 127.0.0.1 and ::1, signed by the CA (PEM). */
@@ -266,3 +266,6 @@ export interface ConformanceRunner {
   /** Registers a skipped test, showing `reason` in the report. */
   skip(name: string, reason: string): void;
 }
+
+/** @deprecated Renamed TLSTestCertificates (acronyms are capitals in type names, see docs/design.md); this alias goes in the next release. */
+export type TlsTestCertificates = TLSTestCertificates;

@@ -31,6 +31,7 @@ export type {
   RawSocketFactory,
   RawSocketState,
   SpawnedProcess,
+  TLSTestCertificates,
   TlsTestCertificates,
   FileFacts,
   OtherUserProber,

@@ -18,10 +18,10 @@ import { resolveTlsOptions, type TLSStream } from "../tls/tls-stream.js";
  * The `tls` option of the wrap functions: `true` for defaults, or TLS options (the client or
  * server options of `TLSStream.wrap`). `false` / absent means no TLS.
  */
-export type AdoptionTlsOption = boolean | TLSOptions;
+export type AdoptionTLSOption = boolean | TLSOptions;
 
 /** True when `tls` asks for TLS. */
-export function wantsTls(tls: AdoptionTlsOption | undefined): boolean {
+export function wantsTls(tls: AdoptionTLSOption | undefined): boolean {
   return tls !== undefined && tls !== false;
 }
 
@@ -30,18 +30,21 @@ export function wantsTls(tls: AdoptionTlsOption | undefined): boolean {
  * client without hostname while the hostname check is on), so that the fd is not taken over for
  * nothing.
  */
-export function checkTlsOption(tls: AdoptionTlsOption | undefined, side: "client" | "server"): void {
+export function checkTlsOption(tls: AdoptionTLSOption | undefined, side: "client" | "server"): void {
   if (!wantsTls(tls)) return;
   if (tls !== true && (typeof tls !== "object" || tls === null)) throw new TypeError("tls must be a boolean or TLS options");
   resolveTlsOptions({ ...(tls === true ? {} : tls), serverSide: side === "server" });
 }
 
 /** Wraps an adopted client stream in TLS (client side). The stream is closed if the handshake fails. */
-export function applyClientTls(stream: SocketStream, tls: AdoptionTlsOption): Promise<TLSStream> {
+export function applyClientTls(stream: SocketStream, tls: AdoptionTLSOption): Promise<TLSStream> {
   return applyTlsToStream(stream, tls);
 }
 
 /** Wraps an adopted listener so that it yields TLS streams. */
-export async function applyServerTls(listener: SocketListener, tls: AdoptionTlsOption): Promise<TLSListener> {
+export async function applyServerTls(listener: SocketListener, tls: AdoptionTLSOption): Promise<TLSListener> {
   return applyTlsToListener(listener, tls);
 }
+
+/** @deprecated Renamed AdoptionTLSOption (acronyms are capitals in type names, see docs/design.md); this alias goes in the next release. */
+export type AdoptionTlsOption = AdoptionTLSOption;

@@ -7,13 +7,13 @@ import type { UNIXSocketStream } from "../sockets/unix-socket-stream.js";
 import type { TLSStream } from "../tls/tls-stream.js";
 import { refuse } from "./errors.js";
 import { openConnectedUdp, openConnectedUnixDatagram, openStream } from "./from-socket.js";
-import { applyClientTls, checkTlsOption, wantsTls, type AdoptionTlsOption } from "./tls.js";
+import { applyClientTls, checkTlsOption, wantsTls, type AdoptionTLSOption } from "./tls.js";
 import { inspectArgument, inspectFd, type Inspected, type SocketLike } from "./validate.js";
 
 /** Options of {@link wrapClientSocket}. */
 export interface WrapClientSocketOptions extends CallOptions {
   /** Wrap the stream in TLS (client side; give `hostname`): resolves with a `TLSStream`. */
-  tls?: AdoptionTlsOption;
+  tls?: AdoptionTLSOption;
 }
 
 /** What {@link wrapClientSocket} can return. */

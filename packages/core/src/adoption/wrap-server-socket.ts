@@ -3,13 +3,13 @@ import type { TLSListener } from "../tls/tls-listener.js";
 import type { SocketListener, UNIXSocketListener } from "../sockets/socket-listener.js";
 import { refuse } from "./errors.js";
 import { openListener, openUdp, openUnixDatagram } from "./from-socket.js";
-import { applyServerTls, checkTlsOption, wantsTls, type AdoptionTlsOption } from "./tls.js";
+import { applyServerTls, checkTlsOption, wantsTls, type AdoptionTLSOption } from "./tls.js";
 import { inspectArgument, type SocketLike } from "./validate.js";
 
 /** Options of {@link wrapServerSocket}. */
 export interface WrapServerSocketOptions {
   /** Serve TLS (server side; give `cert` and `key`): a stream listener comes back as a `TLSListener`. */
-  tls?: AdoptionTlsOption;
+  tls?: AdoptionTLSOption;
 }
 
 /** What {@link wrapServerSocket} can return. */

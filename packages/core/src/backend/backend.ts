@@ -1,6 +1,6 @@
 import type { DatagramTransport, ListenerTransport, StreamTransport } from "./transports.js";
 import type { AnyByteStream } from "../abc/streams.js";
-import type { BackendTlsOptions, TlsTransport } from "../tls/tls-transport.js";
+import type { BackendTLSOptions, TLSTransport } from "../tls/tls-transport.js";
 import type { SocketInfo } from "../adoption/socket-info.js";
 
 /** One resolved address. */
@@ -22,7 +22,7 @@ export interface BackendConnectTcpOptions {
 }
 
 /** Options for {@link AsyncBackend.createTcpListener}. */
-export interface BackendTcpListenerOptions {
+export interface BackendTCPListenerOptions {
   /** Length of the accept queue (`listen(2)` backlog), already clamped by core. */
   backlog: number;
   /** Set `SO_REUSEPORT` (core refused it where the platform has none). */
@@ -32,7 +32,7 @@ export interface BackendTcpListenerOptions {
 }
 
 /** Options for {@link AsyncBackend.createUnixListener}. */
-export interface BackendUnixListenerOptions {
+export interface BackendUNIXListenerOptions {
   /** Length of the accept queue (`listen(2)` backlog), already clamped by core. */
   backlog: number;
   /** File mode to set on the socket file after binding (not for abstract names). */
@@ -40,7 +40,7 @@ export interface BackendUnixListenerOptions {
 }
 
 /** Options for {@link AsyncBackend.createUdpSocket} and {@link AsyncBackend.createConnectedUdpSocket}. */
-export interface BackendUdpOptions {
+export interface BackendUDPOptions {
   /** Family of the socket; core derived it from the addresses. */
   family: "inet" | "inet6";
   /** Set `SO_REUSEPORT` before binding. */
@@ -48,7 +48,7 @@ export interface BackendUdpOptions {
 }
 
 /** Options for the Unix datagram constructors of {@link AsyncBackend}. */
-export interface BackendUnixDatagramOptions {
+export interface BackendUNIXDatagramOptions {
   /** Bind here first (a stale socket file is replaced); unbound when absent. */
   localPath?: string | Uint8Array;
   /** File mode of the bound socket file. */
@@ -108,16 +108,16 @@ export interface AsyncBackend {
    * Sets SO_REUSEADDR; `port` 0 picks a free port. Rejects with the runtime's error (its `code`,
    * e.g. `"EADDRINUSE"`, is kept). Accepted streams have TCP_NODELAY set.
    */
-  createTcpListener(host: string, port: number, options: BackendTcpListenerOptions): Promise<ListenerTransport>;
+  createTcpListener(host: string, port: number, options: BackendTCPListenerOptions): Promise<ListenerTransport>;
   /**
    * Listens on a Unix path (core has checked its length). The socket file must have `mode` from
    * the moment it exists; a stale socket file (connect: ECONNREFUSED) is replaced, a live one or
    * any other file is `EADDRINUSE`; close removes the file only if it is still this listener's
    * (same device and inode). `@portio/node-compat`'s `bindUnixSocketFile` does all of that.
    */
-  createUnixListener(path: string | Uint8Array, options: BackendUnixListenerOptions): Promise<ListenerTransport>;
+  createUnixListener(path: string | Uint8Array, options: BackendUNIXListenerOptions): Promise<ListenerTransport>;
   /** A UDP socket bound to a numeric `localHost` and `localPort` (0: any free port). */
-  createUdpSocket(localHost: string, localPort: number, options: BackendUdpOptions): Promise<DatagramTransport>;
+  createUdpSocket(localHost: string, localPort: number, options: BackendUDPOptions): Promise<DatagramTransport>;
   /**
    * A UDP socket connected to a numeric `remoteHost`, bound to `localHost`/`localPort` when given
    * (otherwise the OS picks them on connect).
@@ -125,12 +125,12 @@ export interface AsyncBackend {
   createConnectedUdpSocket(
     remoteHost: string,
     remotePort: number,
-    options: BackendUdpOptions & { localHost?: string; localPort?: number },
+    options: BackendUDPOptions & { localHost?: string; localPort?: number },
   ): Promise<DatagramTransport>;
   /** A Unix datagram socket, bound to `localPath` if given. */
-  createUnixDatagramSocket(options: BackendUnixDatagramOptions): Promise<DatagramTransport>;
+  createUnixDatagramSocket(options: BackendUNIXDatagramOptions): Promise<DatagramTransport>;
   /** A Unix datagram socket connected to `remotePath`, bound to `localPath` if given. */
-  createConnectedUnixDatagramSocket(remotePath: string | Uint8Array, options: BackendUnixDatagramOptions): Promise<DatagramTransport>;
+  createConnectedUnixDatagramSocket(remotePath: string | Uint8Array, options: BackendUNIXDatagramOptions): Promise<DatagramTransport>;
   /** A connected pair of Unix sockets (`socketpair(2)`). */
   socketpair(type: "stream"): Promise<[StreamTransport, StreamTransport]>;
   /** A connected pair of Unix datagram sockets (`socketpair(AF_UNIX, SOCK_DGRAM)`). */
@@ -143,7 +143,7 @@ export interface AsyncBackend {
    * verify failed, hostname mismatch, ...) with the runtime's error as `cause`. Optional: without
    * it, TLS is an `UnsupportedError` on this backend.
    */
-  wrapTls?(stream: AnyByteStream, options: BackendTlsOptions, native?: StreamTransport): Promise<TlsTransport>;
+  wrapTls?(stream: AnyByteStream, options: BackendTLSOptions, native?: StreamTransport): Promise<TLSTransport>;
 
   // Adoption of existing sockets. Core validates first (argument, inspectSocket, state, family,
   // type, in AnyIO's order) and calls a wrap function only for a socket that fits; the wrap
@@ -191,3 +191,15 @@ export interface AsyncBackend {
   /** A connected Unix datagram socket. */
   wrapConnectedUnixDatagramSocket(source: AdoptionSource, info: SocketInfo): Promise<DatagramTransport>;
 }
+
+/** @deprecated Renamed BackendTCPListenerOptions (acronyms are capitals in type names, see docs/design.md); this alias goes in the next release. */
+export type BackendTcpListenerOptions = BackendTCPListenerOptions;
+
+/** @deprecated Renamed BackendUNIXListenerOptions (acronyms are capitals in type names, see docs/design.md); this alias goes in the next release. */
+export type BackendUnixListenerOptions = BackendUNIXListenerOptions;
+
+/** @deprecated Renamed BackendUDPOptions (acronyms are capitals in type names, see docs/design.md); this alias goes in the next release. */
+export type BackendUdpOptions = BackendUDPOptions;
+
+/** @deprecated Renamed BackendUNIXDatagramOptions (acronyms are capitals in type names, see docs/design.md); this alias goes in the next release. */
+export type BackendUnixDatagramOptions = BackendUNIXDatagramOptions;

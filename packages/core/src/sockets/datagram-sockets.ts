@@ -1,4 +1,4 @@
-import type { IPSocketAddress, SocketAddress, UnixSocketAddress } from "../addresses.js";
+import type { IPSocketAddress, SocketAddress, UNIXSocketAddress } from "../addresses.js";
 import type { CallOptions } from "../abc/resource.js";
 import type { UnreliableObjectReceiveStream, UnreliableObjectSendStream } from "../abc/streams.js";
 import type { DatagramTransport } from "../backend/transports.js";
@@ -19,7 +19,7 @@ import { adopters } from "../adoption/adopters.js";
 /** A UDP datagram with its sender or destination: `[data, [host, port]]`. */
 export type UDPPacket = [data: Uint8Array, address: IPSocketAddress];
 /** A Unix datagram with its sender or destination path: `[data, path]`. */
-export type UNIXDatagramPacket = [data: Uint8Array, path: UnixSocketAddress];
+export type UNIXDatagramPacket = [data: Uint8Array, path: UNIXSocketAddress];
 
 /**
  * What the four datagram classes share: one receive at a time (`BusyResourceError`), a receive

@@ -3,14 +3,14 @@ import { checkMode, checkUnixPath } from "../internal/validate.js";
 import { ConnectedUNIXDatagramSocket, UNIXDatagramSocket } from "./datagram-sockets.js";
 
 /** Options of the Unix datagram constructors. */
-export interface UnixDatagramOptions {
+export interface UNIXDatagramOptions {
   /** Bind to this path (or abstract name); a stale socket file there is replaced. Unbound when absent. */
   localPath?: string | Uint8Array;
   /** File mode of the bound socket file, e.g. `0o660`. */
   mode?: number;
 }
 
-function checkOptions(options: UnixDatagramOptions): UnixDatagramOptions {
+function checkOptions(options: UNIXDatagramOptions): UNIXDatagramOptions {
   if (options.localPath !== undefined) checkUnixPath(options.localPath, "localPath");
   checkMode(options.mode);
   return {
@@ -28,7 +28,7 @@ function checkOptions(options: UnixDatagramOptions): UnixDatagramOptions {
  * for await (const [data, sender] of sock) await sock.sendto(data, sender);
  * ```
  */
-export async function createUnixDatagramSocket(options: UnixDatagramOptions = {}): Promise<UNIXDatagramSocket> {
+export async function createUnixDatagramSocket(options: UNIXDatagramOptions = {}): Promise<UNIXDatagramSocket> {
   return new UNIXDatagramSocket(await getBackend().createUnixDatagramSocket(checkOptions(options)));
 }
 
@@ -43,8 +43,11 @@ export async function createUnixDatagramSocket(options: UnixDatagramOptions = {}
  */
 export async function createConnectedUnixDatagramSocket(
   remotePath: string | Uint8Array,
-  options: UnixDatagramOptions = {},
+  options: UNIXDatagramOptions = {},
 ): Promise<ConnectedUNIXDatagramSocket> {
   checkUnixPath(remotePath, "remotePath");
   return new ConnectedUNIXDatagramSocket(await getBackend().createConnectedUnixDatagramSocket(remotePath, checkOptions(options)));
 }
+
+/** @deprecated Renamed UNIXDatagramOptions (acronyms are capitals in type names, see docs/design.md); this alias goes in the next release. */
+export type UnixDatagramOptions = UNIXDatagramOptions;

@@ -15,7 +15,7 @@ import { ReceiveStreamBase } from "../resource-base.js";
 import { TLSAttribute } from "./tls-attributes.js";
 import { checkPem, raggedEofError } from "./tls-input-checks.js";
 import type { TLSOptions } from "./tls-options.js";
-import type { BackendTlsOptions, TlsTransport } from "./tls-transport.js";
+import type { BackendTLSOptions, TLSTransport } from "./tls-transport.js";
 
 /** Options of {@link TLSStream.wrap}: {@link TLSOptions} plus a signal that bounds the handshake. */
 export interface TLSWrapOptions extends TLSOptions {
@@ -48,14 +48,14 @@ export interface TLSWrapOptions extends TLSOptions {
 export class TLSStream extends ReceiveStreamBase<Uint8Array> implements ByteStream {
   /** The stream the TLS session runs over. */
   readonly transportStream: AnyByteStream;
-  readonly #session: TlsTransport;
+  readonly #session: TLSTransport;
   readonly #serverSide: boolean;
   readonly #standardCompatible: boolean;
   readonly #io: SocketStream;
   readonly #adapter: SessionTransport;
   #unwrapping: Promise<[AnyByteStream, Uint8Array]> | undefined;
 
-  private constructor(transportStream: AnyByteStream, session: TlsTransport, serverSide: boolean, standardCompatible: boolean) {
+  private constructor(transportStream: AnyByteStream, session: TLSTransport, serverSide: boolean, standardCompatible: boolean) {
     super();
     this.transportStream = transportStream;
     this.#session = session;
@@ -90,7 +90,7 @@ export class TLSStream extends ReceiveStreamBase<Uint8Array> implements ByteStre
     }
     throwIfAborted(options.signal);
     stream = withBufferedBytes(stream);
-    let session: TlsTransport;
+    let session: TLSTransport;
     try {
       session = await backend.wrapTls(stream, backendOptions, nativeTransportOf(stream));
     } catch (error) {
@@ -185,7 +185,7 @@ export class TLSStream extends ReceiveStreamBase<Uint8Array> implements ByteStre
 }
 
 /** Decides every default of {@link TLSOptions}, as AnyIO does, and checks the combination. */
-export function resolveTlsOptions(options: TLSWrapOptions): BackendTlsOptions {
+export function resolveTlsOptions(options: TLSWrapOptions): BackendTLSOptions {
   const serverSide = options.serverSide ?? !options.hostname;
   checkPem(options.ca, "ca", "certificate");
   checkPem(options.cert, "cert", "certificate");
@@ -214,7 +214,7 @@ export function resolveTlsOptions(options: TLSWrapOptions): BackendTlsOptions {
       }
     }
   }
-  const resolved: BackendTlsOptions = {
+  const resolved: BackendTLSOptions = {
     serverSide,
     verifyCertificate: serverSide ? options.requestClientCertificate === true && !skipVerify : !skipVerify,
     verifyHostname,
@@ -265,7 +265,7 @@ class SessionTransport implements StreamTransport {
   closed = false;
 
   constructor(
-    readonly session: TlsTransport,
+    readonly session: TLSTransport,
     readonly inner: AnyByteStream,
     readonly standardCompatible: boolean,
     readonly serverSide = false,

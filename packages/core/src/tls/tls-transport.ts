@@ -4,7 +4,7 @@ import type { TLSPem, TLSPeerCertificate } from "./tls-options.js";
 /**
  * What core asks of {@link AsyncBackend.wrapTls}: {@link TLSOptions} with every default decided.
  */
-export interface BackendTlsOptions {
+export interface BackendTLSOptions {
   /** Which side of the handshake this is. */
   serverSide: boolean;
   /** Client side: SNI (unless an IP address) and the name checked against the certificate. */
@@ -39,7 +39,7 @@ export interface BackendTlsOptions {
  * with `standardCompatible`, and releases the TLS session, but never closes the wrapped stream:
  * `TLSStream` does that.
  */
-export interface TlsTransport extends StreamTransport {
+export interface TLSTransport extends StreamTransport {
   /** The negotiated ALPN protocol, or `null`. */
   readonly alpnProtocol: string | null;
   /** The cipher suite's standard name, e.g. `"TLS_AES_256_GCM_SHA384"`. */
@@ -58,3 +58,9 @@ export interface TlsTransport extends StreamTransport {
    */
   unwrap(signal?: AbortSignal): Promise<Uint8Array>;
 }
+
+/** @deprecated Renamed BackendTLSOptions (acronyms are capitals in type names, see docs/design.md); this alias goes in the next release. */
+export type BackendTlsOptions = BackendTLSOptions;
+
+/** @deprecated Renamed TLSTransport (acronyms are capitals in type names, see docs/design.md); this alias goes in the next release. */
+export type TlsTransport = TLSTransport;

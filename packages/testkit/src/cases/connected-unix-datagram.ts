@@ -9,11 +9,11 @@ import type { CaseDefinition, SuiteDefinition } from "../case.js";
 import type { CaseContext } from "../context.js";
 import { reversed, text, utf8 } from "../support/bytes.js";
 import { errorCode } from "../support/error-code.js";
-import { perPathKind, unixPath, type UnixPathKind } from "../support/unix.js";
+import { perPathKind, unixPath, type UNIXPathKind } from "../support/unix.js";
 import { allArriveInOrder, connectedUnixDatagram, fsencode, inForm, unixDatagram, type PathForm } from "../support/unix-datagram.js";
 import { datagramLifecycleCases } from "./datagram-lifecycle.js";
 
-const KINDS: readonly UnixPathKind[] = ["path", "abstract"];
+const KINDS: readonly UNIXPathKind[] = ["path", "abstract"];
 const FORMS: readonly PathForm[] = ["str", "bytes"];
 
 /**
@@ -23,7 +23,7 @@ const FORMS: readonly PathForm[] = ["str", "bytes"];
 function perPairing(
   name: string,
   description: string,
-  run: (t: CaseContext, kind: UnixPathKind, peerKind: UnixPathKind, form: PathForm) => Promise<void>,
+  run: (t: CaseContext, kind: UNIXPathKind, peerKind: UNIXPathKind, form: PathForm) => Promise<void>,
 ): CaseDefinition[] {
   return KINDS.flatMap((kind) =>
     KINDS.flatMap((peerKind) =>

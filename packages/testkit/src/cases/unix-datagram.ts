@@ -4,7 +4,7 @@ import {
   TypedAttributeLookupError,
   UNIXDatagramSocket,
   createUnixDatagramSocket,
-  type UnixSocketAddress,
+  type UNIXSocketAddress,
 } from "@portio/core";
 import { atLeast, bytesEqual, deepEqual, equal, fail, instanceOf, ok, rejects, throws } from "../assert.js";
 import type { SuiteDefinition } from "../case.js";
@@ -166,7 +166,7 @@ export const unixDatagramSuite: SuiteDefinition = {
         socket,
         deliver: (data) => sender.sendto(data, address.path),
         sendFromSocket: (data) => socket.sendto(data, other.path),
-        payload: (received) => (received as [Uint8Array, UnixSocketAddress])[0],
+        payload: (received) => (received as [Uint8Array, UNIXSocketAddress])[0],
       };
     }),
   ],

@@ -6,12 +6,12 @@ import {
   type TLSOptions,
 } from "@portio/core";
 import { fail } from "../assert.js";
-import type { TlsTestCertificates } from "../harness.js";
+import type { TLSTestCertificates } from "../harness.js";
 import type { CaseContext } from "../context.js";
 import { tcpPair } from "./tcp.js";
 
 /** The harness's certificates; a harness without them fails the TLS cases with this note. */
-export async function certificates(t: CaseContext): Promise<TlsTestCertificates> {
+export async function certificates(t: CaseContext): Promise<TLSTestCertificates> {
   if (t.harness.tlsCertificates === undefined) {
     return fail("the harness has no tlsCertificates(): the TLS cases need a CA, server and client certificate from the runtime");
   }

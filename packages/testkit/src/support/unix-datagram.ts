@@ -4,13 +4,13 @@ import {
   type ConnectedUNIXDatagramSocket,
   type SocketAddress,
   type UNIXDatagramSocket,
-  type UnixDatagramOptions,
+  type UNIXDatagramOptions,
 } from "@portio/core";
 import { deepEqual, fail } from "../assert.js";
 import type { CaseDefinition } from "../case.js";
 import type { CaseContext } from "../context.js";
 import { text, utf8 } from "./bytes.js";
-import type { UnixPathKind } from "./unix.js";
+import type { UNIXPathKind } from "./unix.js";
 
 /** How a case passes a Unix path to portio: as a string, or as its UTF-8 bytes (AnyIO's str / bytes params). */
 export type PathForm = "str" | "bytes";
@@ -28,7 +28,7 @@ export function fsencode(address: SocketAddress): Uint8Array {
 }
 
 /** An unconnected Unix datagram socket, closed after the case. */
-export async function unixDatagram(t: CaseContext, options: UnixDatagramOptions = {}): Promise<UNIXDatagramSocket> {
+export async function unixDatagram(t: CaseContext, options: UNIXDatagramOptions = {}): Promise<UNIXDatagramSocket> {
   return t.use(await createUnixDatagramSocket(options));
 }
 
@@ -36,7 +36,7 @@ export async function unixDatagram(t: CaseContext, options: UnixDatagramOptions 
 export async function connectedUnixDatagram(
   t: CaseContext,
   remote: string | Uint8Array,
-  options: UnixDatagramOptions = {},
+  options: UNIXDatagramOptions = {},
 ): Promise<ConnectedUNIXDatagramSocket> {
   return t.use(await createConnectedUnixDatagramSocket(remote, options));
 }
@@ -45,7 +45,7 @@ export async function connectedUnixDatagram(
 export function perKindAndForm(
   name: string,
   description: string,
-  run: (t: CaseContext, kind: UnixPathKind, form: PathForm) => Promise<void>,
+  run: (t: CaseContext, kind: UNIXPathKind, form: PathForm) => Promise<void>,
 ): CaseDefinition[] {
   return (["path", "abstract"] as const).flatMap((kind) =>
     (["str", "bytes"] as const).map((form) => ({

@@ -4,11 +4,11 @@ import type { CaseContext } from "../context.js";
 import { concat, utf8 } from "./bytes.js";
 
 /** How a case names its Unix socket: a file in a temporary directory, or a Linux abstract name. */
-export type UnixPathKind = "path" | "abstract";
+export type UNIXPathKind = "path" | "abstract";
 
 /** A socket address for a case, in the form passed to portio and the form portio reports it in. */
-export interface UnixPath {
-  kind: UnixPathKind;
+export interface UNIXPath {
+  kind: UNIXPathKind;
   /** What the case passes to `createUnixListener` / `connectUnix`. */
   path: string;
   /** What `SocketAttribute.localAddress`/`remoteAddress` must report: the path, or bytes for abstract names. */
@@ -16,7 +16,7 @@ export interface UnixPath {
 }
 
 /** A fresh socket path of the given kind (the directory is removed after the case). */
-export async function unixPath(t: CaseContext, kind: UnixPathKind = "path"): Promise<UnixPath> {
+export async function unixPath(t: CaseContext, kind: UNIXPathKind = "path"): Promise<UNIXPath> {
   if (kind === "abstract") {
     // A random name, since the abstract namespace is shared by the whole machine.
     const path = `\0portio-${crypto.randomUUID()}`;
@@ -29,8 +29,8 @@ export async function unixPath(t: CaseContext, kind: UnixPathKind = "path"): Pro
 /** A connected Unix stream pair: `[client, server]`, both closed after the case. */
 export async function unixPair(
   t: CaseContext,
-  kind: UnixPathKind = "path",
-): Promise<[UNIXSocketStream, UNIXSocketStream, UnixPath]> {
+  kind: UNIXPathKind = "path",
+): Promise<[UNIXSocketStream, UNIXSocketStream, UNIXPath]> {
   const address = await unixPath(t, kind);
   const listener = t.use(await createUnixListener(address.path));
   const [client, server] = await Promise.all([connectUnix(address.path), listener.accept()]);
@@ -41,7 +41,7 @@ export async function unixPair(
 export function perPathKind(
   name: string,
   description: string,
-  run: (t: CaseContext, kind: UnixPathKind) => Promise<void>,
+  run: (t: CaseContext, kind: UNIXPathKind) => Promise<void>,
 ): CaseDefinition[] {
   return (["path", "abstract"] as const).map((kind) => ({
     name: `${name}[${kind}]`,
