@@ -23,7 +23,7 @@ export class AssertionError extends Error {
 }
 
 /** Any class, including abstract ones, whose instances an assertion should find. */
-export type ErrorClass<E> = abstract new (...args: any[]) => E;
+export type ErrorClass<E> = abstract new (...args: never[]) => E;
 
 const utf8 = new TextEncoder();
 

@@ -1,5 +1,5 @@
 import { setBackend, type AsyncResource } from "@portio/core";
-import { type ResolvedAddress } from "@portio/core/backend";
+import type { ResolvedAddress } from "@portio/core/backend";
 import type { Environment } from "./environment.js";
 import type { ConformanceHarness } from "./harness.js";
 import { withResolvedNames } from "./support/resolver.js";

@@ -2,7 +2,7 @@ import type { IPSocketAddress, SocketAddress, UNIXSocketAddress } from "../addre
 import type { CallOptions } from "../abc/resource.js";
 import type { UnreliableObjectReceiveStream, UnreliableObjectSendStream } from "../abc/streams.js";
 import type { DatagramTransport } from "../backend/transports.js";
-import { BrokenResourceError, ClosedResourceError, DatagramTooLargeError, EndOfStream } from "../errors.js";
+import { BrokenResourceError, ClosedResourceError, DatagramTooLargeError } from "../errors.js";
 import { raceAbort, silenced, throwIfAborted } from "../internal/abort.js";
 import { ipFamily } from "../internal/ip.js";
 import { checkHost, checkPort, checkUnixPath } from "../internal/validate.js";

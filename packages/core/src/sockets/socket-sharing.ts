@@ -1,6 +1,6 @@
 import type { CallOptions } from "../abc/resource.js";
 import { BrokenResourceError, ClosedResourceError, EndOfStream } from "../errors.js";
-import { MultiListener } from "../multi-listener.js";
+import type { MultiListener } from "../multi-listener.js";
 import { receiveSocket, sendSocket } from "./handoff.js";
 import { SocketListener } from "./socket-listener.js";
 import type { SocketStream } from "./socket-stream.js";

@@ -10,7 +10,7 @@ import { certificates } from "./tls.js";
  * connection with a bare FIN and nothing of the TLS layer runs: "k" dies at once, "r" first
  * sends one record ("last words"). It prints its port, then serves until it is killed.
  */
-const PEER_SCRIPT = String.raw`
+const PEER_SCRIPT = `
 import os, signal, socket, ssl, sys, tempfile
 pem = sys.stdin.read()
 with tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False) as f:
