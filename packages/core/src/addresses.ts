@@ -46,11 +46,6 @@ export const UNIX_PATH_MAX_BYTES = 108;
  * Refuses a Unix socket name that does not fit in `sun_path` ({@link UNIX_PATH_MAX_BYTES}).
  *
  * @throws RangeError saying how long the name is and what fits
- * @example
- * ```ts
- * checkUnixPathLength("/tmp/app.sock", "path"); // fine
- * checkUnixPathLength("/tmp/" + "x".repeat(200), "path"); // RangeError
- * ```
  */
 export function checkUnixPathLength(path: string | Uint8Array, name = "path"): void {
   const bytes = typeof path === "string" ? utf8.encode(path).length : path.length;

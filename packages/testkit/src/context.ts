@@ -8,14 +8,6 @@ import { withResolvedNames } from "./support/resolver.js";
  * What a case body gets: the harness, the probed environment, and a place to register cleanup so
  * that a failing case still closes everything it opened (the fd-leak check and the next cases
  * depend on that).
- *
- * @example
- * ```ts
- * async run(t) {
- *   const listener = t.use(await createTcpListener({ localHost: "127.0.0.1" }));
- *   const dir = await t.tempDir();
- * }
- * ```
  */
 export interface CaseContext {
   readonly harness: ConformanceHarness;

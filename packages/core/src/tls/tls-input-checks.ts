@@ -19,10 +19,6 @@ const HEADER = /^[A-Za-z-]+:.*$/;
  * Attributes", comments) is allowed, as every TLS library allows it.
  *
  * @param kind `"certificate"` for `ca` / `cert`, `"private key"` for `key`
- * @example
- * ```ts
- * checkPem(options.cert, "cert", "certificate");
- * ```
  */
 export function checkPem(value: TLSPem | undefined, name: string, kind: "certificate" | "private key"): void {
   if (value === undefined) return;
@@ -58,11 +54,6 @@ function checkPemText(text: string, label: string, kind: "certificate" | "privat
  * Right after the handshake, before any data, the usual cause is not truncation but a server
  * refusing the client (most often: it requires a client certificate); runtimes that do not pass
  * the server's alert on (Deno) leave only this end of stream to go by.
- *
- * @example
- * ```ts
- * if (chunk === null && !session.closeNotifyReceived) throw raggedEofError({ receivedData, serverSide });
- * ```
  */
 export function raggedEofError(state: { receivedData: boolean; serverSide: boolean }): Error {
   if (!state.receivedData && !state.serverSide) {

@@ -4,11 +4,6 @@ import type { AsyncBackend, ResolvedAddress } from "@portio/core/backend";
  * `backend`, except that `getaddrinfo` answers the given names itself (honouring the `family`
  * filter) and passes every other name through. A Proxy rather than a copy, so that backends built
  * as classes with private fields keep working.
- *
- * @example
- * ```ts
- * setBackend(withResolvedNames(backend, { "dual.test": [{ family: "inet", address: "127.0.0.1" }] }));
- * ```
  */
 export function withResolvedNames(
   backend: AsyncBackend,
