@@ -1,9 +1,9 @@
 import type { CallOptions } from "../abc/resource.js";
 import { joinChunks } from "../internal/bytes.js";
 import type { AnyByteReceiveStream, AnyByteStream, ByteReceiveStream, ByteStream } from "../abc/streams.js";
-import { ClosedResourceError, DelimiterNotFound, EndOfStream, IncompleteRead } from "../errors.js";
-import { checkMaxBytes, describeValue, raceAbort, silenced, throwIfAborted } from "../internal/abort.js";
-import { ResourceGuard } from "../resource-guard.js";
+import { DelimiterNotFound, EndOfStream, IncompleteRead } from "../errors.js";
+import { checkMaxBytes, describeValue } from "../internal/abort.js";
+import { WrappedReceive } from "../internal/wrapped-receive.js";
 import type { TypedAttributeMap } from "../typed-attributes.js";
 import { ReceiveStreamBase } from "../resource-base.js";
 
@@ -81,10 +81,7 @@ function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from: number, to
  */
 export class BufferedByteReceiveStream extends ReceiveStreamBase<Uint8Array> implements ByteReceiveStream {
   readonly #inner: AnyByteReceiveStream;
-  readonly #guard = new ResourceGuard("reading from");
-  // Aborted by aclose(), so a call waiting on a wrapped stream that ignores close still returns.
-  readonly #closer = new AbortController();
-  #closed = false;
+  readonly #reader: WrappedReceive<Uint8Array>;
 
   // The unconsumed bytes are #data[#start..#end). When #owned is false, #data is a chunk the
   // wrapped stream or feedData handed over: it is never written to, so callers may get views
@@ -95,13 +92,8 @@ export class BufferedByteReceiveStream extends ReceiveStreamBase<Uint8Array> imp
   #end = 0;
   #owned = false;
 
-  // A receive on the wrapped stream that is still running although its caller was aborted; the
-  // next call waits for it instead of starting another, so its chunk is never lost. It fulfils
-  // once the chunk is in the buffer, and keeps a rejection until a caller has seen it.
-  #inflight: Promise<void> | undefined;
-
   static {
-    holdsData = (reader) => reader.#end > reader.#start || reader.#inflight !== undefined;
+    holdsData = (reader) => reader.#end > reader.#start || reader.#reader.pending;
     innerOf = (reader) => reader.#inner;
   }
 
@@ -109,6 +101,7 @@ export class BufferedByteReceiveStream extends ReceiveStreamBase<Uint8Array> imp
   constructor(receiveStream: AnyByteReceiveStream) {
     super();
     this.#inner = receiveStream;
+    this.#reader = new WrappedReceive(() => receiveStream.receive());
     readerOver.set(receiveStream, this);
   }
 
@@ -157,12 +150,12 @@ export class BufferedByteReceiveStream extends ReceiveStreamBase<Uint8Array> imp
    */
   async receive(maxBytes = 65536, options: CallOptions = {}): Promise<Uint8Array> {
     checkMaxBytes(maxBytes);
-    this.#enter(options.signal);
+    this.#reader.enter(options.signal);
     try {
       while (this.#end === this.#start) await this.#fill(options.signal);
       return this.#take(maxBytes);
     } finally {
-      this.#guard.exit();
+      this.#reader.exit();
     }
   }
 
@@ -178,12 +171,12 @@ export class BufferedByteReceiveStream extends ReceiveStreamBase<Uint8Array> imp
    */
   async receiveExactly(nbytes: number, options: CallOptions = {}): Promise<Uint8Array> {
     if (!Number.isInteger(nbytes) || nbytes < 0) throw new RangeError("nbytes must be a non-negative integer");
-    this.#enter(options.signal);
+    this.#reader.enter(options.signal);
     try {
       while (this.#end - this.#start < nbytes) await this.#fillOrIncomplete(options.signal);
       return this.#take(nbytes);
     } finally {
-      this.#guard.exit();
+      this.#reader.exit();
     }
   }
 
@@ -206,7 +199,7 @@ export class BufferedByteReceiveStream extends ReceiveStreamBase<Uint8Array> imp
     if (!(delimiter instanceof Uint8Array)) throw new TypeError(`delimiter must be a Uint8Array or a string, got ${describeValue(delimiter)}`);
     if (delimiter.length === 0) throw new RangeError("delimiter must not be empty");
     checkMaxBytes(maxBytes);
-    this.#enter(options.signal);
+    this.#reader.enter(options.signal);
     try {
       // Only the bytes that arrived since the last search (plus a delimiter's length minus one,
       // for a delimiter split across chunks) are searched again.
@@ -225,7 +218,7 @@ export class BufferedByteReceiveStream extends ReceiveStreamBase<Uint8Array> imp
         await this.#fillOrIncomplete(options.signal);
       }
     } finally {
-      this.#guard.exit();
+      this.#reader.exit();
     }
   }
 
@@ -238,46 +231,17 @@ export class BufferedByteReceiveStream extends ReceiveStreamBase<Uint8Array> imp
    * ```
    */
   async aclose(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      this.#closer.abort(new ClosedResourceError());
-    }
+    this.#reader.close();
     await this.#inner.aclose();
   }
 
-  #enter(signal: AbortSignal | undefined): void {
-    if (this.#closed) throw new ClosedResourceError();
-    throwIfAborted(signal);
-    this.#guard.enter();
-  }
-
   /** Gets one more chunk into the buffer; EndOfStream and errors of the wrapped stream pass through. */
-  async #fill(signal: AbortSignal | undefined): Promise<void> {
-    let inflight = this.#inflight;
-    if (inflight === undefined) {
-      // No maxBytes and no signal: the call has to type-check against both kinds of wrapped
-      // stream (a byte stream's receive(maxBytes, options) and an object stream's
-      // receive(options)), surplus bytes are buffered anyway, and cancellation is handled here.
-      let received: Promise<Uint8Array>;
-      try {
-        received = this.#inner.receive();
-      } catch (error) {
-        received = Promise.reject(error);
-      }
-      const started: Promise<void> = received.then((chunk) => {
-        if (this.#inflight === started) this.#inflight = undefined;
-        if (!this.#closed) this.#append(chunk);
-      });
-      this.#inflight = inflight = silenced(started);
-    }
-    try {
-      await raceAbort(raceAbort(inflight, signal), this.#closer.signal);
-    } catch (error) {
-      const abandoned = (signal?.aborted && error === signal.reason) || this.#closer.signal.aborted;
-      // The wrapped stream's error is reported once, to the caller that saw it.
-      if (!abandoned && this.#inflight === inflight) this.#inflight = undefined;
-      throw error;
-    }
+  #fill(signal: AbortSignal | undefined): Promise<void> {
+    // No maxBytes and no signal reach the wrapped stream: surplus bytes are buffered anyway, and
+    // cancellation is handled by the reader.
+    return this.#reader.fill(signal, (chunk) => {
+      if (!this.#reader.closed) this.#append(chunk);
+    });
   }
 
   async #fillOrIncomplete(signal: AbortSignal | undefined): Promise<void> {

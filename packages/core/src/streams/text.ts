@@ -7,9 +7,8 @@ import type {
   ObjectSendStream,
   ObjectStream,
 } from "../abc/streams.js";
-import { ClosedResourceError, EndOfStream } from "../errors.js";
-import { raceAbort, silenced, throwIfAborted } from "../internal/abort.js";
-import { ResourceGuard } from "../resource-guard.js";
+import { EndOfStream } from "../errors.js";
+import { WrappedReceive } from "../internal/wrapped-receive.js";
 import { mergeAttributes, type TypedAttributeMap } from "../typed-attributes.js";
 import { AsyncResourceBase, ReceiveStreamBase } from "../resource-base.js";
 
@@ -73,18 +72,15 @@ export interface TextSendOptions {
 export class TextReceiveStream extends ReceiveStreamBase<string> implements ObjectReceiveStream<string> {
   readonly #transport: AnyByteReceiveStream;
   readonly #decoder: TextDecoder;
-  readonly #guard = new ResourceGuard("reading from");
-  readonly #closer = new AbortController();
-  #closed = false;
+  readonly #reader: WrappedReceive<Uint8Array>;
   /** Decoded text not returned yet. */
   #text = "";
-  /** A transport receive whose caller was aborted; the next call picks it up (see BufferedByteReceiveStream). */
-  #inflight: Promise<void> | undefined;
 
   /** Decodes `transport`'s bytes (UTF-8 by default), which it owns from now on. */
   constructor(transport: AnyByteReceiveStream, options: TextReceiveOptions = {}) {
     super();
     this.#transport = transport;
+    this.#reader = new WrappedReceive(() => transport.receive());
     // ignoreBOM keeps a byte order mark as U+FEFF, as Python's "utf-8" codec does: the text
     // received is exactly what the bytes say, wherever a chunk boundary falls.
     this.#decoder = new TextDecoder(options.encoding ?? "utf-8", { fatal: options.fatal ?? true, ignoreBOM: true });
@@ -108,16 +104,14 @@ export class TextReceiveStream extends ReceiveStreamBase<string> implements Obje
    */
   async receive(options: CallOptions = {}): Promise<string> {
     const { signal } = options;
-    if (this.#closed) throw new ClosedResourceError();
-    throwIfAborted(signal);
-    this.#guard.enter();
+    this.#reader.enter(signal);
     try {
       while (this.#text === "") await this.#fill(signal);
       const text = this.#text;
       this.#text = "";
       return text;
     } finally {
-      this.#guard.exit();
+      this.#reader.exit();
     }
   }
 
@@ -130,48 +124,24 @@ export class TextReceiveStream extends ReceiveStreamBase<string> implements Obje
    * ```
    */
   async aclose(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      this.#closer.abort(new ClosedResourceError());
-    }
+    this.#reader.close();
     await this.#transport.aclose();
   }
 
-  async #fill(signal: AbortSignal | undefined): Promise<void> {
-    let inflight = this.#inflight;
-    if (inflight === undefined) {
-      let received: Promise<Uint8Array>;
-      try {
-        // Without arguments, because that call is valid for byte and object streams alike.
-        received = this.#transport.receive();
-      } catch (error) {
-        received = Promise.reject(error);
-      }
-      // Decoding happens when the chunk arrives, not when a caller is waiting, so the decoder
-      // sees every chunk exactly once and in order.
-      const started: Promise<void> = received.then(
-        (chunk) => {
-          if (this.#inflight === started) this.#inflight = undefined;
-          this.#text += this.#decoder.decode(chunk, { stream: true });
-        },
-        (error: unknown) => {
-          if (!(error instanceof EndOfStream)) throw error;
-          // Flush: a character cut off by the end of the stream is an error (fatal) or U+FFFD.
-          const rest = this.#decoder.decode();
-          if (rest === "") throw error;
-          if (this.#inflight === started) this.#inflight = undefined;
-          this.#text += rest;
-        },
-      );
-      this.#inflight = inflight = silenced(started);
-    }
-    try {
-      await raceAbort(raceAbort(inflight, signal), this.#closer.signal);
-    } catch (error) {
-      const abandoned = (signal?.aborted && error === signal.reason) || this.#closer.signal.aborted;
-      if (!abandoned && this.#inflight === inflight) this.#inflight = undefined;
-      throw error;
-    }
+  #fill(signal: AbortSignal | undefined): Promise<void> {
+    return this.#reader.fill(
+      signal,
+      (chunk) => {
+        this.#text += this.#decoder.decode(chunk, { stream: true });
+      },
+      (error) => {
+        if (!(error instanceof EndOfStream)) throw error;
+        // Flush: a character cut off by the end of the stream is an error (fatal) or U+FFFD.
+        const rest = this.#decoder.decode();
+        if (rest === "") throw error;
+        this.#text += rest;
+      },
+    );
   }
 }
 
