@@ -5,7 +5,7 @@ import {
   type SocketAddress,
   type TLSPeerCertificate,
 } from "@portio/core";
-import { type TlsTransport } from "@portio/core/backend";
+import { type TLSTransport } from "@portio/core/backend";
 import { NetStreamTransport } from "./stream-transport.js";
 import type { PortioDuplex } from "./tls-duplex.js";
 import { cipherName, negotiatedAlpn, peerCertificate } from "./tls-options.js";
@@ -26,7 +26,7 @@ export interface NodeTlsTransportOptions {
 const MAX_TIMER_DELAY = 2 ** 31 - 1;
 
 /**
- * A handshaken `node:tls` `TLSSocket` as core's {@link TlsTransport}. Reading and writing are
+ * A handshaken `node:tls` `TLSSocket` as core's {@link TLSTransport}. Reading and writing are
  * {@link NetStreamTransport}'s (a TLSSocket is a net.Socket), so flow control and error
  * handling are the same as for plain sockets.
  *
@@ -40,7 +40,7 @@ const MAX_TIMER_DELAY = 2 ** 31 - 1;
  * const transport = new NodeTlsTransport(secureSocket, { family: "inet", backend: "node", pump, standardCompatible: true });
  * ```
  */
-export class NodeTlsTransport implements TlsTransport {
+export class NodeTlsTransport implements TLSTransport {
   readonly family: AddressFamily;
   /** The node:tls socket running the session. */
   readonly socket: TLSSocket;
