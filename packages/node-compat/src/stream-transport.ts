@@ -96,6 +96,10 @@ export class NetStreamTransport implements StreamTransport {
     // high-water mark; no 'data' listener is ever added.
     socket.on("readable", () => this.#serveReader());
     socket.on("end", () => {
+      // Node never ends a socket after an error, Bun's does: its node:tls pushes the end of the
+      // stream right after reporting a fatal alert (a refused client certificate), which must not
+      // read as a complete stream. The error stays what every later read reports.
+      if (this.#error !== undefined) return;
       this.#eof = true;
       this.#serveReader();
     });
