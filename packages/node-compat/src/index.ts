@@ -38,7 +38,7 @@ export {
   socketClosedError,
   type CodedError,
 } from "./errors.js";
-export { rejectHandled, settled, waiter, type Waiter } from "./waiter.js";
+export { rejectHandled, settled } from "./waiter.js";
 export {
   bindUnixSocketFile,
   unlinkUnixSocketFile,
