@@ -1,15 +1,15 @@
 /**
- * Adopting datagram sockets on Bun: UDP through `Bun.udpSocket({ fd })` behind the same
- * {@link BunDatagramTransport} as natively created ones; Unix datagrams through libc (Bun has
- * no datagram path for them: `Bun.connect({ fd })` would read them as a byte stream).
+ * Adopting UDP sockets on Bun: `Bun.udpSocket({ fd })` behind the same
+ * {@link BunDatagramTransport} as natively created ones. Unix datagrams are the shared libc
+ * adoption's (`defineBackend`): Bun has no datagram path for them (`Bun.connect({ fd })` would
+ * read them as a byte stream).
  *
  * @module
  */
 
 import type { IPSocketAddress, SocketInfo } from "@portio/core";
 import type { AdoptionSource, DatagramTransport } from "@portio/core/backend";
-import { UnsupportedError } from "@portio/core";
-import { adoptDatagramSocket, restoringOnFailure } from "@portio/libc-socket";
+import { restoringOnFailure } from "@portio/libc-socket";
 import { BunDatagramTransport } from "./datagram-transport.js";
 import { getBunFfiBinder } from "./libc-binder.js";
 
@@ -40,16 +40,6 @@ export async function wrapConnectedUdpSocket(source: AdoptionSource, info: Socke
   return udpFromFd(source, info, info.remoteAddress as IPSocketAddress);
 }
 
-/** An unconnected Unix datagram socket, bound or not. */
-export async function wrapUnixDatagramSocket(source: AdoptionSource, info: SocketInfo): Promise<DatagramTransport> {
-  return libcTransport(source, info, false);
-}
-
-/** A connected Unix datagram socket. */
-export async function wrapConnectedUnixDatagramSocket(source: AdoptionSource, info: SocketInfo): Promise<DatagramTransport> {
-  return libcTransport(source, info, true);
-}
-
 function udpFromFd(source: AdoptionSource, info: SocketInfo, peer: IPSocketAddress | undefined): Promise<DatagramTransport> {
   const family = info.family === "inet6" ? "inet6" : "inet";
   return restoringOnFailure(getBunFfiBinder(), source.fd, async () => {
@@ -62,11 +52,4 @@ function udpFromFd(source: AdoptionSource, info: SocketInfo, peer: IPSocketAddre
     );
     return transport;
   });
-}
-
-function libcTransport(source: AdoptionSource, info: SocketInfo, connected: boolean): Promise<DatagramTransport> {
-  if (source.native !== undefined) {
-    throw new UnsupportedError("the Bun backend can adopt this kind of socket from an fd only, not from a runtime object");
-  }
-  return adoptDatagramSocket(getBunFfiBinder(), source.fd, info, connected);
 }

@@ -7,13 +7,10 @@
 
 import type { SocketInfo } from "@portio/core";
 import type { AdoptionSource } from "@portio/core/backend";
-import { lastError, restoringOnFailure } from "@portio/libc-socket";
+import { restoringOnFailure, startListening } from "@portio/libc-socket";
 import { getBunFfiBinder } from "./libc-binder.js";
 import { BunListenerTransport } from "./listener-transport.js";
 import type { BunStreamTransport } from "./stream-transport.js";
-
-/** The backlog used when a bound socket is started listening here. */
-const BACKLOG = 511;
 
 /**
  * A listening TCP or Unix socket, or a bound one that is not listening yet. Accepted TCP
@@ -31,10 +28,7 @@ export async function wrapListenerSocket(source: AdoptionSource, info: SocketInf
   const tcp = info.family !== "unix";
   return restoringOnFailure(getBunFfiBinder(), source.fd, () => {
     // listen(2) before Bun sees the fd: if it fails (EADDRINUSE), the fd is still the caller's.
-    if (info.state === "bound") {
-      const binder = getBunFfiBinder();
-      if (binder.listen(source.fd, BACKLOG) === -1) throw lastError(binder, "listen");
-    }
+    if (info.state === "bound") startListening(getBunFfiBinder(), source.fd);
     const localAddress = info.localAddress;
     const transport = new BunListenerTransport({
       family: info.family,

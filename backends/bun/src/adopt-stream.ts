@@ -1,6 +1,7 @@
 /**
- * Adopting connected stream sockets on Bun: `Bun.connect({ fd, socket })` (TCP and Unix), behind
- * the same {@link BunStreamTransport} natively created connections use. Never
+ * Adopting connected TCP sockets on Bun: `Bun.connect({ fd, socket })`, behind the same
+ * {@link BunStreamTransport} natively created connections use (Unix streams are the shared libc
+ * adoption's, `defineBackend`: Bun's read-ahead would lose fds). Never
  * `new net.Socket({ fd })`: Bun accepts the fd and then never reads or writes it.
  *
  * @module
@@ -8,7 +9,7 @@
 
 import type { SocketInfo } from "@portio/core";
 import type { AdoptionSource } from "@portio/core/backend";
-import { libcStreamFromFd, restoringOnFailure, type LibcStreamTransport } from "@portio/libc-socket";
+import { restoringOnFailure } from "@portio/libc-socket";
 
 import { streamFromFd } from "./fd-stream.js";
 import { getBunFfiBinder } from "./libc-binder.js";
@@ -31,21 +32,5 @@ export async function wrapStreamSocket(source: AdoptionSource, info: SocketInfo)
       ...(info.remoteAddress === undefined || info.remoteAddress === null ? {} : { remoteAddress: info.remoteAddress }),
       noDelay: true,
     }),
-  );
-}
-
-/**
- * A connected Unix stream socket; an unnamed end is `""`.
- *
- * @example
- * ```ts
- * const transport = await wrapUnixStreamSocket({ fd }, await inspectSocket(fd));
- * ```
- */
-export async function wrapUnixStreamSocket(source: AdoptionSource, info: SocketInfo): Promise<LibcStreamTransport> {
-  const binder = getBunFfiBinder();
-  // libc, not Bun.connect({ fd }): Bun's read-ahead would lose fds passed over the stream.
-  return restoringOnFailure(binder, source.fd, () =>
-    libcStreamFromFd(binder, source.fd, { localAddress: info.localAddress, remoteAddress: info.remoteAddress ?? "" }),
   );
 }

@@ -1,23 +1,18 @@
-import { getnameinfo } from "@portio/node-compat";
-import type { AsyncBackend } from "@portio/core/backend";
-import { getBunFfiBinder } from "./libc-binder.js";
-
-import { wrapConnectedUdpSocket, wrapConnectedUnixDatagramSocket, wrapUdpSocket, wrapUnixDatagramSocket } from "./adopt-datagram.js";
-import { inspectSocket, waitForConnect } from "./adopt-inspect.js";
+import { defineBackend } from "@portio/node-compat";
+import { wrapConnectedUdpSocket, wrapUdpSocket } from "./adopt-datagram.js";
 import { wrapListenerSocket } from "./adopt-listener.js";
 import { nativeSocketFd } from "./adopt-native.js";
-import { wrapStreamSocket, wrapUnixStreamSocket } from "./adopt-stream.js";
-import { wrapTls } from "./tls.js";
-import { getaddrinfo } from "./dns.js";
-import { socketpair } from "./socketpair.js";
+import { wrapStreamSocket } from "./adopt-stream.js";
+import { getBunFfiBinder } from "./libc-binder.js";
 import { connectTcp, createTcpListener } from "./tcp.js";
+import { wrapTls } from "./tls.js";
 import { createConnectedUdpSocket, createUdpSocket } from "./udp.js";
 import { connectUnix, createUnixListener } from "./unix.js";
-import { createConnectedUnixDatagramSocket, createUnixDatagramSocket } from "./unix-datagram.js";
 
 /**
  * portio's backend for Bun, built on `Bun.connect`, `Bun.listen`, `Bun.udpSocket` and, where
- * Bun has no native path, libc through `bun:ffi`; TLS is Bun's own on the socket where it can (see tls.ts).
+ * Bun has no native path, libc through `bun:ffi` (the shared members of `@portio/node-compat`'s
+ * `defineBackend`); TLS is Bun's own on the socket where it can (see tls.ts).
  *
  * @example
  * ```ts
@@ -26,32 +21,18 @@ import { createConnectedUnixDatagramSocket, createUnixDatagramSocket } from "./u
  * setBackend(bunBackend);
  * ```
  */
-export const bunBackend: AsyncBackend = {
-  name: "bun",
-  getaddrinfo,
-  getnameinfo,
+export const bunBackend = defineBackend("bun", getBunFfiBinder, {
   connectTcp,
   connectUnix,
   createTcpListener,
   createUnixListener,
   createUdpSocket,
   createConnectedUdpSocket,
-  createUnixDatagramSocket,
-  createConnectedUnixDatagramSocket,
-  socketpair,
   // Bun's own TLS natively on the socket where it can, node:tls over the portio stream otherwise (tls.ts).
   wrapTls,
   nativeSocketFd,
-  closeFd: (fd) => {
-    getBunFfiBinder().close(fd);
-  },
-  inspectSocket,
-  waitForConnect,
   wrapStreamSocket,
-  wrapUnixStreamSocket,
   wrapListenerSocket,
   wrapUdpSocket,
   wrapConnectedUdpSocket,
-  wrapUnixDatagramSocket,
-  wrapConnectedUnixDatagramSocket,
-};
+});

@@ -1,7 +1,8 @@
 import type { udp } from "bun";
 import type { IPSocketAddress } from "@portio/core";
 import { DatagramQueue, type DatagramTransport } from "@portio/core/backend";
-import { codedError, socketClosedError, waiter, type CodedError, type Waiter } from "@portio/node-compat";
+import { codedError, socketClosedError, type CodedError } from "@portio/node-compat";
+import { deferred, type Deferred } from "@portio/core/backend";
 
 /** How a {@link BunDatagramTransport} describes its socket. */
 export interface BunDatagramTransportOptions {
@@ -58,7 +59,7 @@ export class BunDatagramTransport implements DatagramTransport {
   #fd: number | undefined;
   #waiting: Promise<unknown> | undefined;
   #closing: Promise<void> | undefined;
-  #drain: Waiter<void> | undefined;
+  #drain: Deferred<void> | undefined;
 
   constructor(options: BunDatagramTransportOptions) {
     this.family = options.family;
@@ -125,7 +126,7 @@ export class BunDatagramTransport implements DatagramTransport {
         ? (socket as udp.ConnectedSocket<"uint8array">).send(data)
         : (socket as udp.Socket<"uint8array">).send(data, to[1], to[0]);
       if (sent) return;
-      await (this.#drain ??= waiter()).promise;
+      await (this.#drain ??= deferred()).promise;
     }
   }
 

@@ -1,7 +1,8 @@
 import type { Socket } from "bun";
 import type { AddressFamily, SocketAddress } from "@portio/core";
 import type { StreamTransport } from "@portio/core/backend";
-import { brokenPipeError, rejectHandled, socketClosedError, waiter, type Waiter } from "@portio/node-compat";
+import { brokenPipeError, rejectHandled, socketClosedError } from "@portio/node-compat";
+import { deferred, type Deferred } from "@portio/core/backend";
 
 /** How a {@link BunStreamTransport} describes its socket. */
 export interface BunStreamTransportOptions {
@@ -91,11 +92,11 @@ export class BunStreamTransport implements StreamTransport {
   /** What the kernel did not take yet, in order; at most about {@link WRITE_HIGH_WATER_MARK} bytes plus one write. */
   readonly #unwritten: Uint8Array[] = [];
   #unwrittenBytes = 0;
-  #reader: Waiter<Uint8Array | null> | undefined;
-  #writer: Waiter<void> | undefined;
+  #reader: Deferred<Uint8Array | null> | undefined;
+  #writer: Deferred<void> | undefined;
   /** Waits for #unwritten to be empty (close's flush, shutdownWrite). */
-  #flushed: Waiter<void> | undefined;
-  #closeEvent: Waiter<void> | undefined;
+  #flushed: Deferred<void> | undefined;
+  #closeEvent: Deferred<void> | undefined;
   readonly #fd: number | undefined;
   /** Set once the socket was handed over (see {@link handOver}). */
   #owner: BunSocketOwner | undefined;
@@ -233,7 +234,7 @@ export class BunStreamTransport implements StreamTransport {
     if (this.#eof) return Promise.resolve(null);
     if (this.#error !== undefined) return Promise.reject(this.#error);
     if (this.#closed || this.#closing !== undefined) return Promise.reject(socketClosedError());
-    this.#reader = waiter();
+    this.#reader = deferred();
     return this.#reader.promise;
   }
 
@@ -246,7 +247,7 @@ export class BunStreamTransport implements StreamTransport {
       // it never resolves against a socket that has not taken anything since the last one.
       this.#unwritten.push(data);
       this.#unwrittenBytes += data.byteLength;
-      this.#writer = waiter();
+      this.#writer = deferred();
       return this.#writer.promise;
     }
     const written = this.socket.write(data);
@@ -259,7 +260,7 @@ export class BunStreamTransport implements StreamTransport {
     // when `drain` comes and is written in the same turn: the kernel's buffer never runs dry
     // waiting for a JavaScript round trip.
     if (this.#unwrittenBytes <= WRITE_HIGH_WATER_MARK) return resolved;
-    this.#writer = waiter();
+    this.#writer = deferred();
     return this.#writer.promise;
   }
 
@@ -303,7 +304,7 @@ export class BunStreamTransport implements StreamTransport {
     // Bun's end() sends FIN and releases the fd right away (its `close` handler runs inside the
     // call); bytes already in the kernel still go out. terminate() would reset the connection
     // (SO_LINGER 0) and lose them.
-    const closeEvent = (this.#closeEvent = waiter());
+    const closeEvent = (this.#closeEvent = deferred());
     this.endSocket();
     if (!this.#closed) await closeEvent.promise;
   }
@@ -377,7 +378,7 @@ export class BunStreamTransport implements StreamTransport {
   }
 
   #waitFlushed(timeoutMs: number): Promise<void> {
-    const flushed = (this.#flushed ??= waiter());
+    const flushed = (this.#flushed ??= deferred());
     if (timeoutMs >= MAX_TIMER_DELAY) return flushed.promise;
     return new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, timeoutMs);

@@ -2,7 +2,9 @@ import net from "node:net";
 import type { Socket } from "bun";
 import { NetStreamTransport, whenConnected } from "@portio/node-compat";
 import type { BackendConnectTcpOptions, BackendTcpListenerOptions } from "@portio/core/backend";
-import { connectBoundTcp } from "./connect-bound.js";
+import { connectBoundTcpFd } from "@portio/libc-socket";
+import { streamFromFd } from "./fd-stream.js";
+import { getBunFfiBinder } from "./libc-binder.js";
 import { BunListenerTransport } from "./listener-transport.js";
 import { streamHandlers } from "./socket-handlers.js";
 import { BunStreamTransport } from "./stream-transport.js";
@@ -19,7 +21,7 @@ import { BunStreamTransport } from "./stream-transport.js";
  * eyeballs races several addresses.
  *
  * `Bun.connect` cannot bind a local address first; with `localHost` / `localPort` the socket is
- * made, bound and connected through libc instead and then handed to Bun (see `connect-bound.ts`).
+ * made, bound and connected through libc instead and then handed to Bun (`connectBoundTcpFd`).
  *
  * @example
  * ```ts
@@ -33,7 +35,7 @@ export async function connectTcp(
 ): Promise<BunStreamTransport | NetStreamTransport> {
   const { localHost, localPort, signal } = options;
   signal?.throwIfAborted();
-  if (localHost !== undefined || localPort !== undefined) return connectBoundTcp(host, port, options);
+  if (localHost !== undefined || localPort !== undefined) return connectBound(host, port, options);
   const family = host.includes(":") ? "inet6" : "inet";
   if (signal !== undefined) {
     const socket = net.connect({ host, port, allowHalfOpen: true, noDelay: true });
@@ -77,4 +79,15 @@ export async function createTcpListener(host: string, port: number, options: Bac
   } as Bun.TCPSocketListenOptions<BunStreamTransport | undefined>);
   transport.attach(listener, [host, listener.port]);
   return transport;
+}
+
+/** `Bun.connect` cannot bind first: libc makes, binds and connects the socket, then Bun takes its fd. */
+async function connectBound(host: string, port: number, options: BackendConnectTcpOptions): Promise<BunStreamTransport> {
+  const { fd, ...names } = await connectBoundTcpFd(getBunFfiBinder(), host, port, options);
+  try {
+    return await streamFromFd(fd, names);
+  } catch (error) {
+    getBunFfiBinder().close(fd);
+    throw error;
+  }
 }

@@ -15,9 +15,6 @@ import { LibcSocket, LibcStreamTransport, restoringOnFailure } from "@portio/lib
 import { getDenoBinder } from "./libc-binder.ts";
 import { NetStreamTransport } from "@portio/node-compat";
 
-/** Deno's and Node's default backlog, used when a bound socket is started listening here. */
-const BACKLOG = 511;
-
 /**
  * A listening TCP or Unix socket, or a bound one that is not listening yet (started here).
  * Accepted TCP connections get TCP_NODELAY; Unix ones get no TCP option and carry the
@@ -34,7 +31,7 @@ export async function wrapListenerSocket(source: AdoptionSource, info: SocketInf
   return restoringOnFailure(binder, source.fd, () => {
     const socket = LibcSocket.fromFd(binder, source.fd);
     // listen(2) before anything else: if it fails (EADDRINUSE), the fd is untouched.
-    if (info.state === "bound") socket.listen(BACKLOG);
+    if (info.state === "bound") socket.listen();
     socket.setNonBlocking(true);
     return new AdoptedListenerTransport(socket, info.family, info.localAddress);
   });

@@ -1,6 +1,6 @@
 /**
- * Adopting connected stream sockets on Deno: `new net.Socket({ fd })` from node:net (TCP and Unix
- * alike), the one path Deno has for streaming over an existing fd; it needs no permission flag.
+ * Adopting connected TCP sockets on Deno: `new net.Socket({ fd })` from node:net, the one path
+ * Deno has for streaming over an existing fd; it needs no permission flag. Unix streams are the shared libc adoption's (`defineBackend`): node:net's read-ahead would lose fds.
  *
  * @module
  */
@@ -8,7 +8,7 @@
 import net from "node:net";
 import type { SocketInfo } from "@portio/core";
 import type { AdoptionSource } from "@portio/core/backend";
-import { libcStreamFromFd, restoringOnFailure, type LibcStreamTransport } from "@portio/libc-socket";
+import { restoringOnFailure } from "@portio/libc-socket";
 
 import { NetStreamTransport } from "@portio/node-compat";
 import { getDenoBinder } from "./libc-binder.ts";
@@ -32,20 +32,4 @@ export async function wrapStreamSocket(source: AdoptionSource, info: SocketInfo)
       fd: source.fd,
     });
   });
-}
-
-/**
- * A connected Unix stream socket; its names come from the inspection (an unnamed end is `""`).
- *
- * @example
- * ```ts
- * const transport = await wrapUnixStreamSocket({ fd }, await inspectSocket(fd));
- * ```
- */
-export async function wrapUnixStreamSocket(source: AdoptionSource, info: SocketInfo): Promise<LibcStreamTransport> {
-  const binder = getDenoBinder();
-  // libc, not node:net: node:net's read-ahead would lose fds passed over the stream.
-  return restoringOnFailure(binder, source.fd, () =>
-    libcStreamFromFd(binder, source.fd, { localAddress: info.localAddress, remoteAddress: info.remoteAddress ?? "" }),
-  );
 }

@@ -1,12 +1,9 @@
-import type { AsyncBackend } from "@portio/core/backend";
-import { wrapConnectedUdpSocket, wrapConnectedUnixDatagramSocket, wrapUdpSocket, wrapUnixDatagramSocket } from "./adopt-datagram.ts";
-import { inspectSocket, waitForConnect } from "./adopt-inspect.ts";
+import { defineBackend, getaddrinfo } from "@portio/node-compat";
 import { wrapListenerSocket } from "./adopt-listener.ts";
 import { nativeSocketFd } from "./adopt-native.ts";
-import { wrapStreamSocket, wrapUnixStreamSocket } from "./adopt-stream.ts";
-import { socketpairWith, wrapTls, getnameinfo } from "@portio/node-compat";
-import { getaddrinfo } from "./dns.ts";
+import { wrapStreamSocket } from "./adopt-stream.ts";
 import { getDenoBinder } from "./libc-binder.ts";
+import { withPermission } from "./permissions.ts";
 import { connectTcp, createTcpListener } from "./tcp.ts";
 import { createConnectedUdpSocket, createUdpSocket } from "./udp.ts";
 import { connectUnix, createUnixListener } from "./unix.ts";
@@ -14,8 +11,9 @@ import { createConnectedUnixDatagramSocket, createUnixDatagramSocket } from "./u
 
 /**
  * portio's backend for Deno: `Deno.connect` / `Deno.listen` for the TCP and Unix streams portio
- * creates, libc through `Deno.dlopen` for datagrams, socketpair and socket inspection, node:net
- * for streaming over adopted fds and node:tls for TLS (both through `@portio/node-compat`). See permissions.ts for the flags each feature needs.
+ * creates, libc through `Deno.dlopen` for datagrams, socketpair and adoption, node:net for
+ * streaming over adopted fds and node:tls for TLS (the shared members of `@portio/node-compat`'s
+ * `defineBackend`). See permissions.ts for the flags each feature needs.
  *
  * @example
  * ```ts
@@ -24,10 +22,8 @@ import { createConnectedUnixDatagramSocket, createUnixDatagramSocket } from "./u
  * setBackend(denoBackend);
  * ```
  */
-export const denoBackend: AsyncBackend = {
-  name: "deno",
-  getaddrinfo,
-  getnameinfo,
+export const denoBackend = defineBackend("deno", getDenoBinder, {
+  getaddrinfo: (host, options) => withPermission("resolving host names", "--allow-net", () => getaddrinfo(host, options)),
   connectTcp,
   connectUnix,
   createTcpListener,
@@ -36,20 +32,7 @@ export const denoBackend: AsyncBackend = {
   createConnectedUdpSocket,
   createUnixDatagramSocket,
   createConnectedUnixDatagramSocket,
-  // The pair is made through libc (Deno has no call for it); its stream ends stream with node:net.
-  socketpair: socketpairWith(getDenoBinder),
-  wrapTls: (stream, options, native) => wrapTls(stream, options, native, "deno"),
   nativeSocketFd,
-  closeFd: (fd) => {
-    getDenoBinder().close(fd);
-  },
-  inspectSocket,
-  waitForConnect,
   wrapStreamSocket,
-  wrapUnixStreamSocket,
   wrapListenerSocket,
-  wrapUdpSocket,
-  wrapConnectedUdpSocket,
-  wrapUnixDatagramSocket,
-  wrapConnectedUnixDatagramSocket,
-};
+});

@@ -16,7 +16,7 @@
 import type { AddressFamily, SocketAddress } from "@portio/core";
 import { AcceptQueue, type ListenerTransport } from "@portio/core/backend";
 import { ipFamilyOf, unmapIPv4 } from "./addresses.ts";
-import { errorCode, socketClosedError } from "@portio/node-compat";
+import { isTransientAcceptError, socketClosedError } from "@portio/node-compat";
 import { DenoStreamTransport } from "./stream-transport.ts";
 
 /** Accepted connections kept per side while nobody accepts; further ones are closed. */
@@ -82,8 +82,7 @@ class SharedSocket {
         conn = await this.#listener.accept();
       } catch (error) {
         if (this.#closed) return;
-        const code = errorCode(error);
-        if (code === "ECONNABORTED" || code === "EINTR" || code === "EAGAIN") continue;
+        if (isTransientAcceptError(error)) continue;
         for (const side of this.#sides.values()) side.fail(error);
         return;
       }

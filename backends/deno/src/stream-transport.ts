@@ -1,7 +1,8 @@
 import type { AddressFamily, SocketAddress } from "@portio/core";
 import type { StreamTransport } from "@portio/core/backend";
 import { fromDenoAddr } from "./addresses.ts";
-import { brokenPipeError, rejectHandled, settled, socketClosedError, waiter, type Waiter } from "@portio/node-compat";
+import { brokenPipeError, rejectHandled, settled, socketClosedError } from "@portio/node-compat";
+import { deferred, type Deferred } from "@portio/core/backend";
 
 /** How a {@link DenoStreamTransport} describes its connection. */
 export interface DenoStreamTransportOptions {
@@ -71,8 +72,8 @@ export class DenoStreamTransport implements StreamTransport {
   /** Where the next read goes in {@link #slab}: everything before it has been handed out. */
   #slabOffset = 0;
   #slabSize = READ_SIZE;
-  #reader: Waiter<Uint8Array | null> | undefined;
-  #writer: Waiter<void> | undefined;
+  #reader: Deferred<Uint8Array | null> | undefined;
+  #writer: Deferred<void> | undefined;
   /** Deno's own pending ops, awaited on close: the fd is released only once they let go of it. */
   #readOp: Promise<unknown> | undefined;
   #writeOp: Promise<unknown> | undefined;
@@ -102,7 +103,7 @@ export class DenoStreamTransport implements StreamTransport {
 
   read(): Promise<Uint8Array | null> {
     if (this.#closing !== undefined) return Promise.reject(socketClosedError());
-    const call = waiter<Uint8Array | null>();
+    const call = deferred<Uint8Array | null>();
     this.#reader = call;
     let slab = this.#slab;
     // A detached slab (the application transferred a chunk's .buffer) has length 0: replaced too.
@@ -139,7 +140,7 @@ export class DenoStreamTransport implements StreamTransport {
   write(data: Uint8Array): Promise<void> {
     if (this.#closing !== undefined) return Promise.reject(socketClosedError());
     if (this.#shutdown !== undefined) return Promise.reject(brokenPipeError("the sending side is closed"));
-    const call = waiter<void>();
+    const call = deferred<void>();
     this.#writer = call;
     this.#writeFrom(call, data, 0);
     return call.promise;
@@ -149,7 +150,7 @@ export class DenoStreamTransport implements StreamTransport {
    * One `conn.write` per step, chained by hand rather than by an async loop: almost every write is
    * taken whole by the first call, and this keeps that case to a single promise reaction.
    */
-  #writeFrom(call: Waiter<void>, data: Uint8Array, offset: number): void {
+  #writeFrom(call: Deferred<void>, data: Uint8Array, offset: number): void {
     const op = this.conn.write(offset === 0 ? data : data.subarray(offset));
     this.#writeOp = op;
     op.then(

@@ -1,3 +1,4 @@
+import net from "node:net";
 import type {
   BackendConnectTcpOptions,
   BackendTcpListenerOptions,
@@ -8,15 +9,16 @@ import { ipFamilyOf } from "./addresses.ts";
 import { claimIPv4Side, listenAnyIPv6Only } from "./dual-stack.ts";
 import { DenoListenerTransport } from "./listener-transport.ts";
 import { hasUnstableNet, withPermission, withPermissionSync } from "./permissions.ts";
-import type { NetStreamTransport } from "@portio/node-compat";
+import { NetStreamTransport } from "@portio/node-compat";
 import { DenoStreamTransport } from "./stream-transport.ts";
-import { connectTcpFromLocal } from "./tcp-bound-connect.ts";
+import { connectBoundTcpFd } from "@portio/libc-socket";
+import { getDenoBinder } from "./libc-binder.ts";
 
 /**
  * Connects to one numeric TCP address with `Deno.connect` (Deno's fastest stream API), with
  * TCP_NODELAY set. Core runs happy eyeballs over the addresses itself, so Deno's own is off.
  * Needs `--allow-net`. With `localHost` / `localPort`, which `Deno.connect` cannot bind, the
- * connection is made through libc instead and needs `--allow-ffi` (see tcp-bound-connect.ts).
+ * connection is made through libc instead and needs `--allow-ffi` (`connectBoundTcpFd`).
  *
  * @example
  * ```ts
@@ -27,7 +29,7 @@ export async function connectTcp(host: string, port: number, options: BackendCon
   const { localHost, localPort, signal } = options;
   if (localHost !== undefined || localPort !== undefined) {
     // Deno.connect cannot bind the local end: libc does, node:net streams (needs --allow-ffi).
-    return connectTcpFromLocal(host, port, localHost, localPort, signal);
+    return connectBound(host, port, options);
   }
   signal?.throwIfAborted();
   const conn = await withPermission("TCP connections", "--allow-net", () =>
@@ -85,4 +87,16 @@ export async function createTcpListener(host: string, port: number, options: Bac
       return new DenoStreamTransport(conn, { family });
     },
   });
+}
+
+/** libc makes, binds and connects the socket; node:net streams its fd, the one way Deno has to. */
+async function connectBound(host: string, port: number, options: BackendConnectTcpOptions): Promise<NetStreamTransport> {
+  const { fd, family } = await connectBoundTcpFd(getDenoBinder(), host, port, options);
+  try {
+    const stream = new net.Socket({ fd, readable: true, writable: true, allowHalfOpen: true });
+    return new NetStreamTransport(stream, { family, fd });
+  } catch (error) {
+    getDenoBinder().close(fd);
+    throw error;
+  }
 }

@@ -1,9 +1,8 @@
 /**
  * Adopting datagram sockets on Node. An unconnected UDP socket goes to `node:dgram`
  * (`bind({ fd })`), the fast native path. `node:dgram` cannot send on a connected fd it did not
- * connect itself (EISCONN) and has no Unix datagrams at all, so those go to
- * `@portio/libc-socket`'s {@link LibcDatagramTransport}. Node's own `dgram.Socket` objects are
- * wrapped as they are.
+ * connect itself (EISCONN) and has no Unix datagrams at all, so those go to the shared libc
+ * adoption (`defineBackend`). Node's own `dgram.Socket` objects are wrapped as they are.
  *
  * @module
  */
@@ -12,7 +11,7 @@ import dgram from "node:dgram";
 import type { SocketInfo } from "@portio/core";
 import type { AdoptionSource, DatagramTransport } from "@portio/core/backend";
 import { UnsupportedError } from "@portio/core";
-import { adoptDatagramSocket, restoringOnFailure } from "@portio/libc-socket";
+import { libcAdoption, restoringOnFailure } from "@portio/libc-socket";
 import { NodeDatagramTransport } from "./datagram-transport.js";
 import { getKoffiBinder } from "./libc-binder.js";
 
@@ -71,39 +70,7 @@ export async function wrapConnectedUdpSocket(source: AdoptionSource, info: Socke
     }
     return new NodeDatagramTransport(source.native, { family });
   }
-  return libcTransport(source, info, true);
-}
-
-/**
- * An unconnected Unix datagram socket, bound or not, through libc.
- *
- * @example
- * ```ts
- * const transport = await wrapUnixDatagramSocket({ fd }, await inspectSocket(fd));
- * ```
- */
-export async function wrapUnixDatagramSocket(source: AdoptionSource, info: SocketInfo): Promise<DatagramTransport> {
-  return libcTransport(source, info, false);
-}
-
-/**
- * A connected Unix datagram socket (one end of a datagram socketpair, say), through libc.
- *
- * @example
- * ```ts
- * const transport = await wrapConnectedUnixDatagramSocket({ fd }, await inspectSocket(fd));
- * ```
- */
-export async function wrapConnectedUnixDatagramSocket(source: AdoptionSource, info: SocketInfo): Promise<DatagramTransport> {
-  return libcTransport(source, info, true);
-}
-
-function libcTransport(source: AdoptionSource, info: SocketInfo, connected: boolean): Promise<DatagramTransport> {
-  if (source.native !== undefined) {
-    // Only reachable for a runtime object that Node itself drives: two owners of one fd.
-    throw new UnsupportedError("the Node backend can adopt this kind of socket from an fd only, not from a Node object");
-  }
-  return adoptDatagramSocket(getKoffiBinder(), source.fd, info, connected);
+  return libcAdoption("Node", getKoffiBinder).wrapConnectedUdpSocket(source, info);
 }
 
 function ipFamily(info: SocketInfo): "inet" | "inet6" {

@@ -1,29 +1,14 @@
 /**
- * State detection for adoption on Node: `@portio/libc-socket`'s `inspectSocket` through koffi
- * (node:net cannot tell a listening Unix socket from a connected one, and anything that asks
- * Node would take the fd over), and waiting for a connect in progress.
+ * Waiting for a connect in progress on Node, where a `net.Socket` has its own events; state
+ * detection and bare fds are the shared libc adoption's.
  *
  * @module
  */
 
 import net from "node:net";
-import type { SocketInfo } from "@portio/core";
 import type { AdoptionSource } from "@portio/core/backend";
-import { inspectSocket as libcInspect, waitForConnect as libcWaitForConnect } from "@portio/libc-socket";
+import { waitForConnect as libcWaitForConnect } from "@portio/libc-socket";
 import { getKoffiBinder } from "./libc-binder.js";
-
-/**
- * What `fd` is. Rejects with the libc module's `SystemError` (`ENOTSOCK`, `EBADF`, ...), which
- * core turns into `InvalidSocketError`. Reads only: flags and a pending SO_ERROR stay as they are.
- *
- * @example
- * ```ts
- * const info = await inspectSocket(3); // { family: "inet", type: "stream", state: "listening", ... }
- * ```
- */
-export async function inspectSocket(fd: number): Promise<SocketInfo> {
-  return libcInspect(getKoffiBinder(), fd);
-}
 
 /**
  * Waits for the TCP connect in progress on `source` to finish. A `net.Socket` that Node is

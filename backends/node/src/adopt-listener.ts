@@ -9,15 +9,12 @@
 import net from "node:net";
 import type { SocketAddress, SocketInfo } from "@portio/core";
 import type { AdoptionSource } from "@portio/core/backend";
-import { lastError, restoringOnFailure } from "@portio/libc-socket";
+import { restoringOnFailure, startListening } from "@portio/libc-socket";
 import { NetStreamTransport } from "@portio/node-compat";
 import { getKoffiBinder } from "./libc-binder.js";
 import { acceptedUnixStream } from "./unix-stream.js";
 import { listen } from "./listen.js";
 import { NodeListenerTransport } from "./listener-transport.js";
-
-/** Node's default backlog, used when a bound socket is started listening here. */
-const BACKLOG = 511;
 
 /**
  * A listening TCP or Unix socket, or a bound one that is not listening yet. Accepted TCP
@@ -42,7 +39,7 @@ export async function wrapListenerSocket(source: AdoptionSource, info: SocketInf
       options.pauseOnConnect = true;
       if (tcp) options.noDelay = true;
     } else {
-      if (info.state === "bound") startListening(source.fd);
+      if (info.state === "bound") startListening(getKoffiBinder(), source.fd);
       // The socket listens already, so Node's own listen(2) only confirms it and cannot fail in a
       // way that would make libuv close the fd.
       server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: tcp });
@@ -58,16 +55,6 @@ export async function wrapListenerSocket(source: AdoptionSource, info: SocketInf
         : (socket) => acceptedUnixStream(socket, localAddress),
     });
   });
-}
-
-/**
- * listen(2) on a bound socket before Node sees it: if it fails (EADDRINUSE when another socket
- * listens on the port), the fd is still untouched and the caller's, whereas a failed listen
- * inside Node would close it.
- */
-function startListening(fd: number): void {
-  const binder = getKoffiBinder();
-  if (binder.listen(fd, BACKLOG) === -1) throw lastError(binder, "listen");
 }
 
 function tcpAddress(server: net.Server): SocketAddress | undefined {

@@ -9,7 +9,7 @@
 import net from "node:net";
 import type { SocketInfo } from "@portio/core";
 import type { AdoptionSource, StreamTransport } from "@portio/core/backend";
-import { libcStreamFromFd, restoringOnFailure } from "@portio/libc-socket";
+import { libcAdoption, restoringOnFailure } from "@portio/libc-socket";
 
 import { NetStreamTransport } from "@portio/node-compat";
 import { getKoffiBinder } from "./libc-binder.js";
@@ -41,14 +41,9 @@ export async function wrapStreamSocket(source: AdoptionSource, info: SocketInfo)
  * ```
  */
 export async function wrapUnixStreamSocket(source: AdoptionSource, info: SocketInfo): Promise<StreamTransport> {
-  const binder = getKoffiBinder();
-  if (source.native === undefined) {
-    // An fd goes to libc, as every Unix stream portio makes (fd passing: see unix-stream.ts).
-    return restoringOnFailure(binder, source.fd, () =>
-      libcStreamFromFd(binder, source.fd, { localAddress: info.localAddress, remoteAddress: info.remoteAddress ?? "" }),
-    );
-  }
-  return restoringOnFailure(binder, source.fd, () => {
+  // An fd goes to libc, as every Unix stream portio makes (fd passing: see unix-stream.ts).
+  if (source.native === undefined) return libcAdoption("Node", getKoffiBinder).wrapUnixStreamSocket(source, info);
+  return restoringOnFailure(getKoffiBinder(), source.fd, () => {
     const socket = socketFor(source);
     return new NetStreamTransport(socket, {
       family: "unix",

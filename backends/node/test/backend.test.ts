@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { peekBackend, setBackend } from "@portio/core";
-import { getaddrinfo } from "../src/dns.js";
+import { getaddrinfo } from "@portio/node-compat";
 import { nodeBackend, register } from "../src/index.js";
 
 describe("getaddrinfo", () => {

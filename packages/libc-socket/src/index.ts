@@ -32,3 +32,5 @@ export * from "./adopt-datagram.js";
 export * from "./unix-datagram.js";
 export * from "./socketpair.js";
 export * from "./stream-transport.js";
+export * from "./adopt.js";
+export * from "./connect-bound.js";

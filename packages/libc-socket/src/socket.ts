@@ -40,6 +40,17 @@ function receiveScratch(size: number): Uint8Array {
 }
 
 /**
+ * The listen queue length portio asks for when it starts a socket listening itself: Node's and
+ * Deno's default (and what their own listeners use), so that adopted and created listeners agree.
+ *
+ * @example
+ * ```ts
+ * socket.listen(LISTEN_BACKLOG);
+ * ```
+ */
+export const LISTEN_BACKLOG = 511;
+
+/**
  * A socket over an fd, for the cases where the runtime has no native path (Unix datagrams on
  * Node; UDP and Unix datagrams on Deno) and for adoption.
  *
@@ -180,7 +191,7 @@ export class LibcSocket {
   }
 
   /** Starts listening. */
-  listen(backlog = 511): void {
+  listen(backlog = LISTEN_BACKLOG): void {
     this.#check();
     if (this.binder.listen(this.fd, backlog) === -1) throw lastError(this.binder, "listen");
   }

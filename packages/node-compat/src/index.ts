@@ -22,7 +22,8 @@ export { wrapTls } from "./tls.js";
 export { NodeTlsTransport, type NodeTlsTransportOptions } from "./tls-transport.js";
 export { PortioDuplex } from "./tls-duplex.js";
 export { toNodeDuplex, type NodeDuplexOptions } from "./node-duplex.js";
-export { getnameinfo } from "./dns.js";
+export { getaddrinfo, getnameinfo } from "./dns.js";
+export { defineBackend, type RuntimeParts } from "./backend.js";
 export { cipherName, handshakeError, negotiatedAlpn, nodeTlsOptions, peerCertificate } from "./tls-options.js";
 export { socketpairWith, type Socketpair } from "./socketpair.js";
 export { removeStaleSocket } from "./stale-socket.js";
@@ -37,7 +38,7 @@ export {
   socketClosedError,
   type CodedError,
 } from "./errors.js";
-export { rejectHandled, settled, waiter, type Waiter } from "./waiter.js";
+export { rejectHandled, settled } from "./waiter.js";
 export {
   bindUnixSocketFile,
   unlinkUnixSocketFile,

@@ -4,7 +4,8 @@ import type { AddressFamily, SocketAddress } from "@portio/core";
 import type { StreamTransport } from "@portio/core/backend";
 import { brokenPipeError, socketClosedError } from "./errors.js";
 import { fdOf } from "./node-internals.js";
-import { rejectHandled, waiter, type Waiter } from "./waiter.js";
+import { rejectHandled } from "./waiter.js";
+import { deferred, type Deferred } from "@portio/core/backend";
 
 /** How a {@link NetStreamTransport} describes its socket. */
 export interface NetStreamTransportOptions {
@@ -44,7 +45,7 @@ const MAX_TIMER_DELAY = 2 ** 31 - 1;
  * control instead of piling up data in memory. The socket must have been created with
  * `allowHalfOpen: true`, or Node would end the sending side as soon as the peer's FIN arrives.
  *
- * Event listeners are installed once; each operation parks at most one {@link Waiter} that the
+ * Event listeners are installed once; each operation parks at most one `Deferred` that the
  * events settle, which keeps the per-call cost to a promise.
  *
  * @example
@@ -73,9 +74,9 @@ export class NetStreamTransport implements StreamTransport {
   /** `'close'` was emitted: the fd is released. */
   #closed = false;
   #closing: Promise<void> | undefined;
-  #reader: Waiter<Uint8Array | null> | undefined;
+  #reader: Deferred<Uint8Array | null> | undefined;
   readonly #fd: number | undefined;
-  #writer: Waiter<void> | undefined;
+  #writer: Deferred<void> | undefined;
 
   /** Why this stream cannot pass fds (Unix streams only; see the option of the same name). */
   readonly fdPassingUnsupported: string | undefined;
@@ -153,7 +154,7 @@ export class NetStreamTransport implements StreamTransport {
     } catch (error) {
       return Promise.reject(error);
     }
-    this.#reader = waiter();
+    this.#reader = deferred();
     return this.#reader.promise;
   }
 
@@ -165,7 +166,7 @@ export class NetStreamTransport implements StreamTransport {
     // socket; report what a write(2) would instead.
     if (socket.destroyed || socket.writableEnded) return Promise.reject(brokenPipeError());
     if (socket.write(data)) return resolved;
-    this.#writer = waiter();
+    this.#writer = deferred();
     return this.#writer.promise;
   }
 

@@ -21,6 +21,7 @@ export * from "../resource-guard.js";
 export * from "../sockets/serve.js";
 export * from "../tls/apply-tls.js";
 export { toUnixSocketAddress, isAbstractUnixPath } from "../addresses.js";
+export { deferred, type Deferred } from "../internal/abort.js";
 export { GRACEFUL_CLOSE_TIMEOUT_MS } from "../sockets/socket-stream.js";
 export { resolveHost } from "../sockets/getaddrinfo.js";
 export { interleaveFamilies } from "../sockets/connect-tcp.js";

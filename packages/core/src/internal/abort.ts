@@ -68,13 +68,27 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefine
   });
 }
 
-/** A promise with its resolve function exposed; used to wake waiters (e.g. on close). */
+/**
+ * A promise with its settle functions exposed: a pending operation settled later by an event or
+ * by `close()`, or a signal handed from one task to another. (`Promise.withResolvers` where every
+ * supported runtime has it; Node 20 does not.)
+ */
 export interface Deferred<T> {
-  promise: Promise<T>;
+  readonly promise: Promise<T>;
   resolve(value: T): void;
   reject(error: unknown): void;
 }
 
+/**
+ * Creates a {@link Deferred}.
+ *
+ * @example
+ * ```ts
+ * const ready = deferred();
+ * queueMicrotask(() => ready.resolve());
+ * await ready.promise;
+ * ```
+ */
 export function deferred<T = void>(): Deferred<T> {
   let resolve!: (value: T) => void;
   let reject!: (error: unknown) => void;

@@ -3,7 +3,7 @@ import { atLeast, atMost, bytesEqual, equal, fail, rejects } from "../assert.js"
 import type { CaseDefinition } from "../case.js";
 import type { CaseContext } from "../context.js";
 import { concat, pattern, reversed, text, utf8 } from "../support/bytes.js";
-import { deferred } from "../support/deferred.js";
+import { deferred } from "@portio/core/backend";
 import { checkChunk, receiveAll, receiveExactly } from "../support/io.js";
 import { waitForStall } from "../support/stall.js";
 

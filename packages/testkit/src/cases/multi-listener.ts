@@ -13,7 +13,7 @@ import {
 } from "@portio/core";
 import { deepEqual, equal, instanceOf, rejects } from "../assert.js";
 import type { SuiteDefinition } from "../case.js";
-import { deferred, type Deferred } from "../support/deferred.js";
+import { deferred, type Deferred } from "@portio/core/backend";
 import { startServing } from "../support/serving.js";
 import { LOOPBACK } from "../support/tcp.js";
 import { unixPath } from "../support/unix.js";

@@ -2,7 +2,7 @@ import { ClosedResourceError, EndOfStream, SocketAttribute, connectTcp, type Soc
 import { bytesEqual, equal, ok, rejects } from "../assert.js";
 import type { CaseDefinition, SuiteDefinition } from "../case.js";
 import { utf8 } from "../support/bytes.js";
-import { deferred } from "../support/deferred.js";
+import { deferred } from "@portio/core/backend";
 import { exchange, receiveAll, receiveExactly } from "../support/io.js";
 import { startServing } from "../support/serving.js";
 import { loopbackListener } from "../support/tcp.js";

@@ -15,7 +15,7 @@ import { bytesEqual, deepEqual, describe, equal, fail, instanceOf, rejects, thro
 import type { CaseDefinition, SuiteDefinition } from "../case.js";
 import type { CaseContext } from "../context.js";
 import { utf8 } from "../support/bytes.js";
-import { deferred } from "../support/deferred.js";
+import { deferred } from "@portio/core/backend";
 import { exchange, receiveAll, receiveExactly } from "../support/io.js";
 import { startServing } from "../support/serving.js";
 import { LOOPBACK, fakeLocalhost, connectableHost, freeTcpPort, loopbackListener, perFamily } from "../support/tcp.js";

@@ -16,7 +16,7 @@ import { bytesEqual, deepEqual, describe, equal, fail, instanceOf, ok, rejects }
 import type { SuiteDefinition } from "../case.js";
 import type { CaseContext } from "../context.js";
 import { pattern, utf8 } from "../support/bytes.js";
-import { deferred } from "../support/deferred.js";
+import { deferred } from "@portio/core/backend";
 import { errorCode } from "../support/error-code.js";
 import { outcome, receiveExactly } from "../support/io.js";
 import { startServing } from "../support/serving.js";

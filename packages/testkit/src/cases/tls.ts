@@ -16,7 +16,7 @@ import {
 import { bytesEqual, deepEqual, equal, fail, instanceOf, match, ok, rejects } from "../assert.js";
 import type { CaseDefinition, SuiteDefinition } from "../case.js";
 import { concat, pattern, utf8 } from "../support/bytes.js";
-import { deferred } from "../support/deferred.js";
+import { deferred } from "@portio/core/backend";
 import { exchange, outcome, receiveAll, receiveExactly } from "../support/io.js";
 import { startServing } from "../support/serving.js";
 import { loopbackListener, perFamily, tcpPair } from "../support/tcp.js";

@@ -1,0 +1,48 @@
+import type { SocketAddress } from "@portio/core";
+import type { LibcBinder } from "./binder.js";
+import { constantsFor } from "./constants.js";
+import { LibcSocket } from "./socket.js";
+
+/** A TCP connection made by {@link connectBoundTcpFd}: its fd, now the caller's, and its names. */
+export interface BoundTcpConnection {
+  fd: number;
+  family: "inet" | "inet6";
+  localAddress: SocketAddress;
+  remoteAddress: SocketAddress;
+}
+
+/**
+ * Connects to numeric `host`:`port` from `localHost`:`localPort` (either may be left out: the
+ * family's any-address, or a free port), with TCP_NODELAY set, for runtimes whose connect call
+ * cannot bind first. The connect waits on the libc reactor, so an abort cancels it and releases
+ * the fd at once. The returned fd is non-blocking and the caller's to stream (or close).
+ *
+ * @example
+ * ```ts
+ * const { fd } = await connectBoundTcpFd(binder, "127.0.0.1", 8080, { localHost: "127.0.0.1", localPort: 40000 });
+ * ```
+ */
+export async function connectBoundTcpFd(
+  binder: LibcBinder,
+  host: string,
+  port: number,
+  options: { localHost?: string | undefined; localPort?: number | undefined; signal?: AbortSignal | undefined },
+): Promise<BoundTcpConnection> {
+  const family = host.includes(":") ? "inet6" : "inet";
+  const C = constantsFor(binder.platform);
+  const socket = LibcSocket.create(binder, family, "stream");
+  try {
+    // As node:net and AnyIO do when binding a client: a local port in TIME_WAIT can be reused.
+    socket.setsockoptInt(C.SOL_SOCKET, C.SO_REUSEADDR, 1);
+    socket.bind([options.localHost ?? (family === "inet6" ? "::" : "0.0.0.0"), options.localPort ?? 0]);
+    await socket.connect([host, port], options.signal === undefined ? {} : { signal: options.signal });
+    options.signal?.throwIfAborted();
+    socket.setsockoptInt(C.IPPROTO_TCP, C.TCP_NODELAY, 1);
+    const localAddress = socket.getsockname();
+    const remoteAddress = socket.getpeername();
+    return { fd: await socket.detach(), family, localAddress, remoteAddress };
+  } catch (error) {
+    await socket.close();
+    throw error;
+  }
+}
