@@ -1,5 +1,5 @@
 /** Adopting existing fds on Bun: Bun.connect({ fd }) / Bun.listen({ fd }) / Bun.udpSocket({ fd }) / libc. */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test } from "vitest";
 import {
   ConnectedUDPSocket, InvalidSocketError, SocketAttribute, SocketListener, UDPSocket, UNIXDatagramSocket, UNIXSocketListener,
   UNIXSocketStream, connectTcp, connectUnix, inspectSocket, wrapClientSocket, wrapServerSocket,

@@ -8,6 +8,7 @@ import {
   createConnectedUnixDatagramSocket, createUnixDatagramSocket, setBackend, SocketAttribute,
 } from "@portio/core";
 import { denoBackend } from "@portio/deno";
+import { it } from "vitest";
 import { countOpenFds, makeTempDir, removeDir } from "./harness.ts";
 
 function assertEquals(actual: unknown, expected: unknown, what: string): void {
@@ -15,16 +16,11 @@ function assertEquals(actual: unknown, expected: unknown, what: string): void {
 }
 
 function leakFree(name: string, fn: () => Promise<void>): void {
-  Deno.test({
-    name,
-    sanitizeOps: false,
-    sanitizeResources: false,
-    async fn() {
-      setBackend(denoBackend);
-      const before = countOpenFds();
-      await fn();
-      assertEquals(countOpenFds(), before, "open fds after the test");
-    },
+  it(name, async () => {
+    setBackend(denoBackend);
+    const before = countOpenFds();
+    await fn();
+    assertEquals(countOpenFds(), before, "open fds after the test");
   });
 }
 
