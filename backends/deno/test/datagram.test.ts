@@ -9,6 +9,8 @@ import {
 } from "@portio/core";
 import { denoBackend } from "@portio/deno";
 import { it } from "vitest";
+import { reactorIdle } from "@portio/libc-socket/testing";
+import { getDenoBinder } from "../src/libc-binder.ts";
 import { countOpenFds, makeTempDir, removeDir } from "./harness.ts";
 
 function assertEquals(actual: unknown, expected: unknown, what: string): void {
@@ -18,8 +20,11 @@ function assertEquals(actual: unknown, expected: unknown, what: string): void {
 function leakFree(name: string, fn: () => Promise<void>): void {
   it(name, async () => {
     setBackend(denoBackend);
+    // As in the conformance harness: the libc reactor may hold its wake-up fd for a moment.
+    await reactorIdle(getDenoBinder());
     const before = countOpenFds();
     await fn();
+    await reactorIdle(getDenoBinder());
     assertEquals(countOpenFds(), before, "open fds after the test");
   });
 }
