@@ -2,24 +2,24 @@
 /**
  * The README's test command (`pnpm test` builds, then runs this).
  *
- * Runs:
- *   - the whole vitest suite (root vitest.config.ts) under the machine's Node (20) and under the
- *     pinned second Node major (node_modules/.bin/node, the `node` package): vitest's CLI is
- *     started with each binary (vitest 4.1 supports Node 20 and 24),
- *     and its forked test workers inherit that binary;
- *   - the runtime-free core unit tests (packages/core/test) inside Bun (`bun test`, which maps
- *     "vitest" imports to bun:test by itself; `--conditions portio-source` points the
- *     workspace packages at their sources) and inside Deno (`deno test` with scripts/deno/import-map.json, which maps
- *     "vitest" to the adapter scripts/deno/vitest-shim.ts);
- *   - each other-runtime backend's own suite (backends/deno, backends/bun: their package's "test"
- *     script, run inside that runtime), once the backend has test files.
- * Prints the pass/fail counts per runtime, every skipped test with its reason, and finally a line
+ * Every run is vitest, started inside the runtime under test (its forked workers are then that
+ * runtime's processes), and reports the same way (vitest's JSON report, plus
+ * scripts/vitest-skips-reporter.mjs for every skipped test with its reason):
+ *   - node20, node24: the whole vitest suite (root vitest.config.ts) under the machine's Node (20)
+ *     and under the pinned second Node major (node_modules/.bin/node, the `node` package);
+ *   - for every workspace package under packages/ and backends/ (found, not named here): each
+ *     script `test:<runtime>` in its package.json, and for backends/<runtime> its `test` script
+ *     (a backend's suite runs inside its runtime). The script starts vitest in that runtime
+ *     (`bun --bun .../vitest.mjs run`, `deno run -A .../vitest.mjs run`); this file appends the
+ *     reporter options. A run's id is `<folder>-<runtime>` (`core-bun`, `deno-backend` for a
+ *     backend's `test` script).
+ * Prints the pass/fail counts per run, every skipped test with its reason, and finally a line
  * `N passed, N failed` (totals).
  * Exits non-zero if anything failed, or if a run could not report its counts.
  *
- * Options: --only a,b   run only these runs (node20, node24, bun, deno, deno-backend, bun-backend,
- *                        memory-bun, memory-deno)
- *          --skip a,b   skip these runs
+ * Options: --only a,b   run only these runs: a run id (node20, core-bun, deno-backend, ...) or a
+ *                        runtime (bun, deno: every run inside it)
+ *          --skip a,b   skip these runs (same names)
  *          any argument after `--` goes to every vitest invocation (e.g. a file filter).
  * Environment: PORTIO_SYSTEM_NODE  path of the first Node binary (default: the first `node` on
  *                                   PATH outside node_modules, i.e. the machine's Node)
@@ -48,7 +48,7 @@ const listArg = (flag) => {
 };
 const only = listArg("--only");
 const skip = listArg("--skip") ?? new Set();
-const wanted = (id) => (!only || only.has(id)) && !skip.has(id);
+const wanted = ({ id, runtime }) => (!only || only.has(id) || only.has(runtime)) && !skip.has(id) && !skip.has(runtime);
 
 // ---- binaries ------------------------------------------------------------------------------
 function isExecutable(path) {
@@ -147,28 +147,6 @@ function vitestCounts(reportFile) {
   };
 }
 
-function bunCounts(output) {
-  const num = (word) => {
-    const m = [...output.matchAll(new RegExp(`^\\s*(\\d+) ${word}\\s*$`, "gm"))].pop();
-    return m ? Number(m[1]) : undefined;
-  };
-  const passed = num("pass");
-  const failed = num("fail");
-  if (passed === undefined || failed === undefined) return undefined;
-  // Bun lists skipped tests again after the run, as "(skip) suite > name" (the name carries the reason).
-  const skips = [...new Set([...output.matchAll(/^\(skip\) (.+)$/gm)].map((m) => m[1].trim()))];
-  const todos = [...new Set([...output.matchAll(/^\(todo\) (.+)$/gm)].map((m) => `${m[1].trim()} — todo`))];
-  return { passed, failed: failed + (num("errors?") ?? 0), skipped: (num("skip") ?? 0) + (num("todo") ?? 0), notes: [], skips: [...skips, ...todos] };
-}
-
-function denoCounts(output) {
-  const m = [...output.matchAll(/(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed(?: \(\d+ steps?\))?(?: \| (\d+) ignored)?/g)].pop();
-  if (!m) return undefined;
-  // Deno prints an ignored test as "name ... ignored (0ms)"; the name carries the reason.
-  const skips = [...output.matchAll(/^(.+?) \.\.\. ignored(?: \(\d+m?s\))?$/gm)].map((m) => m[1].trim());
-  return { passed: Number(m[1]), failed: Number(m[2]), skipped: Number(m[3] ?? 0), notes: [], skips };
-}
-
 function testFilesUnder(dir) {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { recursive: true }).filter((f) => /\.test\.[cm]?[jt]s$/.test(String(f)));
@@ -179,127 +157,98 @@ function testFilesUnder(dir) {
 const vitestEntry = join(root, "node_modules", "vitest", "vitest.mjs");
 const node1 = systemNode();
 const node2 = bin("node");
-const coreTests = join(root, "packages", "core", "test");
 const skipsReporter = join(root, "scripts", "vitest-skips-reporter.mjs");
+
+/** The reporter options every vitest run gets, and the files they write. */
+function reporting(id) {
+  const report = join(resultsDir, `${id}.json`);
+  const skipsFile = join(resultsDir, `${id}.skips.json`);
+  rmSync(report, { force: true });
+  rmSync(skipsFile, { force: true });
+  return {
+    report,
+    skipsFile,
+    args: ["--reporter=default", "--reporter=json", `--outputFile.json=${report}`, `--reporter=${skipsReporter}`],
+    env: { PORTIO_SKIPS_FILE: skipsFile },
+  };
+}
+
+function vitestRun(run) {
+  return {
+    ...run,
+    counts() {
+      if (!existsSync(this.files.report)) return undefined;
+      const counts = vitestCounts(this.files.report);
+      counts.skips = existsSync(this.files.skipsFile)
+        ? JSON.parse(readFileSync(this.files.skipsFile, "utf8")).map((s) => `${s.file}: ${s.name}${s.reason ? ` — ${s.reason}` : ""}`)
+        : [];
+      return counts;
+    },
+  };
+}
 
 const runs = [];
 for (const [id, nodeBin] of [
   ["node20", node1],
   ["node24", node2],
 ]) {
-  runs.push({
-    id,
-    async prepare() {
-      const version = await versionOf(nodeBin);
-      if (!version) throw new Error(`${nodeBin} does not run`);
-      this.label = `node ${version} (full suite)`;
-      this.report = join(resultsDir, `${id}.json`);
-      this.skipsFile = join(resultsDir, `${id}.skips.json`);
-      rmSync(this.report, { force: true });
-      rmSync(this.skipsFile, { force: true });
-      return [
-        nodeBin,
-        [vitestEntry, "run", "--reporter=default", "--reporter=json", `--outputFile.json=${this.report}`, `--reporter=${skipsReporter}`, ...passThrough],
-        { env: { PORTIO_SKIPS_FILE: this.skipsFile } },
-      ];
-    },
-    counts(result) {
-      if (!existsSync(this.report)) return undefined;
-      const counts = vitestCounts(this.report);
-      counts.skips = existsSync(this.skipsFile)
-        ? JSON.parse(readFileSync(this.skipsFile, "utf8")).map((s) => `${s.file}: ${s.name}${s.reason ? ` — ${s.reason}` : ""}`)
-        : [];
-      return counts;
-    },
-  });
-}
-runs.push({
-  id: "bun",
-  async prepare() {
-    const version = await versionOf(bin("bun"));
-    if (!version) throw new Error(`${bin("bun")} does not run`);
-    this.label = `bun ${version} (core unit tests)`;
-    if (testFilesUnder(coreTests).length === 0) return undefined;
-    // "portio-source": the workspace packages resolve to their sources (docs/design.md).
-    return [bin("bun"), ["test", "--conditions", "portio-source", "--timeout", "20000", "./packages/core/test"]];
-  },
-  counts: (result) => bunCounts(result.output),
-});
-runs.push({
-  id: "deno",
-  async prepare() {
-    const version = await versionOf(bin("deno"));
-    if (!version) throw new Error(`${bin("deno")} does not run`);
-    this.label = `${version.replace(/ \(.*/, "")} (core unit tests)`;
-    if (testFilesUnder(coreTests).length === 0) return undefined;
-    return [
-      bin("deno"),
-      [
-        "test",
-        "--allow-all",
-        "--no-check", // types are checked by `pnpm typecheck`
-        "--no-lock",
-        "--unstable-sloppy-imports", // core's sources import "./x.js" for "./x.ts", as tsc wants
-        "--import-map=scripts/deno/import-map.json",
-        "packages/core/test/",
-      ],
-    ];
-  },
-  counts: (result) => denoCounts(result.output),
-});
-
-// The other runtimes' backends (backends/deno, backends/bun, ...) run their own suites inside their
-// runtime: a backend package whose package.json has a "test" script and whose test/ folder holds
-// test files is run here with that script (through `sh -c`, in the package folder, with the
-// workspace's node_modules/.bin on PATH so `deno` / `bun` are the pinned ones). Counts come from
-// the runner's summary, so the runtime is taken from the folder name (deno or bun).
-for (const name of existsSync(join(root, "backends")) ? readdirSync(join(root, "backends")).sort() : []) {
-  if (name === "node") continue; // in the vitest suite above
-  const dir = join(root, "backends", name);
-  const manifestPath = join(dir, "package.json");
-  if (!existsSync(manifestPath)) continue;
-  const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
-  const script = manifest.scripts?.test;
-  if (!script || testFilesUnder(join(dir, "test")).length === 0) continue;
-  const parse = name === "deno" ? denoCounts : name === "bun" ? bunCounts : undefined;
-  if (!parse) continue;
-  runs.push({
-    id: `${name}-backend`,
-    async prepare() {
-      const version = await versionOf(bin(name));
-      if (!version) throw new Error(`${bin(name)} does not run`);
-      const runtime = version.startsWith(name) ? version.replace(/ \(.*/, "") : `${name} ${version}`;
-      this.label = `${runtime} (${manifest.name} tests)`;
-      return ["sh", ["-c", script], { cwd: dir }];
-    },
-    counts: (result) => parse(result.output),
-  });
+  runs.push(
+    vitestRun({
+      id,
+      runtime: id,
+      async prepare() {
+        const version = await versionOf(nodeBin);
+        if (!version) throw new Error(`${nodeBin} does not run`);
+        this.label = `node ${version} (full suite)`;
+        this.files = reporting(id);
+        return [nodeBin, [vitestEntry, "run", ...this.files.args, ...passThrough], { env: { ...this.files.env, PORTIO_EXPECTED_RUNTIME: "node" } }];
+      },
+    }),
+  );
 }
 
-// @portio/memory is runtime-free and claims Node, Deno and Bun: its tests (the conformance suite
-// included) run in the vitest suite above and, with its "test:bun" / "test:deno" scripts, inside
-// Bun and Deno themselves.
-for (const [runtime, parse] of [
-  ["bun", bunCounts],
-  ["deno", denoCounts],
-]) {
-  const dir = join(root, "packages", "memory");
-  runs.push({
-    id: `memory-${runtime}`,
-    async prepare() {
-      const version = await versionOf(bin(runtime));
-      if (!version) throw new Error(`${bin(runtime)} does not run`);
-      this.label = `${version.startsWith(runtime) ? version.replace(/ \(.*/, "") : `${runtime} ${version}`} (@portio/memory tests)`;
-      const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
-      return ["sh", ["-c", manifest.scripts[`test:${runtime}`]], { cwd: dir }];
-    },
-    counts: (result) => parse(result.output),
-  });
+// Every workspace package's runs inside other runtimes: `test:<runtime>` scripts, and a backend's
+// `test` script (backends/<runtime>; the Node backend is in the suite above). The script names its
+// runtime's binary (`bun` is the pinned one: the workspace's node_modules/.bin is first on PATH;
+// Deno's scripts name the real binary, node_modules/deno/deno, never npm's Node wrapper).
+for (const group of ["packages", "backends"]) {
+  const groupDir = join(root, group);
+  for (const name of existsSync(groupDir) ? readdirSync(groupDir).sort() : []) {
+    const dir = join(groupDir, name);
+    const manifestPath = join(dir, "package.json");
+    if (!existsSync(manifestPath)) continue;
+    const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
+    const scripts = Object.entries(manifest.scripts ?? {}).flatMap(([script, command]) => {
+      const own = /^test:([a-z0-9]+)$/.exec(script);
+      if (own) return [{ runtime: own[1], id: `${name}-${own[1]}`, command }];
+      if (script === "test" && group === "backends" && name !== "node") return [{ runtime: name, id: `${name}-backend`, command }];
+      return [];
+    });
+    if (scripts.length === 0 || testFilesUnder(join(dir, "test")).length === 0) continue;
+    for (const { runtime, id, command } of scripts) {
+      runs.push(
+        vitestRun({
+          id,
+          runtime,
+          async prepare() {
+            const version = await versionOf(bin(runtime));
+            if (!version) throw new Error(`${bin(runtime)} does not run`);
+            const runtimeName = version.startsWith(runtime) ? version.replace(/ \(.*/, "") : `${runtime} ${version}`;
+            this.label = `${runtimeName} (${manifest.name} tests)`;
+            this.files = reporting(id);
+            // A file filter may match nothing in this package: that is no failure here.
+            const extra = [...this.files.args, ...(passThrough.length > 0 ? ["--passWithNoTests", ...passThrough] : [])];
+            return ["sh", ["-c", `${command} "$@"`, "sh", ...extra], { cwd: dir, env: { ...this.files.env, PORTIO_EXPECTED_RUNTIME: runtime } }];
+          },
+        }),
+      );
+    }
+  }
 }
 
 mkdirSync(resultsDir, { recursive: true });
 const summary = [];
-for (const r of runs.filter((r) => wanted(r.id))) {
+for (const r of runs.filter(wanted)) {
   let command;
   try {
     command = await r.prepare();
@@ -308,7 +257,7 @@ for (const r of runs.filter((r) => wanted(r.id))) {
     continue;
   }
   if (!command) {
-    summary.push({ label: r.label, passed: 0, failed: 0, skipped: 0, notes: ["no test files in packages/core/test"], seconds: 0 });
+    summary.push({ label: r.label, passed: 0, failed: 0, skipped: 0, notes: ["no test files"], seconds: 0 });
     continue;
   }
   console.log(`\n━━━ ${r.label}: ${command[0]} ${command[1].join(" ")}\n`);

@@ -6,6 +6,10 @@
  */
 import { writeFileSync } from "node:fs";
 import { relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+// Paths relative to the repository, whichever package folder vitest runs in.
+const root = fileURLToPath(new URL("..", import.meta.url));
 
 export default class SkipsReporter {
   skips = [];
@@ -14,7 +18,7 @@ export default class SkipsReporter {
     const result = testCase.result();
     if (result.state !== "skipped") return;
     this.skips.push({
-      file: relative(process.cwd(), testCase.module.moduleId),
+      file: relative(root, testCase.module.moduleId),
       name: testCase.fullName,
       reason: result.note ?? (testCase.options.mode === "todo" ? "todo" : undefined),
     });

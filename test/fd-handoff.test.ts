@@ -42,15 +42,15 @@ function bundle(runtime: "node" | "bun" | "deno"): Promise<void> {
   );
   const out = join(dir, `child-${runtime}.mjs`);
   bundles[runtime] = out;
-  // esbuild matches aliases by prefix: the subpath goes first.
-  const aliases = [`--alias:@portio/core/backend=${join(root, "packages/core/src/backend/index.ts")}`];
-  aliases.push(...["core", "libc-socket", "node-compat"].map((name) => `--alias:@portio/${name}=${join(root, `packages/${name}/src/index.ts`)}`));
-  aliases.push(`--alias:@portio/${runtime}=${join(root, `backends/${runtime}/src/index.ts`)}`);
+  // The workspace packages resolve as everywhere else, from their package.json exports' sources
+  // ("portio-source"): the backend's dependencies through its node_modules (NODE_PATH, for the
+  // child's own imports too), the backend itself, which is nobody's dependency here, by an alias.
   return new Promise((resolve, reject) => {
     execFile(esbuild, [
       join(root, `test/handoff/child-${runtime}.ts`), `--outfile=${out}`, "--bundle", "--format=esm", "--platform=node",
-      "--external:koffi", "--external:bun", "--external:bun:ffi", "--log-level=error", ...aliases,
-    ], { timeout: 60_000 }, (error) => (error ? reject(error) : resolve()));
+      "--external:koffi", "--external:bun", "--external:bun:ffi", "--log-level=error", "--conditions=portio-source",
+      `--alias:@portio/${runtime}=${join(root, `backends/${runtime}/src/index.ts`)}`,
+    ], { timeout: 60_000, env: { ...process.env, NODE_PATH: join(root, `backends/${runtime}/node_modules`) } }, (error) => (error ? reject(error) : resolve()));
   });
 }
 

@@ -1,5 +1,6 @@
 /** Adopting existing fds on Bun: Bun.connect({ fd }) / Bun.listen({ fd }) / Bun.udpSocket({ fd }) / libc. */
-import { describe, expect, test } from "bun:test";
+import { closeSync, openSync } from "node:fs";
+import { describe, expect, test } from "vitest";
 import {
   ConnectedUDPSocket, InvalidSocketError, SocketAttribute, SocketListener, UDPSocket, UNIXDatagramSocket, UNIXSocketListener,
   UNIXSocketStream, connectTcp, connectUnix, inspectSocket, wrapClientSocket, wrapServerSocket,
@@ -85,7 +86,11 @@ describe("adoption", () => {
     const C = constantsFor(binder.platform);
     expect(binder.fcntl(fd, C.F_GETFL, 0) & C.O_NONBLOCK).toBe(0);
     await Promise.all([a.close(), b.close()]);
-    const notSocket = await wrapClientSocket(0).catch((e: unknown) => e);
+    // A file, not fd 0: under vitest the worker's stdin is whatever its parent gave it (Bun
+    // forks it with a socket).
+    const file = openSync("/dev/null", "r");
+    const notSocket = await wrapClientSocket(file).catch((e: unknown) => e);
+    closeSync(file);
     expect((notSocket as InvalidSocketError).code).toBe("ENOTSOCK");
   });
 

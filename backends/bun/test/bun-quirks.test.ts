@@ -4,7 +4,7 @@
  * upgrade that changes the behaviour shows up here.
  */
 import net from "node:net";
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test } from "vitest";
 import {
   EndOfStream, SocketAttribute, SocketListener, connectTcp, connectUnix, createConnectedUdpSocket, createTcpListener, createUdpSocket,
   createUnixListener, wrapClientSocket,

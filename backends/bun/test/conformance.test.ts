@@ -1,17 +1,17 @@
 /**
  * The portio conformance suite (@portio/testkit) against the Bun backend, inside the real Bun
- * runtime under bun:test. This file only lends the suite what it cannot do with web-standard
- * APIs (temporary directories, the fd count, certificates) and adapts bun:test.
+ * runtime: vitest started under Bun (`bun --bun`), whose forked workers are Bun processes. This
+ * file only lends the suite what it cannot do with web-standard APIs (temporary directories, the
+ * fd count, certificates) and adapts vitest.
  *
- * Run from the repository root: node_modules/.bin/bun test backends/bun/test
- * No preload is needed: Bun resolves @portio/* through each package's tsconfig "paths" to the
- * workspace sources (one copy of @portio/core; no build).
+ * Run: `pnpm test` in backends/bun (vitest.config.ts there aliases @portio/* to the workspace
+ * sources: one copy of @portio/core; no build).
  */
 import { readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, test } from "bun:test";
+import { describe, test } from "vitest";
 import { bunBackend } from "@portio/bun";
 import { conformanceCases, registerConformance, type ConformanceHarness } from "@portio/testkit";
 import { getBunFfiBinder } from "../src/libc-binder.js";

@@ -1,5 +1,5 @@
 /** UDP (Bun.udpSocket), Unix datagrams and socketpair (libc through bun:ffi) on the Bun backend. */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test } from "vitest";
 import {
   ClosedResourceError, SocketAttribute, createConnectedUdpSocket, createConnectedUnixDatagramSocket, createUdpSocket,
   createUnixDatagramSocket, socketpair,
@@ -92,7 +92,7 @@ describe("Unix datagrams (libc through bun:ffi)", () => {
     await pollOutstanding(); // the receive now waits on the poll Worker
     await a.send(utf8("late"));
     expect(text(await waiting)).toBe("late");
-    // The outcome is taken before aclose() rejects it, or bun:test would call it unhandled.
+    // The outcome is taken before aclose() rejects it, or vitest would call it unhandled.
     const pending = b.receive().catch((error: unknown) => error);
     await pollOutstanding();
     await b.aclose();

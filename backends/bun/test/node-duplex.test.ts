@@ -1,5 +1,5 @@
 /** toNodeDuplex inside Bun (its node:stream and node:http): the checks Node and Deno run too. */
-import { beforeAll, describe, test } from "bun:test";
+import { beforeAll, describe, test } from "vitest";
 import { setBackend } from "@portio/core";
 import { bunBackend } from "@portio/bun";
 import { nodeDuplexChecks } from "@portio/node-compat/testing";

@@ -4,7 +4,7 @@
  * stream. The conformance suite covers the behaviour; these check that the fast path is the one
  * taken (it cannot unwrap), what it reports, and where it steps aside.
  */
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test } from "vitest";
 import {
   BrokenResourceError, EndOfStream, SocketAttribute, SocketListener, TLSAttribute, TLSStream, UnsupportedError, connectTcp,
   createTcpListener, setBackend, type SocketStream, type TLSOptions,

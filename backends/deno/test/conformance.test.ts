@@ -2,15 +2,15 @@
  * The portio conformance suite (@portio/testkit) against the Deno backend, inside real Deno: the
  * same cases the Node and Bun backends run in their runtimes.
  *
- * Run (from the repository root):
- *   node_modules/.bin/deno test --no-config --no-lock --no-check --unstable-sloppy-imports \
- *     --import-map=backends/deno/import-map.json --unstable-net \
- *     --allow-all backends/deno/test/   (/proc/self/fd, which the fd count reads, needs --allow-all)
+ * Run: `pnpm test` in backends/deno, which starts vitest under Deno (`deno run -A --unstable-net`;
+ * vitest's forked workers are Deno processes with the same flags, and /proc/self/fd, which the fd
+ * count reads, needs -A).
  */
 import { denoBackend, hasUnstableNet } from "@portio/deno";
 import { registerConformance, type ConformanceHarness } from "@portio/testkit";
 import { getDenoBinder } from "../src/libc-binder.ts";
-import { countOpenFds, denoRunner, makeTempDir, removeDir } from "./harness.ts";
+import { describe, it } from "vitest";
+import { countOpenFds, makeTempDir, removeDir } from "./harness.ts";
 import { libcRawSockets, reactorIdle } from "@portio/libc-socket/testing";
 import { generateTestCertificates, socketFileTools, spawnProcess } from "@portio/node-compat/testing";
 
@@ -48,4 +48,8 @@ const harness: ConformanceHarness = {
   })(),
 };
 
-await registerConformance(harness, denoRunner());
+await registerConformance(harness, {
+  describe,
+  test: (name, fn, timeoutMs) => it(name, fn, timeoutMs),
+  skip: (name, reason) => it.skip(`${name} (skipped: ${reason})`, () => {}),
+});

@@ -2,15 +2,11 @@
 import { setBackend } from "@portio/core";
 import { denoBackend } from "@portio/deno";
 import { nodeDuplexChecks } from "@portio/node-compat/testing";
+import { it } from "vitest";
 
 for (const check of nodeDuplexChecks) {
-  Deno.test({
-    name: `toNodeDuplex > ${check.name}`,
-    sanitizeOps: false,
-    sanitizeResources: false,
-    fn: () => {
-      setBackend(denoBackend);
-      return check.run();
-    },
+  it(`toNodeDuplex > ${check.name}`, () => {
+    setBackend(denoBackend);
+    return check.run();
   });
 }

@@ -2,6 +2,8 @@
  * A missing permission fails with Deno.errors.NotCapable naming the flag: the fixture runs in a
  * child deno with only --allow-read, then with every flag it needs.
  */
+import { it } from "vitest";
+
 const fixture = new URL("./fixtures/permissions.ts", import.meta.url).pathname;
 const importMap = new URL("../import-map.json", import.meta.url).pathname;
 
@@ -11,7 +13,7 @@ async function run(flags: string[]): Promise<string> {
   return new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
 }
 
-Deno.test("missing permissions are named in the error", async () => {
+it("missing permissions are named in the error", async () => {
   const out = await run(["--allow-read"]);
   for (const [feature, flag] of [["udp", "--allow-ffi"], ["tcp", "--allow-net"], ["unix", "--allow-write"]]) {
     const line = out.split("\n").find((l) => l.startsWith(`${feature} ->`)) ?? "";
@@ -19,7 +21,7 @@ Deno.test("missing permissions are named in the error", async () => {
   }
 });
 
-Deno.test("with the documented flags everything works", async () => {
+it("with the documented flags everything works", async () => {
   const out = await run(["--allow-read", "--allow-write", "--allow-net", "--allow-ffi"]);
   for (const feature of ["udp", "tcp", "unix"]) {
     if (!out.includes(`${feature} ok`)) throw new Error(`${feature}: expected ok, got: ${out}`);

@@ -1,7 +1,7 @@
 /**
  * The portio conformance suite (@portio/testkit) against the memory backend. The same file runs
- * under vitest on Node, under `bun test` (which maps "vitest" to bun:test) and under `deno test`
- * (scripts/deno/vitest-shim.ts), so the backend is proven in all three runtimes.
+ * under vitest on Node, Bun and Deno (this package's "test:bun" / "test:deno" start vitest inside
+ * that runtime), so the backend is proven in all three runtimes.
  *
  * No temporary directories: Unix paths on a memory network are names in the network's own table,
  * never files, so the harness hands out fresh names and has nothing to remove.
