@@ -8,7 +8,7 @@
 
 import type { Socket, SocketHandler } from "bun";
 import type { BunStreamTransport } from "./stream-transport.js";
-import type { BunTlsTransport } from "./tls-transport.js";
+import type { BunTLSTransport } from "./tls-transport.js";
 
 type Sock = Socket<BunStreamTransport | undefined>;
 
@@ -57,11 +57,11 @@ export function streamHandlers(
 
 /**
  * The handlers of a socket upgraded with `upgradeTLS`: the stream handlers plus `handshake`,
- * forwarded to the {@link BunTlsTransport} in `socket.data`.
+ * forwarded to the {@link BunTLSTransport} in `socket.data`.
  */
 export const tlsEventHandlers = {
   ...streamEventHandlers,
   handshake(socket: Sock, success: boolean, error: Error | null) {
-    (socket.data as BunTlsTransport | undefined)?.onHandshake(success, error);
+    (socket.data as BunTLSTransport | undefined)?.onHandshake(success, error);
   },
 } as unknown as SocketHandler<BunStreamTransport | undefined>;

@@ -1,7 +1,7 @@
 import net from "node:net";
 import type { Socket } from "bun";
 import { NetStreamTransport, whenConnected } from "@portio/node-compat";
-import type { BackendConnectTcpOptions, BackendTcpListenerOptions } from "@portio/core/backend";
+import type { BackendConnectTcpOptions, BackendTCPListenerOptions } from "@portio/core/backend";
 import { connectBoundTcpFd } from "@portio/libc-socket";
 import { streamFromFd } from "./fd-stream.js";
 import { getBunFfiBinder } from "./libc-binder.js";
@@ -65,7 +65,7 @@ export async function connectTcp(
  * console.log(listener.localAddress()); // ["::", 43817]
  * ```
  */
-export async function createTcpListener(host: string, port: number, options: BackendTcpListenerOptions): Promise<BunListenerTransport> {
+export async function createTcpListener(host: string, port: number, options: BackendTCPListenerOptions): Promise<BunListenerTransport> {
   const family = host.includes(":") ? "inet6" : "inet";
   const transport = new BunListenerTransport({ family, localAddress: [host, port], accepted: { family }, noDelay: true });
   const listener = Bun.listen<BunStreamTransport | undefined>({

@@ -1,13 +1,13 @@
 import type { Socket } from "bun";
 import { UnsupportedError, type SocketAddress, type TLSPeerCertificate } from "@portio/core";
-import { type TlsTransport } from "@portio/core/backend";
+import { type TLSTransport } from "@portio/core/backend";
 import { cipherName, negotiatedAlpn, peerCertificate } from "@portio/node-compat";
 import type { TLSSocket } from "node:tls";
 import { BunStreamTransport, type BunSocketOwner } from "./stream-transport.js";
 
 /**
  * A TLS session that Bun runs natively on a socket (`socket.upgradeTLS`), as core's
- * {@link TlsTransport}: the fast path of `wrapTls` (see `tls.ts`).
+ * {@link TLSTransport}: the fast path of `wrapTls` (see `tls.ts`).
  *
  * Reading and writing are {@link BunStreamTransport}'s own (the same queue, pause/resume and
  * write-remainder logic), over the TLS socket Bun returned; this class adds the handshake's
@@ -24,7 +24,7 @@ import { BunStreamTransport, type BunSocketOwner } from "./stream-transport.js";
  * session.tlsVersion; // "TLSv1.3"
  * ```
  */
-export class BunTlsTransport extends BunStreamTransport implements TlsTransport, BunSocketOwner {
+export class BunTLSTransport extends BunStreamTransport implements TLSTransport, BunSocketOwner {
   readonly #plain: BunStreamTransport;
   /** The raw socket under the session (the first socket `upgradeTLS` returned). */
   readonly #raw: Socket<unknown>;

@@ -2,11 +2,11 @@ import { isIP } from "node:net";
 import { checkServerIdentity, type PeerCertificate } from "node:tls";
 import type { Socket, TLSOptions as BunTLSOptions } from "bun";
 import type { AnyByteStream } from "@portio/core";
-import type { BackendTlsOptions, StreamTransport, TlsTransport } from "@portio/core/backend";
+import type { BackendTLSOptions, StreamTransport, TLSTransport } from "@portio/core/backend";
 import { handshakeError, wrapTls as wrapTlsOverStream } from "@portio/node-compat";
 import { tlsEventHandlers } from "./socket-handlers.js";
 import { BunStreamTransport } from "./stream-transport.js";
-import { BunTlsTransport } from "./tls-transport.js";
+import { BunTLSTransport } from "./tls-transport.js";
 
 /**
  * The Bun backend's `wrapTls`. Two paths, as on Node:
@@ -15,7 +15,7 @@ import { BunTlsTransport } from "./tls-transport.js";
  *   `standardCompatible` is false, nothing is in flight on it, and the requested side matches the
  *   socket's (Bun's `upgradeTLS` keeps the side the socket was made with: client for
  *   `Bun.connect`, server for a socket accepted by `Bun.listen`). Bun's own TLS then runs natively
- *   on the socket (`socket.upgradeTLS`), served by {@link BunTlsTransport}.
+ *   on the socket (`socket.upgradeTLS`), served by {@link BunTLSTransport}.
  * - Otherwise Bun's node:tls over a PortioDuplex pumping the portio stream (node-compat's
  *   `wrapTls`), which can tell close_notify from a bare FIN and unwrap.
  *
@@ -25,11 +25,11 @@ import { BunTlsTransport } from "./tls-transport.js";
  *   verifyHostname: true, requestClientCertificate: false, standardCompatible: false }, transport);
  * ```
  */
-export function wrapTls(stream: AnyByteStream, options: BackendTlsOptions, native: StreamTransport | undefined): Promise<TlsTransport> {
+export function wrapTls(stream: AnyByteStream, options: BackendTLSOptions, native: StreamTransport | undefined): Promise<TLSTransport> {
   if (
     !options.standardCompatible &&
     native instanceof BunStreamTransport &&
-    !(native instanceof BunTlsTransport) &&
+    !(native instanceof BunTLSTransport) &&
     native.serverMode === options.serverSide
   ) {
     return wrapNative(stream, native, options);
@@ -51,7 +51,7 @@ function alpnWire(protocols: readonly string[]): Uint8Array {
 }
 
 /** Bun's TLS options for core's resolved ones. Certificate and hostname checks are decided in {@link wrapNative}. */
-function bunTlsOptions(options: BackendTlsOptions): BunTLSOptions {
+function bunTlsOptions(options: BackendTLSOptions): BunTLSOptions {
   const hostname = options.hostname;
   return {
     ...(options.ca !== undefined ? { ca: options.ca as BunTLSOptions["ca"] } : {}),
@@ -71,7 +71,7 @@ function bunTlsOptions(options: BackendTlsOptions): BunTLSOptions {
 }
 
 /** Why a finished handshake is refused, or `undefined`: the checks Bun reports but leaves to the caller. */
-function refusal(transport: BunTlsTransport, options: BackendTlsOptions, authorizationError: Error | null): Error | undefined {
+function refusal(transport: BunTLSTransport, options: BackendTLSOptions, authorizationError: Error | null): Error | undefined {
   if (options.serverSide) {
     if (!options.requestClientCertificate || !options.verifyCertificate) return undefined;
     if (authorizationError !== null) return authorizationError;
@@ -88,9 +88,9 @@ function refusal(transport: BunTlsTransport, options: BackendTlsOptions, authori
   return undefined;
 }
 
-async function wrapNative(stream: AnyByteStream, plain: BunStreamTransport, options: BackendTlsOptions): Promise<TlsTransport> {
+async function wrapNative(stream: AnyByteStream, plain: BunStreamTransport, options: BackendTLSOptions): Promise<TLSTransport> {
   options.signal?.throwIfAborted();
-  let transport: BunTlsTransport | undefined;
+  let transport: BunTLSTransport | undefined;
   // Closing the plain stream closes the session (or, if the upgrade itself threw, nothing is left).
   const owner = { close: (flushTimeoutMs: number) => transport?.close(flushTimeoutMs) ?? Promise.resolve() };
   if (!plain.handOver(owner)) return wrapTlsOverStream(stream, options, plain, "bun");
@@ -104,7 +104,7 @@ async function wrapNative(stream: AnyByteStream, plain: BunStreamTransport, opti
     plain.socket.terminate();
     throw handshakeError(error, options.serverSide);
   }
-  transport = new BunTlsTransport(tlsSocket, rawSocket, plain);
+  transport = new BunTLSTransport(tlsSocket, rawSocket, plain);
   const session = transport;
   try {
     await new Promise<void>((resolve, reject) => {

@@ -1,5 +1,5 @@
 import type { IPSocketAddress } from "@portio/core";
-import type { BackendUdpOptions } from "@portio/core/backend";
+import type { BackendUDPOptions } from "@portio/core/backend";
 import { LibcSocket, constantsFor } from "@portio/libc-socket";
 import { BunDatagramTransport } from "./datagram-transport.js";
 import { getBunFfiBinder } from "./libc-binder.js";
@@ -18,7 +18,7 @@ type UdpSocketOptions = Parameters<typeof Bun.udpSocket<"uint8array">>[0];
  * console.log(transport.localAddress()); // ["127.0.0.1", 40517]
  * ```
  */
-export async function createUdpSocket(localHost: string, localPort: number, options: BackendUdpOptions): Promise<BunDatagramTransport> {
+export async function createUdpSocket(localHost: string, localPort: number, options: BackendUDPOptions): Promise<BunDatagramTransport> {
   const transport = new BunDatagramTransport({ family: options.family });
   if (options.reusePort) return reusePortSocket(transport, options.family, [localHost, localPort], undefined);
   transport.attach(
@@ -40,7 +40,7 @@ export async function createUdpSocket(localHost: string, localPort: number, opti
 export async function createConnectedUdpSocket(
   remoteHost: string,
   remotePort: number,
-  options: BackendUdpOptions & { localHost?: string; localPort?: number },
+  options: BackendUDPOptions & { localHost?: string; localPort?: number },
 ): Promise<BunDatagramTransport> {
   const remoteAddress: IPSocketAddress = [remoteHost, remotePort];
   const localHost = options.localHost ?? (options.family === "inet6" ? "::" : "0.0.0.0");

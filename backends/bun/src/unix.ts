@@ -1,4 +1,4 @@
-import type { BackendUnixListenerOptions } from "@portio/core/backend";
+import type { BackendUNIXListenerOptions } from "@portio/core/backend";
 import { isAbstractUnixPath, toUnixSocketAddress } from "@portio/core/backend";
 import { bindUnixSocketFile, unixPathToString } from "@portio/node-compat";
 import { BunListenerTransport } from "./listener-transport.js";
@@ -43,7 +43,7 @@ export async function connectUnix(path: string | Uint8Array, options: { signal?:
  * const transport = await listener.accept();
  * ```
  */
-export async function createUnixListener(path: string | Uint8Array, options: BackendUnixListenerOptions): Promise<BunListenerTransport> {
+export async function createUnixListener(path: string | Uint8Array, options: BackendUNIXListenerOptions): Promise<BunListenerTransport> {
   const target = unixPathToString(path, NON_UTF8_PATH);
   const localAddress = toUnixSocketAddress(target);
   const listenAt = (bindPath: string, onClosed?: () => void): BunListenerTransport => {

@@ -1,7 +1,7 @@
 import net from "node:net";
 import type {
   BackendConnectTcpOptions,
-  BackendTcpListenerOptions,
+  BackendTCPListenerOptions,
   ListenerTransport,
 } from "@portio/core/backend";
 import { UnsupportedError } from "@portio/core";
@@ -58,7 +58,7 @@ export async function connectTcp(host: string, port: number, options: BackendCon
  * console.log(listener.localAddress()); // ["127.0.0.1", 40517]
  * ```
  */
-export async function createTcpListener(host: string, port: number, options: BackendTcpListenerOptions): Promise<ListenerTransport> {
+export async function createTcpListener(host: string, port: number, options: BackendTCPListenerOptions): Promise<ListenerTransport> {
   const { backlog, reusePort, ipv6Only } = options;
   if (reusePort && !hasUnstableNet()) {
     // Without the flag, Deno would end the whole process rather than throw.

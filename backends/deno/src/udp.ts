@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { BackendUdpOptions } from "@portio/core/backend";
+import type { BackendUDPOptions } from "@portio/core/backend";
 import { constantsFor, LibcDatagramTransport, LibcSocket } from "@portio/libc-socket";
 import { getDenoBinder } from "./libc-binder.ts";
 
@@ -21,7 +21,7 @@ import { getDenoBinder } from "./libc-binder.ts";
  * console.log(transport.localAddress()); // ["127.0.0.1", 40517]
  * ```
  */
-export async function createUdpSocket(localHost: string, localPort: number, options: BackendUdpOptions): Promise<LibcDatagramTransport> {
+export async function createUdpSocket(localHost: string, localPort: number, options: BackendUDPOptions): Promise<LibcDatagramTransport> {
   const socket = newSocket(options);
   try {
     socket.bind([localHost, localPort]);
@@ -45,7 +45,7 @@ export async function createUdpSocket(localHost: string, localPort: number, opti
 export async function createConnectedUdpSocket(
   remoteHost: string,
   remotePort: number,
-  options: BackendUdpOptions & { localHost?: string; localPort?: number },
+  options: BackendUDPOptions & { localHost?: string; localPort?: number },
 ): Promise<LibcDatagramTransport> {
   const socket = newSocket(options);
   try {
@@ -61,7 +61,7 @@ export async function createConnectedUdpSocket(
   }
 }
 
-function newSocket({ family, reusePort }: BackendUdpOptions): LibcSocket {
+function newSocket({ family, reusePort }: BackendUDPOptions): LibcSocket {
   const binder = getDenoBinder();
   const socket = LibcSocket.create(binder, family, "dgram");
   if (reusePort) {

@@ -1,4 +1,4 @@
-import type { BackendUnixListenerOptions, ListenerTransport } from "@portio/core/backend";
+import type { BackendUNIXListenerOptions, ListenerTransport } from "@portio/core/backend";
 import { isAbstractUnixPath, toUnixSocketAddress } from "@portio/core/backend";
 import { bindUnixSocketFile, unixPathToString } from "@portio/node-compat";
 import { DenoListenerTransport } from "./listener-transport.ts";
@@ -78,7 +78,7 @@ export async function connectUnix(
  * const listener = await createUnixListener("/tmp/app.sock", { backlog: 128, mode: 0o600 });
  * ```
  */
-export async function createUnixListener(path: string | Uint8Array, options: BackendUnixListenerOptions): Promise<ListenerTransport> {
+export async function createUnixListener(path: string | Uint8Array, options: BackendUNIXListenerOptions): Promise<ListenerTransport> {
   const target = unixPathToString(path, NOT_UTF8);
   const localAddress = toUnixSocketAddress(target);
   // With --allow-ffi through libc, so that accepted connections can pass fds (Deno.listen's have no fd).

@@ -1,5 +1,5 @@
 import net from "node:net";
-import type { BackendConnectTcpOptions, BackendTcpListenerOptions } from "@portio/core/backend";
+import type { BackendConnectTcpOptions, BackendTCPListenerOptions } from "@portio/core/backend";
 import { UnsupportedError } from "@portio/core";
 import { listen } from "./listen.js";
 import { NodeListenerTransport } from "./listener-transport.js";
@@ -47,7 +47,7 @@ export async function connectTcp(
 export async function createTcpListener(
   host: string,
   port: number,
-  options: BackendTcpListenerOptions,
+  options: BackendTCPListenerOptions,
 ): Promise<NodeListenerTransport> {
   const { backlog, reusePort, ipv6Only } = options;
   if (reusePort && !nodeHasReusePort()) {

@@ -1,5 +1,5 @@
 import dgram from "node:dgram";
-import type { BackendUdpOptions } from "@portio/core/backend";
+import type { BackendUDPOptions } from "@portio/core/backend";
 import { UnsupportedError } from "@portio/core";
 import { NodeDatagramTransport } from "./datagram-transport.js";
 import { nodeHasReusePort } from "./tcp.js";
@@ -21,7 +21,7 @@ import { nodeHasReusePort } from "./tcp.js";
 export async function createUdpSocket(
   localHost: string,
   localPort: number,
-  options: BackendUdpOptions,
+  options: BackendUDPOptions,
 ): Promise<NodeDatagramTransport> {
   const socket = newSocket(options);
   return new Promise<NodeDatagramTransport>((resolve, reject) => {
@@ -47,7 +47,7 @@ export async function createUdpSocket(
 export async function createConnectedUdpSocket(
   remoteHost: string,
   remotePort: number,
-  options: BackendUdpOptions & { localHost?: string; localPort?: number },
+  options: BackendUDPOptions & { localHost?: string; localPort?: number },
 ): Promise<NodeDatagramTransport> {
   const socket = newSocket(options);
   const localHost = options.localHost ?? (options.family === "inet6" ? "::" : "0.0.0.0");
@@ -64,7 +64,7 @@ export async function createConnectedUdpSocket(
   });
 }
 
-function newSocket({ family, reusePort }: BackendUdpOptions): dgram.Socket {
+function newSocket({ family, reusePort }: BackendUDPOptions): dgram.Socket {
   if (reusePort && !nodeHasReusePort()) {
     throw new UnsupportedError(
       `the Node backend cannot set SO_REUSEPORT on Node ${process.versions.node}: node:dgram supports ` +

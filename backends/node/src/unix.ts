@@ -1,5 +1,5 @@
 import net from "node:net";
-import type { BackendUnixListenerOptions } from "@portio/core/backend";
+import type { BackendUNIXListenerOptions } from "@portio/core/backend";
 import { isAbstractUnixPath, toUnixSocketAddress } from "@portio/core/backend";
 import { libcConnectUnix, type LibcStreamTransport } from "@portio/libc-socket";
 import { getKoffiBinder } from "./libc-binder.js";
@@ -74,7 +74,7 @@ function nodeAbstractName(target: string): string | Uint8Array {
  */
 export async function createUnixListener(
   path: string | Uint8Array,
-  options: BackendUnixListenerOptions,
+  options: BackendUNIXListenerOptions,
 ): Promise<NodeListenerTransport> {
   const target = unixPathToString(path, NOT_UTF8);
   const localAddress = toUnixSocketAddress(target);

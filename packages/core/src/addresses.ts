@@ -61,6 +61,3 @@ export function checkUnixPathLength(path: string | Uint8Array, name = "path"): v
     );
   }
 }
-
-/** @deprecated Renamed UNIXSocketAddress (acronyms are capitals in type names, see docs/design.md); this alias goes in the next release. */
-export type UnixSocketAddress = UNIXSocketAddress;

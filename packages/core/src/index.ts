@@ -17,7 +17,7 @@
 export * from "./errors.js";
 export * from "./typed-attributes.js";
 export * from "./socket-attributes.js";
-export type { AddressFamily, IPSocketAddress, UNIXSocketAddress, UnixSocketAddress, SocketAddress } from "./addresses.js";
+export type { AddressFamily, IPSocketAddress, UNIXSocketAddress, SocketAddress } from "./addresses.js";
 export { UNIX_PATH_MAX_BYTES } from "./addresses.js";
 
 // interfaces

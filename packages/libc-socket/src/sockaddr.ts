@@ -14,14 +14,14 @@
  * @module
  */
 
-import type { IPSocketAddress, UnixSocketAddress } from "@portio/core";
+import type { IPSocketAddress, UNIXSocketAddress } from "@portio/core";
 import type { SocketConstants } from "./constants.js";
 
 /** A decoded socket address with its family (and, for IPv6, the fields that are not in the text). */
 export type DecodedSockaddr =
   | { family: "inet"; address: IPSocketAddress }
   | { family: "inet6"; address: IPSocketAddress; flowinfo: number; scopeId: number }
-  | { family: "unix"; address: UnixSocketAddress };
+  | { family: "unix"; address: UNIXSocketAddress };
 
 /** The families portio handles. */
 export type SockaddrFamily = DecodedSockaddr["family"];
@@ -271,7 +271,7 @@ export function decodeSockaddr(C: SocketConstants, sa: Uint8Array, length: numbe
   throw new RangeError(`unsupported address family ${family}`);
 }
 
-function decodeUnixPath(C: SocketConstants, sa: Uint8Array, length: number): UnixSocketAddress {
+function decodeUnixPath(C: SocketConstants, sa: Uint8Array, length: number): UNIXSocketAddress {
   const raw = sa.subarray(C.SUN_PATH_OFFSET, length);
   if (raw.length === 0) return "";
   if (raw[0] === 0) {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { isAbstractUnixPath, type BackendUnixDatagramOptions } from "@portio/core/backend";
+import { isAbstractUnixPath, type BackendUNIXDatagramOptions } from "@portio/core/backend";
 import type { LibcBinder } from "./binder.js";
 import { LibcDatagramTransport } from "./datagram-transport.js";
 import { lastError } from "./errno.js";
@@ -37,7 +37,7 @@ export interface UnixSocketFiles {
  */
 export async function createUnixDatagramSocket(
   binder: LibcBinder,
-  options: BackendUnixDatagramOptions,
+  options: BackendUNIXDatagramOptions,
   files: UnixSocketFiles,
 ): Promise<LibcDatagramTransport> {
   const socket = await bound(binder, options, files);
@@ -63,7 +63,7 @@ export async function createUnixDatagramSocket(
 export async function createConnectedUnixDatagramSocket(
   binder: LibcBinder,
   remotePath: string | Uint8Array,
-  options: BackendUnixDatagramOptions,
+  options: BackendUNIXDatagramOptions,
   files: UnixSocketFiles,
 ): Promise<LibcDatagramTransport> {
   const socket = await bound(binder, options, files);
@@ -80,9 +80,9 @@ export async function createConnectedUnixDatagramSocket(
 /** A backend's two Unix datagram creators, as core's `AsyncBackend` names them. */
 export interface UnixDatagramSockets {
   /** An unconnected Unix datagram socket, bound to `options.localPath` if given. */
-  createUnixDatagramSocket(options: BackendUnixDatagramOptions): Promise<LibcDatagramTransport>;
+  createUnixDatagramSocket(options: BackendUNIXDatagramOptions): Promise<LibcDatagramTransport>;
   /** A Unix datagram socket connected to `remotePath`. */
-  createConnectedUnixDatagramSocket(remotePath: string | Uint8Array, options: BackendUnixDatagramOptions): Promise<LibcDatagramTransport>;
+  createConnectedUnixDatagramSocket(remotePath: string | Uint8Array, options: BackendUNIXDatagramOptions): Promise<LibcDatagramTransport>;
 }
 
 /**
@@ -103,7 +103,7 @@ export function unixDatagramSockets(binder: () => LibcBinder, files: UnixSocketF
 }
 
 /** A new non-blocking AF_UNIX/SOCK_DGRAM socket, bound and chmod-ed as `options` say. */
-async function bound(binder: LibcBinder, options: BackendUnixDatagramOptions, files: UnixSocketFiles): Promise<LibcSocket> {
+async function bound(binder: LibcBinder, options: BackendUNIXDatagramOptions, files: UnixSocketFiles): Promise<LibcSocket> {
   const { localPath, mode } = options;
   const abstract = localPath !== undefined && isAbstractUnixPath(localPath);
   if (localPath !== undefined && !abstract) await files.prepare(localPath, mode);

@@ -19,7 +19,7 @@
 
 export { NetStreamTransport, type NetStreamTransportOptions } from "./stream-transport.js";
 export { wrapTls } from "./tls.js";
-export { NodeTlsTransport, type NodeTlsTransportOptions } from "./tls-transport.js";
+export { NodeTLSTransport, type NodeTlsTransportOptions } from "./tls-transport.js";
 export { PortioDuplex } from "./tls-duplex.js";
 export { toNodeDuplex, type NodeDuplexOptions } from "./node-duplex.js";
 export { getaddrinfo, getnameinfo } from "./dns.js";

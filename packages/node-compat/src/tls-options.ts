@@ -2,7 +2,7 @@ import { Buffer } from "node:buffer";
 import net from "node:net";
 import tls from "node:tls";
 import { BrokenResourceError, type TLSPem, type TLSPeerCertificate } from "@portio/core";
-import { type BackendTlsOptions } from "@portio/core/backend";
+import { type BackendTLSOptions } from "@portio/core/backend";
 
 /** PEM material as Node takes it. */
 function pem(value: TLSPem): string | Buffer | Array<string | Buffer> {
@@ -19,7 +19,7 @@ function pem(value: TLSPem): string | Buffer | Array<string | Buffer> {
  * const secure = tls.connect({ socket, ...nodeTlsOptions(options) });
  * ```
  */
-export function nodeTlsOptions(options: BackendTlsOptions): tls.TLSSocketOptions & tls.ConnectionOptions {
+export function nodeTlsOptions(options: BackendTLSOptions): tls.TLSSocketOptions & tls.ConnectionOptions {
   const secureContext = tls.createSecureContext({
     ...(options.ca !== undefined ? { ca: pem(options.ca) } : {}),
     ...(options.cert !== undefined ? { cert: pem(options.cert) } : {}),
@@ -104,7 +104,7 @@ export function peerCertificate(socket: tls.TLSSocket): TLSPeerCertificate | nul
 
 /**
  * What node:tls-shaped sockets (Node's `TLSSocket`, Bun's native TLS socket) say about the
- * negotiated session, in the form `TlsTransport` reports it.
+ * negotiated session, in the form `TLSTransport` reports it.
  *
  * @example
  * ```ts

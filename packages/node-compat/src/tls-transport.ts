@@ -10,7 +10,7 @@ import { NetStreamTransport } from "./stream-transport.js";
 import type { PortioDuplex } from "./tls-duplex.js";
 import { cipherName, negotiatedAlpn, peerCertificate } from "./tls-options.js";
 
-/** How a {@link NodeTlsTransport} was set up. */
+/** How a {@link NodeTLSTransport} was set up. */
 export interface NodeTlsTransportOptions {
   /** The connection's address family. */
   family: AddressFamily;
@@ -37,10 +37,10 @@ const MAX_TIMER_DELAY = 2 ** 31 - 1;
  *
  * @example
  * ```ts
- * const transport = new NodeTlsTransport(secureSocket, { family: "inet", backend: "node", pump, standardCompatible: true });
+ * const transport = new NodeTLSTransport(secureSocket, { family: "inet", backend: "node", pump, standardCompatible: true });
  * ```
  */
-export class NodeTlsTransport implements TLSTransport {
+export class NodeTLSTransport implements TLSTransport {
   readonly family: AddressFamily;
   /** The node:tls socket running the session. */
   readonly socket: TLSSocket;

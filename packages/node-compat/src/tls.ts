@@ -1,10 +1,10 @@
 import tls from "node:tls";
 import { SocketAttribute, type AnyByteStream } from "@portio/core";
-import { type BackendTlsOptions, type StreamTransport } from "@portio/core/backend";
+import { type BackendTLSOptions, type StreamTransport } from "@portio/core/backend";
 import { NetStreamTransport } from "./stream-transport.js";
 import { PortioDuplex } from "./tls-duplex.js";
 import { handshakeError, nodeTlsOptions } from "./tls-options.js";
-import { NodeTlsTransport } from "./tls-transport.js";
+import { NodeTLSTransport } from "./tls-transport.js";
 
 /**
  * A backend's `wrapTls` on `node:tls` (Node's, and Deno's, whose node:tls is the one TLS engine it
@@ -26,10 +26,10 @@ import { NodeTlsTransport } from "./tls-transport.js";
  */
 export async function wrapTls(
   stream: AnyByteStream,
-  options: BackendTlsOptions,
+  options: BackendTLSOptions,
   native: StreamTransport | undefined,
   backend: string,
-): Promise<NodeTlsTransport> {
+): Promise<NodeTLSTransport> {
   options.signal?.throwIfAborted();
   const family = stream.extra(SocketAttribute.family, "inet");
   const nodeOptions = nodeTlsOptions(options);
@@ -39,7 +39,7 @@ export async function wrapTls(
   const socket = options.serverSide
     ? new tls.TLSSocket(underlying, nodeOptions)
     : tls.connect({ ...nodeOptions, socket: underlying });
-  const transport = new NodeTlsTransport(socket, { family, backend, standardCompatible: options.standardCompatible, ...(pump ? { pump } : {}) });
+  const transport = new NodeTLSTransport(socket, { family, backend, standardCompatible: options.standardCompatible, ...(pump ? { pump } : {}) });
   try {
     await handshake(socket, transport.ended, options.serverSide, options.signal);
   } catch (error) {

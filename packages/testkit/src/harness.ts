@@ -266,6 +266,3 @@ export interface ConformanceRunner {
   /** Registers a skipped test, showing `reason` in the report. */
   skip(name: string, reason: string): void;
 }
-
-/** @deprecated Renamed TLSTestCertificates (acronyms are capitals in type names, see docs/design.md); this alias goes in the next release. */
-export type TlsTestCertificates = TLSTestCertificates;

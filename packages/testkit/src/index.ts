@@ -32,7 +32,6 @@ export type {
   RawSocketState,
   SpawnedProcess,
   TLSTestCertificates,
-  TlsTestCertificates,
   FileFacts,
   OtherUserProber,
   ProbeCounts,

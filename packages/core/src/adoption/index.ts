@@ -8,7 +8,7 @@
 
 export type { SocketInfo, SocketState, SocketType } from "./socket-info.js";
 export type { SocketLike } from "./validate.js";
-export type { AdoptionTLSOption, AdoptionTlsOption } from "./tls.js";
+export type { AdoptionTLSOption } from "./tls.js";
 export { inspectSocket } from "./inspect-socket.js";
 export { wrapClientSocket, type ClientSocket, type WrapClientSocketOptions } from "./wrap-client-socket.js";
 export { wrapServerSocket, type ServerSocket, type WrapServerSocketOptions } from "./wrap-server-socket.js";

@@ -45,6 +45,3 @@ export function applyClientTls(stream: SocketStream, tls: AdoptionTLSOption): Pr
 export async function applyServerTls(listener: SocketListener, tls: AdoptionTLSOption): Promise<TLSListener> {
   return applyTlsToListener(listener, tls);
 }
-
-/** @deprecated Renamed AdoptionTLSOption (acronyms are capitals in type names, see docs/design.md); this alias goes in the next release. */
-export type AdoptionTlsOption = AdoptionTLSOption;

@@ -191,15 +191,3 @@ export interface AsyncBackend {
   /** A connected Unix datagram socket. */
   wrapConnectedUnixDatagramSocket(source: AdoptionSource, info: SocketInfo): Promise<DatagramTransport>;
 }
-
-/** @deprecated Renamed BackendTCPListenerOptions (acronyms are capitals in type names, see docs/design.md); this alias goes in the next release. */
-export type BackendTcpListenerOptions = BackendTCPListenerOptions;
-
-/** @deprecated Renamed BackendUNIXListenerOptions (acronyms are capitals in type names, see docs/design.md); this alias goes in the next release. */
-export type BackendUnixListenerOptions = BackendUNIXListenerOptions;
-
-/** @deprecated Renamed BackendUDPOptions (acronyms are capitals in type names, see docs/design.md); this alias goes in the next release. */
-export type BackendUdpOptions = BackendUDPOptions;
-
-/** @deprecated Renamed BackendUNIXDatagramOptions (acronyms are capitals in type names, see docs/design.md); this alias goes in the next release. */
-export type BackendUnixDatagramOptions = BackendUNIXDatagramOptions;

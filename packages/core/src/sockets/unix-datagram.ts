@@ -48,6 +48,3 @@ export async function createConnectedUnixDatagramSocket(
   checkUnixPath(remotePath, "remotePath");
   return new ConnectedUNIXDatagramSocket(await getBackend().createConnectedUnixDatagramSocket(remotePath, checkOptions(options)));
 }
-
-/** @deprecated Renamed UNIXDatagramOptions (acronyms are capitals in type names, see docs/design.md); this alias goes in the next release. */
-export type UnixDatagramOptions = UNIXDatagramOptions;

@@ -58,9 +58,3 @@ export interface TLSTransport extends StreamTransport {
    */
   unwrap(signal?: AbortSignal): Promise<Uint8Array>;
 }
-
-/** @deprecated Renamed BackendTLSOptions (acronyms are capitals in type names, see docs/design.md); this alias goes in the next release. */
-export type BackendTlsOptions = BackendTLSOptions;
-
-/** @deprecated Renamed TLSTransport (acronyms are capitals in type names, see docs/design.md); this alias goes in the next release. */
-export type TlsTransport = TLSTransport;

@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { TlsTestCertificates } from "@portio/testkit";
+import type { TLSTestCertificates } from "@portio/testkit";
 
 function openssl(cwd: string, args: string[]): void {
   try {
@@ -31,7 +31,7 @@ function openssl(cwd: string, args: string[]): void {
  * const server = await TLSStream.wrap(stream, { serverSide: true, cert: certificates.serverCert, key: certificates.serverKey });
  * ```
  */
-export function generateTestCertificates(): TlsTestCertificates {
+export function generateTestCertificates(): TLSTestCertificates {
   const dir = mkdtempSync(join(tmpdir(), "portio-tls-"));
   try {
     const key = (name: string) => openssl(dir, ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", name]);
