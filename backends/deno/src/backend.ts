@@ -1,3 +1,4 @@
+import type { AsyncBackend } from "@portio/core/backend";
 import { defineBackend, getaddrinfo } from "@portio/node-compat";
 import { wrapListenerSocket } from "./adopt-listener.ts";
 import { nativeSocketFd } from "./adopt-native.ts";
@@ -22,7 +23,7 @@ import { createConnectedUnixDatagramSocket, createUnixDatagramSocket } from "./u
  * setBackend(denoBackend);
  * ```
  */
-export const denoBackend = defineBackend("deno", getDenoBinder, {
+export const denoBackend: AsyncBackend = defineBackend("deno", getDenoBinder, {
   getaddrinfo: (host, options) => withPermission("resolving host names", "--allow-net", () => getaddrinfo(host, options)),
   connectTcp,
   connectUnix,

@@ -5,9 +5,13 @@ import { LibcSocket } from "./socket.js";
 
 /** A TCP connection made by {@link connectBoundTcpFd}: its fd, now the caller's, and its names. */
 export interface BoundTcpConnection {
+  /** The connected socket's fd, non-blocking; the caller owns it. */
   fd: number;
+  /** The connection's address family. */
   family: "inet" | "inet6";
+  /** The address the socket was bound to (the port the kernel gave, if 0 was asked for). */
   localAddress: SocketAddress;
+  /** The peer's address. */
   remoteAddress: SocketAddress;
 }
 

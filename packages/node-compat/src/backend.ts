@@ -14,7 +14,7 @@ import { socketpairWith } from "./socketpair.js";
 import { wrapTls } from "./tls.js";
 
 /** The members {@link defineBackend} fills; a backend may still give its own. */
-type SharedMember =
+export type SharedMember =
   | "getaddrinfo"
   | "getnameinfo"
   | "socketpair"

@@ -23,7 +23,7 @@ export { NodeTLSTransport, type NodeTlsTransportOptions } from "./tls-transport.
 export { PortioDuplex } from "./tls-duplex.js";
 export { toNodeDuplex, type NodeDuplexOptions } from "./node-duplex.js";
 export { getaddrinfo, getnameinfo } from "./dns.js";
-export { defineBackend, type RuntimeParts } from "./backend.js";
+export { defineBackend, type RuntimeParts, type SharedMember } from "./backend.js";
 export { cipherName, handshakeError, negotiatedAlpn, nodeTlsOptions, peerCertificate } from "./tls-options.js";
 export { socketpairWith, type Socketpair } from "./socketpair.js";
 export { removeStaleSocket } from "./stale-socket.js";

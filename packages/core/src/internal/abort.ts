@@ -74,8 +74,11 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefine
  * supported runtime has it; Node 20 does not.)
  */
 export interface Deferred<T> {
+  /** Settles when {@link resolve} or {@link reject} is called. */
   readonly promise: Promise<T>;
+  /** Fulfils {@link promise} with `value`. */
   resolve(value: T): void;
+  /** Rejects {@link promise} with `error`. */
   reject(error: unknown): void;
 }
 
