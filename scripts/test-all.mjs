@@ -139,6 +139,15 @@ function vitestCounts(reportFile) {
       notes.push(`${relative(root, file.name)}: ${String(file.message ?? "failed to run").split("\n")[0]}`);
     }
   }
+  // Names of the failed tests with the first line of their error, repeated at the very end of the
+  // output: a CI log is often read from its tail, after the skip list.
+  for (const file of report.testResults ?? []) {
+    for (const a of file.assertionResults ?? []) {
+      if (a.status !== "failed") continue;
+      const why = String((a.failureMessages ?? [])[0] ?? "").split("\n")[0];
+      notes.push(`failed: ${relative(root, file.name)}: ${a.fullName ?? a.title}${why ? ` — ${why}` : ""}`);
+    }
+  }
   return {
     passed: report.numPassedTests ?? 0,
     failed,
@@ -293,6 +302,11 @@ for (const s of summary) {
   if (s.skipped > 0 && (s.skips ?? []).length < s.skipped) {
     console.log(`       (${s.skipped - (s.skips ?? []).length} skipped test(s) not listed by the runner)`);
   }
+}
+const failures = summary.filter((s) => s.failed > 0);
+if (failures.length > 0) {
+  console.log("\n━━━ what failed");
+  for (const s of failures) for (const note of s.notes) console.log(`${s.label}: ${note}`);
 }
 console.log(`${passed} passed, ${failed} failed`);
 process.exitCode = failed === 0 && summary.length > 0 ? 0 : 1;
