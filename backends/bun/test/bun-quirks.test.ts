@@ -11,7 +11,7 @@ import {
 } from "@portio/core";
 import { LibcSocket } from "@portio/libc-socket";
 import { getBunFfiBinder } from "@portio/bun";
-import { countFds, text, utf8, withTempDir } from "./helpers.js";
+import { countFds, expectFdCount, text, utf8, withTempDir } from "./helpers.js";
 
 describe("Bun quirks the backend corrects", () => {
   test("new net.Socket({ fd }) is silently inert in Bun; adoption uses Bun.connect({ fd }) and works", async () => {
@@ -44,7 +44,7 @@ describe("Bun quirks the backend corrects", () => {
     expect(text(await d.recv())).toBe("pong");
     await stream.aclose();
     await d.close();
-    expect(countFds()).toBe(before);
+    await expectFdCount(before);
   });
 
   test("Bun reports no addresses for Unix sockets; portio reports the path and \"\" for unnamed ends", async () => {
@@ -100,7 +100,7 @@ describe("Bun quirks the backend corrects", () => {
     await client.send(utf8("x"));
     expect(text(await server.receive())).toBe("x");
     await Promise.all([client.aclose(), server.aclose()]);
-    expect(countFds()).toBe(before);
+    await expectFdCount(before);
     await listener.aclose();
   });
 

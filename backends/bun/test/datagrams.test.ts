@@ -6,7 +6,7 @@ import {
 } from "@portio/core";
 import { getReactor } from "@portio/libc-socket";
 import { getBunFfiBinder } from "../src/libc-binder.js";
-import { countFds, text, utf8, withTempDir } from "./helpers.js";
+import { countFds, expectFdCount, text, utf8, withTempDir } from "./helpers.js";
 
 /** Resolves once the shared reactor has a poll outstanding on its Worker (bounded in turns). */
 async function pollOutstanding(): Promise<void> {
@@ -27,7 +27,7 @@ describe("UDP", () => {
       expect(text(data)).toBe("hi");
       expect([fromHost, fromPort]).toEqual([host, a.extra(SocketAttribute.localPort)]);
       await Promise.all([a.aclose(), b.aclose()]);
-      expect(countFds()).toBe(before);
+      await expectFdCount(before);
     }
   });
 
@@ -82,7 +82,7 @@ describe("Unix datagrams (libc through bun:ffi)", () => {
       await server.sendto(utf8("back"), from as string);
       expect(text(await client.receive())).toBe("back");
       await Promise.all([client.aclose(), server.aclose()]);
-      expect(countFds()).toBe(before);
+      await expectFdCount(before);
     });
   });
 
@@ -115,6 +115,6 @@ describe("socketpair", () => {
     await expect(a.receive()).rejects.toThrow();
     expect(a.extra(SocketAttribute.remoteAddress)).toBe("");
     await Promise.all([a.aclose(), b.aclose()]);
-    expect(countFds()).toBe(before);
+    await expectFdCount(before);
   });
 });

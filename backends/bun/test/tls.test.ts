@@ -11,7 +11,7 @@ import {
 } from "@portio/core";
 import { bunBackend } from "@portio/bun";
 import { generateTestCertificates } from "@portio/node-compat/testing";
-import { countFds, text, utf8 } from "./helpers.js";
+import { countFds, expectFdCount, text, utf8 } from "./helpers.js";
 
 setBackend(bunBackend);
 const certs = generateTestCertificates();
@@ -82,7 +82,7 @@ describe("TLS natively on Bun sockets (standardCompatible: false)", () => {
     await expect(client.receive()).rejects.toBeInstanceOf(EndOfStream);
     await client.aclose();
     await stop();
-    expect(countFds()).toBe(before);
+    await expectFdCount(before);
   });
 
   test("certificate and hostname checks still refuse the handshake", async () => {
