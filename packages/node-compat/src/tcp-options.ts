@@ -1,5 +1,5 @@
 import type { Socket, SocketConstructorOpts, TcpSocketConnectOpts } from "node:net";
-import type { BackendTCPOptions } from "@portio/core/backend";
+import { newSocketTcpOptions, type BackendTCPOptions } from "@portio/core/backend";
 
 /**
  * `options` (only the ones given) on a node:net socket: `setNoDelay`, and `setKeepAlive` with
@@ -31,11 +31,7 @@ export function applyNetTcpOptions(socket: Socket, options: Partial<BackendTCPOp
 export function netTcpOptions(
   options: BackendTCPOptions | undefined,
 ): Pick<TcpSocketConnectOpts & SocketConstructorOpts, "noDelay" | "keepAlive" | "keepAliveInitialDelay"> {
-  if (options === undefined) return { noDelay: true };
-  if (!options.keepAlive) return { noDelay: options.noDelay };
-  return {
-    noDelay: options.noDelay,
-    keepAlive: true,
-    ...(options.keepAliveIdleSeconds !== undefined ? { keepAliveInitialDelay: options.keepAliveIdleSeconds * 1000 } : {}),
-  };
+  const { noDelay, keepAlive, keepAliveIdleSeconds } = newSocketTcpOptions(options);
+  if (!keepAlive) return { noDelay };
+  return { noDelay, keepAlive, ...(keepAliveIdleSeconds !== undefined ? { keepAliveInitialDelay: keepAliveIdleSeconds * 1000 } : {}) };
 }

@@ -62,3 +62,18 @@ export function checkKeepAlive(keepAlive: unknown): Pick<BackendTCPOptions, "kee
 export function checkTcpSocketOptions(options: TCPSocketOptions): BackendTCPOptions {
   return { noDelay: checkNoDelay(options.noDelay), ...checkKeepAlive(options.keepAlive) };
 }
+
+/**
+ * What a backend sets on a socket it has just made or accepted: `noDelay` (on when no options
+ * came), and keep-alive only when it is asked for — a new socket has it off, so turning it off
+ * would be one wasted call per connection.
+ *
+ * @example
+ * ```ts
+ * const options = newSocketTcpOptions(connectOptions.tcpOptions); // { noDelay: true }
+ * ```
+ */
+export function newSocketTcpOptions(options: BackendTCPOptions | undefined): Partial<BackendTCPOptions> {
+  if (options === undefined) return { noDelay: true };
+  return options.keepAlive ? options : { noDelay: options.noDelay };
+}
