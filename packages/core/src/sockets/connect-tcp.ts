@@ -1,7 +1,7 @@
 import type { StreamTransport } from "../backend/transports.js";
 import type { ResolvedAddress } from "../backend/backend.js";
 import { getBackend } from "../backend/registry.js";
-import { ConnectionFailed } from "../errors.js";
+import { ConnectionFailed, UnsupportedError } from "../errors.js";
 import { checkCallOptions, throwIfAborted } from "../internal/abort.js";
 import { checkHost, checkPort } from "../internal/validate.js";
 import { resolveHost } from "./getaddrinfo.js";
@@ -197,6 +197,9 @@ function happyEyeballs(
           (error: unknown) => {
             running--;
             if (settled) return;
+            // What the backend cannot do at all (an option it cannot set) fails every address
+            // alike: it is the answer, not one failed attempt among others.
+            if (error instanceof UnsupportedError) return finish(() => reject(error));
             errors.push(error);
             if (next < targets.length) startNext();
             else if (running === 0) {
