@@ -411,7 +411,9 @@ function isPortioError(error: unknown): boolean {
 function brokenBy(error: unknown): BrokenResourceError {
   // A stream over another portio stream (TLS over TCP) fails with the inner stream's error,
   // which already says what failed.
-  if (error instanceof BrokenResourceError) return new BrokenResourceError(error.message, { cause: error });
+  if (error instanceof BrokenResourceError) {
+    return new BrokenResourceError(error.message, { cause: error, ...(error.code !== undefined ? { code: error.code } : {}) });
+  }
   const detail = error instanceof Error ? `: ${error.message}` : "";
   return new BrokenResourceError(`the connection failed${detail}`, { cause: error });
 }
