@@ -6,28 +6,17 @@
  * suite, which conformance.test.ts runs inside Deno.
  */
 import {
-  SocketAttribute, SocketStream, UnsupportedError, connectTcp, createTcpListener, setBackend,
+  SocketAttribute, SocketStream, UnsupportedError, connectTcp, createTcpListener,
 } from "@portio/core";
-import { denoBackend } from "@portio/deno";
-import { expect, it } from "vitest";
-import { libcRawSockets, libcTcpOptionReader, reactorIdle } from "@portio/libc-socket/testing";
+import { expect } from "vitest";
+import { libcRawSockets, libcTcpOptionReader } from "@portio/libc-socket/testing";
 import { procFiles } from "@portio/node-compat/testing";
 import { getDenoBinder } from "../src/libc-binder.ts";
-import { countOpenFds } from "./harness.ts";
+import { leakFree } from "./harness.ts";
 
 const kernel = libcTcpOptionReader(getDenoBinder(), procFiles());
 const IDLE_UNSUPPORTED = /the Deno backend cannot set the keep-alive idle time \(keepAlive: \{ initialDelayMs \}\).*use keepAlive: true/;
 
-function leakFree(name: string, fn: () => Promise<void>): void {
-  it(name, async () => {
-    setBackend(denoBackend);
-    await reactorIdle(getDenoBinder());
-    const before = countOpenFds();
-    await fn();
-    await reactorIdle(getDenoBinder());
-    expect(countOpenFds(), "open fds after the test").toBe(before);
-  });
-}
 
 leakFree("connectTcp with a keep-alive idle time is refused before any connection is made", async () => {
   await using listener = await createTcpListener({ localHost: "127.0.0.1" });

@@ -1,6 +1,6 @@
 import { certificates } from "./tls.js";
-import { fail } from "../assert.js";
 import type { CaseContext } from "../context.js";
+import { LISTEN_ON_LOOPBACK, startPythonPeer } from "./killed-tls-peer.js";
 
 /**
  * A TLS server in another process (Python's ssl, i.e. OpenSSL) that requires a client
@@ -20,10 +20,7 @@ context.load_cert_chain(f.name)
 os.unlink(f.name)
 context.load_verify_locations(cadata=ca)
 context.verify_mode = ssl.CERT_REQUIRED
-listener = socket.socket()
-listener.bind(("127.0.0.1", 0))
-listener.listen(64)
-print(listener.getsockname()[1], flush=True)
+${LISTEN_ON_LOOPBACK}
 while True:
     conn, _ = listener.accept()
     try:
@@ -36,10 +33,5 @@ while True:
 /** Starts the peer (killed after the case) and resolves with its port. */
 export async function startCertRequiringTlsPeer(t: CaseContext): Promise<number> {
   const c = await certificates(t);
-  const peer = await t.harness.spawnProcess!("python3", ["-c", PEER_SCRIPT], { stdin: `${c.serverCert}${c.serverKey}\n=====\n${c.ca}` });
-  t.defer(() => peer.kill());
-  const line = await peer.readLine();
-  const port = Number(line);
-  if (!Number.isInteger(port) || port <= 0) return fail(`the TLS peer did not start (python3 printed ${JSON.stringify(line)})`);
-  return port;
+  return startPythonPeer(t, PEER_SCRIPT, `${c.serverCert}${c.serverKey}\n=====\n${c.ca}`);
 }
