@@ -87,8 +87,8 @@ export async function createTcpListener(host: string, port: number, options: Bac
 async function connectBound(host: string, port: number, options: BackendConnectTcpOptions): Promise<BunStreamTransport> {
   const { fd, ...names } = await connectBoundTcpFd(getBunFfiBinder(), host, port, options);
   try {
-    // connectBoundTcpFd has set options.tcpOptions through libc.
-    return await streamFromFd(fd, names);
+    // Again once Bun has the fd: Bun.connect({ fd }) turns TCP_NODELAY on by itself.
+    return await streamFromFd(fd, { ...names, tcpOptions: newSocketTcpOptions(options.tcpOptions) });
   } catch (error) {
     getBunFfiBinder().close(fd);
     throw error;

@@ -74,6 +74,18 @@ export const tcpOptionsSuite: SuiteDefinition = {
       },
     ).map((c) => ({ ...c, requires: [...(c.requires ?? []), "tcpOptions" as const] })),
     {
+      name: "connect-options-bound",
+      description:
+        "connectTcp({ localHost, noDelay: false, keepAlive: true }) sets both too (a local address takes another path on some backends: libc on Deno and Bun)",
+      requires: ["tcpOptions"],
+      async run(t) {
+        const [client] = await pairWith(t, "inet", { localHost: "127.0.0.1", noDelay: false, keepAlive: true });
+        await expectOptions(t, client, { noDelay: false, keepAlive: true }, "connectTcp({ localHost, noDelay: false, keepAlive: true })");
+        const [plain] = await pairWith(t, "inet", { localHost: "127.0.0.1" });
+        await expectOptions(t, plain, { noDelay: true, keepAlive: false }, "connectTcp({ localHost }) by default");
+      },
+    },
+    {
       name: "connect-keepalive-idle",
       description: "connectTcp({ keepAlive: { initialDelayMs } }) turns keep-alive on with TCP_KEEPIDLE in whole seconds (rounded down)",
       requires: ["tcpOptions"],
