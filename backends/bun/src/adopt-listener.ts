@@ -34,7 +34,8 @@ export async function wrapListenerSocket(source: AdoptionSource, info: SocketInf
       family: info.family,
       localAddress,
       accepted: tcp ? { family: info.family } : { family: "unix", localAddress, remoteAddress: "" },
-      noDelay: tcp,
+      // Keep-alive is left as the kernel copies it from the listening socket.
+      ...(tcp ? { tcpOptions: { noDelay: true } } : {}),
     });
     transport.attach(
       Bun.listen<BunStreamTransport | undefined>({ fd: source.fd, allowHalfOpen: true, socket: transport.handlers } as unknown as Parameters<

@@ -30,7 +30,8 @@ export async function wrapStreamSocket(source: AdoptionSource, info: SocketInfo)
       family: info.family,
       localAddress: info.localAddress,
       ...(info.remoteAddress === undefined || info.remoteAddress === null ? {} : { remoteAddress: info.remoteAddress }),
-      noDelay: true,
+      // As on every portio TCP stream; keep-alive stays as the fd had it.
+      tcpOptions: { noDelay: true },
     }),
   );
 }

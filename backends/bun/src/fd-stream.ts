@@ -1,13 +1,15 @@
 import type { Socket } from "bun";
 import { streamHandlers } from "./socket-handlers.js";
-import { BunStreamTransport, type BunStreamTransportOptions } from "./stream-transport.js";
+import type { BackendTCPOptions } from "@portio/core/backend";
+import { BunStreamTransport, applyBunTcpOptions, type BunStreamTransportOptions } from "./stream-transport.js";
 
 /**
  * Hands a connected stream socket fd (TCP or Unix) to Bun with `Bun.connect({ fd })` and wraps
  * it. From then on Bun owns the fd and closes it when the transport closes.
  *
  * Bun reports no addresses for a socket it got as an fd, so the caller passes them (read with
- * getsockname / getpeername through libc). Never `new net.Socket({ fd })`: in Bun it accepts
+ * getsockname / getpeername through libc). `tcpOptions` (TCP only) are applied before anything
+ * else happens on the socket. Never `new net.Socket({ fd })`: in Bun it accepts
  * the fd and then stays silently inert (no data, no error).
  *
  * @example
@@ -15,13 +17,16 @@ import { BunStreamTransport, type BunStreamTransportOptions } from "./stream-tra
  * const transport = await streamFromFd(fd, { family: "unix", localAddress: "", remoteAddress: "" });
  * ```
  */
-export async function streamFromFd(fd: number, options: BunStreamTransportOptions & { noDelay?: boolean }): Promise<BunStreamTransport> {
+export async function streamFromFd(
+  fd: number,
+  options: BunStreamTransportOptions & { tcpOptions?: Partial<BackendTCPOptions> },
+): Promise<BunStreamTransport> {
   let transport: BunStreamTransport | undefined;
   await Bun.connect<BunStreamTransport | undefined>({
     fd,
     allowHalfOpen: true,
     socket: streamHandlers((socket: Socket<BunStreamTransport>) => {
-      if (options.noDelay) socket.setNoDelay(true);
+      if (options.tcpOptions) applyBunTcpOptions(socket, options.tcpOptions);
       transport = new BunStreamTransport(socket, options);
     }),
   } as unknown as Parameters<typeof Bun.connect<BunStreamTransport | undefined>>[0]);

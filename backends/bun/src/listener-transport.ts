@@ -1,12 +1,12 @@
 import type { Socket, SocketListener } from "bun";
 import type { AddressFamily, SocketAddress } from "@portio/core";
-import { AcceptQueue, type ListenerTransport, type StreamTransport } from "@portio/core/backend";
+import { AcceptQueue, type BackendTCPOptions, type ListenerTransport, type StreamTransport } from "@portio/core/backend";
 import { libcStreamFromDuplicate } from "@portio/libc-socket";
 import { getBunFfiBinder } from "./libc-binder.js";
 
 import { socketClosedError } from "@portio/node-compat";
 import { streamHandlers } from "./socket-handlers.js";
-import { BunStreamTransport, type BunStreamTransportOptions } from "./stream-transport.js";
+import { BunStreamTransport, applyBunTcpOptions, type BunStreamTransportOptions } from "./stream-transport.js";
 
 /** How a {@link BunListenerTransport} describes its listener and the streams it accepts. */
 export interface BunListenerTransportOptions {
@@ -15,8 +15,8 @@ export interface BunListenerTransportOptions {
   localAddress: SocketAddress;
   /** What accepted streams report (Unix: fixed addresses, since Bun reports none). */
   accepted: BunStreamTransportOptions;
-  /** Whether accepted sockets get TCP_NODELAY (TCP only). */
-  noDelay: boolean;
+  /** TCP options for every accepted socket (TCP only; absent: none set). */
+  tcpOptions?: Partial<BackendTCPOptions>;
   /** Runs once the listener is closed and its fd released (a Unix listener removes its socket file). */
   onClosed?: () => void;
 }
@@ -50,14 +50,14 @@ export class BunListenerTransport implements ListenerTransport {
     this.family = options.family;
     this.#localAddress = options.localAddress;
     this.#onClosed = options.onClosed;
-    const { noDelay } = options;
+    const { tcpOptions } = options;
     const accepted: BunStreamTransportOptions = { ...options.accepted, serverMode: true };
     this.handlers = streamHandlers((socket: Socket<BunStreamTransport>) => {
       if (this.family === "unix") {
         this.#takeOverUnix(socket, accepted);
         return;
       }
-      if (noDelay) socket.setNoDelay(true);
+      if (tcpOptions) applyBunTcpOptions(socket, tcpOptions);
       this.#queue.push(new BunStreamTransport(socket, accepted));
     });
   }

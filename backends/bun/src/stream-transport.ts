@@ -1,8 +1,25 @@
 import type { Socket } from "bun";
 import type { AddressFamily, SocketAddress } from "@portio/core";
-import type { StreamTransport } from "@portio/core/backend";
+import type { BackendTCPOptions, StreamTransport } from "@portio/core/backend";
 import { brokenPipeError, rejectHandled, socketClosedError } from "@portio/node-compat";
 import { deferred, type Deferred } from "@portio/core/backend";
+
+/**
+ * `options` (only those given) on a Bun socket. Bun's `setKeepAlive` takes the idle time in
+ * milliseconds and sets TCP_KEEPIDLE in seconds (with TCP_KEEPINTVL 1 and TCP_KEEPCNT 10).
+ *
+ * @example
+ * ```ts
+ * applyBunTcpOptions(socket, { noDelay: true, keepAlive: true, keepAliveIdleSeconds: 60 });
+ * ```
+ */
+export function applyBunTcpOptions(socket: Socket<unknown>, options: Partial<BackendTCPOptions>): void {
+  if (options.noDelay !== undefined) socket.setNoDelay(options.noDelay);
+  if (options.keepAlive !== undefined) {
+    if (options.keepAlive && options.keepAliveIdleSeconds !== undefined) socket.setKeepAlive(true, options.keepAliveIdleSeconds * 1000);
+    else socket.setKeepAlive(options.keepAlive);
+  }
+}
 
 /** How a {@link BunStreamTransport} describes its socket. */
 export interface BunStreamTransportOptions {
@@ -228,6 +245,11 @@ export class BunStreamTransport implements StreamTransport {
   }
 
   // ---- StreamTransport ---------------------------------------------------------------------
+
+  /** TCP_NODELAY and keep-alive on the live socket (core calls it for TCP streams only). */
+  setTcpOptions(options: Partial<BackendTCPOptions>): void {
+    applyBunTcpOptions(this.socket, options);
+  }
 
   read(): Promise<Uint8Array | null> {
     if (this.#queued > 0) return Promise.resolve(this.#shift());

@@ -1,16 +1,16 @@
 import net from "node:net";
 import type { Socket } from "bun";
-import { NetStreamTransport, whenConnected } from "@portio/node-compat";
-import type { BackendConnectTcpOptions, BackendTCPListenerOptions } from "@portio/core/backend";
+import { NetStreamTransport, netTcpOptions, whenConnected } from "@portio/node-compat";
+import { newSocketTcpOptions, type BackendConnectTcpOptions, type BackendTCPListenerOptions } from "@portio/core/backend";
 import { connectBoundTcpFd } from "@portio/libc-socket";
 import { streamFromFd } from "./fd-stream.js";
 import { getBunFfiBinder } from "./libc-binder.js";
 import { BunListenerTransport } from "./listener-transport.js";
 import { streamHandlers } from "./socket-handlers.js";
-import { BunStreamTransport } from "./stream-transport.js";
+import { BunStreamTransport, applyBunTcpOptions } from "./stream-transport.js";
 
 /**
- * Connects to one numeric TCP endpoint, TCP_NODELAY set. Core runs happy eyeballs over several
+ * Connects to one numeric TCP endpoint with `options.tcpOptions` (TCP_NODELAY by default). Core runs happy eyeballs over several
  * addresses itself.
  *
  * Without a signal: `Bun.connect` (Bun's fastest path: it beats node:net on connect churn). With
@@ -38,7 +38,7 @@ export async function connectTcp(
   if (localHost !== undefined || localPort !== undefined) return connectBound(host, port, options);
   const family = host.includes(":") ? "inet6" : "inet";
   if (signal !== undefined) {
-    const socket = net.connect({ host, port, allowHalfOpen: true, noDelay: true });
+    const socket = net.connect({ host, port, allowHalfOpen: true, ...netTcpOptions(options.tcpOptions) });
     return whenConnected(socket, signal, () => new NetStreamTransport(socket, { family }));
   }
   let transport: BunStreamTransport | undefined;
@@ -47,7 +47,7 @@ export async function connectTcp(
     port,
     allowHalfOpen: true,
     socket: streamHandlers((socket: Socket<BunStreamTransport>) => {
-      socket.setNoDelay(true);
+      applyBunTcpOptions(socket, newSocketTcpOptions(options.tcpOptions));
       transport = new BunStreamTransport(socket, { family });
     }),
   });
@@ -56,7 +56,7 @@ export async function connectTcp(
 
 /**
  * Listens on one numeric TCP address with `Bun.listen`. Bun sets SO_REUSEADDR itself; accepted
- * connections get TCP_NODELAY. `backlog` is not applied: `Bun.listen` has no such option and
+ * connections get `options.tcpOptions` (TCP_NODELAY by default). `backlog` is not applied: `Bun.listen` has no such option and
  * uses its own (the OS caps it at `net.core.somaxconn` anyway).
  *
  * @example
@@ -67,7 +67,9 @@ export async function connectTcp(
  */
 export async function createTcpListener(host: string, port: number, options: BackendTCPListenerOptions): Promise<BunListenerTransport> {
   const family = host.includes(":") ? "inet6" : "inet";
-  const transport = new BunListenerTransport({ family, localAddress: [host, port], accepted: { family }, noDelay: true });
+  const transport = new BunListenerTransport({ family, localAddress: [host, port], accepted: { family },
+    tcpOptions: newSocketTcpOptions(options.tcpOptions),
+  });
   const listener = Bun.listen<BunStreamTransport | undefined>({
     hostname: host,
     port,
@@ -85,9 +87,11 @@ export async function createTcpListener(host: string, port: number, options: Bac
 async function connectBound(host: string, port: number, options: BackendConnectTcpOptions): Promise<BunStreamTransport> {
   const { fd, ...names } = await connectBoundTcpFd(getBunFfiBinder(), host, port, options);
   try {
-    return await streamFromFd(fd, names);
+    // Again once Bun has the fd: Bun.connect({ fd }) turns TCP_NODELAY on by itself.
+    return await streamFromFd(fd, { ...names, tcpOptions: newSocketTcpOptions(options.tcpOptions) });
   } catch (error) {
     getBunFfiBinder().close(fd);
     throw error;
   }
 }
+

@@ -52,7 +52,6 @@ export async function createUnixListener(path: string | Uint8Array, options: Bac
       localAddress,
       // Accepted clients are usually unnamed; Bun cannot tell their name anyway.
       accepted: { family: "unix", localAddress, remoteAddress: "" },
-      noDelay: false,
       ...(onClosed ? { onClosed } : {}),
     });
     transport.attach(Bun.listen<BunStreamTransport | undefined>({ unix: bindPath, allowHalfOpen: true, socket: transport.handlers }));

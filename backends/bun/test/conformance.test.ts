@@ -15,8 +15,8 @@ import { describe, test } from "vitest";
 import { bunBackend } from "@portio/bun";
 import { conformanceCases, registerConformance, type ConformanceHarness } from "@portio/testkit";
 import { getBunFfiBinder } from "../src/libc-binder.js";
-import { libcRawSockets, reactorIdle } from "@portio/libc-socket/testing";
-import { generateTestCertificates, socketFileTools, spawnProcess } from "@portio/node-compat/testing";
+import { libcRawSockets, libcTcpOptionReader, reactorIdle } from "@portio/libc-socket/testing";
+import { generateTestCertificates, procFiles, socketFileTools, spawnProcess } from "@portio/node-compat/testing";
 
 /** Cases that cannot pass on Bun, each with the true reason (the README's runtime table repeats them). */
 const skip: Record<string, string> = {};
@@ -38,6 +38,8 @@ const harness: ConformanceHarness = {
   skip,
   socketFiles: socketFileTools(),
   rawSockets: libcRawSockets(getBunFfiBinder()),
+  // The kernel's TCP options of a stream (getsockopt; through /proc where the runtime gives no fd).
+  tcpOptions: libcTcpOptionReader(getBunFfiBinder(), procFiles()),
   // Peers in other processes (python3), for the cases that kill their peer.
   spawnProcess,
   // Made before the cases, not lazily in the first TLS case: Bun's first child process (openssl)

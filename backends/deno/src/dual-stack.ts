@@ -14,10 +14,10 @@
  * @module
  */
 import type { AddressFamily, SocketAddress } from "@portio/core";
-import { AcceptQueue, type ListenerTransport } from "@portio/core/backend";
+import { AcceptQueue, type BackendTCPOptions, type ListenerTransport } from "@portio/core/backend";
 import { ipFamilyOf, unmapIPv4 } from "./addresses.ts";
 import { isTransientAcceptError, socketClosedError } from "@portio/node-compat";
-import { DenoStreamTransport } from "./stream-transport.ts";
+import { DenoStreamTransport, applyDenoTcpOptions } from "./stream-transport.ts";
 
 /** Accepted connections kept per side while nobody accepts; further ones are closed. */
 const QUEUE_LIMIT = 512;
@@ -30,22 +30,26 @@ const shared = new Map<number, SharedSocket>();
  *
  * @example
  * ```ts
- * const v6 = listenAnyIPv6Only(0);
- * const v4 = claimIPv4Side(v6.port); // what createTcpListener("0.0.0.0", port) returns
+ * const v6 = listenAnyIPv6Only(0, listen, { noDelay: true });
+ * const v4 = claimIPv4Side(v6.port, { noDelay: true }); // what createTcpListener("0.0.0.0", port) returns
  * ```
  */
-export function listenAnyIPv6Only(port: number, listen: (port: number) => Deno.Listener): RoutedListenerTransport {
+export function listenAnyIPv6Only(
+  port: number,
+  listen: (port: number) => Deno.Listener,
+  tcpOptions: Partial<BackendTCPOptions>,
+): RoutedListenerTransport {
   const listener = listen(port);
   const socket = new SharedSocket(listener);
   shared.set(socket.port, socket);
-  return socket.open("inet6");
+  return socket.open("inet6", tcpOptions);
 }
 
 /** The IPv4 side of this process's dual-stack `::` socket on `port`, if there is one left to claim. */
-export function claimIPv4Side(port: number): RoutedListenerTransport | undefined {
+export function claimIPv4Side(port: number, tcpOptions: Partial<BackendTCPOptions>): RoutedListenerTransport | undefined {
   const socket = shared.get(port);
   if (socket === undefined || socket.has("inet")) return undefined;
-  return socket.open("inet");
+  return socket.open("inet", tcpOptions);
 }
 
 class SharedSocket {
@@ -64,8 +68,9 @@ class SharedSocket {
     return this.#sides.has(family);
   }
 
-  open(family: AddressFamily): RoutedListenerTransport {
-    const side = new RoutedListenerTransport(family, family === "inet6" ? ["::", this.port] : ["0.0.0.0", this.port], this);
+  /** A side for `family`, whose accepted connections get `tcpOptions`. */
+  open(family: AddressFamily, tcpOptions: Partial<BackendTCPOptions>): RoutedListenerTransport {
+    const side = new RoutedListenerTransport(family, family === "inet6" ? ["::", this.port] : ["0.0.0.0", this.port], this, tcpOptions);
     this.#sides.set(family, side);
     return side;
   }
@@ -120,8 +125,11 @@ export class RoutedListenerTransport implements ListenerTransport {
   readonly #queue = new AcceptQueue<DenoStreamTransport>({ closedError: () => socketClosedError("listener"), limit: QUEUE_LIMIT });
   #closing: Promise<void> | undefined;
 
-  constructor(family: AddressFamily, localAddress: SocketAddress, socket: SharedSocket) {
+  readonly #tcpOptions: Partial<BackendTCPOptions>;
+
+  constructor(family: AddressFamily, localAddress: SocketAddress, socket: SharedSocket, tcpOptions: Partial<BackendTCPOptions>) {
     this.family = family;
+    this.#tcpOptions = tcpOptions;
     this.#localAddress = localAddress;
     this.#socket = socket;
   }
@@ -141,7 +149,7 @@ export class RoutedListenerTransport implements ListenerTransport {
     if (this.#queue.closed) return false;
     let transport: DenoStreamTransport;
     try {
-      (conn as Deno.TcpConn).setNoDelay(true);
+      applyDenoTcpOptions(conn as Deno.TcpConn, this.#tcpOptions);
       const local = conn.localAddr as Deno.NetAddr;
       transport = new DenoStreamTransport(conn, {
         family: this.family,

@@ -1,8 +1,44 @@
-import type { AddressFamily, SocketAddress } from "@portio/core";
-import type { StreamTransport } from "@portio/core/backend";
+import { UnsupportedError, type AddressFamily, type SocketAddress } from "@portio/core";
+import type { BackendTCPOptions, StreamTransport } from "@portio/core/backend";
 import { fromDenoAddr } from "./addresses.ts";
 import { brokenPipeError, rejectHandled, settled, socketClosedError } from "@portio/node-compat";
 import { deferred, type Deferred } from "@portio/core/backend";
+
+/**
+ * Why the Deno backend refuses `keepAlive: { initialDelayMs }`: `Deno.TcpConn.setKeepAlive`
+ * turns keep-alive on or off, nothing more, and Deno's connections expose no fd to set
+ * TCP_KEEPIDLE on.
+ */
+export function keepAliveIdleUnsupported(): UnsupportedError {
+  return new UnsupportedError(
+    "the Deno backend cannot set the keep-alive idle time (keepAlive: { initialDelayMs }): Deno.TcpConn.setKeepAlive only turns " +
+      "keep-alive on or off and Deno's TCP connections expose no fd for TCP_KEEPIDLE; use keepAlive: true (the system's idle time, " +
+      "net.ipv4.tcp_keepalive_time) or the Node or Bun backend",
+  );
+}
+
+/**
+ * Throws {@link keepAliveIdleUnsupported} for options with an idle time: called before a socket
+ * is made, so that nothing is connected or listening when the call fails.
+ */
+export function refuseKeepAliveIdle(options: Partial<BackendTCPOptions> | undefined): void {
+  if (options?.keepAlive && options.keepAliveIdleSeconds !== undefined) throw keepAliveIdleUnsupported();
+}
+
+/**
+ * `options` (only those given) on a Deno TCP connection: `setNoDelay`, `setKeepAlive`; an idle
+ * time is refused (see {@link keepAliveIdleUnsupported}) before anything changes.
+ *
+ * @example
+ * ```ts
+ * applyDenoTcpOptions(conn, { noDelay: true });
+ * ```
+ */
+export function applyDenoTcpOptions(conn: Deno.TcpConn, options: Partial<BackendTCPOptions>): void {
+  refuseKeepAliveIdle(options);
+  if (options.noDelay !== undefined) conn.setNoDelay(options.noDelay);
+  if (options.keepAlive !== undefined) conn.setKeepAlive(options.keepAlive);
+}
 
 /** How a {@link DenoStreamTransport} describes its connection. */
 export interface DenoStreamTransportOptions {
@@ -99,6 +135,11 @@ export class DenoStreamTransport implements StreamTransport {
 
   remoteAddress(): SocketAddress {
     return (this.#remoteAddress ??= fromDenoAddr(this.conn.remoteAddr));
+  }
+
+  /** TCP_NODELAY and keep-alive on the live connection (core calls it for TCP streams only). */
+  setTcpOptions(options: Partial<BackendTCPOptions>): void {
+    applyDenoTcpOptions(this.conn as Deno.TcpConn, options);
   }
 
   read(): Promise<Uint8Array | null> {

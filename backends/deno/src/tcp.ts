@@ -1,8 +1,9 @@
 import net from "node:net";
-import type {
-  BackendConnectTcpOptions,
-  BackendTCPListenerOptions,
-  ListenerTransport,
+import {
+  newSocketTcpOptions,
+  type BackendConnectTcpOptions,
+  type BackendTCPListenerOptions,
+  type ListenerTransport,
 } from "@portio/core/backend";
 import { UnsupportedError } from "@portio/core";
 import { ipFamilyOf } from "./addresses.ts";
@@ -10,13 +11,13 @@ import { claimIPv4Side, listenAnyIPv6Only } from "./dual-stack.ts";
 import { DenoListenerTransport } from "./listener-transport.ts";
 import { hasUnstableNet, withPermission, withPermissionSync } from "./permissions.ts";
 import { NetStreamTransport } from "@portio/node-compat";
-import { DenoStreamTransport } from "./stream-transport.ts";
+import { DenoStreamTransport, applyDenoTcpOptions, refuseKeepAliveIdle } from "./stream-transport.ts";
 import { connectBoundTcpFd } from "@portio/libc-socket";
 import { getDenoBinder } from "./libc-binder.ts";
 
 /**
  * Connects to one numeric TCP address with `Deno.connect` (Deno's fastest stream API), with
- * TCP_NODELAY set. Core runs happy eyeballs over the addresses itself, so Deno's own is off.
+ * `options.tcpOptions` (TCP_NODELAY by default; a keep-alive idle time is an `UnsupportedError`). Core runs happy eyeballs over the addresses itself, so Deno's own is off.
  * Needs `--allow-net`. With `localHost` / `localPort`, which `Deno.connect` cannot bind, the
  * connection is made through libc instead and needs `--allow-ffi` (`connectBoundTcpFd`).
  *
@@ -27,6 +28,7 @@ import { getDenoBinder } from "./libc-binder.ts";
  */
 export async function connectTcp(host: string, port: number, options: BackendConnectTcpOptions = {}): Promise<DenoStreamTransport | NetStreamTransport> {
   const { localHost, localPort, signal } = options;
+  refuseKeepAliveIdle(options.tcpOptions);
   if (localHost !== undefined || localPort !== undefined) {
     // Deno.connect cannot bind the local end: libc does, node:net streams (needs --allow-ffi).
     return connectBound(host, port, options);
@@ -38,7 +40,7 @@ export async function connectTcp(host: string, port: number, options: BackendCon
   );
   try {
     signal?.throwIfAborted();
-    (conn as Deno.TcpConn).setNoDelay(true);
+    applyDenoTcpOptions(conn, newSocketTcpOptions(options.tcpOptions));
   } catch (error) {
     conn.close();
     throw error;
@@ -48,7 +50,8 @@ export async function connectTcp(host: string, port: number, options: BackendCon
 
 /**
  * Listens on one numeric TCP address with `Deno.listen` (SO_REUSEADDR is Deno's default).
- * Accepted connections get TCP_NODELAY. `::` with `ipv6Only` shares one dual-stack socket with
+ * Accepted connections get `options.tcpOptions` (TCP_NODELAY by default; a keep-alive idle time
+ * is an `UnsupportedError`). `::` with `ipv6Only` shares one dual-stack socket with
  * the `0.0.0.0` listener core makes next (see dual-stack.ts). Needs `--allow-net`.
  *
  * @throws UnsupportedError for `reusePort` without `--unstable-net` (Deno's flag for it)
@@ -60,6 +63,8 @@ export async function connectTcp(host: string, port: number, options: BackendCon
  */
 export async function createTcpListener(host: string, port: number, options: BackendTCPListenerOptions): Promise<ListenerTransport> {
   const { backlog, reusePort, ipv6Only } = options;
+  refuseKeepAliveIdle(options.tcpOptions);
+  const tcpOptions = newSocketTcpOptions(options.tcpOptions);
   if (reusePort && !hasUnstableNet()) {
     // Without the flag, Deno would end the whole process rather than throw.
     throw new UnsupportedError(
@@ -72,10 +77,10 @@ export async function createTcpListener(host: string, port: number, options: Bac
       Deno.listen({ hostname: host, port: p, tcpBacklog: backlog, ...(reusePort ? { reusePort: true } : {}) } as Deno.TcpListenOptions),
     );
   if (!reusePort && port !== 0 && host === "0.0.0.0") {
-    const side = claimIPv4Side(port);
+    const side = claimIPv4Side(port, tcpOptions);
     if (side !== undefined) return side;
   }
-  if (!reusePort && ipv6Only && host === "::") return listenAnyIPv6Only(port, listen);
+  if (!reusePort && ipv6Only && host === "::") return listenAnyIPv6Only(port, listen, tcpOptions);
   const listener = listen(port);
   const address = listener.addr as Deno.NetAddr;
   const family = ipFamilyOf(address.hostname);
@@ -83,7 +88,7 @@ export async function createTcpListener(host: string, port: number, options: Bac
     family,
     localAddress: [address.hostname, address.port],
     wrap: (conn) => {
-      (conn as Deno.TcpConn).setNoDelay(true);
+      applyDenoTcpOptions(conn as Deno.TcpConn, tcpOptions);
       return new DenoStreamTransport(conn, { family });
     },
   });

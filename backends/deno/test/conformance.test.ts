@@ -11,14 +11,19 @@ import { registerConformance, type ConformanceHarness } from "@portio/testkit";
 import { getDenoBinder } from "../src/libc-binder.ts";
 import { describe, it } from "vitest";
 import { countOpenFds, makeTempDir, removeDir } from "./harness.ts";
-import { libcRawSockets, reactorIdle } from "@portio/libc-socket/testing";
-import { generateTestCertificates, socketFileTools, spawnProcess } from "@portio/node-compat/testing";
+import { libcRawSockets, libcTcpOptionReader, reactorIdle } from "@portio/libc-socket/testing";
+import { generateTestCertificates, procFiles, socketFileTools, spawnProcess } from "@portio/node-compat/testing";
 
 const skip: Record<string, string> = {};
 for (const family of ["ipv4", "ipv6"]) {
   skip[`tcp-stream/receive-exception-cause-preserved[${family}]`] =
     "Deno.Conn.read() reports a connection reset by the peer (ECONNRESET) as end of stream (it resolves null), so receive() " +
     "after a reset raises EndOfStream instead of BrokenResourceError; sends still fail with EPIPE (send-exception-cause-preserved passes)";
+}
+for (const id of ["connect-keepalive-idle", "listener-keepalive-idle", "live-keepalive-idle"]) {
+  skip[`tcp-options/${id}`] =
+    "Deno.TcpConn.setKeepAlive only turns keep-alive on or off and Deno's connections expose no fd, so the Deno backend refuses " +
+    "keepAlive: { initialDelayMs } with UnsupportedError (backends/deno/test/tcp-options.test.ts asserts it)";
 }
 if (!hasUnstableNet()) {
   skip["tcp-listener/reuse-port"] =
@@ -39,6 +44,8 @@ const harness: ConformanceHarness = {
   // Raw fds for the adoption cases, through libc (--allow-ffi).
   socketFiles: socketFileTools(),
   rawSockets: libcRawSockets(getDenoBinder()),
+  // The kernel's TCP options of a stream (getsockopt; through /proc where the runtime gives no fd).
+  tcpOptions: libcTcpOptionReader(getDenoBinder(), procFiles()),
   // Peers in other processes (python3), for the cases that kill their peer.
   spawnProcess,
   // Made once per run with the openssl CLI; nothing key-like is committed.

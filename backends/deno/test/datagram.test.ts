@@ -5,28 +5,12 @@
  * "connected-unix-datagram", "socketpair"), which conformance.test.ts runs inside Deno.
  */
 import {
-  createConnectedUnixDatagramSocket, createUnixDatagramSocket, setBackend, SocketAttribute,
+  createConnectedUnixDatagramSocket, createUnixDatagramSocket, SocketAttribute,
 } from "@portio/core";
-import { denoBackend } from "@portio/deno";
-import { it } from "vitest";
-import { reactorIdle } from "@portio/libc-socket/testing";
-import { getDenoBinder } from "../src/libc-binder.ts";
-import { countOpenFds, makeTempDir, removeDir } from "./harness.ts";
+import { leakFree, makeTempDir, removeDir } from "./harness.ts";
 
 function assertEquals(actual: unknown, expected: unknown, what: string): void {
   if (JSON.stringify(actual) !== JSON.stringify(expected)) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-}
-
-function leakFree(name: string, fn: () => Promise<void>): void {
-  it(name, async () => {
-    setBackend(denoBackend);
-    // As in the conformance harness: the libc reactor may hold its wake-up fd for a moment.
-    await reactorIdle(getDenoBinder());
-    const before = countOpenFds();
-    await fn();
-    await reactorIdle(getDenoBinder());
-    assertEquals(countOpenFds(), before, "open fds after the test");
-  });
 }
 
 leakFree("unix datagram: mode is applied to the socket file", async () => {

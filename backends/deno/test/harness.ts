@@ -1,7 +1,13 @@
 /**
- * What the conformance suite borrows from Deno: temporary directories and the fd count.
+ * What the conformance suite borrows from Deno: temporary directories and the fd count; and
+ * `leakFree` for the backend's own tests.
  * @module
  */
+import { setBackend } from "@portio/core";
+import { denoBackend } from "@portio/deno";
+import { reactorIdle } from "@portio/libc-socket/testing";
+import { it } from "vitest";
+import { getDenoBinder } from "../src/libc-binder.ts";
 
 /** Open fds of this process. readDirSync's own directory fd is open during every count, so it cancels out. */
 export function countOpenFds(): number {
@@ -18,5 +24,19 @@ export function makeTempDir(): Promise<string> {
 export async function removeDir(path: string): Promise<void> {
   await Deno.remove(path, { recursive: true }).catch((error) => {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
+  });
+}
+
+/** A vitest test on the Deno backend that fails if it leaves more (or fewer) fds open than it found. */
+export function leakFree(name: string, fn: () => Promise<void>): void {
+  it(name, async () => {
+    setBackend(denoBackend);
+    // As in the conformance harness: the libc reactor may hold its wake-up fd for a moment.
+    await reactorIdle(getDenoBinder());
+    const before = countOpenFds();
+    await fn();
+    await reactorIdle(getDenoBinder());
+    const after = countOpenFds();
+    if (after !== before) throw new Error(`open fds after the test: expected ${before}, got ${after}`);
   });
 }

@@ -3,10 +3,11 @@ import type { BackendConnectTcpOptions, BackendTCPListenerOptions } from "@porti
 import { UnsupportedError } from "@portio/core";
 import { listen } from "./listen.js";
 import { NodeListenerTransport } from "./listener-transport.js";
-import { NetStreamTransport, whenConnected } from "@portio/node-compat";
+import { NetStreamTransport, netTcpOptions, whenConnected } from "@portio/node-compat";
 
 /**
- * Connects to one TCP endpoint, with TCP_NODELAY set. Core hands in numeric addresses and runs
+ * Connects to one TCP endpoint, with `options.tcpOptions` (TCP_NODELAY by default) given to
+ * `net.connect`, which applies them as the socket connects. Core hands in numeric addresses and runs
  * happy eyeballs itself, so Node's own address racing (`autoSelectFamily`) stays off.
  *
  * @example
@@ -27,7 +28,7 @@ export async function connectTcp(
     localAddress: localHost,
     localPort,
     allowHalfOpen: true,
-    noDelay: true,
+    ...netTcpOptions(options.tcpOptions),
     autoSelectFamily: false,
   });
   return whenConnected(socket, signal, () => new NetStreamTransport(socket, { family: ipFamily(host, socket) }));
@@ -35,7 +36,7 @@ export async function connectTcp(
 
 /**
  * Listens on one TCP address. Node (libuv) always sets SO_REUSEADDR; accepted connections get
- * TCP_NODELAY and arrive paused, so none of their data is read before someone asks for it.
+ * `options.tcpOptions` (TCP_NODELAY by default; node:net sets them on each) and arrive paused, so none of their data is read before someone asks for it.
  *
  * @throws UnsupportedError if `reusePort` is asked for on a Node without `listen({ reusePort })`
  * @example
@@ -56,7 +57,7 @@ export async function createTcpListener(
         "listen({ reusePort }) from Node 22.12 and 23.1 on; upgrade Node, or leave reusePort off",
     );
   }
-  const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true });
+  const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, ...netTcpOptions(options.tcpOptions) });
   await listen(server, {
     host,
     port,

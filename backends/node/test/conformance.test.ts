@@ -13,8 +13,8 @@ import { nodeBackend } from "@portio/node";
 import { registerConformance, type ConformanceHarness } from "@portio/testkit";
 import { getKoffiBinder } from "../src/libc-binder.js";
 import { nodeHasReusePort } from "../src/tcp.js";
-import { libcRawSockets, reactorIdle } from "@portio/libc-socket/testing";
-import { generateTestCertificates, socketFileTools, spawnProcess } from "@portio/node-compat/testing";
+import { libcRawSockets, libcTcpOptionReader, reactorIdle } from "@portio/libc-socket/testing";
+import { generateTestCertificates, procFiles, socketFileTools, spawnProcess } from "@portio/node-compat/testing";
 
 const skip: Record<string, string> = {};
 if (!nodeHasReusePort()) {
@@ -43,6 +43,8 @@ const harness: ConformanceHarness = {
   skip,
   socketFiles: socketFileTools(),
   rawSockets: libcRawSockets(getKoffiBinder()),
+  // The kernel's TCP options of a stream (getsockopt; through /proc where the runtime gives no fd).
+  tcpOptions: libcTcpOptionReader(getKoffiBinder(), procFiles()),
   // Peers in other processes (python3), for the cases that kill their peer.
   spawnProcess,
   // Made once per run with the openssl CLI; nothing key-like is committed.

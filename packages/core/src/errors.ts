@@ -18,7 +18,10 @@
 export interface PortioErrorOptions {
   /** The error this one stems from; kept as `cause`. */
   cause?: unknown;
-  /** The OS error code; by default the one found in `cause` (see {@link osErrorCode}). */
+  /**
+   * The OS error code; by default the one found in `cause` (see {@link osErrorCode}), else the
+   * code of a TLS alert found there (see {@link tlsAlertCode}).
+   */
   code?: string;
 }
 
@@ -27,6 +30,8 @@ export interface PortioErrorOptions {
  *
  * An error that stems from an OS error carries that error's code as `code` (`"ECONNREFUSED"`,
  * `"ECONNRESET"`, ...), as Node's own errors do; the runtime's original error stays in `cause`.
+ * One that stems from a fatal TLS alert from the peer carries the runtime's code for the alert
+ * (`"ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED"`, ...).
  *
  * @example
  * ```ts
@@ -45,7 +50,7 @@ export class PortioError extends Error {
   constructor(message?: string, options?: PortioErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
-    const code = options?.code ?? osErrorCode(options?.cause);
+    const code = options?.code ?? osErrorCode(options?.cause) ?? tlsAlertCode(options?.cause);
     if (code !== undefined) Object.defineProperty(this, "code", { value: code, enumerable: true, configurable: true, writable: true });
   }
 }
@@ -71,6 +76,28 @@ export function osErrorCode(error: unknown): string | undefined {
       const codes = new Set(error.errors.map((attempt: unknown) => osErrorCode(attempt)));
       return codes.size === 1 ? [...codes][0] : undefined;
     }
+    error = (error as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** OpenSSL's and BoringSSL's codes for a fatal alert received from the peer, as the runtimes report them. */
+const TLS_ALERT_CODE = /^ERR_SSL_(?:SSLV3_|TLSV1_|TLSV13_)?ALERT_[A-Z0-9_]+$/;
+
+/**
+ * The code of a fatal TLS alert the peer sent, found in `error` or its causes
+ * (`"ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED"` on Node and Deno,
+ * `"ERR_SSL_TLSV1_ALERT_CERTIFICATE_REQUIRED"` on Bun), or `undefined`.
+ *
+ * @example
+ * ```ts
+ * tlsAlertCode(Object.assign(new Error("alert"), { code: "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED" })); // that code
+ * ```
+ */
+export function tlsAlertCode(error: unknown): string | undefined {
+  for (let depth = 0; depth < 8 && typeof error === "object" && error !== null; depth++) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === "string" && TLS_ALERT_CODE.test(code)) return code;
     error = (error as { cause?: unknown }).cause;
   }
   return undefined;

@@ -46,6 +46,7 @@ export * from "./sockets/unix-socket-stream.js";
 export * from "./sockets/socket-listener.js";
 export { getaddrinfo, getnameinfo, type AddressInfo } from "./sockets/getaddrinfo.js";
 export { connectTcp, type ConnectTcpOptions } from "./sockets/connect-tcp.js";
+export type { TCPKeepAlive, TCPSocketOptions } from "./sockets/tcp-options.js";
 export * from "./sockets/create-tcp-listener.js";
 export * from "./sockets/unix.js";
 export {

@@ -80,6 +80,10 @@ export interface SocketConstants {
   readonly IPPROTO_IPV6: number;
   /** The platform's `TCP_NODELAY`. */
   readonly TCP_NODELAY: number;
+  /** The platform's `SO_KEEPALIVE` (Linux 9, macOS 8). */
+  readonly SO_KEEPALIVE: number;
+  /** Idle seconds before the first keep-alive probe: Linux `TCP_KEEPIDLE` (4), macOS `TCP_KEEPALIVE` (0x10). */
+  readonly TCP_KEEPIDLE: number;
   /**
    * The option whose struct starts with the TCP state byte: Linux `TCP_INFO` (11, `tcpi_state`),
    * macOS `TCP_CONNECTION_INFO` (0x106, `tcpi_state`). Both put the state in byte 0.
@@ -242,6 +246,7 @@ export const LINUX: SocketConstants = Object.freeze({
   SOL_SOCKET: 1, SO_REUSEADDR: 2, SO_REUSEPORT: 15, SO_TYPE: 3, SO_ERROR: 4, SO_SNDBUF: 7,
   SO_RCVBUF: 8, SO_ACCEPTCONN: 30, SO_DOMAIN: 39, SO_NOSIGPIPE: undefined,
   IPPROTO_IP: 0, IPPROTO_TCP: 6, IPPROTO_UDP: 17, IPPROTO_IPV6: 41, TCP_NODELAY: 1,
+  SO_KEEPALIVE: 9, TCP_KEEPIDLE: 4,
   TCP_INFO: 11, TCP_INFO_SIZE: 256, TCP_STATE_SYN_SENT: 2, IPV6_V6ONLY: 26,
   MSG_PEEK: 0x2, MSG_TRUNC: 0x20, MSG_CTRUNC: 0x8, MSG_DONTWAIT: 0x40, MSG_NOSIGNAL: 0x4000,
   MSG_CMSG_CLOEXEC: 0x40000000,
@@ -268,6 +273,7 @@ export const DARWIN: SocketConstants = Object.freeze({
   SO_ERROR: 0x1007, SO_SNDBUF: 0x1001, SO_RCVBUF: 0x1002, SO_ACCEPTCONN: 0x0002,
   SO_DOMAIN: undefined, SO_NOSIGPIPE: 0x1022,
   IPPROTO_IP: 0, IPPROTO_TCP: 6, IPPROTO_UDP: 17, IPPROTO_IPV6: 41, TCP_NODELAY: 1,
+  SO_KEEPALIVE: 0x0008, TCP_KEEPIDLE: 0x10,
   TCP_INFO: 0x106, TCP_INFO_SIZE: 256, TCP_STATE_SYN_SENT: 2, IPV6_V6ONLY: 27,
   MSG_PEEK: 0x2, MSG_TRUNC: 0x10, MSG_CTRUNC: 0x20, MSG_DONTWAIT: 0x80, MSG_NOSIGNAL: 0,
   MSG_CMSG_CLOEXEC: 0,

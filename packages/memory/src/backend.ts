@@ -48,8 +48,8 @@ export function memoryBackend(network: MemoryNetwork, options: MemoryBackendOpti
     },
     connectTcp: (remoteHost, port, connectOptions) => network.connectTcp(host, remoteHost, port, connectOptions),
     connectUnix: (path, { signal }) => network.connectUnix(host, path, signal),
-    async createTcpListener(localHost, port, { backlog, reusePort }) {
-      return network.listenTcp(host, localHost, port, { backlog, reusePort });
+    async createTcpListener(localHost, port, { backlog, reusePort, tcpOptions }) {
+      return network.listenTcp(host, localHost, port, { backlog, reusePort, tcpOptions });
     },
     async createUnixListener(path, { backlog }) {
       return network.listenUnix(host, path, backlog);

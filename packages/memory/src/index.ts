@@ -15,7 +15,7 @@
  */
 export { createMemoryNetwork, MemoryNetwork, MemoryHost, type MemoryNetworkOptions } from "./network.js";
 export { memoryBackend, type MemoryBackendOptions } from "./backend.js";
-export { MemoryConnection, type ConnectionSide, type ResetDirection } from "./stream.js";
+export { MemoryConnection, type ConnectionSide, type MemoryTCPOptions, type ResetDirection } from "./stream.js";
 export type { FaultRule, FaultHandle } from "./faults.js";
 export type { MemoryClock } from "./clock.js";
 export { listenScriptedPeer, ScriptedPeer, ScriptedConnection } from "./peer.js";

@@ -1,5 +1,5 @@
 import type { AddressFamily, SocketAddress } from "@portio/core";
-import type { ListenerTransport } from "@portio/core/backend";
+import type { BackendTCPOptions, ListenerTransport } from "@portio/core/backend";
 import { closedError, networkError } from "./errors.js";
 import type { MemoryStreamTransport } from "./stream.js";
 
@@ -22,6 +22,8 @@ export class MemoryListener implements ListenerTransport {
   #closed = false;
   /** Admitted connections not enqueued yet: they hold their place in the queue. */
   #reserved = 0;
+  /** What accepted TCP connections get set (createTcpListener's options); none on Unix listeners. */
+  tcpOptions: Partial<BackendTCPOptions> | undefined;
 
   constructor(
     readonly family: AddressFamily,

@@ -1,5 +1,5 @@
 import type { SocketAddress } from "@portio/core";
-import type { ResolvedAddress } from "@portio/core/backend";
+import { newSocketTcpOptions, type BackendConnectTcpOptions, type BackendTCPOptions, type ResolvedAddress } from "@portio/core/backend";
 import {
   canonicalAddress,
   describeUnix,
@@ -519,7 +519,7 @@ export class MemoryNetwork {
   // ---- streams -----------------------------------------------------------------------------
 
   /** @internal a TCP connect from `host` */
-  async connectTcp(host: MemoryHost, remoteHost: string, port: number, options: { localHost?: string; localPort?: number; signal?: AbortSignal }): Promise<MemoryStreamTransport> {
+  async connectTcp(host: MemoryHost, remoteHost: string, port: number, options: BackendConnectTcpOptions): Promise<MemoryStreamTransport> {
     const signal = options.signal;
     signal?.throwIfAborted();
     const destination = canonicalAddress(remoteHost);
@@ -559,6 +559,8 @@ export class MemoryNetwork {
       if (count <= 1) host.tcpPortsInUse.delete(localPort);
       else host.tcpPortsInUse.set(localPort, count - 1);
     });
+    connection.setTcpOptions("client", newSocketTcpOptions(options.tcpOptions));
+    connection.setTcpOptions("server", listener.tcpOptions ?? {});
     const clientEnd = new MemoryStreamTransport(connection, "client", family, client, server);
     listener.enqueue(new MemoryStreamTransport(connection, "server", family, server, client));
     if (faults.halfOpen) connection.halfOpen(faults.halfOpen);
@@ -566,12 +568,18 @@ export class MemoryNetwork {
   }
 
   /** @internal */
-  listenTcp(host: MemoryHost, localHost: string, port: number, options: { backlog: number; reusePort: boolean }): MemoryListener {
+  listenTcp(
+    host: MemoryHost,
+    localHost: string,
+    port: number,
+    options: { backlog: number; reusePort: boolean; tcpOptions?: BackendTCPOptions | undefined },
+  ): MemoryListener {
     const address = canonicalAddress(localHost);
     const family = familyOf(address)!;
     if (!isWildcard(address) && !host.owns(address)) throw networkError("EADDRNOTAVAIL", `cannot assign requested address: ${address} is not an address of host ${host.name}`);
     const actualPort = port === 0 ? host.ephemeralPort("tcp", family, address) : port;
     const listener: MemoryListener = new MemoryListener(family, [address, actualPort], options.backlog, () => host.unbind(host.tcp, listener));
+    listener.tcpOptions = newSocketTcpOptions(options.tcpOptions);
     host.bind(host.tcp, { family, address, port: actualPort, reusePort: options.reusePort, owner: listener });
     return listener;
   }

@@ -1,5 +1,5 @@
 import type { AddressFamily, SocketAddress } from "@portio/core";
-import type { StreamTransport } from "@portio/core/backend";
+import type { BackendTCPOptions, StreamTransport } from "@portio/core/backend";
 import type { MemoryClock } from "./clock.js";
 import { closedError, networkError } from "./errors.js";
 import { Pipe, type Shaping } from "./pipe.js";
@@ -17,6 +17,20 @@ export interface ConnectionFaults {
   resetAfterBytes?: number;
   resetDirection?: ResetDirection;
   stopReading?: ConnectionSide;
+}
+
+/**
+ * The TCP options one end of a memory TCP connection holds, as a kernel would report them: what
+ * portio set (`noDelay`, keep-alive), starting from Linux's defaults (Nagle on, keep-alive off,
+ * 7200 s idle time).
+ */
+export interface MemoryTCPOptions {
+  /** TCP_NODELAY. */
+  noDelay: boolean;
+  /** SO_KEEPALIVE. */
+  keepAlive: boolean;
+  /** TCP_KEEPIDLE: idle seconds before the first keep-alive probe. */
+  keepAliveIdleSeconds: number;
 }
 
 let nextConnectionId = 1;
@@ -39,6 +53,10 @@ export class MemoryConnection {
   bytesToServer = 0;
   /** Bytes the server has sent that the network took. */
   bytesToClient = 0;
+  readonly #tcpOptions: Record<ConnectionSide, MemoryTCPOptions> = {
+    client: { noDelay: false, keepAlive: false, keepAliveIdleSeconds: 7200 },
+    server: { noDelay: false, keepAlive: false, keepAliveIdleSeconds: 7200 },
+  };
   #resetBudget: { remaining: number; direction: ResetDirection } | undefined;
   #vanished: ConnectionSide | undefined;
   #reset = false;
@@ -61,6 +79,28 @@ export class MemoryConnection {
     this.toClient.onDataAfterReaderGone = () => this.#resetBy("client");
     if (options.faults.resetAfterBytes !== undefined) this.resetAfterBytes(options.faults.resetAfterBytes, options.faults.resetDirection);
     if (options.faults.stopReading !== undefined) this.stopReading(options.faults.stopReading);
+  }
+
+  /**
+   * The TCP options `side` holds now (TCP connections; a Unix one reports the defaults, which
+   * nothing can change), for tests that check what the code under test asked for.
+   *
+   * @example
+   * ```ts
+   * const connection = await network.nextConnection();
+   * expect(connection.tcpOptions("client").keepAlive).toBe(true);
+   * ```
+   */
+  tcpOptions(side: ConnectionSide): MemoryTCPOptions {
+    return { ...this.#tcpOptions[side] };
+  }
+
+  /** @internal What `setsockopt` would do on `side`. */
+  setTcpOptions(side: ConnectionSide, options: Partial<BackendTCPOptions>): void {
+    const held = this.#tcpOptions[side];
+    if (options.noDelay !== undefined) held.noDelay = options.noDelay;
+    if (options.keepAlive !== undefined) held.keepAlive = options.keepAlive;
+    if (options.keepAlive && options.keepAliveIdleSeconds !== undefined) held.keepAliveIdleSeconds = options.keepAliveIdleSeconds;
   }
 
   /** Whether {@link reset} (or a fault that resets) has happened. */
@@ -223,6 +263,11 @@ export class MemoryStreamTransport implements StreamTransport {
 
   remoteAddress(): SocketAddress {
     return this.remote;
+  }
+
+  /** TCP_NODELAY and keep-alive on this end (core calls it for TCP streams only). */
+  setTcpOptions(options: Partial<BackendTCPOptions>): void {
+    this.connection.setTcpOptions(this.side, options);
   }
 
   read(): Promise<Uint8Array | null> {

@@ -13,6 +13,7 @@ import { registerConformance, type ConformanceHarness } from "@portio/testkit";
 import { generateTestCertificates } from "@portio/node-compat/testing";
 import { createMemoryNetwork, memoryBackend } from "../src/index.js";
 import { nodeTls } from "../src/node-tls.js";
+import { memoryTcpOptions } from "./helpers.js";
 
 const runtime = detectRuntime();
 const version =
@@ -23,11 +24,12 @@ const version =
       : process.versions.node;
 
 let dirs = 0;
+const network = createMemoryNetwork();
 const certificates = generateTestCertificates();
 
 const harness: ConformanceHarness = {
   runtime: `${runtime} ${version}`,
-  backend: memoryBackend(createMemoryNetwork(), { tls: nodeTls }),
+  backend: memoryBackend(network, { tls: nodeTls }),
   makeTempDir: async () => `/memory-${++dirs}`,
   removeDir: async () => {},
   // The memory backend must not open a single fd: every case checks the count stays the same.
@@ -38,6 +40,8 @@ const harness: ConformanceHarness = {
     "adoption (fromSocket, wrapClientSocket, wrapServerSocket, inspectSocket) is refused with UnsupportedError, " +
     "which packages/memory/test/adoption.test.ts asserts",
   tlsCertificates: () => certificates,
+  // No kernel here: the network's own record of each connection end's options (what a kernel would hold).
+  tcpOptions: { read: (stream) => memoryTcpOptions(network, stream) },
 };
 
 await registerConformance(harness, {

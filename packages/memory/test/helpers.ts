@@ -1,5 +1,11 @@
-import { setBackend } from "@portio/core";
-import { createMemoryNetwork, memoryBackend, type MemoryNetwork, type MemoryNetworkOptions } from "../src/index.js";
+import { SocketAttribute, setBackend, type SocketAddress, type SocketStream } from "@portio/core";
+import {
+  createMemoryNetwork,
+  memoryBackend,
+  type MemoryNetwork,
+  type MemoryNetworkOptions,
+  type MemoryTCPOptions,
+} from "../src/index.js";
 
 /** A fresh network with the memory backend registered for the current test. */
 export function useNetwork(options?: MemoryNetworkOptions): MemoryNetwork {
@@ -8,6 +14,21 @@ export function useNetwork(options?: MemoryNetworkOptions): MemoryNetwork {
   return network;
 }
 
+/**
+ * The TCP options the network holds for `stream`'s end of its connection (found by its local and
+ * remote address), as a kernel would report them.
+ */
+export function memoryTcpOptions(network: MemoryNetwork, stream: SocketStream): MemoryTCPOptions {
+  const local = stream.extra(SocketAttribute.localAddress);
+  const remote = stream.extra(SocketAttribute.remoteAddress);
+  const same = (a: SocketAddress, b: SocketAddress) => JSON.stringify(a) === JSON.stringify(b);
+  for (const connection of [...network.connections].reverse()) {
+    if (connection.protocol !== "tcp") continue;
+    if (same(connection.clientAddress, local) && same(connection.serverAddress, remote)) return connection.tcpOptions("client");
+    if (same(connection.serverAddress, local) && same(connection.clientAddress, remote)) return connection.tcpOptions("server");
+  }
+  throw new Error(`no TCP connection ${JSON.stringify(local)} → ${JSON.stringify(remote)} on the memory network`);
+}
 
 export const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 export const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);

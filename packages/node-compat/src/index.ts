@@ -46,3 +46,4 @@ export {
   type UnixSocketFileIdentity,
 } from "./unix-socket-file.js";
 export { whenConnected } from "./connect.js";
+export { applyNetTcpOptions, netTcpOptions } from "./tcp-options.js";

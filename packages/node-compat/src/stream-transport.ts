@@ -1,7 +1,8 @@
 import type { Buffer } from "node:buffer";
 import type { Socket } from "node:net";
 import type { AddressFamily, SocketAddress } from "@portio/core";
-import type { StreamTransport } from "@portio/core/backend";
+import type { BackendTCPOptions, StreamTransport } from "@portio/core/backend";
+import { applyNetTcpOptions } from "./tcp-options.js";
 import { brokenPipeError, socketClosedError } from "./errors.js";
 import { fdOf } from "./node-internals.js";
 import { rejectHandled } from "./waiter.js";
@@ -145,6 +146,11 @@ export class NetStreamTransport implements StreamTransport {
       this.#remoteAddress = [host, port];
     }
     return this.#remoteAddress;
+  }
+
+  /** TCP_NODELAY and keep-alive on the live socket (core calls it for TCP streams only). */
+  setTcpOptions(options: Partial<BackendTCPOptions>): void {
+    applyNetTcpOptions(this.socket, options);
   }
 
   read(): Promise<Uint8Array | null> {

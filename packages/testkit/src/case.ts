@@ -13,7 +13,9 @@ export type Capability =
   /** `socketFiles.probeAsOtherUser` works here (root, with `setpriv` and `python3`). */
   | "otherUser"
   /** The harness lends `spawnProcess` (real peers in other processes, e.g. one that gets killed). */
-  | "processes";
+  | "processes"
+  /** The harness lends `tcpOptions` (a TCP socket's options as the kernel holds them). */
+  | "tcpOptions";
 
 /**
  * A case as the suites define it, before it is bound to a harness. Bodies use only web-standard

@@ -68,6 +68,10 @@ export async function probeEnvironment(harness: ConformanceHarness): Promise<Env
     missing.processes = "the harness has no spawnProcess, so no peer in another process (the cases that kill their peer process need one)";
   }
 
+  if (harness.tcpOptions === undefined) {
+    missing.tcpOptions = "the harness has no tcpOptions reader, so the kernel cannot be asked what TCP_NODELAY and SO_KEEPALIVE hold";
+  }
+
   let localhostFamilies: Array<"inet" | "inet6"> = [];
   try {
     localhostFamilies = [...new Set((await getaddrinfo("localhost")).map((info) => info.family))];

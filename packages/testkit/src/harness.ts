@@ -1,3 +1,4 @@
+import type { SocketStream } from "@portio/core";
 import type { AsyncBackend } from "@portio/core/backend";
 
 /**
@@ -74,6 +75,38 @@ export interface ConformanceHarness {
    * it those cases are skipped, saying so.
    */
   spawnProcess?(command: string, args: readonly string[], options?: { stdin?: string }): Promise<SpawnedProcess>;
+  /**
+   * Reads a TCP stream's socket options from the kernel (getsockopt on its socket), for the
+   * `tcp-options` cases: they check what the kernel holds, never what portio says it set. A
+   * backend without OS sockets reports what its own network holds instead. Without it those
+   * cases are skipped, saying so.
+   */
+  tcpOptions?: TCPOptionReader;
+}
+
+/** A TCP socket's options as the kernel reports them (`getsockopt`). */
+export interface KernelTCPOptions {
+  /** `TCP_NODELAY` is set. */
+  noDelay: boolean;
+  /** `SO_KEEPALIVE` is set. */
+  keepAlive: boolean;
+  /** `TCP_KEEPIDLE`: idle seconds before the first keep-alive probe. */
+  keepAliveIdleSeconds: number;
+}
+
+/**
+ * See {@link ConformanceHarness.tcpOptions}. portio's own harnesses call getsockopt through libc
+ * on the stream's fd, and where the runtime exposes no fd (Deno's own connections) find the
+ * socket's fd with {@link findTcpSocketFd}.
+ *
+ * @example
+ * ```ts
+ * const options = await harness.tcpOptions.read(stream); // { noDelay: true, keepAlive: false, keepAliveIdleSeconds: 7200 }
+ * ```
+ */
+export interface TCPOptionReader {
+  /** The options of the socket under `stream` (a TCP stream made or accepted by portio). */
+  read(stream: SocketStream): Promise<KernelTCPOptions> | KernelTCPOptions;
 }
 
 /** A process started by {@link ConformanceHarness.spawnProcess}. */
@@ -159,6 +192,11 @@ export interface RawSocketState {
   nonBlocking?: boolean;
   /** Leave FD_CLOEXEC set (default true); false clears it, as on an fd inherited from a parent. */
   closeOnExec?: boolean;
+  /**
+   * TCP only: set SO_KEEPALIVE on the new socket (a connected one: on this end; a listening one:
+   * on the listener, whose accepted sockets inherit it), as another program might have.
+   */
+  keepAlive?: boolean;
 }
 
 /** A socket made by {@link RawSocketFactory.create}. The caller owns every fd in it. */

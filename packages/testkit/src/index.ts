@@ -36,6 +36,9 @@ export type {
   OtherUserProber,
   ProbeCounts,
   SocketFileTools,
+  KernelTCPOptions,
+  TCPOptionReader,
 } from "./harness.js";
+export { findTcpSocketFd, type ProcFiles } from "./support/proc-sockets.js";
 export { conformanceCases, registerConformance } from "./register.js";
 export * from "./assert.js";

@@ -11,8 +11,31 @@ export interface ResolvedAddress {
   address: string;
 }
 
+/**
+ * The TCP options a backend applies to a TCP stream, already checked by core: on a new
+ * connection ({@link BackendConnectTcpOptions}), on every stream a listener accepts
+ * ({@link BackendTCPListenerOptions}), and on a live stream ({@link StreamTransport.setTcpOptions}).
+ */
+export interface BackendTCPOptions {
+  /** `TCP_NODELAY` on (`true`, portio's default) or off. */
+  noDelay: boolean;
+  /** `SO_KEEPALIVE` on or off. */
+  keepAlive: boolean;
+  /**
+   * With `keepAlive`: `TCP_KEEPIDLE`, the idle seconds before the first probe (1 to 32767).
+   * Absent: leave the socket's idle time as it is. A backend that cannot set it throws
+   * `UnsupportedError` saying so.
+   */
+  keepAliveIdleSeconds?: number;
+}
+
 /** Options for {@link AsyncBackend.connectTcp}. */
 export interface BackendConnectTcpOptions {
+  /**
+   * TCP options for the new connection. Absent (a caller written before they existed): noDelay on,
+   * keep-alive left off.
+   */
+  tcpOptions?: BackendTCPOptions;
   /** Numeric local address to bind before connecting. */
   localHost?: string;
   /** Local port to bind before connecting (0 or absent: any). */
@@ -29,6 +52,8 @@ export interface BackendTCPListenerOptions {
   reusePort: boolean;
   /** For IPv6 addresses: accept IPv6 only (core binds IPv4 separately). */
   ipv6Only: boolean;
+  /** TCP options for every accepted stream. Absent: noDelay on, keep-alive left off. */
+  tcpOptions?: BackendTCPOptions;
 }
 
 /** Options for {@link AsyncBackend.createUnixListener}. */
@@ -97,8 +122,8 @@ export interface AsyncBackend {
    */
   getnameinfo?(host: string, port: number): Promise<[host: string, service: string]>;
   /**
-   * Connects to one numeric address (core runs happy eyeballs over several). Sets TCP_NODELAY.
-   * Rejects with the runtime's error; on abort, with `signal.reason` after releasing the socket.
+   * Connects to one numeric address (core runs happy eyeballs over several). Applies
+   * `options.tcpOptions` (TCP_NODELAY by default) before resolving. Rejects with the runtime's error; on abort, with `signal.reason` after releasing the socket.
    */
   connectTcp(host: string, port: number, options: BackendConnectTcpOptions): Promise<StreamTransport>;
   /** Connects to a Unix socket path (a `"\0"`-prefixed string or bytes for abstract names). */
@@ -106,7 +131,8 @@ export interface AsyncBackend {
   /**
    * Listens on one numeric address (core picks the addresses and keeps their ports equal).
    * Sets SO_REUSEADDR; `port` 0 picks a free port. Rejects with the runtime's error (its `code`,
-   * e.g. `"EADDRINUSE"`, is kept). Accepted streams have TCP_NODELAY set.
+   * e.g. `"EADDRINUSE"`, is kept). Accepted streams get `options.tcpOptions` (TCP_NODELAY by
+   * default) before `accept()` hands them out.
    */
   createTcpListener(host: string, port: number, options: BackendTCPListenerOptions): Promise<ListenerTransport>;
   /**
@@ -173,13 +199,14 @@ export interface AsyncBackend {
    * error (ECONNREFUSED, ...) if it failed, with `signal.reason` on abort. Leaves the fd open.
    */
   waitForConnect(source: AdoptionSource, options: { signal?: AbortSignal }): Promise<void>;
-  /** A connected TCP socket (sets TCP_NODELAY). */
+  /** A connected TCP socket (sets TCP_NODELAY; keep-alive stays as the fd had it). */
   wrapStreamSocket(source: AdoptionSource, info: SocketInfo): Promise<StreamTransport>;
   /** A connected Unix stream socket. */
   wrapUnixStreamSocket(source: AdoptionSource, info: SocketInfo): Promise<StreamTransport>;
   /**
    * A listening stream socket, TCP or Unix, or a bound one that is not listening yet (the backend
-   * starts it listening). Accepted TCP streams get TCP_NODELAY; Unix ones no TCP options.
+   * starts it listening). Accepted TCP streams get TCP_NODELAY (keep-alive as the kernel copies it
+   * from the listening socket); Unix ones no TCP options.
    */
   wrapListenerSocket(source: AdoptionSource, info: SocketInfo): Promise<ListenerTransport>;
   /** A bound, unconnected UDP socket. */

@@ -25,6 +25,7 @@ export { deferred, type Deferred } from "../internal/abort.js";
 export { GRACEFUL_CLOSE_TIMEOUT_MS } from "../sockets/socket-stream.js";
 export { resolveHost } from "../sockets/getaddrinfo.js";
 export { interleaveFamilies } from "../sockets/connect-tcp.js";
+export { newSocketTcpOptions } from "../sockets/tcp-options.js";
 export { resolveTlsOptions } from "../tls/tls-stream.js";
 // The datagram classes' shared base classes (applications use the four concrete classes).
 export { DatagramSocket, ConnectedDatagramSocket } from "../sockets/datagram-sockets.js";

@@ -1,4 +1,5 @@
 import type { AddressFamily, SocketAddress } from "../addresses.js";
+import type { BackendTCPOptions } from "./backend.js";
 
 /**
  * The runtime-facing side of a connected byte stream: the few primitives a backend translates to
@@ -71,6 +72,14 @@ export interface StreamTransport {
   receiveFds?(msglen: number, maxfds: number, signal?: AbortSignal): Promise<[Uint8Array, number[]] | null>;
   /** Why this transport has no `sendFds` / `receiveFds`, for the `UnsupportedError`. */
   readonly fdPassingUnsupported?: string;
+  /**
+   * TCP streams only: applies the options given (only those: an adopted socket keeps its
+   * keep-alive when only `noDelay` changes) to the live socket, synchronously (every runtime's
+   * calls are). `keepAliveIdleSeconds` comes only with `keepAlive: true`. Throws the runtime's
+   * error if the socket refuses (already reset), and `UnsupportedError` for what the runtime
+   * cannot set (core passes it on).
+   */
+  setTcpOptions?(options: Partial<BackendTCPOptions>): void;
 }
 
 /** The runtime-facing side of a listening socket. Core guarantees at most one `accept()` outstanding. */

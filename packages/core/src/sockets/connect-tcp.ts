@@ -1,16 +1,18 @@
 import type { StreamTransport } from "../backend/transports.js";
 import type { ResolvedAddress } from "../backend/backend.js";
 import { getBackend } from "../backend/registry.js";
-import { ConnectionFailed } from "../errors.js";
+import { ConnectionFailed, UnsupportedError } from "../errors.js";
 import { checkCallOptions, throwIfAborted } from "../internal/abort.js";
 import { checkHost, checkPort } from "../internal/validate.js";
 import { resolveHost } from "./getaddrinfo.js";
 import { SocketStream } from "./socket-stream.js";
 import type { TLSClientOptions } from "../tls/tls-options.js";
 import { TLSStream } from "../tls/tls-stream.js";
+import type { BackendTCPOptions } from "../backend/backend.js";
+import { checkTcpSocketOptions, type TCPSocketOptions } from "./tcp-options.js";
 
-/** Options of {@link connectTcp}. */
-export interface ConnectTcpOptions {
+/** Options of {@link connectTcp}; `noDelay` (default on) and `keepAlive` are {@link TCPSocketOptions}. */
+export interface ConnectTcpOptions extends TCPSocketOptions {
   /** Bind the local end to this address (a name is resolved; the first address of a fitting family is used). */
   localHost?: string;
   /** Bind the local end to this port. */
@@ -35,13 +37,15 @@ export interface ConnectTcpOptions {
  * Connects to a TCP server. A host name is resolved and its addresses are tried the RFC 8305
  * ("happy eyeballs") way: IPv6 first, then IPv4 and IPv6 alternate; each new attempt starts when the previous one
  * fails or after `happyEyeballsDelay`, the first to connect wins and the others are abandoned.
- * TCP_NODELAY is set.
+ * TCP_NODELAY is set unless `noDelay: false`; `keepAlive` turns on TCP keep-alive (see
+ * {@link TCPKeepAlive}); both can be changed later with `setNoDelay` / `setKeepAlive`.
  *
  * @throws ConnectionFailed when every attempt failed; `cause` is the error of the only attempt or
  *   an `AggregateError` of all of them
  * @example
  * ```ts
  * const stream = await connectTcp("localhost", 8080, { signal: AbortSignal.timeout(5_000) });
+ * const idle = await connectTcp("db.internal", 5432, { keepAlive: { initialDelayMs: 60_000 } });
  * ```
  */
 export function connectTcp(
@@ -59,6 +63,7 @@ export async function connectTcp(remoteHost: string, remotePort: number, options
   checkCallOptions(options);
   if (options.localHost !== undefined) checkHost(options.localHost, "localHost");
   if (options.localPort !== undefined) checkPort(options.localPort, "localPort", { allowZero: true });
+  const tcpOptions = checkTcpSocketOptions(options);
   const tlsHostname = connectTlsHostname(remoteHost, options);
   const delay = options.happyEyeballsDelay ?? 250;
   if (!(delay >= 0)) throw new RangeError("happyEyeballsDelay must be a non-negative number");
@@ -92,7 +97,7 @@ export async function connectTcp(remoteHost: string, remotePort: number, options
       throw new ConnectionFailed(`${remoteHost} has no address of the same family as localHost ${options.localHost}`);
     }
   }
-  const transport = await happyEyeballs(interleaveFamilies(targets), remotePort, delay, local, options.localPort, signal);
+  const transport = await happyEyeballs(interleaveFamilies(targets), remotePort, delay, local, options.localPort, tcpOptions, signal);
   const stream = new SocketStream(transport);
   if (!options.tls) return stream;
   // The TCP connection is ours until the handshake succeeds: close it if it does not.
@@ -142,6 +147,7 @@ function happyEyeballs(
   delay: number,
   local: ResolvedAddress[],
   localPort: number | undefined,
+  tcpOptions: BackendTCPOptions,
   signal: AbortSignal | undefined,
 ): Promise<StreamTransport> {
   const backend = getBackend();
@@ -177,6 +183,7 @@ function happyEyeballs(
         .connectTcp(target.address, port, {
           ...(bindTo ? { localHost: bindTo.address } : {}),
           ...(localPort !== undefined ? { localPort } : {}),
+          tcpOptions,
           // Only when something can cancel the attempt: a backend may take a faster path
           // without one (Bun's Bun.connect cannot be cancelled).
           ...(cancellable ? { signal: cancelAll.signal } : {}),
@@ -190,6 +197,9 @@ function happyEyeballs(
           (error: unknown) => {
             running--;
             if (settled) return;
+            // What the backend cannot do at all (an option it cannot set) fails every address
+            // alike: it is the answer, not one failed attempt among others.
+            if (error instanceof UnsupportedError) return finish(() => reject(error));
             errors.push(error);
             if (next < targets.length) startNext();
             else if (running === 0) {

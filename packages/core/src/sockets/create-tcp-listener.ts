@@ -6,9 +6,13 @@ import { MultiListener } from "../multi-listener.js";
 import { resolveHost } from "./getaddrinfo.js";
 import { SocketListener } from "./socket-listener.js";
 import type { SocketStream } from "./socket-stream.js";
+import { checkTcpSocketOptions, type TCPSocketOptions } from "./tcp-options.js";
 
-/** Options of {@link createTcpListener}. */
-export interface CreateTcpListenerOptions {
+/**
+ * Options of {@link createTcpListener}. `noDelay` (default on) and `keepAlive`
+ * ({@link TCPSocketOptions}) apply to every stream the listener accepts.
+ */
+export interface CreateTcpListenerOptions extends TCPSocketOptions {
   /** Address or name to listen on; by default every address (`0.0.0.0` and `::`). */
   localHost?: string;
   /** Port to listen on; 0 (the default) picks a free one, the same on every address. */
@@ -27,13 +31,16 @@ const CONSISTENT_PORT_ATTEMPTS = 10;
 /**
  * Listens on every address of `localHost` with one port, and returns a {@link MultiListener} over
  * the individual listeners (one per address; IPv6 ones are IPv6-only, so IPv4 gets its own).
- * Its `extra(SocketAttribute.localPort)` is the shared port.
+ * Its `extra(SocketAttribute.localPort)` is the shared port. Accepted streams get `noDelay`
+ * (default on) and `keepAlive` as given here.
  *
  * @example
  * ```ts
  * const listener = await createTcpListener({ localHost: "localhost" });
  * console.log("listening on", listener.extra(SocketAttribute.localPort));
  * await listener.serve(async (stream) => { for await (const chunk of stream) await stream.send(chunk); });
+ * // Find dead peers of idle connections after 5 minutes instead of the system's 2 hours:
+ * const server = await createTcpListener({ localPort: 8443, keepAlive: { initialDelayMs: 300_000 } });
  * ```
  */
 export async function createTcpListener(options: CreateTcpListenerOptions = {}): Promise<MultiListener<SocketStream>> {
@@ -42,6 +49,7 @@ export async function createTcpListener(options: CreateTcpListenerOptions = {}):
   const backlog = checkBacklog(options.backlog);
   if (options.localHost !== undefined) checkHost(options.localHost, "localHost");
   const reusePort = options.reusePort ?? false;
+  const tcpOptions = checkTcpSocketOptions(options);
   const backend = getBackend();
 
   const addresses = await listenAddresses(options.localHost, family);
@@ -60,6 +68,7 @@ export async function createTcpListener(options: CreateTcpListenerOptions = {}):
             backlog,
             reusePort,
             ipv6Only: address.family === "inet6",
+            tcpOptions,
           });
         } catch (error) {
           // A host without IPv6 still gets its IPv4 listener when no address was asked for.

@@ -12,6 +12,8 @@ import { ReceiveStreamBase } from "../resource-base.js";
 import type { SocketLike } from "../adoption/validate.js";
 // Not the adoption code itself: see adopters.ts for why.
 import { adopters } from "../adoption/adopters.js";
+import { checkKeepAlive, checkNoDelay, type TCPKeepAlive } from "./tcp-options.js";
+import type { BackendTCPOptions } from "../backend/backend.js";
 
 /** How long `aclose()` waits for already-accepted bytes to reach the kernel before dropping them. */
 export const GRACEFUL_CLOSE_TIMEOUT_MS = 5_000;
@@ -288,6 +290,53 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
     return this.#closing;
   }
 
+  /**
+   * Turns TCP_NODELAY on (small writes go out at once, portio's default) or off (Nagle's
+   * algorithm coalesces them) on this TCP stream.
+   *
+   * @throws TypeError on a Unix stream (no TCP options) or for a value that is not a boolean
+   * @throws ClosedResourceError after `aclose()`
+   * @throws BrokenResourceError if the socket refuses (the connection already failed)
+   * @example
+   * ```ts
+   * stream.setNoDelay(false); // a bulk upload of many small writes: let the kernel coalesce them
+   * ```
+   */
+  setNoDelay(noDelay: boolean): void {
+    this.#applyTcpOptions("setNoDelay", { noDelay: checkNoDelay(noDelay ?? null) });
+  }
+
+  /**
+   * Turns TCP keep-alive on or off on this TCP stream, optionally with the idle time before the
+   * first probe (see {@link TCPKeepAlive}; `true` keeps the socket's idle time).
+   *
+   * @throws TypeError on a Unix stream, or for a value that is not a {@link TCPKeepAlive}
+   * @throws RangeError for an `initialDelayMs` out of range
+   * @throws UnsupportedError where the runtime cannot set the idle time (Deno's own TCP sockets)
+   * @throws ClosedResourceError after `aclose()`
+   * @throws BrokenResourceError if the socket refuses (the connection already failed)
+   * @example
+   * ```ts
+   * stream.setKeepAlive({ initialDelayMs: 30_000 }); // probe after 30 s of silence
+   * ```
+   */
+  setKeepAlive(keepAlive: TCPKeepAlive): void {
+    this.#applyTcpOptions("setKeepAlive", checkKeepAlive(keepAlive ?? null));
+  }
+
+  #applyTcpOptions(method: string, options: Partial<BackendTCPOptions>): void {
+    if (this.transport.family === "unix" || this.transport.setTcpOptions === undefined) {
+      throw new TypeError(`${method}() applies to TCP streams; this is a ${this.transport.family === "unix" ? "Unix" : "stream without TCP options"}`);
+    }
+    if (this.#closing) throw new ClosedResourceError();
+    try {
+      this.transport.setTcpOptions(options);
+    } catch (error) {
+      if (error instanceof PortioError || error instanceof TypeError || error instanceof RangeError) throw error;
+      throw brokenBy(error);
+    }
+  }
+
   /** The typed attributes it provides; read one with `extra()`. */
   override get extraAttributes(): TypedAttributeMap {
     const family = this.transport.family;
@@ -362,7 +411,9 @@ function isPortioError(error: unknown): boolean {
 function brokenBy(error: unknown): BrokenResourceError {
   // A stream over another portio stream (TLS over TCP) fails with the inner stream's error,
   // which already says what failed.
-  if (error instanceof BrokenResourceError) return new BrokenResourceError(error.message, { cause: error });
+  if (error instanceof BrokenResourceError) {
+    return new BrokenResourceError(error.message, { cause: error, ...(error.code !== undefined ? { code: error.code } : {}) });
+  }
   const detail = error instanceof Error ? `: ${error.message}` : "";
   return new BrokenResourceError(`the connection failed${detail}`, { cause: error });
 }

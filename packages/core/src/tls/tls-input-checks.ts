@@ -1,11 +1,13 @@
 /**
  * Checks of TLS inputs that every runtime must agree on: PEM text is validated here, before any
  * runtime sees it (Deno's node:tls silently ignored a junk client certificate), and the error for
- * a session that ends without close_notify names the likely cause.
+ * a session that ends without close_notify, or fails with a peer's alert or a reset, names the
+ * likely cause.
  * @module
  */
 
 import type { TLSPem } from "./tls-options.js";
+import { BrokenResourceError, osErrorCode, tlsAlertCode } from "../errors.js";
 
 const utf8 = new TextDecoder();
 const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/g;
@@ -60,7 +62,7 @@ export function raggedEofError(state: { receivedData: boolean; serverSide: boole
     return new Error(
       "TLS: the server closed the connection right after the handshake, before sending any data and without a " +
         "close_notify alert: it most likely refused this client during the handshake, e.g. because it requires a " +
-        "client certificate and none (or one it does not trust) was sent (give cert and key). Some runtimes (Deno) " +
+        'client certificate and none (or one it does not trust) was sent ("certificate required"; give cert and key). Some runtimes (Deno) ' +
         "do not report the server's alert itself",
     );
   }
@@ -69,3 +71,37 @@ export function raggedEofError(state: { receivedData: boolean; serverSide: boole
       "use standardCompatible: false to accept this as the end of the stream",
   );
 }
+
+/**
+ * What a failed read or write of a TLS session means, said the same on every runtime: a fatal
+ * alert from the peer is named (`"certificate required"`, with what to do about it); a reset
+ * right after a client's handshake, before any data, is explained as the refusal it most likely
+ * is (Node loses the server's alert when the reset overtakes it). Anything else is returned as
+ * it is.
+ */
+export function tlsSessionError(error: unknown, state: { receivedData: boolean; serverSide: boolean }): unknown {
+  const alert = tlsAlertCode(error);
+  if (alert !== undefined) {
+    const name = alert.replace(/^ERR_SSL_(?:SSLV3_|TLSV1_|TLSV13_)?ALERT_/, "").toLowerCase().replaceAll("_", " ");
+    const advice = ALERT_ADVICE[name] ?? "";
+    return new BrokenResourceError(`TLS: the peer sent the fatal alert "${name}"${advice}`, { cause: error });
+  }
+  const code = osErrorCode(error);
+  if (!state.receivedData && !state.serverSide && (code === "ECONNRESET" || code === "EPIPE")) {
+    return new BrokenResourceError(
+      "TLS: the server reset the connection right after the handshake, before sending any data: it most likely refused " +
+        'this client with an alert that the reset overtook, e.g. "certificate required" because it requires a client ' +
+        "certificate and none (or one it does not trust) was sent (give cert and key)",
+      { cause: error },
+    );
+  }
+  return error;
+}
+
+/** What to do about the alerts a client most often gets. */
+const ALERT_ADVICE: Readonly<Record<string, string>> = {
+  "certificate required": ": the server requires a client certificate (give cert and key)",
+  "unknown ca": ": the peer does not trust the CA of the certificate sent",
+  "bad certificate": ": the peer refused the certificate sent",
+  "certificate expired": ": the certificate sent has expired",
+};

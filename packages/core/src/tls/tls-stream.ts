@@ -13,7 +13,7 @@ import { StapledByteStream } from "../streams/stapled.js";
 import { mergeAttributes, type TypedAttributeMap } from "../typed-attributes.js";
 import { ReceiveStreamBase } from "../resource-base.js";
 import { TLSAttribute } from "./tls-attributes.js";
-import { checkPem, raggedEofError } from "./tls-input-checks.js";
+import { checkPem, raggedEofError, tlsSessionError } from "./tls-input-checks.js";
 import type { TLSOptions } from "./tls-options.js";
 import type { BackendTLSOptions, TLSTransport } from "./tls-transport.js";
 
@@ -291,7 +291,12 @@ class SessionTransport implements StreamTransport {
   }
 
   async read(): Promise<Uint8Array | null> {
-    const chunk = await this.session.read();
+    let chunk: Uint8Array | null;
+    try {
+      chunk = await this.session.read();
+    } catch (error) {
+      throw tlsSessionError(error, this);
+    }
     if (chunk === null && this.standardCompatible && !this.session.closeNotifyReceived) {
       throw raggedEofError(this);
     }

@@ -11,3 +11,4 @@
  */
 export { libcRawSockets } from "./raw-sockets.js";
 export { reactorIdle } from "./idle.js";
+export { libcTcpOptionReader } from "./tcp-options.js";

@@ -88,6 +88,7 @@ export function libcRawSockets(binder: LibcBinder): RawSocketFactory {
       // Blocking by default, so that a case can see whether a refused adoption changed the flag.
       if (!state.nonBlocking) socket.setNonBlocking(false);
       if (state.closeOnExec === false) clearCloseOnExec(socket.fd);
+      if (state.keepAlive) setsockoptInt(binder, socket.fd, C.SOL_SOCKET, C.SO_KEEPALIVE, 1);
       return { fd: await socket.detach(), peerFds: await Promise.all(peers.map((peer) => peer.detach())) };
     },
     isOpen: (fd) => binder.fcntl(fd, C.F_GETFL, 0) !== -1,

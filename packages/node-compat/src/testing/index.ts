@@ -13,3 +13,4 @@ export { generateTestCertificates } from "./certificates.js";
 export { socketFileTools } from "./socket-files.js";
 export { spawnProcess } from "./spawn.js";
 export { nodeDuplexChecks } from "./node-duplex-checks.js";
+export { procFiles } from "./proc-files.js";

@@ -8,6 +8,7 @@ import { multiListenerSuite } from "./multi-listener.js";
 import { serveSuite } from "./serve.js";
 import { tcpListenerSuite } from "./tcp-listener.js";
 import { tcpStreamSuite } from "./tcp-stream.js";
+import { tcpOptionsSuite } from "./tcp-options.js";
 import { socketpairSuite } from "./socketpair.js";
 import { tlsSuite } from "./tls.js";
 import { tlsInputsSuite } from "./tls-inputs.js";
@@ -22,6 +23,7 @@ import { webStreamsSuite } from "./web-streams.js";
 export const suites: readonly SuiteDefinition[] = [
   tcpStreamSuite,
   tcpListenerSuite,
+  tcpOptionsSuite,
   unixStreamSuite,
   unixListenerSuite,
   unixSocketFilesSuite,

@@ -29,9 +29,13 @@ import {
   serverOptions,
   tlsPair,
 } from "../support/tls.js";
+import { startCertRequiringTlsPeer } from "../support/cert-requiring-peer.js";
 import { LAST_WORDS, expectTruncation, receiveUntilEnd, receiveUntilKilled, startKilledTlsPeer } from "../support/killed-tls-peer.js";
 
 const MiB = 1024 * 1024;
+
+/** How often the refusal by a server in another process is tried: the alert and the reset race. */
+const REFUSAL_ITERATIONS = 30;
 
 /** AnyIO's test_ragged_eofs parameters: [id, server standard-compatible, client standard-compatible]. */
 const RAGGED: ReadonlyArray<[string, boolean, boolean]> = [
@@ -430,6 +434,44 @@ export const tlsSuite: SuiteDefinition = {
           // Never EndOfStream: a refused session is not a complete stream.
           instanceOf(error, BrokenResourceError, "the client's next receive");
           ok(!/the connection failed: the connection failed/.test(error.message), `no doubled prefix: ${error.message}`);
+          match(error.message, /certificate required/, "the message names the alert (or, where the runtime gets none, the likely one)");
+        }
+      },
+    },
+    {
+      name: "mutual-tls-refused-by-peer-process",
+      description:
+        "a server in another process that requires a client certificate refuses a client without one: every time, the client's error names the \"certificate required\" alert and has a code, also when the server's reset races the alert",
+      requires: ["processes"],
+      timeoutScale: 2,
+      async run(t) {
+        const port = await startCertRequiringTlsPeer(t);
+        const c = await certificates(t);
+        for (let i = 0; i < REFUSAL_ITERATIONS; i++) {
+          const what = `attempt ${i + 1}`;
+          let error: unknown;
+          try {
+            // As a client of a real server does: connect, send the first command, read the answer.
+            const stream = await connectTcp("127.0.0.1", port, { tls: { ca: c.ca, hostname: "localhost" } });
+            try {
+              await stream.send(utf8("PING\r\n"));
+              await stream.receive();
+              fail(`${what}: the server answered a client without a certificate`);
+            } catch (failure) {
+              error = failure;
+            } finally {
+              await stream.aclose();
+            }
+          } catch (failure) {
+            error ??= failure; // TLS 1.2 (or a quick alert): the handshake itself fails
+          }
+          instanceOf(error, BrokenResourceError, `${what}: the refused client's error`);
+          match(error.message, /certificate required/, `${what}: the message names the alert`);
+          ok(!/the connection failed: the connection failed/.test(error.message), `${what}: no doubled prefix: ${error.message}`);
+          ok(
+            typeof error.code === "string" && /^(ERR_SSL_\w*ALERT_CERTIFICATE_REQUIRED|ECONNRESET|EPIPE)$/.test(error.code),
+            `${what}: code is the alert's (or the reset's, where the runtime lost the alert): ${String(error.code)}`,
+          );
         }
       },
     },

@@ -5,6 +5,15 @@ import { utf8 } from "./bytes.js";
 import { certificates } from "./tls.js";
 
 /**
+ * Python lines that make `listener`, listening on 127.0.0.1 with a free port, and print the port
+ * (the first line {@link startPythonPeer} reads).
+ */
+export const LISTEN_ON_LOOPBACK = `listener = socket.socket()
+listener.bind(("127.0.0.1", 0))
+listener.listen(64)
+print(listener.getsockname()[1], flush=True)`;
+
+/**
  * A TLS server (Python's ssl, i.e. OpenSSL) that serves each connection in a forked child. The
  * child reads one command byte and then kills itself with SIGKILL, so the kernel closes the
  * connection with a bare FIN and nothing of the TLS layer runs: "k" dies at once, "r" first
@@ -19,10 +28,7 @@ context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 context.load_cert_chain(f.name)
 os.unlink(f.name)
 signal.signal(signal.SIGCHLD, signal.SIG_IGN)
-listener = socket.socket()
-listener.bind(("127.0.0.1", 0))
-listener.listen(64)
-print(listener.getsockname()[1], flush=True)
+${LISTEN_ON_LOOPBACK}
 while True:
     conn, _ = listener.accept()
     conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -40,15 +46,21 @@ while True:
 /** The record the peer sends before it dies in "r" mode. */
 export const LAST_WORDS = "last words";
 
-/** Starts the peer (killed after the case) and resolves with its port. */
-export async function startKilledTlsPeer(t: CaseContext): Promise<number> {
-  const c = await certificates(t);
-  const peer = await t.harness.spawnProcess!("python3", ["-c", PEER_SCRIPT], { stdin: c.serverCert + c.serverKey });
+
+/** Starts `python3 -c script` with `stdin` (killed after the case) and resolves with the port it printed. */
+export async function startPythonPeer(t: CaseContext, script: string, stdin: string): Promise<number> {
+  const peer = await t.harness.spawnProcess!("python3", ["-c", script], { stdin });
   t.defer(() => peer.kill());
   const line = await peer.readLine();
   const port = Number(line);
   if (!Number.isInteger(port) || port <= 0) return fail(`the TLS peer did not start (python3 printed ${JSON.stringify(line)})`);
   return port;
+}
+
+/** Starts the peer (killed after the case) and resolves with its port. */
+export async function startKilledTlsPeer(t: CaseContext): Promise<number> {
+  const c = await certificates(t);
+  return startPythonPeer(t, PEER_SCRIPT, c.serverCert + c.serverKey);
 }
 
 /**
