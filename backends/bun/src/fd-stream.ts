@@ -1,6 +1,6 @@
 import type { Socket } from "bun";
-import { streamHandlers } from "./socket-handlers.js";
-import { BunStreamTransport, type BunStreamTransportOptions } from "./stream-transport.js";
+import { streamHandlers } from "./socket-handlers.ts";
+import { BunStreamTransport, type BunStreamTransportOptions } from "./stream-transport.ts";
 
 /**
  * Hands a connected stream socket fd (TCP or Unix) to Bun with `Bun.connect({ fd })` and wraps

@@ -2,11 +2,11 @@ import type { Socket, SocketListener } from "bun";
 import type { AddressFamily, SocketAddress } from "@portio/core";
 import { AcceptQueue, type ListenerTransport, type StreamTransport } from "@portio/core/backend";
 import { libcStreamFromDuplicate } from "@portio/libc-socket";
-import { getBunFfiBinder } from "./libc-binder.js";
+import { getBunFfiBinder } from "./libc-binder.ts";
 
 import { socketClosedError } from "@portio/node-compat";
-import { streamHandlers } from "./socket-handlers.js";
-import { BunStreamTransport, type BunStreamTransportOptions } from "./stream-transport.js";
+import { streamHandlers } from "./socket-handlers.ts";
+import { BunStreamTransport, type BunStreamTransportOptions } from "./stream-transport.ts";
 
 /** How a {@link BunListenerTransport} describes its listener and the streams it accepts. */
 export interface BunListenerTransportOptions {

@@ -1,10 +1,10 @@
 import type { BackendUNIXListenerOptions } from "@portio/core/backend";
 import { isAbstractUnixPath, toUnixSocketAddress } from "@portio/core/backend";
 import { bindUnixSocketFile, unixPathToString } from "@portio/node-compat";
-import { BunListenerTransport } from "./listener-transport.js";
-import type { BunStreamTransport } from "./stream-transport.js";
+import { BunListenerTransport } from "./listener-transport.ts";
+import type { BunStreamTransport } from "./stream-transport.ts";
 import { libcConnectUnix, type LibcStreamTransport } from "@portio/libc-socket";
-import { getBunFfiBinder } from "./libc-binder.js";
+import { getBunFfiBinder } from "./libc-binder.ts";
 
 const NON_UTF8_PATH =
   "the Bun backend cannot use Unix stream socket paths that are not valid UTF-8: Bun.connect and " +

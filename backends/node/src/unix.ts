@@ -2,10 +2,10 @@ import net from "node:net";
 import type { BackendUNIXListenerOptions } from "@portio/core/backend";
 import { isAbstractUnixPath, toUnixSocketAddress } from "@portio/core/backend";
 import { libcConnectUnix, type LibcStreamTransport } from "@portio/libc-socket";
-import { getKoffiBinder } from "./libc-binder.js";
-import { acceptedUnixStream } from "./unix-stream.js";
-import { listen } from "./listen.js";
-import { NodeListenerTransport } from "./listener-transport.js";
+import { getKoffiBinder } from "./libc-binder.ts";
+import { acceptedUnixStream } from "./unix-stream.ts";
+import { listen } from "./listen.ts";
+import { NodeListenerTransport } from "./listener-transport.ts";
 import { bindUnixSocketFile, unixPathToString } from "@portio/node-compat";
 
 /** Why a path node:net cannot take is refused (abstract names are fine: Node keeps the NUL). */

@@ -1,7 +1,7 @@
 import type { SocketAddress } from "@portio/core";
-import type { LibcBinder } from "./binder.js";
-import { constantsFor } from "./constants.js";
-import { LibcSocket } from "./socket.js";
+import type { LibcBinder } from "./binder.ts";
+import { constantsFor } from "./constants.ts";
+import { LibcSocket } from "./socket.ts";
 
 /** A TCP connection made by {@link connectBoundTcpFd}: its fd, now the caller's, and its names. */
 export interface BoundTcpConnection {

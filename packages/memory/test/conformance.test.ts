@@ -11,8 +11,8 @@ import { describe, it } from "vitest";
 import { detectRuntime } from "@portio/core";
 import { registerConformance, type ConformanceHarness } from "@portio/testkit";
 import { generateTestCertificates } from "@portio/node-compat/testing";
-import { createMemoryNetwork, memoryBackend } from "../src/index.js";
-import { nodeTls } from "../src/node-tls.js";
+import { createMemoryNetwork, memoryBackend } from "../src/index.ts";
+import { nodeTls } from "../src/node-tls.ts";
 
 const runtime = detectRuntime();
 const version =

@@ -1,5 +1,5 @@
 import { setBackend } from "@portio/core";
-import { createMemoryNetwork, memoryBackend, type MemoryNetwork, type MemoryNetworkOptions } from "../src/index.js";
+import { createMemoryNetwork, memoryBackend, type MemoryNetwork, type MemoryNetworkOptions } from "../src/index.ts";
 
 /** A fresh network with the memory backend registered for the current test. */
 export function useNetwork(options?: MemoryNetworkOptions): MemoryNetwork {

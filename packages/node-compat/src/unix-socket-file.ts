@@ -9,7 +9,7 @@ import { chmodSync, linkSync, lstatSync, mkdtempSync, rmdirSync, unlinkSync, typ
 import net from "node:net";
 import { dirname, join } from "node:path";
 import { UNIX_PATH_MAX_BYTES } from "@portio/core";
-import { codedError, errorCode } from "./errors.js";
+import { codedError, errorCode } from "./errors.ts";
 
 /** Which file a listener created: removed on close only while the path still names it. */
 export interface UnixSocketFileIdentity {

@@ -36,6 +36,6 @@ export type {
   OtherUserProber,
   ProbeCounts,
   SocketFileTools,
-} from "./harness.js";
-export { conformanceCases, registerConformance } from "./register.js";
-export * from "./assert.js";
+} from "./harness.ts";
+export { conformanceCases, registerConformance } from "./register.ts";
+export * from "./assert.ts";

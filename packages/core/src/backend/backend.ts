@@ -1,7 +1,7 @@
-import type { DatagramTransport, ListenerTransport, StreamTransport } from "./transports.js";
-import type { AnyByteStream } from "../abc/streams.js";
-import type { BackendTLSOptions, TLSTransport } from "../tls/tls-transport.js";
-import type { SocketInfo } from "../adoption/socket-info.js";
+import type { DatagramTransport, ListenerTransport, StreamTransport } from "./transports.ts";
+import type { AnyByteStream } from "../abc/streams.ts";
+import type { BackendTLSOptions, TLSTransport } from "../tls/tls-transport.ts";
+import type { SocketInfo } from "../adoption/socket-info.ts";
 
 /** One resolved address. */
 export interface ResolvedAddress {

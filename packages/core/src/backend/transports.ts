@@ -1,4 +1,4 @@
-import type { AddressFamily, SocketAddress } from "../addresses.js";
+import type { AddressFamily, SocketAddress } from "../addresses.ts";
 
 /**
  * The runtime-facing side of a connected byte stream: the few primitives a backend translates to

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { TLSPem } from "./tls-options.js";
+import type { TLSPem } from "./tls-options.ts";
 
 const utf8 = new TextDecoder();
 const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/g;

@@ -9,5 +9,5 @@
  * ```
  * @module
  */
-export { libcRawSockets } from "./raw-sockets.js";
-export { reactorIdle } from "./idle.js";
+export { libcRawSockets } from "./raw-sockets.ts";
+export { reactorIdle } from "./idle.ts";

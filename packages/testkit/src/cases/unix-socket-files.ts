@@ -5,14 +5,14 @@ import {
   createUnixListener,
   SocketAttribute,
 } from "@portio/core";
-import { atLeast, bytesEqual, deepEqual, describe, equal, fail, ok, rejects } from "../assert.js";
-import type { SuiteDefinition } from "../case.js";
-import type { CaseContext } from "../context.js";
-import type { OtherUserProber, SocketFileTools } from "../harness.js";
-import { utf8 } from "../support/bytes.js";
-import { errorCode } from "../support/error-code.js";
-import { exchange, receiveExactly } from "../support/io.js";
-import { startServing } from "../support/serving.js";
+import { atLeast, bytesEqual, deepEqual, describe, equal, fail, ok, rejects } from "../assert.ts";
+import type { SuiteDefinition } from "../case.ts";
+import type { CaseContext } from "../context.ts";
+import type { OtherUserProber, SocketFileTools } from "../harness.ts";
+import { utf8 } from "../support/bytes.ts";
+import { errorCode } from "../support/error-code.ts";
+import { exchange, receiveExactly } from "../support/io.ts";
+import { startServing } from "../support/serving.ts";
 
 /** Listener set-ups the mode case runs at least, and at most (AnyIO has no such case; see issue 11). */
 const MIN_SETUPS = 2000;

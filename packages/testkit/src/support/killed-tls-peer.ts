@@ -1,8 +1,8 @@
 import { BrokenResourceError, EndOfStream, connectTcp, type TLSStream } from "@portio/core";
-import { fail, ok } from "../assert.js";
-import type { CaseContext } from "../context.js";
-import { utf8 } from "./bytes.js";
-import { certificates } from "./tls.js";
+import { fail, ok } from "../assert.ts";
+import type { CaseContext } from "../context.ts";
+import { utf8 } from "./bytes.ts";
+import { certificates } from "./tls.ts";
 
 /**
  * A TLS server (Python's ssl, i.e. OpenSSL) that serves each connection in a forked child. The
