@@ -18,7 +18,7 @@ export interface BunListenerTransportOptions {
   /** Whether accepted sockets get TCP_NODELAY (TCP only). */
   noDelay: boolean;
   /** Runs once the listener is closed and its fd released (a Unix listener removes its socket file). */
-  onClosed?: () => void;
+  onClosed?: () => void | Promise<void>;
 }
 
 /**
@@ -44,7 +44,7 @@ export class BunListenerTransport implements ListenerTransport {
   readonly #queue = new AcceptQueue<StreamTransport>({ closedError: () => socketClosedError("listener") });
   #closing: Promise<void> | undefined;
   #fd: number | undefined;
-  readonly #onClosed: (() => void) | undefined;
+  readonly #onClosed: (() => void | Promise<void>) | undefined;
 
   constructor(options: BunListenerTransportOptions) {
     this.family = options.family;
@@ -122,6 +122,6 @@ export class BunListenerTransport implements ListenerTransport {
     // false: stop() must not close the connections already handed out.
     this.#listener?.stop(false);
     await unaccepted;
-    this.#onClosed?.();
+    await this.#onClosed?.();
   }
 }

@@ -14,8 +14,8 @@ import { getDenoBinder } from "./libc-binder.ts";
 
 /**
  * Binds and listens on `bindPath` (a path or an abstract name). The socket file's policy (its
- * mode from the first moment, stale and live files, removal on close) is node-compat's
- * `bindUnixSocketFile`, which calls this with a path in its private directory and passes
+ * mode from the first moment, stale and live files, removal on close) is core's
+ * `listenOnUnixPath`, which calls this with a path in its private directory and passes
  * `onClosed`, run once the listener is closed.
  *
  * @example
@@ -27,7 +27,7 @@ export function createLibcUnixListener(
   bindPath: string,
   backlog: number,
   localAddress: SocketAddress,
-  onClosed?: () => void,
+  onClosed?: () => void | Promise<void>,
 ): ListenerTransport {
   const socket = LibcSocket.create(getDenoBinder(), "unix", "stream");
   try {

@@ -39,10 +39,5 @@ export {
   type CodedError,
 } from "./errors.ts";
 export { rejectHandled, settled } from "./waiter.ts";
-export {
-  bindUnixSocketFile,
-  unlinkUnixSocketFile,
-  type UnixSocketBinding,
-  type UnixSocketFileIdentity,
-} from "./unix-socket-file.ts";
+export { nodeUnixSocketFiles } from "./unix-socket-file.ts";
 export { whenConnected } from "./connect.ts";

@@ -17,6 +17,7 @@ export type * from "./transports.ts";
 export type * from "../tls/tls-transport.ts";
 export * from "./accept-queue.ts";
 export * from "./datagram-queue.ts";
+export * from "./unix-socket-file.ts";
 export * from "../resource-guard.ts";
 export * from "../sockets/serve.ts";
 export * from "../tls/apply-tls.ts";
