@@ -10,6 +10,7 @@ export default defineConfig({
   // Neutral, not "node": the bundle runs on Deno and Bun too, whose node:* modules it imports.
   platform: "neutral",
   // Bundling core or the libc module would give this package its own copies of their classes, and
-  // `instanceof ClosedResourceError` (or a shared reactor) across the copies would fail.
-  external: ["@portio/testkit", "@portio/core", "@portio/libc-socket", /^node:/],
+  // `instanceof ClosedResourceError` (or a shared reactor) across the copies would fail: tsup
+  // keeps the package.json dependencies external. The testkit (a devDependency) is types only.
+  external: ["@portio/testkit", /^node:/],
 });
