@@ -9,6 +9,5 @@ export default defineConfig({
   target: "es2022",
   // tsup keeps every package.json dependency (core) external: bundling core would give this
   // package its own copy of the error classes, and `instanceof ClosedResourceError` across the
-  // two copies would fail. The testkit, a devDependency, is imported for its types only.
-  external: ["@portio/testkit"],
+  // two copies would fail.
 });

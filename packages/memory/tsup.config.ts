@@ -11,6 +11,6 @@ export default defineConfig({
   // and Bun all provide.
   platform: "neutral",
   // One copy of core's registry and error classes per process: tsup keeps the package.json
-  // dependencies external; the testkit (a devDependency) is imported for its types only.
-  external: ["@portio/testkit", /^node:/],
+  // dependencies external (and the testkit, imported for its types only, stays an import).
+  external: [/^node:/],
 });

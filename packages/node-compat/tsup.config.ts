@@ -11,6 +11,7 @@ export default defineConfig({
   platform: "neutral",
   // Bundling core or the libc module would give this package its own copies of their classes, and
   // `instanceof ClosedResourceError` (or a shared reactor) across the copies would fail: tsup
-  // keeps the package.json dependencies external. The testkit (a devDependency) is types only.
-  external: ["@portio/testkit", /^node:/],
+  // keeps the package.json dependencies external (and the testkit, imported for its types only,
+  // stays an import).
+  external: [/^node:/],
 });
