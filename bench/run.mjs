@@ -172,8 +172,8 @@ if ((!onlyRuntimes || onlyRuntimes.has("deno")) && onlyJobs.has("tcp")) {
   steps.push({
     runtime: `deno (${v})`, kind: "tcp", script: "backends/deno/bench/tcp.ts", cmd: bin("deno"), env,
     // The flags of the run command in the script's header.
-    argv: ["run", "--no-config", "--no-lock", "--no-check", "--unstable-sloppy-imports",
-      "--import-map=backends/deno/import-map.json", "--allow-net", "--allow-env", "backends/deno/bench/tcp.ts"],
+    argv: ["run", "--no-config", "--no-lock", "--no-check", "--node-modules-dir=manual",
+      "--conditions=portio-source", "--allow-net", "--allow-env", "backends/deno/bench/tcp.ts"],
     // tcp.ts has no JSON output (and lives outside bench/), so its summary lines are parsed.
     parse: (stdout) => {
       const bulk = /bulk TCP (\d+) MiB in 64 KiB writes: raw Deno\.connect (\d+) MB\/s, portio (\d+) MB\/s/.exec(stdout);

@@ -9,17 +9,18 @@
 //   --api-docs DIR  only build the HTML API reference of every package's exports into DIR
 //                   (`deno doc --html`, from the TSDoc); fails on any warning it prints
 //
-// The sources import `./x.js` for `./x.ts`, as tsc and tsup want; Deno resolves such imports only
-// with sloppy imports, which JSR discourages. The staging copy is what gets published, so its
-// relative `.js` specifiers are rewritten to the `.ts` files they name (only where that file
-// exists), and Deno checks it without `--unstable-sloppy-imports`.
+// The sources import `./x.ts` (tsconfig.base.json: allowImportingTsExtensions), which Deno and JSR
+// resolve as they are: no rewrite, no sloppy imports.
 //
-// The packages depend on each other through `jsr:@portio/...@^0.1.0` (their jsr.json "imports"),
-// versions that are not on jsr.io yet, or not this commit's. Deno resolves such specifiers to local
-// packages only inside a workspace, and a workspace needs a deno.json at its root. A deno.json at
-// the repository root would be picked up by every deno command run without --no-config (editors,
-// ad-hoc `deno run`), so the workspace is assembled in a temporary directory instead: each
-// package's jsr.json, src/ and README.md, at the same relative paths. Nothing is fetched: workspace
+// The packages depend on each other through `jsr:@portio/...@^0.1.0`, versions that are not on
+// jsr.io yet, or not this commit's. Those "imports" are not written in the jsr.json files: the
+// staging copy derives them from package.json (each dependency that is itself one of the JSR
+// packages below, with every subpath it exports), so the package graph stays declared once.
+// Deno resolves such specifiers to local packages only inside a workspace, and a workspace needs a
+// deno.json at its root. A deno.json at the repository root would be picked up by every deno
+// command run without --no-config (editors, ad-hoc `deno run`), so the workspace is assembled in a
+// temporary directory instead: each package's jsr.json, src/ and README.md, at the same relative
+// paths. Nothing is fetched: workspace
 // members resolve locally, node: built-ins are typed by Deno itself, and no package imports npm:,
 // jsr: or https: modules of its own (`unshare -n` verified this: the run works without a network).
 import { spawnSync } from "node:child_process";
@@ -49,16 +50,26 @@ const entriesOf = (dir) => {
 };
 const denoEnv = { ...process.env, DENO_NO_UPDATE_CHECK: "1" };
 
-/** `from "./x.js"` / `import("../y/z.js")` → `.ts` where that TypeScript file exists next to it. */
-function rewriteRelativeSpecifiers(dir) {
-  for (const name of readdirSync(dir, { recursive: true })) {
-    const file = join(dir, String(name));
-    if (!file.endsWith(".ts")) continue;
-    const text = readFileSync(file, "utf8");
-    const rewritten = text.replace(/((?:from|import)\s*\(?\s*)(["'])(\.{1,2}\/[^"']+)\.js\2/g, (match, head, quote, path) =>
-      existsSync(join(dirname(file), `${path}.ts`)) ? `${head}${quote}${path}.ts${quote}` : match);
-    if (rewritten !== text) writeFileSync(file, rewritten);
+/** npm name → the JSR name and export subpaths of every package published to JSR. */
+const jsrPackages = new Map(packages.map((dir) => {
+  const jsr = JSON.parse(readFileSync(join(root, dir, "jsr.json"), "utf8"));
+  const npmName = JSON.parse(readFileSync(join(root, dir, "package.json"), "utf8")).name;
+  const subpaths = typeof jsr.exports === "string" ? ["."] : Object.keys(jsr.exports);
+  return [npmName, { name: jsr.name, version: jsr.version, subpaths }];
+}));
+
+/** jsr.json "imports" for `dir`: its package.json dependencies that are JSR packages, as `jsr:` specifiers. */
+function derivedImports(dir) {
+  const pkg = JSON.parse(readFileSync(join(root, dir, "package.json"), "utf8"));
+  const imports = {};
+  for (const dependency of Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })) {
+    const target = jsrPackages.get(dependency);
+    if (!target) continue;
+    for (const subpath of target.subpaths) {
+      imports[`${dependency}${subpath.slice(1)}`] = `jsr:${target.name}@^${target.version}${subpath.slice(1)}`;
+    }
   }
+  return imports;
 }
 
 let failed = false;
@@ -108,10 +119,11 @@ try {
       const from = join(root, dir, entry);
       if (existsSync(from)) cpSync(from, join(stage, dir, entry), { recursive: true });
     }
-    rewriteRelativeSpecifiers(join(stage, dir, "src"));
+    const manifest = { ...JSON.parse(readFileSync(join(root, dir, "jsr.json"), "utf8")), imports: derivedImports(dir) };
+    writeFileSync(join(stage, dir, "jsr.json"), JSON.stringify(manifest, null, 2));
     // `deno doc` finds workspace members by deno.json only (publish takes jsr.json too): the same
     // content under that name.
-    cpSync(join(root, dir, "jsr.json"), join(stage, dir, "deno.json"));
+    writeFileSync(join(stage, dir, "deno.json"), JSON.stringify(manifest, null, 2));
   }
   writeFileSync(join(stage, "deno.json"), JSON.stringify({ workspace: packages.map((dir) => `./${dir}`) }, null, 2));
 

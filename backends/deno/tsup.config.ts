@@ -11,5 +11,6 @@ export default defineConfig({
   clean: true,
   target: "es2022",
   platform: "neutral",
-  external: ["@portio/core", "@portio/libc-socket", "@portio/node-compat", /^node:/],
+  // The package.json dependencies (core, ...) stay external by tsup's default; node:* is Deno's own.
+  external: [/^node:/],
 });

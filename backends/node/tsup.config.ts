@@ -8,7 +8,7 @@ export default defineConfig({
   clean: true,
   target: "es2022",
   platform: "node",
-  // Core is a peer in the workspace: bundling it would give the backend its own copy of the
-  // registry and error classes, and `instanceof` across the two copies would fail.
-  external: ["@portio/core", "@portio/libc-socket", "@portio/node-compat"],
+  // tsup keeps the package.json dependencies (core, ...) external: bundling core would give the
+  // backend its own copy of the registry and error classes, and `instanceof` across the two
+  // copies would fail.
 });

@@ -7,7 +7,7 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: "es2022",
-  // Bundling core would give this package its own copy of the error classes, and `instanceof
-  // ClosedResourceError` across the two copies would fail.
-  external: ["@portio/testkit", "@portio/core"],
+  // tsup keeps every package.json dependency (core) external: bundling core would give this
+  // package its own copy of the error classes, and `instanceof ClosedResourceError` across the
+  // two copies would fail.
 });

@@ -10,6 +10,7 @@ export default defineConfig({
   // Neutral: the main entry uses web-standard APIs only; node-tls imports node:tls, which Node, Deno
   // and Bun all provide.
   platform: "neutral",
-  // One copy of core's registry and error classes per process.
-  external: ["@portio/core", "@portio/node-compat", "@portio/testkit", /^node:/],
+  // One copy of core's registry and error classes per process: tsup keeps the package.json
+  // dependencies external (and the testkit, imported for its types only, stays an import).
+  external: [/^node:/],
 });

@@ -11,7 +11,7 @@ export default defineConfig({
   // No shared chunks: with splitting, esbuild moves `export * from "@portio/core"` (an external)
   // into the chunk and the entries end up exporting nothing. Each entry is a few lines anyway.
   splitting: false,
-  // Never bundle core or a backend: there must be exactly one copy of core's backend registry
-  // and error classes in a process, or `instanceof` and `setBackend` break.
-  external: ["@portio/core", "@portio/node", "@portio/deno", "@portio/bun", "@portio/node-compat"],
+  // Core and the backends stay external (tsup leaves every package.json dependency out): there
+  // must be exactly one copy of core's backend registry and error classes in a process, or
+  // `instanceof` and `setBackend` break.
 });

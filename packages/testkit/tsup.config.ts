@@ -7,6 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: "es2022",
-  // One copy of core per process: the backend under test registers itself in it.
-  external: ["@portio/core"],
+  // One copy of core per process (the backend under test registers itself in it): tsup keeps the
+  // package.json dependency external.
 });

@@ -1,4 +1,4 @@
 import { bunBackend } from "@portio/bun";
-import { main } from "./child.js";
+import { main } from "./child.ts";
 
 await main(bunBackend);

@@ -1,4 +1,4 @@
 import { denoBackend } from "@portio/deno";
-import { main } from "./child.js";
+import { main } from "./child.ts";
 
 await main(denoBackend);

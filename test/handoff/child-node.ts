@@ -1,4 +1,4 @@
 import { nodeBackend } from "@portio/node";
-import { main } from "./child.js";
+import { main } from "./child.ts";
 
 await main(nodeBackend);

@@ -10,8 +10,8 @@
 import type { IPSocketAddress, SocketInfo } from "@portio/core";
 import type { AdoptionSource, DatagramTransport } from "@portio/core/backend";
 import { restoringOnFailure } from "@portio/libc-socket";
-import { BunDatagramTransport } from "./datagram-transport.js";
-import { getBunFfiBinder } from "./libc-binder.js";
+import { BunDatagramTransport } from "./datagram-transport.ts";
+import { getBunFfiBinder } from "./libc-binder.ts";
 
 /**
  * A bound, unconnected UDP socket.

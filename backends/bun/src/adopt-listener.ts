@@ -8,9 +8,9 @@
 import type { SocketInfo } from "@portio/core";
 import type { AdoptionSource } from "@portio/core/backend";
 import { restoringOnFailure, startListening } from "@portio/libc-socket";
-import { getBunFfiBinder } from "./libc-binder.js";
-import { BunListenerTransport } from "./listener-transport.js";
-import type { BunStreamTransport } from "./stream-transport.js";
+import { getBunFfiBinder } from "./libc-binder.ts";
+import { BunListenerTransport } from "./listener-transport.ts";
+import type { BunStreamTransport } from "./stream-transport.ts";
 
 /**
  * A listening TCP or Unix socket, or a bound one that is not listening yet. Accepted TCP

@@ -11,9 +11,9 @@ import type { SocketInfo } from "@portio/core";
 import type { AdoptionSource } from "@portio/core/backend";
 import { restoringOnFailure } from "@portio/libc-socket";
 
-import { streamFromFd } from "./fd-stream.js";
-import { getBunFfiBinder } from "./libc-binder.js";
-import type { BunStreamTransport } from "./stream-transport.js";
+import { streamFromFd } from "./fd-stream.ts";
+import { getBunFfiBinder } from "./libc-binder.ts";
+import type { BunStreamTransport } from "./stream-transport.ts";
 
 /**
  * A connected TCP socket, with TCP_NODELAY set as on every portio TCP stream. The addresses come

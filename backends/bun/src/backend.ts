@@ -1,13 +1,13 @@
 import { defineBackend } from "@portio/node-compat";
-import { wrapConnectedUdpSocket, wrapUdpSocket } from "./adopt-datagram.js";
-import { wrapListenerSocket } from "./adopt-listener.js";
-import { nativeSocketFd } from "./adopt-native.js";
-import { wrapStreamSocket } from "./adopt-stream.js";
-import { getBunFfiBinder } from "./libc-binder.js";
-import { connectTcp, createTcpListener } from "./tcp.js";
-import { wrapTls } from "./tls.js";
-import { createConnectedUdpSocket, createUdpSocket } from "./udp.js";
-import { connectUnix, createUnixListener } from "./unix.js";
+import { wrapConnectedUdpSocket, wrapUdpSocket } from "./adopt-datagram.ts";
+import { wrapListenerSocket } from "./adopt-listener.ts";
+import { nativeSocketFd } from "./adopt-native.ts";
+import { wrapStreamSocket } from "./adopt-stream.ts";
+import { getBunFfiBinder } from "./libc-binder.ts";
+import { connectTcp, createTcpListener } from "./tcp.ts";
+import { wrapTls } from "./tls.ts";
+import { createConnectedUdpSocket, createUdpSocket } from "./udp.ts";
+import { connectUnix, createUnixListener } from "./unix.ts";
 
 /**
  * portio's backend for Bun, built on `Bun.connect`, `Bun.listen`, `Bun.udpSocket` and, where

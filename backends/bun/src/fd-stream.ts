@@ -1,7 +1,7 @@
 import type { Socket } from "bun";
-import { streamHandlers } from "./socket-handlers.js";
+import { streamHandlers } from "./socket-handlers.ts";
 import type { BackendTCPOptions } from "@portio/core/backend";
-import { BunStreamTransport, applyBunTcpOptions, type BunStreamTransportOptions } from "./stream-transport.js";
+import { BunStreamTransport, applyBunTcpOptions, type BunStreamTransportOptions } from "./stream-transport.ts";
 
 /**
  * Hands a connected stream socket fd (TCP or Unix) to Bun with `Bun.connect({ fd })` and wraps

@@ -10,13 +10,13 @@
  * @module
  */
 import { setBackend } from "@portio/core";
-import { bunBackend } from "./backend.js";
+import { bunBackend } from "./backend.ts";
 
-export { bunBackend } from "./backend.js";
-export { BunStreamTransport, type BunStreamTransportOptions, DEFAULT_READ_HIGH_WATER_MARK } from "./stream-transport.js";
-export { BunListenerTransport, type BunListenerTransportOptions } from "./listener-transport.js";
-export { BunDatagramTransport, type BunDatagramTransportOptions } from "./datagram-transport.js";
-export { createBunFfiBinder, getBunFfiBinder } from "./libc-binder.js";
+export { bunBackend } from "./backend.ts";
+export { BunStreamTransport, type BunStreamTransportOptions, DEFAULT_READ_HIGH_WATER_MARK } from "./stream-transport.ts";
+export { BunListenerTransport, type BunListenerTransportOptions } from "./listener-transport.ts";
+export { BunDatagramTransport, type BunDatagramTransportOptions } from "./datagram-transport.ts";
+export { createBunFfiBinder, getBunFfiBinder } from "./libc-binder.ts";
 
 /**
  * Makes {@link bunBackend} the backend every portio call dispatches to.

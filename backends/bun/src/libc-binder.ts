@@ -13,7 +13,7 @@
 
 import { dlopen, FFIType, ptr, read } from "bun:ffi";
 import type { LibcBinder } from "@portio/libc-socket";
-import { POLL_WORKER_SOURCE } from "./poll-worker.js";
+import { POLL_WORKER_SOURCE } from "./poll-worker.ts";
 
 const platform: "linux" | "darwin" = process.platform === "darwin" ? "darwin" : "linux";
 const library = platform === "darwin" ? "libSystem.B.dylib" : "libc.so.6";

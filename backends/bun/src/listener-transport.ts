@@ -2,11 +2,11 @@ import type { Socket, SocketListener } from "bun";
 import type { AddressFamily, SocketAddress } from "@portio/core";
 import { AcceptQueue, type BackendTCPOptions, type ListenerTransport, type StreamTransport } from "@portio/core/backend";
 import { libcStreamFromDuplicate } from "@portio/libc-socket";
-import { getBunFfiBinder } from "./libc-binder.js";
+import { getBunFfiBinder } from "./libc-binder.ts";
 
 import { socketClosedError } from "@portio/node-compat";
-import { streamHandlers } from "./socket-handlers.js";
-import { BunStreamTransport, applyBunTcpOptions, type BunStreamTransportOptions } from "./stream-transport.js";
+import { streamHandlers } from "./socket-handlers.ts";
+import { BunStreamTransport, applyBunTcpOptions, type BunStreamTransportOptions } from "./stream-transport.ts";
 
 /** How a {@link BunListenerTransport} describes its listener and the streams it accepts. */
 export interface BunListenerTransportOptions {
@@ -18,7 +18,7 @@ export interface BunListenerTransportOptions {
   /** TCP options for every accepted socket (TCP only; absent: none set). */
   tcpOptions?: Partial<BackendTCPOptions>;
   /** Runs once the listener is closed and its fd released (a Unix listener removes its socket file). */
-  onClosed?: () => void;
+  onClosed?: () => void | Promise<void>;
 }
 
 /**
@@ -44,7 +44,7 @@ export class BunListenerTransport implements ListenerTransport {
   readonly #queue = new AcceptQueue<StreamTransport>({ closedError: () => socketClosedError("listener") });
   #closing: Promise<void> | undefined;
   #fd: number | undefined;
-  readonly #onClosed: (() => void) | undefined;
+  readonly #onClosed: (() => void | Promise<void>) | undefined;
 
   constructor(options: BunListenerTransportOptions) {
     this.family = options.family;
@@ -122,6 +122,6 @@ export class BunListenerTransport implements ListenerTransport {
     // false: stop() must not close the connections already handed out.
     this.#listener?.stop(false);
     await unaccepted;
-    this.#onClosed?.();
+    await this.#onClosed?.();
   }
 }

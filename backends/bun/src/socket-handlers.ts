@@ -7,8 +7,8 @@
  */
 
 import type { Socket, SocketHandler } from "bun";
-import type { BunStreamTransport } from "./stream-transport.js";
-import type { BunTLSTransport } from "./tls-transport.js";
+import type { BunStreamTransport } from "./stream-transport.ts";
+import type { BunTLSTransport } from "./tls-transport.ts";
 
 type Sock = Socket<BunStreamTransport | undefined>;
 

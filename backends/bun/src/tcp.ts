@@ -3,11 +3,11 @@ import type { Socket } from "bun";
 import { NetStreamTransport, netTcpOptions, whenConnected } from "@portio/node-compat";
 import { newSocketTcpOptions, type BackendConnectTcpOptions, type BackendTCPListenerOptions } from "@portio/core/backend";
 import { connectBoundTcpFd } from "@portio/libc-socket";
-import { streamFromFd } from "./fd-stream.js";
-import { getBunFfiBinder } from "./libc-binder.js";
-import { BunListenerTransport } from "./listener-transport.js";
-import { streamHandlers } from "./socket-handlers.js";
-import { BunStreamTransport, applyBunTcpOptions } from "./stream-transport.js";
+import { streamFromFd } from "./fd-stream.ts";
+import { getBunFfiBinder } from "./libc-binder.ts";
+import { BunListenerTransport } from "./listener-transport.ts";
+import { streamHandlers } from "./socket-handlers.ts";
+import { BunStreamTransport, applyBunTcpOptions } from "./stream-transport.ts";
 
 /**
  * Connects to one numeric TCP endpoint with `options.tcpOptions` (TCP_NODELAY by default). Core runs happy eyeballs over several

@@ -3,7 +3,7 @@ import { UnsupportedError, type SocketAddress, type TLSPeerCertificate } from "@
 import { type TLSTransport } from "@portio/core/backend";
 import { cipherName, negotiatedAlpn, peerCertificate } from "@portio/node-compat";
 import type { TLSSocket } from "node:tls";
-import { BunStreamTransport, type BunSocketOwner } from "./stream-transport.js";
+import { BunStreamTransport, type BunSocketOwner } from "./stream-transport.ts";
 
 /**
  * A TLS session that Bun runs natively on a socket (`socket.upgradeTLS`), as core's

@@ -4,9 +4,9 @@ import type { Socket, TLSOptions as BunTLSOptions } from "bun";
 import type { AnyByteStream } from "@portio/core";
 import type { BackendTLSOptions, StreamTransport, TLSTransport } from "@portio/core/backend";
 import { handshakeError, wrapTls as wrapTlsOverStream } from "@portio/node-compat";
-import { tlsEventHandlers } from "./socket-handlers.js";
-import { BunStreamTransport } from "./stream-transport.js";
-import { BunTLSTransport } from "./tls-transport.js";
+import { tlsEventHandlers } from "./socket-handlers.ts";
+import { BunStreamTransport } from "./stream-transport.ts";
+import { BunTLSTransport } from "./tls-transport.ts";
 
 /**
  * The Bun backend's `wrapTls`. Two paths, as on Node:

@@ -1,8 +1,8 @@
 import type { IPSocketAddress } from "@portio/core";
 import type { BackendUDPOptions } from "@portio/core/backend";
 import { LibcSocket, constantsFor } from "@portio/libc-socket";
-import { BunDatagramTransport } from "./datagram-transport.js";
-import { getBunFfiBinder } from "./libc-binder.js";
+import { BunDatagramTransport } from "./datagram-transport.ts";
+import { getBunFfiBinder } from "./libc-binder.ts";
 
 type UdpSocketOptions = Parameters<typeof Bun.udpSocket<"uint8array">>[0];
 

@@ -1,10 +1,10 @@
 import type { BackendUNIXListenerOptions } from "@portio/core/backend";
-import { isAbstractUnixPath, toUnixSocketAddress } from "@portio/core/backend";
-import { bindUnixSocketFile, unixPathToString } from "@portio/node-compat";
-import { BunListenerTransport } from "./listener-transport.js";
-import type { BunStreamTransport } from "./stream-transport.js";
+import { listenOnUnixPath, toUnixSocketAddress } from "@portio/core/backend";
+import { nodeUnixSocketFiles, unixPathToString } from "@portio/node-compat";
+import { BunListenerTransport } from "./listener-transport.ts";
+import type { BunStreamTransport } from "./stream-transport.ts";
 import { libcConnectUnix, type LibcStreamTransport } from "@portio/libc-socket";
-import { getBunFfiBinder } from "./libc-binder.js";
+import { getBunFfiBinder } from "./libc-binder.ts";
 
 const NON_UTF8_PATH =
   "the Bun backend cannot use Unix stream socket paths that are not valid UTF-8: Bun.connect and " +
@@ -32,7 +32,7 @@ export async function connectUnix(path: string | Uint8Array, options: { signal?:
 
 /**
  * Listens on a Unix stream socket with `Bun.listen({ unix })`. A file-system path gets its socket
- * file through node-compat's `bindUnixSocketFile`: it has its final `mode` from the moment it
+ * file through core's `listenOnUnixPath` (over node:fs): it has its final `mode` from the moment it
  * exists, a stale socket file is replaced, a live one or any other kind of file is `EADDRINUSE`;
  * on close the file is removed only if it is still the one this listener made. `backlog` is not
  * applied (Bun.listen has no such option).
@@ -46,17 +46,16 @@ export async function connectUnix(path: string | Uint8Array, options: { signal?:
 export async function createUnixListener(path: string | Uint8Array, options: BackendUNIXListenerOptions): Promise<BunListenerTransport> {
   const target = unixPathToString(path, NON_UTF8_PATH);
   const localAddress = toUnixSocketAddress(target);
-  const listenAt = (bindPath: string, onClosed?: () => void): BunListenerTransport => {
+  const listenAt = (bindPath: string, onClosed: () => Promise<void>): BunListenerTransport => {
     const transport = new BunListenerTransport({
       family: "unix",
       localAddress,
       // Accepted clients are usually unnamed; Bun cannot tell their name anyway.
       accepted: { family: "unix", localAddress, remoteAddress: "" },
-      ...(onClosed ? { onClosed } : {}),
+      onClosed,
     });
     transport.attach(Bun.listen<BunStreamTransport | undefined>({ unix: bindPath, allowHalfOpen: true, socket: transport.handlers }));
     return transport;
   };
-  if (isAbstractUnixPath(target)) return listenAt(target);
-  return bindUnixSocketFile(target, { mode: options.mode, bind: listenAt, close: (transport) => transport.close() });
+  return listenOnUnixPath(target, nodeUnixSocketFiles, { mode: options.mode, bind: listenAt, close: (transport) => transport.close() });
 }

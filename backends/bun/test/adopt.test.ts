@@ -7,7 +7,7 @@ import {
 } from "@portio/core";
 import { LibcSocket, constantsFor } from "@portio/libc-socket";
 import { getBunFfiBinder } from "@portio/bun";
-import { countFds, expectFdCount, text, utf8, withTempDir } from "./helpers.js";
+import { countFds, expectFdCount, text, utf8, withTempDir } from "./helpers.ts";
 
 const binder = getBunFfiBinder();
 

@@ -11,7 +11,7 @@ import {
 } from "@portio/core";
 import { LibcSocket } from "@portio/libc-socket";
 import { getBunFfiBinder } from "@portio/bun";
-import { countFds, expectFdCount, text, utf8, withTempDir } from "./helpers.js";
+import { countFds, expectFdCount, text, utf8, withTempDir } from "./helpers.ts";
 
 describe("Bun quirks the backend corrects", () => {
   test("new net.Socket({ fd }) is silently inert in Bun; adoption uses Bun.connect({ fd }) and works", async () => {

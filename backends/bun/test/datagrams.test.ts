@@ -5,8 +5,8 @@ import {
   createUnixDatagramSocket, socketpair,
 } from "@portio/core";
 import { getReactor } from "@portio/libc-socket";
-import { getBunFfiBinder } from "../src/libc-binder.js";
-import { countFds, expectFdCount, text, utf8, withTempDir } from "./helpers.js";
+import { getBunFfiBinder } from "../src/libc-binder.ts";
+import { countFds, expectFdCount, text, utf8, withTempDir } from "./helpers.ts";
 
 /** Resolves once the shared reactor has a poll outstanding on its Worker (bounded in turns). */
 async function pollOutstanding(): Promise<void> {

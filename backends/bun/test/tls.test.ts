@@ -11,7 +11,7 @@ import {
 } from "@portio/core";
 import { bunBackend } from "@portio/bun";
 import { generateTestCertificates } from "@portio/node-compat/testing";
-import { countFds, expectFdCount, text, utf8 } from "./helpers.js";
+import { countFds, expectFdCount, text, utf8 } from "./helpers.ts";
 
 setBackend(bunBackend);
 const certs = generateTestCertificates();

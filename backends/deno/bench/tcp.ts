@@ -3,8 +3,8 @@
  * (64 KiB writes) and 64-byte ping-pong. Both ends live in this process (one event loop), for
  * raw and portio alike, so the ratio is what counts.
  *
- * Run: node_modules/.bin/deno run --no-config --no-lock --no-check --unstable-sloppy-imports \
- *        --import-map=backends/deno/import-map.json --allow-net --allow-env backends/deno/bench/tcp.ts
+ * Run: node_modules/deno/deno run --no-config --no-lock --no-check --node-modules-dir=manual \
+ *        --conditions=portio-source --allow-net --allow-env backends/deno/bench/tcp.ts
  * Env: BULK_MIB (default 512), PINGS (default 20000), ROUNDS (default 5, median reported).
  */
 import { connectTcp, createTcpListener, setBackend, SocketAttribute, type SocketListener, type SocketStream } from "@portio/core";

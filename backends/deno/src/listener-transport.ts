@@ -12,7 +12,7 @@ export interface DenoListenerTransportOptions {
   /** Turns an accepted connection into a transport (sets TCP_NODELAY, the family, Unix addresses). */
   wrap(conn: Deno.Conn): DenoStreamTransport;
   /** Runs once the listener is closed and its fd released (a Unix listener removes its socket file). */
-  onClosed?: () => void;
+  onClosed?: () => void | Promise<void>;
 }
 
 /**
@@ -44,7 +44,7 @@ export class DenoListenerTransport implements ListenerTransport {
   /** Deno's accept op in flight, if any: at most one, whatever core does. */
   #acceptOp: Promise<unknown> | undefined;
   #closing: Promise<void> | undefined;
-  readonly #onClosed: (() => void) | undefined;
+  readonly #onClosed: (() => void | Promise<void>) | undefined;
 
   /** Wraps `listener`; the transport owns it from now on. */
   constructor(listener: Deno.Listener, options: DenoListenerTransportOptions) {
@@ -111,6 +111,6 @@ export class DenoListenerTransport implements ListenerTransport {
       this.listener.close();
     } catch { /* already closed */ }
     await Promise.all([unaccepted, settled(op)]);
-    this.#onClosed?.();
+    await this.#onClosed?.();
   }
 }

@@ -14,8 +14,8 @@ import { getDenoBinder } from "./libc-binder.ts";
 
 /**
  * Binds and listens on `bindPath` (a path or an abstract name). The socket file's policy (its
- * mode from the first moment, stale and live files, removal on close) is node-compat's
- * `bindUnixSocketFile`, which calls this with a path in its private directory and passes
+ * mode from the first moment, stale and live files, removal on close) is core's
+ * `listenOnUnixPath`, which calls this with a path in its private directory and passes
  * `onClosed`, run once the listener is closed.
  *
  * @example
@@ -27,15 +27,12 @@ export function createLibcUnixListener(
   bindPath: string,
   backlog: number,
   localAddress: SocketAddress,
-  onClosed?: () => void,
+  onClosed?: () => void | Promise<void>,
 ): ListenerTransport {
   const socket = LibcSocket.create(getDenoBinder(), "unix", "stream");
   try {
-    // libc calls are not checked by Deno's permissions: ask for what Deno.listen would need, so
-    // that the flags a program needs stay the same with and without --allow-ffi.
-    if (!bindPath.startsWith("\0") && Deno.permissions.querySync({ name: "write", path: bindPath }).state !== "granted") {
-      throw new Deno.errors.NotCapable(`portio's Deno backend needs --allow-write for Unix socket paths; run deno with --allow-write`);
-    }
+    // libc's bind is not checked by Deno's permissions; a file-system bindPath is inside the
+    // private directory listenOnUnixPath made with Deno.mkdirSync, which was (--allow-write).
     socket.bind(bindPath);
     socket.listen(backlog);
   } catch (error) {

@@ -1,6 +1,6 @@
 import type { BackendUNIXListenerOptions, ListenerTransport } from "@portio/core/backend";
-import { isAbstractUnixPath, toUnixSocketAddress } from "@portio/core/backend";
-import { bindUnixSocketFile, unixPathToString } from "@portio/node-compat";
+import { listenOnUnixPath, toUnixSocketAddress, type UnixSocketFileSystem } from "@portio/core/backend";
+import { unixPathToString } from "@portio/node-compat";
 import { DenoListenerTransport } from "./listener-transport.ts";
 import { libcConnectUnix, type LibcStreamTransport } from "@portio/libc-socket";
 import { getDenoBinder } from "./libc-binder.ts";
@@ -64,7 +64,7 @@ export async function connectUnix(
 /**
  * Listens on a Unix stream socket: through libc when the process has `--allow-ffi` (accepted
  * connections can then pass fds), else with `Deno.listen({ transport: "unix" })`. A file-system
- * path gets its socket file through node-compat's `bindUnixSocketFile`: it has its final `mode`
+ * path gets its socket file through core's `listenOnUnixPath` (over Deno's file calls): it has its final `mode`
  * from the moment it exists, a stale socket file is replaced, a live one or any other kind of
  * file is `EADDRINUSE`; on close the file is removed only if it is still the one this listener
  * made. Needs `--allow-read` and `--allow-write` for the path's directory (the socket is first
@@ -83,7 +83,7 @@ export async function createUnixListener(path: string | Uint8Array, options: Bac
   const localAddress = toUnixSocketAddress(target);
   // With --allow-ffi through libc, so that accepted connections can pass fds (Deno.listen's have no fd).
   const viaLibc = hasFfiPermission();
-  const listenAt = (bindPath: string, onClosed?: () => void): ListenerTransport => {
+  const listenAt = (bindPath: string, onClosed: () => Promise<void>): ListenerTransport => {
     if (viaLibc) return createLibcUnixListener(bindPath, options.backlog, localAddress, onClosed);
     const listener = Deno.listen({ transport: "unix", path: bindPath });
     return new DenoListenerTransport(listener, {
@@ -91,12 +91,27 @@ export async function createUnixListener(path: string | Uint8Array, options: Bac
       localAddress,
       // Clients usually connect from an unbound socket, which has no name.
       wrap: (conn) => new DenoStreamTransport(conn, { family: "unix", localAddress, remoteAddress: "", fdPassingUnsupported: LISTENER_NO_FDS }),
-      ...(onClosed ? { onClosed } : {}),
+      onClosed,
     });
   };
   return withPermission("Unix socket paths", "--allow-write", () =>
-    isAbstractUnixPath(target)
-      ? listenAt(target)
-      : bindUnixSocketFile(target, { mode: options.mode, bind: listenAt, close: (transport) => transport.close() }),
+    listenOnUnixPath(target, denoUnixSocketFiles, { mode: options.mode, bind: listenAt, close: (transport) => transport.close() }),
   );
 }
+
+/** Core's Unix listener file policy over Deno's own file and connect calls (errors keep their OS `code`). */
+const denoUnixSocketFiles: UnixSocketFileSystem = {
+  mkdir: (path, mode) => Deno.mkdirSync(path, { mode }),
+  rmdir: (path) => Deno.removeSync(path),
+  lstat(path) {
+    const info = Deno.lstatSync(path);
+    // Deno reports no inode only on Windows, which has no such listeners: NaN matches nothing.
+    return { dev: info.dev, ino: info.ino ?? Number.NaN, isSocket: info.isSocket === true };
+  },
+  chmod: (path, mode) => Deno.chmodSync(path, mode),
+  link: (existingPath, newPath) => Deno.linkSync(existingPath, newPath),
+  unlink: (path) => Deno.removeSync(path),
+  async probeConnect(path) {
+    (await Deno.connect({ transport: "unix", path })).close();
+  },
+};

@@ -5,10 +5,9 @@
 import { it } from "vitest";
 
 const fixture = new URL("./fixtures/permissions.ts", import.meta.url).pathname;
-const importMap = new URL("../import-map.json", import.meta.url).pathname;
 
 async function run(flags: string[]): Promise<string> {
-  const args = ["run", "--no-config", "--no-lock", "--no-prompt", "--no-check", "--unstable-sloppy-imports", `--import-map=${importMap}`, ...flags, fixture];
+  const args = ["run", "--no-config", "--no-lock", "--no-prompt", "--no-check", "--node-modules-dir=manual", "--conditions=portio-source", ...flags, fixture];
   const { stdout, stderr } = await new Deno.Command(Deno.execPath(), { args, stdout: "piped", stderr: "piped" }).output();
   return new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
 }

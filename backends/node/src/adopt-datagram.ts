@@ -12,8 +12,8 @@ import type { SocketInfo } from "@portio/core";
 import type { AdoptionSource, DatagramTransport } from "@portio/core/backend";
 import { UnsupportedError } from "@portio/core";
 import { libcAdoption, restoringOnFailure } from "@portio/libc-socket";
-import { NodeDatagramTransport } from "./datagram-transport.js";
-import { getKoffiBinder } from "./libc-binder.js";
+import { NodeDatagramTransport } from "./datagram-transport.ts";
+import { getKoffiBinder } from "./libc-binder.ts";
 
 /**
  * A bound, unconnected UDP socket, on `node:dgram` (`udp4` or `udp6` matching the socket's family:

@@ -8,7 +8,7 @@
 import net from "node:net";
 import type { AdoptionSource } from "@portio/core/backend";
 import { waitForConnect as libcWaitForConnect } from "@portio/libc-socket";
-import { getKoffiBinder } from "./libc-binder.js";
+import { getKoffiBinder } from "./libc-binder.ts";
 
 /**
  * Waits for the TCP connect in progress on `source` to finish. A `net.Socket` that Node is

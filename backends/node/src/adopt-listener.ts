@@ -11,10 +11,10 @@ import type { SocketAddress, SocketInfo } from "@portio/core";
 import type { AdoptionSource } from "@portio/core/backend";
 import { restoringOnFailure, startListening } from "@portio/libc-socket";
 import { NetStreamTransport } from "@portio/node-compat";
-import { getKoffiBinder } from "./libc-binder.js";
-import { acceptedUnixStream } from "./unix-stream.js";
-import { listen } from "./listen.js";
-import { NodeListenerTransport } from "./listener-transport.js";
+import { getKoffiBinder } from "./libc-binder.ts";
+import { acceptedUnixStream } from "./unix-stream.ts";
+import { listen } from "./listen.ts";
+import { NodeListenerTransport } from "./listener-transport.ts";
 
 /**
  * A listening TCP or Unix socket, or a bound one that is not listening yet. Accepted TCP

@@ -8,7 +8,7 @@
 import dgram from "node:dgram";
 import net from "node:net";
 import tls from "node:tls";
-import { dgramFdOf } from "./datagram-transport.js";
+import { dgramFdOf } from "./datagram-transport.ts";
 import { fdOf } from "@portio/node-compat";
 
 /**

@@ -12,7 +12,7 @@ import type { AdoptionSource, StreamTransport } from "@portio/core/backend";
 import { libcAdoption, restoringOnFailure } from "@portio/libc-socket";
 
 import { NetStreamTransport } from "@portio/node-compat";
-import { getKoffiBinder } from "./libc-binder.js";
+import { getKoffiBinder } from "./libc-binder.ts";
 
 /**
  * A connected TCP socket, with TCP_NODELAY set as on every portio TCP stream.

@@ -1,13 +1,13 @@
 import { defineBackend } from "@portio/node-compat";
-import { waitForConnect } from "./adopt-inspect.js";
-import { wrapConnectedUdpSocket, wrapUdpSocket } from "./adopt-datagram.js";
-import { wrapListenerSocket } from "./adopt-listener.js";
-import { nativeSocketFd } from "./adopt-native.js";
-import { wrapStreamSocket, wrapUnixStreamSocket } from "./adopt-stream.js";
-import { getKoffiBinder } from "./libc-binder.js";
-import { connectTcp, createTcpListener } from "./tcp.js";
-import { createConnectedUdpSocket, createUdpSocket } from "./udp.js";
-import { connectUnix, createUnixListener } from "./unix.js";
+import { waitForConnect } from "./adopt-inspect.ts";
+import { wrapConnectedUdpSocket, wrapUdpSocket } from "./adopt-datagram.ts";
+import { wrapListenerSocket } from "./adopt-listener.ts";
+import { nativeSocketFd } from "./adopt-native.ts";
+import { wrapStreamSocket, wrapUnixStreamSocket } from "./adopt-stream.ts";
+import { getKoffiBinder } from "./libc-binder.ts";
+import { connectTcp, createTcpListener } from "./tcp.ts";
+import { createConnectedUdpSocket, createUdpSocket } from "./udp.ts";
+import { connectUnix, createUnixListener } from "./unix.ts";
 
 /**
  * portio's backend for Node.js, built on `node:net` and `node:dgram`; name resolution, TLS,

@@ -10,15 +10,15 @@
  * @module
  */
 import { setBackend } from "@portio/core";
-import { nodeBackend } from "./backend.js";
+import { nodeBackend } from "./backend.ts";
 
-export { nodeBackend } from "./backend.js";
+export { nodeBackend } from "./backend.ts";
 // The stream transport is @portio/node-compat's; exported under the name it has always had here.
 export {
   NetStreamTransport as NodeStreamTransport,
   type NetStreamTransportOptions as NodeStreamTransportOptions,
 } from "@portio/node-compat";
-export { NodeListenerTransport, type NodeListenerTransportOptions } from "./listener-transport.js";
+export { NodeListenerTransport, type NodeListenerTransportOptions } from "./listener-transport.ts";
 
 /**
  * Makes {@link nodeBackend} the backend every portio call dispatches to.

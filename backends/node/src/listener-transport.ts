@@ -11,7 +11,7 @@ export interface NodeListenerTransportOptions {
   /** Turns an accepted socket into a transport (sets the family and Unix addresses). */
   wrap(socket: Socket): StreamTransport;
   /** Runs once the listener is closed and its fd released (a Unix listener removes its socket file). */
-  onClosed?: () => void;
+  onClosed?: () => void | Promise<void>;
 }
 
 /**
@@ -43,7 +43,7 @@ export class NodeListenerTransport implements ListenerTransport {
 
   readonly #localAddress: SocketAddress;
   #closing: Promise<void> | undefined;
-  readonly #onClosed: (() => void) | undefined;
+  readonly #onClosed: (() => void | Promise<void>) | undefined;
   readonly #queue = new AcceptQueue<StreamTransport>({ closedError: () => socketClosedError("listener") });
 
   constructor(server: Server, options: NodeListenerTransportOptions) {

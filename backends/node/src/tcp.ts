@@ -1,8 +1,8 @@
 import net from "node:net";
 import type { BackendConnectTcpOptions, BackendTCPListenerOptions } from "@portio/core/backend";
 import { UnsupportedError } from "@portio/core";
-import { listen } from "./listen.js";
-import { NodeListenerTransport } from "./listener-transport.js";
+import { listen } from "./listen.ts";
+import { NodeListenerTransport } from "./listener-transport.ts";
 import { NetStreamTransport, netTcpOptions, whenConnected } from "@portio/node-compat";
 
 /**

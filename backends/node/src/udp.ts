@@ -1,8 +1,8 @@
 import dgram from "node:dgram";
 import type { BackendUDPOptions } from "@portio/core/backend";
 import { UnsupportedError } from "@portio/core";
-import { NodeDatagramTransport } from "./datagram-transport.js";
-import { nodeHasReusePort } from "./tcp.js";
+import { NodeDatagramTransport } from "./datagram-transport.ts";
+import { nodeHasReusePort } from "./tcp.ts";
 
 /**
  * A UDP socket bound to a numeric `localHost` and `localPort` (0: a free port).

@@ -10,7 +10,7 @@ import type { Socket } from "node:net";
 import type { SocketAddress } from "@portio/core";
 import { libcStreamFromDuplicate, type LibcStreamTransport } from "@portio/libc-socket";
 import { fdOf } from "@portio/node-compat";
-import { getKoffiBinder } from "./libc-binder.js";
+import { getKoffiBinder } from "./libc-binder.ts";
 
 /**
  * Takes a connection a node:net Unix server accepted (paused: `pauseOnConnect`, so Node has read

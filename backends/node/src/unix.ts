@@ -1,12 +1,12 @@
 import net from "node:net";
 import type { BackendUNIXListenerOptions } from "@portio/core/backend";
-import { isAbstractUnixPath, toUnixSocketAddress } from "@portio/core/backend";
+import { isAbstractUnixPath, listenOnUnixPath, toUnixSocketAddress } from "@portio/core/backend";
 import { libcConnectUnix, type LibcStreamTransport } from "@portio/libc-socket";
-import { getKoffiBinder } from "./libc-binder.js";
-import { acceptedUnixStream } from "./unix-stream.js";
-import { listen } from "./listen.js";
-import { NodeListenerTransport } from "./listener-transport.js";
-import { bindUnixSocketFile, unixPathToString } from "@portio/node-compat";
+import { getKoffiBinder } from "./libc-binder.ts";
+import { acceptedUnixStream } from "./unix-stream.ts";
+import { listen } from "./listen.ts";
+import { NodeListenerTransport } from "./listener-transport.ts";
+import { nodeUnixSocketFiles, unixPathToString } from "@portio/node-compat";
 
 /** Why a path node:net cannot take is refused (abstract names are fine: Node keeps the NUL). */
 const NOT_UTF8 = "the Node backend cannot use Unix socket paths that are not valid UTF-8 (node:net takes strings only)";
@@ -61,8 +61,8 @@ function nodeAbstractName(target: string): string | Uint8Array {
 }
 
 /**
- * Listens on a Unix stream socket. A file-system path gets its socket file through node-compat's
- * `bindUnixSocketFile`: it has its final `mode` from the moment it exists, a stale socket file is
+ * Listens on a Unix stream socket. A file-system path gets its socket file through core's
+ * `listenOnUnixPath` (over node:fs): it has its final `mode` from the moment it exists, a stale socket file is
  * replaced, a live one or any other kind of file is `EADDRINUSE`; on close the file is removed
  * only if it is still the one this listener made.
  *
@@ -78,7 +78,7 @@ export async function createUnixListener(
 ): Promise<NodeListenerTransport> {
   const target = unixPathToString(path, NOT_UTF8);
   const localAddress = toUnixSocketAddress(target);
-  const listenAt = async (bindPath: string, onClosed?: () => void): Promise<NodeListenerTransport> => {
+  const listenAt = async (bindPath: string, onClosed: () => Promise<void>): Promise<NodeListenerTransport> => {
     const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
     await listen(server, { path: bindPath, backlog: options.backlog });
     // Built before anything else can run, so that no connection arrives without a listener.
@@ -88,9 +88,8 @@ export async function createUnixListener(
       // Node cannot ask for an accepted socket's peer name; clients that connect from an unbound
       // socket (the usual case) have none anyway.
       wrap: (socket) => acceptedUnixStream(socket, localAddress),
-      ...(onClosed ? { onClosed } : {}),
+      onClosed,
     });
   };
-  if (isAbstractUnixPath(target)) return listenAt(target);
-  return bindUnixSocketFile(target, { mode: options.mode, bind: listenAt, close: (transport) => transport.close() });
+  return listenOnUnixPath(target, nodeUnixSocketFiles, { mode: options.mode, bind: listenAt, close: (transport) => transport.close() });
 }

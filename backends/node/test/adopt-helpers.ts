@@ -5,7 +5,7 @@
  */
 import { closeSync, openSync, readlinkSync } from "node:fs";
 import { constantsFor, LibcSocket, type SocketFamily } from "@portio/libc-socket";
-import { getKoffiBinder } from "../src/libc-binder.js";
+import { getKoffiBinder } from "../src/libc-binder.ts";
 
 export const binder = getKoffiBinder();
 const C = constantsFor(binder.platform);

@@ -31,8 +31,8 @@ import {
 } from "@portio/core";
 import { LibcSocket } from "@portio/libc-socket";
 import { nodeBackend } from "@portio/node";
-import { binder, closeFd, fdTarget, isNonBlocking, rawSocket, snapshot, type Raw, type RawKind } from "./adopt-helpers.js";
-import { openFdCount } from "./helpers.js";
+import { binder, closeFd, fdTarget, isNonBlocking, rawSocket, snapshot, type Raw, type RawKind } from "./adopt-helpers.ts";
+import { openFdCount } from "./helpers.ts";
 
 const utf8 = new TextEncoder();
 const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { peekBackend, setBackend } from "@portio/core";
 import { getaddrinfo } from "@portio/node-compat";
-import { nodeBackend, register } from "../src/index.js";
+import { nodeBackend, register } from "../src/index.ts";
 
 describe("getaddrinfo", () => {
   it("passes numeric addresses through with their family", async () => {

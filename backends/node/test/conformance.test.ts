@@ -11,8 +11,8 @@ import { join } from "node:path";
 import { describe, it } from "vitest";
 import { nodeBackend } from "@portio/node";
 import { registerConformance, type ConformanceHarness } from "@portio/testkit";
-import { getKoffiBinder } from "../src/libc-binder.js";
-import { nodeHasReusePort } from "../src/tcp.js";
+import { getKoffiBinder } from "../src/libc-binder.ts";
+import { nodeHasReusePort } from "../src/tcp.ts";
 import { libcRawSockets, libcTcpOptionReader, reactorIdle } from "@portio/libc-socket/testing";
 import { generateTestCertificates, procFiles, socketFileTools, spawnProcess } from "@portio/node-compat/testing";
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
-import { connectTcp, createTcpListener } from "../src/tcp.js";
-import { connectUnix } from "../src/unix.js";
-import { openFdCount, tcpListenerOptions, tempDir } from "./helpers.js";
+import { connectTcp, createTcpListener } from "../src/tcp.ts";
+import { connectUnix } from "../src/unix.ts";
+import { openFdCount, tcpListenerOptions, tempDir } from "./helpers.ts";
 
 /** A port that was free a moment ago (nothing listens on it). */
 async function freePort(): Promise<number> {

@@ -3,10 +3,10 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connectTcp, createTcpListener } from "../src/tcp.js";
-import { connectUnix, createUnixListener } from "../src/unix.js";
-import type { NodeListenerTransport } from "../src/listener-transport.js";
-import type { NodeStreamTransport } from "../src/index.js";
+import { connectTcp, createTcpListener } from "../src/tcp.ts";
+import { connectUnix, createUnixListener } from "../src/unix.ts";
+import type { NodeListenerTransport } from "../src/listener-transport.ts";
+import type { NodeStreamTransport } from "../src/index.ts";
 import type { StreamTransport } from "@portio/core/backend";
 
 export interface Pair<T extends StreamTransport = NodeStreamTransport> {

@@ -5,7 +5,7 @@ import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LibcSocket, SystemError, getReactor, inspectSocket } from "@portio/libc-socket";
-import { getKoffiBinder } from "../src/libc-binder.js";
+import { getKoffiBinder } from "../src/libc-binder.ts";
 
 const binder = getKoffiBinder();
 const fdCount = (): number => readdirSync("/proc/self/fd").length;

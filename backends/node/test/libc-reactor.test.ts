@@ -12,7 +12,7 @@ import { ClosedResourceError } from "@portio/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LibcBinder } from "@portio/libc-socket";
 import { LibcSocket, Reactor, getReactor } from "@portio/libc-socket";
-import { createKoffiBinder } from "../src/libc-binder.js";
+import { createKoffiBinder } from "../src/libc-binder.ts";
 
 const fdCount = (): number => readdirSync("/proc/self/fd").length;
 const root = fileURLToPath(new URL("../../../", import.meta.url));

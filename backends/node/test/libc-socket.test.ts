@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { ClosedResourceError, FdsTruncated } from "@portio/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LibcSocket, SystemError, getReactor, inspectSocket } from "@portio/libc-socket";
-import { getKoffiBinder } from "../src/libc-binder.js";
+import { getKoffiBinder } from "../src/libc-binder.ts";
 
 const binder = getKoffiBinder();
 const reactor = getReactor(binder);

@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import { chmodSync, linkSync, lstatSync, readFileSync, statSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { UnsupportedError } from "@portio/core";
-import { connectTcp, createTcpListener, nodeHasReusePort } from "../src/tcp.js";
-import { connectUnix, createUnixListener } from "../src/unix.js";
-import { fdTarget, openFdCount, readExactly, tcpListenerOptions, tempDir, text, untext } from "./helpers.js";
+import { connectTcp, createTcpListener, nodeHasReusePort } from "../src/tcp.ts";
+import { connectUnix, createUnixListener } from "../src/unix.ts";
+import { fdTarget, openFdCount, readExactly, tcpListenerOptions, tempDir, text, untext } from "./helpers.ts";
 
 describe("NodeListenerTransport over TCP", () => {
   it("queues connections that arrive before accept() and hands them out in order", async () => {

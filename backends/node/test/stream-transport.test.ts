@@ -14,8 +14,8 @@ import {
   unixPair,
   untext,
   type Pair,
-} from "./helpers.js";
-import type { NodeStreamTransport } from "../src/index.js";
+} from "./helpers.ts";
+import type { NodeStreamTransport } from "../src/index.ts";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

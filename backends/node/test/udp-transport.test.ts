@@ -6,8 +6,8 @@ import { readFileSync, readdirSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BrokenResourceError, ConnectedUDPSocket, SocketAttribute, UDPSocket, type IPSocketAddress } from "@portio/core";
 import type { CodedError } from "@portio/node-compat";
-import { NodeDatagramTransport, dgramFdOf } from "../src/datagram-transport.js";
-import { createConnectedUdpSocket, createUdpSocket } from "../src/udp.js";
+import { NodeDatagramTransport, dgramFdOf } from "../src/datagram-transport.ts";
+import { createConnectedUdpSocket, createUdpSocket } from "../src/udp.ts";
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -20,7 +20,7 @@ import {
 } from "@portio/core";
 import { type AsyncBackend, type DatagramQueue } from "@portio/core/backend";
 import { nodeBackend } from "@portio/node";
-import { nodeHasReusePort } from "../src/tcp.js"; // Node-specific: which Nodes have reusePort
+import { nodeHasReusePort } from "../src/tcp.ts"; // Node-specific: which Nodes have reusePort
 
 const families = [
   { name: "IPv4", family: "inet", host: "127.0.0.1" },

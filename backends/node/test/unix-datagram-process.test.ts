@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { openFdCount } from "./helpers.js";
+import { openFdCount } from "./helpers.ts";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 

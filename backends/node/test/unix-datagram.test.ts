@@ -16,8 +16,8 @@ import {
 import { LINUX, getReactor, setsockoptInt } from "@portio/libc-socket";
 import { nodeBackend } from "@portio/node";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { getKoffiBinder } from "../src/libc-binder.js";
-import { openFdCount, tempDir, text, untext } from "./helpers.js";
+import { getKoffiBinder } from "../src/libc-binder.ts";
+import { openFdCount, tempDir, text, untext } from "./helpers.ts";
 
 const binder = getKoffiBinder();
 const reactor = getReactor(binder);

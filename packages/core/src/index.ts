@@ -14,41 +14,41 @@
  */
 
 // errors, attributes, addresses
-export * from "./errors.js";
-export * from "./typed-attributes.js";
-export * from "./socket-attributes.js";
-export type { AddressFamily, IPSocketAddress, UNIXSocketAddress, SocketAddress } from "./addresses.js";
-export { UNIX_PATH_MAX_BYTES } from "./addresses.js";
+export * from "./errors.ts";
+export * from "./typed-attributes.ts";
+export * from "./socket-attributes.ts";
+export type { AddressFamily, IPSocketAddress, UNIXSocketAddress, SocketAddress } from "./addresses.ts";
+export { UNIX_PATH_MAX_BYTES } from "./addresses.ts";
 
 // interfaces
-export type * from "./abc/resource.js";
-export type * from "./abc/streams.js";
-export * from "./resource-base.js";
+export type * from "./abc/resource.ts";
+export type * from "./abc/streams.ts";
+export * from "./resource-base.ts";
 
 // backend registry (the backend interface and its plumbing: "@portio/core/backend")
-export type { AdoptionSource } from "./backend/backend.js";
-export * from "./backend/registry.js";
+export type { AdoptionSource } from "./backend/backend.ts";
+export * from "./backend/registry.ts";
 
 // concurrency
-export * from "./task-group.js";
+export * from "./task-group.ts";
 
 // stream utilities (streams/)
-export { BufferedByteReceiveStream, BufferedByteStream } from "./streams/buffered.js";
-export * from "./streams/text.js";
-export * from "./streams/stapled.js";
-export * from "./streams/memory.js";
-export * from "./streams/web.js";
-export * from "./multi-listener.js";
+export { BufferedByteReceiveStream, BufferedByteStream } from "./streams/buffered.ts";
+export * from "./streams/text.ts";
+export * from "./streams/stapled.ts";
+export * from "./streams/memory.ts";
+export * from "./streams/web.ts";
+export * from "./multi-listener.ts";
 
 // sockets (sockets/)
-export { SocketStream, type CloseOptions } from "./sockets/socket-stream.js";
-export * from "./sockets/unix-socket-stream.js";
-export * from "./sockets/socket-listener.js";
-export { getaddrinfo, getnameinfo, type AddressInfo } from "./sockets/getaddrinfo.js";
-export { connectTcp, type ConnectTcpOptions } from "./sockets/connect-tcp.js";
-export type { TCPKeepAlive, TCPSocketOptions } from "./sockets/tcp-options.js";
-export * from "./sockets/create-tcp-listener.js";
-export * from "./sockets/unix.js";
+export { SocketStream, type CloseOptions } from "./sockets/socket-stream.ts";
+export * from "./sockets/unix-socket-stream.ts";
+export * from "./sockets/socket-listener.ts";
+export { getaddrinfo, getnameinfo, type AddressInfo } from "./sockets/getaddrinfo.ts";
+export { connectTcp, type ConnectTcpOptions } from "./sockets/connect-tcp.ts";
+export type { TCPKeepAlive, TCPSocketOptions } from "./sockets/tcp-options.ts";
+export * from "./sockets/create-tcp-listener.ts";
+export * from "./sockets/unix.ts";
 export {
   UDPSocket,
   ConnectedUDPSocket,
@@ -56,18 +56,18 @@ export {
   ConnectedUNIXDatagramSocket,
   type UDPPacket,
   type UNIXDatagramPacket,
-} from "./sockets/datagram-sockets.js";
-export * from "./sockets/udp.js";
-export * from "./sockets/unix-datagram.js";
-export * from "./sockets/socketpair.js";
-export * from "./sockets/handoff.js";
-export * from "./sockets/socket-sharing.js";
+} from "./sockets/datagram-sockets.ts";
+export * from "./sockets/udp.ts";
+export * from "./sockets/unix-datagram.ts";
+export * from "./sockets/socketpair.ts";
+export * from "./sockets/handoff.ts";
+export * from "./sockets/socket-sharing.ts";
 
 // adopting existing sockets (adoption/)
-export * from "./adoption/index.js";
+export * from "./adoption/index.ts";
 
 // TLS (tls/)
-export * from "./tls/tls-options.js";
-export * from "./tls/tls-attributes.js";
-export { TLSStream, type TLSWrapOptions } from "./tls/tls-stream.js";
-export * from "./tls/tls-listener.js";
+export * from "./tls/tls-options.ts";
+export * from "./tls/tls-attributes.ts";
+export { TLSStream, type TLSWrapOptions } from "./tls/tls-stream.ts";
+export * from "./tls/tls-listener.ts";

@@ -1,10 +1,10 @@
-import type { AsyncResource, CallOptions } from "./abc/resource.js";
-import type { HandlerContext, Listener, ServeOptions } from "./abc/streams.js";
-import { throwIfAborted } from "./internal/abort.js";
-import { TaskGroup } from "./task-group.js";
-import { mergeAttributes, type TypedAttributeMap } from "./typed-attributes.js";
-import { ListenerBase } from "./resource-base.js";
-import { checkServeOptions } from "./sockets/serve.js";
+import type { AsyncResource, CallOptions } from "./abc/resource.ts";
+import type { HandlerContext, Listener, ServeOptions } from "./abc/streams.ts";
+import { throwIfAborted } from "./internal/abort.ts";
+import { TaskGroup } from "./task-group.ts";
+import { mergeAttributes, type TypedAttributeMap } from "./typed-attributes.ts";
+import { ListenerBase } from "./resource-base.ts";
+import { checkServeOptions } from "./sockets/serve.ts";
 
 /**
  * Several listeners served as one, e.g. a TCP port on both `0.0.0.0` and `::`. Nested

@@ -1,7 +1,7 @@
-import type { AsyncResource } from "./abc/resource.js";
-import { ClosedResourceError, EndOfStream } from "./errors.js";
-import { iterateReceive } from "./internal/iterate.js";
-import { TypedAttributeProvider } from "./typed-attributes.js";
+import type { AsyncResource } from "./abc/resource.ts";
+import { ClosedResourceError, EndOfStream } from "./errors.ts";
+import { iterateReceive } from "./internal/iterate.ts";
+import { TypedAttributeProvider } from "./typed-attributes.ts";
 
 /**
  * The base of every portio resource, as AnyIO's `AsyncResource`: a subclass writes `aclose()`,

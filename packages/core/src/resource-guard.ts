@@ -1,4 +1,4 @@
-import { BusyResourceError } from "./errors.js";
+import { BusyResourceError } from "./errors.ts";
 
 /**
  * Refuses a second concurrent use of one operation (receive, send, accept) with

@@ -1,5 +1,5 @@
-import type { AddressFamily, SocketAddress } from "./addresses.js";
-import { TypedAttribute } from "./typed-attributes.js";
+import type { AddressFamily, SocketAddress } from "./addresses.ts";
+import { TypedAttribute } from "./typed-attributes.ts";
 
 /**
  * Typed attributes of sockets, streams over sockets and listeners.

@@ -1,4 +1,4 @@
-import { checkSignal, deferred } from "./internal/abort.js";
+import { checkSignal, deferred } from "./internal/abort.ts";
 
 /** A task run by a {@link TaskGroup}: it gets the group's signal and should stop when it aborts. */
 export type Task = (signal: AbortSignal) => Promise<unknown> | unknown;

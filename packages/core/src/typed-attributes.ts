@@ -1,4 +1,4 @@
-import { TypedAttributeLookupError } from "./errors.js";
+import { TypedAttributeLookupError } from "./errors.ts";
 
 /**
  * A key for a typed attribute. Attributes are looked up with {@link TypedAttributeProvider.extra}.

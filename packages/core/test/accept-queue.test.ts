@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AcceptQueue } from "../src/backend/index.js";
+import { AcceptQueue } from "../src/backend/index.ts";
 
 /** A stand-in for an accepted stream transport that records being closed. */
 class Conn {

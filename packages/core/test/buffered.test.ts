@@ -2,8 +2,8 @@
 // portio guarantees docs/design.md adds: an aborted call loses no bytes, attributes pass through.
 // Transports are memory object streams, as in AnyIO.
 import { describe, expect, it } from "vitest";
-import type { CallOptions } from "../src/abc/resource.js";
-import type { ByteReceiveStream, ObjectReceiveStream } from "../src/abc/streams.js";
+import type { CallOptions } from "../src/abc/resource.ts";
+import type { ByteReceiveStream, ObjectReceiveStream } from "../src/abc/streams.ts";
 import {
   BusyResourceError,
   ClosedResourceError,
@@ -11,12 +11,12 @@ import {
   EndOfStream,
   IncompleteRead,
   TypedAttributeLookupError,
-} from "../src/errors.js";
-import { SocketAttribute } from "../src/socket-attributes.js";
-import { BufferedByteReceiveStream, BufferedByteStream } from "../src/streams/buffered.js";
-import { createMemoryObjectStream } from "../src/streams/memory.js";
-import { StapledObjectStream } from "../src/streams/stapled.js";
-import { TypedAttributeProvider, mergeAttributes, type TypedAttributeMap } from "../src/typed-attributes.js";
+} from "../src/errors.ts";
+import { SocketAttribute } from "../src/socket-attributes.ts";
+import { BufferedByteReceiveStream, BufferedByteStream } from "../src/streams/buffered.ts";
+import { createMemoryObjectStream } from "../src/streams/memory.ts";
+import { StapledObjectStream } from "../src/streams/stapled.ts";
+import { TypedAttributeProvider, mergeAttributes, type TypedAttributeMap } from "../src/typed-attributes.ts";
 
 const enc = new TextEncoder();
 const b = (text: string) => enc.encode(text);

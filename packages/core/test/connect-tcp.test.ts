@@ -1,8 +1,8 @@
 // Happy-eyeballs decisions of core's connectTcp, against a scripted backend whose resolver and
 // connect outcomes the test controls (the real-socket cases live in @portio/testkit).
 import { afterEach, describe, expect, it } from "vitest";
-import { ConnectionFailed, connectTcp, setBackend } from "../src/index.js";
-import { interleaveFamilies, type AsyncBackend, type StreamTransport } from "../src/backend/index.js";
+import { ConnectionFailed, connectTcp, setBackend } from "../src/index.ts";
+import { interleaveFamilies, type AsyncBackend, type StreamTransport } from "../src/backend/index.ts";
 
 interface Attempt {
   host: string;
@@ -81,7 +81,7 @@ describe("connectTcp happy eyeballs", () => {
     (await script.nextAttempt(1)).fail(Object.assign(new Error("refused"), { code: "ECONNREFUSED" }));
     (await script.nextAttempt(2)).succeed();
     const stream = await connecting;
-    expect(stream.extra((await import("../src/index.js")).SocketAttribute.remoteAddress)).toEqual(["127.0.0.1", 2]);
+    expect(stream.extra((await import("../src/index.ts")).SocketAttribute.remoteAddress)).toEqual(["127.0.0.1", 2]);
     expect(script.attempts.map((a) => a.host)).toEqual(["::1", "127.0.0.1"]);
   });
 

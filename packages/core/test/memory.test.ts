@@ -3,13 +3,13 @@
 // (one macrotask: every pending microtask has run, so every started call is blocked); cancel
 // scopes become AbortSignals.
 import { describe, expect, it } from "vitest";
-import type { ObjectReceiveStream, ObjectSendStream } from "../src/abc/streams.js";
-import { BrokenResourceError, ClosedResourceError, EndOfStream, WouldBlock } from "../src/errors.js";
+import type { ObjectReceiveStream, ObjectSendStream } from "../src/abc/streams.ts";
+import { BrokenResourceError, ClosedResourceError, EndOfStream, WouldBlock } from "../src/errors.ts";
 import {
   MemoryObjectReceiveStream,
   MemoryObjectSendStream,
   createMemoryObjectStream,
-} from "../src/streams/memory.js";
+} from "../src/streams/memory.ts";
 
 const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 

@@ -2,15 +2,15 @@
 // tests/test_sockets.py); these cases check the behaviour docs/design.md asks for: flattening, serving
 // every listener concurrently, first failure stopping the rest, closing all, merged attributes.
 // The listeners are fakes whose "connections" come from memory object streams.
-import type { CallOptions } from "../src/abc/resource.js";
+import type { CallOptions } from "../src/abc/resource.ts";
 import { describe, expect, it } from "vitest";
-import type { HandlerContext, Listener, ServeOptions } from "../src/abc/streams.js";
-import { MultiListener } from "../src/multi-listener.js";
-import { SocketAttribute } from "../src/socket-attributes.js";
-import { type MemoryObjectSendStream, createMemoryObjectStream } from "../src/streams/memory.js";
-import { StapledObjectStream } from "../src/streams/stapled.js";
-import { TaskGroup } from "../src/task-group.js";
-import { TypedAttributeProvider, mergeAttributes, type TypedAttributeMap } from "../src/typed-attributes.js";
+import type { HandlerContext, Listener, ServeOptions } from "../src/abc/streams.ts";
+import { MultiListener } from "../src/multi-listener.ts";
+import { SocketAttribute } from "../src/socket-attributes.ts";
+import { type MemoryObjectSendStream, createMemoryObjectStream } from "../src/streams/memory.ts";
+import { StapledObjectStream } from "../src/streams/stapled.ts";
+import { TaskGroup } from "../src/task-group.ts";
+import { TypedAttributeProvider, mergeAttributes, type TypedAttributeMap } from "../src/typed-attributes.ts";
 
 type Conn = StapledObjectStream<string>;
 const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 0));

@@ -2,8 +2,8 @@
 // second concurrent receive/send/accept; see test_sockets.py's test_concurrent_send /
 // test_concurrent_receive, which check the message).
 import { describe, expect, it } from "vitest";
-import { BusyResourceError } from "../src/errors.js";
-import { ResourceGuard } from "../src/resource-guard.js";
+import { BusyResourceError } from "../src/errors.ts";
+import { ResourceGuard } from "../src/resource-guard.ts";
 
 describe("ResourceGuard", () => {
   it("a second enter() is a BusyResourceError with AnyIO's message", () => {

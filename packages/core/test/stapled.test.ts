@@ -2,18 +2,18 @@
 // dummy streams; plus portio cases over memory object streams (sendNowait delegation, attribute
 // merging, cancellation passing through).
 import { describe, expect, it } from "vitest";
-import type { CallOptions } from "../src/abc/resource.js";
-import type { ByteReceiveStream, ByteSendStream, ObjectReceiveStream, ObjectSendStream } from "../src/abc/streams.js";
-import { ClosedResourceError, EndOfStream, UnsupportedError, WouldBlock } from "../src/errors.js";
-import { SocketAttribute } from "../src/socket-attributes.js";
-import { createMemoryObjectStream } from "../src/streams/memory.js";
-import { StapledByteStream, StapledObjectStream } from "../src/streams/stapled.js";
+import type { CallOptions } from "../src/abc/resource.ts";
+import type { ByteReceiveStream, ByteSendStream, ObjectReceiveStream, ObjectSendStream } from "../src/abc/streams.ts";
+import { ClosedResourceError, EndOfStream, UnsupportedError, WouldBlock } from "../src/errors.ts";
+import { SocketAttribute } from "../src/socket-attributes.ts";
+import { createMemoryObjectStream } from "../src/streams/memory.ts";
+import { StapledByteStream, StapledObjectStream } from "../src/streams/stapled.ts";
 import {
   TypedAttribute,
   TypedAttributeProvider,
   mergeAttributes,
   type TypedAttributeMap,
-} from "../src/typed-attributes.js";
+} from "../src/typed-attributes.ts";
 
 const enc = new TextEncoder();
 const b = (text: string) => enc.encode(text);

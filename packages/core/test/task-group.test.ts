@@ -3,7 +3,7 @@
 // portio's TaskGroup states: wait for all, first failure aborts the siblings and rejects, several
 // failures become an AggregateError, an outer signal cancels the group.
 import { describe, expect, it } from "vitest";
-import { TaskGroup } from "../src/task-group.js";
+import { TaskGroup } from "../src/task-group.ts";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 /** Resolves when `signal` aborts (at once if it already has). */

@@ -2,12 +2,12 @@
 // cases: multi-byte characters split across chunks, end-of-stream flushing, aborts that lose
 // nothing, attribute pass-through. AnyIO's `errors="replace"` is `fatal: false` here.
 import { describe, expect, it } from "vitest";
-import { ClosedResourceError, EndOfStream } from "../src/errors.js";
-import { SocketAttribute } from "../src/socket-attributes.js";
-import { createMemoryObjectStream } from "../src/streams/memory.js";
-import { StapledObjectStream } from "../src/streams/stapled.js";
-import { TextReceiveStream, TextSendStream, TextStream } from "../src/streams/text.js";
-import { mergeAttributes, type TypedAttributeMap } from "../src/typed-attributes.js";
+import { ClosedResourceError, EndOfStream } from "../src/errors.ts";
+import { SocketAttribute } from "../src/socket-attributes.ts";
+import { createMemoryObjectStream } from "../src/streams/memory.ts";
+import { StapledObjectStream } from "../src/streams/stapled.ts";
+import { TextReceiveStream, TextSendStream, TextStream } from "../src/streams/text.ts";
+import { mergeAttributes, type TypedAttributeMap } from "../src/typed-attributes.ts";
 
 const bytes = (...values: number[]) => Uint8Array.from(values);
 const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 0));

@@ -2,14 +2,14 @@
 // typed-attribute contract: missing attribute → TypedAttributeLookupError unless a default is
 // given, lazy getters, merging with later maps winning.
 import { describe, expect, it } from "vitest";
-import { TypedAttributeLookupError } from "../src/errors.js";
-import { SocketAttribute } from "../src/socket-attributes.js";
+import { TypedAttributeLookupError } from "../src/errors.ts";
+import { SocketAttribute } from "../src/socket-attributes.ts";
 import {
   TypedAttribute,
   TypedAttributeProvider,
   mergeAttributes,
   type TypedAttributeMap,
-} from "../src/typed-attributes.js";
+} from "../src/typed-attributes.ts";
 
 const dummy = new TypedAttribute<string>("dummy");
 

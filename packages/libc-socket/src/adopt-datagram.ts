@@ -1,8 +1,8 @@
 import type { SocketInfo } from "@portio/core";
-import type { LibcBinder } from "./binder.js";
-import { LibcDatagramTransport } from "./datagram-transport.js";
-import { restoringOnFailure } from "./ownership.js";
-import { LibcSocket } from "./socket.js";
+import type { LibcBinder } from "./binder.ts";
+import { LibcDatagramTransport } from "./datagram-transport.ts";
+import { restoringOnFailure } from "./ownership.ts";
+import { LibcSocket } from "./socket.ts";
 
 /**
  * Adopts a datagram socket fd (UDP or Unix, connected or not) as a {@link LibcDatagramTransport},

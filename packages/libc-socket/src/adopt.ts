@@ -9,14 +9,14 @@
 
 import { UnsupportedError, type SocketInfo } from "@portio/core";
 import type { AdoptionSource, AsyncBackend, DatagramTransport, StreamTransport } from "@portio/core/backend";
-import type { LibcBinder } from "./binder.js";
-import { adoptDatagramSocket } from "./adopt-datagram.js";
-import { waitForConnect } from "./connect-wait.js";
-import { lastError } from "./errno.js";
-import { inspectSocket } from "./inspect.js";
-import { restoringOnFailure } from "./ownership.js";
-import { LISTEN_BACKLOG } from "./socket.js";
-import { libcStreamFromFd } from "./stream-transport.js";
+import type { LibcBinder } from "./binder.ts";
+import { adoptDatagramSocket } from "./adopt-datagram.ts";
+import { waitForConnect } from "./connect-wait.ts";
+import { lastError } from "./errno.ts";
+import { inspectSocket } from "./inspect.ts";
+import { restoringOnFailure } from "./ownership.ts";
+import { LISTEN_BACKLOG } from "./socket.ts";
+import { libcStreamFromFd } from "./stream-transport.ts";
 
 /** The members {@link libcAdoption} provides. */
 export type LibcAdoption = Required<

@@ -20,7 +20,7 @@
  * @module
  */
 
-import type { LibcPlatform } from "./constants.js";
+import type { LibcPlatform } from "./constants.ts";
 
 /** A libc bound through one runtime's FFI. */
 export interface LibcBinder {

@@ -5,10 +5,10 @@
  * @module
  */
 
-import type { LibcBinder } from "./binder.js";
-import { constantsFor } from "./constants.js";
-import { lastError } from "./errno.js";
-import { decodeSockaddr, type DecodedSockaddr } from "./sockaddr.js";
+import type { LibcBinder } from "./binder.ts";
+import { constantsFor } from "./constants.ts";
+import { lastError } from "./errno.ts";
+import { decodeSockaddr, type DecodedSockaddr } from "./sockaddr.ts";
 
 // One set of scratch buffers is enough: binder calls are synchronous on the JS thread, and every
 // result is decoded or copied out before the next call.

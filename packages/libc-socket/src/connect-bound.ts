@@ -1,9 +1,9 @@
 import type { SocketAddress } from "@portio/core";
 import { newSocketTcpOptions, type BackendTCPOptions } from "@portio/core/backend";
-import type { LibcBinder } from "./binder.js";
-import { constantsFor } from "./constants.js";
-import { setsockoptInt } from "./calls.js";
-import { LibcSocket } from "./socket.js";
+import type { LibcBinder } from "./binder.ts";
+import { constantsFor } from "./constants.ts";
+import { setsockoptInt } from "./calls.ts";
+import { LibcSocket } from "./socket.ts";
 
 /** A TCP connection made by {@link connectBoundTcpFd}: its fd, now the caller's, and its names. */
 export interface BoundTcpConnection {

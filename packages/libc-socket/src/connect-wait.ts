@@ -1,8 +1,8 @@
-import type { LibcBinder } from "./binder.js";
-import { getsockoptInt } from "./calls.js";
-import { constantsFor } from "./constants.js";
-import { systemError } from "./errno.js";
-import { getReactor } from "./reactor.js";
+import type { LibcBinder } from "./binder.ts";
+import { getsockoptInt } from "./calls.ts";
+import { constantsFor } from "./constants.ts";
+import { systemError } from "./errno.ts";
+import { getReactor } from "./reactor.ts";
 
 /**
  * Waits for the non-blocking connect in progress on `fd` to finish: writability, after which

@@ -10,13 +10,13 @@
 import { ClosedResourceError, DatagramTooLargeError } from "@portio/core";
 import type { AddressFamily, SocketAddress } from "@portio/core";
 import type { DatagramTransport } from "@portio/core/backend";
-import type { LibcBinder } from "./binder.js";
-import { constantsFor, type SocketConstants } from "./constants.js";
-import { sockaddrScratch, socklen, socklenResult } from "./calls.js";
-import { systemError, type SystemErrorTarget } from "./errno.js";
-import { getReactor, type Reactor } from "./reactor.js";
-import { decodeSockaddr, encodeIpSockaddr, encodeUnixSockaddr } from "./sockaddr.js";
-import type { LibcSocket } from "./socket.js";
+import type { LibcBinder } from "./binder.ts";
+import { constantsFor, type SocketConstants } from "./constants.ts";
+import { sockaddrScratch, socklen, socklenResult } from "./calls.ts";
+import { systemError, type SystemErrorTarget } from "./errno.ts";
+import { getReactor, type Reactor } from "./reactor.ts";
+import { decodeSockaddr, encodeIpSockaddr, encodeUnixSockaddr } from "./sockaddr.ts";
+import type { LibcSocket } from "./socket.ts";
 
 /** Default receive buffer of UDP sockets: the largest UDP payload over IPv4 fits. */
 export const UDP_RECEIVE_BUFFER_SIZE = 65536;

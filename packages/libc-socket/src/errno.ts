@@ -6,8 +6,8 @@
  * @module
  */
 
-import { errnoName, type LibcPlatform } from "./constants.js";
-import type { LibcBinder } from "./binder.js";
+import { errnoName, type LibcPlatform } from "./constants.ts";
+import type { LibcBinder } from "./binder.ts";
 
 /** Where a failed call was aimed, for the message and the error's fields. */
 export interface SystemErrorTarget {

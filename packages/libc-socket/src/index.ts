@@ -17,20 +17,20 @@
  * @module
  */
 
-export type { LibcBinder } from "./binder.js";
-export * from "./constants.js";
-export * from "./errno.js";
-export * from "./sockaddr.js";
-export * from "./calls.js";
-export * from "./reactor.js";
-export * from "./socket.js";
-export * from "./datagram-transport.js";
-export * from "./inspect.js";
-export * from "./ownership.js";
-export * from "./connect-wait.js";
-export * from "./adopt-datagram.js";
-export * from "./unix-datagram.js";
-export * from "./socketpair.js";
-export * from "./stream-transport.js";
-export * from "./adopt.js";
-export * from "./connect-bound.js";
+export type { LibcBinder } from "./binder.ts";
+export * from "./constants.ts";
+export * from "./errno.ts";
+export * from "./sockaddr.ts";
+export * from "./calls.ts";
+export * from "./reactor.ts";
+export * from "./socket.ts";
+export * from "./datagram-transport.ts";
+export * from "./inspect.ts";
+export * from "./ownership.ts";
+export * from "./connect-wait.ts";
+export * from "./adopt-datagram.ts";
+export * from "./unix-datagram.ts";
+export * from "./socketpair.ts";
+export * from "./stream-transport.ts";
+export * from "./adopt.ts";
+export * from "./connect-bound.ts";

@@ -7,12 +7,12 @@
  */
 
 import type { SocketAddress, SocketInfo } from "@portio/core";
-import type { LibcBinder } from "./binder.js";
-import { getpeername, getsockname, getsockoptBytes, getsockoptInt } from "./calls.js";
-import { constantsFor } from "./constants.js";
-import { SystemError, systemError } from "./errno.js";
-import type { DecodedSockaddr } from "./sockaddr.js";
-import type { SocketFamily, SocketKind } from "./socket.js";
+import type { LibcBinder } from "./binder.ts";
+import { getpeername, getsockname, getsockoptBytes, getsockoptInt } from "./calls.ts";
+import { constantsFor } from "./constants.ts";
+import { SystemError, systemError } from "./errno.ts";
+import type { DecodedSockaddr } from "./sockaddr.ts";
+import type { SocketFamily, SocketKind } from "./socket.ts";
 
 /** What a socket is and what state it is in: core's shape, re-exported for this package's users. */
 export type { SocketInfo };

@@ -7,9 +7,9 @@
  * @module
  */
 
-import type { LibcBinder } from "./binder.js";
-import { fcntl } from "./calls.js";
-import { constantsFor } from "./constants.js";
+import type { LibcBinder } from "./binder.ts";
+import { fcntl } from "./calls.ts";
+import { constantsFor } from "./constants.ts";
 
 /**
  * Runs `adopt`; if it throws or rejects, puts O_NONBLOCK of `fd` back the way it was before (when

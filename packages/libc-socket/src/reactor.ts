@@ -31,10 +31,10 @@
  */
 
 import { ClosedResourceError } from "@portio/core";
-import type { LibcBinder } from "./binder.js";
-import { constantsFor, type SocketConstants } from "./constants.js";
-import { fcntl, setCloseOnExec } from "./calls.js";
-import { lastError, systemError } from "./errno.js";
+import type { LibcBinder } from "./binder.ts";
+import { constantsFor, type SocketConstants } from "./constants.ts";
+import { fcntl, setCloseOnExec } from "./calls.ts";
+import { lastError, systemError } from "./errno.ts";
 
 interface Waiter {
   resolve(): void;

@@ -15,7 +15,7 @@
  */
 
 import type { IPSocketAddress, UNIXSocketAddress } from "@portio/core";
-import type { SocketConstants } from "./constants.js";
+import type { SocketConstants } from "./constants.ts";
 
 /** A decoded socket address with its family (and, for IPv6, the fields that are not in the text). */
 export type DecodedSockaddr =

@@ -8,15 +8,15 @@
 
 import { ClosedResourceError, FdsTruncated } from "@portio/core";
 import type { SocketAddress } from "@portio/core";
-import type { LibcBinder } from "./binder.js";
-import { constantsFor, type SocketConstants } from "./constants.js";
+import type { LibcBinder } from "./binder.ts";
+import { constantsFor, type SocketConstants } from "./constants.ts";
 import {
   getpeername, getsockname, getsockoptInt, setCloseOnExec, setNonBlocking, setsockoptInt,
   sockaddrScratch, socklen, socklenResult,
-} from "./calls.js";
-import { lastError, systemError, type SystemErrorTarget } from "./errno.js";
-import { getReactor, type Reactor } from "./reactor.js";
-import { decodeSockaddr, encodeIpSockaddr, encodeUnixSockaddr, sockaddrFamily } from "./sockaddr.js";
+} from "./calls.ts";
+import { lastError, systemError, type SystemErrorTarget } from "./errno.ts";
+import { getReactor, type Reactor } from "./reactor.ts";
+import { decodeSockaddr, encodeIpSockaddr, encodeUnixSockaddr, sockaddrFamily } from "./sockaddr.ts";
 
 /** Address family as portio names it. */
 export type SocketFamily = "inet" | "inet6" | "unix";

@@ -1,6 +1,6 @@
-import type { LibcBinder } from "./binder.js";
-import { LibcDatagramTransport } from "./datagram-transport.js";
-import { LibcSocket } from "./socket.js";
+import type { LibcBinder } from "./binder.ts";
+import { LibcDatagramTransport } from "./datagram-transport.ts";
+import { LibcSocket } from "./socket.ts";
 
 /**
  * A connected pair of Unix datagram sockets (`socketpair(2)`), as transports. Both ends are

@@ -14,10 +14,10 @@
 import { ClosedResourceError } from "@portio/core";
 import type { AddressFamily, SocketAddress } from "@portio/core";
 import type { StreamTransport } from "@portio/core/backend";
-import type { LibcBinder } from "./binder.js";
-import { constantsFor } from "./constants.js";
-import { lastError } from "./errno.js";
-import { LibcSocket } from "./socket.js";
+import type { LibcBinder } from "./binder.ts";
+import { constantsFor } from "./constants.ts";
+import { lastError } from "./errno.ts";
+import { LibcSocket } from "./socket.ts";
 
 /** How a {@link LibcStreamTransport} describes its socket; names not given are asked lazily. */
 export interface LibcStreamTransportOptions {

@@ -7,10 +7,10 @@
  */
 
 import { isAbstractUnixPath, type BackendUNIXDatagramOptions } from "@portio/core/backend";
-import type { LibcBinder } from "./binder.js";
-import { LibcDatagramTransport } from "./datagram-transport.js";
-import { lastError } from "./errno.js";
-import { LibcSocket } from "./socket.js";
+import type { LibcBinder } from "./binder.ts";
+import { LibcDatagramTransport } from "./datagram-transport.ts";
+import { lastError } from "./errno.ts";
+import { LibcSocket } from "./socket.ts";
 
 /** The runtime's file operations on a socket file (never called for abstract names). */
 export interface UnixSocketFiles {

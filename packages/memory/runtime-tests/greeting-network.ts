@@ -4,8 +4,8 @@
  * takes. (The vitest version does the same in beforeEach / afterEach.)
  */
 import { setBackend } from "@portio/core";
-import { createMemoryNetwork, memoryBackend, type MemoryNetwork } from "../src/index.js";
-import { startGreetingServer } from "../example/greeting-server.js";
+import { createMemoryNetwork, memoryBackend, type MemoryNetwork } from "../src/index.ts";
+import { startGreetingServer } from "../example/greeting-server.ts";
 
 /** A network with the greeting server on host "api" and the client's backend registered. */
 export async function setUp(): Promise<{ network: MemoryNetwork; tearDown: () => Promise<void> }> {

@@ -1,8 +1,8 @@
 import type { AsyncBackend } from "@portio/core/backend";
 import { UnsupportedError } from "@portio/core";
-import { canonicalAddress, familyOf, isWildcard } from "./addresses.js";
-import { noFileDescriptors } from "./errors.js";
-import type { MemoryHost, MemoryNetwork } from "./network.js";
+import { canonicalAddress, familyOf, isWildcard } from "./addresses.ts";
+import { noFileDescriptors } from "./errors.ts";
+import type { MemoryHost, MemoryNetwork } from "./network.ts";
 
 /** Options of {@link memoryBackend}. */
 export interface MemoryBackendOptions {

@@ -1,6 +1,6 @@
 import type { AddressFamily, SocketAddress } from "@portio/core";
 import { DatagramQueue, type DatagramTransport } from "@portio/core/backend";
-import { closedError, networkError } from "./errors.js";
+import { closedError, networkError } from "./errors.ts";
 
 interface Waiter<T> {
   resolve(value: T): void;

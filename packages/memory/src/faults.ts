@@ -1,4 +1,4 @@
-import type { ConnectionSide, ResetDirection } from "./stream.js";
+import type { ConnectionSide, ResetDirection } from "./stream.ts";
 
 /**
  * A fault on a memory network: which traffic it applies to (`from`, `to`, `protocol`; all

@@ -13,9 +13,9 @@
  * ```
  * @module
  */
-export { createMemoryNetwork, MemoryNetwork, MemoryHost, type MemoryNetworkOptions } from "./network.js";
-export { memoryBackend, type MemoryBackendOptions } from "./backend.js";
-export { MemoryConnection, type ConnectionSide, type MemoryTCPOptions, type ResetDirection } from "./stream.js";
-export type { FaultRule, FaultHandle } from "./faults.js";
-export type { MemoryClock } from "./clock.js";
-export { listenScriptedPeer, ScriptedPeer, ScriptedConnection } from "./peer.js";
+export { createMemoryNetwork, MemoryNetwork, MemoryHost, type MemoryNetworkOptions } from "./network.ts";
+export { memoryBackend, type MemoryBackendOptions } from "./backend.ts";
+export { MemoryConnection, type ConnectionSide, type MemoryTCPOptions, type ResetDirection } from "./stream.ts";
+export type { FaultRule, FaultHandle } from "./faults.ts";
+export type { MemoryClock } from "./clock.ts";
+export { listenScriptedPeer, ScriptedPeer, ScriptedConnection } from "./peer.ts";

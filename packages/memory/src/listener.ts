@@ -1,7 +1,7 @@
 import type { AddressFamily, SocketAddress } from "@portio/core";
 import type { BackendTCPOptions, ListenerTransport } from "@portio/core/backend";
-import { closedError, networkError } from "./errors.js";
-import type { MemoryStreamTransport } from "./stream.js";
+import { closedError, networkError } from "./errors.ts";
+import type { MemoryStreamTransport } from "./stream.ts";
 
 interface Waiter<T> {
   resolve(value: T): void;

@@ -9,14 +9,14 @@ import {
   isWildcard,
   reportUnix,
   unixKey,
-} from "./addresses.js";
-import { manualClock, realClock, type MemoryClock } from "./clock.js";
-import { MemoryDatagramTransport, type DatagramRoute } from "./datagram.js";
-import { networkError } from "./errors.js";
-import type { FaultHandle, FaultRule } from "./faults.js";
-import { MemoryListener } from "./listener.js";
-import { deriveSeed, SeededRandom } from "./random.js";
-import { MemoryConnection, MemoryStreamTransport, type ConnectionFaults } from "./stream.js";
+} from "./addresses.ts";
+import { manualClock, realClock, type MemoryClock } from "./clock.ts";
+import { MemoryDatagramTransport, type DatagramRoute } from "./datagram.ts";
+import { networkError } from "./errors.ts";
+import type { FaultHandle, FaultRule } from "./faults.ts";
+import { MemoryListener } from "./listener.ts";
+import { deriveSeed, SeededRandom } from "./random.ts";
+import { MemoryConnection, MemoryStreamTransport, type ConnectionFaults } from "./stream.ts";
 
 /** Options of {@link createMemoryNetwork}. */
 export interface MemoryNetworkOptions {

@@ -1,7 +1,7 @@
 import type { SocketAddress } from "@portio/core";
-import type { MemoryListener } from "./listener.js";
-import type { MemoryHost, MemoryNetwork } from "./network.js";
-import type { ConnectionSide, MemoryConnection, MemoryStreamTransport } from "./stream.js";
+import type { MemoryListener } from "./listener.ts";
+import type { MemoryHost, MemoryNetwork } from "./network.ts";
+import type { ConnectionSide, MemoryConnection, MemoryStreamTransport } from "./stream.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

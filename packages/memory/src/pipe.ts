@@ -1,4 +1,4 @@
-import type { MemoryClock } from "./clock.js";
+import type { MemoryClock } from "./clock.ts";
 
 /** Link shaping of one direction: one-way latency and bandwidth. */
 export interface Shaping {

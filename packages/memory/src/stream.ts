@@ -1,8 +1,8 @@
 import type { AddressFamily, SocketAddress } from "@portio/core";
 import type { BackendTCPOptions, StreamTransport } from "@portio/core/backend";
-import type { MemoryClock } from "./clock.js";
-import { closedError, networkError } from "./errors.js";
-import { Pipe, type Shaping } from "./pipe.js";
+import type { MemoryClock } from "./clock.ts";
+import { closedError, networkError } from "./errors.ts";
+import { Pipe, type Shaping } from "./pipe.ts";
 
 /** Which end of a connection: the side that connected, or the side that accepted. */
 export type ConnectionSide = "client" | "server";

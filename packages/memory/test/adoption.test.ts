@@ -16,7 +16,7 @@ import {
   wrapServerSocket,
 } from "@portio/core";
 import { describe, expect, it } from "vitest";
-import { rejection, useNetwork } from "./helpers.js";
+import { rejection, useNetwork } from "./helpers.ts";
 
 function checkRefusal(error: unknown): void {
   expect(error).toBeInstanceOf(UnsupportedError);

@@ -4,8 +4,8 @@
  */
 import { SocketAttribute, connectTcp, createTcpListener, type SocketListener, type SocketStream } from "@portio/core";
 import { describe, expect, it } from "vitest";
-import { createMemoryNetwork } from "../src/index.js";
-import { rejection, track, useNetwork } from "./helpers.js";
+import { createMemoryNetwork } from "../src/index.ts";
+import { rejection, track, useNetwork } from "./helpers.ts";
 
 describe("manual clock", () => {
   it("a receive with a 30-second timeout ends with TimeoutError after advance(30_000), not after 30 s", async () => {

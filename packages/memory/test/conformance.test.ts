@@ -11,9 +11,9 @@ import { describe, it } from "vitest";
 import { detectRuntime } from "@portio/core";
 import { registerConformance, type ConformanceHarness } from "@portio/testkit";
 import { generateTestCertificates } from "@portio/node-compat/testing";
-import { createMemoryNetwork, memoryBackend } from "../src/index.js";
-import { nodeTls } from "../src/node-tls.js";
-import { memoryTcpOptions } from "./helpers.js";
+import { createMemoryNetwork, memoryBackend } from "../src/index.ts";
+import { nodeTls } from "../src/node-tls.ts";
+import { memoryTcpOptions } from "./helpers.ts";
 
 const runtime = detectRuntime();
 const version =

@@ -17,8 +17,8 @@ import {
   type SocketStream,
 } from "@portio/core";
 import { describe, expect, it } from "vitest";
-import { listenScriptedPeer, type MemoryNetwork } from "../src/index.js";
-import { causeCode, pattern, rejection, settle, text, track, useNetwork, utf8 } from "./helpers.js";
+import { listenScriptedPeer, type MemoryNetwork } from "../src/index.ts";
+import { causeCode, pattern, rejection, settle, text, track, useNetwork, utf8 } from "./helpers.ts";
 
 async function listen(): Promise<{ listener: SocketListener<SocketStream>; port: number; close(): Promise<void> }> {
   const multi = await createTcpListener({ localHost: "127.0.0.1" });
@@ -344,7 +344,7 @@ describe("per connection", () => {
   it("onConnection gives each new connection's controls: reset one mid-stream, the other goes on", async () => {
     const network = useNetwork();
     const { listener, port, close } = await listen();
-    const connections: Array<import("../src/index.js").MemoryConnection> = [];
+    const connections: Array<import("../src/index.ts").MemoryConnection> = [];
     network.onConnection((connection) => connections.push(connection));
     const [a, aServer] = await pair(port, listener);
     const [b, bServer] = await pair(port, listener);

@@ -5,7 +5,7 @@ import {
   type MemoryNetwork,
   type MemoryNetworkOptions,
   type MemoryTCPOptions,
-} from "../src/index.js";
+} from "../src/index.ts";
 
 /** A fresh network with the memory backend registered for the current test. */
 export function useNetwork(options?: MemoryNetworkOptions): MemoryNetwork {

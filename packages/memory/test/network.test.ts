@@ -12,8 +12,8 @@ import {
   type SocketStream,
 } from "@portio/core";
 import { describe, expect, it } from "vitest";
-import { createMemoryNetwork, memoryBackend } from "../src/index.js";
-import { causeCode, rejection, text, utf8 } from "./helpers.js";
+import { createMemoryNetwork, memoryBackend } from "../src/index.ts";
+import { causeCode, rejection, text, utf8 } from "./helpers.ts";
 
 describe("hosts and names", () => {
   it("a server on one host, a client on another, reached by a test-defined name; each side sees the other's address", async () => {

@@ -5,9 +5,9 @@
  */
 import { ConnectionFailed, setBackend } from "@portio/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createMemoryNetwork, memoryBackend, type MemoryNetwork } from "../src/index.js";
-import { fetchGreeting } from "../example/greeting-client.js";
-import { startGreetingServer } from "../example/greeting-server.js";
+import { createMemoryNetwork, memoryBackend, type MemoryNetwork } from "../src/index.ts";
+import { fetchGreeting } from "../example/greeting-client.ts";
+import { startGreetingServer } from "../example/greeting-server.ts";
 
 describe("fetchGreeting retries", () => {
   let network: MemoryNetwork;

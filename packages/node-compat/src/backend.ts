@@ -8,10 +8,10 @@
 
 import type { AsyncBackend } from "@portio/core/backend";
 import { libcAdoption, unixDatagramSockets, type LibcAdoption, type LibcBinder } from "@portio/libc-socket";
-import { getaddrinfo, getnameinfo } from "./dns.js";
-import { nodeSocketFiles } from "./socket-files.js";
-import { socketpairWith } from "./socketpair.js";
-import { wrapTls } from "./tls.js";
+import { getaddrinfo, getnameinfo } from "./dns.ts";
+import { nodeSocketFiles } from "./socket-files.ts";
+import { socketpairWith } from "./socketpair.ts";
+import { wrapTls } from "./tls.ts";
 
 /** The members {@link defineBackend} fills; a backend may still give its own. */
 export type SharedMember =

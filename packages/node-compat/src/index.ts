@@ -17,19 +17,19 @@
  * @module
  */
 
-export { NetStreamTransport, type NetStreamTransportOptions } from "./stream-transport.js";
-export { wrapTls } from "./tls.js";
-export { NodeTLSTransport, type NodeTlsTransportOptions } from "./tls-transport.js";
-export { PortioDuplex } from "./tls-duplex.js";
-export { toNodeDuplex, type NodeDuplexOptions } from "./node-duplex.js";
-export { getaddrinfo, getnameinfo } from "./dns.js";
-export { defineBackend, type RuntimeParts, type SharedMember } from "./backend.js";
-export { cipherName, handshakeError, negotiatedAlpn, nodeTlsOptions, peerCertificate } from "./tls-options.js";
-export { socketpairWith, type Socketpair } from "./socketpair.js";
-export { removeStaleSocket } from "./stale-socket.js";
-export { nodeSocketFiles } from "./socket-files.js";
-export { decodeUnixPath, fsPath, unixPathToString } from "./unix-path.js";
-export { closeServer, fdOf } from "./node-internals.js";
+export { NetStreamTransport, type NetStreamTransportOptions } from "./stream-transport.ts";
+export { wrapTls } from "./tls.ts";
+export { NodeTLSTransport, type NodeTlsTransportOptions } from "./tls-transport.ts";
+export { PortioDuplex } from "./tls-duplex.ts";
+export { toNodeDuplex, type NodeDuplexOptions } from "./node-duplex.ts";
+export { getaddrinfo, getnameinfo } from "./dns.ts";
+export { defineBackend, type RuntimeParts, type SharedMember } from "./backend.ts";
+export { cipherName, handshakeError, negotiatedAlpn, nodeTlsOptions, peerCertificate } from "./tls-options.ts";
+export { socketpairWith, type Socketpair } from "./socketpair.ts";
+export { removeStaleSocket } from "./stale-socket.ts";
+export { nodeSocketFiles } from "./socket-files.ts";
+export { decodeUnixPath, fsPath, unixPathToString } from "./unix-path.ts";
+export { closeServer, fdOf } from "./node-internals.ts";
 export {
   brokenPipeError,
   codedError,
@@ -37,13 +37,8 @@ export {
   isTransientAcceptError,
   socketClosedError,
   type CodedError,
-} from "./errors.js";
-export { rejectHandled, settled } from "./waiter.js";
-export {
-  bindUnixSocketFile,
-  unlinkUnixSocketFile,
-  type UnixSocketBinding,
-  type UnixSocketFileIdentity,
-} from "./unix-socket-file.js";
-export { whenConnected } from "./connect.js";
-export { applyNetTcpOptions, netTcpOptions } from "./tcp-options.js";
+} from "./errors.ts";
+export { rejectHandled, settled } from "./waiter.ts";
+export { nodeUnixSocketFiles } from "./unix-socket-file.ts";
+export { whenConnected } from "./connect.ts";
+export { applyNetTcpOptions, netTcpOptions } from "./tcp-options.ts";

@@ -1,7 +1,7 @@
 import { chmodSync } from "node:fs";
 import type { UnixSocketFiles } from "@portio/libc-socket";
-import { removeStaleSocket } from "./stale-socket.js";
-import { fsPath } from "./unix-path.js";
+import { removeStaleSocket } from "./stale-socket.ts";
+import { fsPath } from "./unix-path.ts";
 
 /**
  * libc-socket's {@link UnixSocketFiles} over `node:fs`, for runtimes whose node:fs takes any path

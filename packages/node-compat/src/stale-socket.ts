@@ -1,6 +1,6 @@
 import { lstat, unlink } from "node:fs/promises";
-import { errorCode } from "./errors.js";
-import { fsPath } from "./unix-path.js";
+import { errorCode } from "./errors.ts";
+import { fsPath } from "./unix-path.ts";
 
 /**
  * Removes a socket file left at `path` by an earlier socket that was not unlinked (as AnyIO

@@ -2,10 +2,10 @@ import type { Buffer } from "node:buffer";
 import type { Socket } from "node:net";
 import type { AddressFamily, SocketAddress } from "@portio/core";
 import type { BackendTCPOptions, StreamTransport } from "@portio/core/backend";
-import { applyNetTcpOptions } from "./tcp-options.js";
-import { brokenPipeError, socketClosedError } from "./errors.js";
-import { fdOf } from "./node-internals.js";
-import { rejectHandled } from "./waiter.js";
+import { applyNetTcpOptions } from "./tcp-options.ts";
+import { brokenPipeError, socketClosedError } from "./errors.ts";
+import { fdOf } from "./node-internals.ts";
+import { rejectHandled } from "./waiter.ts";
 import { deferred, type Deferred } from "@portio/core/backend";
 
 /** How a {@link NetStreamTransport} describes its socket. */

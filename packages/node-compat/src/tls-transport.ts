@@ -6,9 +6,9 @@ import {
   type TLSPeerCertificate,
 } from "@portio/core";
 import { type TLSTransport } from "@portio/core/backend";
-import { NetStreamTransport } from "./stream-transport.js";
-import type { PortioDuplex } from "./tls-duplex.js";
-import { cipherName, negotiatedAlpn, peerCertificate } from "./tls-options.js";
+import { NetStreamTransport } from "./stream-transport.ts";
+import type { PortioDuplex } from "./tls-duplex.ts";
+import { cipherName, negotiatedAlpn, peerCertificate } from "./tls-options.ts";
 
 /** How a {@link NodeTLSTransport} was set up. */
 export interface NodeTlsTransportOptions {

@@ -1,4 +1,4 @@
-import type { CaseContext } from "./context.js";
+import type { CaseContext } from "./context.ts";
 
 /** Facts about the machine that some cases need; a case lists the ones it requires. */
 export type Capability =

@@ -1,8 +1,8 @@
 import { setBackend, type AsyncResource } from "@portio/core";
 import type { ResolvedAddress } from "@portio/core/backend";
-import type { Environment } from "./environment.js";
-import type { ConformanceHarness } from "./harness.js";
-import { withResolvedNames } from "./support/resolver.js";
+import type { Environment } from "./environment.ts";
+import type { ConformanceHarness } from "./harness.ts";
+import { withResolvedNames } from "./support/resolver.ts";
 
 /**
  * What a case body gets: the harness, the probed environment, and a place to register cleanup so

@@ -9,9 +9,9 @@ import {
   setBackend,
   type SocketStream,
 } from "@portio/core";
-import { describe } from "./assert.js";
-import type { Capability } from "./case.js";
-import type { ConformanceHarness } from "./harness.js";
+import { describe } from "./assert.ts";
+import type { Capability } from "./case.ts";
+import type { ConformanceHarness } from "./harness.ts";
 
 /** What the suite found out about the machine before the cases run. */
 export interface Environment {

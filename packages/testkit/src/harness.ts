@@ -160,6 +160,8 @@ export interface SocketFileTools {
   unlink(path: string): Promise<void>;
   /** Creates a regular file at `path` holding `text`. */
   writeFile(path: string, text: string): Promise<void>;
+  /** The names in directory `dir`, sorted. */
+  list(dir: string): Promise<string[]>;
   /** Sets the process's umask and returns the previous one. */
   umask(mask: number): number;
   /**

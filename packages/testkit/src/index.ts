@@ -38,7 +38,7 @@ export type {
   SocketFileTools,
   KernelTCPOptions,
   TCPOptionReader,
-} from "./harness.js";
-export { findTcpSocketFd, type ProcFiles } from "./support/proc-sockets.js";
-export { conformanceCases, registerConformance } from "./register.js";
-export * from "./assert.js";
+} from "./harness.ts";
+export { findTcpSocketFd, type ProcFiles } from "./support/proc-sockets.ts";
+export { conformanceCases, registerConformance } from "./register.ts";
+export * from "./assert.ts";

@@ -1,10 +1,10 @@
 import { setBackend } from "@portio/core";
-import { equal } from "./assert.js";
-import type { CaseDefinition } from "./case.js";
-import { suites } from "./cases/index.js";
-import { CaseScope } from "./context.js";
-import { probeEnvironment, type Environment } from "./environment.js";
-import type { ConformanceCase, ConformanceHarness, ConformanceRunner } from "./harness.js";
+import { equal } from "./assert.ts";
+import type { CaseDefinition } from "./case.ts";
+import { suites } from "./cases/index.ts";
+import { CaseScope } from "./context.ts";
+import { probeEnvironment, type Environment } from "./environment.ts";
+import type { ConformanceCase, ConformanceHarness, ConformanceRunner } from "./harness.ts";
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 

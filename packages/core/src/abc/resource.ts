@@ -1,4 +1,4 @@
-import type { TypedAttribute, TypedAttributeMap } from "../typed-attributes.js";
+import type { TypedAttribute, TypedAttributeMap } from "../typed-attributes.ts";
 
 /** Options accepted by every call that can block. An abort rejects with `signal.reason` and loses no data. */
 export interface CallOptions {

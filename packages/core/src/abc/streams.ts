@@ -1,4 +1,4 @@
-import type { AsyncResource, CallOptions, TypedAttributeReader } from "./resource.js";
+import type { AsyncResource, CallOptions, TypedAttributeReader } from "./resource.ts";
 
 /**
  * The stream interfaces. They follow AnyIO's `abc/_streams.py`: byte streams carry `Uint8Array`

@@ -1,6 +1,6 @@
-import type { AddressFamily } from "../addresses.js";
-import { InvalidSocketError } from "../errors.js";
-import { familyConstantName, typeConstantName, type SocketInfo, type SocketType } from "./socket-info.js";
+import type { AddressFamily } from "../addresses.ts";
+import { InvalidSocketError } from "../errors.ts";
+import { familyConstantName, typeConstantName, type SocketInfo, type SocketType } from "./socket-info.ts";
 
 /**
  * AnyIO's adoption messages, built in one place so that every entry point words a refusal the

@@ -13,12 +13,12 @@ import {
   ConnectedUNIXDatagramSocket,
   UDPSocket,
   UNIXDatagramSocket,
-} from "../sockets/datagram-sockets.js";
-import { SocketListener, UNIXSocketListener } from "../sockets/socket-listener.js";
-import { SocketStream } from "../sockets/socket-stream.js";
-import { UNIXSocketStream } from "../sockets/unix-socket-stream.js";
-import { registerAdopters } from "./adopters.js";
-import { IP_FAMILIES, UNIX_FAMILY, check, inspectArgument, type Inspected } from "./validate.js";
+} from "../sockets/datagram-sockets.ts";
+import { SocketListener, UNIXSocketListener } from "../sockets/socket-listener.ts";
+import { SocketStream } from "../sockets/socket-stream.ts";
+import { UNIXSocketStream } from "../sockets/unix-socket-stream.ts";
+import { registerAdopters } from "./adopters.ts";
+import { IP_FAMILIES, UNIX_FAMILY, check, inspectArgument, type Inspected } from "./validate.ts";
 
 /** `SocketStream.fromSocket` (any family; AF_UNIX gives a `UNIXSocketStream`) or, with `unixOnly`, `UNIXSocketStream.fromSocket`. */
 export async function adoptStream(value: unknown, unixOnly: boolean): Promise<SocketStream> {

@@ -6,10 +6,10 @@
  * @module
  */
 
-export type { SocketInfo, SocketState, SocketType } from "./socket-info.js";
-export type { SocketLike } from "./validate.js";
-export type { AdoptionTLSOption } from "./tls.js";
-export { inspectSocket } from "./inspect-socket.js";
-export { wrapClientSocket, type ClientSocket, type WrapClientSocketOptions } from "./wrap-client-socket.js";
-export { wrapServerSocket, type ServerSocket, type WrapServerSocketOptions } from "./wrap-server-socket.js";
-export { listenFds, SD_LISTEN_FDS_START, type ListenFd, type ListenFdsOptions } from "./listen-fds.js";
+export type { SocketInfo, SocketState, SocketType } from "./socket-info.ts";
+export type { SocketLike } from "./validate.ts";
+export type { AdoptionTLSOption } from "./tls.ts";
+export { inspectSocket } from "./inspect-socket.ts";
+export { wrapClientSocket, type ClientSocket, type WrapClientSocketOptions } from "./wrap-client-socket.ts";
+export { wrapServerSocket, type ServerSocket, type WrapServerSocketOptions } from "./wrap-server-socket.ts";
+export { listenFds, SD_LISTEN_FDS_START, type ListenFd, type ListenFdsOptions } from "./listen-fds.ts";

@@ -1,5 +1,5 @@
-import type { SocketInfo } from "./socket-info.js";
-import { inspectArgument, type SocketLike } from "./validate.js";
+import type { SocketInfo } from "./socket-info.ts";
+import { inspectArgument, type SocketLike } from "./validate.ts";
 
 /**
  * What a socket is — family, type, state, addresses — without adopting it: the fd is neither

@@ -1,9 +1,9 @@
-import { getEnv, deleteEnv, getPid } from "./environment.js";
-import { openConnectedUdp, openConnectedUnixDatagram, openListener, openStream, openUdp, openUnixDatagram } from "./from-socket.js";
-import { refuse } from "./errors.js";
-import type { ClientSocket } from "./wrap-client-socket.js";
-import type { ServerSocket } from "./wrap-server-socket.js";
-import { inspectArgument, type Inspected } from "./validate.js";
+import { getEnv, deleteEnv, getPid } from "./environment.ts";
+import { openConnectedUdp, openConnectedUnixDatagram, openListener, openStream, openUdp, openUnixDatagram } from "./from-socket.ts";
+import { refuse } from "./errors.ts";
+import type { ClientSocket } from "./wrap-client-socket.ts";
+import type { ServerSocket } from "./wrap-server-socket.ts";
+import { inspectArgument, type Inspected } from "./validate.ts";
 
 /** The first fd systemd passes (`SD_LISTEN_FDS_START`). */
 export const SD_LISTEN_FDS_START = 3;

@@ -1,4 +1,4 @@
-import type { AddressFamily, SocketAddress } from "../addresses.js";
+import type { AddressFamily, SocketAddress } from "../addresses.ts";
 
 /** A socket's type as portio names it: `SOCK_STREAM` is `"stream"`, `SOCK_DGRAM` is `"dgram"`. */
 export type SocketType = "stream" | "dgram";

@@ -7,12 +7,12 @@
  * @module
  */
 
-import type { SocketListener } from "../sockets/socket-listener.js";
-import type { SocketStream } from "../sockets/socket-stream.js";
-import { applyTlsToListener, applyTlsToStream } from "../tls/apply-tls.js";
-import type { TLSListener } from "../tls/tls-listener.js";
-import type { TLSOptions } from "../tls/tls-options.js";
-import { resolveTlsOptions, type TLSStream } from "../tls/tls-stream.js";
+import type { SocketListener } from "../sockets/socket-listener.ts";
+import type { SocketStream } from "../sockets/socket-stream.ts";
+import { applyTlsToListener, applyTlsToStream } from "../tls/apply-tls.ts";
+import type { TLSListener } from "../tls/tls-listener.ts";
+import type { TLSOptions } from "../tls/tls-options.ts";
+import { resolveTlsOptions, type TLSStream } from "../tls/tls-stream.ts";
 
 /**
  * The `tls` option of the wrap functions: `true` for defaults, or TLS options (the client or

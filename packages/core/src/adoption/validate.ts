@@ -1,9 +1,9 @@
-import type { AddressFamily } from "../addresses.js";
-import type { AdoptionSource, AsyncBackend } from "../backend/backend.js";
-import { getBackend } from "../backend/registry.js";
-import { PortioError } from "../errors.js";
-import { refuse } from "./errors.js";
-import type { SocketInfo, SocketType } from "./socket-info.js";
+import type { AddressFamily } from "../addresses.ts";
+import type { AdoptionSource, AsyncBackend } from "../backend/backend.ts";
+import { getBackend } from "../backend/registry.ts";
+import { PortioError } from "../errors.ts";
+import { refuse } from "./errors.ts";
+import type { SocketInfo, SocketType } from "./socket-info.ts";
 
 /** What the adoption entry points accept: an fd, or a socket object of the runtime's own. */
 export type SocketLike = number | object;

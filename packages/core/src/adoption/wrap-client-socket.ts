@@ -1,14 +1,14 @@
-import type { CallOptions } from "../abc/resource.js";
-import { ConnectionFailed } from "../errors.js";
-import { checkCallOptions, throwIfAborted } from "../internal/abort.js";
-import type { ConnectedUDPSocket, ConnectedUNIXDatagramSocket } from "../sockets/datagram-sockets.js";
-import type { SocketStream } from "../sockets/socket-stream.js";
-import type { UNIXSocketStream } from "../sockets/unix-socket-stream.js";
-import type { TLSStream } from "../tls/tls-stream.js";
-import { refuse } from "./errors.js";
-import { openConnectedUdp, openConnectedUnixDatagram, openStream } from "./from-socket.js";
-import { applyClientTls, checkTlsOption, wantsTls, type AdoptionTLSOption } from "./tls.js";
-import { inspectArgument, inspectFd, type Inspected, type SocketLike } from "./validate.js";
+import type { CallOptions } from "../abc/resource.ts";
+import { ConnectionFailed } from "../errors.ts";
+import { checkCallOptions, throwIfAborted } from "../internal/abort.ts";
+import type { ConnectedUDPSocket, ConnectedUNIXDatagramSocket } from "../sockets/datagram-sockets.ts";
+import type { SocketStream } from "../sockets/socket-stream.ts";
+import type { UNIXSocketStream } from "../sockets/unix-socket-stream.ts";
+import type { TLSStream } from "../tls/tls-stream.ts";
+import { refuse } from "./errors.ts";
+import { openConnectedUdp, openConnectedUnixDatagram, openStream } from "./from-socket.ts";
+import { applyClientTls, checkTlsOption, wantsTls, type AdoptionTLSOption } from "./tls.ts";
+import { inspectArgument, inspectFd, type Inspected, type SocketLike } from "./validate.ts";
 
 /** Options of {@link wrapClientSocket}. */
 export interface WrapClientSocketOptions extends CallOptions {

@@ -1,10 +1,10 @@
-import type { UDPSocket, UNIXDatagramSocket } from "../sockets/datagram-sockets.js";
-import type { TLSListener } from "../tls/tls-listener.js";
-import type { SocketListener, UNIXSocketListener } from "../sockets/socket-listener.js";
-import { refuse } from "./errors.js";
-import { openListener, openUdp, openUnixDatagram } from "./from-socket.js";
-import { applyServerTls, checkTlsOption, wantsTls, type AdoptionTLSOption } from "./tls.js";
-import { inspectArgument, type SocketLike } from "./validate.js";
+import type { UDPSocket, UNIXDatagramSocket } from "../sockets/datagram-sockets.ts";
+import type { TLSListener } from "../tls/tls-listener.ts";
+import type { SocketListener, UNIXSocketListener } from "../sockets/socket-listener.ts";
+import { refuse } from "./errors.ts";
+import { openListener, openUdp, openUnixDatagram } from "./from-socket.ts";
+import { applyServerTls, checkTlsOption, wantsTls, type AdoptionTLSOption } from "./tls.ts";
+import { inspectArgument, type SocketLike } from "./validate.ts";
 
 /** Options of {@link wrapServerSocket}. */
 export interface WrapServerSocketOptions {

@@ -1,4 +1,4 @@
-import { deferred, type Deferred } from "../internal/abort.js";
+import { deferred, type Deferred } from "../internal/abort.ts";
 
 /** What an {@link AcceptQueue} holds: an accepted connection it can close if nobody takes it. */
 export interface AcceptedConnection {

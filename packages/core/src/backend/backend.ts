@@ -1,7 +1,7 @@
-import type { DatagramTransport, ListenerTransport, StreamTransport } from "./transports.js";
-import type { AnyByteStream } from "../abc/streams.js";
-import type { BackendTLSOptions, TLSTransport } from "../tls/tls-transport.js";
-import type { SocketInfo } from "../adoption/socket-info.js";
+import type { DatagramTransport, ListenerTransport, StreamTransport } from "./transports.ts";
+import type { AnyByteStream } from "../abc/streams.ts";
+import type { BackendTLSOptions, TLSTransport } from "../tls/tls-transport.ts";
+import type { SocketInfo } from "../adoption/socket-info.ts";
 
 /** One resolved address. */
 export interface ResolvedAddress {
@@ -139,7 +139,8 @@ export interface AsyncBackend {
    * Listens on a Unix path (core has checked its length). The socket file must have `mode` from
    * the moment it exists; a stale socket file (connect: ECONNREFUSED) is replaced, a live one or
    * any other file is `EADDRINUSE`; close removes the file only if it is still this listener's
-   * (same device and inode). `@portio/node-compat`'s `bindUnixSocketFile` does all of that.
+   * (same device and inode). `listenOnUnixPath` (`@portio/core/backend`) does all of that over the
+   * runtime's file calls.
    */
   createUnixListener(path: string | Uint8Array, options: BackendUNIXListenerOptions): Promise<ListenerTransport>;
   /** A UDP socket bound to a numeric `localHost` and `localPort` (0: any free port). */

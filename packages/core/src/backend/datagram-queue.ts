@@ -1,5 +1,5 @@
-import type { SocketAddress } from "../addresses.js";
-import { deferred, type Deferred } from "../internal/abort.js";
+import type { SocketAddress } from "../addresses.ts";
+import { deferred, type Deferred } from "../internal/abort.ts";
 
 /** Default number of datagrams a {@link DatagramQueue} holds before it drops new ones. */
 export const DEFAULT_DATAGRAM_QUEUE_SIZE = 1024;

@@ -12,20 +12,21 @@
  * @module
  */
 
-export type * from "./backend.js";
-export type * from "./transports.js";
-export type * from "../tls/tls-transport.js";
-export * from "./accept-queue.js";
-export * from "./datagram-queue.js";
-export * from "../resource-guard.js";
-export * from "../sockets/serve.js";
-export * from "../tls/apply-tls.js";
-export { toUnixSocketAddress, isAbstractUnixPath } from "../addresses.js";
-export { deferred, type Deferred } from "../internal/abort.js";
-export { GRACEFUL_CLOSE_TIMEOUT_MS } from "../sockets/socket-stream.js";
-export { resolveHost } from "../sockets/getaddrinfo.js";
-export { interleaveFamilies } from "../sockets/connect-tcp.js";
-export { newSocketTcpOptions } from "../sockets/tcp-options.js";
-export { resolveTlsOptions } from "../tls/tls-stream.js";
+export type * from "./backend.ts";
+export type * from "./transports.ts";
+export type * from "../tls/tls-transport.ts";
+export * from "./accept-queue.ts";
+export * from "./datagram-queue.ts";
+export * from "./unix-socket-file.ts";
+export * from "../resource-guard.ts";
+export * from "../sockets/serve.ts";
+export * from "../tls/apply-tls.ts";
+export { toUnixSocketAddress, isAbstractUnixPath } from "../addresses.ts";
+export { deferred, type Deferred } from "../internal/abort.ts";
+export { GRACEFUL_CLOSE_TIMEOUT_MS } from "../sockets/socket-stream.ts";
+export { resolveHost } from "../sockets/getaddrinfo.ts";
+export { interleaveFamilies } from "../sockets/connect-tcp.ts";
+export { newSocketTcpOptions } from "../sockets/tcp-options.ts";
+export { resolveTlsOptions } from "../tls/tls-stream.ts";
 // The datagram classes' shared base classes (applications use the four concrete classes).
-export { DatagramSocket, ConnectedDatagramSocket } from "../sockets/datagram-sockets.js";
+export { DatagramSocket, ConnectedDatagramSocket } from "../sockets/datagram-sockets.ts";

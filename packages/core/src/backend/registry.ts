@@ -1,4 +1,4 @@
-import type { AsyncBackend } from "./backend.js";
+import type { AsyncBackend } from "./backend.ts";
 
 /** The runtimes portio knows. */
 export type RuntimeName = "node" | "deno" | "bun" | "unknown";

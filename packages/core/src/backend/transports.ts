@@ -1,5 +1,5 @@
-import type { AddressFamily, SocketAddress } from "../addresses.js";
-import type { BackendTCPOptions } from "./backend.js";
+import type { AddressFamily, SocketAddress } from "../addresses.ts";
+import type { BackendTCPOptions } from "./backend.ts";
 
 /**
  * The runtime-facing side of a connected byte stream: the few primitives a backend translates to

@@ -1,4 +1,4 @@
-import { EndOfStream } from "../errors.js";
+import { EndOfStream } from "../errors.ts";
 
 /**
  * The async iterator of every receive stream and listener (see resource-base.ts): calls `receive()` until it raises

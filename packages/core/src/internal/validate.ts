@@ -1,5 +1,5 @@
-import { checkUnixPathLength } from "../addresses.js";
-import { describeValue, hasMethods } from "./abort.js";
+import { checkUnixPathLength } from "../addresses.ts";
+import { describeValue, hasMethods } from "./abort.ts";
 
 /** Argument checks shared by the public socket functions. Messages are part of the behaviour. */
 

@@ -1,6 +1,6 @@
-import { ClosedResourceError } from "../errors.js";
-import { ResourceGuard } from "../resource-guard.js";
-import { raceAbort, silenced, throwIfAborted } from "./abort.js";
+import { ClosedResourceError } from "../errors.ts";
+import { ResourceGuard } from "../resource-guard.ts";
+import { raceAbort, silenced, throwIfAborted } from "./abort.ts";
 
 /**
  * The reading half that a receive wrapper (BufferedByteReceiveStream, TextReceiveStream) runs on

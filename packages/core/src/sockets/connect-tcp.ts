@@ -1,15 +1,15 @@
-import type { StreamTransport } from "../backend/transports.js";
-import type { ResolvedAddress } from "../backend/backend.js";
-import { getBackend } from "../backend/registry.js";
-import { ConnectionFailed, UnsupportedError } from "../errors.js";
-import { checkCallOptions, throwIfAborted } from "../internal/abort.js";
-import { checkHost, checkPort } from "../internal/validate.js";
-import { resolveHost } from "./getaddrinfo.js";
-import { SocketStream } from "./socket-stream.js";
-import type { TLSClientOptions } from "../tls/tls-options.js";
-import { TLSStream } from "../tls/tls-stream.js";
-import type { BackendTCPOptions } from "../backend/backend.js";
-import { checkTcpSocketOptions, type TCPSocketOptions } from "./tcp-options.js";
+import type { StreamTransport } from "../backend/transports.ts";
+import type { ResolvedAddress } from "../backend/backend.ts";
+import { getBackend } from "../backend/registry.ts";
+import { ConnectionFailed, UnsupportedError } from "../errors.ts";
+import { checkCallOptions, throwIfAborted } from "../internal/abort.ts";
+import { checkHost, checkPort } from "../internal/validate.ts";
+import { resolveHost } from "./getaddrinfo.ts";
+import { SocketStream } from "./socket-stream.ts";
+import type { TLSClientOptions } from "../tls/tls-options.ts";
+import { TLSStream } from "../tls/tls-stream.ts";
+import type { BackendTCPOptions } from "../backend/backend.ts";
+import { checkTcpSocketOptions, type TCPSocketOptions } from "./tcp-options.ts";
 
 /** Options of {@link connectTcp}; `noDelay` (default on) and `keepAlive` are {@link TCPSocketOptions}. */
 export interface ConnectTcpOptions extends TCPSocketOptions {

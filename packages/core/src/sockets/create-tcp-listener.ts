@@ -1,12 +1,12 @@
-import type { ListenerTransport } from "../backend/transports.js";
-import type { ResolvedAddress } from "../backend/backend.js";
-import { getBackend } from "../backend/registry.js";
-import { checkBacklog, checkFamily, checkHost, checkPort } from "../internal/validate.js";
-import { MultiListener } from "../multi-listener.js";
-import { resolveHost } from "./getaddrinfo.js";
-import { SocketListener } from "./socket-listener.js";
-import type { SocketStream } from "./socket-stream.js";
-import { checkTcpSocketOptions, type TCPSocketOptions } from "./tcp-options.js";
+import type { ListenerTransport } from "../backend/transports.ts";
+import type { ResolvedAddress } from "../backend/backend.ts";
+import { getBackend } from "../backend/registry.ts";
+import { checkBacklog, checkFamily, checkHost, checkPort } from "../internal/validate.ts";
+import { MultiListener } from "../multi-listener.ts";
+import { resolveHost } from "./getaddrinfo.ts";
+import { SocketListener } from "./socket-listener.ts";
+import type { SocketStream } from "./socket-stream.ts";
+import { checkTcpSocketOptions, type TCPSocketOptions } from "./tcp-options.ts";
 
 /**
  * Options of {@link createTcpListener}. `noDelay` (default on) and `keepAlive`

@@ -1,19 +1,19 @@
-import type { IPSocketAddress, SocketAddress, UNIXSocketAddress } from "../addresses.js";
-import type { CallOptions } from "../abc/resource.js";
-import type { UnreliableObjectReceiveStream, UnreliableObjectSendStream } from "../abc/streams.js";
-import type { DatagramTransport } from "../backend/transports.js";
-import { BrokenResourceError, ClosedResourceError, DatagramTooLargeError } from "../errors.js";
-import { raceAbort, silenced, throwIfAborted } from "../internal/abort.js";
-import { ipFamily } from "../internal/ip.js";
-import { checkHost, checkPort, checkUnixPath } from "../internal/validate.js";
-import { ResourceGuard } from "../resource-guard.js";
-import { SocketAttribute } from "../socket-attributes.js";
-import type { TypedAttributeMap } from "../typed-attributes.js";
-import { ReceiveStreamBase } from "../resource-base.js";
-import { resolveHost } from "./getaddrinfo.js";
-import type { SocketLike } from "../adoption/validate.js";
+import type { IPSocketAddress, SocketAddress, UNIXSocketAddress } from "../addresses.ts";
+import type { CallOptions } from "../abc/resource.ts";
+import type { UnreliableObjectReceiveStream, UnreliableObjectSendStream } from "../abc/streams.ts";
+import type { DatagramTransport } from "../backend/transports.ts";
+import { BrokenResourceError, ClosedResourceError, DatagramTooLargeError } from "../errors.ts";
+import { raceAbort, silenced, throwIfAborted } from "../internal/abort.ts";
+import { ipFamily } from "../internal/ip.ts";
+import { checkHost, checkPort, checkUnixPath } from "../internal/validate.ts";
+import { ResourceGuard } from "../resource-guard.ts";
+import { SocketAttribute } from "../socket-attributes.ts";
+import type { TypedAttributeMap } from "../typed-attributes.ts";
+import { ReceiveStreamBase } from "../resource-base.ts";
+import { resolveHost } from "./getaddrinfo.ts";
+import type { SocketLike } from "../adoption/validate.ts";
 // Not the adoption code itself: see adopters.ts for why.
-import { adopters } from "../adoption/adopters.js";
+import { adopters } from "../adoption/adopters.ts";
 
 
 /** A UDP datagram with its sender or destination: `[data, [host, port]]`. */

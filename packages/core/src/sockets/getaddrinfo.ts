@@ -1,10 +1,10 @@
-import { UnsupportedError } from "../errors.js";
-import { raceAbort, throwIfAborted } from "../internal/abort.js";
-import type { IPSocketAddress } from "../addresses.js";
-import type { ResolvedAddress } from "../backend/backend.js";
-import { getBackend } from "../backend/registry.js";
-import { ipFamily } from "../internal/ip.js";
-import { checkFamily, checkHost, checkPort } from "../internal/validate.js";
+import { UnsupportedError } from "../errors.ts";
+import { raceAbort, throwIfAborted } from "../internal/abort.ts";
+import type { IPSocketAddress } from "../addresses.ts";
+import type { ResolvedAddress } from "../backend/backend.ts";
+import { getBackend } from "../backend/registry.ts";
+import { ipFamily } from "../internal/ip.ts";
+import { checkFamily, checkHost, checkPort } from "../internal/validate.ts";
 
 /** One result of {@link getaddrinfo}. */
 export interface AddressInfo {

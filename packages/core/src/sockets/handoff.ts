@@ -1,10 +1,10 @@
-import type { CallOptions } from "../abc/resource.js";
-import { inspectSocket } from "../adoption/inspect-socket.js";
-import { wrapClientSocket, type ClientSocket } from "../adoption/wrap-client-socket.js";
-import { wrapServerSocket, type ServerSocket } from "../adoption/wrap-server-socket.js";
-import { peekBackend } from "../backend/registry.js";
-import { BrokenResourceError } from "../errors.js";
-import type { UNIXSocketStream } from "./unix-socket-stream.js";
+import type { CallOptions } from "../abc/resource.ts";
+import { inspectSocket } from "../adoption/inspect-socket.ts";
+import { wrapClientSocket, type ClientSocket } from "../adoption/wrap-client-socket.ts";
+import { wrapServerSocket, type ServerSocket } from "../adoption/wrap-server-socket.ts";
+import { peekBackend } from "../backend/registry.ts";
+import { BrokenResourceError } from "../errors.ts";
+import type { UNIXSocketStream } from "./unix-socket-stream.ts";
 
 /**
  * The bytes that travel with a handed-over socket's fd. Fixed, so that a receiver reads exactly

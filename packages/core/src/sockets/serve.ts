@@ -1,7 +1,7 @@
-import type { AsyncResource, CallOptions } from "../abc/resource.js";
-import type { HandlerContext, ServeOptions } from "../abc/streams.js";
-import { checkSignal, describeValue } from "../internal/abort.js";
-import { TaskGroup } from "../task-group.js";
+import type { AsyncResource, CallOptions } from "../abc/resource.ts";
+import type { HandlerContext, ServeOptions } from "../abc/streams.ts";
+import { checkSignal, describeValue } from "../internal/abort.ts";
+import { TaskGroup } from "../task-group.ts";
 
 /**
  * The default `shutdownGraceMs` of `serve()`: 5 seconds, the same bound `aclose()` gives a flush.

@@ -1,18 +1,18 @@
-import type { CallOptions } from "../abc/resource.js";
-import type { HandlerContext, Listener, ServeOptions } from "../abc/streams.js";
-import type { ListenerTransport, StreamTransport } from "../backend/transports.js";
-import { BrokenResourceError, ClosedResourceError } from "../errors.js";
-import { raceAbort, silenced, throwIfAborted } from "../internal/abort.js";
-import { ResourceGuard } from "../resource-guard.js";
-import { SocketAttribute } from "../socket-attributes.js";
-import type { TypedAttributeMap } from "../typed-attributes.js";
-import { ListenerBase } from "../resource-base.js";
-import { serveConnections } from "./serve.js";
-import { SocketStream } from "./socket-stream.js";
-import { UNIXSocketStream } from "./unix-socket-stream.js";
-import type { SocketLike } from "../adoption/validate.js";
+import type { CallOptions } from "../abc/resource.ts";
+import type { HandlerContext, Listener, ServeOptions } from "../abc/streams.ts";
+import type { ListenerTransport, StreamTransport } from "../backend/transports.ts";
+import { BrokenResourceError, ClosedResourceError } from "../errors.ts";
+import { raceAbort, silenced, throwIfAborted } from "../internal/abort.ts";
+import { ResourceGuard } from "../resource-guard.ts";
+import { SocketAttribute } from "../socket-attributes.ts";
+import type { TypedAttributeMap } from "../typed-attributes.ts";
+import { ListenerBase } from "../resource-base.ts";
+import { serveConnections } from "./serve.ts";
+import { SocketStream } from "./socket-stream.ts";
+import { UNIXSocketStream } from "./unix-socket-stream.ts";
+import type { SocketLike } from "../adoption/validate.ts";
 // Not the adoption code itself: see adopters.ts for why.
-import { adopters } from "../adoption/adopters.js";
+import { adopters } from "../adoption/adopters.ts";
 
 
 /**

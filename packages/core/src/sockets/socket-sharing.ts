@@ -1,12 +1,12 @@
-import type { CallOptions } from "../abc/resource.js";
-import { BrokenResourceError, ClosedResourceError, EndOfStream } from "../errors.js";
-import type { MultiListener } from "../multi-listener.js";
-import { receiveSocket, sendSocket } from "./handoff.js";
-import { SocketListener } from "./socket-listener.js";
-import type { SocketStream } from "./socket-stream.js";
-import { connectUnix, createUnixListener } from "./unix.js";
-import type { ClientSocket } from "../adoption/wrap-client-socket.js";
-import type { ServerSocket } from "../adoption/wrap-server-socket.js";
+import type { CallOptions } from "../abc/resource.ts";
+import { BrokenResourceError, ClosedResourceError, EndOfStream } from "../errors.ts";
+import type { MultiListener } from "../multi-listener.ts";
+import { receiveSocket, sendSocket } from "./handoff.ts";
+import { SocketListener } from "./socket-listener.ts";
+import type { SocketStream } from "./socket-stream.ts";
+import { connectUnix, createUnixListener } from "./unix.ts";
+import type { ClientSocket } from "../adoption/wrap-client-socket.ts";
+import type { ServerSocket } from "../adoption/wrap-server-socket.ts";
 
 /** The byte a successor sends once it serves the listener it took over. */
 const READY = 0x52; // "R"

@@ -1,19 +1,19 @@
-import { joinChunks } from "../internal/bytes.js";
-import type { AddressFamily, SocketAddress } from "../addresses.js";
-import type { CallOptions } from "../abc/resource.js";
-import type { ByteStream } from "../abc/streams.js";
-import type { StreamTransport } from "../backend/transports.js";
-import { BrokenResourceError, ClosedResourceError, EndOfStream, PortioError } from "../errors.js";
-import { checkMaxBytes, raceAbort, silenced, throwIfAborted } from "../internal/abort.js";
-import { ResourceGuard } from "../resource-guard.js";
-import { SocketAttribute } from "../socket-attributes.js";
-import type { TypedAttributeMap } from "../typed-attributes.js";
-import { ReceiveStreamBase } from "../resource-base.js";
-import type { SocketLike } from "../adoption/validate.js";
+import { joinChunks } from "../internal/bytes.ts";
+import type { AddressFamily, SocketAddress } from "../addresses.ts";
+import type { CallOptions } from "../abc/resource.ts";
+import type { ByteStream } from "../abc/streams.ts";
+import type { StreamTransport } from "../backend/transports.ts";
+import { BrokenResourceError, ClosedResourceError, EndOfStream, PortioError } from "../errors.ts";
+import { checkMaxBytes, raceAbort, silenced, throwIfAborted } from "../internal/abort.ts";
+import { ResourceGuard } from "../resource-guard.ts";
+import { SocketAttribute } from "../socket-attributes.ts";
+import type { TypedAttributeMap } from "../typed-attributes.ts";
+import { ReceiveStreamBase } from "../resource-base.ts";
+import type { SocketLike } from "../adoption/validate.ts";
 // Not the adoption code itself: see adopters.ts for why.
-import { adopters } from "../adoption/adopters.js";
-import { checkKeepAlive, checkNoDelay, type TCPKeepAlive } from "./tcp-options.js";
-import type { BackendTCPOptions } from "../backend/backend.js";
+import { adopters } from "../adoption/adopters.ts";
+import { checkKeepAlive, checkNoDelay, type TCPKeepAlive } from "./tcp-options.ts";
+import type { BackendTCPOptions } from "../backend/backend.ts";
 
 /** How long `aclose()` waits for already-accepted bytes to reach the kernel before dropping them. */
 export const GRACEFUL_CLOSE_TIMEOUT_MS = 5_000;

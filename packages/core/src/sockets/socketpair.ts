@@ -1,6 +1,6 @@
-import { getBackend } from "../backend/registry.js";
-import { ConnectedUNIXDatagramSocket } from "./datagram-sockets.js";
-import { UNIXSocketStream } from "./unix-socket-stream.js";
+import { getBackend } from "../backend/registry.ts";
+import { ConnectedUNIXDatagramSocket } from "./datagram-sockets.ts";
+import { UNIXSocketStream } from "./unix-socket-stream.ts";
 
 /**
  * A connected pair of Unix sockets, for talking to yourself, a worker or a child process.

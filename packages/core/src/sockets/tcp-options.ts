@@ -1,5 +1,5 @@
-import type { BackendTCPOptions } from "../backend/backend.js";
-import { describeValue } from "../internal/abort.js";
+import type { BackendTCPOptions } from "../backend/backend.ts";
+import { describeValue } from "../internal/abort.ts";
 
 /**
  * TCP keep-alive: `false` off, `true` on with the idle time the socket already has (the system's

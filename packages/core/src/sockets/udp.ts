@@ -1,8 +1,8 @@
-import type { ResolvedAddress } from "../backend/backend.js";
-import { getBackend } from "../backend/registry.js";
-import { checkFamily, checkHost, checkPort } from "../internal/validate.js";
-import { ConnectedUDPSocket, UDPSocket } from "./datagram-sockets.js";
-import { resolveHost } from "./getaddrinfo.js";
+import type { ResolvedAddress } from "../backend/backend.ts";
+import { getBackend } from "../backend/registry.ts";
+import { checkFamily, checkHost, checkPort } from "../internal/validate.ts";
+import { ConnectedUDPSocket, UDPSocket } from "./datagram-sockets.ts";
+import { resolveHost } from "./getaddrinfo.ts";
 
 /** Options of {@link createUdpSocket}. */
 export interface CreateUdpSocketOptions {

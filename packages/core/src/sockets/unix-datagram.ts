@@ -1,6 +1,6 @@
-import { getBackend } from "../backend/registry.js";
-import { checkMode, checkUnixPath } from "../internal/validate.js";
-import { ConnectedUNIXDatagramSocket, UNIXDatagramSocket } from "./datagram-sockets.js";
+import { getBackend } from "../backend/registry.ts";
+import { checkMode, checkUnixPath } from "../internal/validate.ts";
+import { ConnectedUNIXDatagramSocket, UNIXDatagramSocket } from "./datagram-sockets.ts";
 
 /** Options of the Unix datagram constructors. */
 export interface UNIXDatagramOptions {

@@ -1,13 +1,13 @@
-import type { CallOptions } from "../abc/resource.js";
-import { UnsupportedError } from "../errors.js";
-import { peekBackend } from "../backend/registry.js";
-import { throwIfAborted } from "../internal/abort.js";
-import { SocketAttribute } from "../socket-attributes.js";
-import { TypedAttributeProvider } from "../typed-attributes.js";
-import { SocketStream } from "./socket-stream.js";
-import type { SocketLike } from "../adoption/validate.js";
+import type { CallOptions } from "../abc/resource.ts";
+import { UnsupportedError } from "../errors.ts";
+import { peekBackend } from "../backend/registry.ts";
+import { throwIfAborted } from "../internal/abort.ts";
+import { SocketAttribute } from "../socket-attributes.ts";
+import { TypedAttributeProvider } from "../typed-attributes.ts";
+import { SocketStream } from "./socket-stream.ts";
+import type { SocketLike } from "../adoption/validate.ts";
 // Not the adoption code itself: see adopters.ts for why.
-import { adopters } from "../adoption/adopters.js";
+import { adopters } from "../adoption/adopters.ts";
 
 /**
  * A byte stream over a connected Unix socket. Besides bytes it can pass file descriptors

@@ -1,9 +1,9 @@
-import { getBackend } from "../backend/registry.js";
-import { ConnectionFailed, UnsupportedError } from "../errors.js";
-import { checkCallOptions, throwIfAborted } from "../internal/abort.js";
-import { checkBacklog, checkMode, checkUnixPath } from "../internal/validate.js";
-import { UNIXSocketListener } from "./socket-listener.js";
-import { UNIXSocketStream } from "./unix-socket-stream.js";
+import { getBackend } from "../backend/registry.ts";
+import { ConnectionFailed, UnsupportedError } from "../errors.ts";
+import { checkCallOptions, throwIfAborted } from "../internal/abort.ts";
+import { checkBacklog, checkMode, checkUnixPath } from "../internal/validate.ts";
+import { UNIXSocketListener } from "./socket-listener.ts";
+import { UNIXSocketStream } from "./unix-socket-stream.ts";
 
 /**
  * Connects to a Unix stream socket. `path` is a filesystem path, or on Linux an abstract name

@@ -1,11 +1,11 @@
-import type { CallOptions } from "../abc/resource.js";
-import { joinChunks } from "../internal/bytes.js";
-import type { AnyByteReceiveStream, AnyByteStream, ByteReceiveStream, ByteStream } from "../abc/streams.js";
-import { DelimiterNotFound, EndOfStream, IncompleteRead } from "../errors.js";
-import { checkMaxBytes, describeValue } from "../internal/abort.js";
-import { WrappedReceive } from "../internal/wrapped-receive.js";
-import type { TypedAttributeMap } from "../typed-attributes.js";
-import { ReceiveStreamBase } from "../resource-base.js";
+import type { CallOptions } from "../abc/resource.ts";
+import { joinChunks } from "../internal/bytes.ts";
+import type { AnyByteReceiveStream, AnyByteStream, ByteReceiveStream, ByteStream } from "../abc/streams.ts";
+import { DelimiterNotFound, EndOfStream, IncompleteRead } from "../errors.ts";
+import { checkMaxBytes, describeValue } from "../internal/abort.ts";
+import { WrappedReceive } from "../internal/wrapped-receive.ts";
+import type { TypedAttributeMap } from "../typed-attributes.ts";
+import { ReceiveStreamBase } from "../resource-base.ts";
 
 /**
  * Buffered byte receiving: exact-length and delimited reads over any byte stream, as in AnyIO's

@@ -1,8 +1,8 @@
-import type { CallOptions } from "../abc/resource.js";
-import type { ObjectReceiveStream, ObjectSendStream } from "../abc/streams.js";
-import { BrokenResourceError, ClosedResourceError, EndOfStream, WouldBlock } from "../errors.js";
-import { throwIfAborted } from "../internal/abort.js";
-import { AsyncResourceBase, ReceiveStreamBase } from "../resource-base.js";
+import type { CallOptions } from "../abc/resource.ts";
+import type { ObjectReceiveStream, ObjectSendStream } from "../abc/streams.ts";
+import { BrokenResourceError, ClosedResourceError, EndOfStream, WouldBlock } from "../errors.ts";
+import { throwIfAborted } from "../internal/abort.ts";
+import { AsyncResourceBase, ReceiveStreamBase } from "../resource-base.ts";
 
 /**
  * In-process object channels with AnyIO's `create_memory_object_stream` semantics: a bounded

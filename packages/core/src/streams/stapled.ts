@@ -1,4 +1,4 @@
-import type { CallOptions } from "../abc/resource.js";
+import type { CallOptions } from "../abc/resource.ts";
 import type {
   ByteReceiveStream,
   ByteSendStream,
@@ -6,11 +6,11 @@ import type {
   ObjectReceiveStream,
   ObjectSendStream,
   ObjectStream,
-} from "../abc/streams.js";
-import { UnsupportedError } from "../errors.js";
-import { checkMaxBytes } from "../internal/abort.js";
-import { mergeAttributes, type TypedAttributeMap } from "../typed-attributes.js";
-import { AsyncResourceBase } from "../resource-base.js";
+} from "../abc/streams.ts";
+import { UnsupportedError } from "../errors.ts";
+import { checkMaxBytes } from "../internal/abort.ts";
+import { mergeAttributes, type TypedAttributeMap } from "../typed-attributes.ts";
+import { AsyncResourceBase } from "../resource-base.ts";
 
 /**
  * Two one-way streams stapled into one bidirectional stream, as in AnyIO's

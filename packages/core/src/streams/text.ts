@@ -1,4 +1,4 @@
-import type { CallOptions } from "../abc/resource.js";
+import type { CallOptions } from "../abc/resource.ts";
 import type {
   AnyByteReceiveStream,
   AnyByteSendStream,
@@ -6,11 +6,11 @@ import type {
   ObjectReceiveStream,
   ObjectSendStream,
   ObjectStream,
-} from "../abc/streams.js";
-import { EndOfStream } from "../errors.js";
-import { WrappedReceive } from "../internal/wrapped-receive.js";
-import { mergeAttributes, type TypedAttributeMap } from "../typed-attributes.js";
-import { AsyncResourceBase, ReceiveStreamBase } from "../resource-base.js";
+} from "../abc/streams.ts";
+import { EndOfStream } from "../errors.ts";
+import { WrappedReceive } from "../internal/wrapped-receive.ts";
+import { mergeAttributes, type TypedAttributeMap } from "../typed-attributes.ts";
+import { AsyncResourceBase, ReceiveStreamBase } from "../resource-base.ts";
 
 /**
  * Text over byte streams, as in AnyIO's `anyio.streams.text`: strings in, bytes out, with a

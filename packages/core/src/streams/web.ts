@@ -1,11 +1,11 @@
-import type { CallOptions } from "../abc/resource.js";
-import type { ByteStream } from "../abc/streams.js";
-import type { AddressFamily, SocketAddress } from "../addresses.js";
-import type { StreamTransport } from "../backend/transports.js";
-import { ClosedResourceError, EndOfStream, TypedAttributeLookupError, UnsupportedError } from "../errors.js";
-import { SocketStream } from "../sockets/socket-stream.js";
-import type { TypedAttributeMap } from "../typed-attributes.js";
-import { ReceiveStreamBase } from "../resource-base.js";
+import type { CallOptions } from "../abc/resource.ts";
+import type { ByteStream } from "../abc/streams.ts";
+import type { AddressFamily, SocketAddress } from "../addresses.ts";
+import type { StreamTransport } from "../backend/transports.ts";
+import { ClosedResourceError, EndOfStream, TypedAttributeLookupError, UnsupportedError } from "../errors.ts";
+import { SocketStream } from "../sockets/socket-stream.ts";
+import type { TypedAttributeMap } from "../typed-attributes.ts";
+import { ReceiveStreamBase } from "../resource-base.ts";
 
 /**
  * Interop with WHATWG streams (`ReadableStream` / `WritableStream`, as `Deno.Conn`, `fetch`

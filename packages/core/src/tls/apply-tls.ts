@@ -1,7 +1,7 @@
-import type { AnyByteStream, Listener } from "../abc/streams.js";
-import { TLSListener, type TLSListenerOptions } from "./tls-listener.js";
-import type { TLSOptions } from "./tls-options.js";
-import { TLSStream } from "./tls-stream.js";
+import type { AnyByteStream, Listener } from "../abc/streams.ts";
+import { TLSListener, type TLSListenerOptions } from "./tls-listener.ts";
+import type { TLSOptions } from "./tls-options.ts";
+import { TLSStream } from "./tls-stream.ts";
 
 /** The `tls` option of the adoption functions: `true` (defaults) or the options. */
 export type TLSOption = boolean | TLSOptions;

@@ -1,5 +1,5 @@
-import { TypedAttribute } from "../typed-attributes.js";
-import type { TLSPeerCertificate } from "./tls-options.js";
+import { TypedAttribute } from "../typed-attributes.ts";
+import type { TLSPeerCertificate } from "./tls-options.ts";
 
 /**
  * Typed attributes of a {@link TLSStream} (a TLS stream also passes through every attribute of the

@@ -6,8 +6,8 @@
  * @module
  */
 
-import type { TLSPem } from "./tls-options.js";
-import { BrokenResourceError, osErrorCode, tlsAlertCode } from "../errors.js";
+import type { TLSPem } from "./tls-options.ts";
+import { BrokenResourceError, osErrorCode, tlsAlertCode } from "../errors.ts";
 
 const utf8 = new TextDecoder();
 const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/g;

@@ -1,11 +1,11 @@
-import type { AsyncResource, CallOptions } from "../abc/resource.js";
-import type { AnyByteStream, HandlerContext, Listener, ServeOptions } from "../abc/streams.js";
-import { BrokenResourceError } from "../errors.js";
-import { throwIfAborted } from "../internal/abort.js";
-import type { TypedAttributeMap } from "../typed-attributes.js";
-import { ListenerBase } from "../resource-base.js";
-import type { TLSOptions } from "./tls-options.js";
-import { TLSStream, resolveTlsOptions } from "./tls-stream.js";
+import type { AsyncResource, CallOptions } from "../abc/resource.ts";
+import type { AnyByteStream, HandlerContext, Listener, ServeOptions } from "../abc/streams.ts";
+import { BrokenResourceError } from "../errors.ts";
+import { throwIfAborted } from "../internal/abort.ts";
+import type { TypedAttributeMap } from "../typed-attributes.ts";
+import { ListenerBase } from "../resource-base.ts";
+import type { TLSOptions } from "./tls-options.ts";
+import { TLSStream, resolveTlsOptions } from "./tls-stream.ts";
 
 /** Options of {@link TLSListener} besides the TLS options. */
 export interface TLSListenerOptions {

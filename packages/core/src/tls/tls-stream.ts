@@ -1,21 +1,21 @@
-import type { CallOptions } from "../abc/resource.js";
-import type { AnyByteStream, ByteSendStream, ByteStream } from "../abc/streams.js";
-import type { AddressFamily, SocketAddress } from "../addresses.js";
-import type { StreamTransport } from "../backend/transports.js";
-import { getBackend } from "../backend/registry.js";
-import { BrokenResourceError, ClosedResourceError, TypedAttributeLookupError, UnsupportedError } from "../errors.js";
-import { SocketAttribute } from "../socket-attributes.js";
-import { checkCallOptions, checkSignal, throwIfAborted } from "../internal/abort.js";
-import { checkByteStream } from "../internal/validate.js";
-import { SocketStream, type CloseOptions } from "../sockets/socket-stream.js";
-import { BufferedByteStream, innerIfEmpty, readerHoldingDataOf } from "../streams/buffered.js";
-import { StapledByteStream } from "../streams/stapled.js";
-import { mergeAttributes, type TypedAttributeMap } from "../typed-attributes.js";
-import { ReceiveStreamBase } from "../resource-base.js";
-import { TLSAttribute } from "./tls-attributes.js";
-import { checkPem, raggedEofError, tlsSessionError } from "./tls-input-checks.js";
-import type { TLSOptions } from "./tls-options.js";
-import type { BackendTLSOptions, TLSTransport } from "./tls-transport.js";
+import type { CallOptions } from "../abc/resource.ts";
+import type { AnyByteStream, ByteSendStream, ByteStream } from "../abc/streams.ts";
+import type { AddressFamily, SocketAddress } from "../addresses.ts";
+import type { StreamTransport } from "../backend/transports.ts";
+import { getBackend } from "../backend/registry.ts";
+import { BrokenResourceError, ClosedResourceError, TypedAttributeLookupError, UnsupportedError } from "../errors.ts";
+import { SocketAttribute } from "../socket-attributes.ts";
+import { checkCallOptions, checkSignal, throwIfAborted } from "../internal/abort.ts";
+import { checkByteStream } from "../internal/validate.ts";
+import { SocketStream, type CloseOptions } from "../sockets/socket-stream.ts";
+import { BufferedByteStream, innerIfEmpty, readerHoldingDataOf } from "../streams/buffered.ts";
+import { StapledByteStream } from "../streams/stapled.ts";
+import { mergeAttributes, type TypedAttributeMap } from "../typed-attributes.ts";
+import { ReceiveStreamBase } from "../resource-base.ts";
+import { TLSAttribute } from "./tls-attributes.ts";
+import { checkPem, raggedEofError, tlsSessionError } from "./tls-input-checks.ts";
+import type { TLSOptions } from "./tls-options.ts";
+import type { BackendTLSOptions, TLSTransport } from "./tls-transport.ts";
 
 /** Options of {@link TLSStream.wrap}: {@link TLSOptions} plus a signal that bounds the handshake. */
 export interface TLSWrapOptions extends TLSOptions {

@@ -1,5 +1,5 @@
-import type { StreamTransport } from "../backend/transports.js";
-import type { TLSPem, TLSPeerCertificate } from "./tls-options.js";
+import type { StreamTransport } from "../backend/transports.ts";
+import type { TLSPem, TLSPeerCertificate } from "./tls-options.ts";
 
 /**
  * What core asks of {@link AsyncBackend.wrapTls}: {@link TLSOptions} with every default decided.

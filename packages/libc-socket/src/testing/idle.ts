@@ -1,5 +1,5 @@
-import type { LibcBinder } from "../binder.js";
-import { getReactor } from "../reactor.js";
+import type { LibcBinder } from "../binder.ts";
+import { getReactor } from "../reactor.ts";
 
 /**
  * Resolves once the binder's reactor is idle (its wake-up fd closed), or after `timeoutMs` if it

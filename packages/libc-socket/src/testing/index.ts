@@ -9,6 +9,6 @@
  * ```
  * @module
  */
-export { libcRawSockets } from "./raw-sockets.js";
-export { reactorIdle } from "./idle.js";
-export { libcTcpOptionReader } from "./tcp-options.js";
+export { libcRawSockets } from "./raw-sockets.ts";
+export { reactorIdle } from "./idle.ts";
+export { libcTcpOptionReader } from "./tcp-options.ts";

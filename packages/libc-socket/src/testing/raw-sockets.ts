@@ -6,10 +6,10 @@
  */
 import type { SocketAddress } from "@portio/core";
 import type { RawSocket, RawSocketFactory, RawSocketState } from "@portio/testkit";
-import type { LibcBinder } from "../binder.js";
-import { setsockoptInt } from "../calls.js";
-import { constantsFor } from "../constants.js";
-import { LibcSocket } from "../socket.js";
+import type { LibcBinder } from "../binder.ts";
+import { setsockoptInt } from "../calls.ts";
+import { constantsFor } from "../constants.ts";
+import { LibcSocket } from "../socket.ts";
 
 /** Loopback of each IP family: the cases only ever bind and connect there. */
 const LOOPBACK = { inet: "127.0.0.1", inet6: "::1" } as const;

@@ -5,9 +5,9 @@
  */
 import { SocketAttribute, type SocketStream } from "@portio/core";
 import { findTcpSocketFd, type KernelTCPOptions, type ProcFiles, type TCPOptionReader } from "@portio/testkit";
-import type { LibcBinder } from "../binder.js";
-import { getsockoptInt } from "../calls.js";
-import { constantsFor } from "../constants.js";
+import type { LibcBinder } from "../binder.ts";
+import { getsockoptInt } from "../calls.ts";
+import { constantsFor } from "../constants.ts";
 
 /**
  * A {@link TCPOptionReader} over `binder`: TCP_NODELAY, SO_KEEPALIVE and TCP_KEEPIDLE as the

@@ -4,8 +4,8 @@
  */
 import { expect, test } from "bun:test";
 import { ConnectionFailed } from "@portio/core";
-import { fetchGreeting } from "../../example/greeting-client.js";
-import { clockOptions, setUp } from "../greeting-network.js";
+import { fetchGreeting } from "../../example/greeting-client.ts";
+import { clockOptions, setUp } from "../greeting-network.ts";
 
 test("fetchGreeting: a reset in the middle of the reply, then the retry gets the whole greeting", async () => {
   const { network, tearDown } = await setUp();

@@ -9,8 +9,8 @@
  * ```
  * @module
  */
-export { generateTestCertificates } from "./certificates.js";
-export { socketFileTools } from "./socket-files.js";
-export { spawnProcess } from "./spawn.js";
-export { nodeDuplexChecks } from "./node-duplex-checks.js";
-export { procFiles } from "./proc-files.js";
+export { generateTestCertificates } from "./certificates.ts";
+export { socketFileTools } from "./socket-files.ts";
+export { spawnProcess } from "./spawn.ts";
+export { nodeDuplexChecks } from "./node-duplex-checks.ts";
+export { procFiles } from "./proc-files.ts";

@@ -8,7 +8,7 @@ import http from "node:http";
 import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { EndOfStream, SocketAttribute, connectTcp, createTcpListener, type ByteStream, type SocketStream } from "@portio/core";
-import { toNodeDuplex } from "../node-duplex.js";
+import { toNodeDuplex } from "../node-duplex.ts";
 
 function check(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Error(`check failed: ${message}`);

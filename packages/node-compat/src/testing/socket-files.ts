@@ -6,7 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { chmod, lstat, unlink, writeFile } from "node:fs/promises";
+import { chmod, lstat, readdir, unlink, writeFile } from "node:fs/promises";
 import process from "node:process";
 import type { OtherUserProber, ProbeCounts, SocketFileTools } from "@portio/testkit";
 
@@ -64,6 +64,7 @@ export function socketFileTools(): SocketFileTools {
     },
     unlink: (path) => unlink(path),
     writeFile: (path, text) => writeFile(path, text),
+    list: async (dir) => (await readdir(dir)).sort(),
     umask: (mask) => process.umask(mask),
     async probeAsOtherUser(dir, path, type = "stream") {
       if (process.getuid?.() !== 0) throw new Error("only root can run a process as user nobody (setpriv --reuid=65534)");

@@ -16,14 +16,14 @@ import {
   wrapServerSocket,
   type IPSocketAddress,
 } from "@portio/core";
-import { bytesEqual, deepEqual, equal, instanceOf, notEqual, rejects } from "../assert.js";
-import type { CaseDefinition, SuiteDefinition } from "../case.js";
-import type { CaseContext } from "../context.js";
-import { utf8 } from "../support/bytes.js";
-import { exchange } from "../support/io.js";
-import { expectRefused, expectReleased, factory, nonSocketFd, peerOf, rawSocket } from "../support/raw-sockets.js";
-import { FAMILY_ID, LOOPBACK, type IPFamily } from "../support/tcp.js";
-import { unixPath } from "../support/unix.js";
+import { bytesEqual, deepEqual, equal, instanceOf, notEqual, rejects } from "../assert.ts";
+import type { CaseDefinition, SuiteDefinition } from "../case.ts";
+import type { CaseContext } from "../context.ts";
+import { utf8 } from "../support/bytes.ts";
+import { exchange } from "../support/io.ts";
+import { expectRefused, expectReleased, factory, nonSocketFd, peerOf, rawSocket } from "../support/raw-sockets.ts";
+import { FAMILY_ID, LOOPBACK, type IPFamily } from "../support/tcp.ts";
+import { unixPath } from "../support/unix.ts";
 
 const NOT_A_SOCKET = "the file descriptor does not refer to a socket";
 const NOT_CONNECTED = /^the socket must be connected/;

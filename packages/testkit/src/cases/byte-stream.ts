@@ -1,11 +1,11 @@
 import { BusyResourceError, ClosedResourceError, EndOfStream, type SocketStream } from "@portio/core";
-import { atLeast, atMost, bytesEqual, equal, fail, rejects } from "../assert.js";
-import type { CaseDefinition } from "../case.js";
-import type { CaseContext } from "../context.js";
-import { concat, pattern, reversed, text, utf8 } from "../support/bytes.js";
+import { atLeast, atMost, bytesEqual, equal, fail, rejects } from "../assert.ts";
+import type { CaseDefinition } from "../case.ts";
+import type { CaseContext } from "../context.ts";
+import { concat, pattern, reversed, text, utf8 } from "../support/bytes.ts";
 import { deferred } from "@portio/core/backend";
-import { checkChunk, receiveAll, receiveExactly } from "../support/io.js";
-import { waitForStall } from "../support/stall.js";
+import { checkChunk, receiveAll, receiveExactly } from "../support/io.ts";
+import { waitForStall } from "../support/stall.ts";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

@@ -5,13 +5,13 @@ import {
   createUdpSocket,
   type IPSocketAddress,
 } from "@portio/core";
-import { atLeast, bytesEqual, deepEqual, equal, instanceOf, notEqual } from "../assert.js";
-import type { CaseDefinition, SuiteDefinition } from "../case.js";
-import type { CaseContext } from "../context.js";
-import { reversed, utf8 } from "../support/bytes.js";
-import { FAMILY_ID, LOOPBACK, perFamily, type IPFamily } from "../support/tcp.js";
-import { loopbackUdp, udpPort } from "../support/udp.js";
-import { datagramLifecycleCases } from "./datagram-lifecycle.js";
+import { atLeast, bytesEqual, deepEqual, equal, instanceOf, notEqual } from "../assert.ts";
+import type { CaseDefinition, SuiteDefinition } from "../case.ts";
+import type { CaseContext } from "../context.ts";
+import { reversed, utf8 } from "../support/bytes.ts";
+import { FAMILY_ID, LOOPBACK, perFamily, type IPFamily } from "../support/tcp.ts";
+import { loopbackUdp, udpPort } from "../support/udp.ts";
+import { datagramLifecycleCases } from "./datagram-lifecycle.ts";
 
 /** A socket connected to `peerPort` on the loopback address of `family`; closed after the case. */
 async function connectedTo(

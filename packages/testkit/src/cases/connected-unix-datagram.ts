@@ -4,14 +4,14 @@ import {
   TypedAttributeLookupError,
   createConnectedUnixDatagramSocket,
 } from "@portio/core";
-import { bytesEqual, deepEqual, describe, equal, instanceOf, rejects, throws } from "../assert.js";
-import type { CaseDefinition, SuiteDefinition } from "../case.js";
-import type { CaseContext } from "../context.js";
-import { reversed, text, utf8 } from "../support/bytes.js";
-import { errorCode } from "../support/error-code.js";
-import { perPathKind, unixPath, type UNIXPathKind } from "../support/unix.js";
-import { allArriveInOrder, connectedUnixDatagram, fsencode, inForm, unixDatagram, type PathForm } from "../support/unix-datagram.js";
-import { datagramLifecycleCases } from "./datagram-lifecycle.js";
+import { bytesEqual, deepEqual, describe, equal, instanceOf, rejects, throws } from "../assert.ts";
+import type { CaseDefinition, SuiteDefinition } from "../case.ts";
+import type { CaseContext } from "../context.ts";
+import { reversed, text, utf8 } from "../support/bytes.ts";
+import { errorCode } from "../support/error-code.ts";
+import { perPathKind, unixPath, type UNIXPathKind } from "../support/unix.ts";
+import { allArriveInOrder, connectedUnixDatagram, fsencode, inForm, unixDatagram, type PathForm } from "../support/unix-datagram.ts";
+import { datagramLifecycleCases } from "./datagram-lifecycle.ts";
 
 const KINDS: readonly UNIXPathKind[] = ["path", "abstract"];
 const FORMS: readonly PathForm[] = ["str", "bytes"];

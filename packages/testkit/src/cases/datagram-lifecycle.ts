@@ -1,8 +1,8 @@
 import { BusyResourceError, ClosedResourceError, type CallOptions } from "@portio/core";
-import { bytesEqual, equal, rejects } from "../assert.js";
-import type { CaseDefinition } from "../case.js";
-import type { CaseContext } from "../context.js";
-import { utf8 } from "../support/bytes.js";
+import { bytesEqual, equal, rejects } from "../assert.ts";
+import type { CaseDefinition } from "../case.ts";
+import type { CaseContext } from "../context.ts";
+import { utf8 } from "../support/bytes.ts";
 
 /**
  * One datagram socket under test, with a way to reach it. The four datagram suites (UDP,

@@ -23,15 +23,15 @@ import {
   wrapServerSocket,
   type UNIXSocketStream as Stream,
 } from "@portio/core";
-import { receiveExactly } from "../support/io.js";
-import { unlessUnsupported } from "../support/unsupported.js";
-import { bytesEqual, deepEqual, equal, instanceOf, ok, rejects } from "../assert.js";
-import type { CaseDefinition, SuiteDefinition } from "../case.js";
-import type { CaseContext } from "../context.js";
-import { concat, utf8 } from "../support/bytes.js";
-import { exchange } from "../support/io.js";
-import { factory, nonSocketFd, peerOf, rawSocket } from "../support/raw-sockets.js";
-import { unixPair } from "../support/unix.js";
+import { receiveExactly } from "../support/io.ts";
+import { unlessUnsupported } from "../support/unsupported.ts";
+import { bytesEqual, deepEqual, equal, instanceOf, ok, rejects } from "../assert.ts";
+import type { CaseDefinition, SuiteDefinition } from "../case.ts";
+import type { CaseContext } from "../context.ts";
+import { concat, utf8 } from "../support/bytes.ts";
+import { exchange } from "../support/io.ts";
+import { factory, nonSocketFd, peerOf, rawSocket } from "../support/raw-sockets.ts";
+import { unixPair } from "../support/unix.ts";
 
 /** Where a Unix stream came from: every kind of Unix stream portio makes must pass fds. */
 type Origin = "connect" | "accepted" | "socketpair" | "adopted";

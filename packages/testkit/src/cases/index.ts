@@ -1,23 +1,23 @@
-import type { SuiteDefinition } from "../case.js";
-import { adoptionSuite } from "./adoption.js";
-import { connectedUdpSuite } from "./connected-udp.js";
-import { connectedUnixDatagramSuite } from "./connected-unix-datagram.js";
-import { inputValidationSuite } from "./input-validation.js";
-import { fdPassingSuite } from "./fd-passing.js";
-import { multiListenerSuite } from "./multi-listener.js";
-import { serveSuite } from "./serve.js";
-import { tcpListenerSuite } from "./tcp-listener.js";
-import { tcpStreamSuite } from "./tcp-stream.js";
-import { tcpOptionsSuite } from "./tcp-options.js";
-import { socketpairSuite } from "./socketpair.js";
-import { tlsSuite } from "./tls.js";
-import { tlsInputsSuite } from "./tls-inputs.js";
-import { udpSuite } from "./udp.js";
-import { unixDatagramSuite } from "./unix-datagram.js";
-import { unixListenerSuite } from "./unix-listener.js";
-import { unixSocketFilesSuite } from "./unix-socket-files.js";
-import { unixStreamSuite } from "./unix-stream.js";
-import { webStreamsSuite } from "./web-streams.js";
+import type { SuiteDefinition } from "../case.ts";
+import { adoptionSuite } from "./adoption.ts";
+import { connectedUdpSuite } from "./connected-udp.ts";
+import { connectedUnixDatagramSuite } from "./connected-unix-datagram.ts";
+import { inputValidationSuite } from "./input-validation.ts";
+import { fdPassingSuite } from "./fd-passing.ts";
+import { multiListenerSuite } from "./multi-listener.ts";
+import { serveSuite } from "./serve.ts";
+import { tcpListenerSuite } from "./tcp-listener.ts";
+import { tcpStreamSuite } from "./tcp-stream.ts";
+import { tcpOptionsSuite } from "./tcp-options.ts";
+import { socketpairSuite } from "./socketpair.ts";
+import { tlsSuite } from "./tls.ts";
+import { tlsInputsSuite } from "./tls-inputs.ts";
+import { udpSuite } from "./udp.ts";
+import { unixDatagramSuite } from "./unix-datagram.ts";
+import { unixListenerSuite } from "./unix-listener.ts";
+import { unixSocketFilesSuite } from "./unix-socket-files.ts";
+import { unixStreamSuite } from "./unix-stream.ts";
+import { webStreamsSuite } from "./web-streams.ts";
 
 /** Every suite, in the order they are registered. */
 export const suites: readonly SuiteDefinition[] = [

@@ -9,13 +9,13 @@ import {
   createUnixListener,
   getaddrinfo,
 } from "@portio/core";
-import { bytesEqual, equal, match, rejects } from "../assert.js";
-import type { SuiteDefinition } from "../case.js";
-import { utf8 } from "../support/bytes.js";
-import { exchange } from "../support/io.js";
-import { LOOPBACK, loopbackListener, tcpPair } from "../support/tcp.js";
-import { loopbackUdp, udpPort } from "../support/udp.js";
-import { unixPath } from "../support/unix.js";
+import { bytesEqual, equal, match, rejects } from "../assert.ts";
+import type { SuiteDefinition } from "../case.ts";
+import { utf8 } from "../support/bytes.ts";
+import { exchange } from "../support/io.ts";
+import { LOOPBACK, loopbackListener, tcpPair } from "../support/tcp.ts";
+import { loopbackUdp, udpPort } from "../support/udp.ts";
+import { unixPath } from "../support/unix.ts";
 
 /** Values that are not AbortSignals (`null` included: only `undefined` means "no signal"). */
 const NOT_SIGNALS: readonly unknown[] = ["junk", 42, {}, null, { aborted: false }];

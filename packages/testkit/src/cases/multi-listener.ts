@@ -11,12 +11,12 @@ import {
   type SocketAddress,
   type SocketStream,
 } from "@portio/core";
-import { deepEqual, equal, instanceOf, rejects } from "../assert.js";
-import type { SuiteDefinition } from "../case.js";
+import { deepEqual, equal, instanceOf, rejects } from "../assert.ts";
+import type { SuiteDefinition } from "../case.ts";
 import { deferred, type Deferred } from "@portio/core/backend";
-import { startServing } from "../support/serving.js";
-import { LOOPBACK } from "../support/tcp.js";
-import { unixPath } from "../support/unix.js";
+import { startServing } from "../support/serving.ts";
+import { LOOPBACK } from "../support/tcp.ts";
+import { unixPath } from "../support/unix.ts";
 
 /** AnyIO's module-level test_multi_listener, plus the MultiListener rules portio documents. */
 export const multiListenerSuite: SuiteDefinition = {

@@ -1,11 +1,11 @@
 import { ClosedResourceError, EndOfStream, SocketAttribute, connectTcp, type SocketStream } from "@portio/core";
-import { bytesEqual, equal, ok, rejects } from "../assert.js";
-import type { CaseDefinition, SuiteDefinition } from "../case.js";
-import { utf8 } from "../support/bytes.js";
+import { bytesEqual, equal, ok, rejects } from "../assert.ts";
+import type { CaseDefinition, SuiteDefinition } from "../case.ts";
+import { utf8 } from "../support/bytes.ts";
 import { deferred } from "@portio/core/backend";
-import { exchange, receiveAll, receiveExactly } from "../support/io.js";
-import { startServing } from "../support/serving.js";
-import { loopbackListener } from "../support/tcp.js";
+import { exchange, receiveAll, receiveExactly } from "../support/io.ts";
+import { startServing } from "../support/serving.ts";
+import { loopbackListener } from "../support/tcp.ts";
 
 /** Resolves when `signal` aborts (at once if it already has). */
 function aborted(signal: AbortSignal): Promise<void> {

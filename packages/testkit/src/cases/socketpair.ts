@@ -8,11 +8,11 @@ import {
   socketpair,
   type AsyncResource,
 } from "@portio/core";
-import { bytesEqual, equal, instanceOf, rejects, throws } from "../assert.js";
-import type { SuiteDefinition } from "../case.js";
-import type { CaseContext } from "../context.js";
-import { pattern, reversed, text, utf8 } from "../support/bytes.js";
-import { receiveAll } from "../support/io.js";
+import { bytesEqual, equal, instanceOf, rejects, throws } from "../assert.ts";
+import type { SuiteDefinition } from "../case.ts";
+import type { CaseContext } from "../context.ts";
+import { pattern, reversed, text, utf8 } from "../support/bytes.ts";
+import { receiveAll } from "../support/io.ts";
 
 const MiB = 1024 * 1024;
 

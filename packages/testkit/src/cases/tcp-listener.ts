@@ -11,14 +11,14 @@ import {
   type CreateTcpListenerOptions,
   type IPSocketAddress,
 } from "@portio/core";
-import { bytesEqual, deepEqual, describe, equal, fail, instanceOf, rejects, throws } from "../assert.js";
-import type { CaseDefinition, SuiteDefinition } from "../case.js";
-import type { CaseContext } from "../context.js";
-import { utf8 } from "../support/bytes.js";
+import { bytesEqual, deepEqual, describe, equal, fail, instanceOf, rejects, throws } from "../assert.ts";
+import type { CaseDefinition, SuiteDefinition } from "../case.ts";
+import type { CaseContext } from "../context.ts";
+import { utf8 } from "../support/bytes.ts";
 import { deferred } from "@portio/core/backend";
-import { exchange, receiveAll, receiveExactly } from "../support/io.js";
-import { startServing } from "../support/serving.js";
-import { LOOPBACK, fakeLocalhost, connectableHost, freeTcpPort, loopbackListener, perFamily } from "../support/tcp.js";
+import { exchange, receiveAll, receiveExactly } from "../support/io.ts";
+import { startServing } from "../support/serving.ts";
+import { LOOPBACK, fakeLocalhost, connectableHost, freeTcpPort, loopbackListener, perFamily } from "../support/tcp.ts";
 
 /** Connects to one listener, accepts, and runs AnyIO's "blah" → "halb" exchange over the pair. */
 async function exchangeThrough(t: CaseContext, listener: SocketListener): Promise<void> {

@@ -10,12 +10,12 @@ import {
   type CreateTcpListenerOptions,
   type ConnectTcpOptions,
 } from "@portio/core";
-import { deepEqual, equal, fail, instanceOf, rejects, throws } from "../assert.js";
-import type { SuiteDefinition } from "../case.js";
-import type { CaseContext } from "../context.js";
-import type { KernelTCPOptions } from "../harness.js";
-import { rawSocket } from "../support/raw-sockets.js";
-import { loopbackListener, perFamily, type IPFamily } from "../support/tcp.js";
+import { deepEqual, equal, fail, instanceOf, rejects, throws } from "../assert.ts";
+import type { SuiteDefinition } from "../case.ts";
+import type { CaseContext } from "../context.ts";
+import type { KernelTCPOptions } from "../harness.ts";
+import { rawSocket } from "../support/raw-sockets.ts";
+import { loopbackListener, perFamily, type IPFamily } from "../support/tcp.ts";
 
 /** What the kernel holds for `stream`'s socket, read through the harness (never portio's own record). */
 async function kernel(t: CaseContext, stream: SocketStream): Promise<KernelTCPOptions> {

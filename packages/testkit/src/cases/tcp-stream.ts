@@ -12,16 +12,16 @@ import {
   type IPSocketAddress,
   type SocketStream,
 } from "@portio/core";
-import { bytesEqual, deepEqual, describe, equal, fail, instanceOf, ok, rejects } from "../assert.js";
-import type { SuiteDefinition } from "../case.js";
-import type { CaseContext } from "../context.js";
-import { pattern, utf8 } from "../support/bytes.js";
+import { bytesEqual, deepEqual, describe, equal, fail, instanceOf, ok, rejects } from "../assert.ts";
+import type { SuiteDefinition } from "../case.ts";
+import type { CaseContext } from "../context.ts";
+import { pattern, utf8 } from "../support/bytes.ts";
 import { deferred } from "@portio/core/backend";
-import { errorCode } from "../support/error-code.js";
-import { outcome, receiveExactly } from "../support/io.js";
-import { startServing } from "../support/serving.js";
-import { LOOPBACK, fakeLocalhost, freeTcpPort, loopbackListener, tcpPair, perFamily, type IPFamily } from "../support/tcp.js";
-import { byteStreamCases } from "./byte-stream.js";
+import { errorCode } from "../support/error-code.ts";
+import { outcome, receiveExactly } from "../support/io.ts";
+import { startServing } from "../support/serving.ts";
+import { LOOPBACK, fakeLocalhost, freeTcpPort, loopbackListener, tcpPair, perFamily, type IPFamily } from "../support/tcp.ts";
+import { byteStreamCases } from "./byte-stream.ts";
 
 const MiB = 1024 * 1024;
 

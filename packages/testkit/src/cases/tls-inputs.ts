@@ -1,9 +1,9 @@
 import { BrokenResourceError, EndOfStream, TLSListener, TLSStream, connectTcp, type SocketStream, type TLSOptions } from "@portio/core";
-import { describe, fail, instanceOf, ok, rejects } from "../assert.js";
-import type { SuiteDefinition } from "../case.js";
-import { exchange, outcome } from "../support/io.js";
-import { loopbackListener, tcpPair } from "../support/tcp.js";
-import { certificates, clientOptions, handshakeWithoutClientCertificate, serverOptions, tlsPair } from "../support/tls.js";
+import { describe, fail, instanceOf, ok, rejects } from "../assert.ts";
+import type { SuiteDefinition } from "../case.ts";
+import { exchange, outcome } from "../support/io.ts";
+import { loopbackListener, tcpPair } from "../support/tcp.ts";
+import { certificates, clientOptions, handshakeWithoutClientCertificate, serverOptions, tlsPair } from "../support/tls.ts";
 
 /** The whole message of an error and its causes, for matching. */
 function messages(error: unknown): string {

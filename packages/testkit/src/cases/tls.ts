@@ -13,13 +13,13 @@ import {
   type AnyByteStream,
   type TypedAttribute,
 } from "@portio/core";
-import { bytesEqual, deepEqual, equal, fail, instanceOf, match, ok, rejects } from "../assert.js";
-import type { CaseDefinition, SuiteDefinition } from "../case.js";
-import { concat, pattern, utf8 } from "../support/bytes.js";
+import { bytesEqual, deepEqual, equal, fail, instanceOf, match, ok, rejects } from "../assert.ts";
+import type { CaseDefinition, SuiteDefinition } from "../case.ts";
+import { concat, pattern, utf8 } from "../support/bytes.ts";
 import { deferred } from "@portio/core/backend";
-import { exchange, outcome, receiveAll, receiveExactly } from "../support/io.js";
-import { startServing } from "../support/serving.js";
-import { loopbackListener, perFamily, tcpPair } from "../support/tcp.js";
+import { exchange, outcome, receiveAll, receiveExactly } from "../support/io.ts";
+import { startServing } from "../support/serving.ts";
+import { loopbackListener, perFamily, tcpPair } from "../support/tcp.ts";
 import {
   certificates,
   clientOptions,
@@ -28,9 +28,9 @@ import {
   memoryPair,
   serverOptions,
   tlsPair,
-} from "../support/tls.js";
-import { startCertRequiringTlsPeer } from "../support/cert-requiring-peer.js";
-import { LAST_WORDS, expectTruncation, receiveUntilEnd, receiveUntilKilled, startKilledTlsPeer } from "../support/killed-tls-peer.js";
+} from "../support/tls.ts";
+import { startCertRequiringTlsPeer } from "../support/cert-requiring-peer.ts";
+import { LAST_WORDS, expectTruncation, receiveUntilEnd, receiveUntilKilled, startKilledTlsPeer } from "../support/killed-tls-peer.ts";
 
 const MiB = 1024 * 1024;
 

@@ -5,13 +5,13 @@ import {
   createUdpSocket,
   type IPSocketAddress,
 } from "@portio/core";
-import { atLeast, bytesEqual, deepEqual, describe, equal, instanceOf, notEqual, ok, rejects, throws } from "../assert.js";
-import type { CaseDefinition, SuiteDefinition } from "../case.js";
-import { pattern, reversed, utf8 } from "../support/bytes.js";
-import { errorCode } from "../support/error-code.js";
-import { FAMILY_ID, LOOPBACK, perFamily, type IPFamily } from "../support/tcp.js";
-import { loopbackUdp, udpPort } from "../support/udp.js";
-import { datagramLifecycleCases } from "./datagram-lifecycle.js";
+import { atLeast, bytesEqual, deepEqual, describe, equal, instanceOf, notEqual, ok, rejects, throws } from "../assert.ts";
+import type { CaseDefinition, SuiteDefinition } from "../case.ts";
+import { pattern, reversed, utf8 } from "../support/bytes.ts";
+import { errorCode } from "../support/error-code.ts";
+import { FAMILY_ID, LOOPBACK, perFamily, type IPFamily } from "../support/tcp.ts";
+import { loopbackUdp, udpPort } from "../support/udp.ts";
+import { datagramLifecycleCases } from "./datagram-lifecycle.ts";
 
 /** The any-address a socket created with only a family is bound to. */
 const ANY: Readonly<Record<IPFamily, string>> = { inet: "0.0.0.0", inet6: "::" };

@@ -6,13 +6,13 @@ import {
   createUnixDatagramSocket,
   type UNIXSocketAddress,
 } from "@portio/core";
-import { atLeast, bytesEqual, deepEqual, equal, fail, instanceOf, ok, rejects, throws } from "../assert.js";
-import type { SuiteDefinition } from "../case.js";
-import { pattern, reversed, utf8 } from "../support/bytes.js";
-import { perPathKind, nonUtf8Path, unixPath } from "../support/unix.js";
-import { allArriveInOrder, fsencode, inForm, perKindAndForm, unixDatagram } from "../support/unix-datagram.js";
-import { unlessUnsupported } from "../support/unsupported.js";
-import { datagramLifecycleCases } from "./datagram-lifecycle.js";
+import { atLeast, bytesEqual, deepEqual, equal, fail, instanceOf, ok, rejects, throws } from "../assert.ts";
+import type { SuiteDefinition } from "../case.ts";
+import { pattern, reversed, utf8 } from "../support/bytes.ts";
+import { perPathKind, nonUtf8Path, unixPath } from "../support/unix.ts";
+import { allArriveInOrder, fsencode, inForm, perKindAndForm, unixDatagram } from "../support/unix-datagram.ts";
+import { unlessUnsupported } from "../support/unsupported.ts";
+import { datagramLifecycleCases } from "./datagram-lifecycle.ts";
 
 /** Bigger than the 256 KiB receive buffer portio's backends use, smaller than a raised SO_SNDBUF lets through. */
 const OVERSIZED = 300_000;

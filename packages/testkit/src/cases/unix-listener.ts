@@ -5,13 +5,13 @@ import {
   connectUnix,
   createUnixListener,
 } from "@portio/core";
-import { bytesEqual, deepEqual, equal, rejects, throws } from "../assert.js";
-import type { CaseDefinition, SuiteDefinition } from "../case.js";
-import { utf8 } from "../support/bytes.js";
-import { exchange, receiveAll } from "../support/io.js";
-import { startServing } from "../support/serving.js";
-import { unlessUnsupported } from "../support/unsupported.js";
-import { nonUtf8Path, perPathKind, unixPath } from "../support/unix.js";
+import { bytesEqual, deepEqual, equal, rejects, throws } from "../assert.ts";
+import type { CaseDefinition, SuiteDefinition } from "../case.ts";
+import { utf8 } from "../support/bytes.ts";
+import { exchange, receiveAll } from "../support/io.ts";
+import { startServing } from "../support/serving.ts";
+import { unlessUnsupported } from "../support/unsupported.ts";
+import { nonUtf8Path, perPathKind, unixPath } from "../support/unix.ts";
 
 /** AnyIO's TestUNIXListener (without socket options and fromSocket). */
 export const unixListenerSuite: SuiteDefinition = {

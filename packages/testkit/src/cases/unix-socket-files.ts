@@ -5,14 +5,14 @@ import {
   createUnixListener,
   SocketAttribute,
 } from "@portio/core";
-import { atLeast, bytesEqual, deepEqual, describe, equal, fail, ok, rejects } from "../assert.js";
-import type { SuiteDefinition } from "../case.js";
-import type { CaseContext } from "../context.js";
-import type { OtherUserProber, SocketFileTools } from "../harness.js";
-import { utf8 } from "../support/bytes.js";
-import { errorCode } from "../support/error-code.js";
-import { exchange, receiveExactly } from "../support/io.js";
-import { startServing } from "../support/serving.js";
+import { atLeast, bytesEqual, deepEqual, describe, equal, fail, ok, rejects } from "../assert.ts";
+import type { SuiteDefinition } from "../case.ts";
+import type { CaseContext } from "../context.ts";
+import type { OtherUserProber, SocketFileTools } from "../harness.ts";
+import { utf8 } from "../support/bytes.ts";
+import { errorCode } from "../support/error-code.ts";
+import { exchange, receiveExactly } from "../support/io.ts";
+import { startServing } from "../support/serving.ts";
 
 /** Listener set-ups the mode case runs at least, and at most (AnyIO has no such case; see issue 11). */
 const MIN_SETUPS = 2000;
@@ -79,6 +79,14 @@ async function expectAddressInUse(creating: Promise<unknown>, what: string): Pro
 }
 
 /**
+ * Fails unless `dir` holds exactly `names`: the listener's private bind directory (`.p…`, next to
+ * the path) must be gone whether the listener came up or not.
+ */
+async function onlyNames(files: SocketFileTools, dir: string, names: string[], when: string): Promise<void> {
+  deepEqual(await files.list(dir), names, `the names in the socket's directory ${when}`);
+}
+
+/**
  * A path of exactly `bytes` bytes in `dir` (the socket address limit on Linux is 108 bytes with the
  * terminating NUL).
  */
@@ -137,13 +145,15 @@ export const unixSocketFilesSuite: SuiteDefinition = {
       description:
         "createUnixListener() on the path of a listener that is still listening fails with EADDRINUSE; the first listener keeps its file and its clients",
       async run(t) {
-        const path = `${await t.tempDir()}/socket`;
+        const dir = await t.tempDir();
+        const path = `${dir}/socket`;
         const first = t.use(await createUnixListener(path));
         // The check that finds it live connects once: the first listener sees that connection end.
         startServing(t, first, async (stream) => {
           for await (const chunk of stream) await stream.send(chunk);
         });
         await expectAddressInUse(createUnixListener(path), "a live socket");
+        if (t.harness.socketFiles) await onlyNames(t.harness.socketFiles, dir, ["socket"], "after the refused listener");
         const client = t.use(await connectUnix(path));
         await client.send(utf8("still mine"));
         bytesEqual(await receiveExactly(client, 10), "still mine", "echo from the first listener");
@@ -154,11 +164,13 @@ export const unixSocketFilesSuite: SuiteDefinition = {
       description: "a socket file nobody listens on (connect: ECONNREFUSED) is replaced by a new listener",
       requires: ["rawSockets", "socketFiles"],
       async run(t) {
-        const path = `${await t.tempDir()}/socket`;
+        const dir = await t.tempDir();
+        const path = `${dir}/socket`;
         const raw = await t.harness.rawSockets!.create("unix", "stream", { bound: true, path });
         await t.harness.rawSockets!.close(raw.fd);
         equal((await tools(t).inspect(path))?.kind, "socket", "a stale socket file is at the path");
         const listener = t.use(await createUnixListener(path));
+        await onlyNames(tools(t), dir, ["socket"], "once the stale file is replaced");
         const [client, server] = await Promise.all([connectUnix(path), listener.accept()]);
         t.use(client);
         t.use(server);
@@ -167,7 +179,7 @@ export const unixSocketFilesSuite: SuiteDefinition = {
     },
     {
       name: "other-files-kept",
-      description: "a regular file or a directory at the path stays as it is and createUnixListener() fails with EADDRINUSE",
+      description: "a regular file or a directory at the path stays as it is and createUnixListener() fails with EADDRINUSE, leaving nothing else in the directory",
       requires: ["socketFiles"],
       async run(t) {
         const files = tools(t);
@@ -175,6 +187,7 @@ export const unixSocketFilesSuite: SuiteDefinition = {
         await files.writeFile(`${dir}/file`, "keep me");
         await expectAddressInUse(createUnixListener(`${dir}/file`), "a regular file");
         equal((await files.inspect(`${dir}/file`))?.kind, "file", "what is at the path afterwards");
+        await onlyNames(files, dir, ["file"], "after the refused listener");
         const inner = await t.tempDir();
         await expectAddressInUse(createUnixListener(inner), "a directory");
         equal((await files.inspect(inner))?.kind, "directory", "what is at the path afterwards");
@@ -183,14 +196,17 @@ export const unixSocketFilesSuite: SuiteDefinition = {
     {
       name: "close-removes-own-file-only",
       description:
-        "aclose() removes the listener's socket file; when someone replaced it meanwhile, the new file stays and keeps working",
+        "aclose() removes the listener's socket file (and the directory holds nothing else); when someone replaced it meanwhile, the new file stays and keeps working",
       requires: ["socketFiles"],
       async run(t) {
         const files = tools(t);
-        const path = `${await t.tempDir()}/socket`;
+        const dir = await t.tempDir();
+        const path = `${dir}/socket`;
         const mine = await createUnixListener(path);
+        await onlyNames(files, dir, ["socket"], "while the listener is open");
         await mine.aclose();
         equal(await files.inspect(path), undefined, "the path after aclose()");
+        await onlyNames(files, dir, [], "after aclose()");
 
         const replaced = t.use(await createUnixListener(path));
         const original = await files.inspect(path);

@@ -5,14 +5,14 @@ import {
   connectUnix,
   createUnixListener,
 } from "@portio/core";
-import { deepEqual, describe, equal, ok, rejects, throws } from "../assert.js";
-import type { SuiteDefinition } from "../case.js";
-import { utf8 } from "../support/bytes.js";
-import { errorCode } from "../support/error-code.js";
-import { unlessUnsupported } from "../support/unsupported.js";
-import { exchange } from "../support/io.js";
-import { nonUtf8Path, perPathKind, unixPair, unixPath } from "../support/unix.js";
-import { byteStreamCases } from "./byte-stream.js";
+import { deepEqual, describe, equal, ok, rejects, throws } from "../assert.ts";
+import type { SuiteDefinition } from "../case.ts";
+import { utf8 } from "../support/bytes.ts";
+import { errorCode } from "../support/error-code.ts";
+import { unlessUnsupported } from "../support/unsupported.ts";
+import { exchange } from "../support/io.ts";
+import { nonUtf8Path, perPathKind, unixPair, unixPath } from "../support/unix.ts";
+import { byteStreamCases } from "./byte-stream.ts";
 
 /** AnyIO's TestUNIXStream (without fd passing itself and fromSocket), plus portio's byte-stream contract. */
 export const unixStreamSuite: SuiteDefinition = {

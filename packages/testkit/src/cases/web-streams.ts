@@ -1,10 +1,10 @@
 import { EndOfStream, fromWebStreams, toWebStreams, type ByteStream } from "@portio/core";
-import { bytesEqual, equal, ok, rejects } from "../assert.js";
-import type { SuiteDefinition } from "../case.js";
-import { concat, pattern, utf8 } from "../support/bytes.js";
-import { exchange, receiveAll, receiveExactly } from "../support/io.js";
-import { tcpPair } from "../support/tcp.js";
-import { tlsPair } from "../support/tls.js";
+import { bytesEqual, equal, ok, rejects } from "../assert.ts";
+import type { SuiteDefinition } from "../case.ts";
+import { concat, pattern, utf8 } from "../support/bytes.ts";
+import { exchange, receiveAll, receiveExactly } from "../support/io.ts";
+import { tcpPair } from "../support/tcp.ts";
+import { tlsPair } from "../support/tls.ts";
 
 const MiB = 1024 * 1024;
 

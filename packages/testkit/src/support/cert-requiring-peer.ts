@@ -1,6 +1,6 @@
-import { certificates } from "./tls.js";
-import type { CaseContext } from "../context.js";
-import { LISTEN_ON_LOOPBACK, startPythonPeer } from "./killed-tls-peer.js";
+import { certificates } from "./tls.ts";
+import type { CaseContext } from "../context.ts";
+import { LISTEN_ON_LOOPBACK, startPythonPeer } from "./killed-tls-peer.ts";
 
 /**
  * A TLS server in another process (Python's ssl, i.e. OpenSSL) that requires a client

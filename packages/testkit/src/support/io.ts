@@ -1,6 +1,6 @@
 import { EndOfStream, type ByteReceiveStream, type ByteStream } from "@portio/core";
-import { bytesEqual, describe, fail } from "../assert.js";
-import { concat, reversed, utf8 } from "./bytes.js";
+import { bytesEqual, describe, fail } from "../assert.ts";
+import { concat, reversed, utf8 } from "./bytes.ts";
 
 /**
  * Receives until the peer closes, at most `limit` bytes (more is a failure), and checks every

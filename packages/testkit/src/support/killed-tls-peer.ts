@@ -1,8 +1,8 @@
 import { BrokenResourceError, EndOfStream, connectTcp, type TLSStream } from "@portio/core";
-import { fail, ok } from "../assert.js";
-import type { CaseContext } from "../context.js";
-import { utf8 } from "./bytes.js";
-import { certificates } from "./tls.js";
+import { fail, ok } from "../assert.ts";
+import type { CaseContext } from "../context.ts";
+import { utf8 } from "./bytes.ts";
+import { certificates } from "./tls.ts";
 
 /**
  * Python lines that make `listener`, listening on 127.0.0.1 with a free port, and print the port

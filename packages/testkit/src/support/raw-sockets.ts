@@ -1,7 +1,7 @@
 import { InvalidSocketError, type AsyncResource } from "@portio/core";
-import { equal, fail, rejects } from "../assert.js";
-import type { CaseContext } from "../context.js";
-import type { RawSocketFactory, RawSocketState } from "../harness.js";
+import { equal, fail, rejects } from "../assert.ts";
+import type { CaseContext } from "../context.ts";
+import type { RawSocketFactory, RawSocketState } from "../harness.ts";
 
 /** A raw socket made for a case: its fd and its peers' fds, closed after the case unless adopted. */
 export interface RawHandle {

@@ -1,5 +1,5 @@
 import type { HandlerContext, Listener, ServeOptions } from "@portio/core";
-import type { CaseContext } from "../context.js";
+import type { CaseContext } from "../context.ts";
 
 /** A `serve()` running in the background of a case. */
 export interface Serving {

@@ -1,6 +1,6 @@
-import { equal, fail } from "../assert.js";
+import { equal, fail } from "../assert.ts";
 import type { ByteStream } from "@portio/core";
-import { receiveExactly } from "./io.js";
+import { receiveExactly } from "./io.ts";
 
 /**
  * Waits until a background task has stopped making progress, without timers: `progress()` must stay

@@ -7,9 +7,9 @@ import {
   type MultiListener,
   type SocketStream,
 } from "@portio/core";
-import { equal, instanceOf } from "../assert.js";
-import type { CaseDefinition } from "../case.js";
-import type { CaseContext } from "../context.js";
+import { equal, instanceOf } from "../assert.ts";
+import type { CaseDefinition } from "../case.ts";
+import type { CaseContext } from "../context.ts";
 
 /** An IP address family as the cases parametrise it. */
 export type IPFamily = "inet" | "inet6";

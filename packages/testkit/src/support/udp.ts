@@ -1,6 +1,6 @@
 import { SocketAttribute, createUdpSocket, type CreateUdpSocketOptions, type UDPSocket } from "@portio/core";
-import type { CaseContext } from "../context.js";
-import { LOOPBACK, type IPFamily } from "./tcp.js";
+import type { CaseContext } from "../context.ts";
+import { LOOPBACK, type IPFamily } from "./tcp.ts";
 
 /** An unconnected UDP socket on the loopback address of `family`, port 0 unless given; closed after the case. */
 export async function loopbackUdp(

@@ -6,11 +6,11 @@ import {
   type UNIXDatagramSocket,
   type UNIXDatagramOptions,
 } from "@portio/core";
-import { deepEqual, fail } from "../assert.js";
-import type { CaseDefinition } from "../case.js";
-import type { CaseContext } from "../context.js";
-import { text, utf8 } from "./bytes.js";
-import type { UNIXPathKind } from "./unix.js";
+import { deepEqual, fail } from "../assert.ts";
+import type { CaseDefinition } from "../case.ts";
+import type { CaseContext } from "../context.ts";
+import { text, utf8 } from "./bytes.ts";
+import type { UNIXPathKind } from "./unix.ts";
 
 /** How a case passes a Unix path to portio: as a string, or as its UTF-8 bytes (AnyIO's str / bytes params). */
 export type PathForm = "str" | "bytes";

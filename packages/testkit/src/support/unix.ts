@@ -1,7 +1,7 @@
 import { connectUnix, createUnixListener, type UNIXSocketStream } from "@portio/core";
-import type { CaseDefinition } from "../case.js";
-import type { CaseContext } from "../context.js";
-import { concat, utf8 } from "./bytes.js";
+import type { CaseDefinition } from "../case.ts";
+import type { CaseContext } from "../context.ts";
+import { concat, utf8 } from "./bytes.ts";
 
 /** How a case names its Unix socket: a file in a temporary directory, or a Linux abstract name. */
 export type UNIXPathKind = "path" | "abstract";

@@ -1,5 +1,5 @@
 import { UnsupportedError } from "@portio/core";
-import { match, ok } from "../assert.js";
+import { match, ok } from "../assert.ts";
 
 /**
  * Runs `action`, where the contract lets a backend refuse with {@link UnsupportedError} (for
