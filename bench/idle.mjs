@@ -159,7 +159,6 @@ async function runDriver() {
     portio: median(kib(samples.portio)),
     ratio: median(samples.raw) / median(samples.portio),
     samples: { raw: kib(samples.raw), portio: kib(samples.portio) },
-    note: "ratio = raw / portio (above 1: portio uses less memory per connection)",
   };
   console.log(`idle connections — ${runtimeLabel}, ${connections} connections, medians of ${rounds} rounds, one client process each`);
   console.log(`  per connection: raw ${row.raw.toFixed(2)} KiB, portio ${row.portio.toFixed(2)} KiB, ratio raw/portio ${row.ratio.toFixed(3)}`);

@@ -113,8 +113,9 @@ try {
     if (samples.effect) {
       // Effect's own ratio is for reading, not a target of portio's; the portio/Effect row is
       // the "portio ahead of Effect".
-      results.push(row(" — Effect's Socket vs raw", "raw", "effect", null, "the portio column holds Effect's figures"));
-      results.push(row(" — portio vs Effect's Socket", "effect", "portio", 1, "the raw column holds Effect's figures"));
+      // Columns: raw | Effect, and Effect | portio (docs/BENCHMARKS.md says so once).
+      results.push(row(" — Effect's Socket / raw", "raw", "effect", null));
+      results.push(row(" — portio / Effect's Socket", "effect", "portio", 1));
     }
   }
 } finally {
