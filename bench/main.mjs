@@ -1,6 +1,7 @@
 // @ts-check
 // TCP: portio against the runtime's raw API (and Effect's Socket on Node), in one run, as ratios.
-// bench/run.mjs starts it under each Node major and under Deno.
+// bench/run.mjs starts it under each Node major and under Deno, and under Bun for churn (Bun's
+// bulk and ping-pong are bun-main.mjs's).
 //
 //   node bench/main.mjs [--json out.json] [--rounds 9] [--warmups 2] [--bulk-mib 256] [--pings 10000]
 //                       [--connections 4000] [--concurrency 8] [--jobs bulk,ping-pong,churn]
@@ -8,8 +9,8 @@
 //   node_modules/deno/deno run --allow-all --no-lock bench/main.mjs [same options]
 //
 // For each variant a server child process (same runtime) is started, written with the same API
-// as that variant's client, which runs here: raw (node:net on Node, Deno.listen/Deno.connect on
-// Deno, raw-deno.mjs), portio, and on Node Effect's Socket (effect.mjs; `--effect off` leaves it
+// as that variant's client, which runs here: raw (node:net on Node, Bun.listen/Bun.connect on
+// Bun, Deno.listen/Deno.connect on Deno: raw.mjs, raw-bun.mjs, raw-deno.mjs), portio, and on Node Effect's Socket (effect.mjs; `--effect off` leaves it
 // out). Jobs: bulk (64 KiB writes, half-close, the server answers the count), 64 B ping-pong,
 // and connection churn (connect, send 1 B, receive the 1 B answer, close; `--concurrency`
 // connections in flight). Rounds rotate the variants' order (so warm-up and machine drift hit all
@@ -17,7 +18,7 @@
 // kept in the JSON output ("samples") for the spread.
 import { once } from "node:events";
 import { writeFileSync } from "node:fs";
-import { median, option, pinSelf, runtimeLabel, runtimeName, selfCommand, spawnPeer } from "./runtime.mjs";
+import { median, option, pinSelf, rawModule, runtimeLabel, runtimeName, selfCommand, spawnPeer } from "./runtime.mjs";
 
 const rounds = Number(option("rounds", 9));
 const warmups = Number(option("warmups", 2));
@@ -34,11 +35,11 @@ const pin = pinSelf();
 
 /** @type {Record<string, any>} */
 const variants = {
-  raw: await import(runtimeName === "deno" ? "./raw-deno.mjs" : "./raw.mjs"),
+  raw: await import(rawModule),
   portio: await import("./portio.mjs"),
 };
 if (withEffect) variants.effect = await import("./effect.mjs");
-const rawName = runtimeName === "deno" ? "Deno.connect" : "node:net";
+const rawName = { node: "node:net", bun: "Bun.connect", deno: "Deno.connect" }[runtimeName];
 
 async function startServerProcess(variant) {
   const child = spawnPeer(selfCommand("./server.mjs", [variant]), pin, { stdio: ["pipe", "pipe", "inherit"] });

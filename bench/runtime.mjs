@@ -9,6 +9,9 @@ import { fileURLToPath } from "node:url";
 /** "node" | "bun" | "deno": the runtime running this script. */
 export const runtimeName = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
 
+/** This runtime's raw API module for bench/main.mjs: its own socket API where it has one. */
+export const rawModule = { node: "./raw.mjs", bun: "./raw-bun.mjs", deno: "./raw-deno.mjs" }[runtimeName];
+
 /** `name version`, e.g. "deno 2.9.6", for report headers. */
 export const runtimeLabel =
   runtimeName === "deno"

@@ -1,11 +1,11 @@
 // @ts-check
 // A benchmark server in its own process: `node bench/server.mjs raw|portio|effect` (also under
-// Deno, where "raw" is Deno.listen; see raw-deno.mjs). Prints "PORT <n>" once listening; exits
+// Bun and Deno, where "raw" is Bun.listen / Deno.listen: raw-bun.mjs, raw-deno.mjs). Prints "PORT <n>" once listening; exits
 // when stdin closes (the parent went away) or on SIGTERM.
-import { runtimeName } from "./runtime.mjs";
+import { rawModule } from "./runtime.mjs";
 
 const variant = process.argv[2];
-const modules = { raw: runtimeName === "deno" ? "./raw-deno.mjs" : "./raw.mjs", portio: "./portio.mjs", effect: "./effect.mjs" };
+const modules = { raw: rawModule, portio: "./portio.mjs", effect: "./effect.mjs" };
 if (!Object.hasOwn(modules, variant)) {
   console.error("usage: server.mjs raw|portio|effect");
   process.exit(2);
