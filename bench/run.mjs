@@ -109,7 +109,8 @@ const BENCHMARKS = [
     parse: (_json, stdout) => parseDenoTcp(stdout),
   },
   {
-    jobs: ["udp"], script: "bench/udp.mjs", runtimes: ["node"],
+    // Deno: raw is Deno.listenDatagram (the runtime prefix carries --unstable-net).
+    jobs: ["udp"], script: "bench/udp.mjs", runtimes: ["node", "deno"],
     args: () => flags([...common(), ["count", o.datagrams], ["pin", o.pin]]),
     parse: (json) => readResults(json).map((r) => ({ ...r, samples: r.samples && pluck(r.samples, "receivedPerSecond") })),
   },

@@ -1,4 +1,7 @@
-// UDP one way: portio's UDPSocket against raw node:dgram, in one process run, as a ratio.
+// UDP one way: portio's UDPSocket against raw node:dgram (on Deno: Deno.listenDatagram), in one
+// process run, as a ratio.
+//
+//   node_modules/deno/deno run --allow-all --no-lock --unstable-net bench/udp.mjs [same options]
 //
 //   node bench/udp.mjs [--json out.json] [--count 100000] [--size 512] [--rounds 9] [--warmups 2]
 //                      [--pin split|same|none] [--sender same|raw]
@@ -16,6 +19,10 @@
 // `await sock.sendto()` per datagram, its only API. `--sender raw` makes both variants use the raw
 // sender, which isolates the receiving side.
 //
+// On Deno, raw is Deno.listenDatagram (needs --unstable-net; node:dgram is Deno's much slower
+// compatibility layer): its sender awaits each send() as portio's does (the API has no burst
+// form), its receiver awaits each receive().
+//
 // (Also run as `node bench/udp.mjs --sender-child raw|portio`, the sender child: it reads
 // "go <port> <count> <size>" lines on stdin and answers "sent <count> <seconds>".)
 import { spawn, spawnSync } from "node:child_process";
@@ -23,7 +30,8 @@ import dgram from "node:dgram";
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
+import { rawDatagramReceiver, rawDatagramSender } from "./raw-deno-udp.mjs";
+import { runtimeLabel, runtimeName, selfCommand } from "./runtime.mjs";
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -41,7 +49,7 @@ else await runMain();
 // ---- the sender child ------------------------------------------------------------------------
 
 async function runSender(variant) {
-  const send = variant === "raw" ? await rawSender() : await portioSender();
+  const send = variant === "portio" ? await portioSender() : runtimeName === "deno" ? await rawDatagramSender(HOST) : await rawSender();
   for await (const line of createInterface({ input: process.stdin })) {
     const [command, port, count, size] = line.split(" ");
     if (command !== "go") continue;
@@ -154,7 +162,7 @@ async function runMain() {
   const senderApi = opt("sender", "same");
   const senders = { raw: startSender("raw", pin) };
   senders.portio = senderApi === "raw" ? senders.raw : startSender("portio", pin);
-  const receivers = { raw: rawReceiver, portio: portioReceiver };
+  const receivers = { raw: runtimeName === "deno" ? () => rawDatagramReceiver(HOST) : rawReceiver, portio: portioReceiver };
 
   async function round(variant) {
     const receiver = await receivers[variant]();
@@ -212,7 +220,7 @@ async function runMain() {
   const job = `UDP one way, ${count} × ${size} B`;
   const k = (x) => `${(x / 1000).toFixed(1)}k`;
   const pct = (x) => `${(x * 100).toFixed(1)}%`;
-  console.log(`\nportio vs raw node:dgram — node ${process.version}, medians of ${rounds} alternating rounds after ${warmups} warm-ups, sender processes (${senderApi === "raw" ? "raw sender for both" : "each variant's own sender"}), pinning: ${pin}`);
+  console.log(`\nportio vs raw ${runtimeName === "deno" ? "Deno.listenDatagram" : "node:dgram"} — ${runtimeLabel}, medians of ${rounds} alternating rounds after ${warmups} warm-ups, sender processes (${senderApi === "raw" ? "raw sender for both" : "each variant's own sender"}), pinning: ${pin}`);
   for (const name of ["raw", "portio"]) {
     const s = name === "raw" ? raw : portio;
     console.log(
@@ -225,7 +233,7 @@ async function runMain() {
       jsonOut,
       JSON.stringify(
         {
-          runtime: `node ${process.version}`,
+          runtime: runtimeLabel,
           rounds,
           warmups,
           pin,
@@ -239,9 +247,8 @@ async function runMain() {
 }
 
 function startSender(variant, pin) {
-  const script = fileURLToPath(import.meta.url);
-  const argv = [script, "--sender-child", variant];
-  const [cmd, cmdArgs] = pin === "none" ? [process.execPath, argv] : ["taskset", ["-c", pin === "split" ? "1" : "0", process.execPath, ...argv]];
+  const [self, argv] = selfCommand("./udp.mjs", ["--sender-child", variant]);
+  const [cmd, cmdArgs] = pin === "none" ? [self, argv] : ["taskset", ["-c", pin === "split" ? "1" : "0", self, ...argv]];
   const child = spawn(cmd, cmdArgs, { stdio: ["pipe", "pipe", "inherit"] });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   return {
