@@ -115,8 +115,11 @@ const BENCHMARKS = [
     parse: (json) => readResults(json).map((r) => ({ ...r, samples: r.samples && pluck(r.samples, "receivedPerSecond") })),
   },
   {
-    jobs: ["unix-dgram"], script: "bench/unix-dgram.mjs", runtimes: ["node"],
+    jobs: ["unix-dgram"], script: "bench/unix-dgram.mjs", runtimes: ["node", "bun", "deno"],
     args: () => flags([...common(), ["count", o.datagrams]]),
+    // Deno reads the sources through the backend's import map (the script's header).
+    launch: (rt, script, argv) => [rt.cmd, [...(rt.kind === "deno" ? ["run", "--allow-all", "--no-lock", "--no-config",
+      "--unstable-sloppy-imports", "--import-map=backends/deno/import-map.json"] : []), script, ...argv]],
     parse: (json) => {
       const { summary, ratio, count, size } = JSON.parse(readFileSync(json, "utf8"));
       return [{
