@@ -174,10 +174,14 @@ function parseDenoTcp(stdout) {
   const ping = /64 B ping-pong: raw (\d+) rt\/s, portio (\d+) rt\/s/.exec(stdout);
   const perRound = /per-round ratios \(median\): bulk ([\d.]+), ping-pong ([\d.]+)/.exec(stdout);
   if (!bulk || !ping) throw new Error("could not parse deno tcp.ts output");
-  const note = (i) => `no per-round figures printed (no spread); median per-round ratio ${perRound?.[i] ?? "?"}`;
+  const rounds = /^samples (.*)$/m.exec(stdout);
+  const s = rounds ? JSON.parse(rounds[1]) : undefined;
+  const note = (i) => `median per-round ratio ${perRound?.[i] ?? "?"}`;
   return [
-    { job: `bulk TCP, ${bulk[1]} MiB in 64 KiB writes (one process)`, unit: "MB/s", target: 0.95, raw: +bulk[2], portio: +bulk[3], ratio: +bulk[3] / +bulk[2], note: note(1) },
-    { job: "64 B ping-pong (one process)", unit: "rt/s", target: 0.95, raw: +ping[1], portio: +ping[2], ratio: +ping[2] / +ping[1], note: note(2) },
+    { job: `bulk TCP, ${bulk[1]} MiB in 64 KiB writes (one process)`, unit: "MB/s", target: 0.95, raw: +bulk[2], portio: +bulk[3], ratio: +bulk[3] / +bulk[2],
+      samples: s && { raw: s.rawBulk, portio: s.portioBulk }, note: note(1) },
+    { job: "64 B ping-pong (one process)", unit: "rt/s", target: 0.95, raw: +ping[1], portio: +ping[2], ratio: +ping[2] / +ping[1],
+      samples: s && { raw: s.rawPing, portio: s.portioPing }, note: note(2) },
   ];
 }
 
