@@ -1,4 +1,4 @@
-// @ts-check
+// (Not type-checked: inferring Effect's generator types needs annotations a .mjs cannot carry.)
 // The Effect side: the same jobs as raw.mjs and portio.mjs written with Effect's Socket
 // (effect/socket/Socket through @effect/platform-node's NodeSocket and NodeSocketServer, the
 // versions pinned in bench/package.json), the TypeScript peer portio is compared with.

@@ -36,6 +36,7 @@ export function median(values) {
 /**
  * The command that runs `script` (a file next to this one) under the runtime running this
  * process: Deno needs its `run` subcommand and permissions, Node and Bun take the file directly.
+ * @returns {[string, string[]]}
  */
 export function selfCommand(script, args = []) {
   const path = fileURLToPath(new URL(script, import.meta.url));
