@@ -87,8 +87,9 @@ async function runDriver() {
     socket?.destroy();
     let stdout = "";
     for await (const data of child.stdout) stdout += data;
-    const [code] = await once(child, "exit").catch(() => [child.exitCode]);
-    if (child.exitCode !== 0 && code !== 0) throw new Error(`client (${variant}, ${job}) failed: exit ${child.exitCode ?? code}`);
+    // 'exit' may come before stdout's end, so wait for it only if it has not come yet.
+    if (child.exitCode === null && child.signalCode === null) await once(child, "exit");
+    if (child.exitCode !== 0) throw new Error(`client (${variant}, ${job}) failed: exit ${child.exitCode ?? child.signalCode}`);
     clientLabel ||= cmd;
     return JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}");
   }

@@ -115,13 +115,13 @@ async function runDriver() {
       const sender = spawn(cmd, argv, { stdio: ["ignore", "pipe", "inherit"] });
       let out = "";
       for await (const data of /** @type {any} */ (sender.stdout)) out += data;
-      if (sender.exitCode === null) await once(sender, "exit");
+      if (sender.exitCode === null && sender.signalCode === null) await once(sender, "exit");
       if (sender.exitCode !== 0) throw new Error(`${variant} sender failed (exit ${sender.exitCode})`);
       const result = JSON.parse(out.trim().split("\n").at(-1) ?? "");
       return { growth: result.peak - result.start, accepted: result.accepted, finished: result.finished };
     } finally {
       peer.stdin?.end();
-      if (peer.exitCode === null) await once(peer, "exit");
+      if (peer.exitCode === null && peer.signalCode === null) await once(peer, "exit");
     }
   }
 

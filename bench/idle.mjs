@@ -127,12 +127,12 @@ async function runDriver() {
       const lines = createInterface({ input: /** @type {any} */ (client.stdout) })[Symbol.asyncIterator]();
       const first = await lines.next();
       if (first.value !== "OPEN") throw new Error(`${variant} client failed to open its connections`);
-      // Bounded: the peer accepts from its backlog; 2,000 asks are far more than it needs.
+      // Bounded: the peer accepts from its backlog; 6,000 asks (a minute) are far more than it needs.
       for (let ask = 0; ; ask++) {
         peer.stdin?.write("?\n");
         const accepted = Number(/ACCEPTED (\d+)/.exec((await peerLines.next()).value)?.[1]);
         if (accepted >= connections) break;
-        if (ask === 2000) throw new Error(`the peer accepted only ${accepted} of ${connections}`);
+        if (ask === 6000) throw new Error(`the peer accepted only ${accepted} of ${connections}`);
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       client.stdin?.write("measure\n");
@@ -140,9 +140,9 @@ async function runDriver() {
       return (result.after - result.before) / result.held;
     } finally {
       client.stdin?.end();
-      if (client.exitCode === null) await once(client, "exit");
+      if (client.exitCode === null && client.signalCode === null) await once(client, "exit");
       peer.stdin?.end();
-      if (peer.exitCode === null) await once(peer, "exit");
+      if (peer.exitCode === null && peer.signalCode === null) await once(peer, "exit");
     }
   }
 
