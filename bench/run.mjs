@@ -143,12 +143,13 @@ const BENCHMARKS = [
     launch: (_rt, script, argv) => [systemNode(), [script, ...argv]],
   },
   {
+    // A fresh process per round here too: --quick keeps it to one.
     jobs: ["backpressure"], script: "bench/backpressure.mjs", runtimes: ["node", "bun", "deno"],
-    args: () => flags([["rounds", o.rounds]]),
+    args: () => flags([["rounds", opt("rounds", "1")]]),
   },
   {
     jobs: ["idle"], script: "bench/idle.mjs", runtimes: ["node", "bun", "deno"],
-    args: () => flags([["rounds", o.rounds], ["connections", o.idle]]),
+    args: () => flags([["rounds", opt("rounds", "1")], ["connections", o.idle]]),
     // One fd per connection in the client and in the peer, plus the runtime's own.
     openFiles: Number(o.idle ?? 10_000) + 1024,
   },

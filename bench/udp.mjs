@@ -20,8 +20,8 @@
 // sender, which isolates the receiving side.
 //
 // On Deno, raw is Deno.listenDatagram (needs --unstable-net; node:dgram is Deno's much slower
-// compatibility layer): its sender awaits each send() as portio's does (the API has no burst
-// form), its receiver awaits each receive().
+// compatibility layer): its sender keeps bursts of 64 send() promises in flight, its receiver
+// awaits each receive() into a reused buffer.
 //
 // (Also run as `node bench/udp.mjs --sender-child raw|portio`, the sender child: it reads
 // "go <port> <count> <size>" lines on stdin and answers "sent <count> <seconds>".)
