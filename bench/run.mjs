@@ -86,6 +86,10 @@ const common = () => [["rounds", o.rounds], ["warmups", o.warmups]];
  *             parse?: (json: string, stdout: string) => Row[], env?: Record<string, string>, openFiles?: number }} Benchmark
  */
 
+// A new script is one more entry, e.g. a Unix stream benchmark on every runtime:
+//   { jobs: ["unix-stream"], script: "bench/unix-stream.mjs", runtimes: ["node", "bun", "deno"],
+//     args: () => flags([...common(), ["bulk-mib", o.bulkMib]]) },
+// (`launch` for a script that needs other runtime flags, `parse` for one without the JSON output.)
 /** @type {Benchmark[]} */
 const BENCHMARKS = [
   {
@@ -262,6 +266,9 @@ if (!existsSync(join(root, "packages", "portio", "dist"))) {
 
 const started = Date.now();
 const loadBefore = loadavg();
+// What ran: the commit at the start, and whether the tree differed from it.
+const commit = version("git", ["-C", root, "rev-parse", "--short", "HEAD"]);
+const dirty = version("git", ["-C", root, "status", "--porcelain", "--untracked-files=no"]) ? " plus uncommitted changes" : "";
 /** @type {{ runtime: string, script: string, rows: Row[], seconds: number, error?: string }[]} */
 const outcomes = [];
 for (const [i, step] of steps.entries()) {
@@ -373,8 +380,6 @@ function updateDocs() {
   const a = text.indexOf(start);
   const b = text.indexOf(end);
   if (a < 0 || b < a) throw new Error(`docs/BENCHMARKS.md lacks the ${start} … ${end} markers`);
-  const commit = version("git", ["-C", root, "rev-parse", "--short", "HEAD"]);
-  const dirty = version("git", ["-C", root, "status", "--porcelain", "--untracked-files=no"]) ? " plus uncommitted changes" : "";
   const versions = [...new Set(outcomes.map((oc) => oc.runtime))].join(", ");
   const kernel = version("uname", ["-r"]);
   const generated = [
