@@ -1,50 +1,48 @@
 // @ts-check
-// One benchmark run inside the current runtime (bench/run.mjs starts it under each Node major).
+// TCP: portio against the runtime's raw API (and Effect's Socket on Node), in one run, as ratios.
+// bench/run.mjs starts it under each Node major and under Deno, and under Bun for churn (Bun's
+// bulk and ping-pong are bun-main.mjs's).
 //
 //   node bench/main.mjs [--json out.json] [--rounds 9] [--warmups 2] [--bulk-mib 256] [--pings 10000]
-//                       [--pin split|same|none]
+//                       [--connections 4000] [--concurrency 8] [--jobs bulk,ping-pong,churn]
+//                       [--effect on|off] [--pin split|same|none]
+//   node_modules/deno/deno run --allow-all --no-lock bench/main.mjs [same options]
 //
-// For each variant (raw node:net, portio) a server child process is started, written with the
-// same API as that variant's client, which runs here. Rounds alternate the variants (ABBA order, so
-// warm-up and machine drift hit both alike); each job reports the median of its rounds and the
-// ratio portio/raw. "±x%" after a median is half the range of that variant's rounds.
-import { spawn, spawnSync } from "node:child_process";
-import { cpus } from "node:os";
-import { writeFileSync } from "node:fs";
+// For each variant a server child process (same runtime) is started, written with the same API
+// as that variant's client, which runs here: raw (node:net on Node, Bun.listen/Bun.connect on
+// Bun, Deno.listen/Deno.connect on Deno: raw.mjs, raw-bun.mjs, raw-deno.mjs), portio, and on Node Effect's Socket (effect.mjs; `--effect off` leaves it
+// out). Jobs: bulk (64 KiB writes, half-close, the server answers the count), 64 B ping-pong,
+// and connection churn (connect, send 1 B, receive the 1 B answer, close; `--concurrency`
+// connections in flight). Rounds rotate the variants' order (so warm-up and machine drift hit all
+// alike); each job reports the median of its rounds and the ratio to raw; every round's rate is
+// kept in the JSON output ("samples") for the spread.
 import { once } from "node:events";
-import { fileURLToPath } from "node:url";
-import * as raw from "./raw.mjs";
-import * as portio from "./portio.mjs";
+import { writeFileSync } from "node:fs";
+import { median, option, pinSelf, rawModule, runtimeLabel, runtimeName, selfCommand, spawnPeer } from "./runtime.mjs";
 
-const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
-const rounds = Number(opt("rounds", 9));
-const warmups = Number(opt("warmups", 2));
-const bulkBytes = Number(opt("bulk-mib", 256)) * 1024 * 1024;
+const rounds = Number(option("rounds", 9));
+const warmups = Number(option("warmups", 2));
+const bulkBytes = Number(option("bulk-mib", 256)) * 1024 * 1024;
 const chunk = 64 * 1024;
-const pings = Number(opt("pings", 10_000));
+const pings = Number(option("pings", 10_000));
 const pingSize = 64;
-const jsonOut = opt("json", undefined);
+const connections = Number(option("connections", 4000));
+const concurrency = Number(option("concurrency", 8));
+const jobNames = new Set(option("jobs", "bulk,ping-pong,churn").split(","));
+const withEffect = runtimeName === "node" && option("effect", "on") === "on";
+const jsonOut = option("json", undefined);
+const pin = pinSelf();
 
-// CPU pinning (Linux taskset). Unpinned, 64 B ping-pong on 2 cores is bimodal: ~40k rt/s when
-// the scheduler puts client and server on the same core, ~14k when on different cores, and it
-// flips between rounds. "split" (default where taskset and 2+ CPUs exist): this client on CPU 0,
-// both servers on CPU 1. "same": everything on CPU 0. "none": no pinning.
-const canPin = cpus().length >= 2 && spawnSync("taskset", ["-V"]).status === 0;
-const pin = opt("pin", canPin ? "split" : "none");
-if (pin !== "none") {
-  if (!canPin) throw new Error("--pin needs taskset and 2 CPUs");
-  spawnSync("taskset", ["-cp", "0", String(process.pid)], { stdio: "ignore" });
-}
+/** @type {Record<string, any>} */
+const variants = {
+  raw: await import(rawModule),
+  portio: await import("./portio.mjs"),
+};
+if (withEffect) variants.effect = await import("./effect.mjs");
+const rawName = { node: "node:net", bun: "Bun.connect", deno: "Deno.connect" }[runtimeName];
 
 async function startServerProcess(variant) {
-  const server = fileURLToPath(new URL("./server.mjs", import.meta.url));
-  const cpu = pin === "split" ? "1" : "0";
-  const [cmd, argv] = pin === "none" ? [process.execPath, [server, variant]] : ["taskset", ["-c", cpu, process.execPath, server, variant]];
-  const child = spawn(cmd, argv, { stdio: ["pipe", "pipe", "inherit"] });
+  const child = spawnPeer(selfCommand("./server.mjs", [variant]), pin, { stdio: ["pipe", "pipe", "inherit"] });
   let out = "";
   for await (const data of child.stdout) {
     out += data;
@@ -61,74 +59,80 @@ async function stopServerProcess({ child }) {
   clearTimeout(timer);
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
-const variants = { raw, portio };
-const servers = {
-  raw: await startServerProcess("raw"),
-  portio: await startServerProcess("portio"),
-};
+/** @type {Record<string, { port: number, child: import("node:child_process").ChildProcess }>} */
+const servers = {};
+for (const name of Object.keys(variants)) servers[name] = await startServerProcess(name);
 
 const jobs = [
   {
+    key: "bulk",
     name: `bulk TCP, ${bulkBytes / 2 ** 20} MiB in 64 KiB writes`,
     unit: "MB/s",
-    target: 0.95,
+    variants: Object.keys(variants),
     run: async (v) => bulkBytes / 1e6 / (await variants[v].bulk(servers[v].port, bulkBytes, chunk)),
   },
   {
+    key: "ping-pong",
     name: `ping-pong, ${pingSize} B, ${pings} round trips`,
     unit: "rt/s",
-    target: 0.9,
+    variants: Object.keys(variants),
     run: async (v) => pings / (await variants[v].pingPong(servers[v].port, pings, pingSize)),
   },
-];
+  {
+    key: "churn",
+    name: `connection churn, ${connections} × (connect, 1 B each way, close), ${concurrency} in flight`,
+    unit: "conn/s",
+    variants: ["raw", "portio"],
+    run: async (v) => connections / (await variants[v].churn(servers[v].port, connections, concurrency)),
+  },
+].filter((job) => jobNames.has(job.key));
 
 const results = [];
 try {
   for (const job of jobs) {
+    const names = job.variants;
     // unmeasured warm-up rounds (JIT in client and servers, TCP buffers)
-    for (let w = 0; w < warmups; w++) {
-      await job.run("raw");
-      await job.run("portio");
-    }
-    const samples = { raw: [], portio: [] };
+    for (let w = 0; w < warmups; w++) for (const v of names) await job.run(v);
+    /** @type {Record<string, number[]>} */
+    const samples = Object.fromEntries(names.map((v) => [v, []]));
     for (let r = 0; r < rounds; r++) {
-      const order = r % 2 === 0 ? ["raw", "portio"] : ["portio", "raw"];
+      // rotate the order so that no variant always runs first (ABBA for two)
+      const order = names.length === 2 ? (r % 2 === 0 ? names : [...names].reverse()) : names.map((_, i) => names[(r + i) % names.length]);
       for (const v of order) samples[v].push(await job.run(v));
     }
-    const rawMedian = median(samples.raw);
-    const portioMedian = median(samples.portio);
-    // spread: (max - min) / median of each variant's rounds, a rough noise gauge
-    const spread = (xs, m) => (Math.max(...xs) - Math.min(...xs)) / m;
-    results.push({
-      job: job.name,
+    const row = (label, base, other, target, note) => ({
+      job: `${job.name}${label}`,
       unit: job.unit,
-      target: job.target,
-      raw: rawMedian,
-      portio: portioMedian,
-      ratio: portioMedian / rawMedian,
-      spread: { raw: spread(samples.raw, rawMedian), portio: spread(samples.portio, portioMedian) },
-      samples,
+      target,
+      raw: median(samples[base]),
+      portio: median(samples[other]),
+      ratio: median(samples[other]) / median(samples[base]),
+      samples: { raw: samples[base], portio: samples[other] },
+      ...(note ? { note } : {}),
     });
+    results.push(row("", "raw", "portio", 0.95));
+    if (samples.effect) {
+      // Effect's own ratio is for reading, not a target of portio's; the portio/Effect row is
+      // the issue's "portio ahead of Effect".
+      // Columns: raw | Effect, and Effect | portio (docs/BENCHMARKS.md says so once).
+      results.push(row(" — Effect's Socket / raw", "raw", "effect", null));
+      results.push(row(" — portio / Effect's Socket", "effect", "portio", 1));
+    }
   }
 } finally {
-  await Promise.all([stopServerProcess(servers.raw), stopServerProcess(servers.portio)]);
+  await Promise.all(Object.values(servers).map(stopServerProcess));
 }
 
-const pct = (x) => `±${Math.round((x * 100) / 2)}%`;
-const fmt = (x, unit) => (unit === "rt/s" ? `${(x / 1000).toFixed(1)}k` : Math.round(x).toLocaleString("en-US"));
+const fmt = (x, unit) => (unit === "MB/s" ? Math.round(x).toLocaleString("en-US") : `${(x / 1000).toFixed(1)}k`);
 console.log(
-  `\nportio vs raw node:net — node ${process.version}, medians of ${rounds} alternating rounds after ${warmups} warm-ups, separate server processes, pinning: ${pin}`,
+  `\nportio vs raw ${rawName}${withEffect ? " and Effect's Socket" : ""} — ${runtimeLabel}, medians of ${rounds} rotated rounds after ${warmups} warm-ups, separate server processes, pinning: ${pin}`,
 );
 for (const r of results) {
-  const verdict = r.ratio >= r.target ? "meets" : "BELOW";
+  const range = (xs) => `${fmt(Math.min(...xs), r.unit)}–${fmt(Math.max(...xs), r.unit)}`;
   console.log(
-    `  ${r.job.padEnd(40)} raw ${fmt(r.raw, r.unit).padStart(7)} ${r.unit} ${pct(r.spread.raw).padStart(4)}   portio ${fmt(r.portio, r.unit).padStart(7)} ${r.unit} ${pct(r.spread.portio).padStart(4)}   ratio ${r.ratio.toFixed(3)} (${verdict} target ≥ ${r.target.toFixed(2)})`,
+    `  ${r.job.padEnd(60)} ${fmt(r.raw, r.unit).padStart(7)} (${range(r.samples.raw)})  vs ${fmt(r.portio, r.unit).padStart(7)} (${range(r.samples.portio)}) ${r.unit}  ratio ${r.ratio.toFixed(3)}${r.target ? ` (target ≥ ${r.target.toFixed(2)})` : ""}`,
   );
 }
-if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ runtime: `node ${process.version}`, rounds, warmups, pin, results }, null, 2));
+if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ runtime: runtimeLabel, rounds, warmups, pin, results }, null, 2));
+// Deno keeps running while the children's pipes are referenced; everything is done here.
+process.exit(0);

@@ -59,6 +59,7 @@ for (const job of ["bulk", "ping-pong"]) {
     raw: loopback,
     portio: memory,
     ratio: memory / loopback,
+    samples: { raw: samples.loopback.map(rate), portio: samples.memory.map(rate) },
     note: "raw = portio on loopback TCP, portio = portio on @portio/memory",
   };
   results.push(row);

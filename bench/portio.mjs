@@ -1,7 +1,9 @@
 // @ts-check
 // The portio side: the same jobs written with portio's public API only.
 import { EndOfStream, SocketAttribute, connectTcp, createTcpListener } from "portio";
-import { BULK, ECHO, decodeCount, encodeCount } from "./protocol.mjs";
+import { BULK, CHURN, ECHO, concurrently, decodeCount, encodeCount } from "./protocol.mjs";
+
+const ONE = Uint8Array.of(1);
 
 export async function startServer() {
   const listener = await createTcpListener({ localHost: "127.0.0.1", localPort: 0 });
@@ -11,7 +13,9 @@ export async function startServer() {
       let first = await stream.receive();
       const mode = first[0];
       first = first.subarray(1);
-      if (mode === BULK) {
+      if (mode === CHURN) {
+        await stream.send(ONE);
+      } else if (mode === BULK) {
         let count = first.length;
         for await (const chunk of stream) count += chunk.length;
         await stream.send(encodeCount(count));
@@ -44,7 +48,11 @@ async function receiveExactly(stream, n) {
 }
 
 export async function bulk(port, total, chunk) {
-  const stream = await connectTcp("127.0.0.1", port);
+  return bulkOn(await connectTcp("127.0.0.1", port), total, chunk);
+}
+
+/** The bulk job on a connected stream, however it was made (bench/adopted.mjs adopts an fd). */
+export async function bulkOn(stream, total, chunk) {
   const data = new Uint8Array(chunk).fill(7);
   await stream.send(Uint8Array.of(BULK));
   const t0 = performance.now();
@@ -58,7 +66,11 @@ export async function bulk(port, total, chunk) {
 }
 
 export async function pingPong(port, count, size) {
-  const stream = await connectTcp("127.0.0.1", port);
+  return pingPongOn(await connectTcp("127.0.0.1", port), count, size);
+}
+
+/** The ping-pong job on a connected stream, however it was made. */
+export async function pingPongOn(stream, count, size) {
   const message = new Uint8Array(size).fill(1);
   await stream.send(Uint8Array.of(ECHO));
   const t0 = performance.now();
@@ -76,4 +88,15 @@ export async function pingPong(port, count, size) {
   }
   await stream.aclose();
   return seconds;
+}
+
+/** `count` connections, `concurrency` at a time: connect, send CHURN, receive the answer, close. */
+export function churn(port, count, concurrency) {
+  const request = Uint8Array.of(CHURN);
+  return concurrently(count, concurrency, async () => {
+    const stream = await connectTcp("127.0.0.1", port);
+    await stream.send(request);
+    await stream.receive();
+    await stream.aclose();
+  });
 }

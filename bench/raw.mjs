@@ -1,7 +1,9 @@
 // @ts-check
 // The "raw" side: node:net used the fastest way it allows ('data' events, write() + 'drain').
 import net from "node:net";
-import { BULK, ECHO, decodeCount, encodeCount } from "./protocol.mjs";
+import { BULK, CHURN, ECHO, concurrently, decodeCount, encodeCount } from "./protocol.mjs";
+
+const ONE = Uint8Array.of(1);
 
 export async function startServer() {
   const server = net.createServer({ noDelay: true }, (socket) => {
@@ -13,9 +15,10 @@ export async function startServer() {
         chunk = chunk.subarray(1);
       }
       if (mode === BULK) count += chunk.length;
+      else if (mode === CHURN) socket.end(ONE);
       else if (chunk.length > 0) socket.write(chunk);
     });
-    socket.on("end", () => (mode === BULK ? socket.end(encodeCount(count)) : socket.end()));
+    socket.on("end", () => (mode === BULK ? socket.end(encodeCount(count)) : mode === CHURN ? undefined : socket.end()));
     socket.on("error", () => socket.destroy());
   });
   await new Promise((resolve, reject) => {
@@ -82,4 +85,20 @@ export async function pingPong(port, count, size) {
   socket.end();
   socket.destroy();
   return seconds;
+}
+
+/** `count` connections, `concurrency` at a time: connect, send CHURN, read the answer, close. */
+export function churn(port, count, concurrency) {
+  const request = Uint8Array.of(CHURN);
+  return concurrently(count, concurrency, () =>
+    new Promise((resolve, reject) => {
+      const socket = net.connect({ host: "127.0.0.1", port, noDelay: true });
+      socket.once("connect", () => socket.write(request));
+      socket.once("data", () => {
+        socket.destroy();
+        resolve(undefined);
+      });
+      socket.once("error", reject);
+    }),
+  );
 }

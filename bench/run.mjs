@@ -1,16 +1,23 @@
 // @ts-check
-// `pnpm bench` (after building): every benchmark in one invocation, then one table of ratios.
+// `pnpm bench` (after building): every benchmark in one invocation, then one table of ratios with
+// the spread over rounds.
 //
-//   node bench/run.mjs [--only tcp,udp,unix-dgram,tls,memory] [--runtimes node20,node24,bun,deno]
-//                      [--quick] [--rounds N] [--warmups N] [--bulk-mib N] [--pings N]
-//                      [--datagrams N] [--pin split|same|none] [--node PATH ...] [--timeout S]
+//   node bench/run.mjs [--only tcp,udp,...] [--runtimes node20,node24,bun,deno] [--quick]
+//                      [--rounds N] [--warmups N] [--bulk-mib N] [--pings N] [--datagrams N]
+//                      [--churn N] [--idle N] [--pin split|same|none] [--node PATH ...]
+//                      [--timeout S] [--check] [--update-docs]
 //
-// Per Node major (the machine's Node and node_modules/.bin/node): main.mjs (tcp), udp.mjs (udp),
-// unix-dgram.mjs (unix-dgram), tls.mjs (tls), memory.mjs (memory). Then bun-main.mjs (tcp, udp) under
-// node_modules/.bin/bun and backends/deno/bench/tcp.ts (tcp) under node_modules/.bin/deno.
-// Each script keeps its own method and defaults; the options here are translated to each
-// script's flag names, and are left out when not given so that the defaults documented in each
-// header stay the reference. `--quick` is a smoke test (small sizes, few rounds), not a result.
+// `--check`: exit non-zero and list every job below its target (for people to run; never in CI,
+// where timing on a shared 2-core machine is noise). `--update-docs`: rewrite the generated
+// results section of docs/BENCHMARKS.md from this run (`node bench/run.mjs --update-docs` after
+// a build is the one command that regenerates it). `--quick` is a smoke test (small sizes, few
+// rounds), not a result.
+//
+// The benchmarks are the BENCHMARKS table below, one entry per script: which runtimes run it,
+// which `--only` job names it answers to, and how this runner's options translate to its flags.
+// A script takes `--json FILE` and writes `{ results: Row[] }` there (see Row); adding a script
+// is adding one entry. Options not given are left out, so each script's own defaults (in its
+// header) stay the reference.
 //
 // The scripts run one after the other, never in parallel: on 2 cores a concurrent job would be
 // measured as much as portio. The summary is also written to .tmp/bench-summary.json.
@@ -19,7 +26,7 @@
 // Node is looked up on PATH outside node_modules.
 import { execFileSync, spawn } from "node:child_process";
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -28,37 +35,162 @@ const root = join(here, "..");
 // Deno: the real binary, not npm's Node wrapper (node_modules/.bin/deno).
 const bin = (name) => (name === "deno" ? join(root, "node_modules", "deno", "deno") : join(root, "node_modules", ".bin", name));
 process.env.DENO_NO_UPDATE_CHECK ??= "1";
-const args = process.argv.slice(2);
 
+// ---- options -----------------------------------------------------------------------------------
+
+const args = process.argv.slice(2);
 const nodePaths = [];
 const opts = new Map();
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
   if (a === "--node") nodePaths.push(args[++i]);
-  else if (a === "--quick") opts.set("quick", "1");
+  else if (a === "--quick" || a === "--check" || a === "--update-docs") opts.set(a.slice(2), "1");
   else if (a.startsWith("--")) opts.set(a.slice(2), args[++i]);
   else throw new Error(`unexpected argument ${a}`);
 }
-const known = new Set(["quick", "only", "runtimes", "rounds", "warmups", "bulk-mib", "pings", "datagrams", "pin", "timeout"]);
-for (const k of opts.keys()) if (!known.has(k)) throw new Error(`unknown option --${k}`);
+const known = ["quick", "check", "update-docs", "only", "runtimes", "rounds", "warmups", "bulk-mib", "pings", "datagrams", "churn", "idle", "pin", "timeout"];
+for (const k of opts.keys()) if (!known.includes(k)) throw new Error(`unknown option --${k}`);
 
 const quick = opts.has("quick");
 /** An option's value, else the --quick value, else undefined (= the script's own default). */
 const opt = (name, quickValue) => opts.get(name) ?? (quick ? quickValue : undefined);
-const rounds = opt("rounds", "3");
-const warmups = opt("warmups", "1");
-const bulkMib = opt("bulk-mib", "32");
-const pings = opt("pings", "2000");
-const datagrams = opt("datagrams", "20000");
-const pin = opt("pin", undefined);
-// A hung script must not take the whole run with it; the slowest default script takes ~1 min.
+const o = {
+  rounds: opt("rounds", "3"),
+  warmups: opt("warmups", "1"),
+  bulkMib: opt("bulk-mib", "32"),
+  pings: opt("pings", "2000"),
+  datagrams: opt("datagrams", "20000"),
+  churn: opt("churn", "500"),
+  idle: opt("idle", "2000"),
+  pin: opt("pin", undefined),
+};
+// A hung script must not take the whole run with it; the slowest default script takes ~2 min.
 const timeoutMs = Number(opts.get("timeout") ?? 300) * 1000;
-const onlyJobs = new Set((opts.get("only") ?? "tcp,udp,unix-dgram,tls,memory").split(","));
-const onlyRuntimes = opts.has("runtimes") ? new Set(opts.get("runtimes")?.split(",")) : undefined;
-for (const j of onlyJobs) if (!["tcp", "udp", "unix-dgram", "tls", "memory"].includes(j)) throw new Error(`unknown job ${j}`);
 
 /** Appends `--flag value` for each given value; undefined means the script's default. */
 const flags = (pairs) => pairs.flatMap(([flag, value]) => (value === undefined ? [] : [`--${flag}`, String(value)]));
+const common = () => [["rounds", o.rounds], ["warmups", o.warmups]];
+
+// ---- the benchmarks ----------------------------------------------------------------------------
+
+/**
+ * One row of the summary. `raw` and `portio` are medians in `unit`; `samples` holds every round's
+ * figure of both (for the spread). `target`: the ratio to reach, or null for a figure that is
+ * only reported. `kind: "bound"`: `portio` must stay at most `limit` (in `unit`) in every round;
+ * `kind: "lower-is-better"`: the ratio is raw / portio.
+ * @typedef {{ job: string, unit?: string, target: number | null, raw: number, portio: number, ratio: number | null,
+ *             samples?: { raw: number[], portio: number[] }, note?: string, kind?: "bound" | "lower-is-better", limit?: number }} Row
+ * @typedef {{ kind: string, version: string, cmd: string, prefix: string[] }} Runtime
+ * @typedef {{ jobs: string[], script: string, runtimes: string[], args: (rt: Runtime) => string[],
+ *             launch?: (rt: Runtime, script: string, argv: string[]) => [string, string[]],
+ *             parse?: (json: string, stdout: string) => Row[], env?: Record<string, string>, openFiles?: number }} Benchmark
+ */
+
+// A new script is one more entry, e.g. a Unix stream benchmark on every runtime:
+//   { jobs: ["unix-stream"], script: "bench/unix-stream.mjs", runtimes: ["node", "bun", "deno"],
+//     args: () => flags([...common(), ["bulk-mib", o.bulkMib]]) },
+// (`launch` for a script that needs other runtime flags, `parse` for one without the JSON output.)
+/** @type {Benchmark[]} */
+const BENCHMARKS = [
+  {
+    // node:net / Bun.connect / Deno.connect, and Effect's Socket on Node; Deno in two processes
+    // like the others. Bun's bulk and ping-pong are bun-main.mjs's (its own method), so only churn.
+    jobs: ["tcp"], script: "bench/main.mjs", runtimes: ["node", "deno", "bun"],
+    args: (rt) => flags([["jobs", rt.kind === "bun" ? "churn" : undefined], ...common(), ["bulk-mib", o.bulkMib], ["pings", o.pings], ["connections", o.churn], ["pin", o.pin]]),
+  },
+  {
+    jobs: ["tcp", "udp"], script: "bench/bun-main.mjs", runtimes: ["bun"],
+    args: () => ["--jobs", ["tcp", "udp"].filter((j) => onlyJobs.has(j)).join(","),
+      ...flags([["rounds", o.rounds], ["bulk-mib", o.bulkMib], ["pings", o.pings], ["datagrams", o.datagrams], ["pin", o.pin]])],
+  },
+  {
+    // One process, one event loop (the separate-process figures are main.mjs's).
+    jobs: ["tcp"], script: "backends/deno/bench/tcp.ts", runtimes: ["deno"], args: () => [],
+    env: { ...(o.rounds && { ROUNDS: o.rounds }), ...(o.bulkMib && { BULK_MIB: o.bulkMib }), ...(o.pings && { PINGS: o.pings }) },
+    // The flags of the run command in the script's header.
+    launch: (rt, script) => [rt.cmd, ["run", "--no-config", "--no-lock", "--no-check", "--node-modules-dir=manual",
+      "--conditions=portio-source", "--allow-net", "--allow-env", script]],
+    parse: (_json, stdout) => parseDenoTcp(stdout),
+  },
+  {
+    // Deno: raw is Deno.listenDatagram (the runtime prefix carries --unstable-net).
+    jobs: ["udp"], script: "bench/udp.mjs", runtimes: ["node", "deno"],
+    args: () => flags([...common(), ["count", o.datagrams], ["pin", o.pin]]),
+    parse: (json) => readResults(json).map((r) => ({ ...r, samples: r.samples && pluck(r.samples, "receivedPerSecond") })),
+  },
+  {
+    jobs: ["unix-dgram"], script: "bench/unix-dgram.mjs", runtimes: ["node", "bun", "deno"],
+    args: () => flags([...common(), ["count", o.datagrams]]),
+    // Deno reads the sources through the backend's import map (the script's header).
+    launch: (rt, script, argv) => [rt.cmd, [...(rt.kind === "deno" ? ["run", "--allow-all", "--no-lock", "--no-config",
+      "--node-modules-dir=manual", "--conditions=portio-source"] : []), script, ...argv]],
+    parse: (json) => {
+      const { summary, ratio, count, size } = JSON.parse(readFileSync(json, "utf8"));
+      return [{
+        job: `unix dgram socketpair, ${count} × ${size} B (vs raw LibcSocket)`, unit: "datagrams/s", target: 0.95,
+        raw: summary.raw.rate, portio: summary.portio.rate, ratio, samples: { raw: summary.raw.rates, portio: summary.portio.rates },
+        note: `node:dgram UDP reference ${Math.round(summary.udp.rate).toLocaleString("en-US")}/s`,
+      }];
+    },
+  },
+  {
+    jobs: ["tls"], script: "bench/tls.mjs", runtimes: ["node", "bun"],
+    args: () => flags([...common(), ["mib", o.bulkMib]]),
+    parse: (json) => readResults(json).map((r) => ({ ...r, unit: "MB/s" })),
+  },
+  {
+    // The driver is always the machine's Node (it hands the client an fd); the client is `rt`.
+    jobs: ["adopted"], script: "bench/adopted.mjs", runtimes: ["node", "bun", "deno"],
+    // A fresh client process per round: --quick keeps it to one round.
+    args: (rt) => ["--client", rt.kind === "node" ? rt.cmd : rt.kind,
+      ...flags([["rounds", opt("rounds", "1")], ["warmups", opt("warmups", "0")], ["bulk-mib", o.bulkMib && String(Math.min(Number(o.bulkMib), 128))], ["pings", o.pings], ["pin", o.pin]])],
+    launch: (_rt, script, argv) => [systemNode(), [script, ...argv]],
+  },
+  {
+    // A fresh process per round here too: --quick keeps it to one.
+    jobs: ["backpressure"], script: "bench/backpressure.mjs", runtimes: ["node", "bun", "deno"],
+    args: () => flags([["rounds", opt("rounds", "1")]]),
+  },
+  {
+    jobs: ["idle"], script: "bench/idle.mjs", runtimes: ["node", "bun", "deno"],
+    args: () => flags([["rounds", opt("rounds", "1")], ["connections", o.idle]]),
+    // One fd per connection in the client and in the peer, plus the runtime's own.
+    openFiles: Number(o.idle ?? 10_000) + 1024,
+  },
+  {
+    // What the memory backend costs against loopback TCP (ratio memory / loopback, target 1).
+    jobs: ["memory"], script: "bench/memory.mjs", runtimes: ["node", "bun", "deno"],
+    args: () => flags([...common(), ["bulk-mib", o.bulkMib], ["pings", o.pings]]),
+  },
+];
+const allJobs = [...new Set(BENCHMARKS.flatMap((b) => b.jobs))];
+const onlyJobs = new Set((opts.get("only") ?? allJobs.join(",")).split(","));
+for (const j of onlyJobs) if (!allJobs.includes(j)) throw new Error(`unknown job ${j} (jobs: ${allJobs.join(", ")})`);
+const onlyRuntimes = opts.has("runtimes") ? new Set(opts.get("runtimes")?.split(",")) : undefined;
+
+/** @returns {Row[]} */
+const readResults = (json) => JSON.parse(readFileSync(json, "utf8")).results;
+/** Maps samples that are objects (udp.mjs keeps whole rounds) to one of their numbers. */
+const pluck = (samples, key) => ({ raw: samples.raw.map((s) => s[key]), portio: samples.portio.map((s) => s[key]) });
+
+/** tcp.ts has no JSON output (and lives outside bench/), so its summary lines are parsed. */
+function parseDenoTcp(stdout) {
+  const bulk = /bulk TCP (\d+) MiB in 64 KiB writes: raw Deno\.connect (\d+) MB\/s, portio (\d+) MB\/s/.exec(stdout);
+  const ping = /64 B ping-pong: raw (\d+) rt\/s, portio (\d+) rt\/s/.exec(stdout);
+  const perRound = /per-round ratios \(median\): bulk ([\d.]+), ping-pong ([\d.]+)/.exec(stdout);
+  if (!bulk || !ping) throw new Error("could not parse deno tcp.ts output");
+  const rounds = /^samples (.*)$/m.exec(stdout);
+  const s = rounds ? JSON.parse(rounds[1]) : undefined;
+  const note = (i) => `median per-round ratio ${perRound?.[i] ?? "?"}`;
+  return [
+    { job: `bulk TCP, ${bulk[1]} MiB in 64 KiB writes (one process)`, unit: "MB/s", target: 0.95, raw: +bulk[2], portio: +bulk[3], ratio: +bulk[3] / +bulk[2],
+      samples: s && { raw: s.rawBulk, portio: s.portioBulk }, note: note(1) },
+    { job: "64 B ping-pong (one process)", unit: "rt/s", target: 0.95, raw: +ping[1], portio: +ping[2], ratio: +ping[2] / +ping[1],
+      samples: s && { raw: s.rawPing, portio: s.portioPing }, note: note(2) },
+  ];
+}
+
+// ---- runtimes ----------------------------------------------------------------------------------
 
 function systemNode() {
   for (const dir of (process.env.PATH ?? "").split(delimiter)) {
@@ -79,113 +211,49 @@ const version = (cmd, argv) => {
   }
 };
 
+/** @returns {Runtime[]} */
+function runtimesOf(kind) {
+  if (kind === "node") {
+    return (nodePaths.length ? nodePaths : [systemNode(), bin("node")]).flatMap((cmd) => {
+      const v = version(cmd, ["--version"]);
+      if (!v) {
+        console.error(`skipping ${cmd}: not runnable`);
+        return [];
+      }
+      return [{ kind: "node", version: `node${v.replace(/^v(\d+).*/, "$1")} (${v})`, cmd, prefix: [] }];
+    });
+  }
+  const v = version(bin(kind), ["--version"])?.replace(/^deno (\S+).*/, "$1");
+  if (!v) return [];
+  // Deno: the permissions every script needs (net, read, write, env, run, ffi) and Deno.listenDatagram.
+  return [{ kind, version: `${kind} (${v})`, cmd: bin(kind), prefix: kind === "deno" ? ["run", "--allow-all", "--no-lock", "--unstable-net"] : [] }];
+}
+const selected = (rt) => !onlyRuntimes || onlyRuntimes.has(rt.kind) || onlyRuntimes.has(rt.version.split(" ")[0]);
+
 // ---- the plan ----------------------------------------------------------------------------------
 
 const tmp = join(root, ".tmp");
 mkdirSync(tmp, { recursive: true });
-let seq = 0;
-
-/**
- * @typedef {{ job: string, unit?: string, target: number, raw: number, portio: number, ratio: number, note?: string }} Row
- * @typedef {{ runtime: string, kind: string, script: string, cmd: string, argv: string[], env?: Record<string, string>,
- *             parse: (stdout: string) => Row[] }} Step
- */
-/** @type {Step[]} */
+/** @type {{ runtime: string, script: string, cmd: string, argv: string[], env?: Record<string, string>, json: string, parse: (stdout: string) => Row[] }[]} */
 const steps = [];
-
-const fromJson = (json) => JSON.parse(readFileSync(json, "utf8")).results;
-
-for (const node of nodePaths.length ? nodePaths : [systemNode(), bin("node")]) {
-  const v = version(node, ["--version"]);
-  if (!v) {
-    console.error(`skipping ${node}: not runnable`);
-    continue;
+const cache = new Map();
+for (const b of BENCHMARKS) {
+  if (!b.jobs.some((j) => onlyJobs.has(j))) continue;
+  for (const kind of b.runtimes) {
+    if (!cache.has(kind)) cache.set(kind, runtimesOf(kind));
+    for (const rt of cache.get(kind).filter(selected)) {
+      const json = join(tmp, `bench-${steps.length}.json`);
+      const script = join(root, b.script);
+      const argv = [...b.args(rt), "--json", json];
+      let [cmd, full] = b.launch ? b.launch(rt, script, argv) : [rt.cmd, [...rt.prefix, script, ...argv]];
+      if (b.openFiles) {
+        // Raise the soft limit on open files (up to the hard limit) for this script only.
+        [cmd, full] = ["sh", ["-c", `ulimit -n ${b.openFiles} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"`, cmd, ...full]];
+      }
+      const parse = b.parse ?? ((j) => readResults(j));
+      steps.push({ runtime: rt.version, script: b.script, cmd, argv: full, env: b.env, json, parse: (stdout) => parse(json, stdout) });
+    }
   }
-  const runtime = `node${v.replace(/^v(\d+).*/, "$1")}`;
-  if (onlyRuntimes && !onlyRuntimes.has(runtime) && !onlyRuntimes.has("node")) continue;
-  const json = () => join(tmp, `bench-${seq++}.json`);
-  const add = (kind, script, extra, parse = (_out, j) => fromJson(j)) => {
-    if (!onlyJobs.has(kind)) return;
-    const out = json();
-    steps.push({ runtime: `${runtime} (${v})`, kind, script, cmd: node, argv: [join(here, script), "--json", out, ...extra], parse: (s) => parse(s, out) });
-  };
-  add("tcp", "main.mjs", flags([["rounds", rounds], ["warmups", warmups], ["bulk-mib", bulkMib], ["pings", pings], ["pin", pin]]));
-  add("udp", "udp.mjs", flags([["rounds", rounds], ["warmups", warmups], ["count", datagrams], ["pin", pin]]));
-  add("unix-dgram", "unix-dgram.mjs", flags([["rounds", rounds], ["warmups", warmups], ["count", datagrams]]), (_out, j) => {
-    const { summary, ratio, count, size } = JSON.parse(readFileSync(j, "utf8"));
-    return [{
-      job: `unix dgram socketpair, ${count} × ${size} B (vs raw LibcSocket)`, unit: "datagrams/s", target: 0.9,
-      raw: summary.raw.rate, portio: summary.portio.rate, ratio,
-      note: `node:dgram UDP reference ${Math.round(summary.udp.rate).toLocaleString("en-US")}/s`,
-    }];
-  });
-  add("tls", "tls.mjs", flags([["rounds", rounds], ["warmups", warmups], ["mib", bulkMib]]), (_out, j) =>
-    fromJson(j).map((/** @type {Row} */ r) => ({ ...r, unit: "MB/s" })));
-  add("memory", "memory.mjs", flags([["rounds", rounds], ["warmups", warmups], ["bulk-mib", bulkMib], ["pings", pings]]));
-}
-
-// The memory backend under Bun and Deno too (it is runtime-free; "portio" resolves to that
-// runtime's backend there, through node_modules and the export conditions).
-for (const runtime of ["bun", "deno"]) {
-  if ((onlyRuntimes && !onlyRuntimes.has(runtime)) || !onlyJobs.has("memory")) continue;
-  const v = version(bin(runtime), ["--version"])?.replace(/^deno (\S+).*/, "$1");
-  const out = join(tmp, `bench-${seq++}.json`);
-  const memoryFlags = flags([["rounds", rounds], ["warmups", warmups], ["bulk-mib", bulkMib], ["pings", pings]]);
-  steps.push({
-    runtime: `${runtime} (${v})`, kind: "memory", script: "memory.mjs", cmd: bin(runtime),
-    argv: [...(runtime === "deno" ? ["run", "--allow-all", "--no-lock"] : []), join(here, "memory.mjs"), "--json", out, ...memoryFlags],
-    parse: () => fromJson(out),
-  });
-}
-
-if ((!onlyRuntimes || onlyRuntimes.has("bun")) && (onlyJobs.has("tcp") || onlyJobs.has("udp"))) {
-  const v = version(bin("bun"), ["--version"]);
-  const out = join(tmp, `bench-${seq++}.json`);
-  const jobs = ["tcp", "udp"].filter((j) => onlyJobs.has(j)).join(",");
-  steps.push({
-    runtime: `bun (${v})`, kind: jobs, script: "bun-main.mjs", cmd: bin("bun"),
-    argv: [join(here, "bun-main.mjs"), "--json", out, "--jobs", jobs,
-      ...flags([["rounds", rounds], ["bulk-mib", bulkMib], ["pings", pings], ["datagrams", datagrams], ["pin", pin]])],
-    parse: () => fromJson(out),
-  });
-}
-
-// TLS on Bun: the same tls.mjs under Bun ("portio" resolves to the Bun backend there), against
-// Bun's node:tls as raw.
-if ((!onlyRuntimes || onlyRuntimes.has("bun")) && onlyJobs.has("tls")) {
-  const v = version(bin("bun"), ["--version"]);
-  const out = join(tmp, `bench-${seq++}.json`);
-  steps.push({
-    runtime: `bun (${v})`, kind: "tls", script: "tls.mjs", cmd: bin("bun"),
-    argv: [join(here, "tls.mjs"), "--json", out, ...flags([["rounds", rounds], ["warmups", warmups], ["mib", bulkMib]])],
-    parse: () => fromJson(out).map((/** @type {Row} */ r) => ({ ...r, unit: "MB/s" })),
-  });
-}
-
-if ((!onlyRuntimes || onlyRuntimes.has("deno")) && onlyJobs.has("tcp")) {
-  const v = version(bin("deno"), ["--version"])?.replace(/^deno (\S+).*/, "$1");
-  /** @type {Record<string, string>} */
-  const env = {};
-  if (rounds !== undefined) env.ROUNDS = rounds;
-  if (bulkMib !== undefined) env.BULK_MIB = bulkMib;
-  if (pings !== undefined) env.PINGS = pings;
-  steps.push({
-    runtime: `deno (${v})`, kind: "tcp", script: "backends/deno/bench/tcp.ts", cmd: bin("deno"), env,
-    // The flags of the run command in the script's header.
-    argv: ["run", "--no-config", "--no-lock", "--no-check", "--node-modules-dir=manual",
-      "--conditions=portio-source", "--allow-net", "--allow-env", "backends/deno/bench/tcp.ts"],
-    // tcp.ts has no JSON output (and lives outside bench/), so its summary lines are parsed.
-    parse: (stdout) => {
-      const bulk = /bulk TCP (\d+) MiB in 64 KiB writes: raw Deno\.connect (\d+) MB\/s, portio (\d+) MB\/s/.exec(stdout);
-      const ping = /64 B ping-pong: raw (\d+) rt\/s, portio (\d+) rt\/s/.exec(stdout);
-      const perRound = /per-round ratios \(median\): bulk ([\d.]+), ping-pong ([\d.]+)/.exec(stdout);
-      if (!bulk || !ping) throw new Error("could not parse deno tcp.ts output");
-      return [
-        { job: `bulk TCP, ${bulk[1]} MiB in 64 KiB writes (one process)`, unit: "MB/s", target: 0.95, raw: +bulk[2], portio: +bulk[3], ratio: +bulk[3] / +bulk[2], note: perRound ? `median per-round ratio ${perRound[1]}` : undefined },
-        { job: "64 B ping-pong (one process)", unit: "rt/s", target: 0.9, raw: +ping[1], portio: +ping[2], ratio: +ping[2] / +ping[1], note: perRound ? `median per-round ratio ${perRound[2]}` : undefined },
-      ];
-    },
-  });
 }
 
 // ---- the run -----------------------------------------------------------------------------------
@@ -197,7 +265,11 @@ if (!existsSync(join(root, "packages", "portio", "dist"))) {
 }
 
 const started = Date.now();
-/** @type {{ runtime: string, rows: Row[], seconds: number, error?: string }[]} */
+const loadBefore = loadavg();
+// What ran: the commit at the start, and whether the tree differed from it.
+const commit = version("git", ["-C", root, "rev-parse", "--short", "HEAD"]);
+const dirty = version("git", ["-C", root, "status", "--porcelain", "--untracked-files=no"]) ? " plus uncommitted changes" : "";
+/** @type {{ runtime: string, script: string, rows: Row[], seconds: number, error?: string }[]} */
 const outcomes = [];
 for (const [i, step] of steps.entries()) {
   console.log(`\n==> [${i + 1}/${steps.length}] ${step.runtime}: ${step.script}`);
@@ -220,34 +292,109 @@ for (const [i, step] of steps.entries()) {
     });
   });
   const seconds = (Date.now() - t0) / 1000;
-  if (code !== 0) {
-    outcomes.push({ runtime: step.runtime, rows: [], seconds, error: `${step.script} failed (${code})` });
-    process.exitCode = 1;
-    continue;
-  }
+  const outcome = { runtime: step.runtime, script: step.script, rows: [], seconds };
   try {
-    outcomes.push({ runtime: step.runtime, rows: step.parse(stdout), seconds });
+    if (code !== 0) throw new Error(`failed (${code})`);
+    outcome.rows = step.parse(stdout);
   } catch (error) {
-    outcomes.push({ runtime: step.runtime, rows: [], seconds, error: `${step.script}: ${error}` });
+    outcome.error = `${step.script} ${error instanceof Error ? error.message : error}`;
     process.exitCode = 1;
+  } finally {
+    rmSync(step.json, { force: true });
+  }
+  outcomes.push(outcome);
+}
+const loadAfter = loadavg();
+const total = (Date.now() - started) / 1000;
+
+// ---- the report --------------------------------------------------------------------------------
+
+const fmt = (x, unit) =>
+  unit === "MB/s" ? Math.round(x).toLocaleString("en-US")
+    : unit === "MiB" || unit === "KiB/conn" ? x.toFixed(unit === "MiB" ? 1 : 2)
+      : `${(x / 1000).toFixed(1)}k`;
+const range = (xs, f) => (xs && xs.length > 1 ? ` (${f(Math.min(...xs))}–${f(Math.max(...xs))})` : "");
+/** Per-round ratios where both variants have a figure for every round (rounds are paired). */
+function roundRatios(r) {
+  const s = r.samples;
+  if (!s || s.raw.length !== s.portio.length || s.raw.length < 2 || r.ratio === null) return undefined;
+  return s.raw.map((raw, i) => (r.kind === "lower-is-better" ? raw / s.portio[i] : s.portio[i] / raw));
+}
+/** true / false, or undefined when the row has no target (reported only). */
+function met(r) {
+  if (r.kind === "bound") return Math.max(r.portio, ...(r.samples?.portio ?? [])) <= /** @type {number} */ (r.limit);
+  if (r.target === null || r.target === undefined || r.ratio === null) return undefined;
+  return r.ratio >= r.target;
+}
+
+const lines = [];
+lines.push("| job | runtime | raw (min–max) | portio (min–max) | ratio (min–max per round) | target | met? |");
+lines.push("|---|---|---|---|---|---|---|");
+for (const oc of outcomes) {
+  if (oc.error) lines.push(`| ${oc.error} | ${oc.runtime} | | | | | **failed** |`);
+  for (const r of oc.rows) {
+    const unit = r.unit ?? "";
+    const f = (x) => fmt(x, unit);
+    const ratios = roundRatios(r);
+    const ratio = r.ratio === null ? "–" : `${r.ratio.toFixed(2)}${range(ratios, (x) => x.toFixed(2))}`;
+    const target = r.kind === "bound" ? `≤ ${r.limit} ${unit}` : r.target == null ? "(reported)" : `≥ ${r.target.toFixed(2)}`;
+    const ok = met(r);
+    lines.push(`| ${r.job} | ${oc.runtime} | ${f(r.raw)}${range(r.samples?.raw, f)} ${unit} | ${f(r.portio)}${range(r.samples?.portio, f)} ${unit} | ${ratio} | ${target} | ${ok === undefined ? "–" : ok ? "yes" : "**no**"} |`);
+  }
+}
+// A note said for several runtimes is listed once, with all of them.
+const noted = new Map();
+for (const oc of outcomes) for (const r of oc.rows) if (r.note) noted.set(`${r.job}: ${r.note}`, [...(noted.get(`${r.job}: ${r.note}`) ?? []), oc.runtime.split(" ")[0]]);
+const notes = [...noted].map(([text, runtimes]) => `- ${runtimes.join(", ")}, ${text}`);
+const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
+const load = `load average ${loadBefore[0].toFixed(1)} before, ${loadAfter[0].toFixed(1)} after`;
+console.log(`\nsummary: ${machine}, ${total.toFixed(0)} s, ${load}${quick ? ", --quick (smoke test, not a result)" : ""}; ratio = portio / raw (median; spread = min–max over rounds), higher is better\n`);
+console.log(lines.join("\n"));
+if (notes.length) console.log(`\nnotes:\n${notes.join("\n")}`);
+console.log(`\nwall time per script: ${outcomes.map((oc) => `${oc.runtime.split(" ")[0]} ${oc.script.split("/").pop()} ${oc.seconds.toFixed(0)} s`).join(", ")}`);
+writeFileSync(join(tmp, "bench-summary.json"), JSON.stringify({ date: new Date().toISOString(), quick, total, loadBefore, loadAfter, outcomes }, null, 2));
+
+if (opts.has("update-docs")) updateDocs();
+
+if (opts.has("check")) {
+  const below = outcomes.flatMap((oc) => [
+    ...(oc.error ? [`${oc.runtime}: ${oc.error}`] : []),
+    ...oc.rows.filter((r) => met(r) === false).map((r) =>
+      r.kind === "bound"
+        ? `${oc.runtime}: ${r.job}: ${fmt(Math.max(r.portio, ...(r.samples?.portio ?? [])), r.unit ?? "")} ${r.unit} > ${r.limit} ${r.unit}`
+        : `${oc.runtime}: ${r.job}: ${r.ratio?.toFixed(2)} < ${r.target?.toFixed(2)}`),
+  ]);
+  if (below.length) {
+    console.log(`\n--check: ${below.length} below target:\n${below.map((b) => `  ${b}`).join("\n")}`);
+    process.exitCode = 1;
+  } else {
+    console.log("\n--check: every job meets its target");
   }
 }
 
-const fmt = (x, unit) =>
-  unit === "rt/s" || unit === "datagrams/s" ? `${(x / 1000).toFixed(1)}k` : Math.round(x).toLocaleString("en-US");
-const total = (Date.now() - started) / 1000;
-console.log(`\nsummary: ${cpus().length} × ${cpus()[0]?.model.trim()}, ${total.toFixed(0)} s${quick ? ", --quick (smoke test, not a result)" : ""}; ratio = portio / raw, higher is better\n`);
-console.log("| job | runtime | raw | portio | ratio | target | met? |");
-console.log("|---|---|---|---|---|---|---|");
-for (const o of outcomes) {
-  if (o.error) console.log(`| ${o.error} | ${o.runtime} | | | | | **failed** |`);
-  for (const r of o.rows) {
-    const unit = r.unit ?? "";
-    const met = r.ratio >= r.target ? "yes" : "**no**";
-    console.log(`| ${r.job} | ${o.runtime} | ${fmt(r.raw, unit)} ${unit} | ${fmt(r.portio, unit)} ${unit} | ${r.ratio.toFixed(2)} | ≥ ${r.target.toFixed(2)} | ${met} |`);
-  }
+/** Rewrites the generated section of docs/BENCHMARKS.md (between its two markers) from this run. */
+function updateDocs() {
+  const doc = join(root, "docs", "BENCHMARKS.md");
+  const [start, end] = ["<!-- bench-results:start -->", "<!-- bench-results:end -->"];
+  const text = readFileSync(doc, "utf8");
+  const a = text.indexOf(start);
+  const b = text.indexOf(end);
+  if (a < 0 || b < a) throw new Error(`docs/BENCHMARKS.md lacks the ${start} … ${end} markers`);
+  const versions = [...new Set(outcomes.map((oc) => oc.runtime))].join(", ");
+  const kernel = version("uname", ["-r"]);
+  const generated = [
+    start,
+    `<!-- generated by \`node bench/run.mjs --update-docs\` ${new Date().toISOString()}; edit the prose around it, not this section -->`,
+    "",
+    `Run of ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC: \`node bench/run.mjs ${args.join(" ")}\` at commit \`${commit}\`${dirty}, ` +
+      `${total.toFixed(0)} s. Machine: ${machine}, Linux ${kernel}; ${load}. Runtimes: ${versions}.` +
+      `${quick ? " **--quick: a smoke test, not a result.**" : ""}`,
+    "",
+    ...lines,
+    "",
+    ...(notes.length ? ["Notes from the same run:", "", ...notes, ""] : []),
+    end,
+  ].join("\n");
+  writeFileSync(doc, text.slice(0, a) + generated + text.slice(b + end.length));
+  console.log(`\nwrote the results section of ${doc}`);
 }
-for (const o of outcomes) for (const r of o.rows) if (r.note) console.log(`  note, ${o.runtime}, ${r.job}: ${r.note}`);
-console.log(`\nwall time per script: ${outcomes.map((o, i) => `${steps[i].runtime.split(" ")[0]} ${steps[i].script.split("/").pop()} ${o.seconds.toFixed(0)} s`).join(", ")}`);
-writeFileSync(join(tmp, "bench-summary.json"), JSON.stringify({ date: new Date().toISOString(), quick, total, outcomes }, null, 2));
-for (let i = 0; i < seq; i++) rmSync(join(tmp, `bench-${i}.json`), { force: true });

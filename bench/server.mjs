@@ -1,12 +1,16 @@
 // @ts-check
-// A benchmark server in its own process: `node bench/server.mjs raw|portio`.
-// Prints "PORT <n>" once listening; exits when stdin closes (the parent went away) or on SIGTERM.
+// A benchmark server in its own process: `node bench/server.mjs raw|portio|effect` (also under
+// Bun and Deno, where "raw" is Bun.listen / Deno.listen: raw-bun.mjs, raw-deno.mjs). Prints "PORT <n>" once listening; exits
+// when stdin closes (the parent went away) or on SIGTERM.
+import { rawModule } from "./runtime.mjs";
+
 const variant = process.argv[2];
-if (variant !== "raw" && variant !== "portio") {
-  console.error("usage: server.mjs raw|portio");
+const modules = { raw: rawModule, portio: "./portio.mjs", effect: "./effect.mjs" };
+if (!Object.hasOwn(modules, variant)) {
+  console.error("usage: server.mjs raw|portio|effect");
   process.exit(2);
 }
-const { startServer } = await import(variant === "raw" ? "./raw.mjs" : "./portio.mjs");
+const { startServer } = await import(modules[variant]);
 const server = await startServer();
 process.stdout.write(`PORT ${server.port}\n`);
 let closing = false;

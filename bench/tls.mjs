@@ -188,7 +188,8 @@ async function main() {
     for (const name of ["portio", "portio-native"]) {
       const r = rate(`${job} ${name}`);
       console.log(`  ${job.padEnd(8)} ${name.padEnd(16)} ${r.toFixed(0).padStart(6)} MB/s  ratio ${(r / rawRate).toFixed(3)}`);
-      results.push({ job: `tls ${job} (${name})`, raw: rawRate, portio: r, ratio: r / rawRate, target: 0.95 });
+      const rates = (key) => times[key].map((seconds) => total / seconds / 1e6);
+      results.push({ job: `tls ${job} (${name})`, raw: rawRate, portio: r, ratio: r / rawRate, target: 0.95, samples: { raw: rates(`${job} raw`), portio: rates(`${job} ${name}`) } });
     }
   }
   const json = opt("json", undefined);

@@ -1,10 +1,15 @@
 // Unix datagrams one way through socketpair("dgram"): portio against the best raw alternative
-// on Node, in one process run, as a ratio.
+// on Node, Bun and Deno, in one process run, as a ratio.
 //
 //   node bench/unix-dgram.mjs [--count 100000] [--size 512] [--rounds 7] [--warmups 1] [--json out.json]
+//   node_modules/.bin/bun bench/unix-dgram.mjs [same options]
+//   node_modules/deno/deno run --allow-all --no-lock --no-config --node-modules-dir=manual \
+//     --conditions=portio-source bench/unix-dgram.mjs [same options]
 //
-// Node has no native Unix datagram API, so "raw" is the libc path without portio on top: the
-// same koffi binder and reactor, driven with LibcSocket's own send/recv (what portio's transport
+// No runtime has a native Unix datagram API that portio could be measured against (Bun's
+// Bun.connect({fd}) gives stream semantics, Deno's unixpacket datagrams are unstable and Node has
+// none), so "raw" is the libc path without portio on top: the same FFI binder (koffi, bun:ffi,
+// Deno.dlopen) and reactor, driven with LibcSocket's own send/recv (what portio's transport
 // would be if it added nothing). node:dgram UDP over loopback (same sizes, same process, sender
 // in bursts of 64 per event-loop turn) is printed for reference only: a different socket type,
 // whose loss is part of its result.
@@ -15,14 +20,16 @@
 // receiver falls behind, so nothing should be lost; the receiver is closed 500 ms after the sender
 // finished if some are missing). Rounds alternate the variants (ABBA); medians.
 //
-// The workspace sources are bundled with esbuild (tsup's) first, so no build is needed and what
-// is measured is the current source.
+// Node: the workspace sources are bundled with esbuild (tsup's) first, so no build is needed and
+// what is measured is the current source. Bun and Deno import the sources directly (Bun through
+// the packages' tsconfig paths, Deno through node_modules with --conditions=portio-source).
 import { execFileSync } from "node:child_process";
 import dgram from "node:dgram";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { runtimeLabel, runtimeName } from "./runtime.mjs";
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -41,6 +48,20 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 // ---- the sources, bundled ------------------------------------------------------------------
 
 async function loadSources() {
+  if (runtimeName === "bun") {
+    const core = await import("../packages/core/src/index.ts");
+    const bun = await import("../backends/bun/src/index.ts");
+    const libc = await import("../packages/libc-socket/src/index.ts");
+    return { ...core, backend: bun.bunBackend, binder: bun.getBunFfiBinder(), LibcSocket: libc.LibcSocket };
+  }
+  if (runtimeName === "deno") {
+    // Bare specifiers from the import map; a variable keeps Node's type-check from resolving them.
+    const load = (specifier) => import(specifier);
+    const core = await load("@portio/core");
+    const deno = await load("@portio/deno");
+    const libc = await load("@portio/libc-socket");
+    return { ...core, backend: deno.denoBackend, binder: deno.getDenoBinder(), LibcSocket: libc.LibcSocket };
+  }
   const dir = join(root, ".tmp", "bench-unix-dgram");
   mkdirSync(dir, { recursive: true });
   const entry = join(dir, "entry.ts");
@@ -62,12 +83,13 @@ async function loadSources() {
     `--define:import.meta.url=${JSON.stringify(pathToFileURL(join(root, "backends/node/src/libc-binder.ts")).href)}`,
     "--log-level=warning",
   ], { stdio: "inherit" });
-  return import(pathToFileURL(outfile).href);
+  const bundle = await import(pathToFileURL(outfile).href);
+  return { ...bundle, backend: bundle.nodeBackend, binder: bundle.getKoffiBinder() };
 }
 
 const lib = await loadSources();
-lib.setBackend(lib.nodeBackend);
-const binder = lib.getKoffiBinder();
+lib.setBackend(lib.backend);
+const binder = lib.binder;
 
 // ---- variants ------------------------------------------------------------------------------
 
@@ -185,7 +207,7 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-console.log(`unix datagrams through socketpair("dgram"): ${count} × ${size} B, node ${process.version}, ` +
+console.log(`unix datagrams through socketpair("dgram"): ${count} × ${size} B, ${runtimeLabel}, ` +
   `medians of ${rounds} rounds (ABBA) after ${warmups} warm-up(s)`);
 for (let w = 0; w < warmups; w++) {
   await variants.raw();
@@ -206,15 +228,15 @@ for (const [name, results] of Object.entries(samples)) {
   const outOfOrder = results.reduce((sum, r) => sum + r.outOfOrder, 0);
   const spread = (Math.max(...rates) - Math.min(...rates)) / rate;
   summary[name] = { rate, lost, outOfOrder, spread, rates };
-  const label = { raw: "raw LibcSocket (koffi)", portio: "portio socketpair(dgram)", udp: "node:dgram UDP (ref.)" }[name];
+  const label = { raw: "raw LibcSocket (FFI)", portio: "portio socketpair(dgram)", udp: "node:dgram UDP (ref.)" }[name];
   const loss = ((lost / (count * results.length)) * 100).toFixed(2);
   console.log(`  ${label.padEnd(26)} ${Math.round(rate).toLocaleString("en").padStart(9)} datagrams/s  ` +
     `±${(spread * 50).toFixed(1)}%  loss ${lost} of ${count * results.length} (${loss}%)` +
     (outOfOrder > 0 ? `  out of order ${outOfOrder}` : ""));
 }
 const ratio = summary.portio.rate / summary.raw.rate;
-console.log(`  ratio portio / raw: ${ratio.toFixed(3)} (target ≥ 0.90); portio / node:dgram UDP: ` +
+console.log(`  ratio portio / raw: ${ratio.toFixed(3)} (target ≥ 0.95); portio / node:dgram UDP: ` +
   `${(summary.portio.rate / summary.udp.rate).toFixed(3)}`);
 if (jsonOut) {
-  writeFileSync(jsonOut, JSON.stringify({ runtime: `node ${process.version}`, count, size, rounds, summary, ratio }, null, 2));
+  writeFileSync(jsonOut, JSON.stringify({ runtime: runtimeLabel, count, size, rounds, summary, ratio }, null, 2));
 }

@@ -137,3 +137,5 @@ console.log(`deno ${Deno.version.deno}, ${ROUNDS} rounds, medians, one process`)
 console.log(`per-round ratios (median): bulk ${roundRatio(results.portioBulk!, results.rawBulk!)}, ping-pong ${roundRatio(results.portioPing!, results.rawPing!)}`);
 console.log(`bulk TCP ${BULK / 2 ** 20} MiB in 64 KiB writes: raw Deno.connect ${m.rawBulk!.toFixed(0)} MB/s, portio ${m.portioBulk!.toFixed(0)} MB/s, ratio ${(m.portioBulk! / m.rawBulk!).toFixed(3)} (contract >= 0.95)`);
 console.log(`64 B ping-pong: raw ${m.rawPing!.toFixed(0)} rt/s, portio ${m.portioPing!.toFixed(0)} rt/s, ratio ${(m.portioPing! / m.rawPing!).toFixed(3)} (contract >= 0.90)`);
+// Every round, for bench/run.mjs (the spread of each figure).
+console.log(`samples ${JSON.stringify(results)}`);

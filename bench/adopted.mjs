@@ -1,0 +1,127 @@
+// @ts-check
+// Adopted sockets vs natively created ones: the same portio bulk and ping-pong jobs on a stream
+// made by `SocketStream.fromSocket(fd)` and on one made by `connectTcp`, same run, as a ratio
+// adopted / native (target ≥ 0.95: adoption must not leave a slower stream behind).
+//
+//   node bench/adopted.mjs [--client node|bun|deno|PATH] [--json out.json] [--rounds 7] [--warmups 1]
+//                          [--bulk-mib 128] [--pings 10000] [--pin split|same|none]
+//
+// The fd comes the way adoption meets it in production (systemd, a parent process): this driver
+// (always Node: it needs node:child_process's socket passing) connects to the server with
+// node:net and starts the client process with that socket as its fd 3, then closes its own copy.
+// The client (under the runtime `--client` names; default the driver's own Node) warms up with
+// one job on a connectTcp stream, then measures one job on either `fromSocket(3)` ("adopted") or a
+// fresh `connectTcp` ("native"), and prints the seconds. A fresh client process per round, so
+// both variants start alike; rounds alternate the variants (ABBA). The server is raw node:net
+// (bench/server.mjs raw) in its own process, the same for both.
+//
+// (Also run as `<runtime> bench/adopted.mjs --role client --variant adopted|native --job bulk|ping-pong
+// --port N ...`, the client; it prints one JSON line.)
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { writeFileSync } from "node:fs";
+import net from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { median, option, pinSelf, runtimeLabel, selfCommand, spawnPeer } from "./runtime.mjs";
+
+const bulkBytes = Number(option("bulk-mib", 128)) * 1024 * 1024;
+const chunk = 64 * 1024;
+const pings = Number(option("pings", 10_000));
+const pingSize = 64;
+
+if (option("role", "driver") === "client") await runClient();
+else await runDriver();
+
+async function runClient() {
+  const portio = await import("./portio.mjs");
+  const { SocketStream, connectTcp } = await import("portio");
+  const port = Number(option("port"));
+  const run = (stream) =>
+    option("job") === "bulk" ? portio.bulkOn(stream, bulkBytes, chunk) : portio.pingPongOn(stream, pings, pingSize);
+  await run(await connectTcp("127.0.0.1", port)); // warm-up, the same for both variants
+  const t0 = performance.now();
+  const stream = option("variant") === "adopted" ? await SocketStream.fromSocket(3) : await connectTcp("127.0.0.1", port);
+  const setupMs = performance.now() - t0;
+  const seconds = await run(stream);
+  process.stdout.write(`${JSON.stringify({ seconds, setupMs })}\n`);
+  process.exit(0);
+}
+
+function clientCommand(args) {
+  const client = option("client", "node");
+  const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+  const script = fileURLToPath(import.meta.url);
+  if (client === "node") return selfCommand("./adopted.mjs", args);
+  if (client === "bun") return [join(root, "node_modules", ".bin", "bun"), [script, ...args]];
+  if (client === "deno") return [join(root, "node_modules", "deno", "deno"), ["run", "--allow-all", "--no-lock", script, ...args]];
+  return [client, [script, ...args]];
+}
+
+async function runDriver() {
+  const rounds = Number(option("rounds", 7));
+  const warmups = Number(option("warmups", 1));
+  const jsonOut = option("json", undefined);
+  // The client runs on CPU 0 (inherits this pinning), the server on CPU 1.
+  const pin = pinSelf();
+  const server = spawnPeer(selfCommand("./server.mjs", ["raw"]), pin, { stdio: ["pipe", "pipe", "inherit"] });
+  let out = "";
+  for await (const data of server.stdout) {
+    out += data;
+    if (/PORT \d+/.test(out)) break;
+  }
+  const port = Number(/PORT (\d+)/.exec(out)?.[1]);
+  if (!port) throw new Error("server did not start");
+
+  const forward = ["--bulk-mib", String(bulkBytes / 2 ** 20), "--pings", String(pings)];
+  let clientLabel = "";
+  async function round(variant, job) {
+    let socket;
+    if (variant === "adopted") {
+      socket = net.connect({ host: "127.0.0.1", port, noDelay: true });
+      await once(socket, "connect");
+    }
+    const [cmd, argv] = clientCommand(["--role", "client", "--variant", variant, "--job", job, "--port", String(port), ...forward]);
+    const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "inherit", socket ?? "ignore"], env: { ...process.env, DENO_NO_UPDATE_CHECK: "1" } });
+    // The child has its own copy of the fd now; ours must not keep the connection alive.
+    socket?.destroy();
+    let stdout = "";
+    for await (const data of child.stdout) stdout += data;
+    // 'exit' may come before stdout's end, so wait for it only if it has not come yet.
+    if (child.exitCode === null && child.signalCode === null) await once(child, "exit");
+    if (child.exitCode !== 0) throw new Error(`client (${variant}, ${job}) failed: exit ${child.exitCode ?? child.signalCode}`);
+    clientLabel ||= cmd;
+    return JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}");
+  }
+
+  const results = [];
+  try {
+    for (const job of ["bulk", "ping-pong"]) {
+      const rate = (seconds) => (job === "bulk" ? bulkBytes / 1e6 / seconds : pings / seconds);
+      for (let w = 0; w < warmups; w++) for (const v of ["native", "adopted"]) await round(v, job);
+      /** @type {Record<string, { seconds: number, setupMs: number }[]>} */
+      const samples = { native: [], adopted: [] };
+      for (let r = 0; r < rounds; r++) {
+        for (const v of r % 2 === 0 ? ["native", "adopted"] : ["adopted", "native"]) samples[v].push(await round(v, job));
+      }
+      const rates = (v) => samples[v].map((s) => rate(s.seconds));
+      const setup = (v) => median(samples[v].map((s) => s.setupMs)).toFixed(2);
+      results.push({
+        job: job === "bulk" ? `adopted fd vs connectTcp: bulk TCP, ${bulkBytes / 2 ** 20} MiB in 64 KiB writes` : `adopted fd vs connectTcp: ping-pong, ${pingSize} B, ${pings} round trips`,
+        unit: job === "bulk" ? "MB/s" : "rt/s",
+        target: 0.95,
+        raw: median(rates("native")),
+        portio: median(rates("adopted")),
+        ratio: median(rates("adopted")) / median(rates("native")),
+        samples: { raw: rates("native"), portio: rates("adopted") },
+        note: `raw = portio on connectTcp, portio = portio on SocketStream.fromSocket(fd); median setup: connectTcp ${setup("native")} ms, fromSocket ${setup("adopted")} ms`,
+      });
+    }
+  } finally {
+    server.stdin?.end();
+    if (server.exitCode === null) await once(server, "exit");
+  }
+  console.log(`\nadopted vs native portio streams — client ${option("client", "node")} (${clientLabel}), driver ${runtimeLabel}, medians of ${rounds} rounds (ABBA), pinning: ${pin}`);
+  for (const r of results) console.log(`  ${r.job}: native ${r.raw.toFixed(0)} ${r.unit}, adopted ${r.portio.toFixed(0)} ${r.unit}, ratio ${r.ratio.toFixed(3)} (target ≥ 0.95); ${r.note}`);
+  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ runtime: runtimeLabel, rounds, warmups, pin, results }, null, 2));
+}
