@@ -111,13 +111,7 @@ export class PortioDuplex extends Duplex {
       this.#send(chunks[0]!.chunk, callback);
       return;
     }
-    const joined = new Uint8Array(chunks.reduce((total, { chunk }) => total + chunk.byteLength, 0));
-    let offset = 0;
-    for (const { chunk } of chunks) {
-      joined.set(chunk, offset);
-      offset += chunk.byteLength;
-    }
-    this.#send(joined, callback);
+    this.#send(concatenate(chunks.map(({ chunk }) => chunk)), callback);
   }
 
   #send(data: Uint8Array, callback: (error?: Error | null) => void): void {
@@ -156,14 +150,8 @@ export class PortioDuplex extends Duplex {
   /** Stops feeding the TLS engine and returns the bytes received but not fed (unwrap's leftover). */
   detach(): Uint8Array {
     this.#stopped = true;
-    const received = this.#received;
+    const leftover = concatenate(this.#received);
     this.#received = [];
-    const leftover = new Uint8Array(received.reduce((total, chunk) => total + chunk.byteLength, 0));
-    let offset = 0;
-    for (const chunk of received) {
-      leftover.set(chunk, offset);
-      offset += chunk.byteLength;
-    }
     return leftover;
   }
 
@@ -278,6 +266,17 @@ class RecordTracker {
     }
     return this.#unframed ? chunk.byteLength : position;
   }
+}
+
+/** The bytes of `chunks` in one new buffer. */
+function concatenate(chunks: readonly Uint8Array[]): Uint8Array {
+  const joined = new Uint8Array(chunks.reduce((total, chunk) => total + chunk.byteLength, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    joined.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return joined;
 }
 
 /** Whether the record whose header starts at `offset` may be an alert (see {@link MAY_BE_ALERT}). */
