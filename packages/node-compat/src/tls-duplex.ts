@@ -51,10 +51,11 @@ export class PortioDuplex extends Duplex {
    */
   rawEofDelivered = false;
   /**
-   * Called when the portio stream fails. The TLS session sets it to destroy the TLS socket with
-   * the error; an 'error' event on this Duplex would instead surface in Node's internal wrapper.
+   * Called when the portio stream fails (`writing`: a send failed, else a receive). The TLS
+   * session sets it to destroy the TLS socket with the error; an 'error' event on this Duplex
+   * would instead surface in Node's internal wrapper.
    */
-  onRawError: (error: Error) => void = () => this.destroy();
+  onRawError: (error: Error, writing: boolean) => void = () => this.destroy();
 
   readonly #raw: AnyByteStream;
   /** Chunks received from the portio stream and not fed to the TLS engine yet, oldest first. */
@@ -125,7 +126,7 @@ export class PortioDuplex extends Duplex {
       (error: unknown) => {
         callback();
         this.#writeDone();
-        this.onRawError(error instanceof Error ? error : new Error(String(error)));
+        this.onRawError(error instanceof Error ? error : new Error(String(error)), true);
       },
     );
   }
@@ -194,7 +195,7 @@ export class PortioDuplex extends Duplex {
             this.#rawEnded = true;
             continue;
           }
-          this.onRawError(error instanceof Error ? error : new Error(String(error)));
+          this.onRawError(error instanceof Error ? error : new Error(String(error)), false);
           return;
         }
         if (chunk.byteLength > 0) this.#received.push(chunk);

@@ -55,6 +55,8 @@ export class NodeTLSTransport implements TLSTransport {
   readonly #standardCompatible: boolean;
   readonly #backend: string;
   #end: "close_notify" | "ragged" | "unknown" | undefined;
+  /** The portio stream refused a write after the peer's close_notify; every later write fails with it. */
+  #writeFailure: Error | undefined;
   #closing: Promise<void> | undefined;
   #markEnded!: () => void;
   /** Resolves when the TLS stream has ended (close_notify or the transport's end), read or not. */
@@ -83,7 +85,16 @@ export class NodeTLSTransport implements TLSTransport {
     };
     if (pump !== undefined) {
       pump.tlsEnded = () => this.#end !== undefined;
-      pump.onRawError = (error) => socket.destroy(error);
+      pump.onRawError = (error, writing) => {
+        // A peer that closed after its close_notify refuses what the TLS engine still sends (Bun's
+        // answers a close_notify with its own): the plaintext that arrived, and the clean end
+        // after it, are still read; only writing fails from now on.
+        if (writing && this.#end === "close_notify") {
+          this.#writeFailure ??= error;
+          return;
+        }
+        socket.destroy(error);
+      };
       pump.tlsBackpressured = () => socket.readableLength >= socket.readableHighWaterMark;
       // The socket asks for more plaintext once its reader has drained it below the high-water mark.
       const read = socket._read;
@@ -132,6 +143,7 @@ export class NodeTLSTransport implements TLSTransport {
   }
 
   write(data: Uint8Array): Promise<void> {
+    if (this.#writeFailure !== undefined) return Promise.reject(this.#writeFailure);
     return this.#plain.write(data);
   }
 
