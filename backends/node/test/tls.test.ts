@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   BrokenResourceError,
   BufferedByteStream,
+  EndOfStream,
   SocketAttribute,
   TLSListener,
   TLSStream,
@@ -62,6 +63,47 @@ describe("node TLS paths", () => {
     expect((error as Error).message).toMatch(/standardCompatible: true/);
     await c.aclose();
     await s.aclose();
+  });
+
+  it("a connection that is TLS from its first byte runs natively by default: connectTcp({ tls }) and TLSListener cannot unwrap, TLSStream.wrap() can", async () => {
+    const listener = new TLSListener(tcp.listeners[0]! as SocketListener, server);
+    const [c, s] = await Promise.all([connectTcp("127.0.0.1", port, { tls: client }), listener.accept()]);
+    const connected = c as TLSStream;
+    await connected.send(utf8("ping"));
+    expect(text(await s.receive())).toBe("ping");
+    for (const native of [connected, s]) {
+      const error = await native.unwrap().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UnsupportedError);
+      expect((error as Error).message).toMatch(/TLSStream\.wrap\(\) with standardCompatible: true/);
+    }
+    // The default session still tells close_notify (EndOfStream) from a bare end.
+    await s.aclose();
+    await expect(connected.receive()).rejects.toThrow(EndOfStream);
+    await connected.aclose();
+    // The same defaults through TLSStream.wrap() stay on the portable path: both sides unwrap.
+    const [a, b] = await pair();
+    const [wc, ws] = await Promise.all([TLSStream.wrap(a, client), TLSStream.wrap(b, server)]);
+    const [[plainA], [plainB]] = await Promise.all([wc.unwrap(), ws.unwrap()]);
+    await plainB.send(utf8("plain"));
+    expect(text(await plainA.receive())).toBe("plain");
+    await plainA.aclose();
+    await plainB.aclose();
+  });
+
+  it("a failed handshake on a connection made TLS by connectTcp leaks no fd", async () => {
+    const before = fdCount();
+    const listener = tcp.listeners[0]! as unknown as { accept(): Promise<SocketStream> };
+    // The server side fails too once the client gives up; a failed wrap closes its stream.
+    const serverSide = listener.accept().then((b) => TLSStream.wrap(b, server)).then(
+      (stream) => stream.aclose(),
+      () => undefined,
+    );
+    // Untrusted: the default roots do not know the test CA.
+    const error = await connectTcp("127.0.0.1", port, { tls: { hostname: "localhost" } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BrokenResourceError);
+    expect((error as Error).message).toMatch(/certificate verify failed/);
+    await serverSide;
+    expect(fdCount()).toBe(before);
   });
 
   it("STARTTLS: wrapping a BufferedByteStream that holds nothing (the answer was read through it) takes the native path", async () => {

@@ -5,6 +5,8 @@
  * @module
  */
 import type { Server, Socket } from "node:net";
+import os from "node:os";
+import process from "node:process";
 
 /** The libuv handle wrapper behind a `net.Socket` or `net.Server` (`TCPWrap` / `PipeWrap`). */
 interface HandleWrap {
@@ -59,4 +61,81 @@ export function closeServer(server: Server): Promise<void> {
   });
   server.close();
   return released;
+}
+
+/** A libuv stream handle as Node's JS sees it (`TCPWrap`, `TLSWrap`, ...). */
+interface StreamHandle {
+  /** `uv_read_start`'s result: 0, or a negative errno (`-EALREADY` while the stream already reads). */
+  readStart(): number;
+  readStop(): number;
+  /** Node's own flag for "reading was asked for" (net.js keeps it). */
+  reading?: boolean;
+  /** On a `TLSWrap`: the handle it runs over (the socket's `TCPWrap`). */
+  _parent?: StreamHandle;
+}
+
+/** libuv's answer to `uv_read_start` on a stream that is reading already. */
+const UV_EALREADY = -(os.constants.errno.EALREADY ?? 114);
+
+/**
+ * Whether {@link watchNativeTlsEnd} works here: Node itself (not a runtime's node:net), with a libuv
+ * handle under the socket. Asked before TLS is put on the socket.
+ *
+ * @example
+ * ```ts
+ * if (nativeTlsEndObservable(netSocket)) tls.connect({ socket: netSocket, ... });
+ * ```
+ */
+export function nativeTlsEndObservable(socket: Socket): boolean {
+  const versions = process.versions as Record<string, string | undefined>;
+  if (versions.bun !== undefined || versions.deno !== undefined) return false;
+  const handle = handleOf(socket) as Partial<StreamHandle> | undefined;
+  return typeof handle?.readStart === "function" && typeof handle.readStop === "function";
+}
+
+/**
+ * For a `node:tls` session running natively on a socket (Node's TLSWrap over the TCP handle):
+ * tells, at the moment the TLS socket ends, whether the TCP stream ended first (a ragged EOF) or the
+ * peer's close_notify ended it. Node reports both as the same end of stream.
+ *
+ * How: TLSWrap ends its stream either from the TCP handle's own end of stream, which libuv reports
+ * after clearing the handle's "reading" state, or while processing a close_notify that arrived
+ * with data, when the TCP handle is still reading if anybody asked it to. So at the end, a TCP
+ * handle that was asked to read (tracked on the TLS handle, through which every request goes)
+ * and is not reading any more has reached its own end: `uv_read_start` then succeeds (and is
+ * undone) instead of answering `EALREADY`. A handle nobody asked to read cannot have delivered an
+ * end: that is a close_notify.
+ *
+ * Returns `transportEndedFirst`, to be called when the TLS socket pushes its end, or `undefined`
+ * when the socket does not have the handles this relies on.
+ *
+ * @example
+ * ```ts
+ * const endedFirst = watchNativeTlsEnd(tlsSocket);
+ * // when tlsSocket pushes null: endedFirst?.() → true for a ragged EOF
+ * ```
+ */
+export function watchNativeTlsEnd(socket: Socket): (() => boolean) | undefined {
+  const tlsHandle = handleOf(socket) as StreamHandle | undefined;
+  const tcpHandle = tlsHandle?._parent;
+  if (tlsHandle === undefined || typeof tcpHandle?.readStart !== "function" || typeof tcpHandle.readStop !== "function") return undefined;
+  let asked = tlsHandle.reading === true;
+  const readStart = tlsHandle.readStart;
+  const readStop = tlsHandle.readStop;
+  tlsHandle.readStart = function (this: StreamHandle): number {
+    asked = true;
+    return readStart.call(this);
+  };
+  tlsHandle.readStop = function (this: StreamHandle): number {
+    asked = false;
+    return readStop.call(this);
+  };
+  return () => {
+    if (!asked) return false;
+    const result = tcpHandle.readStart();
+    if (result === UV_EALREADY) return false;
+    // The probe restarted a stream that had ended: stop it again (TLSWrap ignores what it reads).
+    if (result === 0) tcpHandle.readStop();
+    return true;
+  };
 }

@@ -2,22 +2,32 @@ import type { Buffer } from "node:buffer";
 import { Duplex } from "node:stream";
 import { EndOfStream, type AnyByteStream } from "@portio/core";
 
-const EMPTY = new Uint8Array(0);
 /** A TLS record header: content type (1), version (2), length (2). */
 const RECORD_HEADER = 5;
 /** The largest record body TLS allows (2^14 plus the TLS 1.2 expansion limit). */
 const MAX_RECORD = 16384 + 2048;
+/** TLS's application_data content type (every record after a TLS 1.3 handshake has it). */
+const APPLICATION_DATA = 23;
+/**
+ * Records with a body up to this size may be a close_notify (an alert is 2 bytes plus the cipher's
+ * overhead, and at most a little padding); bulk data comes in records of up to 16 KiB.
+ */
+const MAY_BE_ALERT = 2048;
 
 /**
  * Any portio byte stream as the `node:stream` Duplex that Node's TLS engine runs over when there
  * is no native socket underneath (a stapled or memory stream, a buffered stream, ...).
  *
- * The TLS engine is fed one TLS record at a time, and only while it asks for more (so the portio
- * stream's backpressure holds). Feeding whole records matters twice: Node processes a record
- * synchronously when it is pushed, so once the peer's close_notify has been processed
- * ({@link tlsEnded}) nothing more is fed and whatever follows is still here for `unwrap()`; and
- * {@link rawEofDelivered} tells a close_notify (the TLS stream ended before the transport did)
- * from a ragged EOF (the transport ended first).
+ * The TLS engine is fed only while it asks for more (so the portio stream's backpressure holds),
+ * as much as has arrived at once, except that a record that may be an alert (any small one, see
+ * {@link MAY_BE_ALERT}) always ends a feed and is never fed together with the records before it.
+ * Node processes what is pushed synchronously, so once the peer's close_notify has been processed
+ * ({@link tlsEnded}) nothing more is fed and whatever follows is still here for `unwrap()`; the
+ * backpressure check before each feed also comes before every close_notify (Deno's node:tls loses
+ * one that arrives while its socket is full); and {@link rawEofDelivered} tells a close_notify (the
+ * TLS stream ended before the transport did) from a ragged EOF (the transport ended first). Feeding
+ * bulk data a chunk at a time rather than a record at a time is what keeps this path close to the
+ * runtime's native TLS on a socket.
  *
  * Ending or destroying this Duplex never closes the portio stream: the TLS stream decides that.
  *
@@ -41,14 +51,17 @@ export class PortioDuplex extends Duplex {
    */
   rawEofDelivered = false;
   /**
-   * Called when the portio stream fails. The TLS session sets it to destroy the TLS socket with
-   * the error; an 'error' event on this Duplex would instead surface in Node's internal wrapper.
+   * Called when the portio stream fails (`writing`: a send failed, else a receive). The TLS
+   * session sets it to destroy the TLS socket with the error; an 'error' event on this Duplex
+   * would instead surface in Node's internal wrapper.
    */
-  onRawError: (error: Error) => void = () => this.destroy();
+  onRawError: (error: Error, writing: boolean) => void = () => this.destroy();
 
   readonly #raw: AnyByteStream;
-  /** Bytes received from the portio stream and not fed to the TLS engine yet. */
-  #buffer: Uint8Array = EMPTY;
+  /** Chunks received from the portio stream and not fed to the TLS engine yet, oldest first. */
+  #received: Uint8Array[] = [];
+  /** Where the record parser stands at the first byte of `#received`. */
+  readonly #records = new RecordTracker();
   #wanted = false;
   #pumping = false;
   #stopped = false;
@@ -87,8 +100,24 @@ export class PortioDuplex extends Duplex {
 
   /** Node's write: sends `chunk` on `raw`, calling back once it is sent. */
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.#send(chunk, callback);
+  }
+
+  /**
+   * What the TLS engine flushes at once (it writes its pending records corked) goes out as one
+   * send: one write and one promise per batch instead of per record.
+   */
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    if (chunks.length === 1) {
+      this.#send(chunks[0]!.chunk, callback);
+      return;
+    }
+    this.#send(concatenate(chunks.map(({ chunk }) => chunk)), callback);
+  }
+
+  #send(data: Uint8Array, callback: (error?: Error | null) => void): void {
     this.#writing++;
-    this.#raw.send(chunk).then(
+    this.#raw.send(data).then(
       () => {
         // After the callback, so that Node has already taken the chunk off writableLength.
         callback();
@@ -97,7 +126,7 @@ export class PortioDuplex extends Duplex {
       (error: unknown) => {
         callback();
         this.#writeDone();
-        this.onRawError(error instanceof Error ? error : new Error(String(error)));
+        this.onRawError(error instanceof Error ? error : new Error(String(error)), true);
       },
     );
   }
@@ -122,9 +151,9 @@ export class PortioDuplex extends Duplex {
   /** Stops feeding the TLS engine and returns the bytes received but not fed (unwrap's leftover). */
   detach(): Uint8Array {
     this.#stopped = true;
-    const leftover = this.#buffer;
-    this.#buffer = EMPTY;
-    return leftover.slice();
+    const leftover = concatenate(this.#received);
+    this.#received = [];
+    return leftover;
   }
 
   #writeDone(): void {
@@ -142,21 +171,17 @@ export class PortioDuplex extends Duplex {
       // would: Deno's node:tls (2.x) otherwise keeps decrypting into a buffer of its own once the
       // socket is full, and drops a close_notify that arrives then (the TLS stream never ends).
       while (this.#wanted && !this.#stopped && !this.tlsEnded() && !this.tlsBackpressured()) {
-        const record = this.#nextRecord();
-        if (record !== undefined) {
-          this.#wanted = this.push(record);
+        const piece = this.#nextPiece();
+        if (piece !== undefined) {
+          this.#wanted = this.push(piece);
           continue;
         }
         if (this.#rawEnded) {
-          // A truncated record the engine will never complete: hand it over anyway, then the end.
-          if (this.#buffer.byteLength > 0) {
-            this.#wanted = this.push(this.#take(this.#buffer.byteLength));
-            continue;
-          }
-          // With every record taken by the engine (and none of them a close_notify: the loop's
-          // tlsEnded() check), the end is marked before it is pushed, so that the TLS session
-          // cannot see it before the mark however the runtime's engine learns of it. Records
-          // still buffered here come first: then the 'end' listener marks it once they are taken.
+          // With every byte taken by the engine (and no close_notify among them: the loop's
+          // tlsEnded() check; a truncated record it will never complete included), the end is
+          // marked before it is pushed, so that the TLS session cannot see it before the mark
+          // however the runtime's engine learns of it. Bytes still buffered here come first: then
+          // the 'end' listener marks it once they are taken.
           if (this.readableLength === 0) this.rawEofDelivered = true;
           this.push(null);
           return;
@@ -170,43 +195,93 @@ export class PortioDuplex extends Duplex {
             this.#rawEnded = true;
             continue;
           }
-          this.onRawError(error instanceof Error ? error : new Error(String(error)));
+          this.onRawError(error instanceof Error ? error : new Error(String(error)), false);
           return;
         }
-        this.#append(chunk);
+        if (chunk.byteLength > 0) this.#received.push(chunk);
       }
     } finally {
       this.#pumping = false;
     }
   }
 
-  /** The next complete TLS record in the buffer, or `undefined` if none is complete yet. */
-  #nextRecord(): Uint8Array | undefined {
-    const buffer = this.#buffer;
-    if (buffer.byteLength < RECORD_HEADER) return undefined;
-    const type = buffer[0]!;
-    const length = (buffer[3]! << 8) | buffer[4]!;
-    // Not TLS framing (a plaintext client, garbage): hand it all over and let the engine fail.
-    if (type < 20 || type > 24 || length > MAX_RECORD) return this.#take(buffer.byteLength);
-    const size = RECORD_HEADER + length;
-    if (buffer.byteLength < size) return undefined;
-    return this.#take(size);
-  }
-
-  #take(size: number): Uint8Array {
-    const buffer = this.#buffer;
-    this.#buffer = size === buffer.byteLength ? EMPTY : buffer.subarray(size);
-    return buffer.subarray(0, size);
-  }
-
-  #append(chunk: Uint8Array): void {
-    if (this.#buffer.byteLength === 0) {
-      this.#buffer = chunk;
-      return;
+  /**
+   * The next bytes to feed: from the oldest chunk received, up to the end of a record that may be
+   * an alert or up to the start of one (so that it is fed on its own), else the whole chunk.
+   */
+  #nextPiece(): Uint8Array | undefined {
+    const chunk = this.#received[0];
+    if (chunk === undefined) return undefined;
+    const end = this.#records.feedEnd(chunk);
+    if (end === chunk.byteLength) {
+      this.#received.shift();
+      return chunk;
     }
-    const joined = new Uint8Array(this.#buffer.byteLength + chunk.byteLength);
-    joined.set(this.#buffer);
-    joined.set(chunk, this.#buffer.byteLength);
-    this.#buffer = joined;
+    this.#received[0] = chunk.subarray(end);
+    return chunk.subarray(0, end);
   }
+}
+
+/**
+ * Follows the TLS record framing across the chunks of a byte stream, to decide where one feed to
+ * the TLS engine must end (see {@link PortioDuplex}).
+ */
+class RecordTracker {
+  /** Body bytes of the current record not seen yet. */
+  #bodyLeft = 0;
+  /** Whether the current record may be an alert (see {@link MAY_BE_ALERT}). */
+  #mayBeAlert = false;
+  /** A record header split across chunks: the bytes seen so far. */
+  readonly #header = new Uint8Array(RECORD_HEADER);
+  #headerLength = 0;
+  /** Not TLS framing (a plaintext client, garbage): the engine gets everything and fails. */
+  #unframed = false;
+
+  /**
+   * How many bytes of `chunk` (the bytes right after those already accounted for) the next feed
+   * takes; the tracker then stands after them. At least 1 for a non-empty chunk.
+   */
+  feedEnd(chunk: Uint8Array): number {
+    let position = 0;
+    while (position < chunk.byteLength && !this.#unframed) {
+      if (this.#bodyLeft > 0) {
+        const taken = Math.min(this.#bodyLeft, chunk.byteLength - position);
+        position += taken;
+        this.#bodyLeft -= taken;
+        if (this.#bodyLeft === 0 && this.#mayBeAlert) return position;
+        continue;
+      }
+      // A record that may be an alert starts here: the records before it are fed first.
+      if (this.#headerLength === 0 && position > 0 && position + RECORD_HEADER <= chunk.byteLength && mayBeAlert(chunk, position)) {
+        return position;
+      }
+      this.#header[this.#headerLength++] = chunk[position++]!;
+      if (this.#headerLength < RECORD_HEADER) continue;
+      this.#headerLength = 0;
+      const type = this.#header[0]!;
+      const length = (this.#header[3]! << 8) | this.#header[4]!;
+      if (type < 20 || type > 24 || length > MAX_RECORD) this.#unframed = true;
+      this.#bodyLeft = length;
+      this.#mayBeAlert = mayBeAlert(this.#header, 0);
+      if (length === 0 && this.#mayBeAlert) return position;
+    }
+    return this.#unframed ? chunk.byteLength : position;
+  }
+}
+
+/** The bytes of `chunks` in one new buffer. */
+function concatenate(chunks: readonly Uint8Array[]): Uint8Array {
+  const joined = new Uint8Array(chunks.reduce((total, chunk) => total + chunk.byteLength, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    joined.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return joined;
+}
+
+/** Whether the record whose header starts at `offset` may be an alert (see {@link MAY_BE_ALERT}). */
+function mayBeAlert(bytes: Uint8Array, offset: number): boolean {
+  const length = (bytes[offset + 3]! << 8) | bytes[offset + 4]!;
+  return bytes[offset] !== APPLICATION_DATA || length <= MAY_BE_ALERT;
 }

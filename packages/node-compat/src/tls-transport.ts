@@ -18,6 +18,11 @@ export interface NodeTlsTransportOptions {
   backend: string;
   /** The pump under the TLS socket on the portable path; absent on the native-socket fast path. */
   pump?: PortioDuplex;
+  /**
+   * On the native-socket path: tells, when the TLS socket ends, whether the transport ended
+   * first (see `watchNativeTlsEnd`). Without it (and without a pump) the end is "unknown".
+   */
+  transportEndedFirst?: () => boolean;
   /** Send close_notify on close. */
   standardCompatible: boolean;
 }
@@ -32,8 +37,9 @@ const MAX_TIMER_DELAY = 2 ** 31 - 1;
  *
  * How the end of the TLS stream is classified: Node emits the same `'end'` for the peer's
  * close_notify and for a bare end of the transport. On the portable path the pump knows which
- * came first (see {@link PortioDuplex}); the moment of the end is when Node pushes `null` into
- * the socket, which is observed here.
+ * came first (see {@link PortioDuplex}); on Node's native-socket path the TCP handle's state
+ * tells (see `watchNativeTlsEnd`); the moment of the end is when Node pushes `null` into the
+ * socket, which is observed here.
  *
  * @example
  * ```ts
@@ -49,6 +55,8 @@ export class NodeTLSTransport implements TLSTransport {
   readonly #standardCompatible: boolean;
   readonly #backend: string;
   #end: "close_notify" | "ragged" | "unknown" | undefined;
+  /** The portio stream refused a write after the peer's close_notify; every later write fails with it. */
+  #writeFailure: Error | undefined;
   #closing: Promise<void> | undefined;
   #markEnded!: () => void;
   /** Resolves when the TLS stream has ended (close_notify or the transport's end), read or not. */
@@ -64,19 +72,29 @@ export class NodeTLSTransport implements TLSTransport {
     this.#standardCompatible = options.standardCompatible;
     this.#backend = options.backend;
     const pump = this.#pump;
+    const transportEndedFirst = options.transportEndedFirst ?? (pump === undefined ? undefined : () => pump.rawEofDelivered);
     // Node ends the socket's readable side with push(null), from the same call that processed
     // the close_notify record or the transport's end.
     const push = socket.push;
     socket.push = (chunk: unknown, encoding?: BufferEncoding): boolean => {
       if (chunk === null && this.#end === undefined) {
-        this.#end = pump === undefined ? "unknown" : pump.rawEofDelivered ? "ragged" : "close_notify";
+        this.#end = transportEndedFirst === undefined ? "unknown" : transportEndedFirst() ? "ragged" : "close_notify";
         this.#markEnded();
       }
       return push.call(socket, chunk, encoding);
     };
     if (pump !== undefined) {
       pump.tlsEnded = () => this.#end !== undefined;
-      pump.onRawError = (error) => socket.destroy(error);
+      pump.onRawError = (error, writing) => {
+        // A peer that closed after its close_notify refuses what the TLS engine still sends (Bun's
+        // answers a close_notify with its own): the plaintext that arrived, and the clean end
+        // after it, are still read; only writing fails from now on.
+        if (writing && this.#end === "close_notify") {
+          this.#writeFailure ??= error;
+          return;
+        }
+        socket.destroy(error);
+      };
       pump.tlsBackpressured = () => socket.readableLength >= socket.readableHighWaterMark;
       // The socket asks for more plaintext once its reader has drained it below the high-water mark.
       const read = socket._read;
@@ -125,6 +143,7 @@ export class NodeTLSTransport implements TLSTransport {
   }
 
   write(data: Uint8Array): Promise<void> {
+    if (this.#writeFailure !== undefined) return Promise.reject(this.#writeFailure);
     return this.#plain.write(data);
   }
 
@@ -141,9 +160,10 @@ export class NodeTLSTransport implements TLSTransport {
     const pump = this.#pump;
     if (pump === undefined) {
       throw new UnsupportedError(
-        `the ${this.#backend} backend cannot unwrap a TLS session that runs natively on the socket (standardCompatible: false ` +
-          "over a socket stream): Node has no way to hand the socket back. Wrap with standardCompatible: true, " +
-          "which runs TLS over the portio stream and can unwrap",
+        `the ${this.#backend} backend cannot unwrap a TLS session that runs natively on the socket (a connection made ` +
+          "TLS by connectTcp({ tls }), TLSListener or adoption, or standardCompatible: false): Node has no way to hand " +
+          "the socket back. Connect plain and use TLSStream.wrap() with standardCompatible: true, which runs TLS over " +
+          "the portio stream and can unwrap",
       );
     }
     signal?.throwIfAborted();

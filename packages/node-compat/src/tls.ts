@@ -1,27 +1,31 @@
 import tls from "node:tls";
 import { SocketAttribute, type AnyByteStream } from "@portio/core";
 import { type BackendTLSOptions, type StreamTransport } from "@portio/core/backend";
-import { NetStreamTransport } from "./stream-transport.ts";
-import { PortioDuplex } from "./tls-duplex.ts";
-import { handshakeError, nodeTlsOptions } from "./tls-options.ts";
-import { NodeTLSTransport } from "./tls-transport.ts";
+import { NetStreamTransport } from "./stream-transport.js";
+import { PortioDuplex } from "./tls-duplex.js";
+import { handshakeError, nodeTlsOptions } from "./tls-options.js";
+import { NodeTLSTransport } from "./tls-transport.js";
+import { nativeTlsEndObservable, watchNativeTlsEnd } from "./node-internals.js";
 
 /**
  * A backend's `wrapTls` on `node:tls` (Node's, and Deno's, whose node:tls is the one TLS engine it
  * has that runs over any stream): a TLS session over a portio byte stream. `backend` names the
  * backend in the errors that say what it cannot do.
  *
- * Two paths. Over a plain socket stream with `standardCompatible: false`, TLS runs natively on
- * the `net.Socket` (`tls.connect({ socket })` / `new tls.TLSSocket(socket, { isServer })`): the
- * fastest Node has, but Node then reports close_notify and a bare FIN alike and cannot hand the
- * socket back, so a standard-compatible session (the default) or any other stream goes through a
- * {@link PortioDuplex} that pumps the portio stream into Node's TLS engine and can tell the two
+ * Two paths. Over a plain socket stream, TLS runs natively on the `net.Socket`
+ * (`tls.connect({ socket })` / `new tls.TLSSocket(socket, { isServer })`), the fastest Node has,
+ * when the session need not be unwrappable (a connection that is TLS from its first byte) or is
+ * not standard-compatible. Node then cannot hand the socket back, and reports close_notify and a
+ * bare FIN alike; a standard-compatible session is still told them apart from the TCP handle's
+ * state (`watchNativeTlsEnd`, Node itself only). Everything else — `TLSStream.wrap()` with
+ * `standardCompatible` (it may unwrap), any other stream, Deno's and Bun's node:tls — goes through
+ * a {@link PortioDuplex} that pumps the portio stream into the TLS engine and can tell the two
  * apart and unwrap.
  *
  * @example
  * ```ts
  * const session = await wrapTls(stream, { serverSide: false, hostname: "localhost", verifyCertificate: true,
- *   verifyHostname: true, requestClientCertificate: false, standardCompatible: true }, undefined, "node");
+ *   verifyHostname: true, requestClientCertificate: false, standardCompatible: true, unwrappable: true }, undefined, "node");
  * ```
  */
 export async function wrapTls(
@@ -33,13 +37,24 @@ export async function wrapTls(
   options.signal?.throwIfAborted();
   const family = stream.extra(SocketAttribute.family, "inet");
   const nodeOptions = nodeTlsOptions(options);
-  const fast = native instanceof NetStreamTransport && !options.standardCompatible ? native : undefined;
+  const onSocket = native instanceof NetStreamTransport ? native : undefined;
+  const fast =
+    onSocket !== undefined && (!options.standardCompatible || (!options.unwrappable && nativeTlsEndObservable(onSocket.socket)))
+      ? onSocket
+      : undefined;
   const pump = fast === undefined ? new PortioDuplex(stream) : undefined;
   const underlying = fast?.socket ?? pump!;
   const socket = options.serverSide
     ? new tls.TLSSocket(underlying, nodeOptions)
     : tls.connect({ ...nodeOptions, socket: underlying });
-  const transport = new NodeTLSTransport(socket, { family, backend, standardCompatible: options.standardCompatible, ...(pump ? { pump } : {}) });
+  const transportEndedFirst = fast !== undefined && options.standardCompatible ? watchNativeTlsEnd(socket) : undefined;
+  const transport = new NodeTLSTransport(socket, {
+    family,
+    backend,
+    standardCompatible: options.standardCompatible,
+    ...(pump ? { pump } : {}),
+    ...(transportEndedFirst ? { transportEndedFirst } : {}),
+  });
   try {
     await handshake(socket, transport.ended, options.serverSide, options.signal);
   } catch (error) {

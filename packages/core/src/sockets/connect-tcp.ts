@@ -103,7 +103,7 @@ export async function connectTcp(remoteHost: string, remotePort: number, options
   // The TCP connection is ours until the handshake succeeds: close it if it does not.
   try {
     const tls = options.tls === true ? {} : options.tls;
-    return await TLSStream.wrap(stream, { ...tls, hostname: tlsHostname, serverSide: false, ...(signal ? { signal } : {}) });
+    return await TLSStream.wrapConnection(stream, { ...tls, hostname: tlsHostname, serverSide: false, ...(signal ? { signal } : {}) });
   } catch (error) {
     await stream.aclose();
     throw error;

@@ -23,7 +23,7 @@ function optionsOf(tls: TLSOption): TLSOptions {
 export async function applyTlsToStream(stream: AnyByteStream, tls: TLSOption): Promise<TLSStream> {
   const options = optionsOf(tls);
   try {
-    return await TLSStream.wrap(stream, { ...options, serverSide: options.serverSide ?? false });
+    return await TLSStream.wrapConnection(stream, { ...options, serverSide: options.serverSide ?? false });
   } catch (error) {
     await stream.aclose();
     throw error;

@@ -126,7 +126,7 @@ export class TLSListener<T extends AnyByteStream = AnyByteStream> extends Listen
     const timeout = AbortSignal.timeout(this.handshakeTimeout);
     const signal = outer ? AbortSignal.any([outer, timeout]) : timeout;
     try {
-      return await TLSStream.wrap(stream, { ...this.tlsOptions, signal });
+      return await TLSStream.wrapConnection(stream, { ...this.tlsOptions, signal });
     } catch (error) {
       if (outer?.aborted) {
         // Serving stopped: not the client's fault, nothing to report.

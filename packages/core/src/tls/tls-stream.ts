@@ -80,10 +80,25 @@ export class TLSStream extends ReceiveStreamBase<Uint8Array> implements ByteStre
    * const client = await TLSStream.wrap(connected, { hostname: "localhost", ca });
    * ```
    */
-  static async wrap(stream: AnyByteStream, options: TLSWrapOptions = {}): Promise<TLSStream> {
+  static wrap(stream: AnyByteStream, options: TLSWrapOptions = {}): Promise<TLSStream> {
+    return TLSStream.#wrap(stream, options, true);
+  }
+
+  /**
+   * {@link wrap} for a connection that is TLS from its first byte (`connectTcp({ tls })`,
+   * `TLSListener`, adoption with `tls`): the backend may run the session natively on the socket,
+   * which is faster but may not `unwrap()`.
+   * @internal
+   */
+  static wrapConnection(stream: AnyByteStream, options: TLSWrapOptions): Promise<TLSStream> {
+    return TLSStream.#wrap(stream, options, false);
+  }
+
+  static async #wrap(stream: AnyByteStream, options: TLSWrapOptions, unwrappable: boolean): Promise<TLSStream> {
     checkByteStream(stream, "TLSStream.wrap()'s stream");
     checkCallOptions(options, "TLSStream.wrap()'s options");
     const backendOptions = resolveTlsOptions(options);
+    backendOptions.unwrappable = unwrappable;
     const backend = getBackend();
     if (backend.wrapTls === undefined) {
       throw new UnsupportedError(`the ${backend.name} backend does not implement TLS (AsyncBackend.wrapTls)`);
@@ -220,6 +235,7 @@ export function resolveTlsOptions(options: TLSWrapOptions): BackendTLSOptions {
     verifyHostname,
     requestClientCertificate: serverSide && options.requestClientCertificate === true,
     standardCompatible: options.standardCompatible ?? true,
+    unwrappable: true,
   };
   if (options.hostname) resolved.hostname = options.hostname;
   if (options.ca !== undefined) resolved.ca = options.ca;

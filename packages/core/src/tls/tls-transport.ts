@@ -25,6 +25,14 @@ export interface BackendTLSOptions {
   requestClientCertificate: boolean;
   /** `aclose()` sends close_notify when true; closes the transport bare otherwise. */
   standardCompatible: boolean;
+  /**
+   * Whether the caller may `unwrap()` the session later: `true` for `TLSStream.wrap()` (STARTTLS
+   * and its way back), `false` for the sessions that `connectTcp({ tls })`, `TLSListener` and the
+   * adoption functions make, which are TLS from the first byte. A backend may run those natively on
+   * the socket even when `standardCompatible`, where it can still tell a close_notify from a bare
+   * end of the transport; their `unwrap()` may then reject with `UnsupportedError`.
+   */
+  unwrappable: boolean;
   /** Aborts the handshake (the transport is left to the caller, who closes it). */
   signal?: AbortSignal;
 }

@@ -23,6 +23,7 @@ import { loopbackListener, perFamily, tcpPair } from "../support/tcp.ts";
 import {
   certificates,
   clientOptions,
+  connectionPair,
   handshakePair,
   handshakeWithoutClientCertificate,
   memoryPair,
@@ -107,6 +108,77 @@ const truncationCases: CaseDefinition[] = [false, true].flatMap((recordFirst): C
     },
   ];
 });
+
+/** How many connections the connection-path end-of-stream cases make: timing decides which branch runs. */
+const CONNECTION_END_ATTEMPTS = 10;
+
+/**
+ * The end of a session on connections that are TLS from their first byte (`connectTcp({ tls })`
+ * and `TLSListener`), which a backend may run natively on the socket: a close_notify stays an
+ * EndOfStream even when it arrives while the client is not keeping up (its TLS layer has stopped
+ * reading), and a bare end of the transport is truncation on either side.
+ */
+const connectionEndCases: CaseDefinition[] = [
+  {
+    name: "connection-close-notify-slow-reader",
+    description:
+      `a server (TLSListener) sends 1 MiB and closes with close_notify; a connectTcp({ tls }) client that reads 4 KiB at a time, ` +
+      `yielding to the event loop in between, gets every byte and then EndOfStream, in each of ${CONNECTION_END_ATTEMPTS} connections`,
+    timeoutScale: 2,
+    async run(t) {
+      const data = pattern(MiB, 11);
+      for (let attempt = 1; attempt <= CONNECTION_END_ATTEMPTS; attempt++) {
+        const [client, server] = await connectionPair(t);
+        const sending = (async () => {
+          await server.send(data);
+          await server.aclose();
+        })();
+        const chunks: Uint8Array[] = [];
+        let end: unknown;
+        // At most one round per byte plus the end.
+        for (let round = 0; round <= MiB; round++) {
+          try {
+            chunks.push(await client.receive(4096));
+          } catch (error) {
+            end = error;
+            break;
+          }
+          // Slower than the network, so that the client's TLS layer stops reading now and then.
+          await new Promise((resolve) => setTimeout(resolve, 0));
+        }
+        instanceOf(end, EndOfStream, `attempt ${attempt}: the end after close_notify`);
+        bytesEqual(concat(chunks), data, `attempt ${attempt}: received data`);
+        await sending;
+        await client.aclose();
+      }
+    },
+  },
+  {
+    name: "connection-truncation-at-server",
+    description:
+      "the TCP connection under a connectTcp({ tls }) client ending (a FIN, no close_notify) while the TLSListener side's receive is " +
+      "pending is a BrokenResourceError naming close_notify there; the client's aclose() (close_notify) is an EndOfStream",
+    async run(t) {
+      const [ragged, raggedServer] = await connectionPair(t);
+      await ragged.send(utf8(LAST_WORDS));
+      bytesEqual(await receiveExactly(raggedServer, LAST_WORDS.length), LAST_WORDS, "the record before the end");
+      const pending = receiveUntilEnd(raggedServer);
+      // A FIN under the TLS session (sendEof rather than aclose, which could answer the session
+      // tickets still unread with a reset).
+      const transport = ragged.transportStream;
+      instanceOf(transport, SocketStream, "connectTcp's TLS stream runs over a SocketStream");
+      await transport.sendEof();
+      expectTruncation(await pending, "", 1);
+      const [clean, cleanServer] = await connectionPair(t);
+      const receiving = receiveUntilEnd(cleanServer);
+      await clean.send(utf8(LAST_WORDS));
+      await clean.aclose();
+      const outcome = await receiving;
+      instanceOf(outcome.end, EndOfStream, "the end after close_notify");
+      equal(outcome.text, LAST_WORDS, "received text");
+    },
+  },
+];
 
 /**
  * STARTTLS where the plaintext answer and the peer's first TLS bytes arrive together: the peer
@@ -303,6 +375,7 @@ export const tlsSuite: SuiteDefinition = {
     },
     ...raggedCases,
     ...truncationCases,
+    ...connectionEndCases,
     ...starttlsCases,
     {
       name: "client-without-hostname",

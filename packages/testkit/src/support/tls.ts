@@ -1,14 +1,16 @@
 import {
   StapledObjectStream,
+  TLSListener,
   TLSStream,
+  connectTcp,
   createMemoryObjectStream,
   type AnyByteStream,
   type TLSOptions,
 } from "@portio/core";
-import { fail } from "../assert.ts";
-import type { TLSTestCertificates } from "../harness.ts";
-import type { CaseContext } from "../context.ts";
-import { tcpPair } from "./tcp.ts";
+import { fail } from "../assert.js";
+import type { TLSTestCertificates } from "../harness.js";
+import type { CaseContext } from "../context.js";
+import { loopbackListener, tcpPair } from "./tcp.js";
 
 /** The harness's certificates; a harness without them fails the TLS cases with this note. */
 export async function certificates(t: CaseContext): Promise<TLSTestCertificates> {
@@ -51,6 +53,26 @@ export async function tlsPair(
   extra: { client?: TLSOptions; server?: TLSOptions } = {},
 ): Promise<[TLSStream, TLSStream]> {
   return handshakePair(t, await tcpPair(t), await clientOptions(t, extra.client), await serverOptions(t, extra.server));
+}
+
+/**
+ * A TLS pair made the way connections that are TLS from their first byte are: `connectTcp({ tls })`
+ * to a `TLSListener` (where a backend may run TLS natively on the socket, unlike
+ * {@link tlsPair}'s `TLSStream.wrap()`, which must stay unwrappable). `[client, server]`, both
+ * closed after the case.
+ */
+export async function connectionPair(
+  t: CaseContext,
+  extra: { client?: TLSOptions; server?: TLSOptions } = {},
+): Promise<[TLSStream, TLSStream]> {
+  const { multi, host, port } = await loopbackListener(t);
+  const listener = t.use(new TLSListener(multi, await serverOptions(t, extra.server)));
+  const c = await certificates(t);
+  const [client, server] = await Promise.all([
+    connectTcp(host, port, { tls: { ca: c.ca, ...extra.client }, tlsHostname: "localhost" }),
+    listener.accept(),
+  ]);
+  return [t.use(client as TLSStream), t.use(server)];
 }
 
 /** A connected pair of byte streams made of memory object streams (no socket at all). */

@@ -1,0 +1,240 @@
+/**
+ * TLS bulk throughput on Deno: portio's TLSStream against raw Deno.connectTls (Deno's own TLS,
+ * rustls, its fastest), in one run, as ratios — the Deno counterpart of bench/tls.mjs.
+ *
+ * A server child process (this script with --server-child: raw Deno.listenTls, the same for every
+ * variant; the certificate made with the openssl CLI at start, nothing stored) serves each
+ * connection by its first byte: "D" sends MIB MiB in 64 KiB writes and closes with close_notify;
+ * "U" + 8-byte length reads that many bytes and answers "k". The client side, in this process, is
+ * the variant under test:
+ *   raw             Deno.connectTls, conn.read() into a reused 64 KiB buffer / conn.write()
+ *   portio          connectTcp(host, port, { tls }) — standardCompatible (the default)
+ *   portio-native   the same with standardCompatible: false
+ * Rounds rotate the variants; medians, and the median of per-round ratios (which cancels load that
+ * hits a whole round). MB/s = 10^6 B/s.
+ *
+ * Run: node_modules/deno/deno run --no-config --no-lock --no-check --unstable-sloppy-imports \
+ *        --import-map=backends/deno/import-map.json --allow-all backends/deno/bench/tls.ts
+ * Env: MIB (default 256), ROUNDS (default 5), WARMUPS (default 1), JSON (a path: results as JSON,
+ * in bench/tls.mjs's shape).
+ */
+import { connectTcp, EndOfStream, setBackend, type TLSStream } from "@portio/core";
+import { denoBackend } from "@portio/deno";
+
+const MIB = Number(Deno.env.get("MIB") ?? 256);
+const TOTAL = MIB * 1024 * 1024;
+const CHUNK = 64 * 1024;
+
+async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
+  for (let offset = 0; offset < data.byteLength; ) offset += await conn.write(data.subarray(offset));
+}
+
+if (Deno.args[0] === "--server-child") {
+  const { cert, key } = JSON.parse(await new Response(Deno.stdin.readable).text()) as { cert: string; key: string };
+  const listener = Deno.listenTls({ hostname: "127.0.0.1", port: 0, cert, key });
+  console.log(listener.addr.port);
+  const payload = new Uint8Array(CHUNK).fill(0x61);
+  for await (const conn of listener) {
+    void (async () => {
+      try {
+        const head = new Uint8Array(9);
+        if ((await conn.read(head.subarray(0, 1))) === null) return;
+        if (head[0] === 0x44 /* D */) {
+          for (let sent = 0; sent < TOTAL; sent += CHUNK) await writeAll(conn, payload);
+          await conn.closeWrite(); // close_notify (and FIN)
+          while ((await conn.read(head)) !== null);
+        } else {
+          for (let got = 1; got < 9; ) {
+            const n = await conn.read(head.subarray(got));
+            if (n === null) return;
+            got += n;
+          }
+          const want = Number(new DataView(head.buffer).getBigUint64(1));
+          const buffer = new Uint8Array(CHUNK);
+          for (let got = 0; got < want; ) {
+            const n = await conn.read(buffer);
+            if (n === null) return;
+            got += n;
+          }
+          await writeAll(conn, new Uint8Array([0x6b]));
+          await conn.closeWrite();
+          while ((await conn.read(head)) !== null);
+        }
+      } catch {
+        // A client that went away is the client's business.
+      } finally {
+        try {
+          conn.close();
+        } catch {
+          // already closed
+        }
+      }
+    })();
+  }
+  Deno.exit(0);
+}
+
+/** A CA and a leaf certificate for localhost signed by it (rustls refuses a CA as the server's certificate). */
+function makeCertificate(): { ca: string; cert: string; key: string } {
+  const dir = Deno.makeTempDirSync({ prefix: "portio-bench-tls-" });
+  const openssl = (...args: string[]): void => {
+    const result = new Deno.Command("openssl", { args, cwd: dir, stdout: "null", stderr: "piped" }).outputSync();
+    if (!result.success) throw new Error(`openssl ${args[0]} failed: ${new TextDecoder().decode(result.stderr)}`);
+  };
+  try {
+    const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+    openssl("req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=portio bench CA");
+    openssl("req", ...ec, "-keyout", "key.pem", "-out", "leaf.csr", "-subj", "/CN=localhost");
+    Deno.writeTextFileSync(`${dir}/leaf.ext`, "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n");
+    openssl("x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "cert.pem", "-days", "1",
+      "-extfile", "leaf.ext");
+    const read = (name: string) => Deno.readTextFileSync(`${dir}/${name}`);
+    return { ca: read("ca.pem"), cert: read("cert.pem"), key: read("key.pem") };
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
+
+setBackend(denoBackend);
+const ROUNDS = Number(Deno.env.get("ROUNDS") ?? 5);
+const WARMUPS = Number(Deno.env.get("WARMUPS") ?? 1);
+const { ca, cert, key } = makeCertificate();
+const child = new Deno.Command(Deno.execPath(), {
+  // The script's own imports resolve through the same import map in the child.
+  args: ["run", "--allow-all", "--no-config", "--no-lock", "--no-check", "--unstable-sloppy-imports",
+    `--import-map=${new URL("../import-map.json", import.meta.url).pathname}`, new URL(import.meta.url).pathname, "--server-child"],
+  env: { MIB: String(MIB) },
+  stdin: "piped", stdout: "piped", stderr: "inherit",
+}).spawn();
+{
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(JSON.stringify({ cert, key })));
+  await writer.close();
+}
+const portLine = await (async () => {
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("the server child exited before printing its port");
+    text += value;
+  }
+  reader.releaseLock();
+  return text;
+})();
+const port = Number(portLine.trim());
+
+function uploadHeader(): Uint8Array {
+  const head = new Uint8Array(9);
+  head[0] = 0x55;
+  new DataView(head.buffer).setBigUint64(1, BigInt(TOTAL));
+  return head;
+}
+
+const raw = {
+  async download(): Promise<number> {
+    const conn = await Deno.connectTls({ hostname: "127.0.0.1", port, caCerts: [ca] });
+    await conn.handshake();
+    const start = performance.now();
+    await writeAll(conn, new Uint8Array([0x44]));
+    const buffer = new Uint8Array(CHUNK);
+    let got = 0;
+    for (;;) {
+      const n = await conn.read(buffer);
+      if (n === null) break;
+      got += n;
+    }
+    const seconds = (performance.now() - start) / 1000;
+    conn.close();
+    if (got !== TOTAL) throw new Error(`raw download: ${got} of ${TOTAL} bytes`);
+    return seconds;
+  },
+  async upload(): Promise<number> {
+    const conn = await Deno.connectTls({ hostname: "127.0.0.1", port, caCerts: [ca] });
+    await conn.handshake();
+    const start = performance.now();
+    await writeAll(conn, uploadHeader());
+    const payload = new Uint8Array(CHUNK).fill(0x62);
+    for (let sent = 0; sent < TOTAL; sent += CHUNK) await writeAll(conn, payload);
+    const answer = new Uint8Array(1);
+    if ((await conn.read(answer)) === null) throw new Error("raw upload: no answer");
+    const seconds = (performance.now() - start) / 1000;
+    conn.close();
+    return seconds;
+  },
+};
+
+function portio(standardCompatible: boolean) {
+  const connect = () =>
+    connectTcp("127.0.0.1", port, { tls: { ca, standardCompatible }, tlsHostname: "localhost" }) as Promise<TLSStream>;
+  return {
+    async download(): Promise<number> {
+      const stream = await connect();
+      const start = performance.now();
+      await stream.send(new Uint8Array([0x44]));
+      let got = 0;
+      for (;;) {
+        try {
+          got += (await stream.receive()).length;
+        } catch (error) {
+          if (error instanceof EndOfStream) break;
+          throw error;
+        }
+      }
+      const seconds = (performance.now() - start) / 1000;
+      await stream.aclose();
+      if (got !== TOTAL) throw new Error(`portio download: ${got} of ${TOTAL} bytes`);
+      return seconds;
+    },
+    async upload(): Promise<number> {
+      const stream = await connect();
+      const start = performance.now();
+      await stream.send(uploadHeader());
+      // One payload for every send, as raw does (send() takes the bytes over; they are never modified).
+      const payload = new Uint8Array(CHUNK).fill(0x62);
+      for (let sent = 0; sent < TOTAL; sent += CHUNK) await stream.send(payload);
+      await stream.receive();
+      const seconds = (performance.now() - start) / 1000;
+      await stream.aclose();
+      return seconds;
+    },
+  };
+}
+
+const variants = { raw, portio: portio(true), "portio-native": portio(false) } as const;
+type Variant = keyof typeof variants;
+const names = Object.keys(variants) as Variant[];
+const times: Record<string, number[]> = {};
+for (const job of ["download", "upload"] as const) {
+  for (const name of names) times[`${job} ${name}`] = [];
+  for (let round = 0; round < WARMUPS + ROUNDS; round++) {
+    // Rotate the order so that no variant always runs first.
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(round + i) % names.length]!;
+      const seconds = await variants[name][job]();
+      if (round >= WARMUPS) times[`${job} ${name}`]!.push(seconds);
+    }
+  }
+}
+child.kill();
+await child.status;
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const rate = (key: string) => TOTAL / median(times[key]!) / 1e6;
+const results: Array<{ job: string; raw: number; portio: number; ratio: number; target: number; note: string }> = [];
+console.log(`TLS bulk on deno ${Deno.version.deno}, ${MIB} MiB per transfer, medians of ${ROUNDS}`);
+for (const job of ["download", "upload"]) {
+  const rawRate = rate(`${job} raw`);
+  console.log(`  ${job.padEnd(8)} raw Deno.connectTls ${rawRate.toFixed(0).padStart(6)} MB/s`);
+  for (const name of ["portio", "portio-native"]) {
+    const r = rate(`${job} ${name}`);
+    // Time ratio raw/portio per round = throughput ratio portio/raw.
+    const perRound = median(times[`${job} raw`]!.map((seconds, i) => seconds / times[`${job} ${name}`]![i]!));
+    console.log(
+      `  ${job.padEnd(8)} ${name.padEnd(19)} ${r.toFixed(0).padStart(6)} MB/s  ratio ${(r / rawRate).toFixed(3)}  per-round ratio ${perRound.toFixed(3)}`,
+    );
+    results.push({ job: `tls ${job} (${name})`, raw: rawRate, portio: r, ratio: r / rawRate, target: 0.95, note: `median per-round ratio ${perRound.toFixed(3)}` });
+  }
+}
+const jsonPath = Deno.env.get("JSON");
+if (jsonPath) Deno.writeTextFileSync(jsonPath, JSON.stringify({ runtime: `deno ${Deno.version.deno}`, results }, null, 2));
