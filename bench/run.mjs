@@ -139,6 +139,15 @@ const BENCHMARKS = [
     parse: (json) => readResults(json).map((r) => ({ ...r, unit: "MB/s" })),
   },
   {
+    // Deno's TLS: raw Deno.connectTls against portio's default and standardCompatible: false paths.
+    jobs: ["tls"], script: "backends/deno/bench/tls.ts", runtimes: ["deno"], args: () => [],
+    env: { ...(o.rounds && { ROUNDS: o.rounds }), ...(o.warmups && { WARMUPS: o.warmups }), ...(o.bulkMib && { MIB: o.bulkMib }) },
+    // The flags of the run command in the script's header.
+    launch: (rt, script, argv) => [rt.cmd, ["run", "--no-config", "--no-lock", "--no-check", "--node-modules-dir=manual",
+      "--conditions=portio-source", "--allow-all", script, ...argv]],
+    parse: (json) => readResults(json).map((r) => ({ ...r, unit: "MB/s" })),
+  },
+  {
     // The driver is always the machine's Node (it hands the client an fd); the client is `rt`.
     jobs: ["adopted"], script: "bench/adopted.mjs", runtimes: ["node", "bun", "deno"],
     // A fresh client process per round: --quick keeps it to one round.

@@ -13,8 +13,8 @@
  * Rounds rotate the variants; medians, and the median of per-round ratios (which cancels load that
  * hits a whole round). MB/s = 10^6 B/s.
  *
- * Run: node_modules/deno/deno run --no-config --no-lock --no-check --unstable-sloppy-imports \
- *        --import-map=backends/deno/import-map.json --allow-all backends/deno/bench/tls.ts
+ * Run: node_modules/deno/deno run --no-config --no-lock --no-check --node-modules-dir=manual \
+ *        --conditions=portio-source --allow-all backends/deno/bench/tls.ts
  * Env: MIB (default 256), ROUNDS (default 5), WARMUPS (default 1), JSON (a path: results as JSON,
  * in bench/tls.mjs's shape).
  */
@@ -100,9 +100,9 @@ const ROUNDS = Number(Deno.env.get("ROUNDS") ?? 5);
 const WARMUPS = Number(Deno.env.get("WARMUPS") ?? 1);
 const { ca, cert, key } = makeCertificate();
 const child = new Deno.Command(Deno.execPath(), {
-  // The script's own imports resolve through the same import map in the child.
-  args: ["run", "--allow-all", "--no-config", "--no-lock", "--no-check", "--unstable-sloppy-imports",
-    `--import-map=${new URL("../import-map.json", import.meta.url).pathname}`, new URL(import.meta.url).pathname, "--server-child"],
+  // The script's own imports resolve the same way in the child (workspace sources through node_modules).
+  args: ["run", "--allow-all", "--no-config", "--no-lock", "--no-check", "--node-modules-dir=manual",
+    "--conditions=portio-source", new URL(import.meta.url).pathname, "--server-child"],
   env: { MIB: String(MIB) },
   stdin: "piped", stdout: "piped", stderr: "inherit",
 }).spawn();
@@ -236,5 +236,7 @@ for (const job of ["download", "upload"]) {
     results.push({ job: `tls ${job} (${name})`, raw: rawRate, portio: r, ratio: r / rawRate, target: 0.95, note: `median per-round ratio ${perRound.toFixed(3)}` });
   }
 }
-const jsonPath = Deno.env.get("JSON");
+// bench/run.mjs passes `--json PATH`, as to its other scripts.
+const jsonFlag = Deno.args.indexOf("--json");
+const jsonPath = Deno.env.get("JSON") ?? (jsonFlag >= 0 ? Deno.args[jsonFlag + 1] : undefined);
 if (jsonPath) Deno.writeTextFileSync(jsonPath, JSON.stringify({ runtime: `deno ${Deno.version.deno}`, results }, null, 2));

@@ -1,11 +1,11 @@
 import tls from "node:tls";
 import { SocketAttribute, type AnyByteStream } from "@portio/core";
 import { type BackendTLSOptions, type StreamTransport } from "@portio/core/backend";
-import { NetStreamTransport } from "./stream-transport.js";
-import { PortioDuplex } from "./tls-duplex.js";
-import { handshakeError, nodeTlsOptions } from "./tls-options.js";
-import { NodeTLSTransport } from "./tls-transport.js";
-import { nativeTlsEndObservable, watchNativeTlsEnd } from "./node-internals.js";
+import { NetStreamTransport } from "./stream-transport.ts";
+import { PortioDuplex } from "./tls-duplex.ts";
+import { handshakeError, nodeTlsOptions } from "./tls-options.ts";
+import { NodeTLSTransport } from "./tls-transport.ts";
+import { nativeTlsEndObservable, watchNativeTlsEnd } from "./node-internals.ts";
 
 /**
  * A backend's `wrapTls` on `node:tls` (Node's, and Deno's, whose node:tls is the one TLS engine it

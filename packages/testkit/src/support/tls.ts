@@ -7,10 +7,10 @@ import {
   type AnyByteStream,
   type TLSOptions,
 } from "@portio/core";
-import { fail } from "../assert.js";
-import type { TLSTestCertificates } from "../harness.js";
-import type { CaseContext } from "../context.js";
-import { loopbackListener, tcpPair } from "./tcp.js";
+import { fail } from "../assert.ts";
+import type { TLSTestCertificates } from "../harness.ts";
+import type { CaseContext } from "../context.ts";
+import { loopbackListener, tcpPair } from "./tcp.ts";
 
 /** The harness's certificates; a harness without them fails the TLS cases with this note. */
 export async function certificates(t: CaseContext): Promise<TLSTestCertificates> {
