@@ -32,7 +32,7 @@ import {
 import { LibcSocket } from "@portio/libc-socket";
 import { nodeBackend } from "@portio/node";
 import { binder, closeFd, fdTarget, isNonBlocking, rawSocket, snapshot, type Raw, type RawKind } from "./adopt-helpers.ts";
-import { openFdCount } from "./helpers.ts";
+import { expectNoFdLeak, openFdCount } from "./helpers.ts";
 
 const utf8 = new TextEncoder();
 const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
@@ -58,7 +58,7 @@ afterEach(async () => {
   for (const { raw, adopted } of raws.splice(0)) await raw.cleanup(adopted);
   // Node releases a destroyed socket's fd at once but a server's on a later turn.
   await new Promise((resolve) => setImmediate(resolve));
-  expect(openFdCount()).toBe(fdsBefore);
+  await expectNoFdLeak(fdsBefore);
 });
 
 /** A raw socket, cleaned up (fd included) after the test. */

@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { expect } from "vitest";
 import { connectTcp, createTcpListener } from "../src/tcp.ts";
 import { connectUnix, createUnixListener } from "../src/unix.ts";
 import type { NodeListenerTransport } from "../src/listener-transport.ts";
@@ -98,6 +99,16 @@ export const untext = (b: Uint8Array): string => new TextDecoder().decode(b);
 /** Number of open fds of this process. */
 export function openFdCount(): number {
   return readdirSync("/proc/self/fd").length;
+}
+
+/**
+ * Fails if this process has more open fds than `before`. The count may take a few event-loop
+ * turns to come down (the runtime finishes a close after the promise that reported it), so it is
+ * read again for up to half a second; fewer than before is no leak (an fd the runtime opened for
+ * itself earlier, closed meanwhile).
+ */
+export async function expectNoFdLeak(before: number, what = "open fds after the case"): Promise<void> {
+  await expect.poll(openFdCount, { timeout: 500, interval: 25, message: what }).toBeLessThanOrEqual(before);
 }
 
 /** What fd `fd` refers to (e.g. `socket:[123]`), or undefined if it is not open. */

@@ -6,7 +6,7 @@
  * conformance.test.ts runs. Real sockets on 127.0.0.1 and ::1, OS-picked ports, waits on
  * observable events, never on timers.
  */
-import { readdirSync } from "node:fs";
+import { expectNoFdLeak, openFdCount } from "./helpers.ts";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   ConnectedUDPSocket,
@@ -30,8 +30,6 @@ const families = [
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** Node-specific: open fds of this process (the readdir's own fd is open in every count). */
-const openFdCount = (): number => readdirSync("/proc/self/fd").length;
 
 /** Waits, one event-loop turn at a time, until `condition()` holds; fails after `turns` turns. */
 async function until(condition: () => boolean, what: string, turns = 10_000): Promise<void> {
@@ -92,7 +90,7 @@ beforeEach(() => {
 
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((socket) => socket.aclose()));
-  expect(openFdCount(), "open fds after the case").toBe(fdsBefore);
+  await expectNoFdLeak(fdsBefore);
 });
 
 // ---- UDPSocket --------------------------------------------------------------------------------
