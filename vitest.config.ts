@@ -13,7 +13,7 @@ const src = (path: string): string => fileURLToPath(new URL(path, import.meta.ur
 export function workspaceAliases(): { find: RegExp; replacement: string }[] {
   type Target = string | { [condition: string]: Target };
   const source = (target: Target | undefined): string | undefined =>
-    typeof target === "string" ? target : target === undefined ? undefined : source(target["portio-source"] ?? target["default"]);
+    typeof target === "string" ? target : target === undefined ? undefined : source(target["portio-source"] ?? target.default);
   const aliases: { find: RegExp; replacement: string }[] = [];
   for (const group of ["packages", "backends"]) {
     for (const dir of readdirSync(src(`./${group}`), { withFileTypes: true })) {

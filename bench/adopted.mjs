@@ -54,7 +54,8 @@ function clientCommand(args) {
   const script = fileURLToPath(import.meta.url);
   if (client === "node") return selfCommand("./adopted.mjs", args);
   if (client === "bun") return [join(root, "node_modules", ".bin", "bun"), [script, ...args]];
-  if (client === "deno") return [join(root, "node_modules", "deno", "deno"), ["run", "--allow-all", "--no-lock", script, ...args]];
+  if (client === "deno")
+    return [join(root, "node_modules", "deno", "deno"), ["run", "--allow-all", "--no-lock", script, ...args]];
   return [client, [script, ...args]];
 }
 
@@ -81,8 +82,21 @@ async function runDriver() {
       socket = net.connect({ host: "127.0.0.1", port, noDelay: true });
       await once(socket, "connect");
     }
-    const [cmd, argv] = clientCommand(["--role", "client", "--variant", variant, "--job", job, "--port", String(port), ...forward]);
-    const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "inherit", socket ?? "ignore"], env: { ...process.env, DENO_NO_UPDATE_CHECK: "1" } });
+    const [cmd, argv] = clientCommand([
+      "--role",
+      "client",
+      "--variant",
+      variant,
+      "--job",
+      job,
+      "--port",
+      String(port),
+      ...forward,
+    ]);
+    const child = spawn(cmd, argv, {
+      stdio: ["ignore", "pipe", "inherit", socket ?? "ignore"],
+      env: { ...process.env, DENO_NO_UPDATE_CHECK: "1" },
+    });
     // The child has its own copy of the fd now; ours must not keep the connection alive.
     socket?.destroy();
     let stdout = "";
@@ -107,7 +121,10 @@ async function runDriver() {
       const rates = (v) => samples[v].map((s) => rate(s.seconds));
       const setup = (v) => median(samples[v].map((s) => s.setupMs)).toFixed(2);
       results.push({
-        job: job === "bulk" ? `adopted fd vs connectTcp: bulk TCP, ${bulkBytes / 2 ** 20} MiB in 64 KiB writes` : `adopted fd vs connectTcp: ping-pong, ${pingSize} B, ${pings} round trips`,
+        job:
+          job === "bulk"
+            ? `adopted fd vs connectTcp: bulk TCP, ${bulkBytes / 2 ** 20} MiB in 64 KiB writes`
+            : `adopted fd vs connectTcp: ping-pong, ${pingSize} B, ${pings} round trips`,
         unit: job === "bulk" ? "MB/s" : "rt/s",
         target: 0.95,
         raw: median(rates("native")),
@@ -121,7 +138,12 @@ async function runDriver() {
     server.stdin?.end();
     if (server.exitCode === null) await once(server, "exit");
   }
-  console.log(`\nadopted vs native portio streams — client ${option("client", "node")} (${clientLabel}), driver ${runtimeLabel}, medians of ${rounds} rounds (ABBA), pinning: ${pin}`);
-  for (const r of results) console.log(`  ${r.job}: native ${r.raw.toFixed(0)} ${r.unit}, adopted ${r.portio.toFixed(0)} ${r.unit}, ratio ${r.ratio.toFixed(3)} (target ≥ 0.95); ${r.note}`);
+  console.log(
+    `\nadopted vs native portio streams — client ${option("client", "node")} (${clientLabel}), driver ${runtimeLabel}, medians of ${rounds} rounds (ABBA), pinning: ${pin}`,
+  );
+  for (const r of results)
+    console.log(
+      `  ${r.job}: native ${r.raw.toFixed(0)} ${r.unit}, adopted ${r.portio.toFixed(0)} ${r.unit}, ratio ${r.ratio.toFixed(3)} (target ≥ 0.95); ${r.note}`,
+    );
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ runtime: runtimeLabel, rounds, warmups, pin, results }, null, 2));
 }

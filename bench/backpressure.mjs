@@ -93,7 +93,10 @@ async function runSender() {
   let accepted = 0;
   let finished = false;
   send((n) => (accepted += n)).then(() => (finished = true));
-  await stalled(() => accepted, () => finished);
+  await stalled(
+    () => accepted,
+    () => finished,
+  );
   const peak = await peakRss();
   process.stdout.write(`${JSON.stringify({ start, peak, accepted, finished })}\n`);
   // Not aclose(): a graceful close would wait (bounded) to flush to a peer that never reads.
@@ -111,7 +114,16 @@ async function runDriver() {
     const lines = createInterface({ input: /** @type {any} */ (peer.stdout) })[Symbol.asyncIterator]();
     const port = Number(/PORT (\d+)/.exec((await lines.next()).value)?.[1]);
     try {
-      const [cmd, argv] = selfCommand("./backpressure.mjs", ["--role", "sender", "--variant", variant, "--port", String(port), "--offer-mib", String(offer / MiB)]);
+      const [cmd, argv] = selfCommand("./backpressure.mjs", [
+        "--role",
+        "sender",
+        "--variant",
+        variant,
+        "--port",
+        String(port),
+        "--offer-mib",
+        String(offer / MiB),
+      ]);
       const sender = spawn(cmd, argv, { stdio: ["ignore", "pipe", "inherit"] });
       let out = "";
       for await (const data of /** @type {any} */ (sender.stdout)) out += data;
@@ -127,11 +139,14 @@ async function runDriver() {
 
   /** @type {Record<string, { growth: number, accepted: number, finished: boolean }[]>} */
   const samples = { raw: [], portio: [] };
-  for (let r = 0; r < rounds; r++) for (const v of r % 2 === 0 ? ["raw", "portio"] : ["portio", "raw"]) samples[v].push(await measure(v));
+  for (let r = 0; r < rounds; r++)
+    for (const v of r % 2 === 0 ? ["raw", "portio"] : ["portio", "raw"]) samples[v].push(await measure(v));
   const mib = (x) => x / MiB;
   const growth = (v) => samples[v].map((s) => mib(s.growth));
   const accepted = (v) => median(samples[v].map((s) => mib(s.accepted))).toFixed(1);
-  const unbounded = Object.entries(samples).filter(([, s]) => s.some((x) => x.finished)).map(([v]) => v);
+  const unbounded = Object.entries(samples)
+    .filter(([, s]) => s.some((x) => x.finished))
+    .map(([v]) => v);
   const row = {
     job: `sender facing a reader that never reads: peak RSS growth, ${offer / MiB} MiB offered in 64 KiB sends`,
     unit: "MiB",
@@ -145,7 +160,9 @@ async function runDriver() {
     note: `bytes the sends accepted before stalling (median; most sit in the kernel's socket buffers): raw ${accepted("raw")} MiB, portio ${accepted("portio")} MiB${unbounded.length ? `; NEVER STALLED: ${unbounded.join(", ")}` : ""}`,
   };
   console.log(`backpressure — ${runtimeLabel}, medians of ${rounds} rounds, one sender process each`);
-  console.log(`  peak RSS growth: raw ${row.raw.toFixed(1)} MiB (${Math.min(...row.samples.raw).toFixed(1)}–${Math.max(...row.samples.raw).toFixed(1)}), portio ${row.portio.toFixed(1)} MiB (${Math.min(...row.samples.portio).toFixed(1)}–${Math.max(...row.samples.portio).toFixed(1)}), limit ${row.limit} MiB`);
+  console.log(
+    `  peak RSS growth: raw ${row.raw.toFixed(1)} MiB (${Math.min(...row.samples.raw).toFixed(1)}–${Math.max(...row.samples.raw).toFixed(1)}), portio ${row.portio.toFixed(1)} MiB (${Math.min(...row.samples.portio).toFixed(1)}–${Math.max(...row.samples.portio).toFixed(1)}), limit ${row.limit} MiB`,
+  );
   console.log(`  ${row.note}`);
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ runtime: runtimeLabel, rounds, results: [row] }, null, 2));
 }

@@ -30,22 +30,42 @@ const strArg = (name, fallback) => {
 if (process.argv[2] === "peer") {
   // Sink: counts bytes, answers 1 byte at EOF. Echo: writes back what it gets.
   const sink = Bun.listen({
-    hostname: "127.0.0.1", port: 0, allowHalfOpen: true,
-    socket: { open(s) { s.data = 0; }, data(s, d) { s.data += d.length; }, end(s) { s.write("!"); s.end(); } },
+    hostname: "127.0.0.1",
+    port: 0,
+    allowHalfOpen: true,
+    socket: {
+      open(s) {
+        s.data = 0;
+      },
+      data(s, d) {
+        s.data += d.length;
+      },
+      end(s) {
+        s.write("!");
+        s.end();
+      },
+    },
   });
   const pending = new Map();
   const echo = Bun.listen({
-    hostname: "127.0.0.1", port: 0,
+    hostname: "127.0.0.1",
+    port: 0,
     socket: {
       data(s, d) {
         const n = s.write(d);
         if (n < d.length) pending.set(s, d.subarray(Math.max(n, 0)));
       },
-      drain(s) { const rest = pending.get(s); if (rest) { pending.delete(s); s.write(rest); } },
+      drain(s) {
+        const rest = pending.get(s);
+        if (rest) {
+          pending.delete(s);
+          s.write(rest);
+        }
+      },
     },
   });
   const sender = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
-  process.stdout.write(JSON.stringify({ sink: sink.port, echo: echo.port }) + "\n");
+  process.stdout.write(`${JSON.stringify({ sink: sink.port, echo: echo.port })}\n`);
   // UDP: on "udp PORT COUNT\n", sends COUNT 512-byte datagrams in batches, yielding between them.
   let buffered = "";
   process.stdin.on("data", async (chunk) => {
@@ -88,9 +108,10 @@ async function main() {
     spawnSync("taskset", ["-cp", "0", String(process.pid)], { stdio: "ignore" });
   }
   const peerArgv = [process.execPath, self, "peer"];
-  const peer = pin === "none"
-    ? spawn(peerArgv[0], peerArgv.slice(1), { stdio: ["pipe", "pipe", "inherit"] })
-    : spawn("taskset", ["-c", pin === "split" ? "1" : "0", ...peerArgv], { stdio: ["pipe", "pipe", "inherit"] });
+  const peer =
+    pin === "none"
+      ? spawn(peerArgv[0], peerArgv.slice(1), { stdio: ["pipe", "pipe", "inherit"] })
+      : spawn("taskset", ["-c", pin === "split" ? "1" : "0", ...peerArgv], { stdio: ["pipe", "pipe", "inherit"] });
   const lines = [];
   let lineWaiter;
   let out = "";
@@ -121,13 +142,30 @@ async function main() {
         const n = s.write(chunk, offset, chunk.length - offset);
         if (n <= 0) return;
         offset += n;
-        if (offset === chunk.length) { offset = 0; sent += chunk.length; } else return;
+        if (offset === chunk.length) {
+          offset = 0;
+          sent += chunk.length;
+        } else return;
       }
-      if (!s.data) { s.data = true; s.shutdown(); }
+      if (!s.data) {
+        s.data = true;
+        s.shutdown();
+      }
     };
     const t0 = performance.now();
-    await Bun.connect({ hostname: "127.0.0.1", port: ports.sink, allowHalfOpen: true,
-      socket: { open: pump, drain: pump, data() {}, close() { done(); } } });
+    await Bun.connect({
+      hostname: "127.0.0.1",
+      port: ports.sink,
+      allowHalfOpen: true,
+      socket: {
+        open: pump,
+        drain: pump,
+        data() {},
+        close() {
+          done();
+        },
+      },
+    });
     await finished;
     return bulkBytes / ((performance.now() - t0) / 1000) / 1e6;
   }
@@ -148,14 +186,19 @@ async function main() {
     let done;
     const finished = new Promise((r) => (done = r));
     const t0 = performance.now();
-    const s = await Bun.connect({ hostname: "127.0.0.1", port: ports.echo, socket: {
-      data(sock, d) {
-        got += d.length;
-        if (got < 64) return;
-        got -= 64;
-        if (--left === 0) done(); else sock.write(small);
+    const s = await Bun.connect({
+      hostname: "127.0.0.1",
+      port: ports.echo,
+      socket: {
+        data(sock, d) {
+          got += d.length;
+          if (got < 64) return;
+          got -= 64;
+          if (--left === 0) done();
+          else sock.write(small);
+        },
       },
-    } });
+    });
     s.setNoDelay(true);
     s.write(small);
     await finished;
@@ -187,10 +230,16 @@ async function main() {
       let count = 0;
       let first = 0;
       let last = 0;
-      const s = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0, socket: { data() {
-        last = performance.now();
-        if (count++ === 0) first = last;
-      } } });
+      const s = await Bun.udpSocket({
+        hostname: "127.0.0.1",
+        port: 0,
+        socket: {
+          data() {
+            last = performance.now();
+            if (count++ === 0) first = last;
+          },
+        },
+      });
       await start(s.port);
       await nextLine(); // "sent"
       await Bun.sleep(50);
@@ -225,9 +274,30 @@ async function main() {
   }
 
   const jobs = [
-    { kind: "tcp", job: `bulk TCP ${bulkBytes >> 20} MiB in 64 KiB writes (MB/s)`, unit: "MB/s", raw: bulkRaw, portio: bulkPortio, target: 0.95 },
-    { kind: "tcp", job: `64 B ping-pong, ${pings} round trips (rt/s)`, unit: "rt/s", raw: pingRaw, portio: pingPortio, target: 0.95 },
-    { kind: "udp", job: `UDP 512 B one way, ${datagrams} sent (received/s)`, unit: "datagrams/s", raw: udpRaw, portio: udpPortio, target: 0.95 },
+    {
+      kind: "tcp",
+      job: `bulk TCP ${bulkBytes >> 20} MiB in 64 KiB writes (MB/s)`,
+      unit: "MB/s",
+      raw: bulkRaw,
+      portio: bulkPortio,
+      target: 0.95,
+    },
+    {
+      kind: "tcp",
+      job: `64 B ping-pong, ${pings} round trips (rt/s)`,
+      unit: "rt/s",
+      raw: pingRaw,
+      portio: pingPortio,
+      target: 0.95,
+    },
+    {
+      kind: "udp",
+      job: `UDP 512 B one way, ${datagrams} sent (received/s)`,
+      unit: "datagrams/s",
+      raw: udpRaw,
+      portio: udpPortio,
+      target: 0.95,
+    },
   ].filter((j) => only.has(j.kind));
   const results = [];
   const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
@@ -243,8 +313,18 @@ async function main() {
     }
     const r = median(raw);
     const p = median(portio);
-    console.log(`  ${j.job.padEnd(48)} raw ${r.toFixed(0).padStart(9)}  portio ${p.toFixed(0).padStart(9)}  ratio ${(p / r).toFixed(3)} (target ≥ ${j.target})`);
-    results.push({ job: j.job.replace(/ \([^)]*\)$/, ""), unit: j.unit, target: j.target, raw: r, portio: p, ratio: p / r, samples: { raw, portio } });
+    console.log(
+      `  ${j.job.padEnd(48)} raw ${r.toFixed(0).padStart(9)}  portio ${p.toFixed(0).padStart(9)}  ratio ${(p / r).toFixed(3)} (target ≥ ${j.target})`,
+    );
+    results.push({
+      job: j.job.replace(/ \([^)]*\)$/, ""),
+      unit: j.unit,
+      target: j.target,
+      raw: r,
+      portio: p,
+      ratio: p / r,
+      samples: { raw, portio },
+    });
   }
   peer.stdin.write("quit\n");
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ runtime: `bun ${Bun.version}`, rounds, pin, results }, null, 2));

@@ -56,7 +56,9 @@ const handle = (socket) =>
 
 export async function startServer() {
   const scope = Effect.runSync(Scope.make());
-  const server = await Effect.runPromise(Scope.provide(NodeSocketServer.make({ host: "127.0.0.1", port: 0, noDelay: true }), scope));
+  const server = await Effect.runPromise(
+    Scope.provide(NodeSocketServer.make({ host: "127.0.0.1", port: 0, noDelay: true }), scope),
+  );
   const running = Effect.runFork(server.run(handle));
   const { port } = /** @type {{ port: number }} */ (server.address);
   return {

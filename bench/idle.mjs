@@ -111,7 +111,9 @@ async function runDriver() {
   const jsonOut = option("json", undefined);
   const needed = connections + 256;
   if (openFileLimit() < needed) {
-    throw new Error(`idle.mjs needs ${needed} open files per process, the soft limit is ${openFileLimit()}: run it after \`ulimit -n ${needed}\` (bench/run.mjs does so for this job)`);
+    throw new Error(
+      `idle.mjs needs ${needed} open files per process, the soft limit is ${openFileLimit()}: run it after \`ulimit -n ${needed}\` (bench/run.mjs does so for this job)`,
+    );
   }
 
   async function measure(variant) {
@@ -120,7 +122,18 @@ async function runDriver() {
     const port = Number(/PORT (\d+)/.exec((await peerLines.next()).value)?.[1]);
     // V8's gc() for an exact "after": Node and Deno need the flag, Bun has Bun.gc().
     const gcFlag = runtimeName === "node" ? ["--expose-gc"] : runtimeName === "deno" ? ["--v8-flags=--expose-gc"] : [];
-    const [cmd, argv] = selfCommand("./idle.mjs", ["--role", "client", "--variant", variant, "--port", String(port), "--connections", String(connections), "--concurrency", String(concurrency)]);
+    const [cmd, argv] = selfCommand("./idle.mjs", [
+      "--role",
+      "client",
+      "--variant",
+      variant,
+      "--port",
+      String(port),
+      "--connections",
+      String(connections),
+      "--concurrency",
+      String(concurrency),
+    ]);
     const args = runtimeName === "deno" ? [argv[0], ...gcFlag, ...argv.slice(1)] : [...gcFlag, ...argv];
     const client = spawn(cmd, args, { stdio: ["pipe", "pipe", "inherit"] });
     try {
@@ -148,7 +161,8 @@ async function runDriver() {
 
   /** @type {Record<string, number[]>} */
   const samples = { raw: [], portio: [] };
-  for (let r = 0; r < rounds; r++) for (const v of r % 2 === 0 ? ["raw", "portio"] : ["portio", "raw"]) samples[v].push(await measure(v));
+  for (let r = 0; r < rounds; r++)
+    for (const v of r % 2 === 0 ? ["raw", "portio"] : ["portio", "raw"]) samples[v].push(await measure(v));
   const kib = (xs) => xs.map((x) => x / 1024);
   const row = {
     job: `${connections} idle TCP connections: memory per connection (client process RSS growth / connections)`,
@@ -160,7 +174,11 @@ async function runDriver() {
     ratio: median(samples.raw) / median(samples.portio),
     samples: { raw: kib(samples.raw), portio: kib(samples.portio) },
   };
-  console.log(`idle connections — ${runtimeLabel}, ${connections} connections, medians of ${rounds} rounds, one client process each`);
-  console.log(`  per connection: raw ${row.raw.toFixed(2)} KiB, portio ${row.portio.toFixed(2)} KiB, ratio raw/portio ${row.ratio.toFixed(3)}`);
+  console.log(
+    `idle connections — ${runtimeLabel}, ${connections} connections, medians of ${rounds} rounds, one client process each`,
+  );
+  console.log(
+    `  per connection: raw ${row.raw.toFixed(2)} KiB, portio ${row.portio.toFixed(2)} KiB, ratio raw/portio ${row.ratio.toFixed(3)}`,
+  );
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ runtime: runtimeLabel, rounds, results: [row] }, null, 2));
 }

@@ -97,7 +97,8 @@ try {
     const samples = Object.fromEntries(names.map((v) => [v, []]));
     for (let r = 0; r < rounds; r++) {
       // rotate the order so that no variant always runs first (ABBA for two)
-      const order = names.length === 2 ? (r % 2 === 0 ? names : [...names].reverse()) : names.map((_, i) => names[(r + i) % names.length]);
+      const order =
+        names.length === 2 ? (r % 2 === 0 ? names : [...names].reverse()) : names.map((_, i) => names[(r + i) % names.length]);
       for (const v of order) samples[v].push(await job.run(v));
     }
     const row = (label, base, other, target, note) => ({

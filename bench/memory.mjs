@@ -33,7 +33,9 @@ async function once(backend, job) {
   setBackend(backend);
   const server = await portio.startServer();
   try {
-    return job === "bulk" ? await portio.bulk(server.port, bulkBytes, chunk) : await portio.pingPong(server.port, pings, pingSize);
+    return job === "bulk"
+      ? await portio.bulk(server.port, bulkBytes, chunk)
+      : await portio.pingPong(server.port, pings, pingSize);
   } finally {
     await server.close();
   }
@@ -52,7 +54,10 @@ for (const job of ["bulk", "ping-pong"]) {
   const loopback = rate(median(samples.loopback));
   const memory = rate(median(samples.memory));
   const row = {
-    job: job === "bulk" ? `memory backend vs loopback TCP: bulk, ${bulkBytes / 1024 / 1024} MiB in 64 KiB writes (one process)` : `memory backend vs loopback TCP: ${pingSize} B ping-pong (one process)`,
+    job:
+      job === "bulk"
+        ? `memory backend vs loopback TCP: bulk, ${bulkBytes / 1024 / 1024} MiB in 64 KiB writes (one process)`
+        : `memory backend vs loopback TCP: ${pingSize} B ping-pong (one process)`,
     unit: job === "bulk" ? "MB/s" : "rt/s",
     // The in-memory network should cost no more than real sockets.
     target: 1,
@@ -63,6 +68,8 @@ for (const job of ["bulk", "ping-pong"]) {
     note: "raw = portio on loopback TCP, portio = portio on @portio/memory",
   };
   results.push(row);
-  console.log(`${row.job}: loopback ${Math.round(loopback).toLocaleString("en-US")} ${row.unit}, memory ${Math.round(memory).toLocaleString("en-US")} ${row.unit}, ratio ${row.ratio.toFixed(2)}`);
+  console.log(
+    `${row.job}: loopback ${Math.round(loopback).toLocaleString("en-US")} ${row.unit}, memory ${Math.round(memory).toLocaleString("en-US")} ${row.unit}, ratio ${row.ratio.toFixed(2)}`,
+  );
 }
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ results }, null, 2));

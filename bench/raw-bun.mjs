@@ -102,7 +102,10 @@ export async function bulk(port, total, chunk) {
   const seconds = (performance.now() - t0) / 1000;
   const bytes = new Uint8Array(reply.reduce((n, b) => n + b.length, 0));
   let at = 0;
-  for (const b of reply) (bytes.set(b, at), (at += b.length));
+  for (const b of reply) {
+    bytes.set(b, at);
+    at += b.length;
+  }
   const count = decodeCount(bytes);
   if (count !== total) throw new Error(`raw bulk: server counted ${count} of ${total} bytes`);
   return seconds;
@@ -142,21 +145,24 @@ export async function pingPong(port, count, size) {
 
 export function churn(port, count, concurrency) {
   const request = Uint8Array.of(CHURN);
-  return concurrently(count, concurrency, () =>
-    new Promise((resolve, reject) => {
-      Bun.connect({
-        hostname: "127.0.0.1",
-        port,
-        socket: {
-          open: (s) => void s.write(request),
-          data(s) {
-            s.end();
-            resolve(undefined);
+  return concurrently(
+    count,
+    concurrency,
+    () =>
+      new Promise((resolve, reject) => {
+        Bun.connect({
+          hostname: "127.0.0.1",
+          port,
+          socket: {
+            open: (s) => void s.write(request),
+            data(s) {
+              s.end();
+              resolve(undefined);
+            },
+            error: (_s, e) => reject(e),
+            connectError: (_s, e) => reject(e),
           },
-          error: (_s, e) => reject(e),
-          connectError: (_s, e) => reject(e),
-        },
-      }).catch(reject);
-    }),
+        }).catch(reject);
+      }),
   );
 }

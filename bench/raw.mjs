@@ -90,15 +90,18 @@ export async function pingPong(port, count, size) {
 /** `count` connections, `concurrency` at a time: connect, send CHURN, read the answer, close. */
 export function churn(port, count, concurrency) {
   const request = Uint8Array.of(CHURN);
-  return concurrently(count, concurrency, () =>
-    new Promise((resolve, reject) => {
-      const socket = net.connect({ host: "127.0.0.1", port, noDelay: true });
-      socket.once("connect", () => socket.write(request));
-      socket.once("data", () => {
-        socket.destroy();
-        resolve(undefined);
-      });
-      socket.once("error", reject);
-    }),
+  return concurrently(
+    count,
+    concurrency,
+    () =>
+      new Promise((resolve, reject) => {
+        const socket = net.connect({ host: "127.0.0.1", port, noDelay: true });
+        socket.once("connect", () => socket.write(request));
+        socket.once("data", () => {
+          socket.destroy();
+          resolve(undefined);
+        });
+        socket.once("error", reject);
+      }),
   );
 }

@@ -30,7 +30,9 @@ const median = (values) => {
   return sorted[Math.floor(sorted.length / 2)];
 };
 
-console.log(`restart bench: ${rounds} rounds, ${clients} client loops, ${phase} requests before and after; node ${process.version}`);
+console.log(
+  `restart bench: ${rounds} rounds, ${clients} client loops, ${phase} requests before and after; node ${process.version}`,
+);
 console.log("| v2 runtime | conn/s before | conn/s during | conn/s after | takeover ms | restart ms | failed |");
 console.log("|---|---|---|---|---|---|---|");
 for (const runtime of runtimes) {

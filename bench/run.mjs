@@ -48,7 +48,22 @@ for (let i = 0; i < args.length; i++) {
   else if (a.startsWith("--")) opts.set(a.slice(2), args[++i]);
   else throw new Error(`unexpected argument ${a}`);
 }
-const known = ["quick", "check", "update-docs", "only", "runtimes", "rounds", "warmups", "bulk-mib", "pings", "datagrams", "churn", "idle", "pin", "timeout"];
+const known = [
+  "quick",
+  "check",
+  "update-docs",
+  "only",
+  "runtimes",
+  "rounds",
+  "warmups",
+  "bulk-mib",
+  "pings",
+  "datagrams",
+  "churn",
+  "idle",
+  "pin",
+  "timeout",
+];
 for (const k of opts.keys()) if (!known.includes(k)) throw new Error(`unknown option --${k}`);
 
 const quick = opts.has("quick");
@@ -69,7 +84,10 @@ const timeoutMs = Number(opts.get("timeout") ?? 300) * 1000;
 
 /** Appends `--flag value` for each given value; undefined means the script's default. */
 const flags = (pairs) => pairs.flatMap(([flag, value]) => (value === undefined ? [] : [`--${flag}`, String(value)]));
-const common = () => [["rounds", o.rounds], ["warmups", o.warmups]];
+const common = () => [
+  ["rounds", o.rounds],
+  ["warmups", o.warmups],
+];
 
 // ---- the benchmarks ----------------------------------------------------------------------------
 
@@ -95,80 +113,177 @@ const BENCHMARKS = [
   {
     // node:net / Bun.connect / Deno.connect, and Effect's Socket on Node; Deno in two processes
     // like the others. Bun's bulk and ping-pong are bun-main.mjs's (its own method), so only churn.
-    jobs: ["tcp"], script: "bench/main.mjs", runtimes: ["node", "deno", "bun"],
-    args: (rt) => flags([["jobs", rt.kind === "bun" ? "churn" : undefined], ...common(), ["bulk-mib", o.bulkMib], ["pings", o.pings], ["connections", o.churn], ["pin", o.pin]]),
+    jobs: ["tcp"],
+    script: "bench/main.mjs",
+    runtimes: ["node", "deno", "bun"],
+    args: (rt) =>
+      flags([
+        ["jobs", rt.kind === "bun" ? "churn" : undefined],
+        ...common(),
+        ["bulk-mib", o.bulkMib],
+        ["pings", o.pings],
+        ["connections", o.churn],
+        ["pin", o.pin],
+      ]),
   },
   {
-    jobs: ["tcp", "udp"], script: "bench/bun-main.mjs", runtimes: ["bun"],
-    args: () => ["--jobs", ["tcp", "udp"].filter((j) => onlyJobs.has(j)).join(","),
-      ...flags([["rounds", o.rounds], ["bulk-mib", o.bulkMib], ["pings", o.pings], ["datagrams", o.datagrams], ["pin", o.pin]])],
+    jobs: ["tcp", "udp"],
+    script: "bench/bun-main.mjs",
+    runtimes: ["bun"],
+    args: () => [
+      "--jobs",
+      ["tcp", "udp"].filter((j) => onlyJobs.has(j)).join(","),
+      ...flags([
+        ["rounds", o.rounds],
+        ["bulk-mib", o.bulkMib],
+        ["pings", o.pings],
+        ["datagrams", o.datagrams],
+        ["pin", o.pin],
+      ]),
+    ],
   },
   {
     // One process, one event loop (the separate-process figures are main.mjs's).
-    jobs: ["tcp"], script: "backends/deno/bench/tcp.ts", runtimes: ["deno"], args: () => [],
+    jobs: ["tcp"],
+    script: "backends/deno/bench/tcp.ts",
+    runtimes: ["deno"],
+    args: () => [],
     env: { ...(o.rounds && { ROUNDS: o.rounds }), ...(o.bulkMib && { BULK_MIB: o.bulkMib }), ...(o.pings && { PINGS: o.pings }) },
     // The flags of the run command in the script's header.
-    launch: (rt, script) => [rt.cmd, ["run", "--no-config", "--no-lock", "--no-check", "--node-modules-dir=manual",
-      "--conditions=portio-source", "--allow-net", "--allow-env", script]],
+    launch: (rt, script) => [
+      rt.cmd,
+      [
+        "run",
+        "--no-config",
+        "--no-lock",
+        "--no-check",
+        "--node-modules-dir=manual",
+        "--conditions=portio-source",
+        "--allow-net",
+        "--allow-env",
+        script,
+      ],
+    ],
     parse: (_json, stdout) => parseDenoTcp(stdout),
   },
   {
     // Deno: raw is Deno.listenDatagram (the runtime prefix carries --unstable-net).
-    jobs: ["udp"], script: "bench/udp.mjs", runtimes: ["node", "deno"],
+    jobs: ["udp"],
+    script: "bench/udp.mjs",
+    runtimes: ["node", "deno"],
     args: () => flags([...common(), ["count", o.datagrams], ["pin", o.pin]]),
     parse: (json) => readResults(json).map((r) => ({ ...r, samples: r.samples && pluck(r.samples, "receivedPerSecond") })),
   },
   {
-    jobs: ["unix-dgram"], script: "bench/unix-dgram.mjs", runtimes: ["node", "bun", "deno"],
+    jobs: ["unix-dgram"],
+    script: "bench/unix-dgram.mjs",
+    runtimes: ["node", "bun", "deno"],
     args: () => flags([...common(), ["count", o.datagrams]]),
     // Deno reads the sources through the backend's import map (the script's header).
-    launch: (rt, script, argv) => [rt.cmd, [...(rt.kind === "deno" ? ["run", "--allow-all", "--no-lock", "--no-config",
-      "--node-modules-dir=manual", "--conditions=portio-source"] : []), script, ...argv]],
+    launch: (rt, script, argv) => [
+      rt.cmd,
+      [
+        ...(rt.kind === "deno"
+          ? ["run", "--allow-all", "--no-lock", "--no-config", "--node-modules-dir=manual", "--conditions=portio-source"]
+          : []),
+        script,
+        ...argv,
+      ],
+    ],
     parse: (json) => {
       const { summary, ratio, count, size } = JSON.parse(readFileSync(json, "utf8"));
-      return [{
-        job: `unix dgram socketpair, ${count} × ${size} B (vs raw LibcSocket)`, unit: "datagrams/s", target: 0.95,
-        raw: summary.raw.rate, portio: summary.portio.rate, ratio, samples: { raw: summary.raw.rates, portio: summary.portio.rates },
-        note: `node:dgram UDP reference ${Math.round(summary.udp.rate).toLocaleString("en-US")}/s`,
-      }];
+      return [
+        {
+          job: `unix dgram socketpair, ${count} × ${size} B (vs raw LibcSocket)`,
+          unit: "datagrams/s",
+          target: 0.95,
+          raw: summary.raw.rate,
+          portio: summary.portio.rate,
+          ratio,
+          samples: { raw: summary.raw.rates, portio: summary.portio.rates },
+          note: `node:dgram UDP reference ${Math.round(summary.udp.rate).toLocaleString("en-US")}/s`,
+        },
+      ];
     },
   },
   {
-    jobs: ["tls"], script: "bench/tls.mjs", runtimes: ["node", "bun"],
+    jobs: ["tls"],
+    script: "bench/tls.mjs",
+    runtimes: ["node", "bun"],
     args: () => flags([...common(), ["mib", o.bulkMib]]),
     parse: (json) => readResults(json).map((r) => ({ ...r, unit: "MB/s" })),
   },
   {
     // Deno's TLS: raw Deno.connectTls against portio's default and standardCompatible: false paths.
-    jobs: ["tls"], script: "backends/deno/bench/tls.ts", runtimes: ["deno"], args: () => [],
-    env: { ...(o.rounds && { ROUNDS: o.rounds }), ...(o.warmups && { WARMUPS: o.warmups }), ...(o.bulkMib && { MIB: o.bulkMib }) },
+    jobs: ["tls"],
+    script: "backends/deno/bench/tls.ts",
+    runtimes: ["deno"],
+    args: () => [],
+    env: {
+      ...(o.rounds && { ROUNDS: o.rounds }),
+      ...(o.warmups && { WARMUPS: o.warmups }),
+      ...(o.bulkMib && { MIB: o.bulkMib }),
+    },
     // The flags of the run command in the script's header.
-    launch: (rt, script, argv) => [rt.cmd, ["run", "--no-config", "--no-lock", "--no-check", "--node-modules-dir=manual",
-      "--conditions=portio-source", "--allow-all", script, ...argv]],
+    launch: (rt, script, argv) => [
+      rt.cmd,
+      [
+        "run",
+        "--no-config",
+        "--no-lock",
+        "--no-check",
+        "--node-modules-dir=manual",
+        "--conditions=portio-source",
+        "--allow-all",
+        script,
+        ...argv,
+      ],
+    ],
     parse: (json) => readResults(json).map((r) => ({ ...r, unit: "MB/s" })),
   },
   {
     // The driver is always the machine's Node (it hands the client an fd); the client is `rt`.
-    jobs: ["adopted"], script: "bench/adopted.mjs", runtimes: ["node", "bun", "deno"],
+    jobs: ["adopted"],
+    script: "bench/adopted.mjs",
+    runtimes: ["node", "bun", "deno"],
     // A fresh client process per round: --quick keeps it to one round.
-    args: (rt) => ["--client", rt.kind === "node" ? rt.cmd : rt.kind,
-      ...flags([["rounds", opt("rounds", "1")], ["warmups", opt("warmups", "0")], ["bulk-mib", o.bulkMib && String(Math.min(Number(o.bulkMib), 128))], ["pings", o.pings], ["pin", o.pin]])],
+    args: (rt) => [
+      "--client",
+      rt.kind === "node" ? rt.cmd : rt.kind,
+      ...flags([
+        ["rounds", opt("rounds", "1")],
+        ["warmups", opt("warmups", "0")],
+        ["bulk-mib", o.bulkMib && String(Math.min(Number(o.bulkMib), 128))],
+        ["pings", o.pings],
+        ["pin", o.pin],
+      ]),
+    ],
     launch: (_rt, script, argv) => [systemNode(), [script, ...argv]],
   },
   {
     // A fresh process per round here too: --quick keeps it to one.
-    jobs: ["backpressure"], script: "bench/backpressure.mjs", runtimes: ["node", "bun", "deno"],
+    jobs: ["backpressure"],
+    script: "bench/backpressure.mjs",
+    runtimes: ["node", "bun", "deno"],
     args: () => flags([["rounds", opt("rounds", "1")]]),
   },
   {
-    jobs: ["idle"], script: "bench/idle.mjs", runtimes: ["node", "bun", "deno"],
-    args: () => flags([["rounds", opt("rounds", "1")], ["connections", o.idle]]),
+    jobs: ["idle"],
+    script: "bench/idle.mjs",
+    runtimes: ["node", "bun", "deno"],
+    args: () =>
+      flags([
+        ["rounds", opt("rounds", "1")],
+        ["connections", o.idle],
+      ]),
     // One fd per connection in the client and in the peer, plus the runtime's own.
     openFiles: Number(o.idle ?? 10_000) + 1024,
   },
   {
     // What the memory backend costs against loopback TCP (ratio memory / loopback, target 1).
-    jobs: ["memory"], script: "bench/memory.mjs", runtimes: ["node", "bun", "deno"],
+    jobs: ["memory"],
+    script: "bench/memory.mjs",
+    runtimes: ["node", "bun", "deno"],
     args: () => flags([...common(), ["bulk-mib", o.bulkMib], ["pings", o.pings]]),
   },
 ];
@@ -192,10 +307,26 @@ function parseDenoTcp(stdout) {
   const s = rounds ? JSON.parse(rounds[1]) : undefined;
   const note = (i) => `median per-round ratio ${perRound?.[i] ?? "?"}`;
   return [
-    { job: `bulk TCP, ${bulk[1]} MiB in 64 KiB writes (one process)`, unit: "MB/s", target: 0.95, raw: +bulk[2], portio: +bulk[3], ratio: +bulk[3] / +bulk[2],
-      samples: s && { raw: s.rawBulk, portio: s.portioBulk }, note: note(1) },
-    { job: "64 B ping-pong (one process)", unit: "rt/s", target: 0.95, raw: +ping[1], portio: +ping[2], ratio: +ping[2] / +ping[1],
-      samples: s && { raw: s.rawPing, portio: s.portioPing }, note: note(2) },
+    {
+      job: `bulk TCP, ${bulk[1]} MiB in 64 KiB writes (one process)`,
+      unit: "MB/s",
+      target: 0.95,
+      raw: +bulk[2],
+      portio: +bulk[3],
+      ratio: +bulk[3] / +bulk[2],
+      samples: s && { raw: s.rawBulk, portio: s.portioBulk },
+      note: note(1),
+    },
+    {
+      job: "64 B ping-pong (one process)",
+      unit: "rt/s",
+      target: 0.95,
+      raw: +ping[1],
+      portio: +ping[2],
+      ratio: +ping[2] / +ping[1],
+      samples: s && { raw: s.rawPing, portio: s.portioPing },
+      note: note(2),
+    },
   ];
 }
 
@@ -235,7 +366,14 @@ function runtimesOf(kind) {
   const v = version(bin(kind), ["--version"])?.replace(/^deno (\S+).*/, "$1");
   if (!v) return [];
   // Deno: the permissions every script needs (net, read, write, env, run, ffi) and Deno.listenDatagram.
-  return [{ kind, version: `${kind} (${v})`, cmd: bin(kind), prefix: kind === "deno" ? ["run", "--allow-all", "--no-lock", "--unstable-net"] : [] }];
+  return [
+    {
+      kind,
+      version: `${kind} (${v})`,
+      cmd: bin(kind),
+      prefix: kind === "deno" ? ["run", "--allow-all", "--no-lock", "--unstable-net"] : [],
+    },
+  ];
 }
 const selected = (rt) => !onlyRuntimes || onlyRuntimes.has(rt.kind) || onlyRuntimes.has(rt.version.split(" ")[0]);
 
@@ -257,10 +395,21 @@ for (const b of BENCHMARKS) {
       let [cmd, full] = b.launch ? b.launch(rt, script, argv) : [rt.cmd, [...rt.prefix, script, ...argv]];
       if (b.openFiles) {
         // Raise the soft limit on open files (up to the hard limit) for this script only.
-        [cmd, full] = ["sh", ["-c", `ulimit -n ${b.openFiles} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"`, cmd, ...full]];
+        [cmd, full] = [
+          "sh",
+          ["-c", `ulimit -n ${b.openFiles} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"`, cmd, ...full],
+        ];
       }
       const parse = b.parse ?? ((j) => readResults(j));
-      steps.push({ runtime: rt.version, script: b.script, cmd, argv: full, env: b.env, json, parse: (stdout) => parse(json, stdout) });
+      steps.push({
+        runtime: rt.version,
+        script: b.script,
+        cmd,
+        argv: full,
+        env: b.env,
+        json,
+        parse: (stdout) => parse(json, stdout),
+      });
     }
   }
 }
@@ -284,7 +433,11 @@ for (const [i, step] of steps.entries()) {
   console.log(`\n==> [${i + 1}/${steps.length}] ${step.runtime}: ${step.script}`);
   const t0 = Date.now();
   const { code, stdout } = await new Promise((resolve) => {
-    const child = spawn(step.cmd, step.argv, { cwd: root, env: { ...process.env, ...step.env }, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(step.cmd, step.argv, {
+      cwd: root,
+      env: { ...process.env, ...step.env },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let stdout = "";
     child.stdout.on("data", (d) => {
       stdout += d;
@@ -319,8 +472,10 @@ const total = (Date.now() - started) / 1000;
 // ---- the report --------------------------------------------------------------------------------
 
 const fmt = (x, unit) =>
-  unit === "MB/s" ? Math.round(x).toLocaleString("en-US")
-    : unit === "MiB" || unit === "KiB/conn" ? x.toFixed(unit === "MiB" ? 1 : 2)
+  unit === "MB/s"
+    ? Math.round(x).toLocaleString("en-US")
+    : unit === "MiB" || unit === "KiB/conn"
+      ? x.toFixed(unit === "MiB" ? 1 : 2)
       : `${(x / 1000).toFixed(1)}k`;
 const range = (xs, f) => (xs && xs.length > 1 ? ` (${f(Math.min(...xs))}–${f(Math.max(...xs))})` : "");
 /** Per-round ratios where both variants have a figure for every round (rounds are paired). */
@@ -348,30 +503,44 @@ for (const oc of outcomes) {
     const ratio = r.ratio === null ? "–" : `${r.ratio.toFixed(2)}${range(ratios, (x) => x.toFixed(2))}`;
     const target = r.kind === "bound" ? `≤ ${r.limit} ${unit}` : r.target == null ? "(reported)" : `≥ ${r.target.toFixed(2)}`;
     const ok = met(r);
-    lines.push(`| ${r.job} | ${oc.runtime} | ${f(r.raw)}${range(r.samples?.raw, f)} ${unit} | ${f(r.portio)}${range(r.samples?.portio, f)} ${unit} | ${ratio} | ${target} | ${ok === undefined ? "–" : ok ? "yes" : "**no**"} |`);
+    lines.push(
+      `| ${r.job} | ${oc.runtime} | ${f(r.raw)}${range(r.samples?.raw, f)} ${unit} | ${f(r.portio)}${range(r.samples?.portio, f)} ${unit} | ${ratio} | ${target} | ${ok === undefined ? "–" : ok ? "yes" : "**no**"} |`,
+    );
   }
 }
 // A note said for several runtimes is listed once, with all of them.
 const noted = new Map();
-for (const oc of outcomes) for (const r of oc.rows) if (r.note) noted.set(`${r.job}: ${r.note}`, [...(noted.get(`${r.job}: ${r.note}`) ?? []), oc.runtime.split(" ")[0]]);
+for (const oc of outcomes)
+  for (const r of oc.rows)
+    if (r.note) noted.set(`${r.job}: ${r.note}`, [...(noted.get(`${r.job}: ${r.note}`) ?? []), oc.runtime.split(" ")[0]]);
 const notes = [...noted].map(([text, runtimes]) => `- ${runtimes.join(", ")}, ${text}`);
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
 const load = `load average ${loadBefore[0].toFixed(1)} before, ${loadAfter[0].toFixed(1)} after`;
-console.log(`\nsummary: ${machine}, ${total.toFixed(0)} s, ${load}${quick ? ", --quick (smoke test, not a result)" : ""}; ratio = portio / raw (median; spread = min–max over rounds), higher is better\n`);
+console.log(
+  `\nsummary: ${machine}, ${total.toFixed(0)} s, ${load}${quick ? ", --quick (smoke test, not a result)" : ""}; ratio = portio / raw (median; spread = min–max over rounds), higher is better\n`,
+);
 console.log(lines.join("\n"));
 if (notes.length) console.log(`\nnotes:\n${notes.join("\n")}`);
-console.log(`\nwall time per script: ${outcomes.map((oc) => `${oc.runtime.split(" ")[0]} ${oc.script.split("/").pop()} ${oc.seconds.toFixed(0)} s`).join(", ")}`);
-writeFileSync(join(tmp, "bench-summary.json"), JSON.stringify({ date: new Date().toISOString(), quick, total, loadBefore, loadAfter, outcomes }, null, 2));
+console.log(
+  `\nwall time per script: ${outcomes.map((oc) => `${oc.runtime.split(" ")[0]} ${oc.script.split("/").pop()} ${oc.seconds.toFixed(0)} s`).join(", ")}`,
+);
+writeFileSync(
+  join(tmp, "bench-summary.json"),
+  JSON.stringify({ date: new Date().toISOString(), quick, total, loadBefore, loadAfter, outcomes }, null, 2),
+);
 
 if (opts.has("update-docs")) updateDocs();
 
 if (opts.has("check")) {
   const below = outcomes.flatMap((oc) => [
     ...(oc.error ? [`${oc.runtime}: ${oc.error}`] : []),
-    ...oc.rows.filter((r) => met(r) === false).map((r) =>
-      r.kind === "bound"
-        ? `${oc.runtime}: ${r.job}: ${fmt(Math.max(r.portio, ...(r.samples?.portio ?? [])), r.unit ?? "")} ${r.unit} > ${r.limit} ${r.unit}`
-        : `${oc.runtime}: ${r.job}: ${r.ratio?.toFixed(2)} < ${r.target?.toFixed(2)}`),
+    ...oc.rows
+      .filter((r) => met(r) === false)
+      .map((r) =>
+        r.kind === "bound"
+          ? `${oc.runtime}: ${r.job}: ${fmt(Math.max(r.portio, ...(r.samples?.portio ?? [])), r.unit ?? "")} ${r.unit} > ${r.limit} ${r.unit}`
+          : `${oc.runtime}: ${r.job}: ${r.ratio?.toFixed(2)} < ${r.target?.toFixed(2)}`,
+      ),
   ]);
   if (below.length) {
     console.log(`\n--check: ${below.length} below target:\n${below.map((b) => `  ${b}`).join("\n")}`);

@@ -14,7 +14,6 @@
 // (`pnpm build`): it imports "portio".
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import tls from "node:tls";
@@ -30,9 +29,29 @@ const CHUNK = 64 * 1024;
 function makeCertificate() {
   const dir = mkdtempSync(join(tmpdir(), "portio-bench-tls-"));
   try {
-    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-      "-keyout", "key.pem", "-out", "cert.pem", "-days", "1", "-subj", "/CN=localhost",
-      "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"], { cwd: dir, stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "key.pem",
+        "-out",
+        "cert.pem",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=localhost",
+        "-addext",
+        "subjectAltName=DNS:localhost,IP:127.0.0.1",
+      ],
+      { cwd: dir, stdio: "ignore" },
+    );
     return { cert: readFileSync(join(dir, "cert.pem"), "utf8"), key: readFileSync(join(dir, "key.pem"), "utf8") };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -192,7 +211,14 @@ async function main() {
       const r = rate(`${job} ${name}`);
       console.log(`  ${job.padEnd(8)} ${name.padEnd(16)} ${r.toFixed(0).padStart(6)} MB/s  ratio ${(r / rawRate).toFixed(3)}`);
       const rates = (key) => times[key].map((seconds) => total / seconds / 1e6);
-      results.push({ job: `tls ${job} (${name})`, raw: rawRate, portio: r, ratio: r / rawRate, target: 0.95, samples: { raw: rates(`${job} raw`), portio: rates(`${job} ${name}`) } });
+      results.push({
+        job: `tls ${job} (${name})`,
+        raw: rawRate,
+        portio: r,
+        ratio: r / rawRate,
+        target: 0.95,
+        samples: { raw: rates(`${job} raw`), portio: rates(`${job} ${name}`) },
+      });
     }
   }
   const json = opt("json", undefined);

@@ -49,7 +49,8 @@ else await runMain();
 // ---- the sender child ------------------------------------------------------------------------
 
 async function runSender(variant) {
-  const send = variant === "portio" ? await portioSender() : runtimeName === "deno" ? await rawDatagramSender(HOST) : await rawSender();
+  const send =
+    variant === "portio" ? await portioSender() : runtimeName === "deno" ? await rawDatagramSender(HOST) : await rawSender();
   for await (const line of createInterface({ input: process.stdin })) {
     const [command, port, count, size] = line.split(" ");
     if (command !== "go") continue;
@@ -220,7 +221,9 @@ async function runMain() {
   const job = `UDP one way, ${count} × ${size} B`;
   const k = (x) => `${(x / 1000).toFixed(1)}k`;
   const pct = (x) => `${(x * 100).toFixed(1)}%`;
-  console.log(`\nportio vs raw ${runtimeName === "deno" ? "Deno.listenDatagram" : "node:dgram"} — ${runtimeLabel}, medians of ${rounds} alternating rounds after ${warmups} warm-ups, sender processes (${senderApi === "raw" ? "raw sender for both" : "each variant's own sender"}), pinning: ${pin}`);
+  console.log(
+    `\nportio vs raw ${runtimeName === "deno" ? "Deno.listenDatagram" : "node:dgram"} — ${runtimeLabel}, medians of ${rounds} alternating rounds after ${warmups} warm-ups, sender processes (${senderApi === "raw" ? "raw sender for both" : "each variant's own sender"}), pinning: ${pin}`,
+  );
   for (const name of ["raw", "portio"]) {
     const s = name === "raw" ? raw : portio;
     console.log(
@@ -237,7 +240,18 @@ async function runMain() {
           rounds,
           warmups,
           pin,
-          results: [{ job, unit: "datagrams/s", target: 0.95, raw: raw.receivedPerSecond, portio: portio.receivedPerSecond, ratio, loss: { raw: raw.loss, portio: portio.loss }, samples }],
+          results: [
+            {
+              job,
+              unit: "datagrams/s",
+              target: 0.95,
+              raw: raw.receivedPerSecond,
+              portio: portio.receivedPerSecond,
+              ratio,
+              loss: { raw: raw.loss, portio: portio.loss },
+              samples,
+            },
+          ],
         },
         null,
         2,

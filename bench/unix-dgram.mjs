@@ -66,23 +66,36 @@ async function loadSources() {
   mkdirSync(dir, { recursive: true });
   const entry = join(dir, "entry.ts");
   const src = (path) => JSON.stringify(join(root, path));
-  writeFileSync(entry, [
-    `export { socketpair, setBackend, ClosedResourceError } from ${src("packages/core/src/index.ts")};`,
-    `export { nodeBackend } from ${src("backends/node/src/index.ts")};`,
-    `export { getKoffiBinder } from ${src("backends/node/src/libc-binder.ts")};`,
-    `export { LibcSocket, getReactor } from ${src("packages/libc-socket/src/index.ts")};`,
-  ].join("\n"));
+  writeFileSync(
+    entry,
+    [
+      `export { socketpair, setBackend, ClosedResourceError } from ${src("packages/core/src/index.ts")};`,
+      `export { nodeBackend } from ${src("backends/node/src/index.ts")};`,
+      `export { getKoffiBinder } from ${src("backends/node/src/libc-binder.ts")};`,
+      `export { LibcSocket, getReactor } from ${src("packages/libc-socket/src/index.ts")};`,
+    ].join("\n"),
+  );
   const outfile = join(dir, "bundle.mjs");
   const esbuildPackage = createRequire(createRequire(join(root, "package.json")).resolve("tsup")).resolve("esbuild/package.json");
-  execFileSync(join(esbuildPackage, "../bin/esbuild"), [
-    entry, `--outfile=${outfile}`, "--bundle", "--format=esm", "--platform=node", "--external:koffi",
-    `--alias:@portio/core/backend=${join(root, "packages/core/src/backend/index.ts")}`, `--alias:@portio/core=${join(root, "packages/core/src/index.ts")}`,
-    `--alias:@portio/libc-socket=${join(root, "packages/libc-socket/src/index.ts")}`,
-    `--alias:@portio/node-compat=${join(root, "packages/node-compat/src/index.ts")}`,
-    // koffi is required relative to import.meta.url: make that the binder's own location.
-    `--define:import.meta.url=${JSON.stringify(pathToFileURL(join(root, "backends/node/src/libc-binder.ts")).href)}`,
-    "--log-level=warning",
-  ], { stdio: "inherit" });
+  execFileSync(
+    join(esbuildPackage, "../bin/esbuild"),
+    [
+      entry,
+      `--outfile=${outfile}`,
+      "--bundle",
+      "--format=esm",
+      "--platform=node",
+      "--external:koffi",
+      `--alias:@portio/core/backend=${join(root, "packages/core/src/backend/index.ts")}`,
+      `--alias:@portio/core=${join(root, "packages/core/src/index.ts")}`,
+      `--alias:@portio/libc-socket=${join(root, "packages/libc-socket/src/index.ts")}`,
+      `--alias:@portio/node-compat=${join(root, "packages/node-compat/src/index.ts")}`,
+      // koffi is required relative to import.meta.url: make that the binder's own location.
+      `--define:import.meta.url=${JSON.stringify(pathToFileURL(join(root, "backends/node/src/libc-binder.ts")).href)}`,
+      "--log-level=warning",
+    ],
+    { stdio: "inherit" },
+  );
   const bundle = await import(pathToFileURL(outfile).href);
   return { ...bundle, backend: bundle.nodeBackend, binder: bundle.getKoffiBinder() };
 }
@@ -207,8 +220,10 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-console.log(`unix datagrams through socketpair("dgram"): ${count} × ${size} B, ${runtimeLabel}, ` +
-  `medians of ${rounds} rounds (ABBA) after ${warmups} warm-up(s)`);
+console.log(
+  `unix datagrams through socketpair("dgram"): ${count} × ${size} B, ${runtimeLabel}, ` +
+    `medians of ${rounds} rounds (ABBA) after ${warmups} warm-up(s)`,
+);
 for (let w = 0; w < warmups; w++) {
   await variants.raw();
   await variants.portio();
@@ -230,13 +245,17 @@ for (const [name, results] of Object.entries(samples)) {
   summary[name] = { rate, lost, outOfOrder, spread, rates };
   const label = { raw: "raw LibcSocket (FFI)", portio: "portio socketpair(dgram)", udp: "node:dgram UDP (ref.)" }[name];
   const loss = ((lost / (count * results.length)) * 100).toFixed(2);
-  console.log(`  ${label.padEnd(26)} ${Math.round(rate).toLocaleString("en").padStart(9)} datagrams/s  ` +
-    `±${(spread * 50).toFixed(1)}%  loss ${lost} of ${count * results.length} (${loss}%)` +
-    (outOfOrder > 0 ? `  out of order ${outOfOrder}` : ""));
+  console.log(
+    `  ${label.padEnd(26)} ${Math.round(rate).toLocaleString("en").padStart(9)} datagrams/s  ` +
+      `±${(spread * 50).toFixed(1)}%  loss ${lost} of ${count * results.length} (${loss}%)` +
+      (outOfOrder > 0 ? `  out of order ${outOfOrder}` : ""),
+  );
 }
 const ratio = summary.portio.rate / summary.raw.rate;
-console.log(`  ratio portio / raw: ${ratio.toFixed(3)} (target ≥ 0.95); portio / node:dgram UDP: ` +
-  `${(summary.portio.rate / summary.udp.rate).toFixed(3)}`);
+console.log(
+  `  ratio portio / raw: ${ratio.toFixed(3)} (target ≥ 0.95); portio / node:dgram UDP: ` +
+    `${(summary.portio.rate / summary.udp.rate).toFixed(3)}`,
+);
 if (jsonOut) {
   writeFileSync(jsonOut, JSON.stringify({ runtime: runtimeLabel, count, size, rounds, summary, ratio }, null, 2));
 }

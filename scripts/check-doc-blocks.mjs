@@ -13,7 +13,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -21,9 +21,14 @@ const out = join(root, ".tmp", "doc-blocks");
 const markdown = [
   "README.md",
   "CHANGELOG.md",
-  ...readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`),
+  ...readdirSync(join(root, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/${f}`),
   ...["packages", "backends", "examples"].flatMap((group) =>
-    readdirSync(join(root, group)).map((dir) => `${group}/${dir}/README.md`).filter((f) => existsSync(join(root, f)))),
+    readdirSync(join(root, group))
+      .map((dir) => `${group}/${dir}/README.md`)
+      .filter((f) => existsSync(join(root, f))),
+  ),
 ];
 
 rmSync(out, { recursive: true, force: true });
@@ -44,7 +49,7 @@ for (const file of markdown) {
   const lines = readFileSync(join(root, file), "utf8").split("\n");
   for (let i = 0; i < lines.length; i++) {
     const fence = /^```(\S*)\s*(.*)$/.exec(lines[i]);
-    if (!fence || !fence[1]) continue;
+    if (!fence?.[1]) continue;
     const start = i;
     let end = i + 1;
     while (end < lines.length && !lines[end].startsWith("```")) end++;
@@ -61,24 +66,37 @@ for (const file of markdown) {
   }
 }
 
-writeFileSync(join(out, "tsconfig.json"), JSON.stringify({
-  compilerOptions: {
-    strict: true,
-    target: "ES2022",
-    module: "NodeNext",
-    moduleResolution: "NodeNext",
-    lib: ["ES2022", "ESNext.Disposable"],
-    types: ["node"],
-    typeRoots: [join(root, "node_modules", "@types")],
-    noEmit: true,
-    // The blocks are checked here; the packages' own declarations by the consumer test.
-    skipLibCheck: true,
-  },
-  files: blocks.map((b) => b.name),
-}, null, 2));
+writeFileSync(
+  join(out, "tsconfig.json"),
+  JSON.stringify(
+    {
+      compilerOptions: {
+        strict: true,
+        target: "ES2022",
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        lib: ["ES2022", "ESNext.Disposable"],
+        types: ["node"],
+        typeRoots: [join(root, "node_modules", "@types")],
+        noEmit: true,
+        // The blocks are checked here; the packages' own declarations by the consumer test.
+        skipLibCheck: true,
+      },
+      files: blocks.map((b) => b.name),
+    },
+    null,
+    2,
+  ),
+);
 
-console.log(`doc blocks: ${blocks.length} checked, ${fragments.length} fragments not checked (${fragments.join(", ") || "none"})`);
-const tsc = spawnSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", out, "--pretty", "false"], { cwd: out, encoding: "utf8" });
+console.log(
+  `doc blocks: ${blocks.length} checked, ${fragments.length} fragments not checked (${fragments.join(", ") || "none"})`,
+);
+const tsc = spawnSync(
+  process.execPath,
+  [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", out, "--pretty", "false"],
+  { cwd: out, encoding: "utf8" },
+);
 const output = `${tsc.stdout}${tsc.stderr}`.trim();
 if (output) {
   for (const line of output.split("\n")) {

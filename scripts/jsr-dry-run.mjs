@@ -51,12 +51,14 @@ const entriesOf = (dir) => {
 const denoEnv = { ...process.env, DENO_NO_UPDATE_CHECK: "1" };
 
 /** npm name → the JSR name and export subpaths of every package published to JSR. */
-const jsrPackages = new Map(packages.map((dir) => {
-  const jsr = JSON.parse(readFileSync(join(root, dir, "jsr.json"), "utf8"));
-  const npmName = JSON.parse(readFileSync(join(root, dir, "package.json"), "utf8")).name;
-  const subpaths = typeof jsr.exports === "string" ? ["."] : Object.keys(jsr.exports);
-  return [npmName, { name: jsr.name, version: jsr.version, subpaths }];
-}));
+const jsrPackages = new Map(
+  packages.map((dir) => {
+    const jsr = JSON.parse(readFileSync(join(root, dir, "jsr.json"), "utf8"));
+    const npmName = JSON.parse(readFileSync(join(root, dir, "package.json"), "utf8")).name;
+    const subpaths = typeof jsr.exports === "string" ? ["."] : Object.keys(jsr.exports);
+    return [npmName, { name: jsr.name, version: jsr.version, subpaths }];
+  }),
+);
 
 /** jsr.json "imports" for `dir`: its package.json dependencies that are JSR packages, as `jsr:` specifiers. */
 function derivedImports(dir) {
@@ -98,7 +100,10 @@ function withoutDependencyRefs(output, ownSources) {
     const ref = /^error\[private-type-ref\]: .* references private type '([^']+)'/.exec(block);
     if (ref) {
       const name = ref[1];
-      const declared = new RegExp(`^\\s*(?:export\\s+)?(?:declare\\s+)?(?:abstract\\s+)?(?:type|interface|class|enum|const|function)\\s+${name}\\b(?!\\s*[,}])`, "m");
+      const declared = new RegExp(
+        `^\\s*(?:export\\s+)?(?:declare\\s+)?(?:abstract\\s+)?(?:type|interface|class|enum|const|function)\\s+${name}\\b(?!\\s*[,}])`,
+        "m",
+      );
       const own = readdirSync(ownSources, { recursive: true })
         .filter((f) => String(f).endsWith(".ts"))
         .some((f) => declared.test(readFileSync(join(ownSources, String(f)), "utf8")));
@@ -131,7 +136,11 @@ try {
   for (const dir of docLintOnly ? packages : []) {
     const entries = entriesOf(dir);
     console.log(`deno doc --lint ${entries.join(" ")}`);
-    const lint = spawnSync(deno, ["doc", "--lint", ...entries], { cwd: stage, encoding: "utf8", env: { ...denoEnv, NO_COLOR: "1" } });
+    const lint = spawnSync(deno, ["doc", "--lint", ...entries], {
+      cwd: stage,
+      encoding: "utf8",
+      env: { ...denoEnv, NO_COLOR: "1" },
+    });
     if (lint.error) console.error(lint.error.message);
     const { kept, dependencyRefs } = withoutDependencyRefs(`${lint.stdout}${lint.stderr}`, join(stage, dir, "src"));
     if (kept.length > 0) console.log(kept.join("\n\n"));
@@ -149,7 +158,11 @@ try {
     rmSync(apiDocs, { recursive: true, force: true });
     const entries = packages.flatMap(entriesOf);
     console.log(`deno doc --html --output=${apiDocs} ${entries.join(" ")}`);
-    const html = spawnSync(deno, ["doc", "--html", "--name=portio", `--output=${apiDocs}`, ...entries], { cwd: stage, encoding: "utf8", env: { ...denoEnv, NO_COLOR: "1" } });
+    const html = spawnSync(deno, ["doc", "--html", "--name=portio", `--output=${apiDocs}`, ...entries], {
+      cwd: stage,
+      encoding: "utf8",
+      env: { ...denoEnv, NO_COLOR: "1" },
+    });
     const output = `${html.stdout ?? ""}${html.stderr ?? ""}`.trim();
     console.log(output);
     const unexpected = output.split("\n").filter((line) => line.trim() && !/^Written \d+ files to /.test(line.trim()));

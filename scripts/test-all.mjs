@@ -82,10 +82,15 @@ function versionOf(command, args = ["--version"]) {
 }
 
 // ---- running -------------------------------------------------------------------------------
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the ANSI colour sequences this removes
 const stripAnsi = (s) => s.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, "");
 
 // Output is piped through us: keep colours on a terminal, none in CI logs.
-const colorEnv = { ...process.env, DENO_NO_UPDATE_CHECK: "1", PATH: `${join(root, "node_modules", ".bin")}${delimiter}${process.env.PATH ?? ""}` };
+const colorEnv = {
+  ...process.env,
+  DENO_NO_UPDATE_CHECK: "1",
+  PATH: `${join(root, "node_modules", ".bin")}${delimiter}${process.env.PATH ?? ""}`,
+};
 if (process.stdout.isTTY && colorEnv.NO_COLOR === undefined) colorEnv.FORCE_COLOR ??= "1";
 else if (!process.stdout.isTTY && colorEnv.FORCE_COLOR === undefined) colorEnv.NO_COLOR ??= "1";
 
@@ -189,7 +194,9 @@ function vitestRun(run) {
       if (!existsSync(this.files.report)) return undefined;
       const counts = vitestCounts(this.files.report);
       counts.skips = existsSync(this.files.skipsFile)
-        ? JSON.parse(readFileSync(this.files.skipsFile, "utf8")).map((s) => `${s.file}: ${s.name}${s.reason ? ` — ${s.reason}` : ""}`)
+        ? JSON.parse(readFileSync(this.files.skipsFile, "utf8")).map(
+            (s) => `${s.file}: ${s.name}${s.reason ? ` — ${s.reason}` : ""}`,
+          )
         : [];
       return counts;
     },
@@ -210,7 +217,11 @@ for (const [id, nodeBin] of [
         if (!version) throw new Error(`${nodeBin} does not run`);
         this.label = `node ${version} (full suite)`;
         this.files = reporting(id);
-        return [nodeBin, [vitestEntry, "run", ...this.files.args, ...passThrough], { env: { ...this.files.env, PORTIO_EXPECTED_RUNTIME: "node" } }];
+        return [
+          nodeBin,
+          [vitestEntry, "run", ...this.files.args, ...passThrough],
+          { env: { ...this.files.env, PORTIO_EXPECTED_RUNTIME: "node" } },
+        ];
       },
     }),
   );
@@ -230,7 +241,8 @@ for (const group of ["packages", "backends"]) {
     const scripts = Object.entries(manifest.scripts ?? {}).flatMap(([script, command]) => {
       const own = /^test:([a-z0-9]+)$/.exec(script);
       if (own) return [{ runtime: own[1], id: `${name}-${own[1]}`, command }];
-      if (script === "test" && group === "backends" && name !== "node") return [{ runtime: name, id: `${name}-backend`, command }];
+      if (script === "test" && group === "backends" && name !== "node")
+        return [{ runtime: name, id: `${name}-backend`, command }];
       return [];
     });
     if (scripts.length === 0 || testFilesUnder(join(dir, "test")).length === 0) continue;
@@ -247,7 +259,11 @@ for (const group of ["packages", "backends"]) {
             this.files = reporting(id);
             // A file filter may match nothing in this package: that is no failure here.
             const extra = [...this.files.args, ...(passThrough.length > 0 ? ["--passWithNoTests", ...passThrough] : [])];
-            return ["sh", ["-c", `${command} "$@"`, "sh", ...extra], { cwd: dir, env: { ...this.files.env, PORTIO_EXPECTED_RUNTIME: runtime } }];
+            return [
+              "sh",
+              ["-c", `${command} "$@"`, "sh", ...extra],
+              { cwd: dir, env: { ...this.files.env, PORTIO_EXPECTED_RUNTIME: runtime } },
+            ];
           },
         }),
       );
@@ -262,7 +278,14 @@ for (const r of runs.filter(wanted)) {
   try {
     command = await r.prepare();
   } catch (error) {
-    summary.push({ label: r.label ?? r.id, passed: 0, failed: 1, skipped: 0, notes: [String(error.message ?? error)], seconds: 0 });
+    summary.push({
+      label: r.label ?? r.id,
+      passed: 0,
+      failed: 1,
+      skipped: 0,
+      notes: [String(error.message ?? error)],
+      seconds: 0,
+    });
     continue;
   }
   if (!command) {
@@ -274,7 +297,7 @@ for (const r of runs.filter(wanted)) {
   let counts;
   try {
     counts = r.counts(result);
-  } catch (error) {
+  } catch (_error) {
     counts = undefined;
   }
   const entry = counts ?? { passed: 0, failed: 0, skipped: 0, notes: [] };

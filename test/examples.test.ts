@@ -53,7 +53,12 @@ function runDemo(command: string, args: string[], script: string, env: Record<st
 }
 
 /** Starts a server process and waits until it prints `ready` (on stdout or stderr). */
-function startServer(command: string, args: string[], ready: RegExp, options: { uid?: number; gid?: number } = {}): Promise<ChildProcess> {
+function startServer(
+  command: string,
+  args: string[],
+  ready: RegExp,
+  options: { uid?: number; gid?: number } = {},
+): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], ...options });
     let output = "";
@@ -98,10 +103,28 @@ describe.skipIf(!built)(`examples/redis against redis-server${built ? "" : ` (sk
     server = await startServer(
       "redis-server",
       [
-        "--bind", "127.0.0.1", "--port", String(port), "--tls-port", String(tlsPort),
-        "--tls-cert-file", join(dir, "server.pem"), "--tls-key-file", join(dir, "server.key"),
-        "--tls-ca-cert-file", join(dir, "ca.pem"), "--tls-auth-clients", "no",
-        "--dir", dir, "--save", "", "--appendonly", "no", "--logfile", "",
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        String(port),
+        "--tls-port",
+        String(tlsPort),
+        "--tls-cert-file",
+        join(dir, "server.pem"),
+        "--tls-key-file",
+        join(dir, "server.key"),
+        "--tls-ca-cert-file",
+        join(dir, "ca.pem"),
+        "--tls-auth-clients",
+        "no",
+        "--dir",
+        dir,
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--logfile",
+        "",
       ],
       /Ready to accept connections/,
     );
@@ -126,7 +149,9 @@ describe.skipIf(!built)(`examples/redis against redis-server${built ? "" : ` (sk
 function postgresBin(): string | undefined {
   const base = "/usr/lib/postgresql";
   if (!existsSync(base)) return undefined;
-  const majors = readdirSync(base).filter((name) => /^\d+$/.test(name)).sort((a, b) => Number(b) - Number(a));
+  const majors = readdirSync(base)
+    .filter((name) => /^\d+$/.test(name))
+    .sort((a, b) => Number(b) - Number(a));
   return majors.map((major) => `${base}/${major}/bin`).find((bin) => existsSync(`${bin}/initdb`));
 }
 
@@ -163,9 +188,22 @@ describe.skipIf(!built)(`examples/postgres against PostgreSQL${built ? "" : ` (s
     server = await startServer(
       `${bin}/postgres`,
       [
-        "-D", data, "-p", String(port), "-h", "127.0.0.1", "-k", dir,
-        "-c", "ssl=on", "-c", `ssl_cert_file=${join(dir, "server.pem")}`, "-c", `ssl_key_file=${join(dir, "server.key")}`,
-        "-c", "fsync=off",
+        "-D",
+        data,
+        "-p",
+        String(port),
+        "-h",
+        "127.0.0.1",
+        "-k",
+        dir,
+        "-c",
+        "ssl=on",
+        "-c",
+        `ssl_cert_file=${join(dir, "server.pem")}`,
+        "-c",
+        `ssl_key_file=${join(dir, "server.key")}`,
+        "-c",
+        "fsync=off",
       ],
       /database system is ready to accept connections/,
       { uid: NOBODY, gid: NOBODY },

@@ -46,11 +46,24 @@ function bundle(runtime: "node" | "bun" | "deno"): Promise<void> {
   // ("portio-source"): the backend's dependencies through its node_modules (NODE_PATH, for the
   // child's own imports too), the backend itself, which is nobody's dependency here, by an alias.
   return new Promise((resolve, reject) => {
-    execFile(esbuild, [
-      join(root, `test/handoff/child-${runtime}.ts`), `--outfile=${out}`, "--bundle", "--format=esm", "--platform=node",
-      "--external:koffi", "--external:bun", "--external:bun:ffi", "--log-level=error", "--conditions=portio-source",
-      `--alias:@portio/${runtime}=${join(root, `backends/${runtime}/src/index.ts`)}`,
-    ], { timeout: 60_000, env: { ...process.env, NODE_PATH: join(root, `backends/${runtime}/node_modules`) } }, (error) => (error ? reject(error) : resolve()));
+    execFile(
+      esbuild,
+      [
+        join(root, `test/handoff/child-${runtime}.ts`),
+        `--outfile=${out}`,
+        "--bundle",
+        "--format=esm",
+        "--platform=node",
+        "--external:koffi",
+        "--external:bun",
+        "--external:bun:ffi",
+        "--log-level=error",
+        "--conditions=portio-source",
+        `--alias:@portio/${runtime}=${join(root, `backends/${runtime}/src/index.ts`)}`,
+      ],
+      { timeout: 60_000, env: { ...process.env, NODE_PATH: join(root, `backends/${runtime}/node_modules`) } },
+      (error) => (error ? reject(error) : resolve()),
+    );
   });
 }
 
@@ -62,13 +75,20 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 type Peer = "node" | "bun" | "deno" | "python";
 
-function start(peer: Peer, args: string[], denoFlags = ["--allow-ffi", "--allow-read", "--allow-write", "--allow-net"]): ChildProcess {
+function start(
+  peer: Peer,
+  args: string[],
+  denoFlags = ["--allow-ffi", "--allow-read", "--allow-write", "--allow-net"],
+): ChildProcess {
   const env = { ...process.env, NODE_PATH: join(root, "backends/node/node_modules"), DENO_NO_UPDATE_CHECK: "1" };
   const [command, prefix] =
-    peer === "node" ? [process.execPath, [bundles.node]]
-    : peer === "bun" ? [join(root, "node_modules/.bin/bun"), [bundles.bun]]
-    : peer === "deno" ? [join(root, "node_modules/deno/deno"), ["run", "--no-prompt", ...denoFlags, bundles.deno]]
-    : ["python3", [join(root, "test/handoff/py_handoff.py")]];
+    peer === "node"
+      ? [process.execPath, [bundles.node]]
+      : peer === "bun"
+        ? [join(root, "node_modules/.bin/bun"), [bundles.bun]]
+        : peer === "deno"
+          ? [join(root, "node_modules/deno/deno"), ["run", "--no-prompt", ...denoFlags, bundles.deno]]
+          : ["python3", [join(root, "test/handoff/py_handoff.py")]];
   return spawn(command, [...prefix, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
 }
 
@@ -79,16 +99,21 @@ function finished(child: ChildProcess, ms = 30_000): Promise<{ code: number | nu
   child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const timer = setTimeout(() => child.kill("SIGKILL"), ms);
-  return new Promise((resolve) => child.on("close", (code) => {
-    clearTimeout(timer);
-    resolve({ code, stdout, stderr });
-  }));
+  return new Promise((resolve) =>
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    }),
+  );
 }
 
 const openFds = (): number => readdirSync("/proc/self/fd").length;
 
 /** A channel listener, the child started against it, and the accepted channel. */
-async function withChild(peer: Peer, args: (channelPath: string) => string[]): Promise<{
+async function withChild(
+  peer: Peer,
+  args: (channelPath: string) => string[],
+): Promise<{
   channel: UNIXSocketStream;
   done: ReturnType<typeof finished>;
   close(): Promise<void>;
@@ -138,7 +163,9 @@ describe.each(["node", "bun", "deno", "python"] as const)("Node hands its TCP li
 describe.each(["node", "bun", "python"] as const)("%s hands its TCP listener to Node", (peer) => {
   it("Node rebuilds it as a SocketListener and serves on it", async () => {
     const before = openFds();
-    const { channel, done, close } = await withChild(peer, (path) => (peer === "python" ? ["give", path] : ["give", path, "tcp-listener"]));
+    const { channel, done, close } = await withChild(peer, (path) =>
+      peer === "python" ? ["give", path] : ["give", path, "tcp-listener"],
+    );
     const received = await receiveSocket(channel, { signal: AbortSignal.timeout(20_000) });
     expect(received).toBeInstanceOf(SocketListener);
     const listener = received as SocketListener;

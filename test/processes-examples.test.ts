@@ -12,9 +12,14 @@ const root = fileURLToPath(new URL("../", import.meta.url));
 
 function run(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [`${root}examples/processes/${script}`, ...args], { timeout: 100_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [`${root}examples/processes/${script}`, ...args],
+      { timeout: 100_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -26,14 +31,22 @@ describe("examples/processes", () => {
     expect(stdout).toContain("30/30 answered");
   }, 110_000);
 
-  it.each(["node", "bun", "deno"])("restart.mjs: a Node server restarts onto %s with no refused or reset connection", async (runtime) => {
-    const { code, stdout, stderr } = await run("restart.mjs", [runtime, "4"]);
-    expect(code, stderr + stdout).toBe(0);
-    const result = JSON.parse(stdout.trim().split("\n").at(-1)!) as { failures: number; servers: Record<string, number>; completed: number };
-    expect(result.failures).toBe(0);
-    // Both the old and the new process answered, the new one on the runtime asked for.
-    const servers = Object.keys(result.servers);
-    expect(servers.some((name) => name.startsWith("node "))).toBe(true);
-    expect(servers.some((name) => name.startsWith(`${runtime} `) && servers.length === 2)).toBe(true);
-  }, 110_000);
+  it.each(["node", "bun", "deno"])(
+    "restart.mjs: a Node server restarts onto %s with no refused or reset connection",
+    async (runtime) => {
+      const { code, stdout, stderr } = await run("restart.mjs", [runtime, "4"]);
+      expect(code, stderr + stdout).toBe(0);
+      const result = JSON.parse(stdout.trim().split("\n").at(-1)!) as {
+        failures: number;
+        servers: Record<string, number>;
+        completed: number;
+      };
+      expect(result.failures).toBe(0);
+      // Both the old and the new process answered, the new one on the runtime asked for.
+      const servers = Object.keys(result.servers);
+      expect(servers.some((name) => name.startsWith("node "))).toBe(true);
+      expect(servers.some((name) => name.startsWith(`${runtime} `) && servers.length === 2)).toBe(true);
+    },
+    110_000,
+  );
 });

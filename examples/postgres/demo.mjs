@@ -10,10 +10,10 @@
 import { PgConnection } from "./pg-client.mjs";
 
 const env = (/** @type {string} */ name) =>
-  // @ts-ignore Deno's env API where there is no process
+  // @ts-expect-error Deno's env API where there is no process
   globalThis.process?.env?.[name] ?? globalThis.Deno?.env.get(name);
 const readText = async (/** @type {string} */ path) =>
-  // @ts-ignore Deno's file API where there is no node:fs
+  // @ts-expect-error Deno's file API where there is no node:fs
   globalThis.Deno ? globalThis.Deno.readTextFile(path) : (await import("node:fs/promises")).readFile(path, "utf8");
 
 const ca = await readText(env("PGCA") ?? "");
@@ -35,8 +35,8 @@ try {
 }
 console.log(ok ? "postgres demo: all answers right" : "postgres demo: FAIL, unexpected answer");
 if (!ok) {
-  // @ts-ignore
+  // @ts-expect-error
   if (globalThis.process) process.exitCode = 1;
-  // @ts-ignore
+  // @ts-expect-error
   else globalThis.Deno.exit(1);
 }

@@ -122,7 +122,7 @@ export class PgConnection {
 function int32s(...values) {
   const bytes = new Uint8Array(4 * values.length);
   const view = new DataView(bytes.buffer);
-  values.forEach((value, i) => view.setInt32(4 * i, value));
+  for (const [i, value] of values.entries()) view.setInt32(4 * i, value);
   return bytes;
 }
 

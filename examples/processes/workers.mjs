@@ -32,7 +32,10 @@ const offering = offerSocket(control, listener, {
 
 const workers = runtimes.map((runtime) => {
   const [command, args] = commandFor(runtime, "worker.mjs", [control]);
-  const child = spawn(command, args, { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, DENO_NO_UPDATE_CHECK: "1" } });
+  const child = spawn(command, args, {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, DENO_NO_UPDATE_CHECK: "1" },
+  });
   const serving = new Promise((resolve, reject) => {
     child.stdout.on("data", (chunk) => String(chunk).includes("serving") && resolve(undefined));
     child.once("exit", (code) => reject(new Error(`the ${runtime} worker exited (${code}) before serving`)));
@@ -68,8 +71,14 @@ for (let i = 0; i < requests; i++) {
   }
 }
 for (const { child } of workers) child.kill("SIGTERM");
-await Promise.all(workers.map(({ child }) => new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once("exit", resolve)))));
+await Promise.all(
+  workers.map(
+    ({ child }) => new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once("exit", resolve))),
+  ),
+);
 clearTimeout(watchdog);
 rmSync(dir, { recursive: true, force: true });
-console.log(`primary: ${requests - failures}/${requests} answered; by runtime: ${JSON.stringify(Object.fromEntries(answeredBy))}`);
+console.log(
+  `primary: ${requests - failures}/${requests} answered; by runtime: ${JSON.stringify(Object.fromEntries(answeredBy))}`,
+);
 process.exit(failures === 0 ? 0 : 1);

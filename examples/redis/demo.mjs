@@ -9,10 +9,10 @@
 import { RedisClient, RedisError } from "./redis-client.mjs";
 
 const env = (/** @type {string} */ name) =>
-  // @ts-ignore Deno's env API where there is no process
+  // @ts-expect-error Deno's env API where there is no process
   globalThis.process?.env?.[name] ?? globalThis.Deno?.env.get(name);
 const readText = async (/** @type {string} */ path) =>
-  // @ts-ignore Deno's file API where there is no node:fs
+  // @ts-expect-error Deno's file API where there is no node:fs
   globalThis.Deno ? globalThis.Deno.readTextFile(path) : (await import("node:fs/promises")).readFile(path, "utf8");
 
 const host = "127.0.0.1";
@@ -32,7 +32,11 @@ try {
   const replies = await redis.pipeline(Array.from({ length: 100 }, () => ["INCR", "portio:counter"]));
   expect("pipeline of 100 INCR, last reply", replies.at(-1), 100);
   const mixed = await redis.pipeline([["PING"], ["NOSUCHCOMMAND"], ["PING"]]);
-  expect("an error reply in a pipeline stays in its place", mixed.map((reply) => (reply instanceof RedisError ? reply.message.slice(0, 3) : reply)), ["PONG", "ERR", "PONG"]);
+  expect(
+    "an error reply in a pipeline stays in its place",
+    mixed.map((reply) => (reply instanceof RedisError ? reply.message.slice(0, 3) : reply)),
+    ["PONG", "ERR", "PONG"],
+  );
 
   // pub/sub: one connection subscribes, the other publishes.
   const subscriber = await RedisClient.connect({ host, port });
@@ -59,8 +63,8 @@ try {
 }
 console.log(failures.length === 0 ? "redis demo: all answers right" : `redis demo: ${failures.length} wrong`);
 if (failures.length > 0) {
-  // @ts-ignore
+  // @ts-expect-error
   if (globalThis.process) process.exitCode = 1;
-  // @ts-ignore
+  // @ts-expect-error
   else globalThis.Deno.exit(1);
 }

@@ -11,6 +11,10 @@ import { fileURLToPath } from "node:url";
 const out = process.argv[2];
 if (!out) throw new Error("usage: lib-types.mjs <output .d.ts>");
 const deno = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "node_modules", "deno", "deno");
-const types = execFileSync(deno, ["types"], { encoding: "utf8", env: { ...process.env, DENO_NO_UPDATE_CHECK: "1" }, maxBuffer: 64 << 20 });
+const types = execFileSync(deno, ["types"], {
+  encoding: "utf8",
+  env: { ...process.env, DENO_NO_UPDATE_CHECK: "1" },
+  maxBuffer: 64 << 20,
+});
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, types.replace(/^\/\/\/ <reference [^\n]*\n/gm, ""));

@@ -31,8 +31,25 @@ const keep = process.argv.includes("--keep");
 const onlyIndex = process.argv.indexOf("--only");
 const only = onlyIndex >= 0 ? new Set(process.argv[onlyIndex + 1].split(",")) : undefined;
 const wanted = (id) => !only || only.has(id);
-const packages = ["packages/core", "packages/libc-socket", "packages/node-compat", "packages/testkit", "packages/portio", "packages/memory", "backends/node", "backends/deno", "backends/bun"];
-const env = { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1", npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false" };
+const packages = [
+  "packages/core",
+  "packages/libc-socket",
+  "packages/node-compat",
+  "packages/testkit",
+  "packages/portio",
+  "packages/memory",
+  "backends/node",
+  "backends/deno",
+  "backends/bun",
+];
+const env = {
+  ...process.env,
+  DENO_NO_UPDATE_CHECK: "1",
+  NO_COLOR: "1",
+  npm_config_update_notifier: "false",
+  npm_config_fund: "false",
+  npm_config_audit: "false",
+};
 const bun = join(root, "node_modules", ".bin", "bun");
 const deno = join(root, "node_modules", "deno", "deno"); // the real binary, not npm's wrapper
 const node24 = join(root, "node_modules", ".bin", "node");
@@ -80,12 +97,17 @@ try {
     for (const dir of packages) {
       const manifest = JSON.parse(readFileSync(join(root, dir, "package.json"), "utf8"));
       const before = new Set(readdirSync(tarballs));
-      sh("npx", ["-y", "pnpm@12.4.2", "pack", "--pack-destination", tarballs], { cwd: join(root, dir), stdio: ["ignore", "ignore", "inherit"] });
+      sh("npx", ["-y", "pnpm@12.4.2", "pack", "--pack-destination", tarballs], {
+        cwd: join(root, dir),
+        stdio: ["ignore", "ignore", "inherit"],
+      });
       const file = readdirSync(tarballs).find((f) => !before.has(f));
       if (!file) throw new Error(`${dir}: pnpm pack made no tarball`);
       tarballOf[manifest.name] = join(tarballs, file);
       const listing = execFileSync("tar", ["-tzf", join(tarballs, file)], { encoding: "utf8" }).split("\n");
-      const packed = JSON.parse(execFileSync("tar", ["-xzOf", join(tarballs, file), "package/package.json"], { encoding: "utf8" }));
+      const packed = JSON.parse(
+        execFileSync("tar", ["-xzOf", join(tarballs, file), "package/package.json"], { encoding: "utf8" }),
+      );
       const required = ["package/LICENSE", "package/README.md", "package/package.json"];
       const targets = JSON.stringify(packed.exports ?? {}).match(/"\.\/dist\/[^"]+"/g) ?? [];
       required.push(...targets.map((t) => `package/${t.slice(3, -1)}`));
@@ -102,7 +124,8 @@ try {
 
   // ---- 2. an app installed with npm -----------------------------------------------------------
   const app = join(work, "app");
-  const manifest = (deps) => JSON.stringify({ name: "portio-consumer", private: true, type: "module", dependencies: deps }, null, 2);
+  const manifest = (deps) =>
+    JSON.stringify({ name: "portio-consumer", private: true, type: "module", dependencies: deps }, null, 2);
   const fileDeps = Object.fromEntries(Object.entries(tarballOf).map(([name, file]) => [name, `file:${file}`]));
   let installed = false;
   check("npm install of the tarballs into a fresh app outside the workspace", () => {
@@ -110,28 +133,64 @@ try {
     cpSync(appSources, app, { recursive: true });
     writeFileSync(join(app, "package.json"), manifest({ ...fileDeps, "@types/node": typesNodeVersion }));
     sh("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: app });
-    const cores = execFileSync("find", [join(app, "node_modules"), "-name", "package.json", "-path", "*@portio/core/package.json"], { encoding: "utf8" }).trim().split("\n");
+    const cores = execFileSync(
+      "find",
+      [join(app, "node_modules"), "-name", "package.json", "-path", "*@portio/core/package.json"],
+      { encoding: "utf8" },
+    )
+      .trim()
+      .split("\n");
     if (cores.length !== 1) throw new Error(`expected one @portio/core, found ${cores.length}: ${cores.join(", ")}`);
     installed = true;
   });
 
   let compiled = false;
   if (installed) {
-    check("tsc --strict, module nodenext (and emit)", () => sh(process.execPath, [tsc, "-p", "tsconfig.nodenext.json"], { cwd: app }));
-    check("tsc --strict, moduleResolution bundler", () => sh(process.execPath, [tsc, "-p", "tsconfig.bundler.json"], { cwd: app }));
-    check("tsc --strict without @types/node (lib ES2022 + ESNext.Disposable + DOM)", () => sh(process.execPath, [tsc, "-p", "tsconfig.web.json"], { cwd: app }));
+    check("tsc --strict, module nodenext (and emit)", () =>
+      sh(process.execPath, [tsc, "-p", "tsconfig.nodenext.json"], { cwd: app }),
+    );
+    check("tsc --strict, moduleResolution bundler", () =>
+      sh(process.execPath, [tsc, "-p", "tsconfig.bundler.json"], { cwd: app }),
+    );
+    check("tsc --strict without @types/node (lib ES2022 + ESNext.Disposable + DOM)", () =>
+      sh(process.execPath, [tsc, "-p", "tsconfig.web.json"], { cwd: app }),
+    );
     compiled = existsSync(join(app, "out", "consumer.js"));
   }
 
   // ---- 3. the consumer on every runtime -------------------------------------------------------
   const certs = join(work, "certs");
   mkdirSync(certs);
-  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-    "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-    "-keyout", join(certs, "key.pem"), "-out", join(certs, "cert.pem")], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-days",
+      "2",
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=DNS:localhost,IP:127.0.0.1",
+      "-keyout",
+      join(certs, "key.pem"),
+      "-out",
+      join(certs, "cert.pem"),
+    ],
+    { stdio: "ignore" },
+  );
 
   const runtimes = [
-    { id: "node20", label: `Node ${execFileSync(systemNode(), ["--version"], { encoding: "utf8" }).trim()}`, cmd: [systemNode()] },
+    {
+      id: "node20",
+      label: `Node ${execFileSync(systemNode(), ["--version"], { encoding: "utf8" }).trim()}`,
+      cmd: [systemNode()],
+    },
     { id: "node24", label: `Node ${execFileSync(node24, ["--version"], { encoding: "utf8" }).trim()}`, cmd: [node24] },
     { id: "bun", label: `Bun ${execFileSync(bun, ["--version"], { encoding: "utf8" }).trim()}`, cmd: [bun] },
     { id: "deno", label: "Deno, bare specifiers from node_modules", cmd: [deno, "run", "-A", "--node-modules-dir=manual"] },
@@ -139,7 +198,10 @@ try {
   for (const r of runtimes) {
     if (!wanted(r.id) || !compiled) continue;
     check(`consumer on ${r.label}`, () =>
-      sh(r.cmd[0], [...r.cmd.slice(1), "out/consumer.js", certs, JSON.stringify([...r.cmd, join(app, "out", "child.js")])], { cwd: app }));
+      sh(r.cmd[0], [...r.cmd.slice(1), "out/consumer.js", certs, JSON.stringify([...r.cmd, join(app, "out", "child.js")])], {
+        cwd: app,
+      }),
+    );
   }
   if (wanted("deno-direct") && installed) {
     check("deno check + run: a program importing @portio/deno and @portio/core directly", () => {
@@ -152,11 +214,25 @@ try {
     const npmDir = join(app, "out-npm");
     mkdirSync(npmDir, { recursive: true });
     for (const file of ["consumer.js", "child.js"]) {
-      writeFileSync(join(npmDir, file), readFileSync(join(app, "out", file), "utf8").replace(/from "portio"/g, 'from "npm:portio@0.1.0"'));
+      writeFileSync(
+        join(npmDir, file),
+        readFileSync(join(app, "out", file), "utf8").replace(/from "portio"/g, 'from "npm:portio@0.1.0"'),
+      );
     }
     check("consumer on Deno, npm: specifiers from node_modules", () =>
-      sh(deno, ["run", "-A", "--node-modules-dir=manual", "out-npm/consumer.js", certs,
-        JSON.stringify([deno, "run", "-A", "--node-modules-dir=manual", join(npmDir, "child.js")])], { cwd: app }));
+      sh(
+        deno,
+        [
+          "run",
+          "-A",
+          "--node-modules-dir=manual",
+          "out-npm/consumer.js",
+          certs,
+          JSON.stringify([deno, "run", "-A", "--node-modules-dir=manual", join(npmDir, "child.js")]),
+        ],
+        { cwd: app },
+      ),
+    );
   }
 
   // ---- Bun's own installer ----------------------------------------------------------------------
@@ -167,7 +243,10 @@ try {
       cpSync(join(app, "out"), join(bunApp, "out"), { recursive: true });
       // The tarballs name each other by version (0.1.0), which is not on the registry: overrides
       // point those at the tarballs too (npm's install above resolves them to the top level).
-      writeFileSync(join(bunApp, "package.json"), JSON.stringify({ ...JSON.parse(manifest(fileDeps)), overrides: fileDeps }, null, 2));
+      writeFileSync(
+        join(bunApp, "package.json"),
+        JSON.stringify({ ...JSON.parse(manifest(fileDeps)), overrides: fileDeps }, null, 2),
+      );
       sh(bun, ["install", "--no-progress"], { cwd: bunApp });
       sh(bun, ["out/consumer.js", certs, JSON.stringify([bun, join(bunApp, "out", "child.js")])], { cwd: bunApp });
     });
@@ -176,10 +255,27 @@ try {
   // ---- 4. a bundled Node app ------------------------------------------------------------------
   if (wanted("bundle") && compiled) {
     check("esbuild bundle (portio inlined, koffi external) calls socketpair() on Node", () => {
-      const esbuild = join(dirname(createRequire(createRequire(join(root, "package.json")).resolve("tsup")).resolve("esbuild/package.json")), "bin", "esbuild");
-      sh(esbuild, ["out/bundled.js", "--bundle", "--platform=node", "--format=esm", "--external:koffi", "--outfile=dist/app.mjs", "--log-level=warning"], { cwd: app });
+      const esbuild = join(
+        dirname(createRequire(createRequire(join(root, "package.json")).resolve("tsup")).resolve("esbuild/package.json")),
+        "bin",
+        "esbuild",
+      );
+      sh(
+        esbuild,
+        [
+          "out/bundled.js",
+          "--bundle",
+          "--platform=node",
+          "--format=esm",
+          "--external:koffi",
+          "--outfile=dist/app.mjs",
+          "--log-level=warning",
+        ],
+        { cwd: app },
+      );
       const bundle = readFileSync(join(app, "dist", "app.mjs"), "utf8");
-      if (/^\s*(import|export)\b[^;]*from\s*"(portio|@portio\/[^"]+)"/m.test(bundle)) throw new Error("the bundle still imports portio packages");
+      if (/^\s*(import|export)\b[^;]*from\s*"(portio|@portio\/[^"]+)"/m.test(bundle))
+        throw new Error("the bundle still imports portio packages");
       sh(systemNode(), ["dist/app.mjs"], { cwd: app });
     });
   }

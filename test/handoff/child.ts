@@ -10,7 +10,23 @@
  *   hands it over CHANNEL with sendSocket, closes its own copy, prints `sent`, and exits when the
  *   channel closes.
  */
-import { ConnectedUDPSocket, FdsTruncated, UNIXSocketStream, socketpair, wrapClientSocket, SocketListener, SocketStream, UDPSocket, connectUnix, createTcpListener, createUdpSocket, createUnixListener, receiveSocket, sendSocket, setBackend } from "@portio/core";
+import {
+  ConnectedUDPSocket,
+  FdsTruncated,
+  UNIXSocketStream,
+  socketpair,
+  wrapClientSocket,
+  SocketListener,
+  SocketStream,
+  UDPSocket,
+  connectUnix,
+  createTcpListener,
+  createUdpSocket,
+  createUnixListener,
+  receiveSocket,
+  sendSocket,
+  setBackend,
+} from "@portio/core";
 import type { AsyncBackend } from "@portio/core/backend";
 
 const encoder = new TextEncoder();
@@ -142,9 +158,11 @@ export async function main(backend: AsyncBackend): Promise<void> {
     console.log("served");
   } else if (mode === "give") {
     const socket =
-      kind === "tcp-listener" ? await createTcpListener({ localHost: "127.0.0.1", localPort: 0 })
-      : kind === "unix-listener" ? await createUnixListener(`\0${name!}`) // abstract: NAME comes without its NUL
-      : await createUdpSocket({ localHost: "127.0.0.1", localPort: 0 });
+      kind === "tcp-listener"
+        ? await createTcpListener({ localHost: "127.0.0.1", localPort: 0 })
+        : kind === "unix-listener"
+          ? await createUnixListener(`\0${name!}`) // abstract: NAME comes without its NUL
+          : await createUdpSocket({ localHost: "127.0.0.1", localPort: 0 });
     await sendSocket(channel, socket);
     await socket.aclose();
     console.log("sent");

@@ -38,9 +38,11 @@ export async function wrapListenerSocket(source: AdoptionSource, info: SocketInf
       ...(tcp ? { tcpOptions: { noDelay: true } } : {}),
     });
     transport.attach(
-      Bun.listen<BunStreamTransport | undefined>({ fd: source.fd, allowHalfOpen: true, socket: transport.handlers } as unknown as Parameters<
-        typeof Bun.listen<BunStreamTransport | undefined>
-      >[0]),
+      Bun.listen<BunStreamTransport | undefined>({
+        fd: source.fd,
+        allowHalfOpen: true,
+        socket: transport.handlers,
+      } as unknown as Parameters<typeof Bun.listen<BunStreamTransport | undefined>>[0]),
     );
     return transport;
   });

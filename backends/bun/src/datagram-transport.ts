@@ -105,7 +105,10 @@ export class BunDatagramTransport implements DatagramTransport {
   /** @throws an `ENOTCONN` error when the socket is not connected to a peer */
   remoteAddress(): IPSocketAddress {
     if (this.#remoteAddress === undefined) {
-      throw codedError("the UDP socket is not connected: remoteAddress() needs a socket made by createConnectedUdpSocket()", "ENOTCONN");
+      throw codedError(
+        "the UDP socket is not connected: remoteAddress() needs a socket made by createConnectedUdpSocket()",
+        "ENOTCONN",
+      );
     }
     return this.#remoteAddress;
   }
@@ -122,9 +125,10 @@ export class BunDatagramTransport implements DatagramTransport {
       const socket = this.#socket;
       if (socket === undefined || this.#closing !== undefined || socket.closed) throw socketClosedError("UDP socket");
       // Bun throws the kernel's error (EMSGSIZE, ...) synchronously; core reports it.
-      const sent = to === undefined
-        ? (socket as udp.ConnectedSocket<"uint8array">).send(data)
-        : (socket as udp.Socket<"uint8array">).send(data, to[1], to[0]);
+      const sent =
+        to === undefined
+          ? (socket as udp.ConnectedSocket<"uint8array">).send(data)
+          : (socket as udp.Socket<"uint8array">).send(data, to[1], to[0]);
       if (sent) return;
       await (this.#drain ??= deferred()).promise;
     }
@@ -148,6 +152,15 @@ export class BunDatagramTransport implements DatagramTransport {
 
 /** See the class comment: errors about one earlier datagram, not about the socket. */
 const TRANSIENT_ERRORS = new Set([
-  "ECONNREFUSED", "EHOSTUNREACH", "EHOSTDOWN", "ENETUNREACH", "ENETDOWN", "EMSGSIZE", "ECONNRESET",
-  "ETIMEDOUT", "EPROTO", "ENOBUFS", "ENOMEM",
+  "ECONNREFUSED",
+  "EHOSTUNREACH",
+  "EHOSTDOWN",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "EMSGSIZE",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPROTO",
+  "ENOBUFS",
+  "ENOMEM",
 ]);

@@ -95,10 +95,12 @@ export class BunListenerTransport implements ListenerTransport {
     const fd = (socket as unknown as { fd?: number }).fd;
     try {
       if (typeof fd !== "number" || fd < 0) throw new Error("Bun gave an accepted Unix connection without an fd");
-      this.#queue.push(libcStreamFromDuplicate(getBunFfiBinder(), fd, () => socket.terminate(), {
-        localAddress: accepted.localAddress ?? "",
-        remoteAddress: accepted.remoteAddress ?? "",
-      }));
+      this.#queue.push(
+        libcStreamFromDuplicate(getBunFfiBinder(), fd, () => socket.terminate(), {
+          localAddress: accepted.localAddress ?? "",
+          remoteAddress: accepted.remoteAddress ?? "",
+        }),
+      );
     } catch {
       // This one connection could not be taken over (EMFILE on the copy): dropped, as a failed
       // accept would be; serving goes on.

@@ -52,7 +52,9 @@ export function streamHandlers(
 ): SocketHandler<BunStreamTransport | undefined> {
   // Typed as Bun's default ("buffer") handler, which every Bun.connect / Bun.listen overload
   // takes: a Buffer is a Uint8Array, and binaryType makes Bun pass plain Uint8Arrays anyway.
-  return { ...streamEventHandlers, open: open as (socket: Sock) => void } as unknown as SocketHandler<BunStreamTransport | undefined>;
+  return { ...streamEventHandlers, open: open as (socket: Sock) => void } as unknown as SocketHandler<
+    BunStreamTransport | undefined
+  >;
 }
 
 /**

@@ -16,7 +16,8 @@ import { deferred, type Deferred } from "@portio/core/backend";
 export function applyBunTcpOptions(socket: Socket<unknown>, options: Partial<BackendTCPOptions>): void {
   if (options.noDelay !== undefined) socket.setNoDelay(options.noDelay);
   if (options.keepAlive !== undefined) {
-    if (options.keepAlive && options.keepAliveIdleSeconds !== undefined) socket.setKeepAlive(true, options.keepAliveIdleSeconds * 1000);
+    if (options.keepAlive && options.keepAliveIdleSeconds !== undefined)
+      socket.setKeepAlive(true, options.keepAliveIdleSeconds * 1000);
     else socket.setKeepAlive(options.keepAlive);
   }
 }
@@ -162,8 +163,15 @@ export class BunStreamTransport implements StreamTransport {
    */
   handOver(owner: BunSocketOwner): boolean {
     if (
-      this.#owner !== undefined || this.#queued > 0 || this.#unwrittenBytes > 0 || this.#reader !== undefined ||
-      this.#writer !== undefined || this.#eof || this.#closed || this.#writeShut || this.#error !== undefined ||
+      this.#owner !== undefined ||
+      this.#queued > 0 ||
+      this.#unwrittenBytes > 0 ||
+      this.#reader !== undefined ||
+      this.#writer !== undefined ||
+      this.#eof ||
+      this.#closed ||
+      this.#writeShut ||
+      this.#error !== undefined ||
       this.#closing !== undefined
     ) {
       return false;

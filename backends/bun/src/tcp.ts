@@ -65,9 +65,16 @@ export async function connectTcp(
  * console.log(listener.localAddress()); // ["::", 43817]
  * ```
  */
-export async function createTcpListener(host: string, port: number, options: BackendTCPListenerOptions): Promise<BunListenerTransport> {
+export async function createTcpListener(
+  host: string,
+  port: number,
+  options: BackendTCPListenerOptions,
+): Promise<BunListenerTransport> {
   const family = host.includes(":") ? "inet6" : "inet";
-  const transport = new BunListenerTransport({ family, localAddress: [host, port], accepted: { family },
+  const transport = new BunListenerTransport({
+    family,
+    localAddress: [host, port],
+    accepted: { family },
     tcpOptions: newSocketTcpOptions(options.tcpOptions),
   });
   const listener = Bun.listen<BunStreamTransport | undefined>({
@@ -94,4 +101,3 @@ async function connectBound(host: string, port: number, options: BackendConnectT
     throw error;
   }
 }
-

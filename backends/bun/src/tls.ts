@@ -25,7 +25,11 @@ import { BunTLSTransport } from "./tls-transport.ts";
  *   verifyHostname: true, requestClientCertificate: false, standardCompatible: false }, transport);
  * ```
  */
-export function wrapTls(stream: AnyByteStream, options: BackendTLSOptions, native: StreamTransport | undefined): Promise<TLSTransport> {
+export function wrapTls(
+  stream: AnyByteStream,
+  options: BackendTLSOptions,
+  native: StreamTransport | undefined,
+): Promise<TLSTransport> {
   if (
     !options.standardCompatible &&
     native instanceof BunStreamTransport &&
@@ -57,9 +61,14 @@ function bunTlsOptions(options: BackendTLSOptions): BunTLSOptions {
     ...(options.ca !== undefined ? { ca: options.ca as BunTLSOptions["ca"] } : {}),
     ...(options.cert !== undefined ? { cert: options.cert as BunTLSOptions["cert"] } : {}),
     ...(options.key !== undefined ? { key: options.key as BunTLSOptions["key"] } : {}),
-    ...(options.alpnProtocols !== undefined && options.alpnProtocols.length > 0 ? { ALPNProtocols: alpnWire(options.alpnProtocols) } : {}),
+    ...(options.alpnProtocols !== undefined && options.alpnProtocols.length > 0
+      ? { ALPNProtocols: alpnWire(options.alpnProtocols) }
+      : {}),
     ...(options.serverSide
-      ? { requestCert: options.requestClientCertificate, rejectUnauthorized: options.requestClientCertificate && options.verifyCertificate }
+      ? {
+          requestCert: options.requestClientCertificate,
+          rejectUnauthorized: options.requestClientCertificate && options.verifyCertificate,
+        }
       : {
           // SNI must not be an IP address (RFC 6066).
           ...(hostname !== undefined && isIP(hostname) === 0 ? { serverName: hostname } : {}),
@@ -98,7 +107,10 @@ async function wrapNative(stream: AnyByteStream, plain: BunStreamTransport, opti
   let rawSocket: Socket<unknown>;
   let tlsSocket: Socket<BunStreamTransport>;
   try {
-    [rawSocket, tlsSocket] = plain.socket.upgradeTLS<BunStreamTransport>({ tls: bunTlsOptions(options), socket: tlsEventHandlers as never });
+    [rawSocket, tlsSocket] = plain.socket.upgradeTLS<BunStreamTransport>({
+      tls: bunTlsOptions(options),
+      socket: tlsEventHandlers as never,
+    });
   } catch (error) {
     plain.ownerClosed(undefined);
     plain.socket.terminate();
@@ -118,7 +130,9 @@ async function wrapNative(stream: AnyByteStream, plain: BunStreamTransport, opti
         const mismatch = (error as { code?: unknown } | null)?.code === "ERR_TLS_CERT_ALTNAME_INVALID";
         if (!success && !mismatch) {
           if (error === null) {
-            const closed = new Error("the peer closed the connection before the TLS handshake completed") as Error & { code: string };
+            const closed = new Error("the peer closed the connection before the TLS handshake completed") as Error & {
+              code: string;
+            };
             closed.code = "ECONNRESET";
             reject(closed);
           } else reject(error);

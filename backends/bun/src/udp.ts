@@ -18,11 +18,20 @@ type UdpSocketOptions = Parameters<typeof Bun.udpSocket<"uint8array">>[0];
  * console.log(transport.localAddress()); // ["127.0.0.1", 40517]
  * ```
  */
-export async function createUdpSocket(localHost: string, localPort: number, options: BackendUDPOptions): Promise<BunDatagramTransport> {
+export async function createUdpSocket(
+  localHost: string,
+  localPort: number,
+  options: BackendUDPOptions,
+): Promise<BunDatagramTransport> {
   const transport = new BunDatagramTransport({ family: options.family });
   if (options.reusePort) return reusePortSocket(transport, options.family, [localHost, localPort], undefined);
   transport.attach(
-    await Bun.udpSocket({ hostname: localHost, port: localPort, binaryType: "uint8array", socket: transport.handlers } as unknown as UdpSocketOptions),
+    await Bun.udpSocket({
+      hostname: localHost,
+      port: localPort,
+      binaryType: "uint8array",
+      socket: transport.handlers,
+    } as unknown as UdpSocketOptions),
   );
   return transport;
 }

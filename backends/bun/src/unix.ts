@@ -22,7 +22,10 @@ const NON_UTF8_PATH =
  * transport.remoteAddress(); // "/run/app.sock"
  * ```
  */
-export async function connectUnix(path: string | Uint8Array, options: { signal?: AbortSignal } = {}): Promise<LibcStreamTransport> {
+export async function connectUnix(
+  path: string | Uint8Array,
+  options: { signal?: AbortSignal } = {},
+): Promise<LibcStreamTransport> {
   const { signal } = options;
   const target = unixPathToString(path, NON_UTF8_PATH);
   signal?.throwIfAborted();
@@ -43,7 +46,10 @@ export async function connectUnix(path: string | Uint8Array, options: { signal?:
  * const transport = await listener.accept();
  * ```
  */
-export async function createUnixListener(path: string | Uint8Array, options: BackendUNIXListenerOptions): Promise<BunListenerTransport> {
+export async function createUnixListener(
+  path: string | Uint8Array,
+  options: BackendUNIXListenerOptions,
+): Promise<BunListenerTransport> {
   const target = unixPathToString(path, NON_UTF8_PATH);
   const localAddress = toUnixSocketAddress(target);
   const listenAt = (bindPath: string, onClosed: () => Promise<void>): BunListenerTransport => {
@@ -54,8 +60,14 @@ export async function createUnixListener(path: string | Uint8Array, options: Bac
       accepted: { family: "unix", localAddress, remoteAddress: "" },
       onClosed,
     });
-    transport.attach(Bun.listen<BunStreamTransport | undefined>({ unix: bindPath, allowHalfOpen: true, socket: transport.handlers }));
+    transport.attach(
+      Bun.listen<BunStreamTransport | undefined>({ unix: bindPath, allowHalfOpen: true, socket: transport.handlers }),
+    );
     return transport;
   };
-  return listenOnUnixPath(target, nodeUnixSocketFiles, { mode: options.mode, bind: listenAt, close: (transport) => transport.close() });
+  return listenOnUnixPath(target, nodeUnixSocketFiles, {
+    mode: options.mode,
+    bind: listenAt,
+    close: (transport) => transport.close(),
+  });
 }

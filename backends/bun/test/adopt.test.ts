@@ -2,8 +2,19 @@
 import { closeSync, openSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import {
-  ConnectedUDPSocket, InvalidSocketError, SocketAttribute, SocketListener, UDPSocket, UNIXDatagramSocket, UNIXSocketListener,
-  UNIXSocketStream, connectTcp, connectUnix, inspectSocket, wrapClientSocket, wrapServerSocket,
+  ConnectedUDPSocket,
+  InvalidSocketError,
+  SocketAttribute,
+  SocketListener,
+  UDPSocket,
+  UNIXDatagramSocket,
+  UNIXSocketListener,
+  UNIXSocketStream,
+  connectTcp,
+  connectUnix,
+  inspectSocket,
+  wrapClientSocket,
+  wrapServerSocket,
 } from "@portio/core";
 import { LibcSocket, constantsFor } from "@portio/libc-socket";
 import { getBunFfiBinder } from "@portio/bun";

@@ -6,8 +6,16 @@
 import net from "node:net";
 import { describe, expect, test } from "vitest";
 import {
-  EndOfStream, SocketAttribute, SocketListener, connectTcp, connectUnix, createConnectedUdpSocket, createTcpListener, createUdpSocket,
-  createUnixListener, wrapClientSocket,
+  EndOfStream,
+  SocketAttribute,
+  type SocketListener,
+  connectTcp,
+  connectUnix,
+  createConnectedUdpSocket,
+  createTcpListener,
+  createUdpSocket,
+  createUnixListener,
+  wrapClientSocket,
 } from "@portio/core";
 import { LibcSocket } from "@portio/libc-socket";
 import { getBunFfiBinder } from "@portio/bun";
@@ -47,7 +55,7 @@ describe("Bun quirks the backend corrects", () => {
     await expectFdCount(before);
   });
 
-  test("Bun reports no addresses for Unix sockets; portio reports the path and \"\" for unnamed ends", async () => {
+  test('Bun reports no addresses for Unix sockets; portio reports the path and "" for unnamed ends', async () => {
     await withTempDir(async (dir) => {
       const path = `${dir}/s.sock`;
       // Bun's raw behaviour:

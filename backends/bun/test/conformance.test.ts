@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "vitest";
 import { bunBackend } from "@portio/bun";
-import { conformanceCases, registerConformance, type ConformanceHarness } from "@portio/testkit";
+import { registerConformance, type ConformanceHarness } from "@portio/testkit";
 import { getBunFfiBinder } from "../src/libc-binder.ts";
 import { libcRawSockets, libcTcpOptionReader, reactorIdle } from "@portio/libc-socket/testing";
 import { generateTestCertificates, procFiles, socketFileTools, spawnProcess } from "@portio/node-compat/testing";

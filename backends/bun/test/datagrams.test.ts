@@ -1,8 +1,13 @@
 /** UDP (Bun.udpSocket), Unix datagrams and socketpair (libc through bun:ffi) on the Bun backend. */
 import { describe, expect, test } from "vitest";
 import {
-  ClosedResourceError, SocketAttribute, createConnectedUdpSocket, createConnectedUnixDatagramSocket, createUdpSocket,
-  createUnixDatagramSocket, socketpair,
+  ClosedResourceError,
+  SocketAttribute,
+  createConnectedUdpSocket,
+  createConnectedUnixDatagramSocket,
+  createUdpSocket,
+  createUnixDatagramSocket,
+  socketpair,
 } from "@portio/core";
 import { getReactor } from "@portio/libc-socket";
 import { getBunFfiBinder } from "../src/libc-binder.ts";

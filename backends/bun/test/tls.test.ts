@@ -6,8 +6,18 @@
  */
 import { describe, expect, test } from "vitest";
 import {
-  BrokenResourceError, EndOfStream, SocketAttribute, SocketListener, TLSAttribute, TLSStream, UnsupportedError, connectTcp,
-  createTcpListener, setBackend, type SocketStream, type TLSOptions,
+  BrokenResourceError,
+  EndOfStream,
+  SocketAttribute,
+  type SocketListener,
+  TLSAttribute,
+  TLSStream,
+  UnsupportedError,
+  connectTcp,
+  createTcpListener,
+  setBackend,
+  type SocketStream,
+  type TLSOptions,
 } from "@portio/core";
 import { bunBackend } from "@portio/bun";
 import { generateTestCertificates } from "@portio/node-compat/testing";
@@ -24,9 +34,18 @@ async function plainPair(): Promise<[SocketStream, SocketStream, () => Promise<v
   return [client, server, () => multi.aclose()];
 }
 
-const clientOptions = (extra: TLSOptions = {}): TLSOptions => ({ hostname: "localhost", ca: certs.ca, standardCompatible: false, ...extra });
+const clientOptions = (extra: TLSOptions = {}): TLSOptions => ({
+  hostname: "localhost",
+  ca: certs.ca,
+  standardCompatible: false,
+  ...extra,
+});
 const serverOptions = (extra: TLSOptions = {}): TLSOptions => ({
-  serverSide: true, cert: certs.serverCert, key: certs.serverKey, standardCompatible: false, ...extra,
+  serverSide: true,
+  cert: certs.serverCert,
+  key: certs.serverKey,
+  standardCompatible: false,
+  ...extra,
 });
 
 async function receiveExactly(stream: TLSStream, size: number): Promise<Uint8Array> {
@@ -104,7 +123,10 @@ describe("TLS natively on Bun sockets (standardCompatible: false)", () => {
   });
 
   test("insecureSkipVerify and insecureSkipHostnameCheck are honoured", async () => {
-    for (const options of [clientOptions({ ca: undefined, insecureSkipVerify: true }), clientOptions({ hostname: "example.com", insecureSkipHostnameCheck: true })]) {
+    for (const options of [
+      clientOptions({ ca: undefined, insecureSkipVerify: true }),
+      clientOptions({ hostname: "example.com", insecureSkipHostnameCheck: true }),
+    ]) {
       const [a, b, stop] = await plainPair();
       const [client, server] = await Promise.all([TLSStream.wrap(a, options), TLSStream.wrap(b, serverOptions())]);
       await client.send(utf8("ok"));
@@ -130,10 +152,7 @@ describe("TLS natively on Bun sockets (standardCompatible: false)", () => {
   test("roles against the socket's side (client TLS on an accepted socket) take the portable path", async () => {
     const [a, b, stop] = await plainPair();
     // Bun's upgradeTLS keeps the socket's side, so these cannot run natively.
-    const [server, client] = await Promise.all([
-      TLSStream.wrap(a, serverOptions()),
-      TLSStream.wrap(b, clientOptions()),
-    ]);
+    const [server, client] = await Promise.all([TLSStream.wrap(a, serverOptions()), TLSStream.wrap(b, clientOptions())]);
     await client.send(utf8("reversed"));
     expect(text(await server.receive())).toBe("reversed");
     await client.aclose();

@@ -19,7 +19,10 @@ const MSG = new Uint8Array(64);
 
 async function rawPair(): Promise<[Deno.TcpConn, Deno.TcpConn, () => void]> {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const [client, server] = await Promise.all([Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port }), listener.accept()]);
+  const [client, server] = await Promise.all([
+    Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port }),
+    listener.accept(),
+  ]);
   client.setNoDelay(true);
   (server as Deno.TcpConn).setNoDelay(true);
   return [client, server as Deno.TcpConn, () => listener.close()];
@@ -53,7 +56,9 @@ async function rawBulk(): Promise<number> {
   }
   await sending;
   const seconds = (performance.now() - start) / 1000;
-  client.close(); server.close(); close();
+  client.close();
+  server.close();
+  close();
   if (got !== BULK) throw new Error(`raw bulk: got ${got}`);
   return BULK / seconds / 1e6;
 }
@@ -69,7 +74,9 @@ async function portioBulk(): Promise<number> {
   for await (const chunk of server) got += chunk.length;
   await sending;
   const seconds = (performance.now() - start) / 1000;
-  await client.aclose(); await server.aclose(); await close();
+  await client.aclose();
+  await server.aclose();
+  await close();
   if (got !== BULK) throw new Error(`portio bulk: got ${got}`);
   return BULK / seconds / 1e6;
 }
@@ -96,7 +103,10 @@ async function rawPing(): Promise<number> {
     while (got < 64) got += (await client.read(buffer.subarray(got)))!;
   }
   const rate = PINGS / ((performance.now() - start) / 1000);
-  client.close(); await echo.catch(() => {}); server.close(); close();
+  client.close();
+  await echo.catch(() => {});
+  server.close();
+  close();
   return rate;
 }
 
@@ -116,13 +126,17 @@ async function portioPing(): Promise<number> {
     while (got < 64) got += (await client.receive(64 - got)).length;
   }
   const rate = PINGS / ((performance.now() - start) / 1000);
-  await client.aclose(); await echo; await server.aclose(); await close();
+  await client.aclose();
+  await echo;
+  await server.aclose();
+  await close();
   return rate;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const results: Record<string, number[]> = { rawBulk: [], portioBulk: [], rawPing: [], portioPing: [] };
-await rawBulk(); await portioBulk(); // warm-up
+await rawBulk();
+await portioBulk(); // warm-up
 for (let round = 0; round < ROUNDS; round++) {
   // Interleaved, so that drift in the machine's load hits both alike.
   results.rawBulk!.push(await rawBulk());
@@ -134,8 +148,14 @@ const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(
 // Other load on the machine moves both variants of a round together; a ratio per round cancels it.
 const roundRatio = (a: number[], b: number[]) => median(a.map((x, i) => x / b[i]!)).toFixed(3);
 console.log(`deno ${Deno.version.deno}, ${ROUNDS} rounds, medians, one process`);
-console.log(`per-round ratios (median): bulk ${roundRatio(results.portioBulk!, results.rawBulk!)}, ping-pong ${roundRatio(results.portioPing!, results.rawPing!)}`);
-console.log(`bulk TCP ${BULK / 2 ** 20} MiB in 64 KiB writes: raw Deno.connect ${m.rawBulk!.toFixed(0)} MB/s, portio ${m.portioBulk!.toFixed(0)} MB/s, ratio ${(m.portioBulk! / m.rawBulk!).toFixed(3)} (contract >= 0.95)`);
-console.log(`64 B ping-pong: raw ${m.rawPing!.toFixed(0)} rt/s, portio ${m.portioPing!.toFixed(0)} rt/s, ratio ${(m.portioPing! / m.rawPing!).toFixed(3)} (contract >= 0.90)`);
+console.log(
+  `per-round ratios (median): bulk ${roundRatio(results.portioBulk!, results.rawBulk!)}, ping-pong ${roundRatio(results.portioPing!, results.rawPing!)}`,
+);
+console.log(
+  `bulk TCP ${BULK / 2 ** 20} MiB in 64 KiB writes: raw Deno.connect ${m.rawBulk!.toFixed(0)} MB/s, portio ${m.portioBulk!.toFixed(0)} MB/s, ratio ${(m.portioBulk! / m.rawBulk!).toFixed(3)} (contract >= 0.95)`,
+);
+console.log(
+  `64 B ping-pong: raw ${m.rawPing!.toFixed(0)} rt/s, portio ${m.portioPing!.toFixed(0)} rt/s, ratio ${(m.portioPing! / m.rawPing!).toFixed(3)} (contract >= 0.90)`,
+);
 // Every round, for bench/run.mjs (the spread of each figure).
 console.log(`samples ${JSON.stringify(results)}`);

@@ -86,8 +86,23 @@ function makeCertificate(): { ca: string; cert: string; key: string } {
     openssl("req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=portio bench CA");
     openssl("req", ...ec, "-keyout", "key.pem", "-out", "leaf.csr", "-subj", "/CN=localhost");
     Deno.writeTextFileSync(`${dir}/leaf.ext`, "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n");
-    openssl("x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "cert.pem", "-days", "1",
-      "-extfile", "leaf.ext");
+    openssl(
+      "x509",
+      "-req",
+      "-in",
+      "leaf.csr",
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-out",
+      "cert.pem",
+      "-days",
+      "1",
+      "-extfile",
+      "leaf.ext",
+    );
     const read = (name: string) => Deno.readTextFileSync(`${dir}/${name}`);
     return { ca: read("ca.pem"), cert: read("cert.pem"), key: read("key.pem") };
   } finally {
@@ -101,10 +116,21 @@ const WARMUPS = Number(Deno.env.get("WARMUPS") ?? 1);
 const { ca, cert, key } = makeCertificate();
 const child = new Deno.Command(Deno.execPath(), {
   // The script's own imports resolve the same way in the child (workspace sources through node_modules).
-  args: ["run", "--allow-all", "--no-config", "--no-lock", "--no-check", "--node-modules-dir=manual",
-    "--conditions=portio-source", new URL(import.meta.url).pathname, "--server-child"],
+  args: [
+    "run",
+    "--allow-all",
+    "--no-config",
+    "--no-lock",
+    "--no-check",
+    "--node-modules-dir=manual",
+    "--conditions=portio-source",
+    new URL(import.meta.url).pathname,
+    "--server-child",
+  ],
   env: { MIB: String(MIB) },
-  stdin: "piped", stdout: "piped", stderr: "inherit",
+  stdin: "piped",
+  stdout: "piped",
+  stderr: "inherit",
 }).spawn();
 {
   const writer = child.stdin.getWriter();
@@ -233,7 +259,14 @@ for (const job of ["download", "upload"]) {
     console.log(
       `  ${job.padEnd(8)} ${name.padEnd(19)} ${r.toFixed(0).padStart(6)} MB/s  ratio ${(r / rawRate).toFixed(3)}  per-round ratio ${perRound.toFixed(3)}`,
     );
-    results.push({ job: `tls ${job} (${name})`, raw: rawRate, portio: r, ratio: r / rawRate, target: 0.95, note: `median per-round ratio ${perRound.toFixed(3)}` });
+    results.push({
+      job: `tls ${job} (${name})`,
+      raw: rawRate,
+      portio: r,
+      ratio: r / rawRate,
+      target: 0.95,
+      note: `median per-round ratio ${perRound.toFixed(3)}`,
+    });
   }
 }
 // bench/run.mjs passes `--json PATH`, as to its other scripts.

@@ -62,7 +62,8 @@ export class AdoptedListenerTransport implements ListenerTransport {
     // ECONNABORTED and EINTR are retried inside; close() wakes the wait with ClosedResourceError.
     const [accepted, peer] = await this.#socket.accept();
     // Unix connections stay with libc, so that they can pass fds (see LibcStreamTransport).
-    if (this.family === "unix") return new LibcStreamTransport(accepted, { localAddress: this.#localAddress, remoteAddress: peer });
+    if (this.family === "unix")
+      return new LibcStreamTransport(accepted, { localAddress: this.#localAddress, remoteAddress: peer });
     const fd = await accepted.detach();
     try {
       const socket = new net.Socket({ fd, readable: true, writable: true, allowHalfOpen: true });

@@ -70,7 +70,12 @@ class SharedSocket {
 
   /** A side for `family`, whose accepted connections get `tcpOptions`. */
   open(family: AddressFamily, tcpOptions: Partial<BackendTCPOptions>): RoutedListenerTransport {
-    const side = new RoutedListenerTransport(family, family === "inet6" ? ["::", this.port] : ["0.0.0.0", this.port], this, tcpOptions);
+    const side = new RoutedListenerTransport(
+      family,
+      family === "inet6" ? ["::", this.port] : ["0.0.0.0", this.port],
+      this,
+      tcpOptions,
+    );
     this.#sides.set(family, side);
     return side;
   }
@@ -97,7 +102,9 @@ class SharedSocket {
       if (side === undefined || !side.offer(conn, host, remote.port)) {
         try {
           conn.close();
-        } catch { /* already gone */ }
+        } catch {
+          /* already gone */
+        }
       }
     }
   }
@@ -111,7 +118,9 @@ class SharedSocket {
     if (shared.get(this.port) === this) shared.delete(this.port);
     try {
       this.#listener.close();
-    } catch { /* already closed */ }
+    } catch {
+      /* already closed */
+    }
     await this.#pumping;
   }
 }
@@ -122,7 +131,10 @@ export class RoutedListenerTransport implements ListenerTransport {
   readonly fd: number | undefined = undefined;
   readonly #localAddress: SocketAddress;
   readonly #socket: SharedSocket;
-  readonly #queue = new AcceptQueue<DenoStreamTransport>({ closedError: () => socketClosedError("listener"), limit: QUEUE_LIMIT });
+  readonly #queue = new AcceptQueue<DenoStreamTransport>({
+    closedError: () => socketClosedError("listener"),
+    limit: QUEUE_LIMIT,
+  });
   #closing: Promise<void> | undefined;
 
   readonly #tcpOptions: Partial<BackendTCPOptions>;

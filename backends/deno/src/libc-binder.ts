@@ -111,10 +111,10 @@ export function createDenoBinder(): LibcBinder {
     accept: (fd, addr, addrlen) => c().accept(fd, addr, addrlen),
     ...(platform === "linux"
       ? {
-        accept4: (fd: number, addr: Uint8Array | null, addrlen: Uint8Array | null, flags: number) =>
-          l().extra["accept4"]!(fd, addr, addrlen, flags) as number,
-        eventfd: (initval: number, flags: number) => l().extra["eventfd"]!(initval, flags) as number,
-      }
+          accept4: (fd: number, addr: Uint8Array | null, addrlen: Uint8Array | null, flags: number) =>
+            l().extra.accept4!(fd, addr, addrlen, flags) as number,
+          eventfd: (initval: number, flags: number) => l().extra.eventfd!(initval, flags) as number,
+        }
       : {}),
     getsockopt: (fd, level, name, optval, optlen) => c().getsockopt(fd, level, name, optval, optlen),
     setsockopt: (fd, level, name, optval, optlen) => c().setsockopt(fd, level, name, optval, optlen),
@@ -130,9 +130,10 @@ export function createDenoBinder(): LibcBinder {
     shutdown: (fd, how) => c().shutdown(fd, how),
     fchmod: (fd, mode) => c().fchmod(fd, mode) as number,
     close: (fd) => c().close(fd),
-    fcntl: platform === "darwin"
-      ? (fd, cmd, arg) => l().extra["fcntl"]!(fd, cmd, 0, 0, 0, 0, 0, 0, arg) as number
-      : (fd, cmd, arg) => l().extra["fcntl"]!(fd, cmd, arg) as number,
+    fcntl:
+      platform === "darwin"
+        ? (fd, cmd, arg) => l().extra.fcntl!(fd, cmd, 0, 0, 0, 0, 0, 0, arg) as number
+        : (fd, cmd, arg) => l().extra.fcntl!(fd, cmd, arg) as number,
     pipe: (fds) => c().pipe(fds),
     read: (fd, buf, len) => Number(c().read(fd, buf, BigInt(len))),
     write: (fd, buf, len) => Number(c().write(fd, buf, BigInt(len))),

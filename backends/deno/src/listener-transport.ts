@@ -78,7 +78,9 @@ export class DenoListenerTransport implements ListenerTransport {
         } catch (error) {
           try {
             conn.close();
-          } catch { /* already gone */ }
+          } catch {
+            /* already gone */
+          }
           // setNoDelay on a connection the peer already reset: skip it like a transient error.
           this.#failed(isTransientAcceptError(error) || errorCode(error) === "ECONNRESET" ? undefined : error);
           return;
@@ -109,7 +111,9 @@ export class DenoListenerTransport implements ListenerTransport {
     const op = this.#acceptOp;
     try {
       this.listener.close();
-    } catch { /* already closed */ }
+    } catch {
+      /* already closed */
+    }
     await Promise.all([unaccepted, settled(op)]);
     await this.#onClosed?.();
   }

@@ -259,5 +259,7 @@ const MAX_TIMER_DELAY = 2 ** 31 - 1;
 function withinTimeout(promise: Promise<void>, ms: number): Promise<void> {
   if (ms > MAX_TIMER_DELAY) return promise;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() =>
+    clearTimeout(timer),
+  );
 }

@@ -26,7 +26,11 @@ import { getDenoBinder } from "./libc-binder.ts";
  * const transport = await connectTcp("127.0.0.1", 8080, { signal: AbortSignal.timeout(5000) });
  * ```
  */
-export async function connectTcp(host: string, port: number, options: BackendConnectTcpOptions = {}): Promise<DenoStreamTransport | NetStreamTransport> {
+export async function connectTcp(
+  host: string,
+  port: number,
+  options: BackendConnectTcpOptions = {},
+): Promise<DenoStreamTransport | NetStreamTransport> {
   const { localHost, localPort, signal } = options;
   refuseKeepAliveIdle(options.tcpOptions);
   if (localHost !== undefined || localPort !== undefined) {
@@ -61,7 +65,11 @@ export async function connectTcp(host: string, port: number, options: BackendCon
  * console.log(listener.localAddress()); // ["127.0.0.1", 40517]
  * ```
  */
-export async function createTcpListener(host: string, port: number, options: BackendTCPListenerOptions): Promise<ListenerTransport> {
+export async function createTcpListener(
+  host: string,
+  port: number,
+  options: BackendTCPListenerOptions,
+): Promise<ListenerTransport> {
   const { backlog, reusePort, ipv6Only } = options;
   refuseKeepAliveIdle(options.tcpOptions);
   const tcpOptions = newSocketTcpOptions(options.tcpOptions);
@@ -74,7 +82,12 @@ export async function createTcpListener(host: string, port: number, options: Bac
   }
   const listen = (p: number): Deno.Listener =>
     withPermissionSync("TCP listeners", "--allow-net", () =>
-      Deno.listen({ hostname: host, port: p, tcpBacklog: backlog, ...(reusePort ? { reusePort: true } : {}) } as Deno.TcpListenOptions),
+      Deno.listen({
+        hostname: host,
+        port: p,
+        tcpBacklog: backlog,
+        ...(reusePort ? { reusePort: true } : {}),
+      } as Deno.TcpListenOptions),
     );
   if (!reusePort && port !== 0 && host === "0.0.0.0") {
     const side = claimIPv4Side(port, tcpOptions);

@@ -21,7 +21,11 @@ import { getDenoBinder } from "./libc-binder.ts";
  * console.log(transport.localAddress()); // ["127.0.0.1", 40517]
  * ```
  */
-export async function createUdpSocket(localHost: string, localPort: number, options: BackendUDPOptions): Promise<LibcDatagramTransport> {
+export async function createUdpSocket(
+  localHost: string,
+  localPort: number,
+  options: BackendUDPOptions,
+): Promise<LibcDatagramTransport> {
   const socket = newSocket(options);
   try {
     socket.bind([localHost, localPort]);

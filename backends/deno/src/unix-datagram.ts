@@ -21,7 +21,9 @@ const files: UnixSocketFiles = {
     const fsPath = decodeUnixPath(path);
     if (fsPath !== undefined) await removeStaleSocket(fsPath);
     else if (mode !== undefined) {
-      throw new UnsupportedError("the Deno backend cannot set the mode of a Unix socket file whose path is not valid UTF-8 (Deno.chmod takes strings)");
+      throw new UnsupportedError(
+        "the Deno backend cannot set the mode of a Unix socket file whose path is not valid UTF-8 (Deno.chmod takes strings)",
+      );
     }
   },
   chmod(path, mode) {

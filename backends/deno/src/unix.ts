@@ -45,10 +45,14 @@ export async function connectUnix(
   // With --allow-ffi, through libc: Deno exposes no fd for its own connections, so only a libc
   // stream can pass fds (see LibcStreamTransport).
   if (hasFfiPermission()) {
-    return withPermission("Unix socket paths", "--allow-write", () => libcConnectUnix(getDenoBinder(), target, signal, toUnixSocketAddress(target)));
+    return withPermission("Unix socket paths", "--allow-write", () =>
+      libcConnectUnix(getDenoBinder(), target, signal, toUnixSocketAddress(target)),
+    );
   }
   // A Unix connect completes at once or fails: no signal to pass down.
-  const conn = await withPermission("Unix socket paths", "--allow-write", () => Deno.connect({ transport: "unix", path: target }));
+  const conn = await withPermission("Unix socket paths", "--allow-write", () =>
+    Deno.connect({ transport: "unix", path: target }),
+  );
   if (signal?.aborted) {
     conn.close();
     throw signal.reason;
@@ -78,7 +82,10 @@ export async function connectUnix(
  * const listener = await createUnixListener("/tmp/app.sock", { backlog: 128, mode: 0o600 });
  * ```
  */
-export async function createUnixListener(path: string | Uint8Array, options: BackendUNIXListenerOptions): Promise<ListenerTransport> {
+export async function createUnixListener(
+  path: string | Uint8Array,
+  options: BackendUNIXListenerOptions,
+): Promise<ListenerTransport> {
   const target = unixPathToString(path, NOT_UTF8);
   const localAddress = toUnixSocketAddress(target);
   // With --allow-ffi through libc, so that accepted connections can pass fds (Deno.listen's have no fd).
@@ -90,12 +97,17 @@ export async function createUnixListener(path: string | Uint8Array, options: Bac
       family: "unix",
       localAddress,
       // Clients usually connect from an unbound socket, which has no name.
-      wrap: (conn) => new DenoStreamTransport(conn, { family: "unix", localAddress, remoteAddress: "", fdPassingUnsupported: LISTENER_NO_FDS }),
+      wrap: (conn) =>
+        new DenoStreamTransport(conn, { family: "unix", localAddress, remoteAddress: "", fdPassingUnsupported: LISTENER_NO_FDS }),
       onClosed,
     });
   };
   return withPermission("Unix socket paths", "--allow-write", () =>
-    listenOnUnixPath(target, denoUnixSocketFiles, { mode: options.mode, bind: listenAt, close: (transport) => transport.close() }),
+    listenOnUnixPath(target, denoUnixSocketFiles, {
+      mode: options.mode,
+      bind: listenAt,
+      close: (transport) => transport.close(),
+    }),
   );
 }
 

@@ -4,13 +4,12 @@
  * are covered by @portio/testkit (suites "udp", "connected-udp", "unix-datagram",
  * "connected-unix-datagram", "socketpair"), which conformance.test.ts runs inside Deno.
  */
-import {
-  createConnectedUnixDatagramSocket, createUnixDatagramSocket, SocketAttribute,
-} from "@portio/core";
+import { createConnectedUnixDatagramSocket, createUnixDatagramSocket, SocketAttribute } from "@portio/core";
 import { leakFree, makeTempDir, removeDir } from "./harness.ts";
 
 function assertEquals(actual: unknown, expected: unknown, what: string): void {
-  if (JSON.stringify(actual) !== JSON.stringify(expected)) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+  if (JSON.stringify(actual) !== JSON.stringify(expected))
+    throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
 }
 
 leakFree("unix datagram: mode is applied to the socket file", async () => {

@@ -5,9 +5,7 @@
  * connect, listen and live streams) is checked against the kernel by the testkit's "tcp-options"
  * suite, which conformance.test.ts runs inside Deno.
  */
-import {
-  SocketAttribute, SocketStream, UnsupportedError, connectTcp, createTcpListener,
-} from "@portio/core";
+import { SocketAttribute, SocketStream, UnsupportedError, connectTcp, createTcpListener } from "@portio/core";
 import { expect } from "vitest";
 import { libcRawSockets, libcTcpOptionReader } from "@portio/libc-socket/testing";
 import { procFiles } from "@portio/node-compat/testing";
@@ -15,8 +13,8 @@ import { getDenoBinder } from "../src/libc-binder.ts";
 import { leakFree } from "./harness.ts";
 
 const kernel = libcTcpOptionReader(getDenoBinder(), procFiles());
-const IDLE_UNSUPPORTED = /the Deno backend cannot set the keep-alive idle time \(keepAlive: \{ initialDelayMs \}\).*use keepAlive: true/;
-
+const IDLE_UNSUPPORTED =
+  /the Deno backend cannot set the keep-alive idle time \(keepAlive: \{ initialDelayMs \}\).*use keepAlive: true/;
 
 leakFree("connectTcp with a keep-alive idle time is refused before any connection is made", async () => {
   await using listener = await createTcpListener({ localHost: "127.0.0.1" });
@@ -29,11 +27,15 @@ leakFree("connectTcp with a keep-alive idle time is refused before any connectio
   await using server = await listener.accept();
   expect(server.extra(SocketAttribute.remotePort)).toBe(client.extra(SocketAttribute.localPort));
   // Also with localHost, which takes the libc path.
-  await expect(connectTcp("127.0.0.1", port, { localHost: "127.0.0.1", keepAlive: { initialDelayMs: 60_000 } })).rejects.toThrow(IDLE_UNSUPPORTED);
+  await expect(connectTcp("127.0.0.1", port, { localHost: "127.0.0.1", keepAlive: { initialDelayMs: 60_000 } })).rejects.toThrow(
+    IDLE_UNSUPPORTED,
+  );
 });
 
 leakFree("createTcpListener with a keep-alive idle time is refused; keepAlive: true works", async () => {
-  await expect(createTcpListener({ localHost: "127.0.0.1", keepAlive: { initialDelayMs: 30_000 } })).rejects.toThrow(IDLE_UNSUPPORTED);
+  await expect(createTcpListener({ localHost: "127.0.0.1", keepAlive: { initialDelayMs: 30_000 } })).rejects.toThrow(
+    IDLE_UNSUPPORTED,
+  );
   await expect(createTcpListener({ keepAlive: { initialDelayMs: 30_000 } })).rejects.toBeInstanceOf(UnsupportedError);
   await using listener = await createTcpListener({ localHost: "127.0.0.1", keepAlive: true });
   await using client = await connectTcp("127.0.0.1", listener.extra(SocketAttribute.localPort));

@@ -45,14 +45,12 @@ export async function wrapListenerSocket(source: AdoptionSource, info: SocketInf
       server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: tcp });
       await listen(server, { fd: source.fd } as net.ListenOptions);
     }
-    const localAddress = tcp ? tcpAddress(server) ?? info.localAddress : info.localAddress;
+    const localAddress = tcp ? (tcpAddress(server) ?? info.localAddress) : info.localAddress;
     const family = info.family;
     return new NodeListenerTransport(server, {
       family,
       localAddress,
-      wrap: tcp
-        ? (socket) => new NetStreamTransport(socket, { family })
-        : (socket) => acceptedUnixStream(socket, localAddress),
+      wrap: tcp ? (socket) => new NetStreamTransport(socket, { family }) : (socket) => acceptedUnixStream(socket, localAddress),
     });
   });
 }

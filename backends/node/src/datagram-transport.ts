@@ -119,7 +119,7 @@ export class NodeDatagramTransport implements DatagramTransport {
 
   localAddress(): IPSocketAddress {
     if (this.#localAddress === undefined) {
-      let address;
+      let address: { address: string; port: number };
       try {
         address = this.socket.address();
       } catch {
@@ -133,7 +133,7 @@ export class NodeDatagramTransport implements DatagramTransport {
   /** @throws an `ENOTCONN` error when the socket is not connected to a peer */
   remoteAddress(): IPSocketAddress {
     if (this.#remoteAddress === undefined) {
-      let address;
+      let address: { address: string; port: number };
       try {
         address = this.socket.remoteAddress();
       } catch (error) {

@@ -73,7 +73,7 @@ function load(): Bound {
     declare("int poll(void *, unsigned long, int)"); // nfds_t is unsigned long on Linux
     // On x86-64 and arm64 Linux a variadic int argument travels like a fixed one.
     declare("int fcntl(int, int, int)");
-    const fcntl = fn["fcntl"]!;
+    const fcntl = fn.fcntl!;
     return { koffi, fn, fcntl: (fd, cmd, arg) => fcntl(fd, cmd, arg) };
   }
   declare("int poll(void *, unsigned int, int)"); // nfds_t is unsigned int on macOS

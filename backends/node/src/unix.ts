@@ -91,5 +91,9 @@ export async function createUnixListener(
       onClosed,
     });
   };
-  return listenOnUnixPath(target, nodeUnixSocketFiles, { mode: options.mode, bind: listenAt, close: (transport) => transport.close() });
+  return listenOnUnixPath(target, nodeUnixSocketFiles, {
+    mode: options.mode,
+    bind: listenAt,
+    close: (transport) => transport.close(),
+  });
 }

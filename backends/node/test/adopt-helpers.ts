@@ -11,10 +11,20 @@ export const binder = getKoffiBinder();
 const C = constantsFor(binder.platform);
 
 export type RawKind =
-  | "tcp-connected" | "tcp-listening" | "tcp-bound" | "tcp-unbound"
-  | "udp-bound" | "udp-unbound" | "udp-connected"
-  | "unix-stream-connected" | "unix-listening" | "unix-stream-bound" | "unix-stream-unbound"
-  | "unix-dgram-unbound" | "unix-dgram-bound" | "unix-dgram-connected";
+  | "tcp-connected"
+  | "tcp-listening"
+  | "tcp-bound"
+  | "tcp-unbound"
+  | "udp-bound"
+  | "udp-unbound"
+  | "udp-connected"
+  | "unix-stream-connected"
+  | "unix-listening"
+  | "unix-stream-bound"
+  | "unix-stream-unbound"
+  | "unix-dgram-unbound"
+  | "unix-dgram-bound"
+  | "unix-dgram-connected";
 
 /** A raw fd plus whatever keeps it company (its peer, its listener), closed by {@link Raw.cleanup}. */
 export interface Raw {
@@ -34,7 +44,10 @@ let counter = 0;
  * Makes a socket of `kind` (IPv4 or IPv6 for the IP kinds), in BLOCKING mode by default so that
  * a test can see whether adoption changed the flag; `dir` holds Unix socket paths.
  */
-export async function rawSocket(kind: RawKind, options: { family?: "inet" | "inet6"; dir: string; nonBlocking?: boolean }): Promise<Raw> {
+export async function rawSocket(
+  kind: RawKind,
+  options: { family?: "inet" | "inet6"; dir: string; nonBlocking?: boolean },
+): Promise<Raw> {
   const family: SocketFamily = options.family ?? "inet";
   const host = family === "inet6" ? "::1" : "127.0.0.1";
   const path = (): string => `${options.dir}/s${counter++}.sock`;

@@ -24,17 +24,30 @@ let child: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "portio-adopt-proc-"));
-  const esbuildPackage = createRequire(createRequire(import.meta.url).resolve("tsup", { paths: [root] })).resolve("esbuild/package.json");
+  const esbuildPackage = createRequire(createRequire(import.meta.url).resolve("tsup", { paths: [root] })).resolve(
+    "esbuild/package.json",
+  );
   child = join(dir, "echo-child.mjs");
   await new Promise<void>((resolve, reject) => {
-    execFile(join(esbuildPackage, "../bin/esbuild"), [
-      join(root, "test/adoption/echo-child.ts"), `--outfile=${child}`, "--bundle", "--format=esm", "--platform=node",
-      "--external:koffi", "--log-level=error",
-      `--alias:@portio/core/backend=${join(root, "packages/core/src/backend/index.ts")}`, `--alias:@portio/core=${join(root, "packages/core/src/index.ts")}`,
-      `--alias:@portio/libc-socket=${join(root, "packages/libc-socket/src/index.ts")}`,
-      `--alias:@portio/node-compat=${join(root, "packages/node-compat/src/index.ts")}`,
-      `--alias:@portio/node=${join(root, "backends/node/src/index.ts")}`,
-    ], { timeout: 60_000 }, (error) => (error ? reject(error) : resolve()));
+    execFile(
+      join(esbuildPackage, "../bin/esbuild"),
+      [
+        join(root, "test/adoption/echo-child.ts"),
+        `--outfile=${child}`,
+        "--bundle",
+        "--format=esm",
+        "--platform=node",
+        "--external:koffi",
+        "--log-level=error",
+        `--alias:@portio/core/backend=${join(root, "packages/core/src/backend/index.ts")}`,
+        `--alias:@portio/core=${join(root, "packages/core/src/index.ts")}`,
+        `--alias:@portio/libc-socket=${join(root, "packages/libc-socket/src/index.ts")}`,
+        `--alias:@portio/node-compat=${join(root, "packages/node-compat/src/index.ts")}`,
+        `--alias:@portio/node=${join(root, "backends/node/src/index.ts")}`,
+      ],
+      { timeout: 60_000 },
+      (error) => (error ? reject(error) : resolve()),
+    );
   });
 }, 60_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -157,10 +170,14 @@ describe("systemd socket activation (systemd-socket-activate)", () => {
 
   it.skipIf(!activate)("-l PORT with --fdname: a listener named in LISTEN_FDNAMES; the variables are unset", async () => {
     const port = await freePort();
-    const proc = spawn("systemd-socket-activate", [...keepEnv, "-l", `127.0.0.1:${port}`, "--fdname=web", process.execPath, child, "listen-fds"], {
-      stdio: ["ignore", "pipe", "pipe"],
-      env,
-    });
+    const proc = spawn(
+      "systemd-socket-activate",
+      [...keepEnv, "-l", `127.0.0.1:${port}`, "--fdname=web", process.execPath, child, "listen-fds"],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+        env,
+      },
+    );
     const ready = listening(proc);
     const done = collect(proc);
     await ready;
@@ -171,13 +188,17 @@ describe("systemd socket activation (systemd-socket-activate)", () => {
     expect(result.code, result.stderr).toBe(0);
   });
 
-  it.skipIf(!activate)("two -l: a TCP and a Unix listener in fd order, unnamed ones \"unknown\"", async () => {
+  it.skipIf(!activate)('two -l: a TCP and a Unix listener in fd order, unnamed ones "unknown"', async () => {
     const port = await freePort();
     const path = join(dir, "activated.sock");
-    const proc = spawn("systemd-socket-activate", [...keepEnv, "-l", `127.0.0.1:${port}`, "-l", path, process.execPath, child, "listen-fds"], {
-      stdio: ["ignore", "pipe", "pipe"],
-      env,
-    });
+    const proc = spawn(
+      "systemd-socket-activate",
+      [...keepEnv, "-l", `127.0.0.1:${port}`, "-l", path, process.execPath, child, "listen-fds"],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+        env,
+      },
+    );
     const ready = listening(proc, 2);
     const done = collect(proc);
     await ready;
@@ -191,10 +212,14 @@ describe("systemd socket activation (systemd-socket-activate)", () => {
 
   it.skipIf(!activate)("--accept: each connection arrives connected and is adopted with wrapClientSocket", async () => {
     const port = await freePort();
-    const proc = spawn("systemd-socket-activate", [...keepEnv, "--accept", "-l", `127.0.0.1:${port}`, process.execPath, child, "listen-fds"], {
-      stdio: ["ignore", "pipe", "pipe"],
-      env,
-    });
+    const proc = spawn(
+      "systemd-socket-activate",
+      [...keepEnv, "--accept", "-l", `127.0.0.1:${port}`, process.execPath, child, "listen-fds"],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+        env,
+      },
+    );
     const ready = listening(proc);
     const done = collect(proc);
     await ready;
@@ -209,10 +234,14 @@ describe("systemd socket activation (systemd-socket-activate)", () => {
 
   it.skipIf(!activate)("--datagram: a bound UDP socket becomes a UDPSocket", async () => {
     const port = await freePort();
-    const proc = spawn("systemd-socket-activate", [...keepEnv, "--datagram", "-l", `127.0.0.1:${port}`, process.execPath, child, "listen-fds"], {
-      stdio: ["ignore", "pipe", "pipe"],
-      env,
-    });
+    const proc = spawn(
+      "systemd-socket-activate",
+      [...keepEnv, "--datagram", "-l", `127.0.0.1:${port}`, process.execPath, child, "listen-fds"],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+        env,
+      },
+    );
     const ready = listening(proc);
     const done = collect(proc);
     await ready;

@@ -86,7 +86,10 @@ function startConnect(socket: LibcSocket, to: Parameters<LibcSocket["connect"]>[
  */
 async function expectRefused(fd: number, attempt: Promise<unknown>, code: string, message: string | RegExp): Promise<void> {
   const before = snapshot(fd);
-  const error = await attempt.then(() => undefined, (e: unknown) => e);
+  const error = await attempt.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(InvalidSocketError);
   expect((error as InvalidSocketError).code).toBe(code);
   expect((error as Error).message).toMatch(message);
@@ -222,7 +225,12 @@ describe("bad inputs only Node makes here", () => {
     const view = new DataView(fds.buffer);
     const [readEnd, writeEnd] = [view.getInt32(0, true), view.getInt32(4, true)];
     try {
-      await expectRefused(readEnd, SocketStream.fromSocket(readEnd), "ENOTSOCK", "the file descriptor does not refer to a socket");
+      await expectRefused(
+        readEnd,
+        SocketStream.fromSocket(readEnd),
+        "ENOTSOCK",
+        "the file descriptor does not refer to a socket",
+      );
       LibcSocket.fromFd(binder, writeEnd).setNonBlocking(true);
       await expectRefused(writeEnd, UDPSocket.fromSocket(writeEnd), "ENOTSOCK", "the file descriptor does not refer to a socket");
       expect(isNonBlocking(writeEnd)).toBe(true);
@@ -328,7 +336,14 @@ describe("connect in progress, inspectSocket", () => {
   it("inspectSocket reports addresses and never adopts", async () => {
     const r = await raw("tcp-connected", "inet6");
     const info = await inspectSocket(r.fd);
-    expect(info).toMatchObject({ fd: r.fd, family: "inet6", type: "stream", state: "connected", connected: true, listening: false });
+    expect(info).toMatchObject({
+      fd: r.fd,
+      family: "inet6",
+      type: "stream",
+      state: "connected",
+      connected: true,
+      listening: false,
+    });
     expect(info.remoteAddress).toEqual(r.peer!.getsockname());
     expect(isNonBlocking(r.fd)).toBe(false);
   });

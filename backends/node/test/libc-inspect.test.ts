@@ -39,8 +39,14 @@ describe("TCP", () => {
   it("unbound", () => {
     const sock = track(LibcSocket.create(binder, "inet", "stream"));
     expect(inspect(sock)).toEqual({
-      fd: sock.fd, family: "inet", type: "stream", state: "unbound", listening: false, connected: false,
-      localAddress: ["0.0.0.0", 0], remoteAddress: null,
+      fd: sock.fd,
+      family: "inet",
+      type: "stream",
+      state: "unbound",
+      listening: false,
+      connected: false,
+      localAddress: ["0.0.0.0", 0],
+      remoteAddress: null,
     });
   });
 
@@ -132,8 +138,14 @@ describe("Unix", () => {
     listener.bind(path);
     listener.listen();
     expect(inspect(listener)).toEqual({
-      fd: listener.fd, family: "unix", type: "stream", state: "listening", listening: true, connected: false,
-      localAddress: path, remoteAddress: null,
+      fd: listener.fd,
+      family: "unix",
+      type: "stream",
+      state: "listening",
+      listening: true,
+      connected: false,
+      localAddress: path,
+      remoteAddress: null,
     });
     const client = track(LibcSocket.create(binder, "unix", "stream"));
     const [[server]] = await Promise.all([listener.accept(), client.connect(path)]);
@@ -158,7 +170,8 @@ describe("Unix", () => {
     const abstract = track(LibcSocket.create(binder, "unix", "dgram"));
     abstract.bind(`\0portio-inspect-${process.pid}`);
     expect(inspect(abstract)).toMatchObject({
-      state: "bound", localAddress: new TextEncoder().encode(`\0portio-inspect-${process.pid}`),
+      state: "bound",
+      localAddress: new TextEncoder().encode(`\0portio-inspect-${process.pid}`),
     });
     const client = track(LibcSocket.create(binder, "unix", "dgram"));
     await client.connect(path);
@@ -170,8 +183,14 @@ describe("Unix", () => {
       const [a, b] = track(LibcSocket.socketpair(binder, kind));
       for (const sock of [a, b]) {
         expect(inspect(sock)).toEqual({
-          fd: sock.fd, family: "unix", type: kind, state: "connected", listening: false, connected: true,
-          localAddress: "", remoteAddress: "",
+          fd: sock.fd,
+          family: "unix",
+          type: kind,
+          state: "connected",
+          listening: false,
+          connected: true,
+          localAddress: "",
+          remoteAddress: "",
         });
       }
     }

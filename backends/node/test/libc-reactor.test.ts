@@ -79,10 +79,7 @@ describe("reactor", () => {
     await turnsUntil(() => getReactor(binder).stats.polling, "poll issued");
     // 4 pool threads by default: a poll per socket would leave none for these
     const self = fileURLToPath(import.meta.url);
-    const results = await Promise.all([
-      ...Array.from({ length: 8 }, () => readFile(self, "utf8")),
-      lookup("localhost"),
-    ]);
+    const results = await Promise.all([...Array.from({ length: 8 }, () => readFile(self, "utf8")), lookup("localhost")]);
     expect(results).toHaveLength(9);
     expect(binder.maxOutstanding).toBe(1);
     await Promise.all(pairs.flat().map((s) => s.close()));
@@ -196,23 +193,39 @@ describe("process lifetime", () => {
     // Bundle the TypeScript sources into a plain script a child `node` can run (Node 20 has no
     // type stripping); koffi stays external and resolves through NODE_PATH. esbuild's CLI rather
     // than its API, whose service process would hold fds in this process past the leak check.
-    const esbuildPackage = createRequire(createRequire(import.meta.url).resolve("tsup", { paths: [root] }))
-      .resolve("esbuild/package.json");
+    const esbuildPackage = createRequire(createRequire(import.meta.url).resolve("tsup", { paths: [root] })).resolve(
+      "esbuild/package.json",
+    );
     const esbuild = join(esbuildPackage, "../bin/esbuild");
     childScript = async (body: string): Promise<string> => {
       const entry = join(dir, `entry-${Math.random().toString(36).slice(2)}.ts`);
-      writeFileSync(entry, [
-        `import { LibcSocket, getReactor } from ${JSON.stringify(join(root, "packages/libc-socket/src/index.ts"))};`,
-        `import { getKoffiBinder } from ${JSON.stringify(join(root, "backends/node/src/libc-binder.ts"))};`,
-        `const binder = getKoffiBinder();`,
-        body,
-      ].join("\n"));
+      writeFileSync(
+        entry,
+        [
+          `import { LibcSocket, getReactor } from ${JSON.stringify(join(root, "packages/libc-socket/src/index.ts"))};`,
+          `import { getKoffiBinder } from ${JSON.stringify(join(root, "backends/node/src/libc-binder.ts"))};`,
+          `const binder = getKoffiBinder();`,
+          body,
+        ].join("\n"),
+      );
       const outfile = entry.replace(/\.ts$/, ".mjs");
       await new Promise<void>((resolve, reject) => {
-        execFile(esbuild, [
-          entry, `--outfile=${outfile}`, "--bundle", "--format=esm", "--platform=node", "--external:koffi",
-          `--alias:@portio/core/backend=${join(root, "packages/core/src/backend/index.ts")}`, `--alias:@portio/core=${join(root, "packages/core/src/index.ts")}`, "--log-level=error",
-        ], { timeout: 30_000 }, (error) => (error ? reject(error) : resolve()));
+        execFile(
+          esbuild,
+          [
+            entry,
+            `--outfile=${outfile}`,
+            "--bundle",
+            "--format=esm",
+            "--platform=node",
+            "--external:koffi",
+            `--alias:@portio/core/backend=${join(root, "packages/core/src/backend/index.ts")}`,
+            `--alias:@portio/core=${join(root, "packages/core/src/index.ts")}`,
+            "--log-level=error",
+          ],
+          { timeout: 30_000 },
+          (error) => (error ? reject(error) : resolve()),
+        );
       });
       return outfile;
     };
@@ -221,11 +234,22 @@ describe("process lifetime", () => {
 
   const run = (script: string, timeout: number) =>
     new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, [script], {
-        timeout, env: { ...process.env, NODE_PATH: join(root, "backends/node/node_modules") },
-      }, (error, stdout, stderr) => {
-        resolve({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, signal: error?.signal ?? null, stdout, stderr });
-      });
+      execFile(
+        process.execPath,
+        [script],
+        {
+          timeout,
+          env: { ...process.env, NODE_PATH: join(root, "backends/node/node_modules") },
+        },
+        (error, stdout, stderr) => {
+          resolve({
+            code: error ? (typeof error.code === "number" ? error.code : null) : 0,
+            signal: error?.signal ?? null,
+            stdout,
+            stderr,
+          });
+        },
+      );
     });
 
   it("a child that used the reactor and closed its sockets exits by itself", async () => {

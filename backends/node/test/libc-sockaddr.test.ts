@@ -2,8 +2,18 @@
 // vitest config aliases @portio/libc-socket.
 import { describe, expect, it } from "vitest";
 import {
-  DARWIN, LINUX, SystemError, constantsFor, decodeSockaddr, encodeIpSockaddr, encodeUnixSockaddr,
-  errnoName, formatIPv6, parseIPv4, parseIPv6, systemError,
+  DARWIN,
+  LINUX,
+  SystemError,
+  constantsFor,
+  decodeSockaddr,
+  encodeIpSockaddr,
+  encodeUnixSockaddr,
+  errnoName,
+  formatIPv6,
+  parseIPv4,
+  parseIPv6,
+  systemError,
 } from "@portio/libc-socket";
 
 const bytes = (...values: number[]): Uint8Array => new Uint8Array(values);
@@ -41,8 +51,23 @@ describe("IPv6 text", () => {
   it("parses zones and refuses malformed text", () => {
     expect(parseIPv6("fe80::1%eth0")?.zone).toBe("eth0");
     expect(parseIPv6("fe80::1%2")?.zone).toBe("2");
-    for (const bad of ["", ":", ":::", "1::2::3", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7", "12345::", "::g",
-      "fe80::1%", "1.2.3.4", "::1.2.3", ":1::", "1::2:", "::ffff:1.2.3.4:1", "1:2:3:4:5:6:7::8:9"]) {
+    for (const bad of [
+      "",
+      ":",
+      ":::",
+      "1::2::3",
+      "1:2:3:4:5:6:7:8:9",
+      "1:2:3:4:5:6:7",
+      "12345::",
+      "::g",
+      "fe80::1%",
+      "1.2.3.4",
+      "::1.2.3",
+      ":1::",
+      "1::2:",
+      "::ffff:1.2.3.4:1",
+      "1:2:3:4:5:6:7::8:9",
+    ]) {
       expect(parseIPv6(bad), bad).toBeUndefined();
     }
     expect(parseIPv6("1:2:3:4:5:6:1.2.3.4")).toBeDefined();
@@ -64,7 +89,8 @@ describe("sockaddr round trips", () => {
         const sa = encodeIpSockaddr(C, "inet", "192.168.1.20", 8080);
         expect(sa.length).toBe(16);
         expect([...sa.subarray(2, 8)]).toEqual([0x1f, 0x90, 192, 168, 1, 20]); // port and address in network order
-        if (C.platform === "darwin") expect([sa[0], sa[1]]).toEqual([16, 2]); // sin_len, sin_family
+        if (C.platform === "darwin")
+          expect([sa[0], sa[1]]).toEqual([16, 2]); // sin_len, sin_family
         else expect([sa[0], sa[1]]).toEqual([2, 0]);
         expect(decodeSockaddr(C, sa, sa.length)).toEqual({ family: "inet", address: ["192.168.1.20", 8080] });
       });
@@ -74,7 +100,10 @@ describe("sockaddr round trips", () => {
         expect(sa.length).toBe(28);
         expect(C.platform === "darwin" ? sa[1] : sa[0]).toBe(C.AF_INET6);
         expect(decodeSockaddr(C, sa, sa.length)).toEqual({
-          family: "inet6", address: ["fe80::1%3", 443], flowinfo: 0x12345, scopeId: 3,
+          family: "inet6",
+          address: ["fe80::1%3", 443],
+          flowinfo: 0x12345,
+          scopeId: 3,
         });
         const plain = encodeIpSockaddr(C, "inet6", "2001:db8::1", 0);
         expect(decodeSockaddr(C, plain, 28).address).toEqual(["2001:db8::1", 0]);
@@ -133,8 +162,8 @@ describe("sockaddr round trips", () => {
 
       it("AF_UNIX path limits", () => {
         const max = C.SOCKADDR_UN_SIZE - 2 - 1;
-        expect(encodeUnixSockaddr(C, "/" + "a".repeat(max - 1)).length).toBe(C.SOCKADDR_UN_SIZE);
-        expect(() => encodeUnixSockaddr(C, "/" + "a".repeat(max))).toThrow(RangeError);
+        expect(encodeUnixSockaddr(C, `/${"a".repeat(max - 1)}`).length).toBe(C.SOCKADDR_UN_SIZE);
+        expect(() => encodeUnixSockaddr(C, `/${"a".repeat(max)}`)).toThrow(RangeError);
         expect(() => encodeUnixSockaddr(C, "/a\0b")).toThrow(RangeError);
       });
     });

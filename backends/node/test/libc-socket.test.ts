@@ -127,7 +127,8 @@ describe("unix datagram sockets", () => {
     await b.sendto(text("reply"), pathA);
     expect(await a.recvfrom()).toEqual([text("reply"), pathB, false]);
     await expect(a.sendto(text("x"), join(dir, "missing.sock"))).rejects.toMatchObject({
-      code: "ENOENT", syscall: "sendto",
+      code: "ENOENT",
+      syscall: "sendto",
     });
     for (const s of [a, b, anonymous]) await s.close();
   });

@@ -224,7 +224,10 @@ describe("NodeListenerTransport over Unix sockets", () => {
       expect(fdTarget(fd)).not.toBe(target);
       // Its server side was closed with the listener: end of stream once Node had accepted it, a
       // reset while the kernel still held it in the backlog (a libc connect returns that early).
-      const outcome = await second.read().then((chunk) => chunk, (error: { code?: string }) => error.code);
+      const outcome = await second.read().then(
+        (chunk) => chunk,
+        (error: { code?: string }) => error.code,
+      );
       expect([null, "ECONNRESET"]).toContain(outcome);
       await first.write(text("ok"));
       expect(untext(await readExactly(client, 2))).toBe("ok");

@@ -94,10 +94,13 @@ describe("node TLS paths", () => {
     const before = fdCount();
     const listener = tcp.listeners[0]! as unknown as { accept(): Promise<SocketStream> };
     // The server side fails too once the client gives up; a failed wrap closes its stream.
-    const serverSide = listener.accept().then((b) => TLSStream.wrap(b, server)).then(
-      (stream) => stream.aclose(),
-      () => undefined,
-    );
+    const serverSide = listener
+      .accept()
+      .then((b) => TLSStream.wrap(b, server))
+      .then(
+        (stream) => stream.aclose(),
+        () => undefined,
+      );
     // Untrusted: the default roots do not know the test CA.
     const error = await connectTcp("127.0.0.1", port, { tls: { hostname: "localhost" } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BrokenResourceError);
@@ -169,9 +172,12 @@ describe("adoption with TLS", () => {
     expect(adopted).toBeInstanceOf(TLSListener);
     const listener = adopted as TLSListener;
     const controller = new AbortController();
-    const serving = listener.serve(async (stream) => {
-      await stream.send(await stream.receive());
-    }, { signal: controller.signal });
+    const serving = listener.serve(
+      async (stream) => {
+        await stream.send(await stream.receive());
+      },
+      { signal: controller.signal },
+    );
     const stream = await connectTcp("127.0.0.1", serverPort, { tls: { ca: certs.ca }, tlsHostname: "localhost" });
     await stream.send(utf8("echo"));
     expect(text(await stream.receive())).toBe("echo");

@@ -6,7 +6,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BrokenResourceError, ConnectedUDPSocket, SocketAttribute, UDPSocket, type IPSocketAddress } from "@portio/core";
 import type { CodedError } from "@portio/node-compat";
-import { NodeDatagramTransport, dgramFdOf } from "../src/datagram-transport.ts";
+import { type NodeDatagramTransport, dgramFdOf } from "../src/datagram-transport.ts";
 import { createConnectedUdpSocket, createUdpSocket } from "../src/udp.ts";
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -25,7 +25,10 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 
 let fdsBefore = 0;
 const opened: NodeDatagramTransport[] = [];
-const track = (transport: NodeDatagramTransport): NodeDatagramTransport => (opened.push(transport), transport);
+const track = (transport: NodeDatagramTransport): NodeDatagramTransport => {
+  opened.push(transport);
+  return transport;
+};
 const bound = async (host = "127.0.0.1", family: "inet" | "inet6" = "inet") =>
   track(await createUdpSocket(host, 0, { family, reusePort: false }));
 

@@ -9,16 +9,16 @@
 import { expectNoFdLeak, openFdCount } from "./helpers.ts";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
-  ConnectedUDPSocket,
+  type ConnectedUDPSocket,
   SocketAttribute,
-  UDPSocket,
+  type UDPSocket,
   UnsupportedError,
   createConnectedUdpSocket,
   createUdpSocket,
   peekBackend,
   setBackend,
 } from "@portio/core";
-import { type AsyncBackend, type DatagramQueue } from "@portio/core/backend";
+import type { AsyncBackend, DatagramQueue } from "@portio/core/backend";
 import { nodeBackend } from "@portio/node";
 import { nodeHasReusePort } from "../src/tcp.ts"; // Node-specific: which Nodes have reusePort
 
@@ -29,7 +29,6 @@ const families = [
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
 
 /** Waits, one event-loop turn at a time, until `condition()` holds; fails after `turns` turns. */
 async function until(condition: () => boolean, what: string, turns = 10_000): Promise<void> {
@@ -105,7 +104,9 @@ describe.each(families)("UDPSocket over $name (Node-specific)", ({ family, host 
 
     it("refuses reusePort for a connected socket too", async () => {
       const peer = await udp({ localHost: host, family });
-      const error = await rejection(createConnectedUdpSocket(host, peer.extra(SocketAttribute.localPort), { family, reusePort: true }));
+      const error = await rejection(
+        createConnectedUdpSocket(host, peer.extra(SocketAttribute.localPort), { family, reusePort: true }),
+      );
       expect(error).toBeInstanceOf(UnsupportedError);
       expect((error as Error).message).toMatch(/22\.12.*23\.1/);
     });
@@ -154,4 +155,3 @@ describe.each(families)("UDPSocket over $name (Node-specific)", ({ family, host 
     expect((await receiver.receive())[0]).toEqual(utf8("after"));
   });
 });
-

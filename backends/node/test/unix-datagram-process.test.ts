@@ -22,27 +22,42 @@ beforeAll(() => {
   // The sources bundled into a plain script a child `node` can run (Node 20 has no type
   // stripping); koffi stays external and resolves through NODE_PATH. esbuild's CLI rather than
   // its API, whose service process would hold fds in this process.
-  const esbuildPackage = createRequire(createRequire(import.meta.url).resolve("tsup", { paths: [root] }))
-    .resolve("esbuild/package.json");
+  const esbuildPackage = createRequire(createRequire(import.meta.url).resolve("tsup", { paths: [root] })).resolve(
+    "esbuild/package.json",
+  );
   const esbuild = join(esbuildPackage, "../bin/esbuild");
   childScript = async (body: string): Promise<string> => {
     const entry = join(dir, `entry-${Math.random().toString(36).slice(2)}.ts`);
-    writeFileSync(entry, [
-      `import { createUnixDatagramSocket, setBackend, socketpair } from "@portio/core";`,
-      `import { nodeBackend } from "@portio/node";`,
-      `setBackend(nodeBackend);`,
-      body,
-    ].join("\n"));
+    writeFileSync(
+      entry,
+      [
+        `import { createUnixDatagramSocket, setBackend, socketpair } from "@portio/core";`,
+        `import { nodeBackend } from "@portio/node";`,
+        `setBackend(nodeBackend);`,
+        body,
+      ].join("\n"),
+    );
     const outfile = entry.replace(/\.ts$/, ".mjs");
     await new Promise<void>((resolve, reject) => {
-      execFile(esbuild, [
-        entry, `--outfile=${outfile}`, "--bundle", "--format=esm", "--platform=node", "--external:koffi",
-        `--alias:@portio/core/backend=${join(root, "packages/core/src/backend/index.ts")}`, `--alias:@portio/core=${join(root, "packages/core/src/index.ts")}`,
-        `--alias:@portio/libc-socket=${join(root, "packages/libc-socket/src/index.ts")}`,
-        `--alias:@portio/node-compat=${join(root, "packages/node-compat/src/index.ts")}`,
-        `--alias:@portio/node=${join(root, "backends/node/src/index.ts")}`,
-        "--log-level=error",
-      ], { timeout: 30_000 }, (error) => (error ? reject(error) : resolve()));
+      execFile(
+        esbuild,
+        [
+          entry,
+          `--outfile=${outfile}`,
+          "--bundle",
+          "--format=esm",
+          "--platform=node",
+          "--external:koffi",
+          `--alias:@portio/core/backend=${join(root, "packages/core/src/backend/index.ts")}`,
+          `--alias:@portio/core=${join(root, "packages/core/src/index.ts")}`,
+          `--alias:@portio/libc-socket=${join(root, "packages/libc-socket/src/index.ts")}`,
+          `--alias:@portio/node-compat=${join(root, "packages/node-compat/src/index.ts")}`,
+          `--alias:@portio/node=${join(root, "backends/node/src/index.ts")}`,
+          "--log-level=error",
+        ],
+        { timeout: 30_000 },
+        (error) => (error ? reject(error) : resolve()),
+      );
     });
     return outfile;
   };
@@ -60,11 +75,22 @@ afterEach(() => {
 
 const run = (script: string, timeout: number) =>
   new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [script], {
-      timeout, env: { ...process.env, NODE_PATH: join(root, "backends/node/node_modules") },
-    }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, signal: error?.signal ?? null, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [script],
+      {
+        timeout,
+        env: { ...process.env, NODE_PATH: join(root, "backends/node/node_modules") },
+      },
+      (error, stdout, stderr) => {
+        resolve({
+          code: error ? (typeof error.code === "number" ? error.code : null) : 0,
+          signal: error?.signal ?? null,
+          stdout,
+          stderr,
+        });
+      },
+    );
   });
 
 describe("process lifetime", () => {

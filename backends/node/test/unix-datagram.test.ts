@@ -10,7 +10,11 @@
 import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  DatagramTooLargeError, SocketAttribute, createConnectedUnixDatagramSocket, createUnixDatagramSocket, setBackend,
+  DatagramTooLargeError,
+  SocketAttribute,
+  createConnectedUnixDatagramSocket,
+  createUnixDatagramSocket,
+  setBackend,
   socketpair,
 } from "@portio/core";
 import { LINUX, getReactor, setsockoptInt } from "@portio/libc-socket";
@@ -43,10 +47,13 @@ const unix = async (options?: Parameters<typeof createUnixDatagramSocket>[0]) =>
 const connected = async (remote: string | Uint8Array, options?: Parameters<typeof createUnixDatagramSocket>[0]) =>
   track(await createConnectedUnixDatagramSocket(remote, options));
 
-const reject = (promise: Promise<unknown>): Promise<unknown> => promise.then(
-  (value) => { throw new Error(`expected a rejection, got ${String(value)}`); },
-  (error: unknown) => error,
-);
+const reject = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    (value) => {
+      throw new Error(`expected a rejection, got ${String(value)}`);
+    },
+    (error: unknown) => error,
+  );
 
 let fdsBefore = 0;
 

@@ -51,7 +51,8 @@ export class PortioError extends Error {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     const code = options?.code ?? osErrorCode(options?.cause) ?? tlsAlertCode(options?.cause);
-    if (code !== undefined) Object.defineProperty(this, "code", { value: code, enumerable: true, configurable: true, writable: true });
+    if (code !== undefined)
+      Object.defineProperty(this, "code", { value: code, enumerable: true, configurable: true, writable: true });
   }
 }
 
@@ -160,7 +161,10 @@ export class DelimiterNotFound extends PortioError {
  */
 export class DatagramTooLargeError extends PortioError {
   /** Creates the error for a datagram of `size` bytes that exceeds `bufferSize`. */
-  constructor(readonly size: number, readonly bufferSize: number) {
+  constructor(
+    readonly size: number,
+    readonly bufferSize: number,
+  ) {
     super(`a ${size}-byte datagram did not fit the ${bufferSize}-byte receive buffer and was discarded`);
   }
 }
@@ -172,7 +176,11 @@ export class DatagramTooLargeError extends PortioError {
  */
 export class FdsTruncated extends PortioError {
   /** Creates the error: `data` the bytes that came, `maxfds` the caller's limit, `closedFds` how many fds were closed. */
-  constructor(readonly data: Uint8Array, readonly maxfds: number, readonly closedFds: number) {
+  constructor(
+    readonly data: Uint8Array,
+    readonly maxfds: number,
+    readonly closedFds: number,
+  ) {
     super(`more than maxfds (${maxfds}) file descriptors arrived; the ${closedFds} that did arrive were closed`);
   }
 }
@@ -218,7 +226,11 @@ export type InvalidSocketCode =
 /** Adoption refused the socket; the fd is left open and unchanged. */
 export class InvalidSocketError extends PortioError {
   /** Creates the error with its adoption `code`; the fd stays open and unchanged. */
-  constructor(override readonly code: InvalidSocketCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    override readonly code: InvalidSocketCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }

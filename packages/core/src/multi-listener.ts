@@ -127,7 +127,11 @@ export class MultiListener<T> extends ListenerBase<T> implements Listener<T> {
       // A listener that lost the race may have accepted in the same moment: that connection
       // is the next call's.
       for (const attempt of attempts) {
-        if (attempt !== first) attempt.then((stream) => void this.#ready.push(stream), () => {});
+        if (attempt !== first)
+          attempt.then(
+            (stream) => void this.#ready.push(stream),
+            () => {},
+          );
       }
     }
   }

@@ -213,9 +213,7 @@ describe("BufferedByteReceiveStream (portio)", () => {
     const message = "first line, with some length to it\r\n\r\nsecond";
     const inner = new ChunkByteStream([...b(message)].map((byte) => Uint8Array.of(byte)));
     const buffered = new BufferedByteReceiveStream(inner);
-    expect(new TextDecoder().decode(await buffered.receiveUntil(b("\r\n\r\n"), 1000))).toBe(
-      "first line, with some length to it",
-    );
+    expect(new TextDecoder().decode(await buffered.receiveUntil(b("\r\n\r\n"), 1000))).toBe("first line, with some length to it");
     expect(buffered.buffer).toEqual(new Uint8Array(0));
     expect(await buffered.receiveExactly(6)).toEqual(b("second"));
   });

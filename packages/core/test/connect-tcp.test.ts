@@ -47,7 +47,10 @@ function scriptedBackend(addresses: Array<{ family: "inet" | "inet6"; address: s
     connectUnix: () => Promise.reject(new Error("unused")),
     createTcpListener: () => Promise.reject(new Error("unused")),
     createUnixListener: () => Promise.reject(new Error("unused")),
-  } as Pick<AsyncBackend, "name" | "getaddrinfo" | "connectTcp" | "connectUnix" | "createTcpListener" | "createUnixListener"> as AsyncBackend;
+  } as Pick<
+    AsyncBackend,
+    "name" | "getaddrinfo" | "connectTcp" | "connectUnix" | "createTcpListener" | "createUnixListener"
+  > as AsyncBackend;
   const nextAttempt = async (count: number) => {
     for (let i = 0; i < 100 && attempts.length < count; i++) await new Promise<void>((r) => (notify = r));
     return attempts[count - 1]!;

@@ -5,11 +5,7 @@
 import { describe, expect, it } from "vitest";
 import type { ObjectReceiveStream, ObjectSendStream } from "../src/abc/streams.ts";
 import { BrokenResourceError, ClosedResourceError, EndOfStream, WouldBlock } from "../src/errors.ts";
-import {
-  MemoryObjectReceiveStream,
-  MemoryObjectSendStream,
-  createMemoryObjectStream,
-} from "../src/streams/memory.ts";
+import { MemoryObjectReceiveStream, MemoryObjectSendStream, createMemoryObjectStream } from "../src/streams/memory.ts";
 
 const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 

@@ -249,7 +249,12 @@ describe("MultiListener.accept and for await", () => {
   });
 
   it("a listener without accept() is a TypeError", async () => {
-    const odd = { serve: async () => {}, aclose: async () => {}, extraAttributes: new Map(), extra: () => undefined } as unknown as Listener<Conn>;
+    const odd = {
+      serve: async () => {},
+      aclose: async () => {},
+      extraAttributes: new Map(),
+      extra: () => undefined,
+    } as unknown as Listener<Conn>;
     await expect(new MultiListener<Conn>([odd]).accept()).rejects.toBeInstanceOf(TypeError);
   });
 });

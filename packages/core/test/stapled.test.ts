@@ -8,12 +8,7 @@ import { ClosedResourceError, EndOfStream, UnsupportedError, WouldBlock } from "
 import { SocketAttribute } from "../src/socket-attributes.ts";
 import { createMemoryObjectStream } from "../src/streams/memory.ts";
 import { StapledByteStream, StapledObjectStream } from "../src/streams/stapled.ts";
-import {
-  TypedAttribute,
-  TypedAttributeProvider,
-  mergeAttributes,
-  type TypedAttributeMap,
-} from "../src/typed-attributes.ts";
+import { TypedAttribute, TypedAttributeProvider, mergeAttributes, type TypedAttributeMap } from "../src/typed-attributes.ts";
 
 const enc = new TextEncoder();
 const b = (text: string) => enc.encode(text);

@@ -4,12 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { TypedAttributeLookupError } from "../src/errors.ts";
 import { SocketAttribute } from "../src/socket-attributes.ts";
-import {
-  TypedAttribute,
-  TypedAttributeProvider,
-  mergeAttributes,
-  type TypedAttributeMap,
-} from "../src/typed-attributes.ts";
+import { TypedAttribute, TypedAttributeProvider, mergeAttributes, type TypedAttributeMap } from "../src/typed-attributes.ts";
 
 const dummy = new TypedAttribute<string>("dummy");
 
@@ -80,13 +75,10 @@ describe("typed attributes", () => {
 
   it("mergeAttributes: later maps win; attribute identity, not name, is the key", () => {
     const sameName = new TypedAttribute<string>("dummy");
-    const merged = mergeAttributes(
-      new Map([[dummy, () => "inner"]]),
-      [
-        [dummy, () => "outer"],
-        [sameName, () => "other"],
-      ],
-    );
+    const merged = mergeAttributes(new Map([[dummy, () => "inner"]]), [
+      [dummy, () => "outer"],
+      [sameName, () => "other"],
+    ]);
     const provider = new Provider(merged);
     expect(provider.extra(dummy)).toBe("outer");
     expect(provider.extra(sameName)).toBe("other");

@@ -15,7 +15,12 @@ import { LibcSocket } from "./socket.ts";
  * await transport.send(new TextEncoder().encode("ping"));
  * ```
  */
-export function adoptDatagramSocket(binder: LibcBinder, fd: number, info: SocketInfo, connected: boolean): Promise<LibcDatagramTransport> {
+export function adoptDatagramSocket(
+  binder: LibcBinder,
+  fd: number,
+  info: SocketInfo,
+  connected: boolean,
+): Promise<LibcDatagramTransport> {
   return restoringOnFailure(binder, fd, () => {
     const socket = LibcSocket.fromFd(binder, fd);
     // As every adopter does: the transport's own calls never block either way, but the flag is

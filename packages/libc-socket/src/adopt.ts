@@ -47,12 +47,16 @@ export type LibcAdoption = Required<
 export function libcAdoption(backendName: string, getBinder: () => LibcBinder): LibcAdoption {
   const fdOnly = (source: AdoptionSource): number => {
     if (source.native !== undefined) {
-      throw new UnsupportedError(`the ${backendName} backend can adopt this kind of socket from an fd only, not from a runtime object`);
+      throw new UnsupportedError(
+        `the ${backendName} backend can adopt this kind of socket from an fd only, not from a runtime object`,
+      );
     }
     return source.fd;
   };
-  const datagram = (connected: boolean) => async (source: AdoptionSource, info: SocketInfo): Promise<DatagramTransport> =>
-    adoptDatagramSocket(getBinder(), fdOnly(source), info, connected);
+  const datagram =
+    (connected: boolean) =>
+    async (source: AdoptionSource, info: SocketInfo): Promise<DatagramTransport> =>
+      adoptDatagramSocket(getBinder(), fdOnly(source), info, connected);
   return {
     closeFd: (fd) => {
       getBinder().close(fd);

@@ -61,10 +61,7 @@ export interface LibcBinder {
   /** libc's `send()`: C's return value (-1 with `errno()` set on failure). */
   send(fd: number, buf: Uint8Array, len: number, flags: number): number;
   /** libc's `recvfrom()`: C's return value (-1 with `errno()` set on failure). */
-  recvfrom(
-    fd: number, buf: Uint8Array, len: number, flags: number,
-    addr: Uint8Array | null, addrlen: Uint8Array | null,
-  ): number;
+  recvfrom(fd: number, buf: Uint8Array, len: number, flags: number, addr: Uint8Array | null, addrlen: Uint8Array | null): number;
   /** libc's `sendto()`: C's return value (-1 with `errno()` set on failure). */
   sendto(fd: number, buf: Uint8Array, len: number, flags: number, addr: Uint8Array | null, addrlen: number): number;
   /**

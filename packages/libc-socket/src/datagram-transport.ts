@@ -120,8 +120,8 @@ export class LibcDatagramTransport implements DatagramTransport {
     this.#reactor = getReactor(socket.binder);
     this.family = socket.family;
     if (socket.kind !== "dgram") throw new TypeError("LibcDatagramTransport needs a SOCK_DGRAM socket");
-    const size = options.receiveBufferSize ??
-      (this.family === "unix" ? UNIX_DATAGRAM_RECEIVE_BUFFER_SIZE : UDP_RECEIVE_BUFFER_SIZE);
+    const size =
+      options.receiveBufferSize ?? (this.family === "unix" ? UNIX_DATAGRAM_RECEIVE_BUFFER_SIZE : UDP_RECEIVE_BUFFER_SIZE);
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`receiveBufferSize must be a positive integer, got ${size}`);
     this.receiveBufferSize = size;
     const linux = this.#C.platform === "linux";
@@ -211,9 +211,10 @@ export class LibcDatagramTransport implements DatagramTransport {
     let fruitless = 0;
     for (;;) {
       if (this.#closing !== undefined) throw new ClosedResourceError();
-      const n = sockaddr === undefined
-        ? binder.send(fd, data, data.length, this.#sendFlags)
-        : binder.sendto(fd, data, data.length, this.#sendFlags, sockaddr, sockaddr.length);
+      const n =
+        sockaddr === undefined
+          ? binder.send(fd, data, data.length, this.#sendFlags)
+          : binder.sendto(fd, data, data.length, this.#sendFlags, sockaddr, sockaddr.length);
       if (n >= 0) {
         if (this.#reactor.shouldYield()) await this.#reactor.nextTurn();
         return;
@@ -225,7 +226,12 @@ export class LibcDatagramTransport implements DatagramTransport {
         else await this.#sleep(Math.min(2 ** (fruitless - SPIN_LIMIT), MAX_BACKOFF_MS));
         fruitless++;
       } else if (errno !== E.EINTR) {
-        throw systemError(binder.platform, errno, sockaddr === undefined ? "send" : "sendto", to === undefined ? undefined : target(to));
+        throw systemError(
+          binder.platform,
+          errno,
+          sockaddr === undefined ? "send" : "sendto",
+          to === undefined ? undefined : target(to),
+        );
       }
     }
   }

@@ -72,9 +72,7 @@ function describe(target: SystemErrorTarget): string {
 }
 
 /** Builds the {@link SystemError} for errno value `errno` (positive, as C has it). */
-export function systemError(
-  platform: LibcPlatform, errno: number, syscall: string, target?: SystemErrorTarget,
-): SystemError {
+export function systemError(platform: LibcPlatform, errno: number, syscall: string, target?: SystemErrorTarget): SystemError {
   return new SystemError(errnoName(platform, errno), -errno, syscall, target);
 }
 

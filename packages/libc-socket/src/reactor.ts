@@ -187,8 +187,7 @@ export class Reactor {
 
   #isIdle(): boolean {
     return (
-      !this.#polling && !this.#scheduled && this.#interests.size === 0 && this.#turnWaiters.length === 0 &&
-      this.#wakeFd === -1
+      !this.#polling && !this.#scheduled && this.#interests.size === 0 && this.#turnWaiters.length === 0 && this.#wakeFd === -1
     );
   }
 

@@ -133,7 +133,11 @@ export function formatIPv6(bytes: Uint8Array): string {
     }
     i = j;
   }
-  const hex = (from: number, to: number): string => words.slice(from, to).map((w) => w.toString(16)).join(":");
+  const hex = (from: number, to: number): string =>
+    words
+      .slice(from, to)
+      .map((w) => w.toString(16))
+      .join(":");
   if (bestStart === -1) return hex(0, 8);
   return `${hex(0, bestStart)}::${hex(bestStart + bestLength, 8)}`;
 }
@@ -171,7 +175,11 @@ export interface Inet6Options {
  * for a host that is not a numeric address of a fitting family, or an unknown zone.
  */
 export function encodeIpSockaddr(
-  C: SocketConstants, family: "inet" | "inet6", host: string, port: number, options: Inet6Options = {},
+  C: SocketConstants,
+  family: "inet" | "inet6",
+  host: string,
+  port: number,
+  options: Inet6Options = {},
 ): Uint8Array {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new RangeError(`port must be an integer in 0..65535, got ${port}`);

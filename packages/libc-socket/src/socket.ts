@@ -11,8 +11,15 @@ import type { SocketAddress } from "@portio/core";
 import type { LibcBinder } from "./binder.ts";
 import { constantsFor, type SocketConstants } from "./constants.ts";
 import {
-  getpeername, getsockname, getsockoptInt, setCloseOnExec, setNonBlocking, setsockoptInt,
-  sockaddrScratch, socklen, socklenResult,
+  getpeername,
+  getsockname,
+  getsockoptInt,
+  setCloseOnExec,
+  setNonBlocking,
+  setsockoptInt,
+  sockaddrScratch,
+  socklen,
+  socklenResult,
 } from "./calls.ts";
 import { lastError, systemError, type SystemErrorTarget } from "./errno.ts";
 import { getReactor, type Reactor } from "./reactor.ts";
@@ -294,7 +301,11 @@ export class LibcSocket {
       const length = socklen(sa.length);
       const n = this.binder.recvfrom(this.fd, buffer, room, flags, sa, length);
       if (n >= 0) {
-        const result: RecvFromResult = [buffer.slice(0, Math.min(n, maxBytes)), this.#decodePeer(sa, socklenResult()), n > maxBytes];
+        const result: RecvFromResult = [
+          buffer.slice(0, Math.min(n, maxBytes)),
+          this.#decodePeer(sa, socklenResult()),
+          n > maxBytes,
+        ];
         if (this.#reactor.shouldYield()) await this.#reactor.nextTurn();
         return result;
       }
@@ -365,7 +376,7 @@ export class LibcSocket {
     const levelOffset = C.platform === "darwin" ? 4 : 8;
     controlView.setInt32(levelOffset, C.SOL_SOCKET, true);
     controlView.setInt32(levelOffset + 4, C.SCM_RIGHTS, true);
-    fds.forEach((fd, i) => controlView.setInt32(C.CMSG_HEADER_SIZE + 4 * i, fd, true));
+    for (const [i, fd] of fds.entries()) controlView.setInt32(C.CMSG_HEADER_SIZE + 4 * i, fd, true);
     const flags = C.MSG_DONTWAIT | C.MSG_NOSIGNAL;
     for (;;) {
       this.#check();
@@ -540,7 +551,10 @@ const NON_EMPTY = new Uint8Array(1);
 
 /** A `struct msghdr` with one iovec over `data` and `control` as the ancillary buffer. */
 function buildMsghdr(
-  C: SocketConstants, binder: Required<Pick<LibcBinder, "addressOf">>, data: Uint8Array, control: Uint8Array,
+  C: SocketConstants,
+  binder: Required<Pick<LibcBinder, "addressOf">>,
+  data: Uint8Array,
+  control: Uint8Array,
 ): { header: Uint8Array; view: DataView; iov: Uint8Array } {
   const iov = new Uint8Array(C.IOVEC_SIZE);
   const iovView = new DataView(iov.buffer);
@@ -561,9 +575,9 @@ function buildMsghdr(
  * Buffers whose addresses sit inside a msghdr are reachable only through those raw addresses
  * during the call; a store into a module variable keeps the engine from treating them as dead.
  */
-let keptAlive: unknown;
+let _keptAlive: unknown;
 function keepAlive(value: unknown): void {
-  keptAlive = value;
+  _keptAlive = value;
 }
 
 // msg_iovlen, msg_controllen and cmsg_len are size_t on Linux and 32-bit on macOS.
@@ -633,4 +647,3 @@ function target(address: SocketAddress): SystemErrorTarget {
   if (typeof address === "string" || address instanceof Uint8Array) return { path: address };
   return { address: address[0], port: address[1] };
 }
-

@@ -132,10 +132,7 @@ export class LibcStreamTransport implements StreamTransport {
       // Bytes sent earlier are already in the kernel; only a write still waiting for room has
       // bytes here, and it gets a bounded chance to hand them over.
       let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        write.catch(() => {}),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, flushTimeoutMs))),
-      ]);
+      await Promise.race([write.catch(() => {}), new Promise<void>((resolve) => (timer = setTimeout(resolve, flushTimeoutMs)))]);
       clearTimeout(timer);
     }
     await this.#socket.close();
@@ -182,7 +179,10 @@ export function libcStreamSocketpair(binder: LibcBinder): [LibcStreamTransport, 
  * ```
  */
 export async function libcConnectUnix(
-  binder: LibcBinder, path: string | Uint8Array, signal?: AbortSignal, remoteAddress: SocketAddress = path,
+  binder: LibcBinder,
+  path: string | Uint8Array,
+  signal?: AbortSignal,
+  remoteAddress: SocketAddress = path,
 ): Promise<LibcStreamTransport> {
   const socket = LibcSocket.create(binder, "unix", "stream");
   try {
@@ -205,7 +205,10 @@ export async function libcConnectUnix(
  * ```
  */
 export function libcStreamFromDuplicate(
-  binder: LibcBinder, fd: number, release: () => void, options: LibcStreamTransportOptions = {},
+  binder: LibcBinder,
+  fd: number,
+  release: () => void,
+  options: LibcStreamTransportOptions = {},
 ): LibcStreamTransport {
   const C = constantsFor(binder.platform);
   const copy = binder.fcntl(fd, C.F_DUPFD_CLOEXEC, 0);

@@ -82,7 +82,10 @@ export interface UnixDatagramSockets {
   /** An unconnected Unix datagram socket, bound to `options.localPath` if given. */
   createUnixDatagramSocket(options: BackendUNIXDatagramOptions): Promise<LibcDatagramTransport>;
   /** A Unix datagram socket connected to `remotePath`. */
-  createConnectedUnixDatagramSocket(remotePath: string | Uint8Array, options: BackendUNIXDatagramOptions): Promise<LibcDatagramTransport>;
+  createConnectedUnixDatagramSocket(
+    remotePath: string | Uint8Array,
+    options: BackendUNIXDatagramOptions,
+  ): Promise<LibcDatagramTransport>;
 }
 
 /**
@@ -98,7 +101,8 @@ export interface UnixDatagramSockets {
 export function unixDatagramSockets(binder: () => LibcBinder, files: UnixSocketFiles): UnixDatagramSockets {
   return {
     createUnixDatagramSocket: (options) => createUnixDatagramSocket(binder(), options, files),
-    createConnectedUnixDatagramSocket: (remotePath, options) => createConnectedUnixDatagramSocket(binder(), remotePath, options, files),
+    createConnectedUnixDatagramSocket: (remotePath, options) =>
+      createConnectedUnixDatagramSocket(binder(), remotePath, options, files),
   };
 }
 

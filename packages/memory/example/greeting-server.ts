@@ -4,7 +4,10 @@ import { BufferedByteReceiveStream, createTcpListener, type MultiListener, type 
 const encoder = new TextEncoder();
 
 /** Listens on `port` of every address of the current backend's host and serves until `signal` aborts. */
-export async function startGreetingServer(port: number, signal: AbortSignal): Promise<{ listener: MultiListener<SocketStream>; served: Promise<void> }> {
+export async function startGreetingServer(
+  port: number,
+  signal: AbortSignal,
+): Promise<{ listener: MultiListener<SocketStream>; served: Promise<void> }> {
   const listener = await createTcpListener({ localPort: port });
   const served = listener.serve(
     async (stream) => {

@@ -14,7 +14,17 @@ const runtime = "Deno" in globalThis ? "deno" : process.versions.bun ? "bun" : u
 /** The runner's command line, and how its summary says how many tests passed and failed. */
 const runners = {
   deno: {
-    args: ["test", "--quiet", "--no-config", "--no-lock", "--no-check", "--node-modules-dir=manual", "--conditions=portio-source", "-A", "runtime-tests/deno/"],
+    args: [
+      "test",
+      "--quiet",
+      "--no-config",
+      "--no-lock",
+      "--no-check",
+      "--node-modules-dir=manual",
+      "--conditions=portio-source",
+      "-A",
+      "runtime-tests/deno/",
+    ],
     summary: /(?:ok|FAILED) \| (\d+) passed \| (\d+) failed/,
   },
   bun: {

@@ -34,7 +34,12 @@ export interface MemoryBackendOptions {
  * ```
  */
 export function memoryBackend(network: MemoryNetwork, options: MemoryBackendOptions = {}): AsyncBackend {
-  const host = options.host === undefined ? network.defaultHost : typeof options.host === "string" ? network.host(options.host) : options.host;
+  const host =
+    options.host === undefined
+      ? network.defaultHost
+      : typeof options.host === "string"
+        ? network.host(options.host)
+        : options.host;
   if (host.network !== network) throw new TypeError("the host belongs to another memory network");
   const refuse = (what: string) => () => Promise.reject(noFileDescriptors(what));
   return {

@@ -52,7 +52,7 @@ export function realClock(): MemoryClock {
     },
     timeout: (ms) => AbortSignal.timeout(ms),
     advance() {
-      return Promise.reject(new TypeError("advance() needs a manual clock: createMemoryNetwork({ clock: \"manual\" })"));
+      return Promise.reject(new TypeError('advance() needs a manual clock: createMemoryNetwork({ clock: "manual" })'));
     },
   };
 }
@@ -97,7 +97,11 @@ export function manualClock(): MemoryClock {
           await settle();
           let next: Timer | undefined;
           for (const timer of timers) {
-            if (timer.due <= target && (next === undefined || timer.due < next.due || (timer.due === next.due && timer.seq < next.seq))) next = timer;
+            if (
+              timer.due <= target &&
+              (next === undefined || timer.due < next.due || (timer.due === next.due && timer.seq < next.seq))
+            )
+              next = timer;
           }
           if (next === undefined) break;
           timers.splice(timers.indexOf(next), 1);

@@ -79,7 +79,10 @@ export class MemoryDatagramTransport implements DatagramTransport {
   /** @internal a datagram arrives (UDP: dropped when the queue is full). */
   deliver(data: Uint8Array, sender: SocketAddress): void {
     if (this.#closed) return;
-    if (this.#udp) return this.#udp.push(data, sender);
+    if (this.#udp) {
+      this.#udp.push(data, sender);
+      return;
+    }
     const receiver = this.#receiver;
     if (receiver !== undefined) {
       this.#receiver = undefined;
@@ -123,7 +126,8 @@ export class MemoryDatagramTransport implements DatagramTransport {
     const receiver = this.#receiver;
     this.#receiver = undefined;
     receiver?.reject(closedError());
-    for (const waiter of this.#roomWaiters.splice(0)) waiter.reject(networkError("ECONNREFUSED", "connection refused: the receiving socket closed"));
+    for (const waiter of this.#roomWaiters.splice(0))
+      waiter.reject(networkError("ECONNREFUSED", "connection refused: the receiving socket closed"));
     this.#items.length = 0;
     this.route.close(this);
   }

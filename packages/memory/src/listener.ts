@@ -126,7 +126,8 @@ export class MemoryListener implements ListenerTransport {
     const accepting = this.#accepting;
     this.#accepting = undefined;
     accepting?.reject(closedError());
-    for (const waiter of this.#admissions.splice(0)) waiter.reject(networkError("ECONNREFUSED", "connection refused: the listener closed"));
+    for (const waiter of this.#admissions.splice(0))
+      waiter.reject(networkError("ECONNREFUSED", "connection refused: the listener closed"));
     this.onClose();
     // Connections nobody accepted are reset, as the kernel does when a listening socket closes.
     for (const server of this.#queue.splice(0)) {

@@ -1,5 +1,10 @@
 import type { SocketAddress } from "@portio/core";
-import { newSocketTcpOptions, type BackendConnectTcpOptions, type BackendTCPOptions, type ResolvedAddress } from "@portio/core/backend";
+import {
+  newSocketTcpOptions,
+  type BackendConnectTcpOptions,
+  type BackendTCPOptions,
+  type ResolvedAddress,
+} from "@portio/core/backend";
 import {
   canonicalAddress,
   describeUnix,
@@ -87,7 +92,8 @@ export class MemoryHost {
     const canonical = canonicalAddress(address);
     const owner = this.network.hostOf(canonical);
     if (owner !== undefined && owner !== this) throw new Error(`${canonical} already belongs to host ${owner.name}`);
-    if (isLoopback(canonical) || isWildcard(canonical)) throw new RangeError(`${canonical} is not an address a host can own (loopback and wildcard addresses are every host's)`);
+    if (isLoopback(canonical) || isWildcard(canonical))
+      throw new RangeError(`${canonical} is not an address a host can own (loopback and wildcard addresses are every host's)`);
     if (owner === undefined) this.#addresses.push(canonical);
     return this;
   }
@@ -102,7 +108,11 @@ export class MemoryHost {
     if (isLoopback(destination)) return destination;
     const family = familyOf(destination)!;
     const own = this.#addresses.find((address) => familyOf(address) === family);
-    if (own === undefined) throw networkError("ENETUNREACH", `network is unreachable: host ${this.name} has no ${family === "inet" ? "IPv4" : "IPv6"} address`);
+    if (own === undefined)
+      throw networkError(
+        "ENETUNREACH",
+        `network is unreachable: host ${this.name} has no ${family === "inet" ? "IPv4" : "IPv6"} address`,
+      );
     return own;
   }
 
@@ -112,7 +122,10 @@ export class MemoryHost {
     for (let i = 0; i < span; i++) {
       const port = this.#nextPort[protocol];
       this.#nextPort[protocol] = port === EPHEMERAL_LAST ? EPHEMERAL_FIRST : port + 1;
-      const busy = protocol === "tcp" ? this.tcpPortsInUse.has(port) || this.#conflicts(this.tcp, family, address, port, false) : this.#conflicts(this.udp, family, address, port, false);
+      const busy =
+        protocol === "tcp"
+          ? this.tcpPortsInUse.has(port) || this.#conflicts(this.tcp, family, address, port, false)
+          : this.#conflicts(this.udp, family, address, port, false);
       if (!busy) return port;
     }
     throw networkError("EADDRNOTAVAIL", `no free ${protocol.toUpperCase()} port left on host ${this.name}`);
@@ -121,7 +134,10 @@ export class MemoryHost {
   /** @internal claims address:port, or throws EADDRINUSE */
   bind<T>(table: Array<IpBinding<T>>, binding: IpBinding<T>): void {
     if (this.#conflicts(table, binding.family, binding.address, binding.port, binding.reusePort)) {
-      throw networkError("EADDRINUSE", `address already in use: ${formatEndpoint(binding.address, binding.port)} on host ${this.name}`);
+      throw networkError(
+        "EADDRINUSE",
+        `address already in use: ${formatEndpoint(binding.address, binding.port)} on host ${this.name}`,
+      );
     }
     table.push(binding);
   }
@@ -197,7 +213,12 @@ export class MemoryNetwork {
 
   constructor(options: MemoryNetworkOptions = {}) {
     this.seed = options.seed ?? 1;
-    this.clock = options.clock === "manual" ? manualClock() : options.clock === undefined || options.clock === "real" ? realClock() : options.clock;
+    this.clock =
+      options.clock === "manual"
+        ? manualClock()
+        : options.clock === undefined || options.clock === "real"
+          ? realClock()
+          : options.clock;
     this.streamBufferSize = positive(options.streamBufferSize ?? 2 * 1024 * 1024, "streamBufferSize");
     this.udpQueueSize = positive(options.udpQueueSize ?? 1024, "udpQueueSize");
     this.unixDatagramQueueSize = positive(options.unixDatagramQueueSize ?? 16, "unixDatagramQueueSize");
@@ -271,7 +292,8 @@ export class MemoryNetwork {
       const p = rule[key];
       if (p !== undefined && !(p >= 0 && p <= 1)) throw new RangeError(`${key} must be a probability from 0 to 1`);
     }
-    if (rule.times !== undefined && !(Number.isInteger(rule.times) && rule.times >= 0)) throw new RangeError("times must be a non-negative integer");
+    if (rule.times !== undefined && !(Number.isInteger(rule.times) && rule.times >= 0))
+      throw new RangeError("times must be a non-negative integer");
     const active: ActiveRule = { rule, random: new SeededRandom(deriveSeed(this.seed, this.#ruleCount++)), hits: 0 };
     this.#rules.push(active);
     return {
@@ -373,7 +395,11 @@ export class MemoryNetwork {
   }
 
   /** @internal applies the connect-time faults of the rules; resolves with the stream faults */
-  async connectFaults(rules: ActiveRule[], signal: AbortSignal | undefined, what: string): Promise<ConnectionFaults & { halfOpen?: "client" | "server" }> {
+  async connectFaults(
+    rules: ActiveRule[],
+    signal: AbortSignal | undefined,
+    what: string,
+  ): Promise<ConnectionFaults & { halfOpen?: "client" | "server" }> {
     const faults: ConnectionFaults & { halfOpen?: "client" | "server" } = {};
     for (const { rule } of rules) {
       if (rule.connect === "refuse") throw networkError("ECONNREFUSED", `connection refused: ${what} (fault rule)`);
@@ -399,7 +425,9 @@ export class MemoryNetwork {
   /** @internal waits for room in `listener`'s accept queue, bounded by connectTimeoutMs */
   async admit(listener: MemoryListener, signal: AbortSignal | undefined, what: string): Promise<void> {
     const timeout = new AbortController();
-    const cancel = this.clock.schedule(this.connectTimeoutMs, () => timeout.abort(networkError("ETIMEDOUT", `connection timed out: ${what} (accept queue full)`)));
+    const cancel = this.clock.schedule(this.connectTimeoutMs, () =>
+      timeout.abort(networkError("ETIMEDOUT", `connection timed out: ${what} (accept queue full)`)),
+    );
     const onAbort = () => timeout.abort(signal!.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
@@ -415,10 +443,12 @@ export class MemoryNetwork {
   /** @internal how the network carries one datagram */
   datagramRoute(host: MemoryHost): DatagramRoute {
     return {
-      send: (from, data, to, closed) => (from.family === "unix" ? this.#sendUnix(host, from, data, to, closed) : this.#sendUdp(host, from, data, to)),
+      send: (from, data, to, closed) =>
+        from.family === "unix" ? this.#sendUnix(host, from, data, to, closed) : this.#sendUdp(host, from, data, to),
       close: (socket) => {
         if (socket.family === "unix") {
-          const key = typeof socket.local === "string" && socket.local === "" ? undefined : unixKey(socket.local as string | Uint8Array);
+          const key =
+            typeof socket.local === "string" && socket.local === "" ? undefined : unixKey(socket.local as string | Uint8Array);
           if (key !== undefined && host.unix.get(key) === socket) host.unix.delete(key);
         } else {
           host.unbind(host.udp, socket);
@@ -429,10 +459,12 @@ export class MemoryNetwork {
 
   async #sendUdp(host: MemoryHost, from: MemoryDatagramTransport, data: Uint8Array, to: SocketAddress): Promise<void> {
     const family = from.family as "inet" | "inet6";
-    if (data.byteLength > MAX_UDP[family]) throw networkError("EMSGSIZE", `message too long: ${data.byteLength} bytes (UDP carries at most ${MAX_UDP[family]})`);
+    if (data.byteLength > MAX_UDP[family])
+      throw networkError("EMSGSIZE", `message too long: ${data.byteLength} bytes (UDP carries at most ${MAX_UDP[family]})`);
     const [rawHost, port] = to as readonly [string, number];
     const destination = canonicalAddress(rawHost);
-    if (familyOf(destination) !== family) throw networkError("EAFNOSUPPORT", `cannot send to ${destination} from an ${family} socket`);
+    if (familyOf(destination) !== family)
+      throw networkError("EAFNOSUPPORT", `cannot send to ${destination} from an ${family} socket`);
     const [localAddress, localPort] = from.local as readonly [string, number];
     const source = isWildcard(localAddress) ? host.sourceFor(destination) : localAddress;
     const target = isLoopback(destination) ? host : this.hostOf(destination);
@@ -461,21 +493,34 @@ export class MemoryNetwork {
     else deliver();
   }
 
-  async #sendUnix(host: MemoryHost, from: MemoryDatagramTransport, data: Uint8Array, to: SocketAddress, senderClosed: AbortSignal): Promise<void> {
-    if (data.byteLength > MAX_UNIX_DATAGRAM) throw networkError("EMSGSIZE", `message too long: ${data.byteLength} bytes (a Unix datagram carries at most ${MAX_UNIX_DATAGRAM})`);
+  async #sendUnix(
+    host: MemoryHost,
+    from: MemoryDatagramTransport,
+    data: Uint8Array,
+    to: SocketAddress,
+    senderClosed: AbortSignal,
+  ): Promise<void> {
+    if (data.byteLength > MAX_UNIX_DATAGRAM)
+      throw networkError(
+        "EMSGSIZE",
+        `message too long: ${data.byteLength} bytes (a Unix datagram carries at most ${MAX_UNIX_DATAGRAM})`,
+      );
     const path = to as string | Uint8Array;
     const key = unixKey(path);
     const rules = this.matchingRules({ protocol: "unix-dgram", from: host, path: key });
-    for (const { rule } of rules) if (rule.connect === "refuse") throw networkError("ECONNREFUSED", `connection refused: ${describeUnix(path)} (fault rule)`);
+    for (const { rule } of rules)
+      if (rule.connect === "refuse") throw networkError("ECONNREFUSED", `connection refused: ${describeUnix(path)} (fault rule)`);
     let target: MemoryDatagramTransport | undefined;
     if (key === "" && from.peer !== undefined) target = from.peer;
     else {
       const bound = host.unix.get(key);
       if (bound === undefined) throw noUnixSocket(key, describeUnix(path));
-      if (!(bound instanceof MemoryDatagramTransport)) throw networkError("EPROTOTYPE", `${describeUnix(path)} is a stream socket`);
+      if (!(bound instanceof MemoryDatagramTransport))
+        throw networkError("EPROTOTYPE", `${describeUnix(path)} is a stream socket`);
       target = bound;
     }
-    if (target === undefined || target.closed) throw networkError("ECONNREFUSED", `connection refused: the socket at ${describeUnix(path)} is closed`);
+    if (target === undefined || target.closed)
+      throw networkError("ECONNREFUSED", `connection refused: the socket at ${describeUnix(path)} is closed`);
     await target.waitForRoom(senderClosed);
     let delay = 0;
     for (const { rule } of rules) delay += rule.latencyMs ?? 0;
@@ -485,10 +530,18 @@ export class MemoryNetwork {
   }
 
   /** @internal */
-  udpSocket(host: MemoryHost, family: "inet" | "inet6", localHost: string, localPort: number, reusePort: boolean, remote?: readonly [string, number]): MemoryDatagramTransport {
+  udpSocket(
+    host: MemoryHost,
+    family: "inet" | "inet6",
+    localHost: string,
+    localPort: number,
+    reusePort: boolean,
+    remote?: readonly [string, number],
+  ): MemoryDatagramTransport {
     const address = canonicalAddress(localHost);
     if (familyOf(address) !== family) throw networkError("EAFNOSUPPORT", `${address} is not an ${family} address`);
-    if (!isWildcard(address) && !host.owns(address)) throw networkError("EADDRNOTAVAIL", `cannot assign requested address: ${address} is not an address of host ${host.name}`);
+    if (!isWildcard(address) && !host.owns(address))
+      throw networkError("EADDRNOTAVAIL", `cannot assign requested address: ${address} is not an address of host ${host.name}`);
     const port = localPort === 0 ? host.ephemeralPort("udp", family, address) : localPort;
     const socket = new MemoryDatagramTransport(family, [address, port], remote, this.udpQueueSize, this.datagramRoute(host));
     host.bind(host.udp, { family, address, port, reusePort, owner: socket });
@@ -496,15 +549,26 @@ export class MemoryNetwork {
   }
 
   /** @internal */
-  unixDatagramSocket(host: MemoryHost, localPath: string | Uint8Array | undefined, remote?: string | Uint8Array): MemoryDatagramTransport {
+  unixDatagramSocket(
+    host: MemoryHost,
+    localPath: string | Uint8Array | undefined,
+    remote?: string | Uint8Array,
+  ): MemoryDatagramTransport {
     if (remote !== undefined) {
       // connect(2) checks that the peer exists.
       const bound = host.unix.get(unixKey(remote));
       if (bound === undefined) throw noUnixSocket(unixKey(remote), describeUnix(remote));
-      if (!(bound instanceof MemoryDatagramTransport)) throw networkError("EPROTOTYPE", `protocol wrong type for socket: ${describeUnix(remote)} is a stream socket`);
+      if (!(bound instanceof MemoryDatagramTransport))
+        throw networkError("EPROTOTYPE", `protocol wrong type for socket: ${describeUnix(remote)} is a stream socket`);
     }
     const local = localPath === undefined ? "" : reportUnix(localPath);
-    const socket = new MemoryDatagramTransport("unix", local, remote === undefined ? undefined : reportUnix(remote), this.unixDatagramQueueSize, this.datagramRoute(host));
+    const socket = new MemoryDatagramTransport(
+      "unix",
+      local,
+      remote === undefined ? undefined : reportUnix(remote),
+      this.unixDatagramQueueSize,
+      this.datagramRoute(host),
+    );
     if (localPath !== undefined) this.claimUnixPath(host, localPath, socket);
     return socket;
   }
@@ -512,26 +576,34 @@ export class MemoryNetwork {
   /** @internal */
   claimUnixPath(host: MemoryHost, path: string | Uint8Array, owner: MemoryListener | MemoryDatagramTransport): void {
     const key = unixKey(path);
-    if (host.unix.has(key)) throw networkError("EADDRINUSE", `address already in use: ${describeUnix(path)} on host ${host.name}`);
+    if (host.unix.has(key))
+      throw networkError("EADDRINUSE", `address already in use: ${describeUnix(path)} on host ${host.name}`);
     host.unix.set(key, owner);
   }
 
   // ---- streams -----------------------------------------------------------------------------
 
   /** @internal a TCP connect from `host` */
-  async connectTcp(host: MemoryHost, remoteHost: string, port: number, options: BackendConnectTcpOptions): Promise<MemoryStreamTransport> {
+  async connectTcp(
+    host: MemoryHost,
+    remoteHost: string,
+    port: number,
+    options: BackendConnectTcpOptions,
+  ): Promise<MemoryStreamTransport> {
     const signal = options.signal;
     signal?.throwIfAborted();
     const destination = canonicalAddress(remoteHost);
     const family = familyOf(destination)!;
     const what = formatEndpoint(destination, port);
     let source = options.localHost === undefined ? undefined : canonicalAddress(options.localHost);
-    if (source !== undefined && !isWildcard(source) && !host.owns(source)) throw networkError("EADDRNOTAVAIL", `cannot assign requested address: ${source} is not an address of host ${host.name}`);
+    if (source !== undefined && !isWildcard(source) && !host.owns(source))
+      throw networkError("EADDRNOTAVAIL", `cannot assign requested address: ${source} is not an address of host ${host.name}`);
     if (source === undefined || isWildcard(source)) source = host.sourceFor(destination);
     const rules = this.matchingRules({ protocol: "tcp", from: host, source, destination, port });
     const faults = await this.connectFaults(rules, signal, what);
     const target = isLoopback(destination) ? host : this.hostOf(destination);
-    if (target === undefined) throw networkError("EHOSTUNREACH", `no route to host ${destination}: no host on the memory network has this address`);
+    if (target === undefined)
+      throw networkError("EHOSTUNREACH", `no route to host ${destination}: no host on the memory network has this address`);
     const [binding, ...others] = target.lookup(target.tcp, destination, port);
     if (binding === undefined) throw networkError("ECONNREFUSED", `connection refused: nothing listens on ${what}`);
     // reusePort: connections are spread over the listeners in turn.
@@ -545,7 +617,8 @@ export class MemoryNetwork {
     try {
       signal?.throwIfAborted();
       localPort = options.localPort ? options.localPort : host.ephemeralPort("tcp", family, source);
-      if (options.localPort && host.tcpPortsInUse.has(localPort)) throw networkError("EADDRINUSE", `address already in use: local port ${localPort}`);
+      if (options.localPort && host.tcpPortsInUse.has(localPort))
+        throw networkError("EADDRINUSE", `address already in use: local port ${localPort}`);
     } catch (error) {
       listener.cancelAdmission();
       throw error;
@@ -576,16 +649,23 @@ export class MemoryNetwork {
   ): MemoryListener {
     const address = canonicalAddress(localHost);
     const family = familyOf(address)!;
-    if (!isWildcard(address) && !host.owns(address)) throw networkError("EADDRNOTAVAIL", `cannot assign requested address: ${address} is not an address of host ${host.name}`);
+    if (!isWildcard(address) && !host.owns(address))
+      throw networkError("EADDRNOTAVAIL", `cannot assign requested address: ${address} is not an address of host ${host.name}`);
     const actualPort = port === 0 ? host.ephemeralPort("tcp", family, address) : port;
-    const listener: MemoryListener = new MemoryListener(family, [address, actualPort], options.backlog, () => host.unbind(host.tcp, listener));
+    const listener: MemoryListener = new MemoryListener(family, [address, actualPort], options.backlog, () =>
+      host.unbind(host.tcp, listener),
+    );
     listener.tcpOptions = newSocketTcpOptions(options.tcpOptions);
     host.bind(host.tcp, { family, address, port: actualPort, reusePort: options.reusePort, owner: listener });
     return listener;
   }
 
   /** @internal */
-  async connectUnix(host: MemoryHost, path: string | Uint8Array, signal: AbortSignal | undefined): Promise<MemoryStreamTransport> {
+  async connectUnix(
+    host: MemoryHost,
+    path: string | Uint8Array,
+    signal: AbortSignal | undefined,
+  ): Promise<MemoryStreamTransport> {
     signal?.throwIfAborted();
     const key = unixKey(path);
     const what = describeUnix(path);
@@ -593,7 +673,8 @@ export class MemoryNetwork {
     const faults = await this.connectFaults(rules, signal, what);
     const listener = host.unix.get(key);
     if (listener === undefined) throw noUnixSocket(key, what);
-    if (!(listener instanceof MemoryListener)) throw networkError("EPROTOTYPE", `protocol wrong type for socket: ${what} is a datagram socket`);
+    if (!(listener instanceof MemoryListener))
+      throw networkError("EPROTOTYPE", `protocol wrong type for socket: ${what} is a datagram socket`);
     await this.admit(listener, signal, what);
     const server = listener.local;
     const connection = this.newConnection("unix", "unix", "", server, faults, () => {});
@@ -616,7 +697,10 @@ export class MemoryNetwork {
   /** @internal `socketpair("stream")` */
   streamPair(): [MemoryStreamTransport, MemoryStreamTransport] {
     const connection = this.newConnection("unix", "unix", "", "", {}, () => {});
-    return [new MemoryStreamTransport(connection, "client", "unix", "", ""), new MemoryStreamTransport(connection, "server", "unix", "", "")];
+    return [
+      new MemoryStreamTransport(connection, "client", "unix", "", ""),
+      new MemoryStreamTransport(connection, "server", "unix", "", ""),
+    ];
   }
 
   /** @internal `socketpair("dgram")` */
@@ -644,10 +728,12 @@ function positive(value: number, name: string): number {
 /** `"host:port"`, `"[v6]:port"`, `":port"`, `"host"` → parts. */
 function splitEndpoint(endpoint: string): { host: string; port?: number } {
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(endpoint);
-  if (bracketed) return bracketed[2] === undefined ? { host: bracketed[1]! } : { host: bracketed[1]!, port: Number(bracketed[2]) };
+  if (bracketed)
+    return bracketed[2] === undefined ? { host: bracketed[1]! } : { host: bracketed[1]!, port: Number(bracketed[2]) };
   if (familyOf(endpoint) === "inet6") return { host: endpoint };
   const colon = endpoint.lastIndexOf(":");
-  if (colon >= 0 && /^\d+$/.test(endpoint.slice(colon + 1))) return { host: endpoint.slice(0, colon), port: Number(endpoint.slice(colon + 1)) };
+  if (colon >= 0 && /^\d+$/.test(endpoint.slice(colon + 1)))
+    return { host: endpoint.slice(0, colon), port: Number(endpoint.slice(colon + 1)) };
   return { host: endpoint };
 }
 
@@ -664,4 +750,3 @@ function splitEndpoint(endpoint: string): { host: string; port?: number } {
 export function createMemoryNetwork(options?: MemoryNetworkOptions): MemoryNetwork {
   return new MemoryNetwork(options);
 }
-

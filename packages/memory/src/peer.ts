@@ -90,7 +90,9 @@ export class ScriptedConnection {
     const want = bytesOf(expected);
     const got = await this.receiveExactly(want.byteLength);
     if (!got.every((byte, i) => byte === want[i])) {
-      throw new Error(`the scripted peer expected ${JSON.stringify(decoder.decode(want))} but received ${JSON.stringify(decoder.decode(got))}`);
+      throw new Error(
+        `the scripted peer expected ${JSON.stringify(decoder.decode(want))} but received ${JSON.stringify(decoder.decode(got))}`,
+      );
     }
   }
 
@@ -166,5 +168,3 @@ export async function listenScriptedPeer(
       : network.listenTcp(host, options.address ?? "127.0.0.1", options.port ?? 0, { backlog, reusePort: false });
   return new ScriptedPeer(listener, listener.local);
 }
-
-

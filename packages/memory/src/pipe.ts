@@ -67,7 +67,8 @@ export class Pipe {
     if (data.byteLength === 0) return;
     if (this.shaping === undefined && this.#transit.length === 0) {
       // Segments, as a kernel queues them: a reader that takes one chunk leaves the rest unread.
-      for (let offset = 0; offset < data.byteLength; offset += SEGMENT) this.#arrive(data.subarray(offset, Math.min(offset + SEGMENT, data.byteLength)));
+      for (let offset = 0; offset < data.byteLength; offset += SEGMENT)
+        this.#arrive(data.subarray(offset, Math.min(offset + SEGMENT, data.byteLength)));
       return;
     }
     for (let offset = 0; offset < data.byteLength; offset += SEGMENT) {
@@ -163,7 +164,10 @@ export class Pipe {
 
   #travel(bytes: number, run: () => void): void {
     const shaping = this.shaping;
-    if (shaping === undefined && this.#transit.length === 0) return run();
+    if (shaping === undefined && this.#transit.length === 0) {
+      run();
+      return;
+    }
     const now = this.clock.now();
     const transmitMs = shaping?.bytesPerSecond ? (bytes * 1000) / shaping.bytesPerSecond : 0;
     const departure = Math.max(now, this.#lastDeparture) + transmitMs;

@@ -77,7 +77,8 @@ export class MemoryConnection {
     // Data for a side that has closed its socket is answered with a reset, as TCP does.
     this.toServer.onDataAfterReaderGone = () => this.#resetBy("server");
     this.toClient.onDataAfterReaderGone = () => this.#resetBy("client");
-    if (options.faults.resetAfterBytes !== undefined) this.resetAfterBytes(options.faults.resetAfterBytes, options.faults.resetDirection);
+    if (options.faults.resetAfterBytes !== undefined)
+      this.resetAfterBytes(options.faults.resetAfterBytes, options.faults.resetDirection);
     if (options.faults.stopReading !== undefined) this.stopReading(options.faults.stopReading);
   }
 
@@ -172,7 +173,10 @@ export class MemoryConnection {
   transmit(side: ConnectionSide, data: Uint8Array): void {
     const pipe = this.#pipeTo(side === "client" ? "server" : "client");
     const budget = this.#resetBudget;
-    if (budget !== undefined && (budget.direction === "both" || budget.direction === (side === "client" ? "to-server" : "to-client"))) {
+    if (
+      budget !== undefined &&
+      (budget.direction === "both" || budget.direction === (side === "client" ? "to-server" : "to-client"))
+    ) {
       if (data.byteLength >= budget.remaining) {
         const part = data.subarray(0, budget.remaining);
         this.#count(side, part.byteLength);
@@ -230,7 +234,8 @@ export class MemoryConnection {
 
 function shapingOf(options: { latencyMs?: number; bandwidth?: number }): Shaping | undefined {
   if (!options.latencyMs && options.bandwidth === undefined) return undefined;
-  if (options.bandwidth !== undefined && !(options.bandwidth > 0)) throw new RangeError("bandwidth must be a positive number of bytes per second");
+  if (options.bandwidth !== undefined && !(options.bandwidth > 0))
+    throw new RangeError("bandwidth must be a positive number of bytes per second");
   return { latencyMs: Math.max(0, options.latencyMs ?? 0), bytesPerSecond: options.bandwidth };
 }
 
@@ -272,7 +277,8 @@ export class MemoryStreamTransport implements StreamTransport {
 
   read(): Promise<Uint8Array | null> {
     if (this.#closed) return Promise.reject(closedError());
-    if (this.connection.vanished(this.side)) return Promise.reject(networkError("ECONNABORTED", "the connection was aborted (half-open)"));
+    if (this.connection.vanished(this.side))
+      return Promise.reject(networkError("ECONNABORTED", "the connection was aborted (half-open)"));
     return this.#in.read();
   }
 

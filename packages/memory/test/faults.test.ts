@@ -22,7 +22,11 @@ import { causeCode, pattern, rejection, settle, text, track, useNetwork, utf8 } 
 
 async function listen(): Promise<{ listener: SocketListener<SocketStream>; port: number; close(): Promise<void> }> {
   const multi = await createTcpListener({ localHost: "127.0.0.1" });
-  return { listener: multi.listeners[0] as SocketListener<SocketStream>, port: multi.extra(SocketAttribute.localPort), close: () => multi.aclose() };
+  return {
+    listener: multi.listeners[0] as SocketListener<SocketStream>,
+    port: multi.extra(SocketAttribute.localPort),
+    close: () => multi.aclose(),
+  };
 }
 
 async function pair(port: number, listener: SocketListener<SocketStream>): Promise<[SocketStream, SocketStream]> {
@@ -240,7 +244,11 @@ describe("half-open connections", () => {
 });
 
 describe("datagrams", () => {
-  async function exchange(network: MemoryNetwork, count: number, rule: Parameters<MemoryNetwork["addFault"]>[0]): Promise<number[]> {
+  async function exchange(
+    network: MemoryNetwork,
+    count: number,
+    rule: Parameters<MemoryNetwork["addFault"]>[0],
+  ): Promise<number[]> {
     const receiver = await createUdpSocket({ localHost: "127.0.0.1" });
     const sender = await createUdpSocket({ localHost: "127.0.0.1" });
     const port = receiver.extra(SocketAttribute.localPort);

@@ -30,7 +30,10 @@ describe("fetchGreeting retries", () => {
     await server.listener.aclose();
   });
 
-  const clockOptions = () => ({ timeout: (ms: number) => network.clock.timeout(ms), sleep: (ms: number) => network.clock.sleep(ms) });
+  const clockOptions = () => ({
+    timeout: (ms: number) => network.clock.timeout(ms),
+    sleep: (ms: number) => network.clock.sleep(ms),
+  });
 
   it("a reset in the middle of the reply: the second attempt gets the whole greeting", async () => {
     const reset = network.addFault({ to: "api.test:7000", resetAfterBytes: 5, resetDirection: "to-client", times: 1 });

@@ -118,7 +118,8 @@ export function nativeTlsEndObservable(socket: Socket): boolean {
 export function watchNativeTlsEnd(socket: Socket): (() => boolean) | undefined {
   const tlsHandle = handleOf(socket) as StreamHandle | undefined;
   const tcpHandle = tlsHandle?._parent;
-  if (tlsHandle === undefined || typeof tcpHandle?.readStart !== "function" || typeof tcpHandle.readStop !== "function") return undefined;
+  if (tlsHandle === undefined || typeof tcpHandle?.readStart !== "function" || typeof tcpHandle.readStop !== "function")
+    return undefined;
   let asked = tlsHandle.reading === true;
   const readStart = tlsHandle.readStart;
   const readStop = tlsHandle.readStop;

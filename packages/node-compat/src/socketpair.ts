@@ -1,4 +1,10 @@
-import { datagramSocketpair, libcStreamSocketpair, type LibcBinder, type LibcDatagramTransport, type LibcStreamTransport } from "@portio/libc-socket";
+import {
+  datagramSocketpair,
+  libcStreamSocketpair,
+  type LibcBinder,
+  type LibcDatagramTransport,
+  type LibcStreamTransport,
+} from "@portio/libc-socket";
 
 /** A backend's `socketpair`, with the overloads core's `AsyncBackend` declares. */
 export interface Socketpair {
@@ -22,7 +28,9 @@ export interface Socketpair {
  * ```
  */
 export function socketpairWith(binder: () => LibcBinder): Socketpair {
-  async function socketpair(type: "stream" | "dgram"): Promise<[LibcStreamTransport, LibcStreamTransport] | [LibcDatagramTransport, LibcDatagramTransport]> {
+  async function socketpair(
+    type: "stream" | "dgram",
+  ): Promise<[LibcStreamTransport, LibcStreamTransport] | [LibcDatagramTransport, LibcDatagramTransport]> {
     const libc = binder();
     return type === "dgram" ? datagramSocketpair(libc) : libcStreamSocketpair(libc);
   }

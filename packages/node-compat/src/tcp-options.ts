@@ -14,7 +14,8 @@ import { newSocketTcpOptions, type BackendTCPOptions } from "@portio/core/backen
 export function applyNetTcpOptions(socket: Socket, options: Partial<BackendTCPOptions>): void {
   if (options.noDelay !== undefined) socket.setNoDelay(options.noDelay);
   if (options.keepAlive !== undefined) {
-    if (options.keepAlive && options.keepAliveIdleSeconds !== undefined) socket.setKeepAlive(true, options.keepAliveIdleSeconds * 1000);
+    if (options.keepAlive && options.keepAliveIdleSeconds !== undefined)
+      socket.setKeepAlive(true, options.keepAliveIdleSeconds * 1000);
     else socket.setKeepAlive(options.keepAlive);
   }
 }
@@ -33,5 +34,9 @@ export function netTcpOptions(
 ): Pick<TcpSocketConnectOpts & SocketConstructorOpts, "noDelay" | "keepAlive" | "keepAliveInitialDelay"> {
   const { noDelay, keepAlive, keepAliveIdleSeconds } = newSocketTcpOptions(options);
   if (!keepAlive) return { noDelay };
-  return { noDelay, keepAlive, ...(keepAliveIdleSeconds !== undefined ? { keepAliveInitialDelay: keepAliveIdleSeconds * 1000 } : {}) };
+  return {
+    noDelay,
+    keepAlive,
+    ...(keepAliveIdleSeconds !== undefined ? { keepAliveInitialDelay: keepAliveIdleSeconds * 1000 } : {}),
+  };
 }

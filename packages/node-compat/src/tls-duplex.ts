@@ -252,7 +252,12 @@ class RecordTracker {
         continue;
       }
       // A record that may be an alert starts here: the records before it are fed first.
-      if (this.#headerLength === 0 && position > 0 && position + RECORD_HEADER <= chunk.byteLength && mayBeAlert(chunk, position)) {
+      if (
+        this.#headerLength === 0 &&
+        position > 0 &&
+        position + RECORD_HEADER <= chunk.byteLength &&
+        mayBeAlert(chunk, position)
+      ) {
         return position;
       }
       this.#header[this.#headerLength++] = chunk[position++]!;

@@ -2,7 +2,7 @@ import { Buffer } from "node:buffer";
 import net from "node:net";
 import tls from "node:tls";
 import { BrokenResourceError, type TLSPem, type TLSPeerCertificate } from "@portio/core";
-import { type BackendTLSOptions } from "@portio/core/backend";
+import type { BackendTLSOptions } from "@portio/core/backend";
 
 /** PEM material as Node takes it. */
 function pem(value: TLSPem): string | Buffer | Array<string | Buffer> {

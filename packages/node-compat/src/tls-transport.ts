@@ -1,11 +1,6 @@
 import type { TLSSocket } from "node:tls";
-import {
-  UnsupportedError,
-  type AddressFamily,
-  type SocketAddress,
-  type TLSPeerCertificate,
-} from "@portio/core";
-import { type TLSTransport } from "@portio/core/backend";
+import { UnsupportedError, type AddressFamily, type SocketAddress, type TLSPeerCertificate } from "@portio/core";
+import type { TLSTransport } from "@portio/core/backend";
 import { NetStreamTransport } from "./stream-transport.ts";
 import type { PortioDuplex } from "./tls-duplex.ts";
 import { cipherName, negotiatedAlpn, peerCertificate } from "./tls-options.ts";
@@ -169,19 +164,23 @@ export class NodeTLSTransport implements TLSTransport {
     signal?.throwIfAborted();
     const socket = this.socket;
     // Our close_notify: the pump's _final keeps the portio stream open.
-    await this.#waitFor(() => new Promise<void>((resolve, reject) => {
-      const onFinish = (): void => {
-        socket.off("error", onError);
-        resolve();
-      };
-      const onError = (error: Error): void => {
-        socket.off("finish", onFinish);
-        reject(error);
-      };
-      socket.once("finish", onFinish);
-      socket.once("error", onError);
-      socket.end();
-    }), signal);
+    await this.#waitFor(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const onFinish = (): void => {
+            socket.off("error", onError);
+            resolve();
+          };
+          const onError = (error: Error): void => {
+            socket.off("finish", onFinish);
+            reject(error);
+          };
+          socket.once("finish", onFinish);
+          socket.once("error", onError);
+          socket.end();
+        }),
+      signal,
+    );
     await this.#waitFor(() => pump.flushed(), signal);
     // The peer's close_notify; what it sent before it is dropped, as OpenSSL's SSL_shutdown does.
     for (;;) {

@@ -1,6 +1,6 @@
 import tls from "node:tls";
 import { SocketAttribute, type AnyByteStream } from "@portio/core";
-import { type BackendTLSOptions, type StreamTransport } from "@portio/core/backend";
+import type { BackendTLSOptions, StreamTransport } from "@portio/core/backend";
 import { NetStreamTransport } from "./stream-transport.ts";
 import { PortioDuplex } from "./tls-duplex.ts";
 import { handshakeError, nodeTlsOptions } from "./tls-options.ts";
@@ -68,7 +68,12 @@ export async function wrapTls(
 }
 
 /** Waits for the handshake (and, on the client, Node's certificate checks) to finish. */
-function handshake(socket: tls.TLSSocket, ended: Promise<void>, serverSide: boolean, signal: AbortSignal | undefined): Promise<void> {
+function handshake(
+  socket: tls.TLSSocket,
+  ended: Promise<void>,
+  serverSide: boolean,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const done = (): void => {
       settled = true;

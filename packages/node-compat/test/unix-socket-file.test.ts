@@ -26,7 +26,8 @@ function binding(mode?: number) {
         const server = net.createServer();
         server.once("error", reject);
         server.listen(path, () =>
-          resolve({ server, close: () => new Promise<void>((done) => server.close(() => done())).then(removeFile) }));
+          resolve({ server, close: () => new Promise<void>((done) => server.close(() => done())).then(removeFile) }),
+        );
       }),
     close: (bound: { close: () => Promise<void> }) => bound.close(),
   };
@@ -62,15 +63,25 @@ it("a regular file at the path: EADDRINUSE, the file kept, the bound socket clos
   writeFileSync(join(dir, "app.sock"), "keep me");
   let closed = 0;
   const counting = binding();
-  const tracked = { ...counting, close: async (bound: { close: () => Promise<void> }) => void (closed++, await bound.close()) };
-  await expect(listenOnUnixPath(join(dir, "app.sock"), nodeUnixSocketFiles, tracked)).rejects.toMatchObject({ code: "EADDRINUSE" });
+  const tracked = {
+    ...counting,
+    close: async (bound: { close: () => Promise<void> }) => {
+      closed++;
+      await bound.close();
+    },
+  };
+  await expect(listenOnUnixPath(join(dir, "app.sock"), nodeUnixSocketFiles, tracked)).rejects.toMatchObject({
+    code: "EADDRINUSE",
+  });
   expect(closed).toBe(1);
   expect(readdirSync(dir)).toEqual(["app.sock"]);
   expect(readFileSync(join(dir, "app.sock"), "utf8")).toBe("keep me");
 });
 
 it("a missing directory fails with ENOENT", async () => {
-  await expect(listenOnUnixPath(join(dir, "missing", "app.sock"), nodeUnixSocketFiles, binding())).rejects.toMatchObject({ code: "ENOENT" });
+  await expect(listenOnUnixPath(join(dir, "missing", "app.sock"), nodeUnixSocketFiles, binding())).rejects.toMatchObject({
+    code: "ENOENT",
+  });
   expect(readdirSync(dir)).toEqual([]);
 });
 

@@ -53,10 +53,15 @@ console.log(JSON.stringify({
 
 function run(command: string, args: string[]): Promise<{ backend: string; error: string | null }> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { cwd: consumer, timeout: 15_000, env: { ...process.env, NO_COLOR: "1" } }, (error, stdout, stderr) => {
-      if (error) return reject(new Error(`${command} ${args.join(" ")} failed: ${stderr || error.message}`));
-      resolve(JSON.parse(stdout.trim().split("\n").pop()!));
-    });
+    execFile(
+      command,
+      args,
+      { cwd: consumer, timeout: 15_000, env: { ...process.env, NO_COLOR: "1" } },
+      (error, stdout, stderr) => {
+        if (error) return reject(new Error(`${command} ${args.join(" ")} failed: ${stderr || error.message}`));
+        resolve(JSON.parse(stdout.trim().split("\n").pop()!));
+      },
+    );
   });
 }
 
@@ -81,10 +86,16 @@ describe("portio (umbrella)", () => {
     expect(result).toEqual({ backend: "bun", error: "ConnectionFailed" });
   });
 
-  it.skipIf(!built)(`inside Bun, a workspace or linked portio loads one copy of @portio/core${built ? "" : ` (skipped: ${noBuild})`}`, async () => {
-    const result = (await run(`${root}node_modules/.bin/bun`, ["-e", bunCopiesProbe])) as unknown as { cores: string[]; error: string };
-    expect(result).toEqual({ cores: [`${root}packages/core/dist/index.js`], error: "UnsupportedError" });
-  });
+  it.skipIf(!built)(
+    `inside Bun, a workspace or linked portio loads one copy of @portio/core${built ? "" : ` (skipped: ${noBuild})`}`,
+    async () => {
+      const result = (await run(`${root}node_modules/.bin/bun`, ["-e", bunCopiesProbe])) as unknown as {
+        cores: string[];
+        error: string;
+      };
+      expect(result).toEqual({ cores: [`${root}packages/core/dist/index.js`], error: "UnsupportedError" });
+    },
+  );
 
   it.skipIf(!built)(`inside Deno, "portio" registers the Deno backend${built ? "" : ` (skipped: ${noBuild})`}`, async () => {
     const result = await run(`${root}node_modules/deno/deno`, ["eval", "--allow-net", probe]);

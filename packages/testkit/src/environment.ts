@@ -46,7 +46,9 @@ export async function probeEnvironment(harness: ConformanceHarness): Promise<Env
   }
 
   if (harness.rawSockets === undefined) {
-    missing.rawSockets = harness.rawSocketsUnavailable ?? "the harness has no rawSockets factory, so no raw fds to adopt (adoption cases need the runtime to make sockets portio does not own)";
+    missing.rawSockets =
+      harness.rawSocketsUnavailable ??
+      "the harness has no rawSockets factory, so no raw fds to adopt (adoption cases need the runtime to make sockets portio does not own)";
   }
 
   if (harness.socketFiles === undefined) {
@@ -65,11 +67,13 @@ export async function probeEnvironment(harness: ConformanceHarness): Promise<Env
   }
 
   if (harness.spawnProcess === undefined) {
-    missing.processes = "the harness has no spawnProcess, so no peer in another process (the cases that kill their peer process need one)";
+    missing.processes =
+      "the harness has no spawnProcess, so no peer in another process (the cases that kill their peer process need one)";
   }
 
   if (harness.tcpOptions === undefined) {
-    missing.tcpOptions = "the harness has no tcpOptions reader, so the kernel cannot be asked what TCP_NODELAY and SO_KEEPALIVE hold";
+    missing.tcpOptions =
+      "the harness has no tcpOptions reader, so the kernel cannot be asked what TCP_NODELAY and SO_KEEPALIVE hold";
   }
 
   let localhostFamilies: Array<"inet" | "inet6"> = [];

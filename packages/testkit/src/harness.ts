@@ -117,7 +117,6 @@ export interface SpawnedProcess {
   kill(): Promise<void>;
 }
 
-
 /** What {@link SocketFileTools.inspect} reports about the file at a path. */
 export interface FileFacts {
   /** What kind of file it is. */

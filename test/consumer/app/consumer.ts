@@ -43,9 +43,12 @@ async function receiveAll(stream: ByteStream): Promise<string> {
 async function tcpEcho(): Promise<void> {
   const listener = await createTcpListener({ localHost: "127.0.0.1", localPort: 0 });
   const stop = new AbortController();
-  const serving = listener.serve(async (stream) => {
-    for await (const chunk of stream) await stream.send(chunk);
-  }, { signal: stop.signal });
+  const serving = listener.serve(
+    async (stream) => {
+      for await (const chunk of stream) await stream.send(chunk);
+    },
+    { signal: stop.signal },
+  );
   const client = await connectTcp("127.0.0.1", listener.extra(SocketAttribute.localPort));
   await client.send(encode("hello over tcp"));
   await client.sendEof();
@@ -61,7 +64,11 @@ async function udp(): Promise<void> {
   const client = await createUdpSocket({ localHost: "127.0.0.1", localPort: 0 });
   await client.sendto(encode("hello over udp"), "127.0.0.1", server.extra(SocketAttribute.localPort));
   const [data, [host, port]] = await server.receive();
-  expectEqual([decode(data), host, port], ["hello over udp", "127.0.0.1", client.extra(SocketAttribute.localPort)], "udp datagram");
+  expectEqual(
+    [decode(data), host, port],
+    ["hello over udp", "127.0.0.1", client.extra(SocketAttribute.localPort)],
+    "udp datagram",
+  );
   await client.aclose();
   await server.aclose();
 }
@@ -106,11 +113,17 @@ async function tls(): Promise<void> {
   const tcp = await createTcpListener({ localHost: "127.0.0.1", localPort: 0 });
   const listener = new TLSListener(tcp, { cert, key });
   const stop = new AbortController();
-  const serving = listener.serve(async (stream) => {
-    const request = decode(await stream.receive());
-    await stream.send(encode(`${request} back, ${stream.extra(SocketAttribute.family)}`));
-  }, { signal: stop.signal });
-  const client = await connectTcp("127.0.0.1", tcp.extra(SocketAttribute.localPort), { tls: { ca: cert }, tlsHostname: "localhost" });
+  const serving = listener.serve(
+    async (stream) => {
+      const request = decode(await stream.receive());
+      await stream.send(encode(`${request} back, ${stream.extra(SocketAttribute.family)}`));
+    },
+    { signal: stop.signal },
+  );
+  const client = await connectTcp("127.0.0.1", tcp.extra(SocketAttribute.localPort), {
+    tls: { ca: cert },
+    tlsHostname: "localhost",
+  });
   if (!(client instanceof TLSStream)) throw new Error("connectTcp with tls did not return a TLSStream");
   await client.send(encode("hello over tls"));
   expectEqual(await receiveAll(client), "hello over tls back, inet", "tls round trip");
@@ -129,7 +142,10 @@ try {
   // An error class from `portio` is the one the backend throws (one copy of core).
   const [x, y] = await socketpair();
   await y.aclose();
-  const ended = await x.receive().then(() => "data", (error: unknown) => error instanceof EndOfStream);
+  const ended = await x.receive().then(
+    () => "data",
+    (error: unknown) => error instanceof EndOfStream,
+  );
   expectEqual(ended, true, "EndOfStream from the backend is portio's EndOfStream");
   await x.aclose();
   if (!(x instanceof UNIXSocketStream)) throw new Error("socketpair did not give UNIXSocketStreams");

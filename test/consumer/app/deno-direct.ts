@@ -5,9 +5,12 @@ import { denoBackend, register } from "@portio/deno";
 register();
 const listener = await createTcpListener({ localHost: "127.0.0.1", localPort: 0 });
 const stop = new AbortController();
-const serving = listener.serve(async (stream) => {
-  await stream.send(await stream.receive());
-}, { signal: stop.signal });
+const serving = listener.serve(
+  async (stream) => {
+    await stream.send(await stream.receive());
+  },
+  { signal: stop.signal },
+);
 const client = await connectTcp("127.0.0.1", listener.extra(SocketAttribute.localPort));
 await client.send(new TextEncoder().encode(denoBackend.name));
 const echoed = new TextDecoder().decode(await client.receive());

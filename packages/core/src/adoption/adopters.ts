@@ -29,7 +29,7 @@ export function registerAdopters(adopters: Adopters): void {
 /** The registered implementations. */
 export function adopters(): Adopters {
   if (registered === undefined) {
-    throw new Error("portio's adoption code is not loaded: import fromSocket's class from \"portio\" or \"@portio/core\"");
+    throw new Error('portio\'s adoption code is not loaded: import fromSocket\'s class from "portio" or "@portio/core"');
   }
   return registered;
 }

@@ -20,7 +20,11 @@ export const refuse = {
       withCause(cause),
     ),
   unknownType: (cause?: unknown): InvalidSocketError =>
-    new InvalidSocketError("TYPE_MISMATCH", "socket type mismatch: expected SOCK_STREAM or SOCK_DGRAM, got another type", withCause(cause)),
+    new InvalidSocketError(
+      "TYPE_MISMATCH",
+      "socket type mismatch: expected SOCK_STREAM or SOCK_DGRAM, got another type",
+      withCause(cause),
+    ),
   notConnected: (info: SocketInfo): InvalidSocketError =>
     new InvalidSocketError("NOT_CONNECTED", `the socket must be connected${stateHint(info, "client")}`),
   notBound: (info: SocketInfo): InvalidSocketError =>

@@ -8,12 +8,7 @@
  * @module
  */
 
-import {
-  ConnectedUDPSocket,
-  ConnectedUNIXDatagramSocket,
-  UDPSocket,
-  UNIXDatagramSocket,
-} from "../sockets/datagram-sockets.ts";
+import { ConnectedUDPSocket, ConnectedUNIXDatagramSocket, UDPSocket, UNIXDatagramSocket } from "../sockets/datagram-sockets.ts";
 import { SocketListener, UNIXSocketListener } from "../sockets/socket-listener.ts";
 import { SocketStream } from "../sockets/socket-stream.ts";
 import { UNIXSocketStream } from "../sockets/unix-socket-stream.ts";

@@ -1,5 +1,12 @@
 import { getEnv, deleteEnv, getPid } from "./environment.ts";
-import { openConnectedUdp, openConnectedUnixDatagram, openListener, openStream, openUdp, openUnixDatagram } from "./from-socket.ts";
+import {
+  openConnectedUdp,
+  openConnectedUnixDatagram,
+  openListener,
+  openStream,
+  openUdp,
+  openUnixDatagram,
+} from "./from-socket.ts";
 import { refuse } from "./errors.ts";
 import type { ClientSocket } from "./wrap-client-socket.ts";
 import type { ServerSocket } from "./wrap-server-socket.ts";

@@ -38,7 +38,9 @@ export const UNIX_FAMILY: readonly AddressFamily[] = ["unix"];
 export function toSource(backend: AsyncBackend, value: unknown): AdoptionSource {
   if (typeof value === "number") {
     if (Number.isInteger(value) && value >= 0 && value <= MAX_FD) return { fd: value };
-    throw new TypeError(`expected an int or socket, got number ${String(value)} instead (an fd is an integer from 0 to ${MAX_FD})`);
+    throw new TypeError(
+      `expected an int or socket, got number ${String(value)} instead (an fd is an integer from 0 to ${MAX_FD})`,
+    );
   }
   if (typeof value === "object" && value !== null) {
     const fd = backend.nativeSocketFd(value);

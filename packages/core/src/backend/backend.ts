@@ -157,7 +157,10 @@ export interface AsyncBackend {
   /** A Unix datagram socket, bound to `localPath` if given. */
   createUnixDatagramSocket(options: BackendUNIXDatagramOptions): Promise<DatagramTransport>;
   /** A Unix datagram socket connected to `remotePath`, bound to `localPath` if given. */
-  createConnectedUnixDatagramSocket(remotePath: string | Uint8Array, options: BackendUNIXDatagramOptions): Promise<DatagramTransport>;
+  createConnectedUnixDatagramSocket(
+    remotePath: string | Uint8Array,
+    options: BackendUNIXDatagramOptions,
+  ): Promise<DatagramTransport>;
   /** A connected pair of Unix sockets (`socketpair(2)`). */
   socketpair(type: "stream"): Promise<[StreamTransport, StreamTransport]>;
   /** A connected pair of Unix datagram sockets (`socketpair(AF_UNIX, SOCK_DGRAM)`). */

@@ -201,7 +201,11 @@ async function tryLink(files: UnixSocketFileSystem, temporary: string, path: str
  * Removes the socket file at `path` only if it is still `file` (same device and inode): a file
  * someone else put there since is left alone.
  */
-function unlinkIfSame(files: UnixSocketFileSystem, path: string, file: { dev: number | bigint; ino: number | bigint }): Promise<void> {
+function unlinkIfSame(
+  files: UnixSocketFileSystem,
+  path: string,
+  file: { dev: number | bigint; ino: number | bigint },
+): Promise<void> {
   return ignoreMissing(async () => {
     const now = await files.lstat(path);
     if (now.isSocket && now.dev === file.dev && now.ino === file.ino) await files.unlink(path);
@@ -224,7 +228,10 @@ async function probeSocketFile(files: UnixSocketFileSystem, path: string): Promi
 }
 
 function addressInUse(path: string, why: string): Error {
-  return Object.assign(new Error(`listen EADDRINUSE: address already in use ${path} (${why})`), { code: "EADDRINUSE", syscall: "listen" });
+  return Object.assign(new Error(`listen EADDRINUSE: address already in use ${path} (${why})`), {
+    code: "EADDRINUSE",
+    syscall: "listen",
+  });
 }
 
 async function ignoreMissing(action: () => void | Promise<void>): Promise<void> {

@@ -7,7 +7,10 @@
  */
 export function checkSignal(signal: unknown, name = "signal"): asserts signal is AbortSignal | undefined {
   if (signal === undefined) return;
-  if (!hasMethods(signal, "addEventListener", "removeEventListener") || typeof (signal as { aborted?: unknown }).aborted !== "boolean") {
+  if (
+    !hasMethods(signal, "addEventListener", "removeEventListener") ||
+    typeof (signal as { aborted?: unknown }).aborted !== "boolean"
+  ) {
     throw new TypeError(`${name} must be an AbortSignal or undefined, got ${describeValue(signal)}`);
   }
 }
@@ -35,7 +38,8 @@ export function hasMethods(value: unknown, ...methods: string[]): boolean {
 export function describeValue(value: unknown): string {
   if (value === null) return "null";
   if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (typeof value === "object" || typeof value === "function") return `a${/^[aeiou]/i.test(typeof value) ? "n" : ""} ${typeof value}`;
+  if (typeof value === "object" || typeof value === "function")
+    return `a${/^[aeiou]/i.test(typeof value) ? "n" : ""} ${typeof value}`;
   return `${typeof value} ${String(value)}`;
 }
 

@@ -54,10 +54,22 @@ export function connectTcp(
   options: ConnectTcpOptions & { tls: true | TLSClientOptions },
 ): Promise<TLSStream>;
 /** Connects without TLS: a plain {@link SocketStream}. */
-export function connectTcp(remoteHost: string, remotePort: number, options?: ConnectTcpOptions & { tls?: false }): Promise<SocketStream>;
+export function connectTcp(
+  remoteHost: string,
+  remotePort: number,
+  options?: ConnectTcpOptions & { tls?: false },
+): Promise<SocketStream>;
 /** Connects, with TLS when `options.tls` says so. */
-export function connectTcp(remoteHost: string, remotePort: number, options?: ConnectTcpOptions): Promise<SocketStream | TLSStream>;
-export async function connectTcp(remoteHost: string, remotePort: number, options: ConnectTcpOptions = {}): Promise<SocketStream | TLSStream> {
+export function connectTcp(
+  remoteHost: string,
+  remotePort: number,
+  options?: ConnectTcpOptions,
+): Promise<SocketStream | TLSStream>;
+export async function connectTcp(
+  remoteHost: string,
+  remotePort: number,
+  options: ConnectTcpOptions = {},
+): Promise<SocketStream | TLSStream> {
   checkHost(remoteHost, "remoteHost");
   checkPort(remotePort, "remotePort", { allowZero: false });
   checkCallOptions(options);
@@ -77,16 +89,21 @@ export async function connectTcp(remoteHost: string, remotePort: number, options
   } catch (error) {
     throwIfAborted(signal);
     if (error instanceof TypeError) throw error;
-    throw new ConnectionFailed(`could not resolve ${remoteHost}: ${String((error as Error)?.message ?? error)}`, { cause: error });
+    throw new ConnectionFailed(`could not resolve ${remoteHost}: ${String((error as Error)?.message ?? error)}`, {
+      cause: error,
+    });
   }
   try {
     if (options.localHost !== undefined) local = await resolveHost(options.localHost);
   } catch (error) {
     throwIfAborted(signal);
     if (error instanceof TypeError) throw error;
-    throw new ConnectionFailed(`could not resolve localHost ${options.localHost}: ${String((error as Error)?.message ?? error)}`, {
-      cause: error,
-    });
+    throw new ConnectionFailed(
+      `could not resolve localHost ${options.localHost}: ${String((error as Error)?.message ?? error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   throwIfAborted(signal);
   if (local.length > 0) {
@@ -97,13 +114,26 @@ export async function connectTcp(remoteHost: string, remotePort: number, options
       throw new ConnectionFailed(`${remoteHost} has no address of the same family as localHost ${options.localHost}`);
     }
   }
-  const transport = await happyEyeballs(interleaveFamilies(targets), remotePort, delay, local, options.localPort, tcpOptions, signal);
+  const transport = await happyEyeballs(
+    interleaveFamilies(targets),
+    remotePort,
+    delay,
+    local,
+    options.localPort,
+    tcpOptions,
+    signal,
+  );
   const stream = new SocketStream(transport);
   if (!options.tls) return stream;
   // The TCP connection is ours until the handshake succeeds: close it if it does not.
   try {
     const tls = options.tls === true ? {} : options.tls;
-    return await TLSStream.wrapConnection(stream, { ...tls, hostname: tlsHostname, serverSide: false, ...(signal ? { signal } : {}) });
+    return await TLSStream.wrapConnection(stream, {
+      ...tls,
+      hostname: tlsHostname,
+      serverSide: false,
+      ...(signal ? { signal } : {}),
+    });
   } catch (error) {
     await stream.aclose();
     throw error;

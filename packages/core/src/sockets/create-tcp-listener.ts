@@ -54,7 +54,9 @@ export async function createTcpListener(options: CreateTcpListenerOptions = {}):
 
   const addresses = await listenAddresses(options.localHost, family);
   if (addresses.length === 0) {
-    throw new Error(`localHost ${JSON.stringify(options.localHost)} resolved to no ${family === "unspec" ? "" : `${family} `}address to listen on`);
+    throw new Error(
+      `localHost ${JSON.stringify(options.localHost)} resolved to no ${family === "unspec" ? "" : `${family} `}address to listen on`,
+    );
   }
   let lastError: unknown;
   for (let attempt = 0; attempt < CONSISTENT_PORT_ATTEMPTS; attempt++) {

@@ -15,7 +15,6 @@ import type { SocketLike } from "../adoption/validate.ts";
 // Not the adoption code itself: see adopters.ts for why.
 import { adopters } from "../adoption/adopters.ts";
 
-
 /** A UDP datagram with its sender or destination: `[data, [host, port]]`. */
 export type UDPPacket = [data: Uint8Array, address: IPSocketAddress];
 /** A Unix datagram with its sender or destination path: `[data, path]`. */
@@ -26,7 +25,8 @@ export type UNIXDatagramPacket = [data: Uint8Array, path: UNIXSocketAddress];
  * aborted by its signal keeps its datagram for the next call, `aclose()` wakes pending calls with
  * `ClosedResourceError` and releases the fd before resolving, and iteration runs until close.
  */
-export abstract class DatagramSocket<Received, Sent> extends ReceiveStreamBase<Received>
+export abstract class DatagramSocket<Received, Sent>
+  extends ReceiveStreamBase<Received>
   implements UnreliableObjectReceiveStream<Received>, UnreliableObjectSendStream<Sent>
 {
   /** @internal */
@@ -63,7 +63,8 @@ export abstract class DatagramSocket<Received, Sent> extends ReceiveStreamBase<R
       [SocketAttribute.family as never, () => family],
       [SocketAttribute.localAddress as never, () => this.transport.localAddress()],
     ]);
-    if (family !== "unix") map.set(SocketAttribute.localPort as never, () => (this.transport.localAddress() as IPSocketAddress)[1]);
+    if (family !== "unix")
+      map.set(SocketAttribute.localPort as never, () => (this.transport.localAddress() as IPSocketAddress)[1]);
     if (this.transport.fd !== undefined) {
       const fd = this.transport.fd;
       map.set(SocketAttribute.fd as never, () => fd);
@@ -117,7 +118,9 @@ export abstract class DatagramSocket<Received, Sent> extends ReceiveStreamBase<R
     checkPort(port, "port", { allowZero: false });
     const literal = ipFamily(host);
     if (literal === "inet6" && this.transport.family === "inet") {
-      throw new TypeError(`cannot send to ${host}, an IPv6 address, from an IPv4 (AF_INET) socket; create the socket with family "inet6"`);
+      throw new TypeError(
+        `cannot send to ${host}, an IPv6 address, from an IPv4 (AF_INET) socket; create the socket with family "inet6"`,
+      );
     }
     if (literal !== undefined) return [host, port];
     const family = this.transport.family === "unix" ? undefined : this.transport.family;
@@ -230,7 +233,6 @@ export class ConnectedUDPSocket extends ConnectedDatagramSocket {
   static async fromSocket(socket: SocketLike): Promise<ConnectedUDPSocket> {
     return (await adopters().connectedUdp(socket)) as ConnectedUDPSocket;
   }
-
 }
 
 /**
@@ -297,7 +299,6 @@ export class ConnectedUNIXDatagramSocket extends ConnectedDatagramSocket {
   static async fromSocket(socket: SocketLike): Promise<ConnectedUNIXDatagramSocket> {
     return (await adopters().connectedUnixDatagram(socket)) as ConnectedUNIXDatagramSocket;
   }
-
 }
 
 function messageOf(error: unknown): string {

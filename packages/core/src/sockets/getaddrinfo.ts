@@ -67,7 +67,10 @@ export async function resolveHost(host: string, family?: "inet" | "inet6"): Prom
  * const [host, service] = await getnameinfo(["127.0.0.1", 22]); // ["localhost", "ssh"]
  * ```
  */
-export async function getnameinfo(address: IPSocketAddress, options: { signal?: AbortSignal } = {}): Promise<[host: string, service: string]> {
+export async function getnameinfo(
+  address: IPSocketAddress,
+  options: { signal?: AbortSignal } = {},
+): Promise<[host: string, service: string]> {
   if (!Array.isArray(address) || address.length !== 2) throw new TypeError("address must be [host, port]");
   const [host, port] = address;
   checkHost(host, "host");

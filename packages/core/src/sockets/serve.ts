@@ -35,7 +35,9 @@ export function checkServeOptions<T>(handler: unknown, options: ServeOptions<T> 
   }
   const grace = options.shutdownGraceMs;
   if (grace !== undefined && (typeof grace !== "number" || Number.isNaN(grace) || grace < 0)) {
-    throw new RangeError(`options.shutdownGraceMs must be a number of milliseconds ≥ 0 (or Infinity), got ${describeValue(grace)}`);
+    throw new RangeError(
+      `options.shutdownGraceMs must be a number of milliseconds ≥ 0 (or Infinity), got ${describeValue(grace)}`,
+    );
   }
   return options;
 }
@@ -102,7 +104,13 @@ async function shutDown(group: TaskGroup, open: Set<AsyncResource>, graceMs: num
     let timer: ReturnType<typeof setTimeout> | undefined;
     const graceOver = new Promise<"grace over">((resolve) => (timer = setTimeout(() => resolve("grace over"), graceMs)));
     // A handler failure is wait()'s to report; here only "finished in time or not" matters.
-    const outcome = await Promise.race([finished.then(() => "finished", () => "finished"), graceOver]);
+    const outcome = await Promise.race([
+      finished.then(
+        () => "finished",
+        () => "finished",
+      ),
+      graceOver,
+    ]);
     clearTimeout(timer);
     // Closing a stream wakes its handler's pending receive or send with ClosedResourceError.
     if (outcome === "grace over") await Promise.all([...open].map((stream) => stream.aclose()));

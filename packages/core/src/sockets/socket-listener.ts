@@ -14,7 +14,6 @@ import type { SocketLike } from "../adoption/validate.ts";
 // Not the adoption code itself: see adopters.ts for why.
 import { adopters } from "../adoption/adopters.ts";
 
-
 /**
  * A listening TCP socket. `accept()` returns one connection; `serve()` runs a handler for every
  * connection (see {@link Listener.serve}). A connection accepted after an aborted `accept()` is
@@ -27,10 +26,7 @@ import { adopters } from "../adoption/adopters.ts";
  * const stream = await listener.accept({ signal: AbortSignal.timeout(5_000) });
  * ```
  */
-export class SocketListener<S extends SocketStream = SocketStream>
-  extends ListenerBase<S>
-  implements Listener<S>
-{
+export class SocketListener<S extends SocketStream = SocketStream> extends ListenerBase<S> implements Listener<S> {
   /** @internal */
   protected readonly transport: ListenerTransport;
   readonly #wrap: (transport: StreamTransport) => S;
@@ -124,7 +120,11 @@ export class SocketListener<S extends SocketStream = SocketStream>
       this.#closing = (async () => {
         await this.transport.close().catch(() => {});
         // A connection the runtime accepted while we were closing has no taker: release it too.
-        if (late) await late.then((orphan) => orphan.close(0), () => {});
+        if (late)
+          await late.then(
+            (orphan) => orphan.close(0),
+            () => {},
+          );
       })();
     }
     return this.#closing;

@@ -116,7 +116,8 @@ export async function handOverListener(
         }
       } catch (error) {
         // That successor went away before it served: wait for the next one.
-        if (!(error instanceof EndOfStream) && !(error instanceof ClosedResourceError) && !(error instanceof BrokenResourceError)) throw error;
+        if (!(error instanceof EndOfStream) && !(error instanceof ClosedResourceError) && !(error instanceof BrokenResourceError))
+          throw error;
       } finally {
         await channel.aclose();
       }
@@ -172,8 +173,9 @@ function single(listener: SocketListener | MultiListener<SocketStream>): SocketL
   if (listener instanceof SocketListener) return listener;
   const inner = listener.listeners;
   if (inner.length !== 1 || !(inner[0] instanceof SocketListener)) {
-    throw new RangeError(`a listener to hand over must be one socket; this MultiListener has ${inner.length}: hand them over one by one`);
+    throw new RangeError(
+      `a listener to hand over must be one socket; this MultiListener has ${inner.length}: hand them over one by one`,
+    );
   }
   return inner[0];
 }
-

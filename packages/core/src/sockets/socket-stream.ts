@@ -18,7 +18,6 @@ import type { BackendTCPOptions } from "../backend/backend.ts";
 /** How long `aclose()` waits for already-accepted bytes to reach the kernel before dropping them. */
 export const GRACEFUL_CLOSE_TIMEOUT_MS = 5_000;
 
-
 /**
  * A connected byte stream over a TCP or Unix socket, the same on every backend.
  *
@@ -195,7 +194,10 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
    * Runs a send-side call of a subclass (`sendFds`) under the same rules as {@link send}.
    * @internal
    */
-  protected async sendWith(options: CallOptions | undefined, write: (signal: AbortSignal | undefined) => Promise<void>): Promise<void> {
+  protected async sendWith(
+    options: CallOptions | undefined,
+    write: (signal: AbortSignal | undefined) => Promise<void>,
+  ): Promise<void> {
     this.#sendGuard.enter();
     try {
       if (this.#closing) throw new ClosedResourceError();
@@ -281,11 +283,9 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
       const flushTimeoutMs = options?.flushTimeoutMs ?? GRACEFUL_CLOSE_TIMEOUT_MS;
       if (!(flushTimeoutMs >= 0)) return Promise.reject(new RangeError("flushTimeoutMs must be a non-negative number"));
       const interruptedSend = this.#sendGuard.busy;
-      this.#closing = this.transport
-        .close(interruptedSend ? 0 : flushTimeoutMs)
-        .catch(() => {
-          // Closing a socket that already failed is not an error worth reporting to the caller.
-        });
+      this.#closing = this.transport.close(interruptedSend ? 0 : flushTimeoutMs).catch(() => {
+        // Closing a socket that already failed is not an error worth reporting to the caller.
+      });
     }
     return this.#closing;
   }
@@ -326,7 +326,9 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
 
   #applyTcpOptions(method: string, options: Partial<BackendTCPOptions>): void {
     if (this.transport.family === "unix" || this.transport.setTcpOptions === undefined) {
-      throw new TypeError(`${method}() applies to TCP streams; this is a ${this.transport.family === "unix" ? "Unix" : "stream without TCP options"}`);
+      throw new TypeError(
+        `${method}() applies to TCP streams; this is a ${this.transport.family === "unix" ? "Unix" : "stream without TCP options"}`,
+      );
     }
     if (this.#closing) throw new ClosedResourceError();
     try {

@@ -54,7 +54,10 @@ export interface CreateUnixListenerOptions {
  * const listener = await createUnixListener("/tmp/app.sock", { mode: 0o600 });
  * ```
  */
-export async function createUnixListener(path: string | Uint8Array, options: CreateUnixListenerOptions = {}): Promise<UNIXSocketListener> {
+export async function createUnixListener(
+  path: string | Uint8Array,
+  options: CreateUnixListenerOptions = {},
+): Promise<UNIXSocketListener> {
   checkUnixPath(path);
   checkMode(options.mode);
   const backlog = checkBacklog(options.backlog);

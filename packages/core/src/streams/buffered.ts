@@ -196,7 +196,8 @@ export class BufferedByteReceiveStream extends ReceiveStreamBase<Uint8Array> imp
    */
   async receiveUntil(delimiter: Uint8Array | string, maxBytes: number, options: CallOptions = {}): Promise<Uint8Array> {
     if (typeof delimiter === "string") delimiter = new TextEncoder().encode(delimiter);
-    if (!(delimiter instanceof Uint8Array)) throw new TypeError(`delimiter must be a Uint8Array or a string, got ${describeValue(delimiter)}`);
+    if (!(delimiter instanceof Uint8Array))
+      throw new TypeError(`delimiter must be a Uint8Array or a string, got ${describeValue(delimiter)}`);
     if (delimiter.length === 0) throw new RangeError("delimiter must not be empty");
     checkMaxBytes(maxBytes);
     this.#reader.enter(options.signal);

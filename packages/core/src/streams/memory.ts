@@ -475,9 +475,7 @@ export class MemoryObjectSendStream<T> extends AsyncResourceBase implements Obje
  * ```
  * @throws RangeError if `maxBufferSize` is negative, or neither an integer nor `Infinity`
  */
-export function createMemoryObjectStream<T>(
-  maxBufferSize = 0,
-): [MemoryObjectSendStream<T>, MemoryObjectReceiveStream<T>] {
+export function createMemoryObjectStream<T>(maxBufferSize = 0): [MemoryObjectSendStream<T>, MemoryObjectReceiveStream<T>] {
   if (maxBufferSize !== Infinity && !Number.isInteger(maxBufferSize)) {
     throw new RangeError("maxBufferSize must be either an integer or Infinity");
   }

@@ -214,7 +214,8 @@ class WebStreamTransport implements StreamTransport {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const flushed = this.#lastWrite.then(() => this.#writer.close()).catch(() => {});
     const gaveUp = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), flushTimeoutMs)));
-    if ((await Promise.race([flushed, gaveUp])) === "timeout") await this.#writer.abort(new ClosedResourceError()).catch(() => {});
+    if ((await Promise.race([flushed, gaveUp])) === "timeout")
+      await this.#writer.abort(new ClosedResourceError()).catch(() => {});
     clearTimeout(timer);
     await this.#reader.cancel().catch(() => {});
     this.#reader.releaseLock();

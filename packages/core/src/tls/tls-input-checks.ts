@@ -38,7 +38,10 @@ export function checkPem(value: TLSPem | undefined, name: string, kind: "certifi
 function checkPemText(text: string, label: string, kind: "certificate" | "private key"): void {
   let wanted = 0;
   for (const [, type, body] of text.matchAll(BLOCK)) {
-    const lines = body!.split(/\r?\n/).map((line) => line.trim()).filter((line) => line.length > 0 && !HEADER.test(line));
+    const lines = body!
+      .split(/\r?\n/)
+      .map((line) => line.trim())
+      .filter((line) => line.length > 0 && !HEADER.test(line));
     const base64 = lines.join("");
     if (base64.length === 0 || base64.length % 4 !== 0 || !BASE64.test(base64)) {
       throw new TypeError(`${label}: the PEM block "${type}" does not hold valid base64`);
@@ -46,7 +49,10 @@ function checkPemText(text: string, label: string, kind: "certificate" | "privat
     if (kind === "certificate" ? /CERTIFICATE$/.test(type!) : /PRIVATE KEY$/.test(type!)) wanted++;
   }
   if (wanted === 0) {
-    const marker = kind === "certificate" ? "-----BEGIN CERTIFICATE-----" : "-----BEGIN PRIVATE KEY----- (or RSA / EC / ENCRYPTED PRIVATE KEY)";
+    const marker =
+      kind === "certificate"
+        ? "-----BEGIN CERTIFICATE-----"
+        : "-----BEGIN PRIVATE KEY----- (or RSA / EC / ENCRYPTED PRIVATE KEY)";
     throw new TypeError(`${label} is not a PEM ${kind}: no ${marker} block found`);
   }
 }
@@ -82,7 +88,10 @@ export function raggedEofError(state: { receivedData: boolean; serverSide: boole
 export function tlsSessionError(error: unknown, state: { receivedData: boolean; serverSide: boolean }): unknown {
   const alert = tlsAlertCode(error);
   if (alert !== undefined) {
-    const name = alert.replace(/^ERR_SSL_(?:SSLV3_|TLSV1_|TLSV13_)?ALERT_/, "").toLowerCase().replaceAll("_", " ");
+    const name = alert
+      .replace(/^ERR_SSL_(?:SSLV3_|TLSV1_|TLSV13_)?ALERT_/, "")
+      .toLowerCase()
+      .replaceAll("_", " ");
     const advice = ALERT_ADVICE[name] ?? "";
     return new BrokenResourceError(`TLS: the peer sent the fatal alert "${name}"${advice}`, { cause: error });
   }

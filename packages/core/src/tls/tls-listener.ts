@@ -72,7 +72,10 @@ export class TLSListener<T extends AnyByteStream = AnyByteStream> extends Listen
    * Serves every connection that completes the handshake with `handler`; see
    * {@link Listener.serve}. Handshakes run concurrently, so a slow client does not hold others up.
    */
-  serve(handler: (stream: TLSStream, context: HandlerContext) => void | Promise<void>, options: ServeOptions<TLSStream> = {}): Promise<void> {
+  serve(
+    handler: (stream: TLSStream, context: HandlerContext) => void | Promise<void>,
+    options: ServeOptions<TLSStream> = {},
+  ): Promise<void> {
     const secured = new WeakMap<object, TLSStream>();
     const onError = options.onError;
     return this.listener.serve(

@@ -46,7 +46,8 @@ export function libcRawSockets(binder: LibcBinder): RawSocketFactory {
 
   function clearCloseOnExec(fd: number): void {
     const flags = binder.fcntl(fd, C.F_GETFD, 0);
-    if (flags === -1 || binder.fcntl(fd, C.F_SETFD, flags & ~C.FD_CLOEXEC) === -1) throw new Error(`fcntl(${fd}) failed with errno ${binder.errno()}`);
+    if (flags === -1 || binder.fcntl(fd, C.F_SETFD, flags & ~C.FD_CLOEXEC) === -1)
+      throw new Error(`fcntl(${fd}) failed with errno ${binder.errno()}`);
   }
 
   /** A connected pair of `family`/`type`: Unix ones from socketpair(), IP ones over loopback. */

@@ -16,7 +16,9 @@ function openssl(cwd: string, args: string[]): void {
     execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
   } catch (error) {
     const stderr = String((error as { stderr?: unknown }).stderr ?? "");
-    throw new Error(`openssl ${args[0]} failed (is Debian's openssl installed? apt-get install -y openssl): ${stderr}`, { cause: error });
+    throw new Error(`openssl ${args[0]} failed (is Debian's openssl installed? apt-get install -y openssl): ${stderr}`, {
+      cause: error,
+    });
   }
 }
 
@@ -34,21 +36,58 @@ function openssl(cwd: string, args: string[]): void {
 export function generateTestCertificates(): TLSTestCertificates {
   const dir = mkdtempSync(join(tmpdir(), "portio-tls-"));
   try {
-    const key = (name: string) => openssl(dir, ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", name]);
+    const key = (name: string) =>
+      openssl(dir, ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", name]);
     key("ca.key");
-    openssl(dir, ["req", "-x509", "-new", "-key", "ca.key", "-days", "1", "-subj", "/CN=portio test CA", "-out", "ca.pem",
-      "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+    openssl(dir, [
+      "req",
+      "-x509",
+      "-new",
+      "-key",
+      "ca.key",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=portio test CA",
+      "-out",
+      "ca.pem",
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
     const leaf = (name: string, subject: string, extensions: string) => {
       key(`${name}.key`);
       openssl(dir, ["req", "-new", "-key", `${name}.key`, "-subj", subject, "-out", `${name}.csr`]);
       writeFileSync(join(dir, `${name}.ext`), extensions);
-      openssl(dir, ["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-        "-days", "1", "-extfile", `${name}.ext`, "-out", `${name}.pem`]);
+      openssl(dir, [
+        "x509",
+        "-req",
+        "-in",
+        `${name}.csr`,
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "1",
+        "-extfile",
+        `${name}.ext`,
+        "-out",
+        `${name}.pem`,
+      ]);
     };
-    leaf("server", "/CN=localhost",
-      "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\n");
-    leaf("client", "/CN=portio test client",
-      "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n");
+    leaf(
+      "server",
+      "/CN=localhost",
+      "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\n",
+    );
+    leaf(
+      "client",
+      "/CN=portio test client",
+      "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n",
+    );
     const read = (name: string) => readFileSync(join(dir, name), "utf8");
     return {
       ca: read("ca.pem"),

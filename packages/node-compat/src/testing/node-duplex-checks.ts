@@ -35,9 +35,13 @@ async function tcpPair(): Promise<[SocketStream, SocketStream, () => Promise<voi
   const accept = (listener.listeners[0] as unknown as { accept(): Promise<SocketStream> }).accept();
   const client = await connectTcp("127.0.0.1", listener.extra(SocketAttribute.localPort));
   const server = (await accept) as SocketStream;
-  return [client, server, async () => {
-    await Promise.all([client.aclose(), server.aclose(), listener.aclose()]);
-  }];
+  return [
+    client,
+    server,
+    async () => {
+      await Promise.all([client.aclose(), server.aclose(), listener.aclose()]);
+    },
+  ];
 }
 
 const pattern = (size: number): Uint8Array => Uint8Array.from({ length: size }, (_, i) => (i * 31 + 7) & 0xff);
@@ -92,7 +96,14 @@ export const nodeDuplexChecks: ReadonlyArray<{ name: string; run(): Promise<void
         const stream = await connectTcp("127.0.0.1", port);
         const body = await new Promise<string>((resolve, reject) => {
           const request = http.request(
-            { host: "127.0.0.1", port, path: "/y", agent: false, headers: { connection: "close" }, createConnection: () => toNodeDuplex(stream) as never },
+            {
+              host: "127.0.0.1",
+              port,
+              path: "/y",
+              agent: false,
+              headers: { connection: "close" },
+              createConnection: () => toNodeDuplex(stream) as never,
+            },
             (response) => {
               let text = "";
               response.setEncoding("utf8");

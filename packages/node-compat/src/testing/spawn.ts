@@ -17,7 +17,11 @@ import type { SpawnedProcess } from "@portio/testkit";
  * await peer.kill();
  * ```
  */
-export function spawnProcess(command: string, args: readonly string[], options: { stdin?: string } = {}): Promise<SpawnedProcess> {
+export function spawnProcess(
+  command: string,
+  args: readonly string[],
+  options: { stdin?: string } = {},
+): Promise<SpawnedProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, [...args], { stdio: ["pipe", "pipe", "inherit"] });
     const exited = new Promise<void>((done) => child.once("close", () => done()));

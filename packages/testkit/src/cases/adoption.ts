@@ -38,7 +38,11 @@ function adoption(definition: CaseDefinition): CaseDefinition {
 }
 
 /** One adoption case per IP family, `name[ipv4]` / `name[ipv6]`. */
-function perFamily(name: string, description: string, run: (t: CaseContext, family: IPFamily) => Promise<void>): CaseDefinition[] {
+function perFamily(
+  name: string,
+  description: string,
+  run: (t: CaseContext, family: IPFamily) => Promise<void>,
+): CaseDefinition[] {
   return (["inet", "inet6"] as const).map((family) =>
     adoption({
       name: `${name}[${FAMILY_ID[family]}]`,
@@ -96,7 +100,8 @@ const SERVER_KINDS: readonly Detection[] = [
 
 /** A raw socket of a {@link Detection} kind (bound Unix sockets get a path in a temp dir). */
 async function rawOfKind(t: CaseContext, kind: Detection) {
-  const path = kind.family === "unix" && (kind.state === "bound" || kind.state === "listening") ? (await unixPath(t)).path : undefined;
+  const path =
+    kind.family === "unix" && (kind.state === "bound" || kind.state === "listening") ? (await unixPath(t)).path : undefined;
   return rawSocket(t, kind.family, kind.type, {
     bound: kind.state === "bound",
     listening: kind.state === "listening",
@@ -133,7 +138,8 @@ export const adoptionSuite: SuiteDefinition = {
     ),
     {
       name: "tcp-stream-not-a-socket",
-      description: 'a string is a TypeError "expected an int or socket, got string instead" (AnyIO test_from_socket_not_a_socket)',
+      description:
+        'a string is a TypeError "expected an int or socket, got string instead" (AnyIO test_from_socket_not_a_socket)',
       async run() {
         await rejects(() => SocketStream.fromSocket("foo" as never), TypeError, "expected an int or socket, got string instead");
       },
@@ -186,7 +192,8 @@ export const adoptionSuite: SuiteDefinition = {
     ),
     adoption({
       name: "tcp-listener-bound-not-listening",
-      description: "a bound TCP fd that is not listening yet is accepted: the listener starts listening and accepts (AnyIO's validation allows it; untested there)",
+      description:
+        "a bound TCP fd that is not listening yet is accepted: the listener starts listening and accepts (AnyIO's validation allows it; untested there)",
       async run(t) {
         const raw = await rawSocket(t, "inet", "stream", { bound: true });
         const listener = raw.adopted(raw.fd, await SocketListener.fromSocket(raw.fd));
@@ -225,7 +232,8 @@ export const adoptionSuite: SuiteDefinition = {
     // ---- UNIXSocketStream (AnyIO TestUNIXStream) -----------------------------------------------
     adoption({
       name: "unix-stream-from-socket",
-      description: "a connected Unix stream fd becomes a UNIXSocketStream that talks to its peer; aclose() closes the fd (AnyIO test_from_socket)",
+      description:
+        "a connected Unix stream fd becomes a UNIXSocketStream that talks to its peer; aclose() closes the fd (AnyIO test_from_socket)",
       async run(t) {
         const raw = await rawSocket(t, "unix", "stream", { connected: true });
         const stream = raw.adopted(raw.fd, await UNIXSocketStream.fromSocket(raw.fd));
@@ -250,7 +258,13 @@ export const adoptionSuite: SuiteDefinition = {
       async (t, family) => {
         const raw = await rawSocket(t, family, "stream", { connected: true });
         const name = family === "inet" ? "AF_INET" : "AF_INET6";
-        await expectRefused(t, raw.fd, () => UNIXSocketStream.fromSocket(raw.fd), "FAMILY_MISMATCH", `address family mismatch: expected AF_UNIX, got ${name}`);
+        await expectRefused(
+          t,
+          raw.fd,
+          () => UNIXSocketStream.fromSocket(raw.fd),
+          "FAMILY_MISMATCH",
+          `address family mismatch: expected AF_UNIX, got ${name}`,
+        );
       },
     ),
     adoption({
@@ -258,12 +272,17 @@ export const adoptionSuite: SuiteDefinition = {
       description: "SocketStream.fromSocket() of a connected Unix stream fd returns the UNIXSocketStream subclass",
       async run(t) {
         const raw = await rawSocket(t, "unix", "stream", { connected: true });
-        instanceOf(raw.adopted(raw.fd, await SocketStream.fromSocket(raw.fd)), UNIXSocketStream, "SocketStream.fromSocket() of a Unix fd");
+        instanceOf(
+          raw.adopted(raw.fd, await SocketStream.fromSocket(raw.fd)),
+          UNIXSocketStream,
+          "SocketStream.fromSocket() of a Unix fd",
+        );
       },
     }),
     adoption({
       name: "unix-stream-not-connected",
-      description: 'a fresh Unix stream fd is NOT_CONNECTED "the socket must be connected" (AnyIO test_from_socket_not_connected)',
+      description:
+        'a fresh Unix stream fd is NOT_CONNECTED "the socket must be connected" (AnyIO test_from_socket_not_connected)',
       async run(t) {
         const raw = await rawSocket(t, "unix", "stream");
         await expectRefused(t, raw.fd, () => UNIXSocketStream.fromSocket(raw.fd), "NOT_CONNECTED", NOT_CONNECTED);
@@ -340,7 +359,13 @@ export const adoptionSuite: SuiteDefinition = {
       description: 'a Unix datagram fd is FAMILY_MISMATCH "expected AF_INET or AF_INET6, got AF_UNIX" (gap in AnyIO\'s tests)',
       async run(t) {
         const raw = await rawSocket(t, "unix", "dgram", { bound: true, path: (await unixPath(t)).path });
-        await expectRefused(t, raw.fd, () => UDPSocket.fromSocket(raw.fd), "FAMILY_MISMATCH", "address family mismatch: expected AF_INET or AF_INET6, got AF_UNIX");
+        await expectRefused(
+          t,
+          raw.fd,
+          () => UDPSocket.fromSocket(raw.fd),
+          "FAMILY_MISMATCH",
+          "address family mismatch: expected AF_INET or AF_INET6, got AF_UNIX",
+        );
       },
     }),
     ...perFamily(
@@ -383,7 +408,8 @@ export const adoptionSuite: SuiteDefinition = {
     }),
     adoption({
       name: "connected-udp-not-connected",
-      description: 'a bound, unconnected UDP fd is NOT_CONNECTED "the socket must be connected" (AnyIO test_from_socket_not_connected)',
+      description:
+        'a bound, unconnected UDP fd is NOT_CONNECTED "the socket must be connected" (AnyIO test_from_socket_not_connected)',
       async run(t) {
         const raw = await rawSocket(t, "inet", "dgram", { bound: true });
         await expectRefused(t, raw.fd, () => ConnectedUDPSocket.fromSocket(raw.fd), "NOT_CONNECTED", NOT_CONNECTED);
@@ -452,7 +478,8 @@ export const adoptionSuite: SuiteDefinition = {
     // ---- ConnectedUNIXDatagramSocket (AnyIO TestConnectedUNIXDatagramSocket) -------------------
     adoption({
       name: "connected-unix-datagram-from-socket",
-      description: "a connected Unix datagram fd becomes a ConnectedUNIXDatagramSocket that talks to its peer (AnyIO test_from_socket)",
+      description:
+        "a connected Unix datagram fd becomes a ConnectedUNIXDatagramSocket that talks to its peer (AnyIO test_from_socket)",
       async run(t) {
         const raw = await rawSocket(t, "unix", "dgram", { connected: true });
         const socket = raw.adopted(raw.fd, await ConnectedUNIXDatagramSocket.fromSocket(raw.fd));
@@ -476,7 +503,8 @@ export const adoptionSuite: SuiteDefinition = {
     }),
     adoption({
       name: "connected-unix-datagram-not-connected",
-      description: 'a bound Unix datagram fd is NOT_CONNECTED "the socket must be connected" (AnyIO test_from_socket_not_connected)',
+      description:
+        'a bound Unix datagram fd is NOT_CONNECTED "the socket must be connected" (AnyIO test_from_socket_not_connected)',
       async run(t) {
         const raw = await rawSocket(t, "unix", "dgram", { bound: true, path: (await unixPath(t)).path });
         await expectRefused(t, raw.fd, () => ConnectedUNIXDatagramSocket.fromSocket(raw.fd), "NOT_CONNECTED", NOT_CONNECTED);
@@ -495,7 +523,8 @@ export const adoptionSuite: SuiteDefinition = {
     ...CLIENT_KINDS.map((kind) =>
       adoption({
         name: `wrap-client-socket[${kind.id}]`,
-        description: "wrapClientSocket() detects the kind of a connected fd and returns exactly the matching class; aclose() releases the fd",
+        description:
+          "wrapClientSocket() detects the kind of a connected fd and returns exactly the matching class; aclose() releases the fd",
         async run(t) {
           const raw = await rawOfKind(t, kind);
           const socket = raw.adopted(raw.fd, await wrapClientSocket(raw.fd));
@@ -508,7 +537,8 @@ export const adoptionSuite: SuiteDefinition = {
     ...SERVER_KINDS.map((kind) =>
       adoption({
         name: `wrap-server-socket[${kind.id}]`,
-        description: "wrapServerSocket() detects the kind of a listening, bound or unconnected fd and returns exactly the matching class; aclose() releases the fd",
+        description:
+          "wrapServerSocket() detects the kind of a listening, bound or unconnected fd and returns exactly the matching class; aclose() releases the fd",
         async run(t) {
           const raw = await rawOfKind(t, kind);
           const socket = raw.adopted(raw.fd, await wrapServerSocket(raw.fd));
@@ -588,7 +618,8 @@ export const adoptionSuite: SuiteDefinition = {
     ...([false, true] as const).map((nonBlocking) =>
       adoption({
         name: `unbound-tcp[${nonBlocking ? "non-blocking" : "blocking"}]`,
-        description: "an unbound TCP fd is NOT_BOUND to wrapServerSocket and NOT_CONNECTED to wrapClientSocket, its blocking mode kept either way",
+        description:
+          "an unbound TCP fd is NOT_BOUND to wrapServerSocket and NOT_CONNECTED to wrapClientSocket, its blocking mode kept either way",
         async run(t) {
           const raw = await rawSocket(t, "inet", "stream", { nonBlocking });
           await expectRefused(t, raw.fd, () => wrapServerSocket(raw.fd), "NOT_BOUND", NOT_BOUND);
@@ -607,7 +638,8 @@ export const adoptionSuite: SuiteDefinition = {
     }),
     adoption({
       name: "refused-then-adopted",
-      description: "a refusal leaves the fd fully usable: the same fd, refused by the wrong class, is then adopted by the right one and works",
+      description:
+        "a refusal leaves the fd fully usable: the same fd, refused by the wrong class, is then adopted by the right one and works",
       async run(t) {
         const raw = await rawSocket(t, "inet", "stream", { connected: true });
         await expectRefused(t, raw.fd, () => UDPSocket.fromSocket(raw.fd), "TYPE_MISMATCH", DGRAM_NOT_STREAM);
@@ -618,4 +650,3 @@ export const adoptionSuite: SuiteDefinition = {
     }),
   ],
 };
-

@@ -128,7 +128,8 @@ export function byteStreamCases(open: OpenPair): CaseDefinition[] {
     },
     {
       name: "concurrent-send",
-      description: "a second send() while one is pending is a BusyResourceError and does not disturb the first (AnyIO test_concurrent_send)",
+      description:
+        "a second send() while one is pending is a BusyResourceError and does not disturb the first (AnyIO test_concurrent_send)",
       async run(t) {
         const [client, server] = await open(t);
         const data = pattern(BLOCKING_SEND, 3);
@@ -167,7 +168,8 @@ export function byteStreamCases(open: OpenPair): CaseDefinition[] {
     },
     {
       name: "close-during-send",
-      description: "aclose() wakes a send() blocked on a peer that does not read with ClosedResourceError (AnyIO test_close_during_send)",
+      description:
+        "aclose() wakes a send() blocked on a peer that does not read with ClosedResourceError (AnyIO test_close_during_send)",
       async run(t) {
         const [client] = await open(t);
         const pending = rejects(client.send(pattern(BLOCKING_SEND, 4)), ClosedResourceError);
@@ -238,7 +240,8 @@ export function byteStreamCases(open: OpenPair): CaseDefinition[] {
     },
     {
       name: "cancel-keeps-data[pending]",
-      description: "a receive() aborted while waiting rejects with the signal's reason, and bytes arriving afterwards go to the next receive()",
+      description:
+        "a receive() aborted while waiting rejects with the signal's reason, and bytes arriving afterwards go to the next receive()",
       async run(t) {
         const [client, server] = await open(t);
         const controller = new AbortController();

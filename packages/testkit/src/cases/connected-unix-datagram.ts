@@ -10,7 +10,14 @@ import type { CaseContext } from "../context.ts";
 import { reversed, text, utf8 } from "../support/bytes.ts";
 import { errorCode } from "../support/error-code.ts";
 import { perPathKind, unixPath, type UNIXPathKind } from "../support/unix.ts";
-import { allArriveInOrder, connectedUnixDatagram, fsencode, inForm, unixDatagram, type PathForm } from "../support/unix-datagram.ts";
+import {
+  allArriveInOrder,
+  connectedUnixDatagram,
+  fsencode,
+  inForm,
+  unixDatagram,
+  type PathForm,
+} from "../support/unix-datagram.ts";
 import { datagramLifecycleCases } from "./datagram-lifecycle.ts";
 
 const KINDS: readonly UNIXPathKind[] = ["path", "abstract"];
@@ -103,17 +110,26 @@ export const connectedUnixDatagramSuite: SuiteDefinition = {
       async (t, kind) => {
         const address = await unixPath(t, kind);
         const error = await rejects(createConnectedUnixDatagramSocket(address.path), Error);
-        equal(errorCode(error) ?? errorCode(error.cause), kind === "path" ? "ENOENT" : "ECONNREFUSED", `code of ${describe(error)}`);
+        equal(
+          errorCode(error) ?? errorCode(error.cause),
+          kind === "path" ? "ENOENT" : "ECONNREFUSED",
+          `code of ${describe(error)}`,
+        );
       },
     ),
     {
       name: "connected-sender-backpressure",
-      description: "a connected sender faster than its receiver waits for the receiver's queue to drain: 200 datagrams, none lost, in order",
+      description:
+        "a connected sender faster than its receiver waits for the receiver's queue to drain: 200 datagrams, none lost, in order",
       async run(t) {
         const address = await unixPath(t);
         const receiver = await unixDatagram(t, { localPath: address.path });
         const sender = await connectedUnixDatagram(t, address.path);
-        await allArriveInOrder(t, (data) => sender.send(data), async () => (await receiver.receive())[0]);
+        await allArriveInOrder(
+          t,
+          (data) => sender.send(data),
+          async () => (await receiver.receive())[0],
+        );
       },
     },
     ...datagramLifecycleCases(async (t) => {

@@ -59,7 +59,8 @@ export function datagramLifecycleCases(open: OpenDatagramFixture, suffix = ""): 
     },
     {
       name: `receive-after-close${suffix}`,
-      description: "receive() after aclose() (called twice: it is idempotent) is ClosedResourceError (AnyIO test_receive_after_close)",
+      description:
+        "receive() after aclose() (called twice: it is idempotent) is ClosedResourceError (AnyIO test_receive_after_close)",
       async run(t) {
         const { socket } = await open(t);
         await socket.aclose();
@@ -78,7 +79,8 @@ export function datagramLifecycleCases(open: OpenDatagramFixture, suffix = ""): 
     },
     {
       name: `cancelled-receive-keeps-datagram${suffix}`,
-      description: "a receive() aborted before anything arrived rejects with the signal's reason, and the next datagram goes to the next receive()",
+      description:
+        "a receive() aborted before anything arrived rejects with the signal's reason, and the next datagram goes to the next receive()",
       async run(t) {
         const fixture = await open(t);
         const controller = new AbortController();
@@ -93,7 +95,8 @@ export function datagramLifecycleCases(open: OpenDatagramFixture, suffix = ""): 
     },
     {
       name: `aborted-signal-keeps-datagram${suffix}`,
-      description: "receive() with an already aborted signal rejects with its reason and leaves an arrived datagram for the next receive()",
+      description:
+        "receive() with an already aborted signal rejects with its reason and leaves an arrived datagram for the next receive()",
       async run(t) {
         const fixture = await open(t);
         await fixture.deliver(utf8("one"));

@@ -265,7 +265,8 @@ export const fdPassingSuite: SuiteDefinition = {
     ).map((c) => ({ ...c, requires: ["rawSockets"] as const })),
     {
       name: "handoff-listener",
-      description: "sendSocket/receiveSocket hand a TCP listener over a Unix stream: it comes back as a SocketListener on the same port and keeps serving after the sender closed its copy",
+      description:
+        "sendSocket/receiveSocket hand a TCP listener over a Unix stream: it comes back as a SocketListener on the same port and keeps serving after the sender closed its copy",
       async run(t) {
         const [channel, peer] = await streams(t, "socketpair");
         const listener = t.use(await createTcpListener({ localHost: "127.0.0.1", localPort: 0 }));
@@ -284,7 +285,8 @@ export const fdPassingSuite: SuiteDefinition = {
     },
     {
       name: "handoff-kinds",
-      description: "a connected Unix stream, a connected TCP stream and a UDP socket are each rebuilt as their own class by receiveSocket",
+      description:
+        "a connected Unix stream, a connected TCP stream and a UDP socket are each rebuilt as their own class by receiveSocket",
       requires: ["rawSockets"],
       async run(t) {
         const [channel, peer] = await streams(t, "socketpair");
@@ -296,7 +298,10 @@ export const fdPassingSuite: SuiteDefinition = {
         await exchange(gotUnix, unixB);
 
         const tcp = t.use(await createTcpListener({ localHost: "127.0.0.1", localPort: 0 }));
-        const [client, server] = await Promise.all([connectTcp("127.0.0.1", tcp.extra(SocketAttribute.localPort)), (tcp.listeners[0] as SocketListener).accept()]);
+        const [client, server] = await Promise.all([
+          connectTcp("127.0.0.1", tcp.extra(SocketAttribute.localPort)),
+          (tcp.listeners[0] as SocketListener).accept(),
+        ]);
         t.use(server);
         t.use(client);
         // A runtime that exposes no fd for its own TCP streams (Deno) must say so.
@@ -323,7 +328,8 @@ export const fdPassingSuite: SuiteDefinition = {
     },
     {
       name: "handoff-unix-listener[abstract]",
-      description: "a Unix listener (abstract name: closing the sender's copy unlinks no file) is rebuilt as a UNIXSocketListener and serves after the sender closed its copy",
+      description:
+        "a Unix listener (abstract name: closing the sender's copy unlinks no file) is rebuilt as a UNIXSocketListener and serves after the sender closed its copy",
       requires: ["abstractUnix", "rawSockets"],
       async run(t) {
         const [channel, peer] = await streams(t, "socketpair");
@@ -341,7 +347,8 @@ export const fdPassingSuite: SuiteDefinition = {
     },
     {
       name: "stop-accepting",
-      description: "stopAccepting() on one of two listeners sharing a socket: it still hands out the connections it had taken, then ClosedResourceError; the rest go to the other listener; no client is reset",
+      description:
+        "stopAccepting() on one of two listeners sharing a socket: it still hands out the connections it had taken, then ClosedResourceError; the rest go to the other listener; no client is reset",
       requires: ["rawSockets"],
       async run(t) {
         const [channel, peer] = await streams(t, "socketpair");
@@ -371,13 +378,20 @@ export const fdPassingSuite: SuiteDefinition = {
         }
         while (served.length < clients.length) served.push(t.use(await second.accept({ signal: AbortSignal.timeout(10_000) })));
         for (const stream of served) await stream.send(await receiveExactly(stream, 2));
-        const answers = await Promise.all(clients.map(async (client) => new TextDecoder().decode(await receiveExactly(client, 2))));
-        deepEqual(answers, clients.map((_, i) => `c${i}`), "every client got its echo");
+        const answers = await Promise.all(
+          clients.map(async (client) => new TextDecoder().decode(await receiveExactly(client, 2))),
+        );
+        deepEqual(
+          answers,
+          clients.map((_, i) => `c${i}`),
+          "every client got its echo",
+        );
       },
     },
     {
       name: "handoff-bad-message",
-      description: "receiveSocket refuses a message that is not a handoff (BrokenResourceError, the fd closed) and an fd that is no socket (InvalidSocketError, the fd closed): nothing leaks",
+      description:
+        "receiveSocket refuses a message that is not a handoff (BrokenResourceError, the fd closed) and an fd that is no socket (InvalidSocketError, the fd closed): nothing leaks",
       requires: ["rawSockets"],
       async run(t) {
         const [channel, peer] = await streams(t, "socketpair");
@@ -395,7 +409,8 @@ export const fdPassingSuite: SuiteDefinition = {
     },
     {
       name: "adopted-fds-close-on-exec",
-      description: "adoption (wrapClientSocket, wrapServerSocket, fromSocket) makes the fd close-on-exec, so a later child process does not inherit it",
+      description:
+        "adoption (wrapClientSocket, wrapServerSocket, fromSocket) makes the fd close-on-exec, so a later child process does not inherit it",
       requires: ["rawSockets"],
       async run(t) {
         const kinds = [
@@ -412,7 +427,11 @@ export const fdPassingSuite: SuiteDefinition = {
           equal(await factory(t).isCloseOnExec(raw.fd), false, "FD_CLOEXEC before adoption");
           const adopted = side === "client" ? await wrapClientSocket(raw.fd) : await wrapServerSocket(raw.fd);
           raw.adopted(raw.fd, adopted);
-          equal(await factory(t).isCloseOnExec(raw.fd), true, `FD_CLOEXEC after adopting a ${family} ${type} socket (${JSON.stringify(state)})`);
+          equal(
+            await factory(t).isCloseOnExec(raw.fd),
+            true,
+            `FD_CLOEXEC after adopting a ${family} ${type} socket (${JSON.stringify(state)})`,
+          );
         }
       },
     },

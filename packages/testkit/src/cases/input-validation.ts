@@ -30,12 +30,23 @@ export const inputValidationSuite: SuiteDefinition = {
   cases: [
     {
       name: "stream-signal",
-      description: "send(), receive() and a buffered receiveExactly() with a signal that is not an AbortSignal are TypeErrors; the stream still works",
+      description:
+        "send(), receive() and a buffered receiveExactly() with a signal that is not an AbortSignal are TypeErrors; the stream still works",
       async run(t) {
         const [client, server] = await tcpPair(t);
         for (const signal of NOT_SIGNALS) {
-          await rejects(client.send(utf8("lost?"), { signal } as never), TypeError, "AbortSignal", `send() with signal ${String(signal)}`);
-          await rejects(server.receive(16, { signal } as never), TypeError, "AbortSignal", `receive() with signal ${String(signal)}`);
+          await rejects(
+            client.send(utf8("lost?"), { signal } as never),
+            TypeError,
+            "AbortSignal",
+            `send() with signal ${String(signal)}`,
+          );
+          await rejects(
+            server.receive(16, { signal } as never),
+            TypeError,
+            "AbortSignal",
+            `receive() with signal ${String(signal)}`,
+          );
         }
         const buffered = new BufferedByteReceiveStream(server);
         await rejects(buffered.receiveExactly(4, { signal: "junk" } as never), TypeError, "AbortSignal", "receiveExactly()");
@@ -47,7 +58,8 @@ export const inputValidationSuite: SuiteDefinition = {
     },
     {
       name: "listener-and-connect-signal",
-      description: "accept(), connectTcp() and connectUnix() with a signal that is not an AbortSignal are TypeErrors; the listener still accepts",
+      description:
+        "accept(), connectTcp() and connectUnix() with a signal that is not an AbortSignal are TypeErrors; the listener still accepts",
       async run(t) {
         const { listener, host, port } = await loopbackListener(t);
         await rejects(listener.accept({ signal: "junk" } as never), TypeError, "AbortSignal", "accept()");
@@ -67,7 +79,12 @@ export const inputValidationSuite: SuiteDefinition = {
       async run(t) {
         const socket = await loopbackUdp(t, "inet");
         const port = udpPort(socket);
-        await rejects(socket.sendto(utf8("x"), LOOPBACK.inet, port, { signal: "junk" } as never), TypeError, "AbortSignal", "sendto()");
+        await rejects(
+          socket.sendto(utf8("x"), LOOPBACK.inet, port, { signal: "junk" } as never),
+          TypeError,
+          "AbortSignal",
+          "sendto()",
+        );
         await rejects(socket.receive({ signal: "junk" } as never), TypeError, "AbortSignal", "receive()");
         await socket.sendto(utf8("ping"), LOOPBACK.inet, port);
         const [data] = await socket.receive();
@@ -89,7 +106,7 @@ export const inputValidationSuite: SuiteDefinition = {
     {
       name: "listener-host",
       description:
-        "createTcpListener() with localHost \"\" is a TypeError, and one whose name resolves to no address an Error; neither resolves with zero listeners",
+        'createTcpListener() with localHost "" is a TypeError, and one whose name resolves to no address an Error; neither resolves with zero listeners',
       async run(t) {
         await rejects(createTcpListener({ localHost: "" }), TypeError, "localHost", 'localHost ""');
         t.resolveNames({ "nowhere.invalid": [] });
@@ -112,8 +129,18 @@ export const inputValidationSuite: SuiteDefinition = {
       async run(t) {
         const unix = await unixPath(t);
         for (const backlog of [Number.NaN, -5, 1.5, "10"]) {
-          await rejects(createTcpListener({ localHost: LOOPBACK.inet, backlog } as never), RangeError, "backlog", `TCP backlog ${String(backlog)}`);
-          await rejects(createUnixListener(unix.path, { backlog } as never), RangeError, "backlog", `Unix backlog ${String(backlog)}`);
+          await rejects(
+            createTcpListener({ localHost: LOOPBACK.inet, backlog } as never),
+            RangeError,
+            "backlog",
+            `TCP backlog ${String(backlog)}`,
+          );
+          await rejects(
+            createUnixListener(unix.path, { backlog } as never),
+            RangeError,
+            "backlog",
+            `Unix backlog ${String(backlog)}`,
+          );
         }
         // 0 is a valid request for the smallest queue.
         t.use(await createUnixListener(unix.path, { backlog: 0 }));
@@ -121,7 +148,8 @@ export const inputValidationSuite: SuiteDefinition = {
     },
     {
       name: "mode-and-family",
-      description: "a Unix socket mode that is not an integer file mode is a RangeError; getaddrinfo() with an unknown family a TypeError",
+      description:
+        "a Unix socket mode that is not an integer file mode is a RangeError; getaddrinfo() with an unknown family a TypeError",
       async run(t) {
         const unix = await unixPath(t);
         for (const mode of ["0o600", -1, 0o10000, 1.5]) {
@@ -132,7 +160,8 @@ export const inputValidationSuite: SuiteDefinition = {
     },
     {
       name: "udp-family-mismatch",
-      description: "UDP sendto() to an IPv6 address from an IPv4 socket is a TypeError naming the families; the socket still works",
+      description:
+        "UDP sendto() to an IPv6 address from an IPv4 socket is a TypeError naming the families; the socket still works",
       async run(t) {
         const socket = t.use(await createUdpSocket({ family: "inet", localHost: LOOPBACK.inet }));
         await rejects(socket.sendto(utf8("x"), "::1", 9), TypeError, "IPv6", "sendto(::1) from an IPv4 socket");

@@ -145,34 +145,36 @@ export const serveSuite: SuiteDefinition = {
         await rejects((await handlerStream.promise).send(utf8("x")), ClosedResourceError);
       },
     },
-    ...(["abort", "listener-closed"] as const).map((how): CaseDefinition => ({
-      name: `bounded-shutdown[${how}]`,
-      description:
-        how === "abort"
-          ? "with the README's echo handler, which ignores its signal, and a client that stays connected, aborting serve() still resolves: after shutdownGraceMs the handler's stream is closed"
-          : "with the README's echo handler and a client that stays connected, closing the listener under serve() ends it (ClosedResourceError) after shutdownGraceMs closed the handler's stream",
-      async run(t) {
-        const { multi, host, port } = await loopbackListener(t);
-        const serving = startServing(
-          t,
-          multi,
-          async (stream) => {
-            for await (const chunk of stream) await stream.send(chunk); // the README's handler
-          },
-          { shutdownGraceMs: 50 },
-        );
-        const client = t.use(await connectTcp(host, port));
-        await client.send(utf8("ping"));
-        bytesEqual(await receiveExactly(client, 4), "ping", "echo before shutdown");
-        if (how === "abort") await serving.stop();
-        else {
-          await multi.aclose();
-          await rejects(serving.finished, ClosedResourceError, undefined, "serve() after the listener was closed");
-        }
-        // The handler's stream was closed by serve: the client sees its end.
-        bytesEqual(await receiveAll(client, 0), "", "what the client got after shutdown");
-      },
-    })),
+    ...(["abort", "listener-closed"] as const).map(
+      (how): CaseDefinition => ({
+        name: `bounded-shutdown[${how}]`,
+        description:
+          how === "abort"
+            ? "with the README's echo handler, which ignores its signal, and a client that stays connected, aborting serve() still resolves: after shutdownGraceMs the handler's stream is closed"
+            : "with the README's echo handler and a client that stays connected, closing the listener under serve() ends it (ClosedResourceError) after shutdownGraceMs closed the handler's stream",
+        async run(t) {
+          const { multi, host, port } = await loopbackListener(t);
+          const serving = startServing(
+            t,
+            multi,
+            async (stream) => {
+              for await (const chunk of stream) await stream.send(chunk); // the README's handler
+            },
+            { shutdownGraceMs: 50 },
+          );
+          const client = t.use(await connectTcp(host, port));
+          await client.send(utf8("ping"));
+          bytesEqual(await receiveExactly(client, 4), "ping", "echo before shutdown");
+          if (how === "abort") await serving.stop();
+          else {
+            await multi.aclose();
+            await rejects(serving.finished, ClosedResourceError, undefined, "serve() after the listener was closed");
+          }
+          // The handler's stream was closed by serve: the client sees its end.
+          bytesEqual(await receiveAll(client, 0), "", "what the client got after shutdown");
+        },
+      }),
+    ),
     {
       name: "default-grace-lets-handlers-finish",
       description:

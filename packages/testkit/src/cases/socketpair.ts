@@ -33,10 +33,14 @@ export const socketpairSuite: SuiteDefinition = {
   cases: [
     {
       name: "stream-attributes",
-      description: 'socketpair() defaults to "stream": two UNIXSocketStreams, family "unix", unnamed ("") on both sides, no ports',
+      description:
+        'socketpair() defaults to "stream": two UNIXSocketStreams, family "unix", unnamed ("") on both sides, no ports',
       async run(t) {
         const [a, b] = usePair(t, await socketpair());
-        for (const [side, end] of [["first", a], ["second", b]] as const) {
+        for (const [side, end] of [
+          ["first", a],
+          ["second", b],
+        ] as const) {
           instanceOf(end, UNIXSocketStream, `${side} end`);
           equal(end.extra(SocketAttribute.family), "unix", `${side} family`);
           equal(end.extra(SocketAttribute.localAddress), "", `${side} localAddress`);
@@ -58,7 +62,8 @@ export const socketpairSuite: SuiteDefinition = {
     },
     {
       name: "stream-half-close",
-      description: "sendEof() closes one direction only: the peer reads to EndOfStream and its reply still arrives (AnyIO test_send_eof)",
+      description:
+        "sendEof() closes one direction only: the peer reads to EndOfStream and its reply still arrives (AnyIO test_send_eof)",
       async run(t) {
         const [a, b] = usePair(t, await socketpair("stream"));
         await a.send(utf8("hello, "));
@@ -90,7 +95,8 @@ export const socketpairSuite: SuiteDefinition = {
     },
     {
       name: "stream-aclose",
-      description: "aclose() releases the fd before it resolves; the peer then sees EndOfStream; receive() after it is ClosedResourceError",
+      description:
+        "aclose() releases the fd before it resolves; the peer then sees EndOfStream; receive() after it is ClosedResourceError",
       async run(t) {
         const [a, b] = usePair(t, await socketpair("stream"));
         const fd = a.extra(SocketAttribute.fd, undefined);
@@ -106,7 +112,10 @@ export const socketpairSuite: SuiteDefinition = {
       description: 'socketpair("dgram"): two ConnectedUNIXDatagramSockets, family "unix", unnamed ("") on both sides, no ports',
       async run(t) {
         const [a, b] = usePair(t, await socketpair("dgram"));
-        for (const [side, end] of [["first", a], ["second", b]] as const) {
+        for (const [side, end] of [
+          ["first", a],
+          ["second", b],
+        ] as const) {
           instanceOf(end, ConnectedUNIXDatagramSocket, `${side} end`);
           equal(end.extra(SocketAttribute.family), "unix", `${side} family`);
           equal(end.extra(SocketAttribute.localAddress), "", `${side} localAddress`);
@@ -162,7 +171,8 @@ export const socketpairSuite: SuiteDefinition = {
     },
     {
       name: "dgram-aclose",
-      description: "aclose() releases the fd before it resolves and wakes a pending receive with ClosedResourceError; the survivor's sends then fail",
+      description:
+        "aclose() releases the fd before it resolves and wakes a pending receive with ClosedResourceError; the survivor's sends then fail",
       async run(t) {
         const [a, b] = usePair(t, await socketpair("dgram"));
         const fd = a.extra(SocketAttribute.fd, undefined);
@@ -191,7 +201,11 @@ export const socketpairSuite: SuiteDefinition = {
         for (let i = 0; i < count; i++) {
           const received = await b.receive();
           equal(received.byteLength, 512, `length of datagram ${i}`);
-          equal(new DataView(received.buffer, received.byteOffset).getUint32(0), i, "sequence number (lost or reordered datagram)");
+          equal(
+            new DataView(received.buffer, received.byteOffset).getUint32(0),
+            i,
+            "sequence number (lost or reordered datagram)",
+          );
         }
         await sending;
       },

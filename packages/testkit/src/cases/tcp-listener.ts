@@ -37,7 +37,9 @@ async function createOrExplain(options: CreateTcpListenerOptions) {
     return await createTcpListener(options);
   } catch (error) {
     if (error instanceof UnsupportedError) {
-      fail(`the backend reports ${describe(error)}; if this is a known gap of the runtime, list the case in harness.skip with that reason`);
+      fail(
+        `the backend reports ${describe(error)}; if this is a known gap of the runtime, list the case in harness.skip with that reason`,
+      );
     }
     throw error;
   }
@@ -119,7 +121,8 @@ export const tcpListenerSuite: SuiteDefinition = {
     },
     {
       name: "for-await-socket-listener",
-      description: "for await over one SocketListener accepts connections in turn and ends quietly when the listener is closed from another task",
+      description:
+        "for await over one SocketListener accepts connections in turn and ends quietly when the listener is closed from another task",
       async run(t) {
         const { listener, host, port } = await loopbackListener(t, "inet");
         const accepted: unknown[] = [];
@@ -153,13 +156,18 @@ export const tcpListenerSuite: SuiteDefinition = {
         }
       },
     ),
-    ...perFamily("accept", "a client reaches the listener and the accepted stream echoes (AnyIO test_accept)", async (t, family) => {
-      const { listener } = await loopbackListener(t, family);
-      await exchangeThrough(t, listener);
-    }),
+    ...perFamily(
+      "accept",
+      "a client reaches the listener and the accepted stream echoes (AnyIO test_accept)",
+      async (t, family) => {
+        const { listener } = await loopbackListener(t, family);
+        await exchangeThrough(t, listener);
+      },
+    ),
     {
       name: "accept[both]",
-      description: "a name with an IPv6 and an IPv4 address gets a listener on each, one port, and both accept (AnyIO test_accept[both])",
+      description:
+        "a name with an IPv6 and an IPv4 address gets a listener on each, one port, and both accept (AnyIO test_accept[both])",
       requires: ["ipv6"],
       async run(t) {
         fakeLocalhost(t, ["inet6", "inet"]);
@@ -204,12 +212,17 @@ export const tcpListenerSuite: SuiteDefinition = {
         await rejects(listener.accept(), BusyResourceError, "already accepting connections from");
         const client = t.use(await connectTcp(host, port));
         const server = t.use(await first);
-        equal(server.extra(SocketAttribute.remotePort), client.extra(SocketAttribute.localPort), "the first accept got the client");
+        equal(
+          server.extra(SocketAttribute.remotePort),
+          client.extra(SocketAttribute.localPort),
+          "the first accept got the client",
+        );
       },
     },
     {
       name: "accept-aborted-keeps-connection",
-      description: "an accept() aborted while waiting rejects with the signal's reason; the next connection goes to the next accept()",
+      description:
+        "an accept() aborted while waiting rejects with the signal's reason; the next connection goes to the next accept()",
       async run(t) {
         const { listener, host, port } = await loopbackListener(t);
         const controller = new AbortController();
@@ -230,12 +243,17 @@ export const tcpListenerSuite: SuiteDefinition = {
         const port = first.extra(SocketAttribute.localPort);
         const second = t.use(await createOrExplain({ localHost: LOOPBACK.inet, localPort: port, reusePort: true }));
         equal(second.listeners.length, 1, "listener count");
-        deepEqual(second.listeners[0]!.extra(SocketAttribute.localAddress), first.listeners[0]!.extra(SocketAttribute.localAddress), "addresses");
+        deepEqual(
+          second.listeners[0]!.extra(SocketAttribute.localAddress),
+          first.listeners[0]!.extra(SocketAttribute.localAddress),
+          "addresses",
+        );
       },
     },
     {
       name: "close-from-other-task",
-      description: "closing the listener while serve() runs ends serve() with ClosedResourceError (AnyIO test_close_from_other_task)",
+      description:
+        "closing the listener while serve() runs ends serve() with ClosedResourceError (AnyIO test_close_from_other_task)",
       async run(t) {
         const { multi } = await loopbackListener(t);
         const serving = startServing(t, multi, () => {});
@@ -258,7 +276,8 @@ export const tcpListenerSuite: SuiteDefinition = {
     },
     {
       name: "eof-after-send",
-      description: "data then sendEof() from the client: the handler receives the data, then EndOfStream (AnyIO test_eof_after_send, #701)",
+      description:
+        "data then sendEof() from the client: the handler receives the data, then EndOfStream (AnyIO test_eof_after_send, #701)",
       async run(t) {
         const { multi, host, port } = await loopbackListener(t);
         const received = deferred<Uint8Array>();

@@ -80,23 +80,35 @@ export const tcpOptionsSuite: SuiteDefinition = {
       requires: ["tcpOptions"],
       async run(t) {
         const [client] = await pairWith(t, "inet", { localHost: "127.0.0.1", noDelay: false, keepAlive: true });
-        await expectOptions(t, client, { noDelay: false, keepAlive: true }, "connectTcp({ localHost, noDelay: false, keepAlive: true })");
+        await expectOptions(
+          t,
+          client,
+          { noDelay: false, keepAlive: true },
+          "connectTcp({ localHost, noDelay: false, keepAlive: true })",
+        );
         const [plain] = await pairWith(t, "inet", { localHost: "127.0.0.1" });
         await expectOptions(t, plain, { noDelay: true, keepAlive: false }, "connectTcp({ localHost }) by default");
       },
     },
     {
       name: "connect-keepalive-idle",
-      description: "connectTcp({ keepAlive: { initialDelayMs } }) turns keep-alive on with TCP_KEEPIDLE in whole seconds (rounded down)",
+      description:
+        "connectTcp({ keepAlive: { initialDelayMs } }) turns keep-alive on with TCP_KEEPIDLE in whole seconds (rounded down)",
       requires: ["tcpOptions"],
       async run(t) {
         const [client] = await pairWith(t, "inet", { keepAlive: { initialDelayMs: 42_900 } });
-        await expectOptions(t, client, { noDelay: true, keepAlive: true, keepAliveIdleSeconds: 42 }, "keepAlive: { initialDelayMs: 42_900 }");
+        await expectOptions(
+          t,
+          client,
+          { noDelay: true, keepAlive: true, keepAliveIdleSeconds: 42 },
+          "keepAlive: { initialDelayMs: 42_900 }",
+        );
       },
     },
     {
       name: "listener-options",
-      description: "createTcpListener({ noDelay: false, keepAlive: true }) applies both to every accepted stream, not to the client",
+      description:
+        "createTcpListener({ noDelay: false, keepAlive: true }) applies both to every accepted stream, not to the client",
       requires: ["tcpOptions"],
       async run(t) {
         const { listener, host, port } = await loopbackListener(t, "inet", { noDelay: false, keepAlive: true });
@@ -111,7 +123,8 @@ export const tcpOptionsSuite: SuiteDefinition = {
     },
     {
       name: "listener-keepalive-idle",
-      description: "createTcpListener({ keepAlive: { initialDelayMs } }) gives every accepted stream keep-alive with that idle time",
+      description:
+        "createTcpListener({ keepAlive: { initialDelayMs } }) gives every accepted stream keep-alive with that idle time",
       requires: ["tcpOptions"],
       async run(t) {
         const { listener, host, port } = await loopbackListener(t, "inet", { keepAlive: { initialDelayMs: 33_000 } });
@@ -127,7 +140,10 @@ export const tcpOptionsSuite: SuiteDefinition = {
       requires: ["tcpOptions"],
       async run(t) {
         const [client, server] = await pairWith(t, "inet", {});
-        for (const [stream, what] of [[client, "client"], [server, "accepted stream"]] as const) {
+        for (const [stream, what] of [
+          [client, "client"],
+          [server, "accepted stream"],
+        ] as const) {
           stream.setKeepAlive(true);
           await expectOptions(t, stream, { noDelay: true, keepAlive: true }, `${what} after setKeepAlive(true)`);
           stream.setNoDelay(false);
@@ -144,15 +160,26 @@ export const tcpOptionsSuite: SuiteDefinition = {
     },
     {
       name: "live-keepalive-idle",
-      description: "setKeepAlive({ initialDelayMs }) on a live stream sets SO_KEEPALIVE and TCP_KEEPIDLE; setKeepAlive(true) then keeps that idle time",
+      description:
+        "setKeepAlive({ initialDelayMs }) on a live stream sets SO_KEEPALIVE and TCP_KEEPIDLE; setKeepAlive(true) then keeps that idle time",
       requires: ["tcpOptions"],
       async run(t) {
         const [client] = await pairWith(t, "inet", {});
         client.setKeepAlive({ initialDelayMs: 5_000 });
-        await expectOptions(t, client, { noDelay: true, keepAlive: true, keepAliveIdleSeconds: 5 }, "after setKeepAlive({ initialDelayMs: 5000 })");
+        await expectOptions(
+          t,
+          client,
+          { noDelay: true, keepAlive: true, keepAliveIdleSeconds: 5 },
+          "after setKeepAlive({ initialDelayMs: 5000 })",
+        );
         client.setKeepAlive(false);
         client.setKeepAlive(true);
-        await expectOptions(t, client, { noDelay: true, keepAlive: true, keepAliveIdleSeconds: 5 }, "after setKeepAlive(false) then (true)");
+        await expectOptions(
+          t,
+          client,
+          { noDelay: true, keepAlive: true, keepAliveIdleSeconds: 5 },
+          "after setKeepAlive(false) then (true)",
+        );
       },
     },
     {
@@ -163,7 +190,12 @@ export const tcpOptionsSuite: SuiteDefinition = {
       async run(t) {
         const raw = await rawSocket(t, "inet", "stream", { connected: true, keepAlive: true });
         const stream = raw.adopted(raw.fd, await SocketStream.fromSocket(raw.fd));
-        await expectOptions(t, stream, { noDelay: true, keepAlive: true }, "SocketStream.fromSocket() of a socket with SO_KEEPALIVE");
+        await expectOptions(
+          t,
+          stream,
+          { noDelay: true, keepAlive: true },
+          "SocketStream.fromSocket() of a socket with SO_KEEPALIVE",
+        );
         stream.setNoDelay(false);
         await expectOptions(t, stream, { noDelay: false, keepAlive: true }, "the adopted stream after setNoDelay(false)");
 
@@ -174,7 +206,12 @@ export const tcpOptionsSuite: SuiteDefinition = {
         const [client, server] = await Promise.all([connectTcp(host, port), adopted.accept()]);
         t.use(client);
         t.use(server);
-        await expectOptions(t, server, { noDelay: true, keepAlive: true }, "a stream accepted by an adopted listener with SO_KEEPALIVE");
+        await expectOptions(
+          t,
+          server,
+          { noDelay: true, keepAlive: true },
+          "a stream accepted by an adopted listener with SO_KEEPALIVE",
+        );
       },
     },
     {
@@ -193,12 +230,22 @@ export const tcpOptionsSuite: SuiteDefinition = {
         ];
         for (const [options, Class, pattern] of bad) {
           await rejects(connectTcp(host, port, options), Class, pattern, `connectTcp(${JSON.stringify(options)})`);
-          await rejects(createTcpListener({ localHost: host, ...options }), Class, pattern, `createTcpListener(${JSON.stringify(options)})`);
+          await rejects(
+            createTcpListener({ localHost: host, ...options }),
+            Class,
+            pattern,
+            `createTcpListener(${JSON.stringify(options)})`,
+          );
         }
 
         const [client] = await pairWith(t, "inet", {});
         throws(() => client.setNoDelay(undefined as never), TypeError, /noDelay must be true or false/, "setNoDelay(undefined)");
-        throws(() => client.setKeepAlive({ initialDelayMs: 0 }), RangeError, /initialDelayMs/, "setKeepAlive({ initialDelayMs: 0 })");
+        throws(
+          () => client.setKeepAlive({ initialDelayMs: 0 }),
+          RangeError,
+          /initialDelayMs/,
+          "setKeepAlive({ initialDelayMs: 0 })",
+        );
         await client.aclose();
         throws(() => client.setNoDelay(true), ClosedResourceError, undefined, "setNoDelay() after aclose()");
         throws(() => client.setKeepAlive(true), ClosedResourceError, undefined, "setKeepAlive() after aclose()");

@@ -62,9 +62,15 @@ function checkBroken(error: unknown, what: string): void {
   instanceOf(error, BrokenResourceError, what);
   ok(error.cause !== undefined && error.cause !== null, `${what}: BrokenResourceError must keep the runtime's error as cause`);
   const code = errorCode(error.cause);
-  ok(code === "ECONNRESET" || code === "EPIPE", `${what}: cause should be the reset (ECONNRESET or EPIPE), got ${describe(error.cause)}`);
+  ok(
+    code === "ECONNRESET" || code === "EPIPE",
+    `${what}: cause should be the reset (ECONNRESET or EPIPE), got ${describe(error.cause)}`,
+  );
   equal(error.code, code, `${what}: the OS error code on the BrokenResourceError itself`);
-  ok(!/the connection failed: the connection failed/.test(error.message), `${what}: message without a doubled prefix: ${error.message}`);
+  ok(
+    !/the connection failed: the connection failed/.test(error.message),
+    `${what}: message without a doubled prefix: ${error.message}`,
+  );
 }
 
 /** AnyIO's TestTCPStream (TLS and fromSocket have their own suites: `tls`, `adoption`), plus portio's byte-stream contract. */
@@ -92,7 +98,10 @@ export const tcpStreamSuite: SuiteDefinition = {
         deepEqual(server.extra(SocketAttribute.remoteAddress), local, "server remoteAddress");
         equal(server.extra(SocketAttribute.remotePort), local[1], "server remotePort");
         const fd = client.extra(SocketAttribute.fd, undefined);
-        ok(fd === undefined || (Number.isInteger(fd) && fd >= 0), `fd is a non-negative integer when present, got ${describe(fd)}`);
+        ok(
+          fd === undefined || (Number.isInteger(fd) && fd >= 0),
+          `fd is a non-negative integer when present, got ${describe(fd)}`,
+        );
       },
     ),
     ...byteStreamCases((t) => tcpPair(t, "inet")),
@@ -114,11 +123,15 @@ export const tcpStreamSuite: SuiteDefinition = {
     },
     {
       name: "happy-eyeballs[ipv4]",
-      description: '"localhost" resolving to ::1, then 127.0.0.1; only IPv4 listening: the refused ::1 attempt falls back to IPv4 (AnyIO test_happy_eyeballs[ipv4])',
+      description:
+        '"localhost" resolving to ::1, then 127.0.0.1; only IPv4 listening: the refused ::1 attempt falls back to IPv4 (AnyIO test_happy_eyeballs[ipv4])',
       async run(t) {
         fakeLocalhost(t, ["inet6", "inet"]);
         const { listener, port } = await loopbackListener(t, "inet");
-        const [client, server] = await Promise.all([connectTcp("localhost", port, { happyEyeballsDelay: 250 }), listener.accept()]);
+        const [client, server] = await Promise.all([
+          connectTcp("localhost", port, { happyEyeballsDelay: 250 }),
+          listener.accept(),
+        ]);
         t.use(client);
         t.use(server);
         equal((client.extra(SocketAttribute.remoteAddress) as IPSocketAddress)[0], LOOPBACK.inet, "address connected to");
@@ -126,7 +139,8 @@ export const tcpStreamSuite: SuiteDefinition = {
     },
     {
       name: "happy-eyeballs[ipv6]",
-      description: '"localhost" resolving to 127.0.0.1, then ::1; only IPv6 listening: connectTcp() reaches ::1 (AnyIO test_happy_eyeballs[ipv6])',
+      description:
+        '"localhost" resolving to 127.0.0.1, then ::1; only IPv6 listening: connectTcp() reaches ::1 (AnyIO test_happy_eyeballs[ipv6])',
       requires: ["ipv6"],
       async run(t) {
         fakeLocalhost(t, ["inet", "inet6"]);
@@ -171,7 +185,8 @@ export const tcpStreamSuite: SuiteDefinition = {
     ),
     {
       name: "connection-refused[single]",
-      description: "one address, nobody listening: ConnectionFailed with code ECONNREFUSED whose cause is the runtime's error (AnyIO test_connection_refused[single])",
+      description:
+        "one address, nobody listening: ConnectionFailed with code ECONNREFUSED whose cause is the runtime's error (AnyIO test_connection_refused[single])",
       async run() {
         const port = await freeTcpPort();
         const error = await rejects(connectTcp(LOOPBACK.inet, port), ConnectionFailed, "All connection attempts failed");
@@ -231,7 +246,8 @@ export const tcpStreamSuite: SuiteDefinition = {
     },
     {
       name: "send-vectored",
-      description: "send([a, b, c]) sends the buffers as one write, in order (empty ones included); an element that is not a Uint8Array is a TypeError",
+      description:
+        "send([a, b, c]) sends the buffers as one write, in order (empty ones included); an element that is not a Uint8Array is a TypeError",
       async run(t) {
         const [client, server] = await tcpPair(t);
         const payload = pattern(100_000, 3);
@@ -267,7 +283,8 @@ export const tcpStreamSuite: SuiteDefinition = {
     },
     {
       name: "getaddrinfo-signal",
-      description: "getaddrinfo(host, port, { signal }) with an aborted signal rejects with its reason; with a live one it resolves",
+      description:
+        "getaddrinfo(host, port, { signal }) with an aborted signal rejects with its reason; with a live one it resolves",
       async run() {
         const stop = new AbortController();
         stop.abort(new Error("no lookup"));
@@ -280,7 +297,7 @@ export const tcpStreamSuite: SuiteDefinition = {
     {
       name: "getnameinfo",
       description:
-        "getnameinfo([\"127.0.0.1\", port]) names the host (localhost, from /etc/hosts) and the service (its name, or the port's digits); a host name instead of an address is a TypeError",
+        'getnameinfo(["127.0.0.1", port]) names the host (localhost, from /etc/hosts) and the service (its name, or the port\'s digits); a host name instead of an address is a TypeError',
       async run() {
         const [host, service] = await getnameinfo(["127.0.0.1", 22]);
         equal(host, "localhost", "host name of 127.0.0.1");
@@ -295,7 +312,8 @@ export const tcpStreamSuite: SuiteDefinition = {
     },
     {
       name: "receive-timeout",
-      description: "AbortSignal.timeout() interrupts a blocked receive() with its TimeoutError; the stream stays usable (AnyIO test_receive_timeout)",
+      description:
+        "AbortSignal.timeout() interrupts a blocked receive() with its TimeoutError; the stream stays usable (AnyIO test_receive_timeout)",
       async run(t) {
         const [client, server] = await tcpPair(t);
         const signal = AbortSignal.timeout(20);

@@ -1,4 +1,12 @@
-import { BrokenResourceError, EndOfStream, TLSListener, TLSStream, connectTcp, type SocketStream, type TLSOptions } from "@portio/core";
+import {
+  BrokenResourceError,
+  EndOfStream,
+  TLSListener,
+  TLSStream,
+  connectTcp,
+  type SocketStream,
+  type TLSOptions,
+} from "@portio/core";
 import { describe, fail, instanceOf, ok, rejects } from "../assert.ts";
 import type { SuiteDefinition } from "../case.ts";
 import { exchange, outcome } from "../support/io.ts";
@@ -40,15 +48,35 @@ export const tlsInputsSuite: SuiteDefinition = {
           ["key that is a certificate", { cert: c.clientCert, key: c.clientCert }],
         ];
         for (const [what, extra] of clientCases) {
-          await rejects(TLSStream.wrap(client, await clientOptions(t, extra)), TypeError, undefined, `client with a junk ${what}`);
+          await rejects(
+            TLSStream.wrap(client, await clientOptions(t, extra)),
+            TypeError,
+            undefined,
+            `client with a junk ${what}`,
+          );
         }
-        await rejects(TLSStream.wrap(server, await serverOptions(t, { key: "junk" })), TypeError, "key", "server with a junk key");
-        await rejects(TLSStream.wrap(server, await serverOptions(t, { cert: [c.serverCert, "junk"] })), TypeError, "cert[1]", "server chain");
+        await rejects(
+          TLSStream.wrap(server, await serverOptions(t, { key: "junk" })),
+          TypeError,
+          "key",
+          "server with a junk key",
+        );
+        await rejects(
+          TLSStream.wrap(server, await serverOptions(t, { cert: [c.serverCert, "junk"] })),
+          TypeError,
+          "cert[1]",
+          "server chain",
+        );
         // Nothing was sent or closed: the plain TCP pair still works.
         await exchange(client, server);
 
         const { multi, host, port } = await loopbackListener(t);
-        await rejects(connectTcp(host, port, { tls: { ca: c.ca, cert: "junk", key: "junk" }, tlsHostname: "localhost" }), TypeError, "cert", "connectTcp");
+        await rejects(
+          connectTcp(host, port, { tls: { ca: c.ca, cert: "junk", key: "junk" }, tlsHostname: "localhost" }),
+          TypeError,
+          "cert",
+          "connectTcp",
+        );
         let listener: TLSListener<SocketStream> | undefined;
         try {
           listener = new TLSListener(multi, { cert: "junk", key: c.serverKey });

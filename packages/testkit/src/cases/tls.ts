@@ -31,7 +31,13 @@ import {
   tlsPair,
 } from "../support/tls.ts";
 import { startCertRequiringTlsPeer } from "../support/cert-requiring-peer.ts";
-import { LAST_WORDS, expectTruncation, receiveUntilEnd, receiveUntilKilled, startKilledTlsPeer } from "../support/killed-tls-peer.ts";
+import {
+  LAST_WORDS,
+  expectTruncation,
+  receiveUntilEnd,
+  receiveUntilKilled,
+  startKilledTlsPeer,
+} from "../support/killed-tls-peer.ts";
 
 const MiB = 1024 * 1024;
 
@@ -215,8 +221,13 @@ const starttlsCases: CaseDefinition[] = (["stream", "buffered"] as const).flatMa
         // A peer that fails before it sends anything fails the case instead of leaving it waiting.
         const peerFailure = peer.then(() => new Promise<never>(() => {}));
         bytesEqual(await Promise.race([buffered.receiveExactly(1), peerFailure]), "S", "the plaintext answer");
-        ok(buffered.buffer.byteLength > 0, "the buffered reader holds the start of the ClientHello (else this case tests nothing)");
-        const own = t.use(await TLSStream.wrap(wrapped === "stream" ? ownRaw : buffered, await serverOptions(t, { standardCompatible })));
+        ok(
+          buffered.buffer.byteLength > 0,
+          "the buffered reader holds the start of the ClientHello (else this case tests nothing)",
+        );
+        const own = t.use(
+          await TLSStream.wrap(wrapped === "stream" ? ownRaw : buffered, await serverOptions(t, { standardCompatible })),
+        );
         const client = t.use(await peer);
         await exchange(client, own);
       },
@@ -250,18 +261,26 @@ const raggedCases = RAGGED.map(
 export const tlsSuite: SuiteDefinition = {
   suite: "tls",
   cases: [
-    ...perFamily("send-receive", "bytes go both ways through a TLS session over TCP (AnyIO test_send_receive)", async (t, family) => {
-      const pair = await tcpPair(t, family);
-      const host = family === "inet" ? "127.0.0.1" : "::1";
-      const [client, server] = await handshakePair(t, pair, await clientOptions(t, { hostname: host }), await serverOptions(t));
-      await exchange(client, server);
-      await exchange(client, server);
-    }),
+    ...perFamily(
+      "send-receive",
+      "bytes go both ways through a TLS session over TCP (AnyIO test_send_receive)",
+      async (t, family) => {
+        const pair = await tcpPair(t, family);
+        const host = family === "inet" ? "127.0.0.1" : "::1";
+        const [client, server] = await handshakePair(t, pair, await clientOptions(t, { hostname: host }), await serverOptions(t));
+        await exchange(client, server);
+        await exchange(client, server);
+      },
+    ),
     {
       name: "send-receive-not-standard-compatible",
-      description: "with standardCompatible: false on both sides (a backend's native-socket path) data flows and 1 MiB arrives intact",
+      description:
+        "with standardCompatible: false on both sides (a backend's native-socket path) data flows and 1 MiB arrives intact",
       async run(t) {
-        const [client, server] = await tlsPair(t, { client: { standardCompatible: false }, server: { standardCompatible: false } });
+        const [client, server] = await tlsPair(t, {
+          client: { standardCompatible: false },
+          server: { standardCompatible: false },
+        });
         await exchange(client, server);
         const data = pattern(MiB, 7);
         const sending = (async () => {
@@ -279,11 +298,7 @@ export const tlsSuite: SuiteDefinition = {
         const [client, server] = await tlsPair(t);
         const up = pattern(MiB, 1);
         const down = pattern(MiB, 2);
-        const [received] = await Promise.all([
-          receiveExactly(server, MiB),
-          client.send(up),
-          server.send(down),
-        ]);
+        const [received] = await Promise.all([receiveExactly(server, MiB), client.send(up), server.send(down)]);
         bytesEqual(received, up, "client → server");
         bytesEqual(await receiveExactly(client, MiB), down, "server → client");
       },
@@ -309,7 +324,10 @@ export const tlsSuite: SuiteDefinition = {
           await clientOptions(t, { alpnProtocols: ["dummy"] }),
           await serverOptions(t, { alpnProtocols: ["dummy"] }),
         );
-        for (const [tls, tcp] of [[client, tcpClient], [server, tcpServer]] as const) {
+        for (const [tls, tcp] of [
+          [client, tcpClient],
+          [server, tcpServer],
+        ] as const) {
           for (const attribute of Object.values(SocketAttribute) as Array<TypedAttribute<unknown>>) {
             deepEqual(tls.extra(attribute, "absent"), tcp.extra(attribute, "absent"), `${attribute.name} passes through`);
           }
@@ -323,7 +341,10 @@ export const tlsSuite: SuiteDefinition = {
         const certificate = client.extra(TLSAttribute.peerCertificate);
         ok(certificate !== null, "the client sees the server's certificate");
         match(certificate.subject, "CN=localhost", "server certificate subject");
-        ok(certificate.subjectAltNames.some((name) => name.includes("127.0.0.1")), "server certificate names 127.0.0.1");
+        ok(
+          certificate.subjectAltNames.some((name) => name.includes("127.0.0.1")),
+          "server certificate names 127.0.0.1",
+        );
         instanceOf(certificate.raw, Uint8Array, "raw certificate");
         equal(server.extra(TLSAttribute.peerCertificate), null, "the server saw no client certificate");
       },
@@ -379,7 +400,8 @@ export const tlsSuite: SuiteDefinition = {
     ...starttlsCases,
     {
       name: "client-without-hostname",
-      description: "TLSStream.wrap(stream, { ca }) without hostname is a TypeError that says a client needs hostname or serverSide: false",
+      description:
+        "TLSStream.wrap(stream, { ca }) without hostname is a TypeError that says a client needs hostname or serverSide: false",
       async run(t) {
         const [client] = await tcpPair(t);
         const c = await certificates(t);
@@ -388,7 +410,8 @@ export const tlsSuite: SuiteDefinition = {
     },
     {
       name: "ragged-eof-on-receive",
-      description: "a non-standard-compatible client reads a bare end of the connection as EndOfStream (AnyIO test_ragged_eof_on_receive)",
+      description:
+        "a non-standard-compatible client reads a bare end of the connection as EndOfStream (AnyIO test_ragged_eof_on_receive)",
       async run(t) {
         const [tcpClient, tcpServer] = await tcpPair(t);
         const [client] = await handshakePair(
@@ -404,7 +427,8 @@ export const tlsSuite: SuiteDefinition = {
     },
     {
       name: "receive-send-after-eof",
-      description: "after the peer's close_notify receive keeps raising EndOfStream and send does not hang (AnyIO test_receive_send_after_eof)",
+      description:
+        "after the peer's close_notify receive keeps raising EndOfStream and send does not hang (AnyIO test_receive_send_after_eof)",
       async run(t) {
         const [client, server] = await tlsPair(t);
         await server.send(utf8("hello"));
@@ -428,7 +452,8 @@ export const tlsSuite: SuiteDefinition = {
     },
     {
       name: "cert-check-fail",
-      description: "a server certificate from an untrusted CA is refused: BrokenResourceError 'certificate verify failed' with the runtime's error as cause",
+      description:
+        "a server certificate from an untrusted CA is refused: BrokenResourceError 'certificate verify failed' with the runtime's error as cause",
       async run(t) {
         const pair = await tcpPair(t);
         const [client, server] = await Promise.allSettled([
@@ -507,7 +532,11 @@ export const tlsSuite: SuiteDefinition = {
           // Never EndOfStream: a refused session is not a complete stream.
           instanceOf(error, BrokenResourceError, "the client's next receive");
           ok(!/the connection failed: the connection failed/.test(error.message), `no doubled prefix: ${error.message}`);
-          match(error.message, /certificate required/, "the message names the alert (or, where the runtime gets none, the likely one)");
+          match(
+            error.message,
+            /certificate required/,
+            "the message names the alert (or, where the runtime gets none, the likely one)",
+          );
         }
       },
     },
@@ -566,7 +595,8 @@ export const tlsSuite: SuiteDefinition = {
     },
     {
       name: "memory-stream-ragged-eof",
-      description: "over a memory pair, the transport ending without close_notify is a BrokenResourceError to a standard-compatible client",
+      description:
+        "over a memory pair, the transport ending without close_notify is a BrokenResourceError to a standard-compatible client",
       async run(t) {
         const [rawClient, rawServer] = memoryPair(t);
         const [client] = await handshakePair(t, [rawClient, rawServer], await clientOptions(t), await serverOptions(t));
@@ -609,7 +639,10 @@ export const tlsSuite: SuiteDefinition = {
         await client.send(utf8("ping"));
         bytesEqual(await receiveExactly(client, 4), "ping", "echo");
         // The certificate names 127.0.0.1 too: only a check against tls.hostname can fail here.
-        const error = await rejects(connectTcp(host, port, { tls: { ca: c.ca, hostname: "elsewhere.invalid" } }), BrokenResourceError);
+        const error = await rejects(
+          connectTcp(host, port, { tls: { ca: c.ca, hostname: "elsewhere.invalid" } }),
+          BrokenResourceError,
+        );
         match(error.message, /elsewhere\.invalid|altname|hostname|name/i, "the failure is the name check");
         await rejects(
           () => connectTcp(host, port, { tls: { ca: c.ca, hostname: "localhost" }, tlsHostname: "other.invalid" }),
@@ -624,7 +657,8 @@ export const tlsSuite: SuiteDefinition = {
     },
     {
       name: "connect-tcp-cert-check-fail",
-      description: "connectTcp({ tls: true }) to an untrusted server rejects and leaks nothing; the server keeps serving (AnyIO test_connect_tcp_with_tls_cert_check_fail)",
+      description:
+        "connectTcp({ tls: true }) to an untrusted server rejects and leaks nothing; the server keeps serving (AnyIO test_connect_tcp_with_tls_cert_check_fail)",
       async run(t) {
         const { multi, host, port } = await loopbackListener(t);
         const listener = new RecordingTLSListener(multi, await serverOptions(t));

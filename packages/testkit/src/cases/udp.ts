@@ -1,10 +1,4 @@
-import {
-  SocketAttribute,
-  TypedAttributeLookupError,
-  UDPSocket,
-  createUdpSocket,
-  type IPSocketAddress,
-} from "@portio/core";
+import { SocketAttribute, TypedAttributeLookupError, UDPSocket, createUdpSocket, type IPSocketAddress } from "@portio/core";
 import { atLeast, bytesEqual, deepEqual, describe, equal, instanceOf, notEqual, ok, rejects, throws } from "../assert.ts";
 import type { CaseDefinition, SuiteDefinition } from "../case.ts";
 import { pattern, reversed, utf8 } from "../support/bytes.ts";

@@ -154,7 +154,11 @@ export const unixDatagramSuite: SuiteDefinition = {
         const address = await unixPath(t);
         const receiver = await unixDatagram(t, { localPath: address.path });
         const sender = await unixDatagram(t);
-        await allArriveInOrder(t, (data) => sender.sendto(data, address.path), async () => (await receiver.receive())[0]);
+        await allArriveInOrder(
+          t,
+          (data) => sender.sendto(data, address.path),
+          async () => (await receiver.receive())[0],
+        );
       },
     },
     ...datagramLifecycleCases(async (t) => {

@@ -1,10 +1,4 @@
-import {
-  ClosedResourceError,
-  SocketAttribute,
-  TypedAttributeLookupError,
-  connectUnix,
-  createUnixListener,
-} from "@portio/core";
+import { ClosedResourceError, SocketAttribute, TypedAttributeLookupError, connectUnix, createUnixListener } from "@portio/core";
 import { bytesEqual, deepEqual, equal, rejects, throws } from "../assert.ts";
 import type { CaseDefinition, SuiteDefinition } from "../case.ts";
 import { utf8 } from "../support/bytes.ts";
@@ -30,19 +24,21 @@ export const unixListenerSuite: SuiteDefinition = {
         throws(() => listener.extra(SocketAttribute.remotePort), TypedAttributeLookupError);
       },
     ),
-    ...(["string", "bytes"] as const).map((form): CaseDefinition => ({
-      name: `accept[${form}]`,
-      description: `a listener created with the path as a ${form} accepts a client; the stream echoes (AnyIO test_accept)`,
-      async run(t) {
-        const address = await unixPath(t);
-        const listener = t.use(await createUnixListener(form === "string" ? address.path : utf8(address.path)));
-        const [client, server] = await Promise.all([connectUnix(address.path), listener.accept()]);
-        t.use(client);
-        t.use(server);
-        equal(server.extra(SocketAttribute.family), "unix", "accepted stream's family");
-        await exchange(client, server);
-      },
-    })),
+    ...(["string", "bytes"] as const).map(
+      (form): CaseDefinition => ({
+        name: `accept[${form}]`,
+        description: `a listener created with the path as a ${form} accepts a client; the stream echoes (AnyIO test_accept)`,
+        async run(t) {
+          const address = await unixPath(t);
+          const listener = t.use(await createUnixListener(form === "string" ? address.path : utf8(address.path)));
+          const [client, server] = await Promise.all([connectUnix(address.path), listener.accept()]);
+          t.use(client);
+          t.use(server);
+          equal(server.extra(SocketAttribute.family), "unix", "accepted stream's family");
+          await exchange(client, server);
+        },
+      }),
+    ),
     {
       name: "accept-after-close",
       description: "accept() after aclose() is a ClosedResourceError",
@@ -86,7 +82,8 @@ export const unixListenerSuite: SuiteDefinition = {
     ),
     {
       name: "listening-bytes-path",
-      description: "createUnixListener() takes the path as UTF-8 bytes; the address is reported as the string (AnyIO test_listening_bytes_path)",
+      description:
+        "createUnixListener() takes the path as UTF-8 bytes; the address is reported as the string (AnyIO test_listening_bytes_path)",
       async run(t) {
         const address = await unixPath(t);
         const listener = t.use(await createUnixListener(utf8(address.path)));

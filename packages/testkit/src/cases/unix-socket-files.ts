@@ -111,7 +111,11 @@ export const unixSocketFilesSuite: SuiteDefinition = {
       async run(t) {
         const { files, path, prober } = await raceAgainstOtherUser(t, "stream");
         let first = true;
-        const { setups, reached: connected, denied } = await repeatSetups(prober, async () => {
+        const {
+          setups,
+          reached: connected,
+          denied,
+        } = await repeatSetups(prober, async () => {
           const listener = await createUnixListener(path, { mode: 0o600 });
           if (first) equal((await files.inspect(path))?.mode, 0o600, "mode of the socket file");
           first = false;
@@ -179,7 +183,8 @@ export const unixSocketFilesSuite: SuiteDefinition = {
     },
     {
       name: "other-files-kept",
-      description: "a regular file or a directory at the path stays as it is and createUnixListener() fails with EADDRINUSE, leaving nothing else in the directory",
+      description:
+        "a regular file or a directory at the path stays as it is and createUnixListener() fails with EADDRINUSE, leaving nothing else in the directory",
       requires: ["socketFiles"],
       async run(t) {
         const files = tools(t);
@@ -240,7 +245,12 @@ export const unixSocketFilesSuite: SuiteDefinition = {
           const tooLong = pathOfLength(dir, bytes);
           await rejects(createUnixListener(tooLong), RangeError, "108", `createUnixListener() of ${bytes} bytes`);
           // Sharing its first 107 bytes with `longest` must not reach that listener.
-          await rejects(connectUnix(`${longest}${"y".repeat(bytes - 107)}`), RangeError, "108", `connectUnix() of ${bytes} bytes`);
+          await rejects(
+            connectUnix(`${longest}${"y".repeat(bytes - 107)}`),
+            RangeError,
+            "108",
+            `connectUnix() of ${bytes} bytes`,
+          );
           await rejects(createUnixDatagramSocket({ localPath: tooLong }), RangeError, "108", "a datagram socket's localPath");
           await rejects(createConnectedUnixDatagramSocket(tooLong), RangeError, "108", "a datagram socket's remotePath");
         }

@@ -1,10 +1,4 @@
-import {
-  ConnectionFailed,
-  SocketAttribute,
-  TypedAttributeLookupError,
-  connectUnix,
-  createUnixListener,
-} from "@portio/core";
+import { ConnectionFailed, SocketAttribute, TypedAttributeLookupError, connectUnix, createUnixListener } from "@portio/core";
 import { deepEqual, describe, equal, ok, rejects, throws } from "../assert.ts";
 import type { SuiteDefinition } from "../case.ts";
 import { utf8 } from "../support/bytes.ts";
@@ -23,7 +17,10 @@ export const unixStreamSuite: SuiteDefinition = {
       "family, and the socket's name as each end reports it; no ports (AnyIO test_extra_attributes)",
       async (t, kind) => {
         const [client, server, address] = await unixPair(t, kind);
-        for (const [side, stream] of [["client", client], ["server", server]] as const) {
+        for (const [side, stream] of [
+          ["client", client],
+          ["server", server],
+        ] as const) {
           equal(stream.extra(SocketAttribute.family), "unix", `${side} family`);
           throws(() => stream.extra(SocketAttribute.localPort), TypedAttributeLookupError);
           throws(() => stream.extra(SocketAttribute.remotePort), TypedAttributeLookupError);
@@ -100,7 +97,8 @@ export const unixStreamSuite: SuiteDefinition = {
     },
     {
       name: "send-fds-bad-args",
-      description: 'sendFds() rejects an empty message or fd list: "message must not be empty", "fds must not be empty" (AnyIO test_send_fds_bad_args)',
+      description:
+        'sendFds() rejects an empty message or fd list: "message must not be empty", "fds must not be empty" (AnyIO test_send_fds_bad_args)',
       async run(t) {
         const [client] = await unixPair(t);
         await rejects(() => client.sendFds(new Uint8Array(0), [0]), RangeError, "message must not be empty");

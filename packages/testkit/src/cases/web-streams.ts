@@ -110,7 +110,9 @@ export const webStreamsSuite: SuiteDefinition = {
         const received: Uint8Array[] = [];
         const sink = new WritableStream<Uint8Array>({ write: (chunk) => void received.push(chunk) });
         const stop = new AbortController();
-        const piping = toWebStreams(server).readable.pipeTo(sink, { signal: stop.signal }).catch((error: unknown) => error);
+        const piping = toWebStreams(server)
+          .readable.pipeTo(sink, { signal: stop.signal })
+          .catch((error: unknown) => error);
         await client.send(utf8("one"));
         while (received.length === 0) await settle();
         stop.abort();

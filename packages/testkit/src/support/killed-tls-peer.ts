@@ -46,7 +46,6 @@ while True:
 /** The record the peer sends before it dies in "r" mode. */
 export const LAST_WORDS = "last words";
 
-
 /** Starts `python3 -c script` with `stdin` (killed after the case) and resolves with the port it printed. */
 export async function startPythonPeer(t: CaseContext, script: string, stdin: string): Promise<number> {
   const peer = await t.harness.spawnProcess!("python3", ["-c", script], { stdin });
@@ -96,6 +95,12 @@ export function expectTruncation(outcome: { text: string; end: unknown }, expect
     fail(`attempt ${attempt}: a peer killed without close_notify was reported as EndOfStream: truncation went unnoticed`);
   }
   ok(outcome.end instanceof BrokenResourceError, `attempt ${attempt}: expected BrokenResourceError, got ${String(outcome.end)}`);
-  ok(/close_notify/.test((outcome.end as Error).message), `attempt ${attempt}: the error names the missing close_notify: ${(outcome.end as Error).message}`);
-  ok(outcome.text === expectedText, `attempt ${attempt}: received ${JSON.stringify(outcome.text)}, expected ${JSON.stringify(expectedText)}`);
+  ok(
+    /close_notify/.test((outcome.end as Error).message),
+    `attempt ${attempt}: the error names the missing close_notify: ${(outcome.end as Error).message}`,
+  );
+  ok(
+    outcome.text === expectedText,
+    `attempt ${attempt}: received ${JSON.stringify(outcome.text)}, expected ${JSON.stringify(expectedText)}`,
+  );
 }

@@ -46,7 +46,8 @@ export async function findTcpSocketFd(files: ProcFiles, localPort: number, remot
       if (local === localPort && remote === remotePort && inode !== "0") inodes.add(inode);
     }
   }
-  if (inodes.size === 0) throw new Error(`no TCP socket with local port ${localPort} and remote port ${remotePort} in /proc/net/tcp{,6}`);
+  if (inodes.size === 0)
+    throw new Error(`no TCP socket with local port ${localPort} and remote port ${remotePort} in /proc/net/tcp{,6}`);
   for (const name of await files.readDir("/proc/self/fd")) {
     let target: string;
     try {

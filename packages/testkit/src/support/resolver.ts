@@ -12,7 +12,9 @@ export function withResolvedNames(
   const getaddrinfo: AsyncBackend["getaddrinfo"] = async (host, options) => {
     const fixed = Object.hasOwn(names, host) ? names[host] : undefined;
     if (fixed === undefined) return backend.getaddrinfo(host, options);
-    return fixed.filter((entry) => options.family === undefined || entry.family === options.family).map((entry) => ({ ...entry }));
+    return fixed
+      .filter((entry) => options.family === undefined || entry.family === options.family)
+      .map((entry) => ({ ...entry }));
   };
   return new Proxy(backend, {
     get(target, property) {

@@ -74,5 +74,9 @@ export async function allArriveInOrder(
   const got: string[] = [];
   for (let i = 0; i < count; i++) got.push(text(await receive()));
   await sending;
-  deepEqual(got, Array.from({ length: count }, (_, i) => String(i)), "datagrams received");
+  deepEqual(
+    got,
+    Array.from({ length: count }, (_, i) => String(i)),
+    "datagrams received",
+  );
 }
