@@ -89,7 +89,7 @@ async function loadSources() {
       `--alias:@portio/core/backend=${join(root, "packages/core/src/backend/index.ts")}`,
       `--alias:@portio/core=${join(root, "packages/core/src/index.ts")}`,
       `--alias:@portio/libc-socket=${join(root, "packages/libc-socket/src/index.ts")}`,
-      `--alias:@portio/node-compat=${join(root, "packages/node-compat/src/index.ts")}`,
+      `--alias:@portio/node-shared=${join(root, "packages/node-shared/src/index.ts")}`,
       // koffi is required relative to import.meta.url: make that the binder's own location.
       `--define:import.meta.url=${JSON.stringify(pathToFileURL(join(root, "backends/node/src/libc-binder.ts")).href)}`,
       "--log-level=warning",

@@ -34,7 +34,7 @@ const packages = [
   "packages/core",
   "packages/testkit",
   "packages/libc-socket",
-  "packages/node-compat",
+  "packages/node-shared",
   "packages/portio",
   "backends/deno",
 ];

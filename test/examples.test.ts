@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateTestCertificates } from "@portio/node-compat/testing";
+import { generateTestCertificates } from "@portio/node-shared/testing";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const built = existsSync(`${root}packages/portio/dist/node.js`);

@@ -34,7 +34,7 @@ const wanted = (id) => !only || only.has(id);
 const packages = [
   "packages/core",
   "packages/libc-socket",
-  "packages/node-compat",
+  "packages/node-shared",
   "packages/testkit",
   "packages/portio",
   "packages/memory",

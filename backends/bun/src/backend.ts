@@ -1,4 +1,4 @@
-import { defineBackend } from "@portio/node-compat";
+import { defineBackend } from "@portio/node-shared";
 import { wrapConnectedUdpSocket, wrapUdpSocket } from "./adopt-datagram.ts";
 import { wrapListenerSocket } from "./adopt-listener.ts";
 import { nativeSocketFd } from "./adopt-native.ts";
@@ -11,7 +11,7 @@ import { connectUnix, createUnixListener } from "./unix.ts";
 
 /**
  * portio's backend for Bun, built on `Bun.connect`, `Bun.listen`, `Bun.udpSocket` and, where
- * Bun has no native path, libc through `bun:ffi` (the shared members of `@portio/node-compat`'s
+ * Bun has no native path, libc through `bun:ffi` (the shared members of `@portio/node-shared`'s
  * `defineBackend`); TLS is Bun's own on the socket where it can (see tls.ts).
  *
  * @example

@@ -1,7 +1,7 @@
 import type { udp } from "bun";
 import type { IPSocketAddress } from "@portio/core";
 import { DatagramQueue, type DatagramTransport } from "@portio/core/backend";
-import { codedError, socketClosedError, type CodedError } from "@portio/node-compat";
+import { codedError, socketClosedError, type CodedError } from "@portio/node-shared";
 import { deferred, type Deferred } from "@portio/core/backend";
 
 /** How a {@link BunDatagramTransport} describes its socket. */

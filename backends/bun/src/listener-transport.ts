@@ -4,7 +4,7 @@ import { AcceptQueue, type BackendTCPOptions, type ListenerTransport, type Strea
 import { libcStreamFromDuplicate } from "@portio/libc-socket";
 import { getBunFfiBinder } from "./libc-binder.ts";
 
-import { socketClosedError } from "@portio/node-compat";
+import { socketClosedError } from "@portio/node-shared";
 import { streamHandlers } from "./socket-handlers.ts";
 import { BunStreamTransport, applyBunTcpOptions, type BunStreamTransportOptions } from "./stream-transport.ts";
 

@@ -1,7 +1,7 @@
 import type { Socket } from "bun";
 import type { AddressFamily, SocketAddress } from "@portio/core";
 import type { BackendTCPOptions, StreamTransport } from "@portio/core/backend";
-import { brokenPipeError, rejectHandled, socketClosedError } from "@portio/node-compat";
+import { brokenPipeError, rejectHandled, socketClosedError } from "@portio/node-shared";
 import { deferred, type Deferred } from "@portio/core/backend";
 
 /**

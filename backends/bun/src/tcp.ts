@@ -1,6 +1,6 @@
 import net from "node:net";
 import type { Socket } from "bun";
-import { NetStreamTransport, netTcpOptions, whenConnected } from "@portio/node-compat";
+import { NetStreamTransport, netTcpOptions, whenConnected } from "@portio/node-shared";
 import { newSocketTcpOptions, type BackendConnectTcpOptions, type BackendTCPListenerOptions } from "@portio/core/backend";
 import { connectBoundTcpFd } from "@portio/libc-socket";
 import { streamFromFd } from "./fd-stream.ts";

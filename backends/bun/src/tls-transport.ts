@@ -1,7 +1,7 @@
 import type { Socket } from "bun";
 import { UnsupportedError, type SocketAddress, type TLSPeerCertificate } from "@portio/core";
 import type { TLSTransport } from "@portio/core/backend";
-import { cipherName, negotiatedAlpn, peerCertificate } from "@portio/node-compat";
+import { cipherName, negotiatedAlpn, peerCertificate } from "@portio/node-shared";
 import type { TLSSocket } from "node:tls";
 import { BunStreamTransport, type BunSocketOwner } from "./stream-transport.ts";
 

@@ -3,7 +3,7 @@ import { checkServerIdentity, type PeerCertificate } from "node:tls";
 import type { Socket, TLSOptions as BunTLSOptions } from "bun";
 import type { AnyByteStream } from "@portio/core";
 import type { BackendTLSOptions, StreamTransport, TLSTransport } from "@portio/core/backend";
-import { handshakeError, wrapTls as wrapTlsOverStream } from "@portio/node-compat";
+import { handshakeError, wrapTls as wrapTlsOverStream } from "@portio/node-shared";
 import { tlsEventHandlers } from "./socket-handlers.ts";
 import { BunStreamTransport } from "./stream-transport.ts";
 import { BunTLSTransport } from "./tls-transport.ts";
@@ -16,7 +16,7 @@ import { BunTLSTransport } from "./tls-transport.ts";
  *   socket's (Bun's `upgradeTLS` keeps the side the socket was made with: client for
  *   `Bun.connect`, server for a socket accepted by `Bun.listen`). Bun's own TLS then runs natively
  *   on the socket (`socket.upgradeTLS`), served by {@link BunTLSTransport}.
- * - Otherwise Bun's node:tls over a PortioDuplex pumping the portio stream (node-compat's
+ * - Otherwise Bun's node:tls over a PortioDuplex pumping the portio stream (node-shared's
  *   `wrapTls`), which can tell close_notify from a bare FIN and unwrap.
  *
  * @example

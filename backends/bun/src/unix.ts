@@ -1,6 +1,6 @@
 import type { BackendUNIXListenerOptions } from "@portio/core/backend";
 import { listenOnUnixPath, toUnixSocketAddress } from "@portio/core/backend";
-import { nodeUnixSocketFiles, unixPathToString } from "@portio/node-compat";
+import { nodeUnixSocketFiles, unixPathToString } from "@portio/node-shared";
 import { BunListenerTransport } from "./listener-transport.ts";
 import type { BunStreamTransport } from "./stream-transport.ts";
 import { libcConnectUnix, type LibcStreamTransport } from "@portio/libc-socket";

@@ -16,7 +16,7 @@ import { bunBackend } from "@portio/bun";
 import { registerConformance, type ConformanceHarness } from "@portio/testkit";
 import { getBunFfiBinder } from "../src/libc-binder.ts";
 import { libcRawSockets, libcTcpOptionReader, reactorIdle } from "@portio/libc-socket/testing";
-import { generateTestCertificates, procFiles, socketFileTools, spawnProcess } from "@portio/node-compat/testing";
+import { generateTestCertificates, procFiles, socketFileTools, spawnProcess } from "@portio/node-shared/testing";
 
 /** Cases that cannot pass on Bun, each with the true reason (the README's runtime table repeats them). */
 const skip: Record<string, string> = {};

@@ -2,7 +2,7 @@
 import { beforeAll, describe, test } from "vitest";
 import { setBackend } from "@portio/core";
 import { bunBackend } from "@portio/bun";
-import { nodeDuplexChecks } from "@portio/node-compat/testing";
+import { nodeDuplexChecks } from "@portio/node-shared/testing";
 
 beforeAll(() => setBackend(bunBackend));
 

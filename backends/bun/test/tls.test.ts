@@ -20,7 +20,7 @@ import {
   type TLSOptions,
 } from "@portio/core";
 import { bunBackend } from "@portio/bun";
-import { generateTestCertificates } from "@portio/node-compat/testing";
+import { generateTestCertificates } from "@portio/node-shared/testing";
 import { countFds, expectFdCount, text, utf8 } from "./helpers.ts";
 
 setBackend(bunBackend);

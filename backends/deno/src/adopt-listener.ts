@@ -13,7 +13,7 @@ import type { AdoptionSource, ListenerTransport, StreamTransport } from "@portio
 import { LibcSocket, LibcStreamTransport, restoringOnFailure } from "@portio/libc-socket";
 
 import { getDenoBinder } from "./libc-binder.ts";
-import { NetStreamTransport } from "@portio/node-compat";
+import { NetStreamTransport } from "@portio/node-shared";
 
 /**
  * A listening TCP or Unix socket, or a bound one that is not listening yet (started here).

@@ -10,7 +10,7 @@ import type { SocketInfo } from "@portio/core";
 import type { AdoptionSource } from "@portio/core/backend";
 import { restoringOnFailure } from "@portio/libc-socket";
 
-import { NetStreamTransport } from "@portio/node-compat";
+import { NetStreamTransport } from "@portio/node-shared";
 import { getDenoBinder } from "./libc-binder.ts";
 
 /**

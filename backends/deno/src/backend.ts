@@ -1,5 +1,5 @@
 import type { AsyncBackend } from "@portio/core/backend";
-import { defineBackend, getaddrinfo } from "@portio/node-compat";
+import { defineBackend, getaddrinfo } from "@portio/node-shared";
 import { wrapListenerSocket } from "./adopt-listener.ts";
 import { nativeSocketFd } from "./adopt-native.ts";
 import { wrapStreamSocket } from "./adopt-stream.ts";
@@ -13,7 +13,7 @@ import { createConnectedUnixDatagramSocket, createUnixDatagramSocket } from "./u
 /**
  * portio's backend for Deno: `Deno.connect` / `Deno.listen` for the TCP and Unix streams portio
  * creates, libc through `Deno.dlopen` for datagrams, socketpair and adoption, node:net for
- * streaming over adopted fds and node:tls for TLS (the shared members of `@portio/node-compat`'s
+ * streaming over adopted fds and node:tls for TLS (the shared members of `@portio/node-shared`'s
  * `defineBackend`). See permissions.ts for the flags each feature needs.
  *
  * @example

@@ -16,7 +16,7 @@
 import type { AddressFamily, SocketAddress } from "@portio/core";
 import { AcceptQueue, type BackendTCPOptions, type ListenerTransport } from "@portio/core/backend";
 import { ipFamilyOf, unmapIPv4 } from "./addresses.ts";
-import { isTransientAcceptError, socketClosedError } from "@portio/node-compat";
+import { isTransientAcceptError, socketClosedError } from "@portio/node-shared";
 import { DenoStreamTransport, applyDenoTcpOptions } from "./stream-transport.ts";
 
 /** Accepted connections kept per side while nobody accepts; further ones are closed. */

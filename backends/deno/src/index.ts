@@ -20,7 +20,7 @@ import { denoBackend } from "./backend.ts";
 export { denoBackend } from "./backend.ts";
 export { DenoStreamTransport, type DenoStreamTransportOptions } from "./stream-transport.ts";
 export { DenoListenerTransport, type DenoListenerTransportOptions } from "./listener-transport.ts";
-export { NetStreamTransport, type NetStreamTransportOptions } from "@portio/node-compat";
+export { NetStreamTransport, type NetStreamTransportOptions } from "@portio/node-shared";
 export { createDenoBinder, getDenoBinder } from "./libc-binder.ts";
 export { hasUnstableNet, type PermissionFlag } from "./permissions.ts";
 

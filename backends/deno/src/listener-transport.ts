@@ -1,6 +1,6 @@
 import type { AddressFamily, SocketAddress } from "@portio/core";
 import { AcceptQueue, type ListenerTransport } from "@portio/core/backend";
-import { errorCode, isTransientAcceptError, settled, socketClosedError } from "@portio/node-compat";
+import { errorCode, isTransientAcceptError, settled, socketClosedError } from "@portio/node-shared";
 import type { DenoStreamTransport } from "./stream-transport.ts";
 
 /** How a {@link DenoListenerTransport} describes its listener and wraps what it accepts. */

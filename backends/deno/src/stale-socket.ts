@@ -1,8 +1,8 @@
-import { removeStaleSocket as removeWithNodeFs } from "@portio/node-compat";
+import { removeStaleSocket as removeWithNodeFs } from "@portio/node-shared";
 import { withPermission } from "./permissions.ts";
 
 /**
- * Removes a socket file left at `path` by an earlier socket (`@portio/node-compat`'s
+ * Removes a socket file left at `path` by an earlier socket (`@portio/node-shared`'s
  * `removeStaleSocket`, over node:fs); a missing permission fails with a `Deno.errors.NotCapable`
  * that names the flag. Needs `--allow-read` and `--allow-write` for the path.
  *

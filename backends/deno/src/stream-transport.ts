@@ -1,7 +1,7 @@
 import { UnsupportedError, type AddressFamily, type SocketAddress } from "@portio/core";
 import type { BackendTCPOptions, StreamTransport } from "@portio/core/backend";
 import { fromDenoAddr } from "./addresses.ts";
-import { brokenPipeError, rejectHandled, settled, socketClosedError } from "@portio/node-compat";
+import { brokenPipeError, rejectHandled, settled, socketClosedError } from "@portio/node-shared";
 import { deferred, type Deferred } from "@portio/core/backend";
 
 /**

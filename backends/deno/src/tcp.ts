@@ -10,7 +10,7 @@ import { ipFamilyOf } from "./addresses.ts";
 import { claimIPv4Side, listenAnyIPv6Only } from "./dual-stack.ts";
 import { DenoListenerTransport } from "./listener-transport.ts";
 import { hasUnstableNet, withPermission, withPermissionSync } from "./permissions.ts";
-import { NetStreamTransport } from "@portio/node-compat";
+import { NetStreamTransport } from "@portio/node-shared";
 import { DenoStreamTransport, applyDenoTcpOptions, refuseKeepAliveIdle } from "./stream-transport.ts";
 import { connectBoundTcpFd } from "@portio/libc-socket";
 import { getDenoBinder } from "./libc-binder.ts";

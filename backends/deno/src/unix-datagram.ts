@@ -9,7 +9,7 @@
 
 import { UnsupportedError } from "@portio/core";
 import { unixDatagramSockets, type UnixSocketFiles } from "@portio/libc-socket";
-import { decodeUnixPath } from "@portio/node-compat";
+import { decodeUnixPath } from "@portio/node-shared";
 import { getDenoBinder } from "./libc-binder.ts";
 import { withPermissionSync } from "./permissions.ts";
 import { removeStaleSocket } from "./stale-socket.ts";

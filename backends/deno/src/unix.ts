@@ -1,6 +1,6 @@
 import type { BackendUNIXListenerOptions, ListenerTransport } from "@portio/core/backend";
 import { listenOnUnixPath, toUnixSocketAddress, type UnixSocketFileSystem } from "@portio/core/backend";
-import { unixPathToString } from "@portio/node-compat";
+import { unixPathToString } from "@portio/node-shared";
 import { DenoListenerTransport } from "./listener-transport.ts";
 import { libcConnectUnix, type LibcStreamTransport } from "@portio/libc-socket";
 import { getDenoBinder } from "./libc-binder.ts";

@@ -12,7 +12,7 @@ import { getDenoBinder } from "../src/libc-binder.ts";
 import { describe, it } from "vitest";
 import { countOpenFds, makeTempDir, removeDir } from "./harness.ts";
 import { libcRawSockets, libcTcpOptionReader, reactorIdle } from "@portio/libc-socket/testing";
-import { generateTestCertificates, procFiles, socketFileTools, spawnProcess } from "@portio/node-compat/testing";
+import { generateTestCertificates, procFiles, socketFileTools, spawnProcess } from "@portio/node-shared/testing";
 
 const skip: Record<string, string> = {};
 for (const family of ["ipv4", "ipv6"]) {

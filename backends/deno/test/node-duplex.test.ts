@@ -1,7 +1,7 @@
 /** toNodeDuplex inside Deno (its node:stream and node:http): the checks Node and Bun run too. */
 import { setBackend } from "@portio/core";
 import { denoBackend } from "@portio/deno";
-import { nodeDuplexChecks } from "@portio/node-compat/testing";
+import { nodeDuplexChecks } from "@portio/node-shared/testing";
 import { it } from "vitest";
 
 for (const check of nodeDuplexChecks) {

@@ -8,7 +8,7 @@
 import { SocketAttribute, SocketStream, UnsupportedError, connectTcp, createTcpListener } from "@portio/core";
 import { expect } from "vitest";
 import { libcRawSockets, libcTcpOptionReader } from "@portio/libc-socket/testing";
-import { procFiles } from "@portio/node-compat/testing";
+import { procFiles } from "@portio/node-shared/testing";
 import { getDenoBinder } from "../src/libc-binder.ts";
 import { leakFree } from "./harness.ts";
 

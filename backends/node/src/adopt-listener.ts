@@ -10,7 +10,7 @@ import net from "node:net";
 import type { SocketAddress, SocketInfo } from "@portio/core";
 import type { AdoptionSource } from "@portio/core/backend";
 import { restoringOnFailure, startListening } from "@portio/libc-socket";
-import { NetStreamTransport } from "@portio/node-compat";
+import { NetStreamTransport } from "@portio/node-shared";
 import { getKoffiBinder } from "./libc-binder.ts";
 import { acceptedUnixStream } from "./unix-stream.ts";
 import { listen } from "./listen.ts";

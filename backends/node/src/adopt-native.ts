@@ -9,7 +9,7 @@ import dgram from "node:dgram";
 import net from "node:net";
 import tls from "node:tls";
 import { dgramFdOf } from "./datagram-transport.ts";
-import { fdOf } from "@portio/node-compat";
+import { fdOf } from "@portio/node-shared";
 
 /**
  * The fd of a `net.Socket`, `net.Server` or `dgram.Socket`; `null` when such an object has no fd

@@ -11,7 +11,7 @@ import type { SocketInfo } from "@portio/core";
 import type { AdoptionSource, StreamTransport } from "@portio/core/backend";
 import { libcAdoption, restoringOnFailure } from "@portio/libc-socket";
 
-import { NetStreamTransport } from "@portio/node-compat";
+import { NetStreamTransport } from "@portio/node-shared";
 import { getKoffiBinder } from "./libc-binder.ts";
 
 /**

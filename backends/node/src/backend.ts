@@ -1,4 +1,4 @@
-import { defineBackend } from "@portio/node-compat";
+import { defineBackend } from "@portio/node-shared";
 import { waitForConnect } from "./adopt-inspect.ts";
 import { wrapConnectedUdpSocket, wrapUdpSocket } from "./adopt-datagram.ts";
 import { wrapListenerSocket } from "./adopt-listener.ts";
@@ -12,7 +12,7 @@ import { connectUnix, createUnixListener } from "./unix.ts";
 /**
  * portio's backend for Node.js, built on `node:net` and `node:dgram`; name resolution, TLS,
  * `socketpair()`, Unix datagrams and the rest of adoption are the shared ones of
- * `@portio/node-compat`'s `defineBackend`, libc through koffi. Node's own `net.Socket`,
+ * `@portio/node-shared`'s `defineBackend`, libc through koffi. Node's own `net.Socket`,
  * `net.Server` and `dgram.Socket` objects are adopted as they are.
  *
  * @example

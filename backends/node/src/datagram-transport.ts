@@ -1,7 +1,7 @@
 import type { RemoteInfo, Socket } from "node:dgram";
 import type { IPSocketAddress } from "@portio/core";
 import { DatagramQueue, type DatagramTransport } from "@portio/core/backend";
-import { socketClosedError, type CodedError } from "@portio/node-compat";
+import { socketClosedError, type CodedError } from "@portio/node-shared";
 
 /** How a {@link NodeDatagramTransport} describes its socket. */
 export interface NodeDatagramTransportOptions {

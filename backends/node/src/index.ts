@@ -13,11 +13,11 @@ import { setBackend } from "@portio/core";
 import { nodeBackend } from "./backend.ts";
 
 export { nodeBackend } from "./backend.ts";
-// The stream transport is @portio/node-compat's; exported under the name it has always had here.
+// The stream transport is @portio/node-shared's; exported under the name it has always had here.
 export {
   NetStreamTransport as NodeStreamTransport,
   type NetStreamTransportOptions as NodeStreamTransportOptions,
-} from "@portio/node-compat";
+} from "@portio/node-shared";
 export { NodeListenerTransport, type NodeListenerTransportOptions } from "./listener-transport.ts";
 
 /**

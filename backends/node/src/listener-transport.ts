@@ -1,7 +1,7 @@
 import type { Server, Socket } from "node:net";
 import type { AddressFamily, SocketAddress } from "@portio/core";
 import { AcceptQueue, type ListenerTransport, type StreamTransport } from "@portio/core/backend";
-import { closeServer, fdOf, isTransientAcceptError, socketClosedError } from "@portio/node-compat";
+import { closeServer, fdOf, isTransientAcceptError, socketClosedError } from "@portio/node-shared";
 
 /** How a {@link NodeListenerTransport} describes its server and wraps what it accepts. */
 export interface NodeListenerTransportOptions {

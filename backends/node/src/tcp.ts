@@ -3,7 +3,7 @@ import type { BackendConnectTcpOptions, BackendTCPListenerOptions } from "@porti
 import { UnsupportedError } from "@portio/core";
 import { listen } from "./listen.ts";
 import { NodeListenerTransport } from "./listener-transport.ts";
-import { NetStreamTransport, netTcpOptions, whenConnected } from "@portio/node-compat";
+import { NetStreamTransport, netTcpOptions, whenConnected } from "@portio/node-shared";
 
 /**
  * Connects to one TCP endpoint, with `options.tcpOptions` (TCP_NODELAY by default) given to

@@ -9,7 +9,7 @@
 import type { Socket } from "node:net";
 import type { SocketAddress } from "@portio/core";
 import { libcStreamFromDuplicate, type LibcStreamTransport } from "@portio/libc-socket";
-import { fdOf } from "@portio/node-compat";
+import { fdOf } from "@portio/node-shared";
 import { getKoffiBinder } from "./libc-binder.ts";
 
 /**

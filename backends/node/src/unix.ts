@@ -6,7 +6,7 @@ import { getKoffiBinder } from "./libc-binder.ts";
 import { acceptedUnixStream } from "./unix-stream.ts";
 import { listen } from "./listen.ts";
 import { NodeListenerTransport } from "./listener-transport.ts";
-import { nodeUnixSocketFiles, unixPathToString } from "@portio/node-compat";
+import { nodeUnixSocketFiles, unixPathToString } from "@portio/node-shared";
 
 /** Why a path node:net cannot take is refused (abstract names are fine: Node keeps the NUL). */
 const NOT_UTF8 = "the Node backend cannot use Unix socket paths that are not valid UTF-8 (node:net takes strings only)";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { peekBackend, setBackend } from "@portio/core";
-import { getaddrinfo } from "@portio/node-compat";
+import { getaddrinfo } from "@portio/node-shared";
 import { nodeBackend, register } from "../src/index.ts";
 
 describe("getaddrinfo", () => {

@@ -14,7 +14,7 @@ import { registerConformance, type ConformanceHarness } from "@portio/testkit";
 import { getKoffiBinder } from "../src/libc-binder.ts";
 import { nodeHasReusePort } from "../src/tcp.ts";
 import { libcRawSockets, libcTcpOptionReader, reactorIdle } from "@portio/libc-socket/testing";
-import { generateTestCertificates, procFiles, socketFileTools, spawnProcess } from "@portio/node-compat/testing";
+import { generateTestCertificates, procFiles, socketFileTools, spawnProcess } from "@portio/node-shared/testing";
 
 const skip: Record<string, string> = {};
 if (!nodeHasReusePort()) {

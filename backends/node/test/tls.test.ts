@@ -23,7 +23,7 @@ import {
   type SocketStream,
 } from "@portio/core";
 import { nodeBackend } from "@portio/node";
-import { generateTestCertificates } from "@portio/node-compat/testing";
+import { generateTestCertificates } from "@portio/node-shared/testing";
 
 const certs = generateTestCertificates();
 const server = { serverSide: true, cert: certs.serverCert, key: certs.serverKey } as const;

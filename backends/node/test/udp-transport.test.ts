@@ -5,7 +5,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BrokenResourceError, ConnectedUDPSocket, SocketAttribute, UDPSocket, type IPSocketAddress } from "@portio/core";
-import type { CodedError } from "@portio/node-compat";
+import type { CodedError } from "@portio/node-shared";
 import { type NodeDatagramTransport, dgramFdOf } from "../src/datagram-transport.ts";
 import { createConnectedUdpSocket, createUdpSocket } from "../src/udp.ts";
 

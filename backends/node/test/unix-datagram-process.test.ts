@@ -51,7 +51,7 @@ beforeAll(() => {
           `--alias:@portio/core/backend=${join(root, "packages/core/src/backend/index.ts")}`,
           `--alias:@portio/core=${join(root, "packages/core/src/index.ts")}`,
           `--alias:@portio/libc-socket=${join(root, "packages/libc-socket/src/index.ts")}`,
-          `--alias:@portio/node-compat=${join(root, "packages/node-compat/src/index.ts")}`,
+          `--alias:@portio/node-shared=${join(root, "packages/node-shared/src/index.ts")}`,
           `--alias:@portio/node=${join(root, "backends/node/src/index.ts")}`,
           "--log-level=error",
         ],

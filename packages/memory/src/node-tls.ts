@@ -4,7 +4,7 @@
  * @module
  */
 import type { AsyncBackend } from "@portio/core/backend";
-import { wrapTls } from "@portio/node-compat";
+import { wrapTls } from "@portio/node-shared";
 
 /**
  * node:tls over a memory stream (any portio byte stream): real handshakes, certificates and

@@ -10,7 +10,7 @@ import { readdirSync } from "node:fs";
 import { describe, it } from "vitest";
 import { detectRuntime } from "@portio/core";
 import { registerConformance, type ConformanceHarness } from "@portio/testkit";
-import { generateTestCertificates } from "@portio/node-compat/testing";
+import { generateTestCertificates } from "@portio/node-shared/testing";
 import { createMemoryNetwork, memoryBackend } from "../src/index.ts";
 import { nodeTls } from "../src/node-tls.ts";
 import { memoryTcpOptions } from "./helpers.ts";

@@ -112,7 +112,7 @@ describe("runtime independence", () => {
     const dir = new URL("../src/", import.meta.url);
     const offenders = readdirSync(dir)
       .filter((name) => name.endsWith(".ts") && name !== "node-tls.ts")
-      .filter((name) => /from\s+["'](node:|@portio\/node-compat)/.test(readFileSync(new URL(name, dir), "utf8")));
+      .filter((name) => /from\s+["'](node:|@portio\/node-shared)/.test(readFileSync(new URL(name, dir), "utf8")));
     expect(offenders).toEqual([]);
   });
 });

@@ -14,4 +14,4 @@
  * ```
  * @module
  */
-export { toNodeDuplex, type NodeDuplexOptions } from "@portio/node-compat";
+export { toNodeDuplex, type NodeDuplexOptions } from "@portio/node-shared";

@@ -46,7 +46,7 @@ const error = await m.connectUnix(new Uint8Array([0xff, 0xfe, 0x41])).then(
   (e) => e instanceof m.UnsupportedError ? "UnsupportedError" : \`\${e.constructor.name}: \${e.message}\`,
 );
 console.log(JSON.stringify({
-  cores: [...new Set([dir("./"), dir("../../../backends/bun/dist/"), dir("../../node-compat/dist/")].map((d) => Bun.resolveSync("@portio/core", d)))],
+  cores: [...new Set([dir("./"), dir("../../../backends/bun/dist/"), dir("../../node-shared/dist/")].map((d) => Bun.resolveSync("@portio/core", d)))],
   error,
 }));
 `;

@@ -17,7 +17,7 @@ import { constantsFor } from "../constants.ts";
  * @example
  * ```ts
  * import { libcTcpOptionReader } from "@portio/libc-socket/testing";
- * import { procFiles } from "@portio/node-compat/testing";
+ * import { procFiles } from "@portio/node-shared/testing";
  * const harness = { ...rest, tcpOptions: libcTcpOptionReader(getDenoBinder(), procFiles()) };
  * ```
  */

@@ -1,5 +1,5 @@
 /**
- * Core's listenOnUnixPath over node-compat's nodeUnixSocketFiles, on the real file system: what
+ * Core's listenOnUnixPath over node-shared's nodeUnixSocketFiles, on the real file system: what
  * the conformance suite's unix-socket-files cases (run on every runtime) do not look at — a
  * relative path, and that no private directory is left behind whichever step fails.
  */
@@ -8,7 +8,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { listenOnUnixPath } from "@portio/core/backend";
-import { nodeUnixSocketFiles } from "@portio/node-compat";
+import { nodeUnixSocketFiles } from "@portio/node-shared";
 import { afterEach, beforeEach, expect, it } from "vitest";
 
 let dir: string;

@@ -1,5 +1,5 @@
 /**
- * `@portio/node-compat`: the parts of portio's backends that are written over `node:net`,
+ * `@portio/node-shared`: the parts of portio's backends that are written over `node:net`,
  * `node:tls` and `node:fs`, which Node, Deno and Bun all provide: the `net.Socket` stream
  * transport, TLS over any portio stream (`wrapTls`), `socketpair()` with node:net stream ends,
  * stale socket file removal and the socket file operations libc-socket's Unix datagrams take, Unix
@@ -11,7 +11,7 @@
  * @example
  * ```ts
  * import net from "node:net";
- * import { NetStreamTransport } from "@portio/node-compat";
+ * import { NetStreamTransport } from "@portio/node-shared";
  * const transport = new NetStreamTransport(new net.Socket({ fd, allowHalfOpen: true }), { family: "unix", fd });
  * ```
  * @module

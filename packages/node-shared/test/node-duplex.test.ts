@@ -2,7 +2,7 @@
 import { beforeAll, describe, it } from "vitest";
 import { setBackend } from "@portio/core";
 import { nodeBackend } from "@portio/node";
-import { nodeDuplexChecks } from "@portio/node-compat/testing";
+import { nodeDuplexChecks } from "@portio/node-shared/testing";
 
 beforeAll(() => setBackend(nodeBackend));
 

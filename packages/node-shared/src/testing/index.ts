@@ -1,10 +1,10 @@
 /**
- * `@portio/node-compat/testing`: test support for backends' conformance harnesses (not for
+ * `@portio/node-shared/testing`: test support for backends' conformance harnesses (not for
  * production code): fresh TLS test certificates from the `openssl` CLI, and peers in other processes.
  *
  * @example
  * ```ts
- * import { generateTestCertificates } from "@portio/node-compat/testing";
+ * import { generateTestCertificates } from "@portio/node-shared/testing";
  * const harness = { ...rest, tlsCertificates: () => certificates, }; // certificates = generateTestCertificates()
  * ```
  * @module
