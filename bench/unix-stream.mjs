@@ -3,19 +3,25 @@
 // that fd passing works) against raw node:net on the same kind of socket, in one process run.
 //
 //   node bench/unix-stream.mjs [--bulk-mib 64] [--pings 5000] [--rounds 5] [--warmups 1] [--json out.json]
+//                              [--peer same|child]
 //
 // Jobs: bulk (64 KiB writes one way, then FIN; rate = bytes / time until the reader saw EOF) and
-// 64-byte ping-pong (rate = round trips / time). Both ends live in this process, for raw and
-// portio alike, so each figure includes both sides. Rounds alternate the variants (ABBA); each
+// 64-byte ping-pong (rate = round trips / time). `--peer same` (default): both ends live in this
+// process, for raw and portio alike, so each figure includes both sides. `--peer child`: the
+// peer is a raw node:net server (byte sink answering "!" at EOF, echo) in a child process, and
+// only the client side here differs (and only its CPU is counted): the case where portio's
+// reactor cannot find the peer's bytes ready without waiting on a thread. Rounds alternate the variants (ABBA); each
 // job reports the medians, their ratio, and the CPU time (user + system) per MB or per round
 // trip, which drifts less than wall time when other work shares the machine.
 //
 // Run it after `pnpm build` (it imports the built `portio` package, as a user would).
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connectUnix, createUnixListener } from "portio";
+import { EndOfStream, connectUnix, createUnixListener } from "portio";
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -27,6 +33,8 @@ const pings = Number(opt("pings", 5000));
 const rounds = Number(opt("rounds", 5));
 const warmups = Number(opt("warmups", 1));
 const jsonOut = opt("json", undefined);
+const peerMode = opt("peer", "same");
+if (peerMode !== "same" && peerMode !== "child") throw new Error("--peer must be same or child");
 const CHUNK = new Uint8Array(65536).fill(7);
 const MESSAGE = new Uint8Array(64).fill(1);
 
@@ -61,6 +69,108 @@ async function portioPair() {
   const [client, peer] = await Promise.all([connectUnix(path), listener.accept()]);
   return { client, peer, close: () => listener.aclose() };
 }
+
+// --serve DIR: the child-process peer (raw node:net), listening on DIR/sink and DIR/echo.
+if (opt("serve", undefined) !== undefined) {
+  const at = opt("serve", "");
+  net.createServer({ allowHalfOpen: true }, (socket) => {
+    socket.on("data", () => {});
+    socket.on("end", () => socket.end("!"));
+    socket.on("error", () => socket.destroy());
+  }).listen(join(at, "sink"));
+  net.createServer({ allowHalfOpen: true }, (socket) => {
+    socket.on("data", (b) => socket.write(b));
+    socket.on("end", () => socket.end());
+    socket.on("error", () => socket.destroy());
+  }).listen(join(at, "echo"), () => process.stdout.write("READY\n"));
+  process.stdin.on("end", () => process.exit(0));
+  process.stdin.resume();
+  await new Promise(() => {});
+}
+
+async function startChildPeer() {
+  const child = spawn(process.execPath, [new URL(import.meta.url).pathname, "--serve", dir], { stdio: ["pipe", "pipe", "inherit"] });
+  for await (const data of child.stdout) if (String(data).includes("READY")) break;
+  return child;
+}
+
+const rawConnect = async (path) => {
+  const socket = net.connect({ path, allowHalfOpen: true });
+  await once(socket, "connect");
+  return socket;
+};
+
+const rawToChild = {
+  async bulk() {
+    const socket = await rawConnect(join(dir, "sink"));
+    const result = await measure(async () => {
+      const answered = new Promise((resolve) => {
+        socket.on("data", () => {});
+        socket.on("end", resolve);
+      });
+      for (let sent = 0; sent < bulkBytes; sent += CHUNK.length) {
+        if (!socket.write(CHUNK)) await once(socket, "drain");
+      }
+      socket.end();
+      await answered;
+    });
+    socket.destroy();
+    return result;
+  },
+  async ping() {
+    const socket = await rawConnect(join(dir, "echo"));
+    const result = await measure(
+      () =>
+        new Promise((resolve) => {
+          let pending = 0;
+          let done = 0;
+          socket.on("data", (b) => {
+            pending += b.length;
+            while (pending >= MESSAGE.length) {
+              pending -= MESSAGE.length;
+              if (++done === pings) return resolve(undefined);
+              socket.write(MESSAGE);
+            }
+          });
+          socket.write(MESSAGE);
+        }),
+    );
+    socket.destroy();
+    return result;
+  },
+};
+
+const portioToChild = {
+  async bulk() {
+    const stream = await connectUnix(join(dir, "sink"));
+    const result = await measure(async () => {
+      for (let sent = 0; sent < bulkBytes; sent += CHUNK.length) await stream.send(CHUNK);
+      await stream.sendEof();
+      for (;;) {
+        try {
+          await stream.receive();
+        } catch (error) {
+          if (error instanceof EndOfStream) break;
+          throw error;
+        }
+      }
+    });
+    await stream.aclose();
+    return result;
+  },
+  async ping() {
+    const stream = await connectUnix(join(dir, "echo"));
+    const result = await measure(async () => {
+      for (let i = 0; i < pings; i++) {
+        await stream.send(MESSAGE);
+        let got = 0;
+        while (got < MESSAGE.length) got += (await stream.receive(MESSAGE.length - got)).length;
+      }
+    });
+    await stream.aclose();
+    return result;
+  },
+};
 
 const raw = {
   async bulk() {
@@ -158,7 +268,8 @@ const jobs = [
   { name: `Unix bulk, ${bulkBytes / 2 ** 20} MiB in 64 KiB writes`, key: "bulk", unit: "MB/s", cpuUnit: "ms CPU/MB", per: bulkBytes / 1e6 },
   { name: `Unix ping-pong, 64 B, ${pings} round trips`, key: "ping", unit: "rt/s", cpuUnit: "µs CPU/rt", per: pings },
 ];
-const variants = { raw, portio };
+const child = peerMode === "child" ? await startChildPeer() : undefined;
+const variants = child ? { raw: rawToChild, portio: portioToChild } : { raw, portio };
 const results = [];
 try {
   for (const job of jobs) {
@@ -172,10 +283,12 @@ try {
     results.push({ job: job.name, unit: job.unit, raw: rate("raw"), portio: rate("portio"), ratio: rate("portio") / rate("raw"), cpuUnit: job.cpuUnit, cpuRaw: cpu("raw"), cpuPortio: cpu("portio"), samples });
   }
 } finally {
+  child?.stdin?.end();
+  if (child && child.exitCode === null) await once(child, "exit");
   rmSync(dir, { recursive: true, force: true });
 }
 
-console.log(`\nportio vs raw node:net over Unix stream sockets — node ${process.version}, medians of ${rounds} alternating rounds after ${warmups} warm-ups, both ends in one process`);
+console.log(`\nportio vs raw node:net over Unix stream sockets — node ${process.version}, medians of ${rounds} alternating rounds after ${warmups} warm-ups, ${child ? "raw node:net peer in a child process, CPU of this side only" : "both ends in one process"}`);
 for (const r of results) {
   console.log(
     `  ${r.job.padEnd(42)} raw ${Math.round(r.raw).toLocaleString("en-US").padStart(7)} ${r.unit}   portio ${Math.round(r.portio).toLocaleString("en-US").padStart(7)} ${r.unit}   ratio ${r.ratio.toFixed(3)}   CPU raw ${r.cpuRaw.toFixed(2)} / portio ${r.cpuPortio.toFixed(2)} ${r.cpuUnit}`,
