@@ -70,6 +70,23 @@ async function portioPair() {
   return { client, peer, close: () => listener.aclose() };
 }
 
+/** `pings` round trips of MESSAGE over a raw socket, answered by an echo peer. */
+function rawPingPong(socket) {
+  return new Promise((resolve) => {
+    let pending = 0;
+    let done = 0;
+    socket.on("data", (b) => {
+      pending += b.length;
+      while (pending >= MESSAGE.length) {
+        pending -= MESSAGE.length;
+        if (++done === pings) return resolve(undefined);
+        socket.write(MESSAGE);
+      }
+    });
+    socket.write(MESSAGE);
+  });
+}
+
 // --serve DIR: the child-process peer (raw node:net), listening on DIR/sink and DIR/echo.
 if (opt("serve", undefined) !== undefined) {
   const at = opt("serve", "");
@@ -119,22 +136,7 @@ const rawToChild = {
   },
   async ping() {
     const socket = await rawConnect(join(dir, "echo"));
-    const result = await measure(
-      () =>
-        new Promise((resolve) => {
-          let pending = 0;
-          let done = 0;
-          socket.on("data", (b) => {
-            pending += b.length;
-            while (pending >= MESSAGE.length) {
-              pending -= MESSAGE.length;
-              if (++done === pings) return resolve(undefined);
-              socket.write(MESSAGE);
-            }
-          });
-          socket.write(MESSAGE);
-        }),
-    );
+    const result = await measure(() => rawPingPong(socket));
     socket.destroy();
     return result;
   },
@@ -196,22 +198,7 @@ const raw = {
   async ping() {
     const { client, peer, close } = await rawPair();
     peer.on("data", (b) => peer.write(b));
-    const result = await measure(
-      () =>
-        new Promise((resolve) => {
-          let pending = 0;
-          let done = 0;
-          client.on("data", (b) => {
-            pending += b.length;
-            while (pending >= MESSAGE.length) {
-              pending -= MESSAGE.length;
-              if (++done === pings) return resolve(undefined);
-              client.write(MESSAGE);
-            }
-          });
-          client.write(MESSAGE);
-        }),
-    );
+    const result = await measure(() => rawPingPong(client));
     client.destroy();
     peer.destroy();
     await close();
