@@ -214,6 +214,13 @@ const BENCHMARKS = [
     parse: (json) => readResults(json).map((r) => ({ ...r, unit: "MB/s" })),
   },
   {
+    // Unix streams (through libc for fd passing) against node:net, the peer in a child process.
+    jobs: ["unix-stream"],
+    script: "bench/unix-stream.mjs",
+    runtimes: ["node"],
+    args: () => flags([...common(), ["bulk-mib", o.bulkMib], ["pings", o.pings], ["peer", "child"]]),
+  },
+  {
     // Deno's TLS: raw Deno.connectTls against portio's default and standardCompatible: false paths.
     jobs: ["tls"],
     script: "backends/deno/bench/tls.ts",

@@ -120,6 +120,28 @@ describe("Node objects as input (AnyIO's sock param)", () => {
       expect(client.destroyed).toBe(true);
     });
 
+    it(`SocketStream.fromSocket [${family}]: a paused net.Socket's buffered bytes come first`, async () => {
+      const host = hostOf(family);
+      const server = use(net.createServer());
+      await new Promise<void>((resolve) => server.listen(0, host, resolve));
+      const accepted = new Promise<net.Socket>((resolve) => server.once("connection", resolve));
+      const client = net.connect((server.address() as net.AddressInfo).port, host);
+      await new Promise((resolve) => client.once("connect", resolve));
+      const peer = await accepted;
+      closers.push(() => void peer.destroy());
+      // Paused by the application, with bytes Node already read into the socket's buffer: the
+      // stream must resume it (a 'data' listener alone does not) and hand those bytes out first.
+      client.pause();
+      peer.write("early");
+      for (let i = 0; i < 2000 && client.readableLength === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(client.readableLength).toBe(5);
+      const stream = use(await SocketStream.fromSocket(client));
+      peer.write("late");
+      let received = "";
+      while (received.length < "earlylate".length) received += text(await stream.receive());
+      expect(received).toBe("earlylate");
+    });
+
     it(`SocketListener.fromSocket [${family}]: a listening net.Server accepts`, async () => {
       const host = hostOf(family);
       const server = net.createServer();
