@@ -581,5 +581,11 @@ function updateDocs() {
     end,
   ].join("\n");
   writeFileSync(doc, text.slice(0, a) + generated + text.slice(b + end.length));
+  // The tables in Biome's Markdown layout, so that `pnpm lint` (biome check) stays clean.
+  try {
+    execFileSync(join(root, "node_modules", ".bin", "biome"), ["format", "--write", doc], { stdio: "ignore" });
+  } catch {
+    console.error(`could not format ${doc} with Biome: run \`npx biome format --write ${doc}\` before committing`);
+  }
   console.log(`\nwrote the results section of ${doc}`);
 }

@@ -21,8 +21,8 @@
 // finished if some are missing). Rounds alternate the variants (ABBA); medians.
 //
 // Node: the workspace sources are bundled with esbuild (tsup's) first, so no build is needed and
-// what is measured is the current source. Bun and Deno import the sources directly (Bun through
-// the packages' tsconfig paths, Deno through node_modules with --conditions=portio-source).
+// what is measured is the current source. Bun and Deno import the sources directly (their own
+// imports reach the workspace packages through node_modules and the portio-source condition).
 import { execFileSync } from "node:child_process";
 import dgram from "node:dgram";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -55,11 +55,13 @@ async function loadSources() {
     return { ...core, backend: bun.bunBackend, binder: bun.getBunFfiBinder(), LibcSocket: libc.LibcSocket };
   }
   if (runtimeName === "deno") {
-    // Bare specifiers from the import map; a variable keeps Node's type-check from resolving them.
-    const load = (specifier) => import(specifier);
-    const core = await load("@portio/core");
-    const deno = await load("@portio/deno");
-    const libc = await load("@portio/libc-socket");
+    // The sources by path, as under Bun: their own imports reach the workspace packages through
+    // node_modules (--node-modules-dir=manual --conditions=portio-source), which Deno resolves to
+    // these same files. A variable keeps Node's type-check from resolving them.
+    const load = (path) => import(path);
+    const core = await load("../packages/core/src/index.ts");
+    const deno = await load("../backends/deno/src/index.ts");
+    const libc = await load("../packages/libc-socket/src/index.ts");
     return { ...core, backend: deno.denoBackend, binder: deno.getDenoBinder(), LibcSocket: libc.LibcSocket };
   }
   const dir = join(root, ".tmp", "bench-unix-dgram");

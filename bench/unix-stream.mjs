@@ -288,7 +288,8 @@ try {
       cpuUnit: job.cpuUnit,
       cpuRaw: cpu("raw"),
       cpuPortio: cpu("portio"),
-      samples,
+      // Per-round rates (each sample is [wall seconds, CPU seconds]), for bench/run.mjs's spread.
+      samples: { raw: samples.raw.map(([wall]) => job.per / wall), portio: samples.portio.map(([wall]) => job.per / wall) },
     });
   }
 } finally {
