@@ -108,6 +108,12 @@ const common = () => [
 //   { jobs: ["unix-stream"], script: "bench/unix-stream.mjs", runtimes: ["node", "bun", "deno"],
 //     args: () => flags([...common(), ["bulk-mib", o.bulkMib]]) },
 // (`launch` for a script that needs other runtime flags, `parse` for one without the JSON output.)
+/**
+ * `deno run` for a script that imports the workspace sources: they resolve through pnpm's
+ * node_modules links with the `portio-source` export condition (no import map, no sloppy imports).
+ */
+const DENO_SOURCES = ["run", "--no-config", "--no-lock", "--no-check", "--node-modules-dir=manual", "--conditions=portio-source"];
+
 /** @type {Benchmark[]} */
 const BENCHMARKS = [
   {
@@ -150,20 +156,7 @@ const BENCHMARKS = [
     args: () => [],
     env: { ...(o.rounds && { ROUNDS: o.rounds }), ...(o.bulkMib && { BULK_MIB: o.bulkMib }), ...(o.pings && { PINGS: o.pings }) },
     // The flags of the run command in the script's header.
-    launch: (rt, script) => [
-      rt.cmd,
-      [
-        "run",
-        "--no-config",
-        "--no-lock",
-        "--no-check",
-        "--node-modules-dir=manual",
-        "--conditions=portio-source",
-        "--allow-net",
-        "--allow-env",
-        script,
-      ],
-    ],
+    launch: (rt, script) => [rt.cmd, [...DENO_SOURCES, "--allow-net", "--allow-env", script]],
     parse: (_json, stdout) => parseDenoTcp(stdout),
   },
   {
@@ -180,16 +173,7 @@ const BENCHMARKS = [
     runtimes: ["node", "bun", "deno"],
     args: () => flags([...common(), ["count", o.datagrams]]),
     // Deno reads the sources through the backend's import map (the script's header).
-    launch: (rt, script, argv) => [
-      rt.cmd,
-      [
-        ...(rt.kind === "deno"
-          ? ["run", "--allow-all", "--no-lock", "--no-config", "--node-modules-dir=manual", "--conditions=portio-source"]
-          : []),
-        script,
-        ...argv,
-      ],
-    ],
+    launch: (rt, script, argv) => [rt.cmd, [...(rt.kind === "deno" ? [...DENO_SOURCES, "--allow-all"] : []), script, ...argv]],
     parse: (json) => {
       const { summary, ratio, count, size } = JSON.parse(readFileSync(json, "utf8"));
       return [
@@ -232,20 +216,7 @@ const BENCHMARKS = [
       ...(o.bulkMib && { MIB: o.bulkMib }),
     },
     // The flags of the run command in the script's header.
-    launch: (rt, script, argv) => [
-      rt.cmd,
-      [
-        "run",
-        "--no-config",
-        "--no-lock",
-        "--no-check",
-        "--node-modules-dir=manual",
-        "--conditions=portio-source",
-        "--allow-all",
-        script,
-        ...argv,
-      ],
-    ],
+    launch: (rt, script, argv) => [rt.cmd, [...DENO_SOURCES, "--allow-all", script, ...argv]],
     parse: (json) => readResults(json).map((r) => ({ ...r, unit: "MB/s" })),
   },
   {
