@@ -142,6 +142,25 @@ export class PortioDuplex extends Duplex {
     callback(error);
   }
 
+  /**
+   * Resolves once the TLS engine's writes waiting here are below the high-water mark again (at
+   * once if they are), or this Duplex is destroyed. Bun's TLS engine keeps writing records here
+   * whatever `write()` returns, so the TLS session's writer waits on this instead (see
+   * `NodeTLSTransport.write`): without it a fast sender queues its whole upload here.
+   */
+  drained(): Promise<void> {
+    if (!this.writableNeedDrain || this.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.off("drain", done);
+        this.off("close", done);
+        resolve();
+      };
+      this.on("drain", done);
+      this.on("close", done);
+    });
+  }
+
   /** Resolves once every byte the TLS engine wrote has been handed to the portio stream. */
   flushed(): Promise<void> {
     if (this.#writing === 0 && this.writableLength === 0) return Promise.resolve();

@@ -139,7 +139,12 @@ export class NodeTLSTransport implements TLSTransport {
 
   write(data: Uint8Array): Promise<void> {
     if (this.#writeFailure !== undefined) return Promise.reject(this.#writeFailure);
-    return this.#plain.write(data);
+    const written = this.#plain.write(data);
+    const pump = this.#pump;
+    // The TLS socket may take the bytes while the pump is still full (Bun's does, always): the
+    // write is done only once the pump has room again, so that backpressure reaches the sender.
+    if (pump === undefined || !pump.writableNeedDrain) return written;
+    return written.then(() => pump.drained());
   }
 
   shutdownWrite(): Promise<void> {

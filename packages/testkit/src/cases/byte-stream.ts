@@ -5,7 +5,7 @@ import type { CaseContext } from "../context.ts";
 import { concat, pattern, reversed, text, utf8 } from "../support/bytes.ts";
 import { deferred } from "@portio/core/backend";
 import { checkChunk, receiveAll, receiveExactly } from "../support/io.ts";
-import { waitForStall } from "../support/stall.ts";
+import { sendUntilBlocked } from "../support/stall.ts";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -305,19 +305,11 @@ export function byteStreamCases(open: OpenPair): CaseDefinition[] {
         const [ping, pong] = await open(t);
         const chunkSize = 64 * KiB;
         const maxChunks = 1024; // 64 MiB
-        const sent: Uint8Array[] = [];
-        let stop = false;
-        const sender = (async () => {
-          for (let i = 0; i < maxChunks && !stop; i++) {
-            const chunk = pattern(chunkSize, i);
-            await client.send(chunk);
-            sent.push(chunk);
-          }
-          await client.sendEof();
-        })();
-        sender.catch(() => {});
-        const resolvedWhileBlocked = await waitForStall(() => sent.length, ping, pong);
-        stop = true;
+        const { resolvedWhileBlocked, sent, done } = await sendUntilBlocked(client, ping, pong, {
+          chunkSize,
+          maxChunks,
+          end: () => client.sendEof(),
+        });
         atLeast(resolvedWhileBlocked, 1, "sends that resolved before the peer read anything");
         atMost(
           resolvedWhileBlocked * chunkSize,
@@ -325,7 +317,7 @@ export function byteStreamCases(open: OpenPair): CaseDefinition[] {
           "bytes accepted by send() while the peer read nothing (send must wait for the runtime's buffer to drain)",
         );
         const received = await receiveAll(server, maxChunks * chunkSize);
-        await sender;
+        await done;
         bytesEqual(received, concat(sent), "received data");
       },
     },

@@ -13,12 +13,14 @@ import {
   type AnyByteStream,
   type TypedAttribute,
 } from "@portio/core";
-import { bytesEqual, deepEqual, equal, fail, instanceOf, match, ok, rejects } from "../assert.ts";
+import { atMost, bytesEqual, deepEqual, equal, fail, instanceOf, match, ok, rejects } from "../assert.ts";
 import type { CaseDefinition, SuiteDefinition } from "../case.ts";
+import type { CaseContext } from "../context.ts";
 import { concat, pattern, utf8 } from "../support/bytes.ts";
 import { deferred } from "@portio/core/backend";
 import { exchange, outcome, receiveAll, receiveExactly } from "../support/io.ts";
 import { startServing } from "../support/serving.ts";
+import { sendUntilBlocked } from "../support/stall.ts";
 import { loopbackListener, perFamily, tcpPair } from "../support/tcp.ts";
 import {
   certificates,
@@ -257,6 +259,43 @@ const raggedCases = RAGGED.map(
   }),
 );
 
+/** The ways a TLS session over TCP is set up, which backends may serve by different paths. */
+const SESSION_KINDS: ReadonlyArray<[string, (t: CaseContext) => Promise<[TLSStream, TLSStream]>]> = [
+  ["wrap", (t) => tlsPair(t)],
+  ["connection", (t) => connectionPair(t)],
+  [
+    "not-standard-compatible",
+    (t) => tlsPair(t, { client: { standardCompatible: false }, server: { standardCompatible: false } }),
+  ],
+];
+
+/**
+ * A TLS sender facing a peer that does not read must stop, as a plain socket's does: a TLS engine
+ * that takes every record whatever its transport can hold (Bun's node:tls over a stream) would
+ * otherwise let send() queue a whole upload in memory.
+ */
+const tlsBackpressureCases: CaseDefinition[] = SESSION_KINDS.map(([kind, open]) => ({
+  name: `backpressure[${kind}]`,
+  description:
+    "64 KiB TLS sends to a peer that does not read stop resolving well before 64 MiB; the reader then gets every byte in order",
+  async run(t) {
+    const [client, server] = await open(t);
+    const [ping, pong] = await tcpPair(t);
+    const chunkSize = 64 * 1024;
+    const { resolvedWhileBlocked, sent, done } = await sendUntilBlocked(client, ping, pong, { chunkSize, maxChunks: 1024 });
+    // No lower bound: over a transport that buffers nothing (the memory backend's) no send resolves.
+    atMost(
+      resolvedWhileBlocked * chunkSize,
+      32 * MiB,
+      "bytes accepted by send() while the peer read nothing (send must wait for the TLS engine's transport to drain)",
+    );
+    // The send that was blocked completes once the peer reads, and then the sender stops.
+    const received = await receiveExactly(server, (resolvedWhileBlocked + 1) * chunkSize);
+    await done;
+    bytesEqual(received, concat(sent), "received data");
+  },
+}));
+
 /** AnyIO's tests/streams/test_tls.py, the TLS cases of test_sockets.py, and portio's own. */
 export const tlsSuite: SuiteDefinition = {
   suite: "tls",
@@ -291,6 +330,7 @@ export const tlsSuite: SuiteDefinition = {
         await sending;
       },
     },
+    ...tlsBackpressureCases,
     {
       name: "large-transfer",
       description: "1 MiB each way in one send() arrives intact, in non-empty chunks",

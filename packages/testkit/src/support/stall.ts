@@ -1,5 +1,6 @@
 import { equal, fail } from "../assert.ts";
-import type { ByteStream } from "@portio/core";
+import type { ByteSendStream, ByteStream } from "@portio/core";
+import { pattern } from "./bytes.ts";
 import { receiveExactly } from "./io.ts";
 
 /**
@@ -33,4 +34,44 @@ export async function waitForStall(
     }
   }
   return fail(`the task kept making progress for ${limit} round trips`);
+}
+
+/** What {@link sendUntilBlocked} leaves: the chunks whose send resolved, and the sender's end. */
+export interface BlockedSender {
+  /** Sends that resolved before the sender stalled. */
+  resolvedWhileBlocked: number;
+  /** Every chunk whose send resolved so far, in order (it grows until `done`). */
+  sent: Uint8Array[];
+  /**
+   * Resolves once the send that was blocked completed (the peer must read for that) and the
+   * sender stopped, after `end` if given.
+   */
+  done: Promise<void>;
+}
+
+/**
+ * Sends distinct `chunkSize` chunks on `stream` in the background (at most `maxChunks`) until
+ * the sends stall (see {@link waitForStall}, over `ping` → `pong`), then lets the sender stop after
+ * the send it is blocked in. A backpressure check: the peer of `stream` must not read meanwhile.
+ */
+export async function sendUntilBlocked(
+  stream: ByteSendStream,
+  ping: ByteStream,
+  pong: ByteStream,
+  { chunkSize, maxChunks, end }: { chunkSize: number; maxChunks: number; end?: () => Promise<void> },
+): Promise<BlockedSender> {
+  const sent: Uint8Array[] = [];
+  let stop = false;
+  const done = (async () => {
+    for (let i = 0; i < maxChunks && !stop; i++) {
+      const chunk = pattern(chunkSize, i);
+      await stream.send(chunk);
+      sent.push(chunk);
+    }
+    await end?.();
+  })();
+  done.catch(() => {});
+  const resolvedWhileBlocked = await waitForStall(() => sent.length, ping, pong);
+  stop = true;
+  return { resolvedWhileBlocked, sent, done };
 }
