@@ -67,11 +67,17 @@ export class BunDatagramTransport implements DatagramTransport {
     this.#sendToPeer = options.sendToPeer === true && options.remoteAddress !== undefined;
     const queue = (this.queue = new DatagramQueue(options.queueSize));
     const peer = options.remoteAddress;
+    // The last sender's tuple, reused while datagrams keep coming from it (a stream of datagrams
+    // from one peer is the common case); frozen, since every receive() hands out the same one.
+    let lastSender: IPSocketAddress = Object.freeze(["", 0] as const);
     this.handlers = {
       // A connected socket only hears from its peer: one tuple for all datagrams.
       data:
         peer === undefined
-          ? (_socket: unknown, data: Uint8Array, port: number, address: string) => queue.push(data, [address, port])
+          ? (_socket: unknown, data: Uint8Array, port: number, address: string) => {
+              if (port !== lastSender[1] || address !== lastSender[0]) lastSender = Object.freeze([address, port] as const);
+              queue.push(data, lastSender);
+            }
           : (_socket: unknown, data: Uint8Array) => queue.push(data, peer),
       drain: () => {
         const drain = this.#drain;

@@ -137,6 +137,25 @@ export const udpSuite: SuiteDefinition = {
       },
     ),
     ...perFamily(
+      "interleaved-senders",
+      "datagrams from three senders taking turns each report their own sender (a backend may reuse the last sender's tuple)",
+      async (t, family) => {
+        const receiver = await loopbackUdp(t, family);
+        const senders = [await loopbackUdp(t, family), await loopbackUdp(t, family), await loopbackUdp(t, family)];
+        // Runs from one sender, then switches: A A B C C C A B ...
+        const order = [0, 0, 1, 2, 2, 2, 0, 1, 1, 0, 2, 1];
+        for (const [index, which] of order.entries()) {
+          await senders[which]!.sendto(Uint8Array.of(index, which), LOOPBACK[family], udpPort(receiver));
+        }
+        for (let count = 0; count < order.length; count++) {
+          const [data, from] = await receiver.receive();
+          const [index, which] = data;
+          equal(which, order[index!], `datagram ${index}: its payload`);
+          deepEqual(from, senders[which!]!.extra(SocketAttribute.localAddress), `sender of datagram ${index}`);
+        }
+      },
+    ),
+    ...perFamily(
       "too-large-to-send",
       "a datagram larger than UDP can carry (65,536 bytes) is a RangeError, and the socket stays usable",
       async (t, family) => {
