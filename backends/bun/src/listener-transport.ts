@@ -57,7 +57,7 @@ export class BunListenerTransport implements ListenerTransport {
         this.#takeOverUnix(socket, accepted);
         return;
       }
-      if (tcpOptions) applyBunTcpOptions(socket, tcpOptions);
+      if (tcpOptions) applyBunTcpOptions(socket, tcpOptions, true);
       this.#queue.push(new BunStreamTransport(socket, accepted));
     });
   }

@@ -7,14 +7,17 @@ import { deferred, type Deferred } from "@portio/core/backend";
 /**
  * `options` (only those given) on a Bun socket. Bun's `setKeepAlive` takes the idle time in
  * milliseconds and sets TCP_KEEPIDLE in seconds (with TCP_KEEPINTVL 1 and TCP_KEEPCNT 10).
+ * `fresh`: the socket was just made by `Bun.connect` or accepted by `Bun.listen`, which turn
+ * TCP_NODELAY on themselves, so `noDelay: true` needs no setsockopt call (one system call less
+ * per connection; the testkit's tcp-options cases read the kernel's value).
  *
  * @example
  * ```ts
  * applyBunTcpOptions(socket, { noDelay: true, keepAlive: true, keepAliveIdleSeconds: 60 });
  * ```
  */
-export function applyBunTcpOptions(socket: Socket<unknown>, options: Partial<BackendTCPOptions>): void {
-  if (options.noDelay !== undefined) socket.setNoDelay(options.noDelay);
+export function applyBunTcpOptions(socket: Socket<unknown>, options: Partial<BackendTCPOptions>, fresh = false): void {
+  if (options.noDelay !== undefined && !(fresh && options.noDelay)) socket.setNoDelay(options.noDelay);
   if (options.keepAlive !== undefined) {
     if (options.keepAlive && options.keepAliveIdleSeconds !== undefined)
       socket.setKeepAlive(true, options.keepAliveIdleSeconds * 1000);

@@ -47,7 +47,7 @@ export async function connectTcp(
     port,
     allowHalfOpen: true,
     socket: streamHandlers((socket: Socket<BunStreamTransport>) => {
-      applyBunTcpOptions(socket, newSocketTcpOptions(options.tcpOptions));
+      applyBunTcpOptions(socket, newSocketTcpOptions(options.tcpOptions), true);
       transport = new BunStreamTransport(socket, { family });
     }),
   });
