@@ -43,7 +43,7 @@ export async function wrapTls(
       ? onSocket
       : undefined;
   const pump = fast === undefined ? new PortioDuplex(stream) : undefined;
-  const underlying = fast?.socket ?? pump!;
+  const underlying = fast?.releaseSocket() ?? pump!;
   const socket = options.serverSide
     ? new tls.TLSSocket(underlying, nodeOptions)
     : tls.connect({ ...nodeOptions, socket: underlying });
