@@ -94,6 +94,23 @@ export function nativeTlsEndObservable(socket: Socket): boolean {
 }
 
 /**
+ * Whether node:tls may run natively on a node:net socket here. Not on Deno: its node:tls over a
+ * socket handle keeps reading and decrypting while the TLS socket is paused, holds the plaintext
+ * and the peer's close_notify for `resume()`, and drops that close_notify when the held plaintext
+ * fills the socket (Deno 2.9, TLSWrap `read_start`): a reader that fell behind would never see
+ * the end of the stream. The portable path (a pump that feeds the engine only while the reader
+ * keeps up) has no such gap.
+ *
+ * @example
+ * ```ts
+ * if (nativeTlsOnSocketSupported()) tls.connect({ socket: netSocket, servername: "localhost" });
+ * ```
+ */
+export function nativeTlsOnSocketSupported(): boolean {
+  return (process.versions as Record<string, string | undefined>).deno === undefined;
+}
+
+/**
  * For a `node:tls` session running natively on a socket (Node's TLSWrap over the TCP handle):
  * tells, at the moment the TLS socket ends, whether the TCP stream ended first (a ragged EOF) or the
  * peer's close_notify ended it. Node reports both as the same end of stream.

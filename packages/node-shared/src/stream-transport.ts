@@ -41,10 +41,15 @@ const MAX_TIMER_DELAY = 2 ** 31 - 1;
  * (adoption, the stream ends of `socketpair()`), since `new net.Socket({ fd })` is the one way Deno
  * has to stream over an existing fd.
  *
- * The socket stays in paused mode: Node reads from the kernel only until its buffer reaches the
- * high-water mark, so a consumer that stops calling `read()` stops the peer through TCP flow
- * control instead of piling up data in memory. The socket must have been created with
- * `allowHalfOpen: true`, or Node would end the sending side as soon as the peer's FIN arrives.
+ * The socket runs in flowing mode ('data' events), the cheapest way Node delivers bytes: a chunk
+ * goes straight to a waiting `read()`, or into a queue that is bounded by the socket's readable
+ * high-water mark. A full queue pauses the socket, and Node then stops reading from the kernel
+ * once its own buffer is full too, so a consumer that stops calling `read()` stops the peer
+ * through TCP flow control instead of piling up data in memory. (Paused mode, `'readable'` and
+ * `socket.read()`, costs two `process.nextTick` steps and Node's buffer bookkeeping per chunk,
+ * about a third of what a 64-byte round trip spends in JavaScript.) The socket must have been
+ * created with `allowHalfOpen: true`, or Node would end the sending side as soon as the peer's FIN
+ * arrives.
  *
  * Event listeners are installed once; each operation parks at most one `Deferred` that the
  * events settle, which keeps the per-call cost to a promise.
@@ -76,6 +81,15 @@ export class NetStreamTransport implements StreamTransport {
   #closed = false;
   #closing: Promise<void> | undefined;
   #reader: Deferred<Uint8Array | null> | undefined;
+  /** Chunks that arrived while no `read()` was waiting, oldest first. */
+  readonly #queue: Uint8Array[] = [];
+  #queuedBytes = 0;
+  /** Pausing the socket from this many queued bytes on bounds the read-ahead. */
+  readonly #queueLimit: number;
+  /** Paused by this transport because the queue is full; the `read()` that drains it resumes. */
+  #paused = false;
+  /** Set while {@link #drainSocket} reads Node's buffer, whose `read()` also emits 'data'. */
+  #draining = false;
   readonly #fd: number | undefined;
   #writer: Deferred<void> | undefined;
 
@@ -94,9 +108,10 @@ export class NetStreamTransport implements StreamTransport {
     this.#error = socket.errored ?? undefined;
     this.#eof = socket.readableEnded;
     this.#closed = socket.closed;
-    // A 'readable' listener is what keeps the stream in paused mode and reading ahead up to the
-    // high-water mark; no 'data' listener is ever added.
-    socket.on("readable", () => this.#serveReader());
+    this.#queueLimit = socket.readableHighWaterMark;
+    socket.on("data", this.#onData);
+    // Adding a 'data' listener does not resume a socket that was paused explicitly (an adopted one).
+    socket.resume();
     socket.on("end", () => {
       // Node never ends a socket after an error, Bun's does: its node:tls pushes the end of the
       // stream right after reporting a fatal alert (a refused client certificate), which must not
@@ -114,11 +129,13 @@ export class NetStreamTransport implements StreamTransport {
     // uncaught exception while nobody is reading or writing.
     socket.on("error", (error: Error) => {
       this.#error ??= error;
+      this.#drainSocket();
       this.#serveReader();
       this.#failWriter();
     });
     socket.on("close", () => {
       this.#closed = true;
+      this.#drainSocket();
       this.#serveReader();
       this.#failWriter();
     });
@@ -244,15 +261,71 @@ export class NetStreamTransport implements StreamTransport {
   }
 
   /**
+   * Hands the socket to a new owner that reads it itself (node:tls's fast path wraps it): stops
+   * taking its 'data' and gives the bytes read ahead back to it (`unshift`), so the new owner
+   * reads them first, as it would from a socket that was never read.
+   */
+  releaseSocket(): Socket {
+    const socket = this.socket;
+    socket.off("data", this.#onData);
+    socket.pause();
+    while (this.#queue.length > 0) socket.unshift(this.#queue.pop()!);
+    this.#queuedBytes = 0;
+    return socket;
+  }
+
+  readonly #onData = (chunk: Buffer): void => {
+    if (this.#draining) return;
+    // A plain Uint8Array view: a Buffer's slice() would not copy, unlike the one callers expect.
+    const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const reader = this.#reader;
+    // A waiting reader means the queue is empty (read() takes from it first).
+    if (reader !== undefined) {
+      this.#reader = undefined;
+      reader.resolve(bytes);
+      return;
+    }
+    this.#queue.push(bytes);
+    this.#queuedBytes += bytes.byteLength;
+    if (!this.#paused && this.#queuedBytes >= this.#queueLimit) {
+      this.#paused = true;
+      this.socket.pause();
+    }
+  };
+
+  /**
+   * Moves what Node still buffers into the queue once the socket failed or closed: bytes it read
+   * while paused, which flowing mode would no longer emit.
+   */
+  #drainSocket(): void {
+    const socket = this.socket;
+    if (socket.readableLength === 0) return;
+    this.#draining = true;
+    try {
+      for (let chunk: Buffer | null = socket.read(); chunk !== null; chunk = socket.read()) {
+        this.#queue.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        this.#queuedBytes += chunk.byteLength;
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  /**
    * What a read returns right now: bytes, `null` at end of stream, `undefined` when it has to
-   * wait; throws the socket's error. Buffered bytes come before an error, as with recv(2) after
-   * a reset, so nothing that already arrived is lost.
+   * wait; throws the socket's error. Queued bytes come before an error, as with recv(2) after a
+   * reset, so nothing that already arrived is lost.
    */
   #poll(): Uint8Array | null | undefined {
-    // Also when the buffer is empty: the call re-arms 'readable' and, at end of stream, makes
-    // Node emit 'end'.
-    const chunk: Buffer | null = this.socket.read();
-    if (chunk !== null) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const chunk = this.#queue.shift();
+    if (chunk !== undefined) {
+      this.#queuedBytes -= chunk.byteLength;
+      if (this.#paused && this.#queuedBytes < this.#queueLimit) {
+        this.#paused = false;
+        this.socket.resume();
+      }
+      return chunk;
+    }
     if (this.#eof) return null;
     if (this.#error !== undefined) throw this.#error;
     if (this.#closed || this.#closing !== undefined) throw socketClosedError();

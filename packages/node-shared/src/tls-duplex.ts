@@ -41,8 +41,9 @@ export class PortioDuplex extends Duplex {
   /** Set by the TLS session: true once the TLS engine has reported the end of its stream. */
   tlsEnded: () => boolean = () => false;
   /**
-   * Set by the TLS session: true while the TLS socket's readable buffer is at its high-water mark
-   * (its reader is not keeping up). No record is fed then; {@link tlsWantsMore} resumes feeding.
+   * Set by the TLS session: true while the TLS socket's reader is not keeping up (the socket is
+   * paused, or its readable buffer is at its high-water mark). No record is fed then;
+   * {@link tlsWantsMore} resumes feeding.
    */
   tlsBackpressured: () => boolean = () => false;
   /**

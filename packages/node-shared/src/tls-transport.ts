@@ -90,13 +90,21 @@ export class NodeTLSTransport implements TLSTransport {
         }
         socket.destroy(error);
       };
-      pump.tlsBackpressured = () => socket.readableLength >= socket.readableHighWaterMark;
-      // The socket asks for more plaintext once its reader has drained it below the high-water mark.
+      // Full: the plaintext transport paused the socket (its queue is full), or the socket's own
+      // buffer reached the high-water mark. Both must hold feeding back on Deno, whose node:tls
+      // stops delivering plaintext while paused (pause() is a readStop there) and keeps what it
+      // decrypts meanwhile, close_notify included, for resume(); resume() hands that back before
+      // the socket flows again, and once the held plaintext fills the socket it drops the
+      // close_notify behind it (Deno 2.9, TLSWrap read_start): the TLS stream would never end.
+      pump.tlsBackpressured = () => socket.readableFlowing === false || socket.readableLength >= socket.readableHighWaterMark;
+      // The socket asks for more plaintext once its reader has drained it below the high-water
+      // mark, and flows again once the plaintext transport resumes it.
       const read = socket._read;
       socket._read = (size: number): void => {
         read.call(socket, size);
         pump.tlsWantsMore();
       };
+      socket.on("resume", () => pump.tlsWantsMore());
     }
     this.#plain = new NetStreamTransport(socket, { family: options.family, localAddress: "", remoteAddress: "" });
   }

@@ -5,7 +5,7 @@ import { NetStreamTransport } from "./stream-transport.ts";
 import { PortioDuplex } from "./tls-duplex.ts";
 import { handshakeError, nodeTlsOptions } from "./tls-options.ts";
 import { NodeTLSTransport } from "./tls-transport.ts";
-import { nativeTlsEndObservable, watchNativeTlsEnd } from "./node-internals.ts";
+import { nativeTlsEndObservable, nativeTlsOnSocketSupported, watchNativeTlsEnd } from "./node-internals.ts";
 
 /**
  * A backend's `wrapTls` on `node:tls` (Node's, and Deno's, whose node:tls is the one TLS engine it
@@ -18,7 +18,8 @@ import { nativeTlsEndObservable, watchNativeTlsEnd } from "./node-internals.ts";
  * not standard-compatible. Node then cannot hand the socket back, and reports close_notify and a
  * bare FIN alike; a standard-compatible session is still told them apart from the TCP handle's
  * state (`watchNativeTlsEnd`, Node itself only). Everything else — `TLSStream.wrap()` with
- * `standardCompatible` (it may unwrap), any other stream, Deno's and Bun's node:tls — goes through
+ * `standardCompatible` (it may unwrap), any other stream, Deno (see `nativeTlsOnSocketSupported`),
+ * Bun's node:tls for standard-compatible sessions — goes through
  * a {@link PortioDuplex} that pumps the portio stream into the TLS engine and can tell the two
  * apart and unwrap.
  *
@@ -37,13 +38,13 @@ export async function wrapTls(
   options.signal?.throwIfAborted();
   const family = stream.extra(SocketAttribute.family, "inet");
   const nodeOptions = nodeTlsOptions(options);
-  const onSocket = native instanceof NetStreamTransport ? native : undefined;
+  const onSocket = native instanceof NetStreamTransport && nativeTlsOnSocketSupported() ? native : undefined;
   const fast =
     onSocket !== undefined && (!options.standardCompatible || (!options.unwrappable && nativeTlsEndObservable(onSocket.socket)))
       ? onSocket
       : undefined;
   const pump = fast === undefined ? new PortioDuplex(stream) : undefined;
-  const underlying = fast?.socket ?? pump!;
+  const underlying = fast?.releaseSocket() ?? pump!;
   const socket = options.serverSide
     ? new tls.TLSSocket(underlying, nodeOptions)
     : tls.connect({ ...nodeOptions, socket: underlying });

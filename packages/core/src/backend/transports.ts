@@ -17,9 +17,10 @@ import type { BackendTCPOptions } from "./backend.ts";
  * and `DatagramTransport.receive()` / `send()`; the conformance suite checks it ("close during
  * receive / send / accept").
  *
- * How the runtimes fill it: Node wraps a paused `net.Socket` (`read()` on `'readable'`, `write()`
- * waits for `'drain'` above the high-water mark). Deno calls `conn.read(buffer)` (one read ahead
- * of the consumer) / `conn.write()` / `conn.closeWrite()`. Bun's push-style socket handlers fill a bounded queue that
+ * How the runtimes fill it: Node wraps a `net.Socket` in flowing mode whose `'data'` fills a
+ * bounded queue that `read()` drains, pausing the socket while the queue is full (`write()` waits
+ * for `'drain'` above the high-water mark). Deno calls `conn.read(buffer)` (one read ahead of the
+ * consumer) / `conn.write()` / `conn.closeWrite()`. Bun's push-style socket handlers fill a bounded queue that
  * `read()` drains, pausing the socket while the queue is full.
  */
 export interface StreamTransport {

@@ -11,6 +11,7 @@ import {
   UnsupportedError,
   connectTcp,
   type AnyByteStream,
+  type TLSOptions,
   type TypedAttribute,
 } from "@portio/core";
 import { atMost, bytesEqual, deepEqual, equal, fail, instanceOf, match, ok, rejects } from "../assert.ts";
@@ -126,41 +127,62 @@ const CONNECTION_END_ATTEMPTS = 10;
  * EndOfStream even when it arrives while the client is not keeping up (its TLS layer has stopped
  * reading), and a bare end of the transport is truncation on either side.
  */
-const connectionEndCases: CaseDefinition[] = [
+/**
+ * The slow-reader case's variants: the plain `connectTcp({ tls })`, and one whose client socket is
+ * bound first (`localHost`) and not standard-compatible, which is where a backend that streams
+ * bound sockets through node:net runs TLS natively on the socket (Deno's node:tls lost the
+ * close_notify there once the reader fell behind).
+ */
+const slowReaderVariants: Array<{ suffix: string; localHost?: string; client?: TLSOptions; label: string }> = [
+  { suffix: "", label: "a connectTcp({ tls }) client" },
   {
-    name: "connection-close-notify-slow-reader",
-    description:
-      `a server (TLSListener) sends 1 MiB and closes with close_notify; a connectTcp({ tls }) client that reads 4 KiB at a time, ` +
-      `yielding to the event loop in between, gets every byte and then EndOfStream, in each of ${CONNECTION_END_ATTEMPTS} connections`,
-    timeoutScale: 2,
-    async run(t) {
-      const data = pattern(MiB, 11);
-      for (let attempt = 1; attempt <= CONNECTION_END_ATTEMPTS; attempt++) {
-        const [client, server] = await connectionPair(t);
-        const sending = (async () => {
-          await server.send(data);
-          await server.aclose();
-        })();
-        const chunks: Uint8Array[] = [];
-        let end: unknown;
-        // At most one round per byte plus the end.
-        for (let round = 0; round <= MiB; round++) {
-          try {
-            chunks.push(await client.receive(4096));
-          } catch (error) {
-            end = error;
-            break;
-          }
-          // Slower than the network, so that the client's TLS layer stops reading now and then.
-          await new Promise((resolve) => setTimeout(resolve, 0));
-        }
-        instanceOf(end, EndOfStream, `attempt ${attempt}: the end after close_notify`);
-        bytesEqual(concat(chunks), data, `attempt ${attempt}: received data`);
-        await sending;
-        await client.aclose();
-      }
-    },
+    suffix: "[bound,not-standard]",
+    localHost: "127.0.0.1",
+    client: { standardCompatible: false },
+    label: "a connectTcp({ localHost, tls: { standardCompatible: false } }) client",
   },
+];
+
+const connectionEndCases: CaseDefinition[] = [
+  ...slowReaderVariants.map(
+    ({ suffix, localHost, client: clientExtra, label }): CaseDefinition => ({
+      name: `connection-close-notify-slow-reader${suffix}`,
+      description:
+        `a server (TLSListener) sends 1 MiB and closes with close_notify; ${label} that reads 4 KiB at a time, ` +
+        `yielding to the event loop in between, gets every byte and then EndOfStream, in each of ${CONNECTION_END_ATTEMPTS} connections`,
+      timeoutScale: 2,
+      async run(t) {
+        const data = pattern(MiB, 11);
+        for (let attempt = 1; attempt <= CONNECTION_END_ATTEMPTS; attempt++) {
+          const [client, server] = await connectionPair(t, {
+            ...(localHost === undefined ? {} : { localHost }),
+            ...(clientExtra === undefined ? {} : { client: clientExtra }),
+          });
+          const sending = (async () => {
+            await server.send(data);
+            await server.aclose();
+          })();
+          const chunks: Uint8Array[] = [];
+          let end: unknown;
+          // At most one round per byte plus the end.
+          for (let round = 0; round <= MiB; round++) {
+            try {
+              chunks.push(await client.receive(4096));
+            } catch (error) {
+              end = error;
+              break;
+            }
+            // Slower than the network, so that the client's TLS layer stops reading now and then.
+            await new Promise((resolve) => setTimeout(resolve, 0));
+          }
+          instanceOf(end, EndOfStream, `attempt ${attempt}: the end after close_notify`);
+          bytesEqual(concat(chunks), data, `attempt ${attempt}: received data`);
+          await sending;
+          await client.aclose();
+        }
+      },
+    }),
+  ),
   {
     name: "connection-truncation-at-server",
     description:

@@ -58,18 +58,20 @@ export async function tlsPair(
 /**
  * A TLS pair made the way connections that are TLS from their first byte are: `connectTcp({ tls })`
  * to a `TLSListener` (where a backend may run TLS natively on the socket, unlike
- * {@link tlsPair}'s `TLSStream.wrap()`, which must stay unwrappable). `[client, server]`, both
+ * {@link tlsPair}'s `TLSStream.wrap()`, which must stay unwrappable). `extra.localHost` binds the
+ * client's end first (a backend may stream such a socket differently). `[client, server]`, both
  * closed after the case.
  */
 export async function connectionPair(
   t: CaseContext,
-  extra: { client?: TLSOptions; server?: TLSOptions } = {},
+  extra: { client?: TLSOptions; server?: TLSOptions; localHost?: string } = {},
 ): Promise<[TLSStream, TLSStream]> {
   const { multi, host, port } = await loopbackListener(t);
   const listener = t.use(new TLSListener(multi, await serverOptions(t, extra.server)));
   const c = await certificates(t);
+  const local = extra.localHost === undefined ? {} : { localHost: extra.localHost };
   const [client, server] = await Promise.all([
-    connectTcp(host, port, { tls: { ca: c.ca, ...extra.client }, tlsHostname: "localhost" }),
+    connectTcp(host, port, { ...local, tls: { ca: c.ca, ...extra.client }, tlsHostname: "localhost" }),
     listener.accept(),
   ]);
   return [t.use(client as TLSStream), t.use(server)];
