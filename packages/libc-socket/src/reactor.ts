@@ -152,11 +152,14 @@ export class Reactor {
   #idleWaiters: Array<() => void> = [];
 
   /**
-   * Resolves after the event loop has had a turn: once an asynchronous poll (issued now with a
-   * zero timeout if nothing else is pending) has completed. Callers whose calls keep succeeding
-   * without waiting use it to let timers and other I/O run between their microtasks.
+   * Resolves after the event loop has had a turn: through the binder's own `nextTurn` where it
+   * has one (a macrotask, a few µs), else once an asynchronous poll (issued now with a zero
+   * timeout if nothing else is pending) has completed, a thread round trip. Callers whose calls
+   * keep succeeding without waiting use it to let timers and other I/O run between their
+   * microtasks.
    */
   nextTurn(): Promise<void> {
+    if (this.#binder.nextTurn !== undefined) return this.#binder.nextTurn().then(this.#turned);
     return new Promise<void>((resolve) => {
       this.#turnWaiters.push(resolve);
       if (this.#polling) this.#wake();
@@ -165,6 +168,10 @@ export class Reactor {
   }
 
   #turnWaiters: Array<() => void> = [];
+
+  readonly #turned = (): void => {
+    this.#immediateCalls = 0;
+  };
 
   /**
    * Counts one call that completed without waiting, and says whether the caller should now
@@ -256,6 +263,18 @@ export class Reactor {
       const idleWaiters = this.#idleWaiters;
       this.#idleWaiters = [];
       for (const resolve of idleWaiters) resolve();
+      return;
+    }
+    if (!turns && this.#syncStreak >= MAX_SYNC_STREAK && this.#binder.nextTurn !== undefined) {
+      // The streak's event-loop turn through the binder's macrotask rather than a thread round
+      // trip; the synchronous poll then runs again.
+      this.#syncStreak = 0;
+      this.#scheduled = true;
+      void this.#binder.nextTurn().then(() => {
+        this.#scheduled = false;
+        this.#immediateCalls = 0;
+        this.#issue();
+      });
       return;
     }
     const C = this.#C;
