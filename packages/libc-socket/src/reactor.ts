@@ -7,8 +7,9 @@
  *
  * - When the set of waited fds grows while a poll is pending, a byte on the wake-up fd ends that
  *   poll so it is re-issued with the new set.
- * - When nothing is waited on, no poll is outstanding and the wake-up fd is closed, so the
- *   process can exit (a pending FFI call would keep it alive).
+ * - When nothing is waited on, no poll is outstanding and the wake-up fd is closed (after one
+ *   more event-loop turn, in case a socket goes back to waiting at once), so the process can
+ *   exit (a pending FFI call would keep it alive).
  * - Before each poll goes to another thread, a zero-timeout poll on the JS thread checks whether
  *   something is ready already (common when both ends live in this process); only when nothing
  *   is does the thread-pool round trip happen.
@@ -259,10 +260,20 @@ export class Reactor {
     if (this.#polling || this.#exiting) return;
     const turns = this.#turnWaiters.length > 0;
     if (this.#interests.size === 0 && !turns) {
-      this.#closeWakeFd();
-      const idleWaiters = this.#idleWaiters;
-      this.#idleWaiters = [];
-      for (const resolve of idleWaiters) resolve();
+      if (this.#lingering) return; // the lingering turn below settles it
+      if (this.#wakeFd !== -1 && this.#binder.nextTurn !== undefined) {
+        // The wake-up fd stays open for one event-loop turn: a socket that goes back to waiting
+        // right away (a ping-pong's next round trip) then reuses it, saving two syscalls.
+        this.#lingering = true;
+        void this.#binder.nextTurn().then(() => {
+          this.#lingering = false;
+          if (!this.#polling && !this.#scheduled && this.#interests.size === 0 && this.#turnWaiters.length === 0) {
+            this.#becomeIdle();
+          }
+        });
+        return;
+      }
+      this.#becomeIdle();
       return;
     }
     if (!turns && this.#syncStreak >= MAX_SYNC_STREAK && this.#binder.nextTurn !== undefined) {
@@ -459,6 +470,15 @@ export class Reactor {
     this.#wakeFd = readEnd;
     this.#wakeWriteFd = writeEnd;
     this.#wakeIsEventfd = false;
+  }
+
+  #lingering = false;
+
+  #becomeIdle(): void {
+    this.#closeWakeFd();
+    const idleWaiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const resolve of idleWaiters) resolve();
   }
 
   #closeWakeFd(): void {
