@@ -88,7 +88,15 @@ export class LibcStreamTransport implements StreamTransport {
       return Promise.reject(error);
     }
     if (data !== undefined) return this.#completed(data.length === 0 ? null : data);
-    return this.#socket.recv(maxBytes, { signal: this.#readSignal(signal) }).then(chunkOrEnd);
+    return this.#readWaiting(maxBytes, this.#readSignal(signal));
+  }
+
+  async #readWaiting(maxBytes: number, signal: AbortSignal): Promise<Uint8Array | null> {
+    for (;;) {
+      await this.#reactor.waitReadable(this.#socket.fd, { signal });
+      const data = this.#socket.tryRecv(maxBytes);
+      if (data !== undefined) return this.#completed(data.length === 0 ? null : data);
+    }
   }
 
   write(data: Uint8Array): Promise<void> {
@@ -99,11 +107,17 @@ export class LibcStreamTransport implements StreamTransport {
       return Promise.reject(error);
     }
     if (sent === data.length) return this.#completed(undefined);
-    const write = this.#socket.sendAll(data.subarray(sent ?? 0));
+    const write = this.#writeWaiting(data.subarray(sent ?? 0));
     this.#pendingWrite = write;
     return write.finally(() => {
       if (this.#pendingWrite === write) this.#pendingWrite = undefined;
     });
+  }
+
+  /** The rest of a write the kernel had no room for: waits for room first (it just said EAGAIN). */
+  async #writeWaiting(rest: Uint8Array): Promise<void> {
+    await this.#reactor.waitWritable(this.#socket.fd);
+    await this.#socket.sendAll(rest);
   }
 
   async shutdownWrite(): Promise<void> {
@@ -164,8 +178,6 @@ export class LibcStreamTransport implements StreamTransport {
     await this.#socket.close();
   }
 }
-
-const chunkOrEnd = (data: Uint8Array): Uint8Array | null => (data.length === 0 ? null : data);
 
 /**
  * Wraps a connected Unix stream fd (already non-blocking and close-on-exec, or made so here).
