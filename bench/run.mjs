@@ -205,7 +205,7 @@ const BENCHMARKS = [
     // Unix streams (through libc for fd passing) against node:net, the peer in a child process.
     jobs: ["unix-stream"],
     script: "bench/unix-stream.mjs",
-    runtimes: ["node"],
+    runtimes: ["node", "bun", "deno"],
     args: () => flags([...common(), ["bulk-mib", o.bulkMib], ["pings", o.pings], ["peer", "child"]]),
   },
   {
