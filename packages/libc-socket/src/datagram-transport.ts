@@ -177,14 +177,14 @@ export class LibcDatagramTransport implements DatagramTransport {
     } catch (error) {
       return Promise.reject(error);
     }
-    return datagram === undefined ? this.#receiveWaiting() : this.#completed(datagram);
+    return datagram === undefined ? this.#receiveWaiting() : this.#reactor.completedWithoutWaiting(datagram);
   }
 
   async #receiveWaiting(): Promise<[Uint8Array, SocketAddress]> {
     for (;;) {
       await this.#reactor.waitReadable(this.#fd);
       const datagram = this.#tryReceive();
-      if (datagram !== undefined) return this.#completed(datagram);
+      if (datagram !== undefined) return this.#reactor.completedWithoutWaiting(datagram);
     }
   }
 
@@ -218,11 +218,6 @@ export class LibcDatagramTransport implements DatagramTransport {
     }
   }
 
-  /** `value`, after an event-loop turn when the yield budget says so. */
-  #completed<T>(value: T): Promise<T> {
-    return this.#reactor.shouldYield() ? this.#reactor.nextTurn().then(() => value) : Promise.resolve(value);
-  }
-
   /**
    * Sends one datagram, to `to` or to the peer. Waits for writability on EAGAIN.
    *
@@ -235,7 +230,7 @@ export class LibcDatagramTransport implements DatagramTransport {
     let sockaddr: Uint8Array | undefined;
     try {
       sockaddr = to === undefined ? undefined : this.#encode(to);
-      if (this.#trySend(data, sockaddr, to)) return this.#completed(undefined);
+      if (this.#trySend(data, sockaddr, to)) return this.#reactor.completedWithoutWaiting(undefined);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -246,7 +241,7 @@ export class LibcDatagramTransport implements DatagramTransport {
     for (let fruitless = 0; ; fruitless++) {
       if (fruitless < SPIN_LIMIT) await this.#reactor.waitWritable(this.#fd);
       else await this.#sleep(Math.min(2 ** (fruitless - SPIN_LIMIT), MAX_BACKOFF_MS));
-      if (this.#trySend(data, sockaddr, to)) return this.#completed(undefined);
+      if (this.#trySend(data, sockaddr, to)) return this.#reactor.completedWithoutWaiting(undefined);
     }
   }
 

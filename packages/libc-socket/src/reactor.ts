@@ -187,6 +187,15 @@ export class Reactor {
   }
 
   #immediateCalls = 0;
+
+  /**
+   * `value` for a call that completed without waiting: resolved at once, or after an event-loop
+   * turn when {@link shouldYield} says so. For callers that answer from a synchronous fast path.
+   */
+  completedWithoutWaiting<T>(value: T): Promise<T> {
+    return this.shouldYield() ? this.nextTurn().then(() => value) : Promise.resolve(value);
+  }
+
   #exitHooked = false;
   /** The process is exiting: no poll may be issued any more. */
   #exiting = false;

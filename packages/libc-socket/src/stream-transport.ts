@@ -87,7 +87,7 @@ export class LibcStreamTransport implements StreamTransport {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (data !== undefined) return this.#completed(data.length === 0 ? null : data);
+    if (data !== undefined) return this.#reactor.completedWithoutWaiting(data.length === 0 ? null : data);
     return this.#readWaiting(maxBytes, this.#readSignal(signal));
   }
 
@@ -95,7 +95,7 @@ export class LibcStreamTransport implements StreamTransport {
     for (;;) {
       await this.#reactor.waitReadable(this.#socket.fd, { signal });
       const data = this.#socket.tryRecv(maxBytes);
-      if (data !== undefined) return this.#completed(data.length === 0 ? null : data);
+      if (data !== undefined) return this.#reactor.completedWithoutWaiting(data.length === 0 ? null : data);
     }
   }
 
@@ -106,7 +106,7 @@ export class LibcStreamTransport implements StreamTransport {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (sent === data.length) return this.#completed(undefined);
+    if (sent === data.length) return this.#reactor.completedWithoutWaiting(undefined);
     const write = this.#writeWaiting(data.subarray(sent ?? 0));
     this.#pendingWrite = write;
     return write.finally(() => {
@@ -154,11 +154,6 @@ export class LibcStreamTransport implements StreamTransport {
   async receiveFds(msglen: number, maxfds: number, signal?: AbortSignal): Promise<[Uint8Array, number[]] | null> {
     const [data, fds] = await this.#socket.receiveFdsInto(new Uint8Array(msglen), maxfds, { signal: this.#readSignal(signal) });
     return data.length === 0 && fds.length === 0 ? null : [data, fds];
-  }
-
-  /** `value`, after an event-loop turn when the reactor's yield budget says so. */
-  #completed<T>(value: T): Promise<T> {
-    return this.#reactor.shouldYield() ? this.#reactor.nextTurn().then(() => value) : Promise.resolve(value);
   }
 
   #readSignal(signal: AbortSignal | undefined): AbortSignal {
