@@ -185,7 +185,11 @@ const BENCHMARKS = [
           portio: summary.portio.rate,
           ratio,
           samples: { raw: summary.raw.rates, portio: summary.portio.rates },
-          note: `node:dgram UDP reference ${Math.round(summary.udp.rate).toLocaleString("en-US")}/s`,
+          note:
+            `node:dgram UDP reference ${Math.round(summary.udp.rate).toLocaleString("en-US")}/s` +
+            (summary.raw.cpuMicros === undefined
+              ? ""
+              : `; CPU per datagram raw ${summary.raw.cpuMicros.toFixed(2)} µs, portio ${summary.portio.cpuMicros.toFixed(2)} µs`),
         },
       ];
     },
@@ -201,7 +205,7 @@ const BENCHMARKS = [
     // Unix streams (through libc for fd passing) against node:net, the peer in a child process.
     jobs: ["unix-stream"],
     script: "bench/unix-stream.mjs",
-    runtimes: ["node"],
+    runtimes: ["node", "bun", "deno"],
     args: () => flags([...common(), ["bulk-mib", o.bulkMib], ["pings", o.pings], ["peer", "child"]]),
   },
   {

@@ -18,7 +18,8 @@
 // receive, both in this process. Rate = datagrams received / (last receive - first send).
 // Loss = count - received (a datagram socketpair is flow-controlled: the sender waits when the
 // receiver falls behind, so nothing should be lost; the receiver is closed 500 ms after the sender
-// finished if some are missing). Rounds alternate the variants (ABBA); medians.
+// finished if some are missing). Rounds alternate the variants (ABBA); medians. Also reported: the
+// CPU time (user + system) of this process per datagram, steadier than the rate on a busy machine.
 //
 // Node: the workspace sources are bundled with esbuild (tsup's) first, so no build is needed and
 // what is measured is the current source. Bun and Deno import the sources directly (their own
@@ -119,6 +120,7 @@ async function oneWay({ send, receive, closeReceiver, close }) {
   let outOfOrder = 0;
   let last = 0;
   let idle;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const receiving = (async () => {
     try {
@@ -142,8 +144,9 @@ async function oneWay({ send, receive, closeReceiver, close }) {
   }
   idle = setTimeout(closeReceiver, IDLE_MS);
   await receiving;
+  const cpu = process.cpuUsage(cpu0);
   await close();
-  return { seconds: (last - t0) / 1000, received, outOfOrder };
+  return { seconds: (last - t0) / 1000, received, outOfOrder, cpuMicros: (cpu.user + cpu.system) / Math.max(received, 1) };
 }
 
 const variants = {
@@ -244,13 +247,17 @@ for (const [name, results] of Object.entries(samples)) {
   const lost = results.reduce((sum, r) => sum + (count - r.received), 0);
   const outOfOrder = results.reduce((sum, r) => sum + r.outOfOrder, 0);
   const spread = (Math.max(...rates) - Math.min(...rates)) / rate;
-  summary[name] = { rate, lost, outOfOrder, spread, rates };
+  // CPU time (user + system, this process) per datagram received: it drifts much less than the
+  // rate when other work shares the machine. The UDP reference has none (it idles by design).
+  const cpuMicros = name === "udp" ? undefined : median(results.map((r) => r.cpuMicros));
+  summary[name] = { rate, lost, outOfOrder, spread, rates, cpuMicros };
   const label = { raw: "raw LibcSocket (FFI)", portio: "portio socketpair(dgram)", udp: "node:dgram UDP (ref.)" }[name];
   const loss = ((lost / (count * results.length)) * 100).toFixed(2);
   console.log(
     `  ${label.padEnd(26)} ${Math.round(rate).toLocaleString("en").padStart(9)} datagrams/s  ` +
       `±${(spread * 50).toFixed(1)}%  loss ${lost} of ${count * results.length} (${loss}%)` +
-      (outOfOrder > 0 ? `  out of order ${outOfOrder}` : ""),
+      (outOfOrder > 0 ? `  out of order ${outOfOrder}` : "") +
+      (summary[name].cpuMicros === undefined ? "" : `  CPU ${summary[name].cpuMicros.toFixed(2)} µs/datagram`),
   );
 }
 const ratio = summary.portio.rate / summary.raw.rate;

@@ -1,9 +1,13 @@
 // @ts-check
-// Unix stream sockets on Node: portio (connectUnix / createUnixListener, which run over libc so
-// that fd passing works) against raw node:net on the same kind of socket, in one process run.
+// Unix stream sockets: portio (connectUnix / createUnixListener, which run over libc on every
+// runtime so that fd passing works) against raw node:net on the same kind of socket, in one
+// process run. Runs on Node, Bun and Deno (the same node:net code is the raw side everywhere; on
+// Deno node:net is slower than Deno.connect, so there the raw figure is a low bar):
 //
 //   node bench/unix-stream.mjs [--bulk-mib 64] [--pings 5000] [--rounds 5] [--warmups 1] [--json out.json]
 //                              [--peer same|child]
+//   node_modules/.bin/bun bench/unix-stream.mjs [same options]
+//   node_modules/deno/deno run --allow-all --no-lock bench/unix-stream.mjs [same options]
 //
 // Jobs: bulk (64 KiB writes one way, then FIN; rate = bytes / time until the reader saw EOF) and
 // 64-byte ping-pong (rate = round trips / time). `--peer same` (default): both ends live in this
@@ -22,6 +26,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EndOfStream, connectUnix, createUnixListener } from "portio";
+import { runtimeLabel } from "./runtime.mjs";
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -299,11 +304,11 @@ try {
 }
 
 console.log(
-  `\nportio vs raw node:net over Unix stream sockets — node ${process.version}, medians of ${rounds} alternating rounds after ${warmups} warm-ups, ${child ? "raw node:net peer in a child process, CPU of this side only" : "both ends in one process"}`,
+  `\nportio vs raw node:net over Unix stream sockets — ${runtimeLabel}, medians of ${rounds} alternating rounds after ${warmups} warm-ups, ${child ? "raw node:net peer in a child process, CPU of this side only" : "both ends in one process"}`,
 );
 for (const r of results) {
   console.log(
     `  ${r.job.padEnd(42)} raw ${Math.round(r.raw).toLocaleString("en-US").padStart(7)} ${r.unit}   portio ${Math.round(r.portio).toLocaleString("en-US").padStart(7)} ${r.unit}   ratio ${r.ratio.toFixed(3)}   CPU raw ${r.cpuRaw.toFixed(2)} / portio ${r.cpuPortio.toFixed(2)} ${r.cpuUnit}`,
   );
 }
-if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ runtime: `node ${process.version}`, rounds, warmups, results }, null, 2));
+if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ runtime: runtimeLabel, rounds, warmups, results }, null, 2));

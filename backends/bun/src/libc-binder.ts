@@ -169,6 +169,7 @@ export function createBunFfiBinder(): LibcBinder {
     ifNameToIndex: (name) => call("if_nametoindex", Buffer.from(`${name}\0`)),
     poll: (pollfds, nfds, timeoutMs) => call("poll", pollfds, nfds, timeoutMs),
     pollAsync: (pollfds, nfds, timeoutMs) => pollThread.poll(pollfds, nfds, timeoutMs),
+    nextTurn: () => new Promise<void>((resolve) => setImmediate(resolve)),
     onExit: (callback) => {
       process.once("exit", callback);
     },

@@ -144,6 +144,8 @@ export function createDenoBinder(): LibcBinder {
       const result = await c().poll_nb(pollfds, BigInt(nfds), timeoutMs);
       return result < 0 ? -EINTR : result;
     },
+    // Deno has setImmediate as a global (2 µs a turn); setTimeout(0) is clamped to milliseconds.
+    nextTurn: () => new Promise<void>((resolve) => setImmediate(resolve)),
     onExit: (callback) => {
       // Deno.exit() and the end of the main module both fire "unload"; the reactor writes its
       // wake-up fd there so that no poll stays blocked on a worker thread during teardown.

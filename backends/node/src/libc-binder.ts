@@ -156,6 +156,7 @@ export function createKoffiBinder(): LibcBinder {
           void pollfds.length; // keeps the buffer reachable until the call is over
         });
       }),
+    nextTurn: () => new Promise<void>((resolve) => setImmediate(resolve)),
     onExit: (callback) => {
       process.once("exit", callback);
     },

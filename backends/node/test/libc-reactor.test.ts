@@ -17,13 +17,18 @@ import { createKoffiBinder } from "../src/libc-binder.ts";
 const fdCount = (): number => readdirSync("/proc/self/fd").length;
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 
-/** A binder that counts outstanding pollAsync calls, with its own reactor. */
-function countingBinder(): LibcBinder & { outstanding: number; maxOutstanding: number } {
+/** A binder that counts outstanding pollAsync calls and wake-up fds made, with its own reactor. */
+function countingBinder(): LibcBinder & { outstanding: number; maxOutstanding: number; eventfds: number } {
   const inner = createKoffiBinder();
   const counting = {
     ...inner,
     outstanding: 0,
     maxOutstanding: 0,
+    eventfds: 0,
+    eventfd(initval: number, flags: number): number {
+      counting.eventfds++;
+      return inner.eventfd!(initval, flags);
+    },
     pollAsync(pollfds: Uint8Array, nfds: number, timeoutMs: number): Promise<number> {
       counting.outstanding++;
       counting.maxOutstanding = Math.max(counting.maxOutstanding, counting.outstanding);
@@ -131,47 +136,74 @@ describe("reactor", () => {
     await reactor.whenIdle();
   });
 
-  it("a receive loop that never has to wait still lets the event loop turn", async () => {
-    const binder = countingBinder();
-    const [a, b] = LibcSocket.socketpair(binder, "stream");
-    await a.sendAll(new Uint8Array(4096));
-    let received = 0;
-    let immediateAt = -1;
-    setImmediate(() => (immediateAt = received));
-    // every recv(1) finds a byte at once: without a yield budget this is a pure microtask chain
-    while (received < 4096) received += (await b.recv(1)).length;
-    expect(immediateAt).toBeGreaterThanOrEqual(0);
-    expect(immediateAt).toBeLessThan(4096);
-    await a.close();
-    await b.close();
-    await getReactor(binder).whenIdle();
-  });
-
-  it("an in-process ping-pong served by synchronous polls still lets the event loop turn", async () => {
+  it("keeps its wake-up fd for a socket that goes back to waiting at once, and closes it when idle", async () => {
     const binder = countingBinder();
     const reactor = getReactor(binder);
     const [a, b] = LibcSocket.socketpair(binder, "dgram");
-    const echo = (async () => {
-      for (;;) {
-        const data = await b.recv().catch(() => undefined);
-        if (data === undefined) return;
-        await b.send(data);
-      }
-    })();
-    let rounds = 0;
-    let immediateAt = -1;
-    setImmediate(() => (immediateAt = rounds));
-    for (; rounds < 1000; rounds++) {
-      await a.send(new Uint8Array(16));
-      await a.recv();
+    for (let i = 0; i < 20; i++) {
+      const received = b.recv();
+      await turnsUntil(() => reactor.stats.polling, "poll issued");
+      setImmediate(() => void a.send(new Uint8Array([i])));
+      expect((await received)[0]).toBe(i);
+      // more microtask turns than the reactor waits before it finds nothing to poll and idles
+      for (let turn = 0; turn < 50; turn++) await null;
     }
-    expect(reactor.stats.syncPolls).toBeGreaterThan(0); // ready fds found without a thread hop
-    expect(immediateAt).toBeGreaterThanOrEqual(0);
-    expect(immediateAt).toBeLessThan(1000);
+    // each next wait came within the lingering event-loop turn: one eventfd served all 20 polls
+    expect(binder.eventfds).toBe(1);
     await a.close();
     await b.close();
-    await echo;
     await reactor.whenIdle();
+    expect(reactor.stats).toMatchObject({ polling: false, fds: 0, wakeFd: -1 });
+  });
+
+  // Fairness both ways: with the binder's setImmediate turn, and with a binder that has none
+  // (a zero-timeout pollAsync turns the loop then).
+  describe.each([
+    { turns: "the binder's nextTurn", binder: () => countingBinder() },
+    { turns: "zero-timeout polls", binder: () => ({ ...countingBinder(), nextTurn: undefined }) },
+  ])("event-loop turns through $turns", ({ binder: makeBinder }) => {
+    it("a receive loop that never has to wait still lets the event loop turn", async () => {
+      const binder = makeBinder();
+      const [a, b] = LibcSocket.socketpair(binder, "stream");
+      await a.sendAll(new Uint8Array(4096));
+      let received = 0;
+      let immediateAt = -1;
+      setImmediate(() => (immediateAt = received));
+      // every recv(1) finds a byte at once: without a yield budget this is a pure microtask chain
+      while (received < 4096) received += (await b.recv(1)).length;
+      expect(immediateAt).toBeGreaterThanOrEqual(0);
+      expect(immediateAt).toBeLessThan(4096);
+      await a.close();
+      await b.close();
+      await getReactor(binder).whenIdle();
+    });
+
+    it("an in-process ping-pong served by synchronous polls still lets the event loop turn", async () => {
+      const binder = makeBinder();
+      const reactor = getReactor(binder);
+      const [a, b] = LibcSocket.socketpair(binder, "dgram");
+      const echo = (async () => {
+        for (;;) {
+          const data = await b.recv().catch(() => undefined);
+          if (data === undefined) return;
+          await b.send(data);
+        }
+      })();
+      let rounds = 0;
+      let immediateAt = -1;
+      setImmediate(() => (immediateAt = rounds));
+      for (; rounds < 1000; rounds++) {
+        await a.send(new Uint8Array(16));
+        await a.recv();
+      }
+      expect(reactor.stats.syncPolls).toBeGreaterThan(0); // ready fds found without a thread hop
+      expect(immediateAt).toBeGreaterThanOrEqual(0);
+      expect(immediateAt).toBeLessThan(1000);
+      await a.close();
+      await b.close();
+      await echo;
+      await reactor.whenIdle();
+    });
   });
 
   it("waitWritable resolves for a socket with room", async () => {

@@ -7,8 +7,9 @@
  *
  * - When the set of waited fds grows while a poll is pending, a byte on the wake-up fd ends that
  *   poll so it is re-issued with the new set.
- * - When nothing is waited on, no poll is outstanding and the wake-up fd is closed, so the
- *   process can exit (a pending FFI call would keep it alive).
+ * - When nothing is waited on, no poll is outstanding and the wake-up fd is closed (after one
+ *   more event-loop turn, in case a socket goes back to waiting at once), so the process can
+ *   exit (a pending FFI call would keep it alive).
  * - Before each poll goes to another thread, a zero-timeout poll on the JS thread checks whether
  *   something is ready already (common when both ends live in this process); only when nothing
  *   is does the thread-pool round trip happen.
@@ -152,11 +153,14 @@ export class Reactor {
   #idleWaiters: Array<() => void> = [];
 
   /**
-   * Resolves after the event loop has had a turn: once an asynchronous poll (issued now with a
-   * zero timeout if nothing else is pending) has completed. Callers whose calls keep succeeding
-   * without waiting use it to let timers and other I/O run between their microtasks.
+   * Resolves after the event loop has had a turn: through the binder's own `nextTurn` where it
+   * has one (a macrotask, a few µs), else once an asynchronous poll (issued now with a zero
+   * timeout if nothing else is pending) has completed, a thread round trip. Callers whose calls
+   * keep succeeding without waiting use it to let timers and other I/O run between their
+   * microtasks.
    */
   nextTurn(): Promise<void> {
+    if (this.#binder.nextTurn !== undefined) return this.#binder.nextTurn().then(this.#turned);
     return new Promise<void>((resolve) => {
       this.#turnWaiters.push(resolve);
       if (this.#polling) this.#wake();
@@ -165,6 +169,10 @@ export class Reactor {
   }
 
   #turnWaiters: Array<() => void> = [];
+
+  readonly #turned = (): void => {
+    this.#immediateCalls = 0;
+  };
 
   /**
    * Counts one call that completed without waiting, and says whether the caller should now
@@ -179,6 +187,15 @@ export class Reactor {
   }
 
   #immediateCalls = 0;
+
+  /**
+   * `value` for a call that completed without waiting: resolved at once, or after an event-loop
+   * turn when {@link shouldYield} says so. For callers that answer from a synchronous fast path.
+   */
+  completedWithoutWaiting<T>(value: T): Promise<T> {
+    return this.shouldYield() ? this.nextTurn().then(() => value) : Promise.resolve(value);
+  }
+
   #exitHooked = false;
   /** The process is exiting: no poll may be issued any more. */
   #exiting = false;
@@ -252,10 +269,32 @@ export class Reactor {
     if (this.#polling || this.#exiting) return;
     const turns = this.#turnWaiters.length > 0;
     if (this.#interests.size === 0 && !turns) {
-      this.#closeWakeFd();
-      const idleWaiters = this.#idleWaiters;
-      this.#idleWaiters = [];
-      for (const resolve of idleWaiters) resolve();
+      if (this.#lingering) return; // the lingering turn below settles it
+      if (this.#wakeFd !== -1 && this.#binder.nextTurn !== undefined) {
+        // The wake-up fd stays open for one event-loop turn: a socket that goes back to waiting
+        // right away (a ping-pong's next round trip) then reuses it, saving two syscalls.
+        this.#lingering = true;
+        void this.#binder.nextTurn().then(() => {
+          this.#lingering = false;
+          if (!this.#polling && !this.#scheduled && this.#interests.size === 0 && this.#turnWaiters.length === 0) {
+            this.#becomeIdle();
+          }
+        });
+        return;
+      }
+      this.#becomeIdle();
+      return;
+    }
+    if (!turns && this.#syncStreak >= MAX_SYNC_STREAK && this.#binder.nextTurn !== undefined) {
+      // The streak's event-loop turn through the binder's macrotask rather than a thread round
+      // trip; the synchronous poll then runs again.
+      this.#syncStreak = 0;
+      this.#scheduled = true;
+      void this.#binder.nextTurn().then(() => {
+        this.#scheduled = false;
+        this.#immediateCalls = 0;
+        this.#issue();
+      });
       return;
     }
     const C = this.#C;
@@ -440,6 +479,15 @@ export class Reactor {
     this.#wakeFd = readEnd;
     this.#wakeWriteFd = writeEnd;
     this.#wakeIsEventfd = false;
+  }
+
+  #lingering = false;
+
+  #becomeIdle(): void {
+    this.#closeWakeFd();
+    const idleWaiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const resolve of idleWaiters) resolve();
   }
 
   #closeWakeFd(): void {

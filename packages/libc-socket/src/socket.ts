@@ -266,17 +266,28 @@ export class LibcSocket {
    */
   async recv(maxBytes = 65536, options?: WaitOptions): Promise<Uint8Array> {
     checkMaxBytes(maxBytes);
-    const buffer = receiveScratch(maxBytes);
-    const flags = this.#C.MSG_DONTWAIT;
     for (;;) {
-      this.#check();
-      const n = this.binder.recv(this.fd, buffer, maxBytes, flags);
-      if (n >= 0) {
-        const data = buffer.slice(0, n); // before any await: the buffer is shared
+      const data = this.tryRecv(maxBytes);
+      if (data !== undefined) {
         if (this.#reactor.shouldYield()) await this.#reactor.nextTurn();
         return data;
       }
-      await this.#waitOrThrow("recv", true, options);
+      await this.#reactor.waitReadable(this.fd, options);
+    }
+  }
+
+  /**
+   * One non-blocking receive of up to `maxBytes`: the bytes (empty: end of stream, or an empty
+   * datagram), or `undefined` when nothing is there (EAGAIN). Throws on errors and once closed.
+   * For callers that answer at once when data is there and wait through the reactor otherwise.
+   */
+  tryRecv(maxBytes: number): Uint8Array | undefined {
+    const buffer = receiveScratch(maxBytes);
+    for (;;) {
+      this.#check();
+      const n = this.binder.recv(this.fd, buffer, maxBytes, this.#C.MSG_DONTWAIT);
+      if (n >= 0) return buffer.slice(0, n); // a copy: the buffer is shared
+      if (!this.#retryAfter("recv")) return undefined;
     }
   }
 
@@ -315,15 +326,26 @@ export class LibcSocket {
 
   /** Sends; resolves to the number of bytes taken (a stream may take fewer than given). */
   async send(data: Uint8Array, options?: WaitOptions): Promise<number> {
-    const flags = this.#C.MSG_DONTWAIT | this.#C.MSG_NOSIGNAL;
     for (;;) {
-      this.#check();
-      const n = this.binder.send(this.fd, data, data.length, flags);
-      if (n >= 0) {
+      const n = this.trySend(data);
+      if (n !== undefined) {
         if (this.#reactor.shouldYield()) await this.#reactor.nextTurn();
         return n;
       }
-      await this.#waitOrThrow("send", false, options);
+      await this.#reactor.waitWritable(this.fd, options);
+    }
+  }
+
+  /**
+   * One non-blocking send: the number of bytes taken, or `undefined` when there is no room
+   * (EAGAIN). Throws on errors and once closed.
+   */
+  trySend(data: Uint8Array): number | undefined {
+    for (;;) {
+      this.#check();
+      const n = this.binder.send(this.fd, data, data.length, this.#C.MSG_DONTWAIT | this.#C.MSG_NOSIGNAL);
+      if (n >= 0) return n;
+      if (!this.#retryAfter("send")) return undefined;
     }
   }
 
@@ -511,6 +533,15 @@ export class LibcSocket {
     }
     // connect() and accept() take no MSG_DONTWAIT: on a blocking fd they would block the loop.
     if (!this.#nonBlocking) throw new Error(`${syscall} needs a non-blocking socket: call setNonBlocking(true) first`);
+  }
+
+  /** After a failed call: true to retry at once (EINTR), false to wait (EAGAIN); throws otherwise. */
+  #retryAfter(syscall: string): boolean {
+    const errno = this.binder.errno();
+    const E = this.#C.errno;
+    if (errno === E.EAGAIN || errno === E.EWOULDBLOCK) return false;
+    if (errno === E.EINTR) return true;
+    throw systemError(this.binder.platform, errno, syscall);
   }
 
   async #waitOrThrow(syscall: string, read: boolean, options: WaitOptions | undefined, address?: SocketAddress): Promise<void> {

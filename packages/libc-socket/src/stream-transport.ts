@@ -17,6 +17,7 @@ import type { StreamTransport } from "@portio/core/backend";
 import type { LibcBinder } from "./binder.ts";
 import { constantsFor } from "./constants.ts";
 import { lastError } from "./errno.ts";
+import { getReactor, type Reactor } from "./reactor.ts";
 import { LibcSocket } from "./socket.ts";
 
 /** How a {@link LibcStreamTransport} describes its socket; names not given are asked lazily. */
@@ -43,6 +44,7 @@ export class LibcStreamTransport implements StreamTransport {
   readonly family: AddressFamily = "unix";
   readonly exactReads = true;
   readonly #socket: LibcSocket;
+  readonly #reactor: Reactor;
   #localAddress: SocketAddress | undefined;
   #remoteAddress: SocketAddress | undefined;
   /** Aborted by `close()`, so a pending read settles at once while a write may still flush. */
@@ -56,6 +58,7 @@ export class LibcStreamTransport implements StreamTransport {
       throw new TypeError("LibcStreamTransport needs an AF_UNIX SOCK_STREAM socket");
     }
     this.#socket = socket;
+    this.#reactor = getReactor(socket.binder);
     this.#localAddress = options.localAddress;
     this.#remoteAddress = options.remoteAddress;
   }
@@ -72,17 +75,49 @@ export class LibcStreamTransport implements StreamTransport {
     return (this.#remoteAddress ??= this.#socket.getpeername());
   }
 
-  async read(maxBytes = 65536, signal?: AbortSignal): Promise<Uint8Array | null> {
-    const data = await this.#socket.recv(maxBytes, { signal: this.#readSignal(signal) });
-    return data.length === 0 ? null : data;
+  /**
+   * Bytes already in the kernel are returned without an async frame or extra promise step (a
+   * ping-pong's reply often is there by the time it is asked for); only an empty socket waits.
+   */
+  read(maxBytes = 65536, signal?: AbortSignal): Promise<Uint8Array | null> {
+    if (this.#closing !== undefined) return Promise.reject(new ClosedResourceError());
+    let data: Uint8Array | undefined;
+    try {
+      data = this.#socket.tryRecv(maxBytes);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (data !== undefined) return this.#reactor.completedWithoutWaiting(data.length === 0 ? null : data);
+    return this.#readWaiting(maxBytes, this.#readSignal(signal));
+  }
+
+  async #readWaiting(maxBytes: number, signal: AbortSignal): Promise<Uint8Array | null> {
+    for (;;) {
+      await this.#reactor.waitReadable(this.#socket.fd, { signal });
+      const data = this.#socket.tryRecv(maxBytes);
+      if (data !== undefined) return this.#reactor.completedWithoutWaiting(data.length === 0 ? null : data);
+    }
   }
 
   write(data: Uint8Array): Promise<void> {
-    const write = this.#socket.sendAll(data);
+    let sent: number | undefined;
+    try {
+      sent = this.#socket.trySend(data);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (sent === data.length) return this.#reactor.completedWithoutWaiting(undefined);
+    const write = this.#writeWaiting(data.subarray(sent ?? 0));
     this.#pendingWrite = write;
     return write.finally(() => {
       if (this.#pendingWrite === write) this.#pendingWrite = undefined;
     });
+  }
+
+  /** The rest of a write the kernel had no room for: waits for room first (it just said EAGAIN). */
+  async #writeWaiting(rest: Uint8Array): Promise<void> {
+    await this.#reactor.waitWritable(this.#socket.fd);
+    await this.#socket.sendAll(rest);
   }
 
   async shutdownWrite(): Promise<void> {

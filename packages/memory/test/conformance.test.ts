@@ -34,7 +34,10 @@ const harness: ConformanceHarness = {
   removeDir: async () => {},
   // The memory backend must not open a single fd: every case checks the count stays the same.
   countOpenFds: () => readdirSync("/proc/self/fd").length,
-  skip: {},
+  skip: {
+    "socketpair/stream-receive-loop-lets-timers-run":
+      "the memory backend answers a receive from bytes already buffered in a microtask and never yields to the event loop, so a loop over a full buffer runs before any timer (found in issue 15h; not changed there)",
+  },
   rawSocketsUnavailable:
     "the memory backend has no file descriptors, so there are no raw fds to adopt (or to raise SO_SNDBUF on): " +
     "adoption (fromSocket, wrapClientSocket, wrapServerSocket, inspectSocket) is refused with UnsupportedError, " +

@@ -8,7 +8,7 @@ import {
   socketpair,
   type AsyncResource,
 } from "@portio/core";
-import { bytesEqual, equal, instanceOf, rejects, throws } from "../assert.ts";
+import { atMost, bytesEqual, equal, instanceOf, ok, rejects, throws } from "../assert.ts";
 import type { SuiteDefinition } from "../case.ts";
 import type { CaseContext } from "../context.ts";
 import { pattern, reversed, text, utf8 } from "../support/bytes.ts";
@@ -58,6 +58,26 @@ export const socketpairSuite: SuiteDefinition = {
         bytesEqual(await b.receive(), "ping", "a → b");
         await b.send(utf8("pong"));
         bytesEqual(await a.receive(), "pong", "b → a");
+      },
+    },
+    {
+      name: "stream-receive-loop-lets-timers-run",
+      description:
+        "a receive loop whose every receive finds bytes already there still lets timers run: a timer set before the loop fires before it ends (the libc transports answer such receives without waiting, so they must yield to the event loop now and then)",
+      async run(t) {
+        const [a, b] = usePair(t, await socketpair("stream"));
+        const total = 8192;
+        await a.send(pattern(total));
+        let received = 0;
+        let firedAt = -1;
+        const timer = setTimeout(() => (firedAt = received), 0);
+        try {
+          while (received < total) received += (await b.receive(1)).length;
+        } finally {
+          clearTimeout(timer);
+        }
+        ok(firedAt >= 0, "the timer never fired while the loop ran");
+        atMost(firedAt, total - 1, "timer fired only after the loop");
       },
     },
     {
