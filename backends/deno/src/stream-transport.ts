@@ -60,13 +60,16 @@ const READ_SIZE = 65536;
  */
 const HANDOVER_SIZE = 16384;
 /**
- * Slab size once a connection has shown bulk traffic. Every byte handed out must be fresh memory
- * (the receiver owns it), and fresh memory is what bulk reads pay for: one 64 KiB allocation per
- * read costs ~40% of Deno's throughput (zeroing plus page faults in the kernel's copy). One slab
- * that serves ~16 reads amortises the allocation and stays warm in cache across them. 1 MiB
- * measured best here (256 KiB: fewer reads per slab; 4 MiB: falls out of L2 before it is full).
+ * Slab size once a connection has shown bulk traffic: one read's worth. Every byte handed out
+ * must be fresh memory (the receiver owns it), and what decides the cost of fresh memory is
+ * whether the allocator still holds it or has given it back to the kernel, in which case each
+ * page is a fault inside the kernel's copy (about 12 µs per 4 KiB page on the benchmark VM, the
+ * whole difference between a fast and a slow bulk round). 64 KiB buffers, which malloc keeps in
+ * its bins, faulted 10–100 times less than 1 MiB slabs in a Deno bulk receiver measured round by
+ * round (backends/deno/bench/tcp.ts prints the faults): after warm-up a median of 16–129 faults
+ * per 64 MiB against 1,762–2,280 (bulk throughput follows the faults).
  */
-const SLAB_SIZE = 1 << 20;
+const SLAB_SIZE = READ_SIZE;
 
 /**
  * A `Deno.Conn` (TCP or Unix) behind core's {@link StreamTransport}.
@@ -77,8 +80,7 @@ const SLAB_SIZE = 1 << 20;
  * memory. After a short chunk (a message) the next read starts when it is asked for.
  * Reads go into a slab owned by the connection: a long read is handed out as a view of the slab
  * (no copy) and the next read goes into the space after it, a short one is copied out and its space
- * reused, so bulk transfers neither copy nor allocate per read and small messages do not pin a
- * slab. A new connection reads into a 16 KiB slab; the first long read switches it to larger ones.
+ * reused, so bulk transfers never copy and small messages do not pin a slab. A new connection reads into a 16 KiB slab; the first long read switches it to 64 KiB ones.
  *
  * `write()` resolves once the kernel has taken every byte (`conn.write` may take part of it), which
  * is the backpressure the contract asks for; `close()` only has to finish a write whose send was
