@@ -6,9 +6,16 @@
  * Run: node_modules/deno/deno run --no-config --no-lock --no-check --node-modules-dir=manual \
  *        --conditions=portio-source --allow-net --allow-env backends/deno/bench/tcp.ts
  * Env: BULK_MIB (default 512), PINGS (default 20000), ROUNDS (default 5, median reported).
+ *
+ * It also prints, per bulk variant, the process's minor page faults and CPU time (user + system)
+ * per round, both ends included: portio hands every received chunk to the application as memory
+ * of its own, which raw's one reused buffer never needs, and when the allocator has returned that
+ * memory to the kernel between rounds each fresh page is a fault inside the kernel's copy. Faults
+ * and CPU time, unlike wall time, barely move with other load on the machine.
  */
 import { connectTcp, createTcpListener, setBackend, SocketAttribute, type SocketListener, type SocketStream } from "@portio/core";
 import { denoBackend } from "@portio/deno";
+import process from "node:process";
 
 setBackend(denoBackend);
 const BULK = Number(Deno.env.get("BULK_MIB") ?? 512) * 1024 * 1024;
@@ -16,6 +23,22 @@ const PINGS = Number(Deno.env.get("PINGS") ?? 20000);
 const ROUNDS = Number(Deno.env.get("ROUNDS") ?? 5);
 const CHUNK = new Uint8Array(65536);
 const MSG = new Uint8Array(64);
+
+/** Minor page faults and CPU milliseconds of the bulk rounds, per variant. */
+const bulkCost: Record<"raw" | "portio", { faults: number[]; cpuMs: number[] }> = {
+  raw: { faults: [], cpuMs: [] },
+  portio: { faults: [], cpuMs: [] },
+};
+
+/** Starts counting; the returned function records the round's cost under `variant`. */
+function countCost(variant: "raw" | "portio"): () => void {
+  const before = process.resourceUsage();
+  return () => {
+    const after = process.resourceUsage();
+    bulkCost[variant].faults.push(after.minorPageFault - before.minorPageFault);
+    bulkCost[variant].cpuMs.push((after.userCPUTime - before.userCPUTime + after.systemCPUTime - before.systemCPUTime) / 1000);
+  };
+}
 
 async function rawPair(): Promise<[Deno.TcpConn, Deno.TcpConn, () => void]> {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -39,6 +62,7 @@ async function portioPair(): Promise<[SocketStream, SocketStream, () => Promise<
 
 async function rawBulk(): Promise<number> {
   const [client, server, close] = await rawPair();
+  const counted = countCost("raw");
   const start = performance.now();
   const sending = (async () => {
     for (let sent = 0; sent < BULK; sent += CHUNK.length) {
@@ -56,6 +80,7 @@ async function rawBulk(): Promise<number> {
   }
   await sending;
   const seconds = (performance.now() - start) / 1000;
+  counted();
   client.close();
   server.close();
   close();
@@ -65,6 +90,7 @@ async function rawBulk(): Promise<number> {
 
 async function portioBulk(): Promise<number> {
   const [client, server, close] = await portioPair();
+  const counted = countCost("portio");
   const start = performance.now();
   const sending = (async () => {
     for (let sent = 0; sent < BULK; sent += CHUNK.length) await client.send(CHUNK);
@@ -74,6 +100,7 @@ async function portioBulk(): Promise<number> {
   for await (const chunk of server) got += chunk.length;
   await sending;
   const seconds = (performance.now() - start) / 1000;
+  counted();
   await client.aclose();
   await server.aclose();
   await close();
@@ -137,6 +164,10 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const results: Record<string, number[]> = { rawBulk: [], portioBulk: [], rawPing: [], portioPing: [] };
 await rawBulk();
 await portioBulk(); // warm-up
+for (const cost of Object.values(bulkCost)) {
+  cost.faults.length = 0;
+  cost.cpuMs.length = 0;
+}
 for (let round = 0; round < ROUNDS; round++) {
   // Interleaved, so that drift in the machine's load hits both alike.
   results.rawBulk!.push(await rawBulk());
@@ -156,6 +187,11 @@ console.log(
 );
 console.log(
   `64 B ping-pong: raw ${m.rawPing!.toFixed(0)} rt/s, portio ${m.portioPing!.toFixed(0)} rt/s, ratio ${(m.portioPing! / m.rawPing!).toFixed(3)} (contract >= 0.90)`,
+);
+const costLine = (variant: "raw" | "portio") =>
+  `${variant} ${median(bulkCost[variant].faults)} faults, ${median(bulkCost[variant].cpuMs).toFixed(0)} ms CPU`;
+console.log(
+  `bulk cost per round (median; both ends): ${costLine("raw")}; ${costLine("portio")}; portio faults per round ${JSON.stringify(bulkCost.portio.faults)}`,
 );
 // Every round, for bench/run.mjs (the spread of each figure).
 console.log(`samples ${JSON.stringify(results)}`);

@@ -10,6 +10,9 @@
  *   raw             Deno.connectTls, conn.read() into a reused 64 KiB buffer / conn.write()
  *   portio          connectTcp(host, port, { tls }) — standardCompatible (the default)
  *   portio-native   the same with standardCompatible: false
+ *   node:tls        reference, reported only: Deno's node:tls on its own node:net socket, which
+ *                   Deno runs natively (rustls on the connection); portio's TLS runs node:tls over
+ *                   a portio stream instead (PortioDuplex), Deno's JavaScript TLS path
  * Rounds rotate the variants; medians, and the median of per-round ratios (which cancels load that
  * hits a whole round). MB/s = 10^6 B/s.
  *
@@ -20,6 +23,7 @@
  */
 import { connectTcp, EndOfStream, setBackend, type TLSStream } from "@portio/core";
 import { denoBackend } from "@portio/deno";
+import tls from "node:tls";
 
 const MIB = Number(Deno.env.get("MIB") ?? 256);
 const TOTAL = MIB * 1024 * 1024;
@@ -227,7 +231,54 @@ function portio(standardCompatible: boolean) {
   };
 }
 
-const variants = { raw, portio: portio(true), "portio-native": portio(false) } as const;
+/** node:tls on a node:net socket it makes itself: what Deno's node:tls does at its best. */
+const nodeTls = {
+  async connect(): Promise<tls.TLSSocket> {
+    const socket = tls.connect({ host: "127.0.0.1", port, ca, servername: "localhost" });
+    await new Promise((resolve, reject) => {
+      socket.once("secureConnect", resolve);
+      socket.once("error", reject);
+    });
+    return socket;
+  },
+  async download(): Promise<number> {
+    const socket = await nodeTls.connect();
+    const start = performance.now();
+    let got = 0;
+    const ended = new Promise<void>((resolve, reject) => {
+      socket.on("data", (chunk: Uint8Array) => {
+        got += chunk.length;
+      });
+      socket.once("end", resolve);
+      socket.once("error", reject);
+    });
+    socket.write(new Uint8Array([0x44]));
+    await ended;
+    const seconds = (performance.now() - start) / 1000;
+    socket.destroy();
+    if (got !== TOTAL) throw new Error(`node:tls download: ${got} of ${TOTAL} bytes`);
+    return seconds;
+  },
+  async upload(): Promise<number> {
+    const socket = await nodeTls.connect();
+    const start = performance.now();
+    const answered = new Promise<void>((resolve, reject) => {
+      socket.once("data", () => resolve());
+      socket.once("error", reject);
+    });
+    socket.write(uploadHeader());
+    const payload = new Uint8Array(CHUNK).fill(0x62);
+    for (let sent = 0; sent < TOTAL; sent += CHUNK) {
+      if (!socket.write(payload)) await new Promise((resolve) => socket.once("drain", resolve));
+    }
+    await answered;
+    const seconds = (performance.now() - start) / 1000;
+    socket.destroy();
+    return seconds;
+  },
+};
+
+const variants = { raw, portio: portio(true), "portio-native": portio(false), "node:tls": nodeTls } as const;
 type Variant = keyof typeof variants;
 const names = Object.keys(variants) as Variant[];
 const times: Record<string, number[]> = {};
@@ -247,12 +298,12 @@ await child.status;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const rate = (key: string) => TOTAL / median(times[key]!) / 1e6;
-const results: Array<{ job: string; raw: number; portio: number; ratio: number; target: number; note: string }> = [];
+const results: Array<{ job: string; raw: number; portio: number; ratio: number; target: number | null; note: string }> = [];
 console.log(`TLS bulk on deno ${Deno.version.deno}, ${MIB} MiB per transfer, medians of ${ROUNDS}`);
 for (const job of ["download", "upload"]) {
   const rawRate = rate(`${job} raw`);
   console.log(`  ${job.padEnd(8)} raw Deno.connectTls ${rawRate.toFixed(0).padStart(6)} MB/s`);
-  for (const name of ["portio", "portio-native"]) {
+  for (const name of ["portio", "portio-native", "node:tls"]) {
     const r = rate(`${job} ${name}`);
     // Time ratio raw/portio per round = throughput ratio portio/raw.
     const perRound = median(times[`${job} raw`]!.map((seconds, i) => seconds / times[`${job} ${name}`]![i]!));
@@ -264,8 +315,9 @@ for (const job of ["download", "upload"]) {
       raw: rawRate,
       portio: r,
       ratio: r / rawRate,
-      target: 0.95,
-      note: `median per-round ratio ${perRound.toFixed(3)}`,
+      // The node:tls row is a reference for reading the others, not a portio figure.
+      target: name === "node:tls" ? null : 0.95,
+      note: `median per-round ratio ${perRound.toFixed(3)}${name === "node:tls" ? "; portio column = node:tls on a node:net socket (reference)" : ""}`,
     });
   }
 }

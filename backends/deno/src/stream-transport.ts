@@ -60,24 +60,27 @@ const READ_SIZE = 65536;
  */
 const HANDOVER_SIZE = 16384;
 /**
- * Slab size once a connection has shown bulk traffic. Every byte handed out must be fresh memory
- * (the receiver owns it), and fresh memory is what bulk reads pay for: one 64 KiB allocation per
- * read costs ~40% of Deno's throughput (zeroing plus page faults in the kernel's copy). One slab
- * that serves ~16 reads amortises the allocation and stays warm in cache across them. 1 MiB
- * measured best here (256 KiB: fewer reads per slab; 4 MiB: falls out of L2 before it is full).
+ * Slab size once a connection has shown bulk traffic: one read's worth. Every byte handed out
+ * must be fresh memory (the receiver owns it), and what decides the cost of fresh memory is
+ * whether the allocator still holds it or has given it back to the kernel, in which case each
+ * page is a fault inside the kernel's copy (about 12 µs per 4 KiB page on the benchmark VM, the
+ * whole difference between a fast and a slow bulk round). 64 KiB buffers, which malloc keeps in
+ * its bins, faulted 10–100 times less than 1 MiB slabs in a Deno bulk receiver measured round by
+ * round (backends/deno/bench/tcp.ts prints the faults): after warm-up a median of 16–129 faults
+ * per 64 MiB against 1,762–2,280 (bulk throughput follows the faults).
  */
-const SLAB_SIZE = 1 << 20;
+const SLAB_SIZE = READ_SIZE;
 
 /**
  * A `Deno.Conn` (TCP or Unix) behind core's {@link StreamTransport}.
  *
- * Pull-style with one read ahead: once `read()` has handed out a chunk the next `conn.read()` is
- * already running, but no further, so a consumer that stops reading stops the peer through the
- * kernel's buffers and TCP flow control; at most one chunk waits in memory.
+ * Pull-style with one read ahead while data streams in: once `read()` has handed out a long chunk
+ * the next `conn.read()` is already running, but no further, so a consumer that stops reading
+ * stops the peer through the kernel's buffers and TCP flow control; at most one chunk waits in
+ * memory. After a short chunk (a message) the next read starts when it is asked for.
  * Reads go into a slab owned by the connection: a long read is handed out as a view of the slab
  * (no copy) and the next read goes into the space after it, a short one is copied out and its space
- * reused, so bulk transfers neither copy nor allocate per read and small messages do not pin a
- * slab. An idle connection holds one 64 KiB slab; the first long read switches it to larger ones.
+ * reused, so bulk transfers never copy and small messages do not pin a slab. A new connection reads into a 16 KiB slab; the first long read switches it to 64 KiB ones.
  *
  * `write()` resolves once the kernel has taken every byte (`conn.write` may take part of it), which
  * is the backpressure the contract asks for; `close()` only has to finish a write whose send was
@@ -108,7 +111,13 @@ export class DenoStreamTransport implements StreamTransport {
   #slab: Uint8Array | undefined;
   /** Where the next read goes in {@link #slab}: everything before it has been handed out. */
   #slabOffset = 0;
-  #slabSize = READ_SIZE;
+  /**
+   * Starts at {@link HANDOVER_SIZE}: a connection that only exchanges short messages never needs
+   * more, and allocating (zeroing, faulting in) 64 KiB per connection was most of what portio
+   * added to Deno's connect/accept/close cost. A read that fills it is long, so bulk traffic
+   * moves on to {@link SLAB_SIZE} after one read.
+   */
+  #slabSize = HANDOVER_SIZE;
   #reader: Deferred<Uint8Array | null> | undefined;
   /** A `conn.read` is running (for a waiting `read()`, or ahead of the next one). */
   #reading = false;
@@ -153,7 +162,7 @@ export class DenoStreamTransport implements StreamTransport {
     if (landed !== undefined) {
       this.#landed = undefined;
       if ("error" in landed) return Promise.reject(landed.error);
-      if (landed.chunk !== null) this.#readAhead();
+      if (landed.chunk !== null && landed.chunk.length >= HANDOVER_SIZE) this.#readAhead();
       return Promise.resolve(landed.chunk);
     }
     const call = deferred<Uint8Array | null>();
@@ -163,12 +172,13 @@ export class DenoStreamTransport implements StreamTransport {
   }
 
   /**
-   * Starts the next `conn.read`. Called as soon as a chunk is handed out, so the kernel is read
-   * while the consumer works on that chunk: without it the connection sat idle between a read
+   * Starts the next `conn.read`. Called as soon as a long chunk is handed out, so the kernel is
+   * read while the consumer works on that chunk: without it the connection sat idle between a read
    * completing and the next `read()` (Deno has no read-ahead of its own, unlike libuv), which cost
    * a third of bulk throughput. One read at most runs ahead, and its chunk waits in
    * {@link #landed}, so a consumer that stops reading still stops the peer through the kernel's
-   * buffers.
+   * buffers. Not after a short chunk: request/response traffic gains nothing from it, and a read
+   * left running is one more op to start and then cancel when the connection closes.
    */
   #readAhead(): void {
     let slab = this.#slab;
@@ -203,7 +213,7 @@ export class DenoStreamTransport implements StreamTransport {
         }
         this.#reader = undefined;
         reader.resolve(chunk);
-        if (chunk !== null) this.#readAhead();
+        if (chunk !== null && chunk.length >= HANDOVER_SIZE) this.#readAhead();
       },
       (error: unknown) => {
         this.#reading = false;
@@ -240,11 +250,14 @@ export class DenoStreamTransport implements StreamTransport {
         // A close that gave up flushing: the rest is dropped, and the call was rejected already.
         if (this.#dropWrites) return;
         if (offset + n < data.length) return this.#writeFrom(call, data, offset + n);
+        // Nothing left to flush: close() then skips its flush wait (and its timer).
+        if (this.#writeOp === op) this.#writeOp = undefined;
         if (this.#writer !== call) return;
         this.#writer = undefined;
         call.resolve();
       },
       (error: unknown) => {
+        if (this.#writeOp === op) this.#writeOp = undefined;
         if (this.#writer !== call) return;
         this.#writer = undefined;
         call.reject(error);

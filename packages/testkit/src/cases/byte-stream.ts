@@ -76,6 +76,37 @@ export function byteStreamCases(open: OpenPair): CaseDefinition[] {
       },
     },
     {
+      name: "message-sizes-kept",
+      description:
+        "short and long messages, each arriving on its own, are received intact, and every chunk received stays unchanged while later ones arrive",
+      async run(t) {
+        const [client, server] = await open(t);
+        // Around the sizes where a backend may switch read buffers (16 and 64 KiB) or copy.
+        const sizes = [1, 20 * KiB, 3, 16 * KiB, 200 * KiB, 100, 64 * KiB, 70 * KiB, 5];
+        const messages = sizes.map((size, i) => pattern(size, i + 3));
+        const kept: Uint8Array[] = [];
+        const serverSide = (async () => {
+          for (const message of messages) {
+            await server.send(message);
+            // The next message is sent only once this one is in: each arrives on its own.
+            await receiveExactly(server, 1);
+          }
+        })();
+        for (const message of messages) {
+          for (let got = 0; got < message.byteLength; ) {
+            const chunk = await client.receive();
+            checkChunk(chunk, message.byteLength - got);
+            kept.push(chunk);
+            got += chunk.byteLength;
+          }
+          await client.send(utf8("k"));
+        }
+        await serverSide;
+        // Compared only now: a chunk that a later read overwrote differs from what was sent.
+        bytesEqual(concat(kept), concat(messages), "every chunk as received");
+      },
+    },
+    {
       name: "send-eof",
       description: "after sendEof() the peer reads to EOF and can still reply (half-close; AnyIO test_send_eof)",
       async run(t) {
