@@ -6,6 +6,7 @@
 import { setBackend } from "@portio/core";
 import { denoBackend } from "@portio/deno";
 import { reactorIdle } from "@portio/libc-socket/testing";
+import { settledCount } from "@portio/testkit";
 import { it } from "vitest";
 import { getDenoBinder } from "../src/libc-binder.ts";
 
@@ -36,7 +37,7 @@ export function leakFree(name: string, fn: () => Promise<void>): void {
     const before = countOpenFds();
     await fn();
     await reactorIdle(getDenoBinder());
-    const after = countOpenFds();
+    const after = await settledCount(countOpenFds, before);
     if (after !== before) throw new Error(`open fds after the test: expected ${before}, got ${after}`);
   });
 }

@@ -41,4 +41,5 @@ export type {
 } from "./harness.ts";
 export { findTcpSocketFd, type ProcFiles } from "./support/proc-sockets.ts";
 export { conformanceCases, registerConformance } from "./register.ts";
+export { settledCount } from "./support/settled-count.ts";
 export * from "./assert.ts";

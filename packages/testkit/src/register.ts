@@ -5,6 +5,7 @@ import { suites } from "./cases/index.ts";
 import { CaseScope } from "./context.ts";
 import { probeEnvironment, type Environment } from "./environment.ts";
 import type { ConformanceCase, ConformanceHarness, ConformanceRunner } from "./harness.ts";
+import { settledCount } from "./support/settled-count.ts";
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -106,17 +107,9 @@ async function runCase(harness: ConformanceHarness, environment: Environment, de
  * child-process pipes), so a count that differs is read again for a short, bounded while; a real
  * leak stays and still fails the case.
  */
-async function settledFdCount(harness: ConformanceHarness, expected: number): Promise<number> {
-  let count = await harness.countOpenFds!();
-  for (let retry = 0; retry < FD_SETTLE_RETRIES && count !== expected; retry++) {
-    await new Promise((resume) => setTimeout(resume, FD_SETTLE_INTERVAL_MS));
-    count = await harness.countOpenFds!();
-  }
-  return count;
+function settledFdCount(harness: ConformanceHarness, expected: number): Promise<number> {
+  return settledCount(() => harness.countOpenFds!(), expected);
 }
-
-const FD_SETTLE_RETRIES = 20;
-const FD_SETTLE_INTERVAL_MS = 25;
 
 function missingCapability(definition: CaseDefinition, environment: Environment): string | undefined {
   for (const capability of definition.requires ?? []) {
