@@ -1,4 +1,4 @@
-import { checkSignal, deferred } from "./internal/abort.ts";
+import { checkSignal, deferred, type Deferred } from "./internal/abort.ts";
 
 /** A task run by a {@link TaskGroup}: it gets the group's signal and should stop when it aborts. */
 export type Task = (signal: AbortSignal) => Promise<unknown> | unknown;
@@ -20,10 +20,21 @@ export class TaskGroup {
   readonly #controller = new AbortController();
   readonly #errors: unknown[] = [];
   #running = 0;
-  #idle = deferred<void>();
+  /** What wait() waits on while tasks run; made only when somebody waits (serve() starts a task per connection). */
+  #idle: Deferred<void> | undefined;
   #closed = false;
   readonly #outer: AbortSignal | undefined;
   readonly #onOuterAbort = () => this.cancel(this.#outer?.reason);
+  // Settle handlers of every task, made once per group rather than per start().
+  readonly #onTaskDone = () => this.#finish();
+  readonly #onTaskFailed = (error: unknown) => {
+    const signal = this.#controller.signal;
+    if (!(signal.aborted && error === signal.reason)) {
+      this.#errors.push(error);
+      this.cancel(error);
+    }
+    this.#finish();
+  };
 
   /** A group whose tasks are also aborted when `options.signal` aborts. */
   constructor(options: { signal?: AbortSignal } = {}) {
@@ -31,7 +42,6 @@ export class TaskGroup {
     this.#outer = options.signal;
     if (this.#outer?.aborted) this.cancel(this.#outer.reason);
     else this.#outer?.addEventListener("abort", this.#onOuterAbort, { once: true });
-    this.#idle.resolve();
   }
 
   /** Aborts when the group is cancelled, the outer signal aborts, or a task fails. */
@@ -50,20 +60,11 @@ export class TaskGroup {
    */
   start(task: Task): void {
     if (this.#closed) throw new Error("this TaskGroup has finished; start tasks before wait() settles");
-    if (this.#running++ === 0) this.#idle = deferred<void>();
+    this.#running++;
     const signal = this.#controller.signal;
     Promise.resolve()
       .then(() => task(signal))
-      .then(
-        () => this.#finish(),
-        (error: unknown) => {
-          if (!(signal.aborted && error === signal.reason)) {
-            this.#errors.push(error);
-            this.cancel(error);
-          }
-          this.#finish();
-        },
-      );
+      .then(this.#onTaskDone, this.#onTaskFailed);
   }
 
   /** Aborts every task's signal with `reason` (default: an `AbortError` DOMException). */
@@ -78,7 +79,7 @@ export class TaskGroup {
    * of all failures if several tasks failed.
    */
   async wait(): Promise<void> {
-    while (this.#running > 0) await this.#idle.promise;
+    while (this.#running > 0) await (this.#idle ??= deferred<void>()).promise;
     this.#closed = true;
     this.#outer?.removeEventListener("abort", this.#onOuterAbort);
     if (this.#errors.length === 1) throw this.#errors[0];
@@ -91,6 +92,9 @@ export class TaskGroup {
   }
 
   #finish(): void {
-    if (--this.#running === 0) this.#idle.resolve();
+    if (--this.#running > 0 || this.#idle === undefined) return;
+    const idle = this.#idle;
+    this.#idle = undefined;
+    idle.resolve();
   }
 }

@@ -1,7 +1,7 @@
 // Happy-eyeballs decisions of core's connectTcp, against a scripted backend whose resolver and
 // connect outcomes the test controls (the real-socket cases live in @portio/testkit).
 import { afterEach, describe, expect, it } from "vitest";
-import { ConnectionFailed, connectTcp, setBackend } from "../src/index.ts";
+import { ConnectionFailed, SocketAttribute, UnsupportedError, connectTcp, setBackend } from "../src/index.ts";
 import { interleaveFamilies, type AsyncBackend, type StreamTransport } from "../src/backend/index.ts";
 
 interface Attempt {
@@ -135,6 +135,22 @@ describe("connectTcp happy eyeballs", () => {
     expect(error).toBeInstanceOf(ConnectionFailed);
     expect((error as Error).message).toBe("All connection attempts failed");
     expect((error as Error).cause).toBe(refused);
+  });
+
+  it("connects to a lone address without a race: no signal for the backend, its UnsupportedError as is", async () => {
+    const script = scriptedBackend([{ family: "inet", address: "127.0.0.1" }]);
+    setBackend(script.backend);
+    const connecting = connectTcp("127.0.0.1", 80);
+    const attempt = await script.nextAttempt(1);
+    // Nothing can cancel it, so the backend may take a path without cancellation (Bun.connect).
+    expect(attempt.signal).toBeUndefined();
+    attempt.succeed();
+    expect((await connecting).extra(SocketAttribute.remoteAddress)).toEqual(["127.0.0.1", 2]);
+
+    const refusing = connectTcp("127.0.0.1", 80, { keepAlive: true });
+    const unsupported = new UnsupportedError("the scripted backend cannot set keep-alive");
+    (await script.nextAttempt(2)).fail(unsupported);
+    await expect(refusing).rejects.toBe(unsupported);
   });
 
   it("gathers several failures in an AggregateError", async () => {

@@ -10,15 +10,14 @@ export function iterateReceive<T>(
   isEnd: (error: unknown) => boolean = (error) => error instanceof EndOfStream,
 ): AsyncIterableIterator<T> {
   const done: IteratorResult<T> = { value: undefined, done: true };
+  // Made once per iterator, not per item.
+  const item = (value: T): IteratorResult<T> => ({ value, done: false });
+  const end = (error: unknown): IteratorResult<T> => {
+    if (isEnd(error)) return done;
+    throw error;
+  };
   const iterator: AsyncIterableIterator<T> = {
-    next: () =>
-      receive().then(
-        (value): IteratorResult<T> => ({ value, done: false }),
-        (error: unknown) => {
-          if (isEnd(error)) return done;
-          throw error;
-        },
-      ),
+    next: () => receive().then(item, end),
     return: () => Promise.resolve(done),
     [Symbol.asyncIterator]: () => iterator,
   };

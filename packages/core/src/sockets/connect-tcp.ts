@@ -8,7 +8,7 @@ import { resolveHost } from "./getaddrinfo.ts";
 import { SocketStream } from "./socket-stream.ts";
 import type { TLSClientOptions } from "../tls/tls-options.ts";
 import { TLSStream } from "../tls/tls-stream.ts";
-import type { BackendTCPOptions } from "../backend/backend.ts";
+import type { BackendConnectTcpOptions, BackendTCPOptions } from "../backend/backend.ts";
 import { checkTcpSocketOptions, type TCPSocketOptions } from "./tcp-options.ts";
 
 /** Options of {@link connectTcp}; `noDelay` (default on) and `keepAlive` are {@link TCPSocketOptions}. */
@@ -181,9 +181,28 @@ function happyEyeballs(
   signal: AbortSignal | undefined,
 ): Promise<StreamTransport> {
   const backend = getBackend();
+  const attemptOptions = (target: ResolvedAddress, cancel: AbortSignal | undefined): BackendConnectTcpOptions => {
+    const bindTo = local.find((entry) => entry.family === target.family);
+    return {
+      ...(bindTo ? { localHost: bindTo.address } : {}),
+      ...(localPort !== undefined ? { localPort } : {}),
+      tcpOptions,
+      // Only when something can cancel the attempt: a backend may take a faster path
+      // without one (Bun's Bun.connect cannot be cancelled).
+      ...(cancel !== undefined ? { signal: cancel } : {}),
+    };
+  };
+  if (targets.length === 1 && signal === undefined) {
+    // One address (an IP literal, a name with one address) and nothing that can cancel: there is
+    // no race to run, so none of its bookkeeping (abort controller, settling every attempt) is
+    // paid on each connection.
+    const target = targets[0]!;
+    return backend.connectTcp(target.address, port, attemptOptions(target, undefined)).catch((error: unknown) => {
+      throw error instanceof UnsupportedError ? error : attemptsFailed([error]);
+    });
+  }
   return new Promise<StreamTransport>((resolve, reject) => {
     const cancelAll = new AbortController();
-    const cancellable = signal !== undefined || targets.length > 1;
     const errors: unknown[] = [];
     const attempts: Array<Promise<void>> = [];
     let next = 0;
@@ -196,7 +215,8 @@ function happyEyeballs(
       settled = true;
       if (timer !== undefined) clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
-      cancelAll.abort(new DOMException("another connection attempt won", "AbortError"));
+      // Aborting makes an exception object and an event: only worth it with an attempt to stop.
+      if (running > 0) cancelAll.abort(new DOMException("another connection attempt won", "AbortError"));
       // Report only after every losing attempt has let go of its socket.
       void Promise.allSettled(attempts).then(outcome);
     };
@@ -208,39 +228,32 @@ function happyEyeballs(
       if (timer !== undefined) clearTimeout(timer);
       const target = targets[next++]!;
       running++;
-      const bindTo = local.find((entry) => entry.family === target.family);
-      const attempt = backend
-        .connectTcp(target.address, port, {
-          ...(bindTo ? { localHost: bindTo.address } : {}),
-          ...(localPort !== undefined ? { localPort } : {}),
-          tcpOptions,
-          // Only when something can cancel the attempt: a backend may take a faster path
-          // without one (Bun's Bun.connect cannot be cancelled).
-          ...(cancellable ? { signal: cancelAll.signal } : {}),
-        })
-        .then(
-          (transport) => {
-            running--;
-            if (settled) return transport.close(0);
-            finish(() => resolve(transport));
-          },
-          (error: unknown) => {
-            running--;
-            if (settled) return;
-            // What the backend cannot do at all (an option it cannot set) fails every address
-            // alike: it is the answer, not one failed attempt among others.
-            if (error instanceof UnsupportedError) return finish(() => reject(error));
-            errors.push(error);
-            if (next < targets.length) startNext();
-            else if (running === 0) {
-              const cause = errors.length === 1 ? errors[0] : new AggregateError(errors, "every connection attempt failed");
-              finish(() => reject(new ConnectionFailed("All connection attempts failed", { cause })));
-            }
-          },
-        );
+      const attempt = backend.connectTcp(target.address, port, attemptOptions(target, cancelAll.signal)).then(
+        (transport) => {
+          running--;
+          if (settled) return transport.close(0);
+          finish(() => resolve(transport));
+        },
+        (error: unknown) => {
+          running--;
+          if (settled) return;
+          // What the backend cannot do at all (an option it cannot set) fails every address
+          // alike: it is the answer, not one failed attempt among others.
+          if (error instanceof UnsupportedError) return finish(() => reject(error));
+          errors.push(error);
+          if (next < targets.length) startNext();
+          else if (running === 0) finish(() => reject(attemptsFailed(errors)));
+        },
+      );
       attempts.push(attempt);
       if (next < targets.length) timer = setTimeout(startNext, delay);
     };
     startNext();
   });
+}
+
+/** What connectTcp rejects with once every attempt failed: the only error, or all of them, as `cause`. */
+function attemptsFailed(errors: unknown[]): ConnectionFailed {
+  const cause = errors.length === 1 ? errors[0] : new AggregateError(errors, "every connection attempt failed");
+  return new ConnectionFailed("All connection attempts failed", { cause });
 }

@@ -2,7 +2,7 @@ import type { CallOptions } from "../abc/resource.ts";
 import type { HandlerContext, Listener, ServeOptions } from "../abc/streams.ts";
 import type { ListenerTransport, StreamTransport } from "../backend/transports.ts";
 import { BrokenResourceError, ClosedResourceError } from "../errors.ts";
-import { raceAbort, silenced, throwIfAborted } from "../internal/abort.ts";
+import { AbortRace, silenced, throwIfAborted } from "../internal/abort.ts";
 import { ResourceGuard } from "../resource-guard.ts";
 import { SocketAttribute } from "../socket-attributes.ts";
 import type { TypedAttributeMap } from "../typed-attributes.ts";
@@ -31,6 +31,7 @@ export class SocketListener<S extends SocketStream = SocketStream> extends Liste
   protected readonly transport: ListenerTransport;
   readonly #wrap: (transport: StreamTransport) => S;
   readonly #acceptGuard = new ResourceGuard("accepting connections from");
+  readonly #acceptRace = new AbortRace();
   #pendingAccept: Promise<StreamTransport> | undefined;
   #closing: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
@@ -69,7 +70,7 @@ export class SocketListener<S extends SocketStream = SocketStream> extends Liste
       const pending = (this.#pendingAccept ??= silenced(this.transport.accept()));
       let accepted: StreamTransport;
       try {
-        accepted = await raceAbort(pending, options?.signal);
+        accepted = await this.#acceptRace.race(pending, options?.signal);
       } catch (error) {
         if (options?.signal?.aborted && error === options.signal.reason) throw error;
         if (this.#closing || this.#stopping) {
@@ -117,6 +118,7 @@ export class SocketListener<S extends SocketStream = SocketStream> extends Liste
   aclose(): Promise<void> {
     if (this.#closing === undefined) {
       const late = this.#pendingAccept;
+      this.#acceptRace.release();
       this.#closing = (async () => {
         await this.transport.close().catch(() => {});
         // A connection the runtime accepted while we were closing has no taker: release it too.

@@ -3,9 +3,8 @@ import type { AddressFamily, SocketAddress } from "../addresses.ts";
 import type { CallOptions } from "../abc/resource.ts";
 import type { ByteStream } from "../abc/streams.ts";
 import type { StreamTransport } from "../backend/transports.ts";
-import { BrokenResourceError, ClosedResourceError, EndOfStream, PortioError } from "../errors.ts";
+import { BrokenResourceError, BusyResourceError, ClosedResourceError, EndOfStream, PortioError } from "../errors.ts";
 import { checkMaxBytes, raceAbort, silenced, throwIfAborted } from "../internal/abort.ts";
-import { ResourceGuard } from "../resource-guard.ts";
 import { SocketAttribute } from "../socket-attributes.ts";
 import type { TypedAttributeMap } from "../typed-attributes.ts";
 import { ReceiveStreamBase } from "../resource-base.ts";
@@ -38,8 +37,12 @@ export const GRACEFUL_CLOSE_TIMEOUT_MS = 5_000;
 export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteStream {
   /** @internal */
   protected readonly transport: StreamTransport;
-  readonly #receiveGuard = new ResourceGuard("reading from");
-  readonly #sendGuard = new ResourceGuard("writing to");
+  // What a ResourceGuard would hold, as two flags: every connection has a stream, and the two
+  // guard objects were a good part of an idle stream's memory.
+  /** A receive (or `receiveFds`) is running; a second one is a `BusyResourceError`. */
+  #receiving = false;
+  /** A send (or `sendFds`) is running. */
+  #sending = false;
   /** Bytes the transport delivered that no receive has returned yet (kept across cancellation). */
   #pending: Uint8Array | undefined;
   #pendingRead: Promise<Uint8Array | null> | undefined;
@@ -84,7 +87,7 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
     // checks and their order are the same as in the plain version.
     try {
       checkMaxBytes(maxBytes);
-      this.#receiveGuard.enter();
+      this.#enterReceive();
     } catch (error) {
       return Promise.reject(error);
     }
@@ -94,45 +97,48 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
       throwIfAborted(signal);
       if (this.#pending !== undefined) {
         const chunk = this.#take(maxBytes);
-        this.#receiveGuard.exit();
+        this.#receiving = false;
         return Promise.resolve(chunk);
       }
       if (this.#readFailure) throw brokenBy(this.#readFailure.error);
       if (this.#atEof) throw new EndOfStream();
     } catch (error) {
-      this.#receiveGuard.exit();
+      this.#receiving = false;
       return Promise.reject(error);
     }
     this.#receiveSignal = signal;
-    if (this.transport.exactReads === true && this.#pendingRead === undefined) {
-      return this.transport.read(maxBytes, signal).then(this.#onExactRead, this.#onReadFailed);
-    }
     this.#receiveMaxBytes = maxBytes;
+    const onRead = (this.#onRead ??= (chunk) => this.#received(chunk));
+    const onReadFailed = (this.#onReadFailed ??= (error) => {
+      this.#receiving = false;
+      throw this.#readError(error, this.#receiveSignal);
+    });
+    if (this.transport.exactReads === true && this.#pendingRead === undefined) {
+      return this.transport.read(maxBytes, signal).then(onRead, onReadFailed);
+    }
     if (signal === undefined && this.#pendingRead === undefined) {
       // Nothing can abandon this read but aclose(), which the rejection handler covers: no need
       // to keep it, or to silence it, for a later receive.
-      return this.transport.read().then(this.#onRead, this.#onReadFailed);
+      return this.transport.read().then(onRead, onReadFailed);
     }
     const read = (this.#pendingRead ??= silenced(this.transport.read()));
-    return raceAbort(read, signal).then(this.#onRead, this.#onReadFailed);
+    return raceAbort(read, signal).then(onRead, onReadFailed);
   }
 
-  // The settle handlers of receive() and send(), made once per stream; a call's parameters travel
-  // in the fields below (one receive and one send at a time, which the guards ensure).
+  // The settle handlers of receive() and send(): made on a stream's first receive or send, then
+  // reused (a closure per call would be garbage on every small message; made in the constructor,
+  // they would be memory on every idle connection). A call's parameters travel in the fields
+  // below: one receive and one send at a time, which the busy flags ensure.
   #receiveSignal: AbortSignal | undefined;
   #receiveMaxBytes = 65536;
+  #onRead: ((chunk: Uint8Array | null) => Uint8Array) | undefined;
+  #onReadFailed: ((error: unknown) => never) | undefined;
+  #onWritten: (() => void) | undefined;
+  #onWriteFailed: ((error: unknown) => never) | undefined;
 
-  readonly #onExactRead = (chunk: Uint8Array | null): Uint8Array => {
-    this.#receiveGuard.exit();
-    if (chunk === null) {
-      this.#atEof = true;
-      throw new EndOfStream();
-    }
-    return chunk;
-  };
-
-  readonly #onRead = (chunk: Uint8Array | null): Uint8Array => {
-    this.#receiveGuard.exit();
+  /** What a receive's read brought, cut to its `maxBytes` (the rest waits in `#pending`). */
+  #received(chunk: Uint8Array | null): Uint8Array {
+    this.#receiving = false;
     this.#pendingRead = undefined;
     if (chunk === null) {
       this.#atEof = true;
@@ -142,22 +148,17 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
     if (chunk.byteLength <= maxBytes) return chunk;
     this.#pending = chunk.subarray(maxBytes);
     return chunk.subarray(0, maxBytes);
-  };
+  }
 
-  readonly #onReadFailed = (error: unknown): never => {
-    this.#receiveGuard.exit();
-    throw this.#readError(error, this.#receiveSignal);
-  };
+  #enterReceive(): void {
+    if (this.#receiving) throw new BusyResourceError("reading from");
+    this.#receiving = true;
+  }
 
-  readonly #onWritten = (): void => {
-    this.#pendingWrite = undefined;
-    this.#sendGuard.exit();
-  };
-
-  readonly #onWriteFailed = (error: unknown): never => {
-    this.#sendGuard.exit();
-    throw this.#writeError(error, undefined);
-  };
+  #enterSend(): void {
+    if (this.#sending) throw new BusyResourceError("writing to");
+    this.#sending = true;
+  }
 
   /**
    * Runs a receive-side call of a subclass (`receiveFds`) under the same rules as
@@ -170,7 +171,7 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
     leftover: (pending: Uint8Array) => T,
     read: (signal: AbortSignal | undefined) => Promise<T | null>,
   ): Promise<T> {
-    this.#receiveGuard.enter();
+    this.#enterReceive();
     try {
       if (this.#closing) throw new ClosedResourceError();
       const signal = options?.signal;
@@ -208,7 +209,7 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
       }
       return result;
     } finally {
-      this.#receiveGuard.exit();
+      this.#receiving = false;
     }
   }
 
@@ -220,7 +221,7 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
     options: CallOptions | undefined,
     write: (signal: AbortSignal | undefined) => Promise<void>,
   ): Promise<void> {
-    this.#sendGuard.enter();
+    this.#enterSend();
     try {
       if (this.#closing) throw new ClosedResourceError();
       if (this.#eofSent) throw new ClosedResourceError("the sending side of this stream has been closed (sendEof)");
@@ -239,7 +240,7 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
         throw brokenBy(error);
       }
     } finally {
-      this.#sendGuard.exit();
+      this.#sending = false;
     }
   }
 
@@ -260,7 +261,7 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
     try {
       if (Array.isArray(data)) data = joinChunks(data);
       if (!(data instanceof Uint8Array)) throw new TypeError("data must be a Uint8Array or an array of Uint8Arrays");
-      this.#sendGuard.enter();
+      this.#enterSend();
     } catch (error) {
       return Promise.reject(error);
     }
@@ -271,18 +272,27 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
       if (this.#writeFailure) throw brokenBy(this.#writeFailure.error);
       throwIfAborted(signal);
     } catch (error) {
-      this.#sendGuard.exit();
+      this.#sending = false;
       return Promise.reject(error);
     }
     if (this.#pendingWrite !== undefined || signal !== undefined) return this.#sendSlowly(data, signal);
     if (data.byteLength === 0) {
-      this.#sendGuard.exit();
+      this.#sending = false;
       return Promise.resolve();
     }
     const write = this.transport.write(data);
     // Kept for sendEof() and aclose(), which wait for it; only aclose() can interrupt it.
     this.#pendingWrite = write;
-    return write.then(this.#onWritten, this.#onWriteFailed);
+    return write.then(
+      (this.#onWritten ??= () => {
+        this.#pendingWrite = undefined;
+        this.#sending = false;
+      }),
+      (this.#onWriteFailed ??= (error) => {
+        this.#sending = false;
+        throw this.#writeError(error, undefined);
+      }),
+    );
   }
 
   async #sendSlowly(data: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
@@ -295,7 +305,7 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
       this.#pendingWrite = write;
       await this.#awaitWrite(write, signal);
     } finally {
-      this.#sendGuard.exit();
+      this.#sending = false;
     }
   }
 
@@ -328,7 +338,7 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
     if (this.#closing === undefined) {
       const flushTimeoutMs = options?.flushTimeoutMs ?? GRACEFUL_CLOSE_TIMEOUT_MS;
       if (!(flushTimeoutMs >= 0)) return Promise.reject(new RangeError("flushTimeoutMs must be a non-negative number"));
-      const interruptedSend = this.#sendGuard.busy;
+      const interruptedSend = this.#sending;
       this.#closing = this.transport.close(interruptedSend ? 0 : flushTimeoutMs).catch(() => {
         // Closing a socket that already failed is not an error worth reporting to the caller.
       });

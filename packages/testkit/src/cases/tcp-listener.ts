@@ -236,6 +236,34 @@ export const tcpListenerSuite: SuiteDefinition = {
       },
     },
     {
+      name: "accept-signal-reused",
+      description:
+        "accepts that share one signal (as serve()'s do) each get their connection; aborting it rejects only the accept pending then; after a stopped serve() the listener accepts again",
+      async run(t) {
+        const { listener, host, port } = await loopbackListener(t);
+        const controller = new AbortController();
+        for (let i = 0; i < 3; i++) {
+          const client = t.use(await connectTcp(host, port));
+          const server = t.use(await listener.accept({ signal: controller.signal }));
+          equal(server.extra(SocketAttribute.remotePort), client.extra(SocketAttribute.localPort), `accept ${i + 1}`);
+        }
+        const reason = new Error("stop accepting");
+        const pending = rejects(listener.accept({ signal: controller.signal }), Error);
+        controller.abort(reason);
+        equal(await pending, reason, "the pending accept's error");
+        await rejects(listener.accept({ signal: controller.signal }), Error, "stop accepting");
+
+        const served = deferred<number>();
+        const serving = startServing(t, listener, (stream) => served.resolve(stream.extra(SocketAttribute.remotePort)));
+        const first = t.use(await connectTcp(host, port));
+        equal(await served.promise, first.extra(SocketAttribute.localPort), "the connection serve() handled");
+        await serving.stop();
+        const next = t.use(await connectTcp(host, port));
+        const accepted = t.use(await listener.accept());
+        equal(accepted.extra(SocketAttribute.remotePort), next.extra(SocketAttribute.localPort), "accepted after serve()");
+      },
+    },
+    {
       name: "reuse-port",
       description: "reusePort lets a second listener bind the same address and port (AnyIO test_reuse_port)",
       async run(t) {
