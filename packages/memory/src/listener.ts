@@ -45,13 +45,17 @@ export class MemoryListener implements ListenerTransport {
     return this.local;
   }
 
+  /** Reserves a place in the accept queue if there is one free and nobody is waiting for one. */
+  tryAdmit(): boolean {
+    if (this.#closed || !this.#hasRoom() || this.#admissions.length > 0) return false;
+    this.#reserved++;
+    return true;
+  }
+
   /** Resolves when the accept queue has room for one more connection. */
   admit(signal: AbortSignal | undefined): Promise<void> {
     if (this.#closed) return Promise.reject(networkError("ECONNREFUSED", "connection refused"));
-    if (this.#hasRoom() && this.#admissions.length === 0) {
-      this.#reserved++;
-      return Promise.resolve();
-    }
+    if (this.tryAdmit()) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter<void> = {
         resolve: () => {

@@ -424,6 +424,8 @@ export class MemoryNetwork {
 
   /** @internal waits for room in `listener`'s accept queue, bounded by connectTimeoutMs */
   async admit(listener: MemoryListener, signal: AbortSignal | undefined, what: string): Promise<void> {
+    // The usual case, a queue with room, needs no timer and no AbortController.
+    if (listener.tryAdmit()) return;
     const timeout = new AbortController();
     const cancel = this.clock.schedule(this.connectTimeoutMs, () =>
       timeout.abort(networkError("ETIMEDOUT", `connection timed out: ${what} (accept queue full)`)),

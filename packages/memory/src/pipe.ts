@@ -114,9 +114,11 @@ export class Pipe {
     return new Promise<void>((resolve, reject) => this.#drainWaiters.push({ resolve, reject }));
   }
 
-  /** Rejects a write waiting for room with `error` (its transport is closing). */
-  abortWaiters(error: unknown): void {
-    for (const waiter of this.#drainWaiters.splice(0)) waiter.reject(error);
+  /** Rejects the writes waiting for room with `error()`, made only if one waits (its transport is closing). */
+  abortWaiters(error: () => unknown): void {
+    if (this.#drainWaiters.length === 0) return;
+    const reason = error();
+    for (const waiter of this.#drainWaiters.splice(0)) waiter.reject(reason);
   }
 
   // ---- receiving side ----------------------------------------------------------------------
@@ -132,12 +134,12 @@ export class Pipe {
     return new Promise((resolve, reject) => (this.#reader = { resolve, reject }));
   }
 
-  /** The reader closed: a pending read rejects with `error`, unread data is dropped. */
-  closeReader(error: unknown): void {
+  /** The reader closed: a pending read rejects with `error()` (made only then), unread data is dropped. */
+  closeReader(error: () => unknown): void {
     this.#readerGone = true;
     const reader = this.#reader;
     this.#reader = undefined;
-    reader?.reject(error);
+    reader?.reject(error());
     this.#chunks.length = 0;
     this.#readable = 0;
     this.#wakeWriters();

@@ -154,7 +154,7 @@ export class MemoryConnection {
     // The vanished side's own calls in progress fail now, like its later ones.
     const aborted = () => networkError("ECONNABORTED", "the connection was aborted (half-open)");
     this.#pipeTo(side).failPendingRead(aborted());
-    this.#pipeTo(side === "client" ? "server" : "client").abortWaiters(aborted());
+    this.#pipeTo(side === "client" ? "server" : "client").abortWaiters(aborted);
   }
 
   /** Sets latency and bandwidth of both directions from now on (data already sent keeps its timing). */
@@ -305,8 +305,8 @@ export class MemoryStreamTransport implements StreamTransport {
     this.#closed = true;
     const unread = this.#in.hasUnread;
     // Pending calls settle at once, before anything else (core's contract).
-    this.#in.closeReader(closedError());
-    this.#out.abortWaiters(closedError());
+    this.#in.closeReader(closedError);
+    this.#out.abortWaiters(closedError);
     if (!this.connection.vanished(this.side)) {
       // Closing with unread data answers with RST instead of FIN, as Linux does.
       if (unread) this.connection.resetFrom(this.side);
