@@ -31,7 +31,11 @@ export async function connectTcp(
     ...netTcpOptions(options.tcpOptions),
     autoSelectFamily: false,
   });
-  return whenConnected(socket, signal, () => new NetStreamTransport(socket, { family: ipFamily(host, socket), destroyClosesFd: true }));
+  return whenConnected(
+    socket,
+    signal,
+    () => new NetStreamTransport(socket, { family: ipFamily(host, socket), destroyClosesFd: true }),
+  );
 }
 
 /**
