@@ -50,7 +50,9 @@ export async function wrapListenerSocket(source: AdoptionSource, info: SocketInf
     return new NodeListenerTransport(server, {
       family,
       localAddress,
-      wrap: tcp ? (socket) => new NetStreamTransport(socket, { family }) : (socket) => acceptedUnixStream(socket, localAddress),
+      wrap: tcp
+        ? (socket) => new NetStreamTransport(socket, { family, destroyClosesFd: true })
+        : (socket) => acceptedUnixStream(socket, localAddress),
     });
   });
 }

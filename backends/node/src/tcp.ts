@@ -31,7 +31,11 @@ export async function connectTcp(
     ...netTcpOptions(options.tcpOptions),
     autoSelectFamily: false,
   });
-  return whenConnected(socket, signal, () => new NetStreamTransport(socket, { family: ipFamily(host, socket) }));
+  return whenConnected(
+    socket,
+    signal,
+    () => new NetStreamTransport(socket, { family: ipFamily(host, socket), destroyClosesFd: true }),
+  );
 }
 
 /**
@@ -72,7 +76,7 @@ export async function createTcpListener(
   return new NodeListenerTransport(server, {
     family,
     localAddress: [address.address, address.port],
-    wrap: (socket) => new NetStreamTransport(socket, { family }),
+    wrap: (socket) => new NetStreamTransport(socket, { family, destroyClosesFd: true }),
   });
 }
 

@@ -208,6 +208,23 @@ describe.each(transports)("NodeStreamTransport (%s)", (_name, makePair) => {
       await client.close(1000); // the second call is the same promise
     }));
 
+  it("close() of an accepted connection releases its fd before it resolves", () =>
+    withPair(async ({ server }) => {
+      const fd = server.fd;
+      expect(fd).toBeGreaterThanOrEqual(0);
+      const target = fdTarget(fd!);
+      expect(target).toMatch(/^socket:/);
+      // Node's 'close' event comes a loop turn after destroy(); the fd must be gone before it.
+      let closeEmitted = false;
+      server.socket.once("close", () => {
+        closeEmitted = true;
+      });
+      await server.close(1000);
+      expect(fdTarget(fd!)).not.toBe(target);
+      expect(server.fd).toBeUndefined();
+      expect(closeEmitted).toBe(false);
+    }));
+
   it("reports the socket fd and family", () =>
     withPair(async ({ client, server, listener }) => {
       expect(client.family).toBe(listener.family);

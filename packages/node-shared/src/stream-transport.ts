@@ -26,6 +26,12 @@ export interface NetStreamTransportOptions {
   remoteAddress?: SocketAddress;
   /** For Unix streams that cannot pass fds: why, for the `UnsupportedError` `sendFds` raises. */
   fdPassingUnsupported?: string;
+  /**
+   * `socket.destroy()` has closed the fd by the time it returns, so `close()` need not wait for
+   * `'close'`. True on Node: libuv's `uv_close()` closes a stream's fd at once and only defers its
+   * callback (which emits `'close'`) to the next loop turn. Other runtimes leave it out.
+   */
+  destroyClosesFd?: boolean;
 }
 
 const resolved: Promise<void> = Promise.resolve();
@@ -51,8 +57,8 @@ const MAX_TIMER_DELAY = 2 ** 31 - 1;
  * created with `allowHalfOpen: true`, or Node would end the sending side as soon as the peer's FIN
  * arrives.
  *
- * Event listeners are installed once; each operation parks at most one `Deferred` that the
- * events settle, which keeps the per-call cost to a promise.
+ * Event listeners are installed once ('drain' only while a write waits); each operation parks at
+ * most one `Deferred` that the events settle, which keeps the per-call cost to a promise.
  *
  * @example
  * ```ts
@@ -91,6 +97,7 @@ export class NetStreamTransport implements StreamTransport {
   /** Set while {@link #drainSocket} reads Node's buffer, whose `read()` also emits 'data'. */
   #draining = false;
   readonly #fd: number | undefined;
+  readonly #destroyClosesFd: boolean;
   #writer: Deferred<void> | undefined;
 
   /** Why this stream cannot pass fds (Unix streams only; see the option of the same name). */
@@ -103,6 +110,7 @@ export class NetStreamTransport implements StreamTransport {
     this.#localAddress = options.localAddress;
     this.#remoteAddress = options.remoteAddress;
     this.#fd = options.fd;
+    this.#destroyClosesFd = options.destroyClosesFd ?? false;
     if (options.fdPassingUnsupported !== undefined) this.fdPassingUnsupported = options.fdPassingUnsupported;
     // Start from the socket's current state, in case it already ended, failed or closed.
     this.#error = socket.errored ?? undefined;
@@ -119,11 +127,6 @@ export class NetStreamTransport implements StreamTransport {
       if (this.#error !== undefined) return;
       this.#eof = true;
       this.#serveReader();
-    });
-    socket.on("drain", () => {
-      const writer = this.#writer;
-      this.#writer = undefined;
-      writer?.resolve();
     });
     // Always listening for 'error' also keeps Node from turning a socket error into an
     // uncaught exception while nobody is reading or writing.
@@ -189,6 +192,9 @@ export class NetStreamTransport implements StreamTransport {
     // socket; report what a write(2) would instead.
     if (socket.destroyed || socket.writableEnded) return Promise.reject(brokenPipeError());
     if (socket.write(data)) return resolved;
+    // Listened for only when needed: most writes fit, and a listener per socket costs every
+    // connection. Left over after a failure, it finds no writer and does nothing.
+    socket.once("drain", this.#onDrain);
     this.#writer = deferred();
     return this.#writer.promise;
   }
@@ -236,7 +242,12 @@ export class NetStreamTransport implements StreamTransport {
     }
     if (this.#closed) return;
     // destroy() closes the fd right away (no waiting for the peer's FIN); 'close' follows once
-    // libuv has finished with the handle.
+    // libuv has finished with the handle. Waiting for it costs a loop turn per connection, which
+    // only runtimes that release the fd later need.
+    if (this.#destroyClosesFd) {
+      socket.destroy();
+      return;
+    }
     await new Promise<void>((resolve) => {
       socket.once("close", () => resolve());
       socket.destroy();
@@ -273,6 +284,12 @@ export class NetStreamTransport implements StreamTransport {
     this.#queuedBytes = 0;
     return socket;
   }
+
+  readonly #onDrain = (): void => {
+    const writer = this.#writer;
+    this.#writer = undefined;
+    writer?.resolve();
+  };
 
   readonly #onData = (chunk: Buffer): void => {
     if (this.#draining) return;
