@@ -321,7 +321,7 @@ export class BunStreamTransport implements StreamTransport {
     return this.#closing;
   }
 
-  async #close(flushTimeoutMs: number): Promise<void> {
+  #close(flushTimeoutMs: number): Promise<void> {
     this.#chunks.length = 0;
     this.#head = 0;
     this.#queued = 0;
@@ -329,17 +329,27 @@ export class BunStreamTransport implements StreamTransport {
     this.#serveReader();
     this.#failWriter();
     if (this.#unwrittenBytes > 0 && !this.#closed && this.#error === undefined && flushTimeoutMs > 0) {
-      await this.#waitFlushed(flushTimeoutMs);
+      return this.#waitFlushed(flushTimeoutMs).then(() => this.#end());
     }
+    // Nothing to flush (the usual case): no async frame and no extra promise per connection.
+    return this.#end();
+  }
+
+  #end(): Promise<void> {
     this.#unwritten.length = 0;
     this.#unwrittenBytes = 0;
-    if (this.#closed) return;
+    if (this.#closed) return resolved;
     // Bun's end() sends FIN and releases the fd right away (its `close` handler runs inside the
-    // call); bytes already in the kernel still go out. terminate() would reset the connection
-    // (SO_LINGER 0) and lose them.
-    const closeEvent = (this.#closeEvent = deferred());
-    this.endSocket();
-    if (!this.#closed) await closeEvent.promise;
+    // call, also when the peer's FIN is not in yet), so close() usually resolves without waiting;
+    // the close event stays a fallback. Bytes already in the kernel still go out. terminate()
+    // would reset the connection (SO_LINGER 0) and lose them.
+    try {
+      this.endSocket();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.#closed) return resolved;
+    return (this.#closeEvent ??= deferred()).promise;
   }
 
   /**

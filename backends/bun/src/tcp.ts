@@ -41,18 +41,34 @@ export async function connectTcp(
     const socket = net.connect({ host, port, allowHalfOpen: true, ...netTcpOptions(options.tcpOptions) });
     return whenConnected(socket, signal, () => new NetStreamTransport(socket, { family }));
   }
-  let transport: BunStreamTransport | undefined;
+  const pending: PendingConnect = { family, tcpOptions: options.tcpOptions, transport: undefined };
   await Bun.connect<BunStreamTransport | undefined>({
     hostname: host,
     port,
     allowHalfOpen: true,
-    socket: streamHandlers((socket: Socket<BunStreamTransport>) => {
-      applyBunTcpOptions(socket, newSocketTcpOptions(options.tcpOptions), true);
-      transport = new BunStreamTransport(socket, { family });
-    }),
+    data: pending as never,
+    socket: connectHandlers,
   });
-  return transport!;
+  return pending.transport!;
 }
+
+/** What a `Bun.connect` call hands its `open` handler through `socket.data`. */
+interface PendingConnect {
+  family: "inet" | "inet6";
+  tcpOptions: BackendConnectTcpOptions["tcpOptions"];
+  transport: BunStreamTransport | undefined;
+}
+
+/**
+ * One handler object for every `Bun.connect`: what differs per connection travels in
+ * `socket.data` (which the transport then replaces with itself), so connecting builds no
+ * handler object and no closure each time.
+ */
+const connectHandlers = streamHandlers((socket: Socket<BunStreamTransport>) => {
+  const pending = socket.data as unknown as PendingConnect;
+  applyBunTcpOptions(socket, newSocketTcpOptions(pending.tcpOptions), true);
+  pending.transport = new BunStreamTransport(socket, { family: pending.family });
+});
 
 /**
  * Listens on one numeric TCP address with `Bun.listen`. Bun sets SO_REUSEADDR itself; accepted
