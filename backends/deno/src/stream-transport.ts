@@ -52,25 +52,28 @@ export interface DenoStreamTransportOptions {
   fdPassingUnsupported?: string;
 }
 
+/** Bytes asked of the kernel per read: what one `receive()` returns at most by default. */
+const READ_SIZE = 65536;
 /**
  * Reads at least this long are handed out as views of the slab they were read into; shorter ones
  * are copied out so that a small message held by the application does not pin a whole slab.
  */
 const HANDOVER_SIZE = 16384;
 /**
- * Slab size once a connection has shown bulk traffic; each read asks for the rest of the slab.
- * Every byte handed out must be fresh memory (the receiver owns it), and what decides the cost of
- * fresh memory is whether the allocator still holds it or has given it back to the kernel, in
- * which case each page is a fault inside the kernel's copy (about 12 µs per 4 KiB page on the
- * benchmark VM, the whole difference between a fast and a slow bulk round). 64 KiB and 256 KiB
- * slabs, which malloc keeps, faulted 10–100 times less than 1 MiB or 4 MiB ones in a Deno bulk
- * receiver measured round by round (backends/deno/bench/tcp.ts prints the faults): after warm-up
- * a median of 0–129 faults per 64 MiB against 1,282–5,089. 256 KiB rather than 64 KiB because a
- * receiver whose socket holds more than 64 KiB (the peer in another process) then takes it in one
- * `conn.read`: a quarter of the reads, 15–20% less receiver CPU per 64 MiB measured alternately
- * in one run (34–36 ms against 40–43 ms); core cuts the chunk to what `receive()` asks for.
+ * Slab size once a connection has shown bulk traffic: one read's worth. Every byte handed out
+ * must be fresh memory (the receiver owns it), and what decides the cost of fresh memory is
+ * whether the allocator still holds it or has given it back to the kernel, in which case each
+ * page is a fault inside the kernel's copy (about 12 µs per 4 KiB page on the benchmark VM, the
+ * whole difference between a fast and a slow bulk round). 64 KiB buffers, which malloc keeps in
+ * its bins, faulted 10–100 times less than 1 MiB slabs in a Deno bulk receiver measured round by
+ * round (backends/deno/bench/tcp.ts prints the faults): after warm-up a median of 16–129 faults
+ * per 64 MiB against 1,762–2,280 (bulk throughput follows the faults). Also measured and not
+ * better: reading into one reused buffer and copying out (`slice`; more CPU per round, 73–97 ms
+ * against 54 ms in tcp.ts), 1 and 4 MiB slabs (1,282–5,089 faults per round), and 256 KiB slabs
+ * read whole (15–20% less receiver CPU, but two-process bulk in bench/main.mjs fell from 0.79–0.82
+ * to 0.50–0.67 of raw in alternating runs).
  */
-const SLAB_SIZE = 262144;
+const SLAB_SIZE = READ_SIZE;
 
 /**
  * A `Deno.Conn` (TCP or Unix) behind core's {@link StreamTransport}.
@@ -81,7 +84,7 @@ const SLAB_SIZE = 262144;
  * memory. After a short chunk (a message) the next read starts when it is asked for.
  * Reads go into a slab owned by the connection: a long read is handed out as a view of the slab
  * (no copy) and the next read goes into the space after it, a short one is copied out and its space
- * reused, so bulk transfers never copy and small messages do not pin a slab. A new connection reads into a 16 KiB slab; the first long read switches it to 256 KiB ones.
+ * reused, so bulk transfers never copy and small messages do not pin a slab. A new connection reads into a 16 KiB slab; the first long read switches it to 64 KiB ones.
  *
  * `write()` resolves once the kernel has taken every byte (`conn.write` may take part of it), which
  * is the backpressure the contract asks for; `close()` only has to finish a write whose send was
@@ -190,7 +193,7 @@ export class DenoStreamTransport implements StreamTransport {
     }
     const start = this.#slabOffset;
     this.#reading = true;
-    const op = this.conn.read(slab.subarray(start));
+    const op = this.conn.read(slab.subarray(start, start + READ_SIZE));
     this.#readOp = op;
     op.then(
       (n) => {
