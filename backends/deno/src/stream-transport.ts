@@ -67,7 +67,11 @@ const HANDOVER_SIZE = 16384;
  * whole difference between a fast and a slow bulk round). 64 KiB buffers, which malloc keeps in
  * its bins, faulted 10–100 times less than 1 MiB slabs in a Deno bulk receiver measured round by
  * round (backends/deno/bench/tcp.ts prints the faults): after warm-up a median of 16–129 faults
- * per 64 MiB against 1,762–2,280 (bulk throughput follows the faults).
+ * per 64 MiB against 1,762–2,280 (bulk throughput follows the faults). Also measured and not
+ * better: reading into one reused buffer and copying out (`slice`; more CPU per round, 73–97 ms
+ * against 54 ms in tcp.ts), 1 and 4 MiB slabs (1,282–5,089 faults per round), and 256 KiB slabs
+ * read whole (15–20% less receiver CPU, but two-process bulk in bench/main.mjs fell from 0.79–0.82
+ * to 0.50–0.67 of raw in alternating runs).
  */
 const SLAB_SIZE = READ_SIZE;
 

@@ -78,11 +78,11 @@ export function byteStreamCases(open: OpenPair): CaseDefinition[] {
     {
       name: "message-sizes-kept",
       description:
-        "short and long messages, each arriving on its own, are received intact, and every chunk received stays unchanged while later ones arrive",
+        "short and long messages, each arriving on its own, are received intact (by receive() and by receive(1 MiB)), and every chunk received stays unchanged while later ones arrive",
       async run(t) {
         const [client, server] = await open(t);
-        // Around the sizes where a backend may switch read buffers (16 and 64 KiB) or copy.
-        const sizes = [1, 20 * KiB, 3, 16 * KiB, 200 * KiB, 100, 64 * KiB, 70 * KiB, 5];
+        // Around the sizes where a backend may switch read buffers (16, 64 and 256 KiB) or copy.
+        const sizes = [1, 20 * KiB, 3, 16 * KiB, 200 * KiB, 100, 64 * KiB, 70 * KiB, 5, 300 * KiB, 250 * KiB, 7];
         const messages = sizes.map((size, i) => pattern(size, i + 3));
         const kept: Uint8Array[] = [];
         const serverSide = (async () => {
@@ -92,10 +92,13 @@ export function byteStreamCases(open: OpenPair): CaseDefinition[] {
             await receiveExactly(server, 1);
           }
         })();
-        for (const message of messages) {
+        for (const [i, message] of messages.entries()) {
+          // Every other message with a large maxBytes: chunks longer than 64 KiB, where a backend
+          // reads that much at once, are kept too.
+          const maxBytes = i % 2 === 0 ? undefined : MiB;
           for (let got = 0; got < message.byteLength; ) {
-            const chunk = await client.receive();
-            checkChunk(chunk, message.byteLength - got);
+            const chunk = await client.receive(maxBytes);
+            checkChunk(chunk, Math.min(message.byteLength - got, maxBytes ?? 65536));
             kept.push(chunk);
             got += chunk.byteLength;
           }
