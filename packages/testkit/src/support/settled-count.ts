@@ -1,6 +1,6 @@
 /**
  * An fd count that has had a moment to settle: `read()` again, for a short and bounded while
- * (20 × 25 ms), as long as it differs from `expected`. Runtimes release some fds a few
+ * (up to 2 s, 80 × 25 ms), as long as it differs from `expected`. Runtimes release some fds a few
  * event-loop turns after the close they report (Bun's socket close and child-process pipes,
  * Deno's resources), so a count read at once can be off by one or two; a real leak stays and
  * still fails the check that compares the result.
@@ -22,5 +22,5 @@ export async function settledCount(read: () => number | Promise<number>, expecte
   return count;
 }
 
-const SETTLE_RETRIES = 20;
+const SETTLE_RETRIES = 80;
 const SETTLE_INTERVAL_MS = 25;
