@@ -1,7 +1,7 @@
 import type { udp } from "bun";
 import type { IPSocketAddress } from "@portio/core";
 import { DatagramQueue, type DatagramTransport } from "@portio/core/backend";
-import { codedError, socketClosedError, type CodedError } from "@portio/node-shared";
+import { codedError, isTransientDatagramError, socketClosedError } from "@portio/node-shared";
 import { deferred, type Deferred } from "@portio/core/backend";
 
 /** How a {@link BunDatagramTransport} describes its socket. */
@@ -85,7 +85,7 @@ export class BunDatagramTransport implements DatagramTransport {
         drain?.resolve();
       },
       error: (_socket: unknown, error: Error | undefined) => {
-        if (error === undefined || TRANSIENT_ERRORS.has((error as CodedError).code)) this.transientErrors++;
+        if (error === undefined || isTransientDatagramError(error)) this.transientErrors++;
         else queue.fail(error);
       },
     };
@@ -155,18 +155,3 @@ export class BunDatagramTransport implements DatagramTransport {
     return this.#closing;
   }
 }
-
-/** See the class comment: errors about one earlier datagram, not about the socket. */
-const TRANSIENT_ERRORS = new Set([
-  "ECONNREFUSED",
-  "EHOSTUNREACH",
-  "EHOSTDOWN",
-  "ENETUNREACH",
-  "ENETDOWN",
-  "EMSGSIZE",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "EPROTO",
-  "ENOBUFS",
-  "ENOMEM",
-]);

@@ -1,7 +1,7 @@
 import type { RemoteInfo, Socket } from "node:dgram";
 import type { IPSocketAddress } from "@portio/core";
 import { DatagramQueue, type DatagramTransport } from "@portio/core/backend";
-import { socketClosedError, type CodedError } from "@portio/node-shared";
+import { isTransientDatagramError, socketClosedError, type CodedError } from "@portio/node-shared";
 
 /** How a {@link NodeDatagramTransport} describes its socket. */
 export interface NodeDatagramTransportOptions {
@@ -13,25 +13,6 @@ export interface NodeDatagramTransportOptions {
    */
   queueSize?: number;
 }
-
-/**
- * Errors the kernel queues on a UDP socket when an ICMP message comes back for an earlier send
- * (port or host unreachable, fragmentation needed), or when it is short of memory. libuv reports
- * them from `recvmsg`, Node emits them as `'error'`, and the socket goes on receiving.
- */
-const TRANSIENT_RECEIVE_ERRORS = new Set([
-  "ECONNREFUSED",
-  "EHOSTUNREACH",
-  "EHOSTDOWN",
-  "ENETUNREACH",
-  "ENETDOWN",
-  "EMSGSIZE",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "EPROTO",
-  "ENOBUFS",
-  "ENOMEM",
-]);
 
 const ignore = (): void => {};
 
@@ -97,7 +78,7 @@ export class NodeDatagramTransport implements DatagramTransport {
     );
     // Always listening for 'error' also keeps Node from turning it into an uncaught exception.
     socket.on("error", (error: CodedError) => {
-      if (error.syscall === "recvmsg" && TRANSIENT_RECEIVE_ERRORS.has(error.code)) {
+      if (error.syscall === "recvmsg" && isTransientDatagramError(error)) {
         this.#lastTransientError = error;
       } else {
         queue.fail(error);

@@ -95,3 +95,36 @@ export function isTransientAcceptError(error: unknown): boolean {
   const code = errorCode(error);
   return code !== undefined && TRANSIENT_ACCEPT_ERRORS.has(code);
 }
+
+/**
+ * Errors the kernel queues on a UDP socket when an ICMP message comes back for an earlier send
+ * (port or host unreachable, fragmentation needed), or when it is short of memory: they concern
+ * one earlier datagram, not the socket, which goes on receiving.
+ */
+const TRANSIENT_DATAGRAM_ERRORS: ReadonlySet<string> = new Set([
+  "ECONNREFUSED",
+  "EHOSTUNREACH",
+  "EHOSTDOWN",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "EMSGSIZE",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPROTO",
+  "ENOBUFS",
+  "ENOMEM",
+]);
+
+/**
+ * Whether an error reported on a datagram socket is about one earlier datagram (an ICMP error,
+ * a memory shortage), so the socket goes on receiving.
+ *
+ * @example
+ * ```ts
+ * socket.on("error", (error) => { if (isTransientDatagramError(error)) return; fail(error); });
+ * ```
+ */
+export function isTransientDatagramError(error: unknown): boolean {
+  const code = errorCode(error);
+  return code !== undefined && TRANSIENT_DATAGRAM_ERRORS.has(code);
+}

@@ -35,6 +35,7 @@ export {
   codedError,
   errorCode,
   isTransientAcceptError,
+  isTransientDatagramError,
   socketClosedError,
   type CodedError,
 } from "./errors.ts";
