@@ -4,7 +4,7 @@
 //   node_modules/deno/deno run --allow-all --no-lock --unstable-net bench/udp.mjs [same options]
 //
 //   node bench/udp.mjs [--json out.json] [--count 100000] [--size 512] [--rounds 9] [--warmups 2]
-//                      [--pin split|same|none] [--sender same|raw]
+//                      [--pin split|same|none] [--sender same|raw] [--awaited-reference yes|no]
 //
 // Each variant is measured end to end, sender and receiver written with that variant's API: a
 // sender child process (one per variant, started once) blasts `count` datagrams of `size` bytes
@@ -19,12 +19,20 @@
 // `await sock.sendto()` per datagram, its only API. `--sender raw` makes both variants use the raw
 // sender, which isolates the receiving side.
 //
+// On Node a third variant, raw-awaited, is measured in the same rounds as a reference (not part of
+// the ratio): node:dgram used the way an awaited API has to use it, one awaited `send()` per
+// datagram (a promise over its callback) and one awaited promise per datagram received (a minimal
+// queue over 'message'). It shows what one await per datagram costs on node:dgram itself, against
+// raw's bursts and event callbacks. CPU time per datagram is reported for both sides of every
+// variant (receiver: this process over the round, per datagram received; sender: the child's, per
+// datagram sent), since on a loaded machine the rates mostly measure the other processes.
+//
 // On Deno, raw is Deno.listenDatagram (needs --unstable-net; node:dgram is Deno's much slower
 // compatibility layer): its sender keeps bursts of 64 send() promises in flight, its receiver
 // awaits each receive() into a reused buffer.
 //
 // (Also run as `node bench/udp.mjs --sender-child raw|portio`, the sender child: it reads
-// "go <port> <count> <size>" lines on stdin and answers "sent <count> <seconds>".)
+// "go <port> <count> <size>" lines on stdin and answers "sent <count> <seconds> <cpu µs>".)
 import { spawn, spawnSync } from "node:child_process";
 import dgram from "node:dgram";
 import { writeFileSync } from "node:fs";
@@ -50,12 +58,20 @@ else await runMain();
 
 async function runSender(variant) {
   const send =
-    variant === "portio" ? await portioSender() : runtimeName === "deno" ? await rawDatagramSender(HOST) : await rawSender();
+    variant === "portio"
+      ? await portioSender()
+      : variant === "raw-awaited"
+        ? await rawAwaitedSender()
+        : runtimeName === "deno"
+          ? await rawDatagramSender(HOST)
+          : await rawSender();
   for await (const line of createInterface({ input: process.stdin })) {
     const [command, port, count, size] = line.split(" ");
     if (command !== "go") continue;
+    const cpu0 = process.cpuUsage();
     const seconds = await send(Number(port), Number(count), Number(size));
-    process.stdout.write(`sent ${count} ${seconds}\n`);
+    const cpu = process.cpuUsage(cpu0);
+    process.stdout.write(`sent ${count} ${seconds} ${cpu.user + cpu.system}\n`);
   }
   process.exit(0);
 }
@@ -79,6 +95,19 @@ async function rawSender() {
       };
       burst(0);
     });
+    return (performance.now() - t0) / 1000;
+  };
+}
+
+async function rawAwaitedSender() {
+  const socket = dgram.createSocket("udp4");
+  await new Promise((resolve) => socket.bind({ address: HOST, port: 0 }, () => resolve(undefined)));
+  return async (port, count, size) => {
+    const data = new Uint8Array(size).fill(7);
+    const t0 = performance.now();
+    for (let i = 0; i < count; i++) {
+      await new Promise((resolve, reject) => socket.send(data, port, HOST, (error) => (error ? reject(error) : resolve())));
+    }
     return (performance.now() - t0) / 1000;
   };
 }
@@ -111,6 +140,46 @@ async function rawReceiver() {
     port: socket.address().port,
     stats,
     close: () => new Promise((resolve) => socket.close(() => resolve(undefined))),
+  };
+}
+
+/** node:dgram behind the smallest pull API: one awaited promise per datagram, a plain array queue. */
+async function rawAwaitedReceiver() {
+  const socket = dgram.createSocket("udp4");
+  await new Promise((resolve) => socket.bind({ address: HOST, port: 0 }, () => resolve(undefined)));
+  const queue = [];
+  let waiter;
+  let closed = false;
+  socket.on("message", (message, rinfo) => {
+    const item = [message, rinfo];
+    if (waiter === undefined) queue.push(item);
+    else {
+      const resolve = waiter;
+      waiter = undefined;
+      resolve(item);
+    }
+  });
+  const receive = () => (queue.length > 0 ? Promise.resolve(queue.shift()) : new Promise((resolve) => (waiter = resolve)));
+  const stats = { received: 0, bytes: 0, first: 0, last: 0 };
+  const loop = (async () => {
+    for (;;) {
+      const item = await receive();
+      if (closed) return;
+      const now = performance.now();
+      if (stats.received++ === 0) stats.first = now;
+      stats.last = now;
+      stats.bytes += item[0].byteLength;
+    }
+  })();
+  return {
+    port: socket.address().port,
+    stats,
+    close: async () => {
+      closed = true;
+      waiter?.(undefined);
+      await loop;
+      await new Promise((resolve) => socket.close(() => resolve(undefined)));
+    },
   };
 }
 
@@ -161,26 +230,38 @@ async function runMain() {
   }
 
   const senderApi = opt("sender", "same");
+  // Deno's raw variant already awaits every send and receive: the reference is Node's.
+  const awaitedReference = opt("awaited-reference", runtimeName === "deno" ? "no" : "yes") === "yes";
+  const variants = awaitedReference ? ["raw", "portio", "raw-awaited"] : ["raw", "portio"];
   const senders = { raw: startSender("raw", pin) };
   senders.portio = senderApi === "raw" ? senders.raw : startSender("portio", pin);
-  const receivers = { raw: runtimeName === "deno" ? () => rawDatagramReceiver(HOST) : rawReceiver, portio: portioReceiver };
+  if (awaitedReference) senders["raw-awaited"] = senderApi === "raw" ? senders.raw : startSender("raw-awaited", pin);
+  const receivers = {
+    raw: runtimeName === "deno" ? () => rawDatagramReceiver(HOST) : rawReceiver,
+    portio: portioReceiver,
+    "raw-awaited": rawAwaitedReceiver,
+  };
 
   async function round(variant) {
     const receiver = await receivers[variant]();
     const sender = senders[variant];
     const reply = sender.next();
+    const cpu0 = process.cpuUsage();
     sender.child.stdin.write(`go ${receiver.port} ${count} ${size}\n`);
-    const [, , sendSeconds] = (await reply).split(" ");
+    const [, , sendSeconds, senderCpuMicros] = (await reply).split(" ");
     // Everything sent: wait for the stragglers, then stop.
     let seen = -1;
     while (receiver.stats.received !== count && receiver.stats.received !== seen) {
       seen = receiver.stats.received;
       await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
     }
+    const cpu = process.cpuUsage(cpu0);
     const dropped = receiver.dropped?.() ?? 0;
     await receiver.close();
     const { received, first, last } = receiver.stats;
     return {
+      receiverCpuMicros: received > 0 ? (cpu.user + cpu.system) / received : 0,
+      senderCpuMicros: Number(senderCpuMicros) / count,
       received,
       loss: 1 - received / count,
       queueDropped: dropped,
@@ -195,14 +276,13 @@ async function runMain() {
     return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
   };
 
-  const samples = { raw: [], portio: [] };
+  const samples = Object.fromEntries(variants.map((v) => [v, []]));
   try {
     for (let w = 0; w < warmups; w++) {
-      await round("raw");
-      await round("portio");
+      for (const v of variants) await round(v);
     }
     for (let r = 0; r < rounds; r++) {
-      const order = r % 2 === 0 ? ["raw", "portio"] : ["portio", "raw"];
+      const order = r % 2 === 0 ? variants : [...variants].reverse();
       for (const v of order) samples[v].push(await round(v));
     }
   } finally {
@@ -214,9 +294,12 @@ async function runMain() {
     sentPerSecond: median(samples[v].map((s) => s.sentPerSecond)),
     loss: median(samples[v].map((s) => s.loss)),
     queueDropped: median(samples[v].map((s) => s.queueDropped)),
+    receiverCpuMicros: median(samples[v].map((s) => s.receiverCpuMicros)),
+    senderCpuMicros: median(samples[v].map((s) => s.senderCpuMicros)),
   });
   const raw = summary("raw");
   const portio = summary("portio");
+  const awaited = awaitedReference ? summary("raw-awaited") : undefined;
   const ratio = portio.receivedPerSecond / raw.receivedPerSecond;
   const job = `UDP one way, ${count} × ${size} B`;
   const k = (x) => `${(x / 1000).toFixed(1)}k`;
@@ -224,13 +307,20 @@ async function runMain() {
   console.log(
     `\nportio vs raw ${runtimeName === "deno" ? "Deno.listenDatagram" : "node:dgram"} — ${runtimeLabel}, medians of ${rounds} alternating rounds after ${warmups} warm-ups, sender processes (${senderApi === "raw" ? "raw sender for both" : "each variant's own sender"}), pinning: ${pin}`,
   );
-  for (const name of ["raw", "portio"]) {
-    const s = name === "raw" ? raw : portio;
+  const cpu = (s) => `CPU/datagram receiver ${s.receiverCpuMicros.toFixed(2)} µs, sender ${s.senderCpuMicros.toFixed(2)} µs`;
+  for (const [name, s] of Object.entries({ raw, portio, ...(awaited && { "raw-awaited": awaited }) })) {
     console.log(
-      `  ${job}  ${name.padEnd(6)} received ${k(s.receivedPerSecond).padStart(7)}/s  sent ${k(s.sentPerSecond).padStart(7)}/s  loss ${pct(s.loss).padStart(6)}${name === "portio" ? `  (queue drops ${s.queueDropped})` : ""}`,
+      `  ${job}  ${name.padEnd(11)} received ${k(s.receivedPerSecond).padStart(7)}/s  sent ${k(s.sentPerSecond).padStart(7)}/s  loss ${pct(s.loss).padStart(6)}  ${cpu(s)}${name === "portio" ? `  (queue drops ${s.queueDropped})` : ""}`,
     );
   }
   console.log(`  ratio ${ratio.toFixed(3)} (${ratio >= 0.95 ? "meets" : "BELOW"} target ≥ 0.95)`);
+  const f2 = (x) => x.toFixed(2);
+  const note = awaited
+    ? `raw-awaited reference (node:dgram, one await per datagram sent and received) ${k(awaited.receivedPerSecond)}/s = ${f2(awaited.receivedPerSecond / raw.receivedPerSecond)} of raw, portio / raw-awaited ${f2(portio.receivedPerSecond / awaited.receivedPerSecond)}; ` +
+      `CPU per datagram receiver raw ${f2(raw.receiverCpuMicros)} µs, raw-awaited ${f2(awaited.receiverCpuMicros)} µs, portio ${f2(portio.receiverCpuMicros)} µs; ` +
+      `sender raw ${f2(raw.senderCpuMicros)} µs, raw-awaited ${f2(awaited.senderCpuMicros)} µs, portio ${f2(portio.senderCpuMicros)} µs`
+    : undefined;
+  if (note) console.log(`  ${note}`);
   if (jsonOut) {
     writeFileSync(
       jsonOut,
@@ -249,6 +339,7 @@ async function runMain() {
               portio: portio.receivedPerSecond,
               ratio,
               loss: { raw: raw.loss, portio: portio.loss },
+              ...(note && { note }),
               samples,
             },
           ],

@@ -67,13 +67,19 @@ export class NodeDatagramTransport implements DatagramTransport {
       // not connected
     }
     const peer = connectedPeer;
+    // The last sender's tuple, reused while datagrams keep coming from it (a stream of datagrams
+    // from one peer is the common case); frozen, since every receive() hands out the same one.
+    let lastSender: IPSocketAddress = Object.freeze(["", 0] as const);
     // Hot path: one listener for the socket's life. A connected socket only ever hears from its
-    // peer, so it reuses the peer tuple instead of making one per datagram.
+    // peer, so it reuses the peer tuple for every datagram.
     socket.on(
       "message",
       peer === undefined
-        ? (message: Buffer, rinfo: RemoteInfo) =>
-            queue.push(new Uint8Array(message.buffer, message.byteOffset, message.byteLength), [rinfo.address, rinfo.port])
+        ? (message: Buffer, rinfo: RemoteInfo) => {
+            const { address, port } = rinfo;
+            if (port !== lastSender[1] || address !== lastSender[0]) lastSender = Object.freeze([address, port] as const);
+            queue.push(new Uint8Array(message.buffer, message.byteOffset, message.byteLength), lastSender);
+          }
         : (message: Buffer) => queue.push(new Uint8Array(message.buffer, message.byteOffset, message.byteLength), peer),
     );
     // Always listening for 'error' also keeps Node from turning it into an uncaught exception.
