@@ -76,9 +76,15 @@ async function runSender(variant) {
   process.exit(0);
 }
 
-async function rawSender() {
+/** A node:dgram socket bound to HOST on a free port. */
+async function boundDgramSocket() {
   const socket = dgram.createSocket("udp4");
   await new Promise((resolve) => socket.bind({ address: HOST, port: 0 }, () => resolve(undefined)));
+  return socket;
+}
+
+async function rawSender() {
+  const socket = await boundDgramSocket();
   return async (port, count, size) => {
     const data = new Uint8Array(size).fill(7);
     const t0 = performance.now();
@@ -100,8 +106,7 @@ async function rawSender() {
 }
 
 async function rawAwaitedSender() {
-  const socket = dgram.createSocket("udp4");
-  await new Promise((resolve) => socket.bind({ address: HOST, port: 0 }, () => resolve(undefined)));
+  const socket = await boundDgramSocket();
   return async (port, count, size) => {
     const data = new Uint8Array(size).fill(7);
     const t0 = performance.now();
@@ -127,8 +132,7 @@ async function portioSender() {
 
 /** A receiver: `port`, and `run(onDone)` resolving { received, first, last } once stopped. */
 async function rawReceiver() {
-  const socket = dgram.createSocket("udp4");
-  await new Promise((resolve) => socket.bind({ address: HOST, port: 0 }, () => resolve(undefined)));
+  const socket = await boundDgramSocket();
   const stats = { received: 0, bytes: 0, first: 0, last: 0 };
   socket.on("message", (message) => {
     const now = performance.now();
@@ -145,8 +149,7 @@ async function rawReceiver() {
 
 /** node:dgram behind the smallest pull API: one awaited promise per datagram, a plain array queue. */
 async function rawAwaitedReceiver() {
-  const socket = dgram.createSocket("udp4");
-  await new Promise((resolve) => socket.bind({ address: HOST, port: 0 }, () => resolve(undefined)));
+  const socket = await boundDgramSocket();
   const queue = [];
   let waiter;
   let closed = false;
