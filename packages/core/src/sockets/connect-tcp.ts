@@ -4,6 +4,7 @@ import { getBackend } from "../backend/registry.ts";
 import { ConnectionFailed, UnsupportedError } from "../errors.ts";
 import { checkCallOptions, throwIfAborted } from "../internal/abort.ts";
 import { checkHost, checkPort } from "../internal/validate.ts";
+import { ipFamily } from "../internal/ip.ts";
 import { resolveHost } from "./getaddrinfo.ts";
 import { SocketStream } from "./socket-stream.ts";
 import type { TLSClientOptions } from "../tls/tls-options.ts";
@@ -84,15 +85,19 @@ export async function connectTcp(
 
   let targets: ResolvedAddress[];
   let local: ResolvedAddress[] = [];
-  try {
-    targets = await resolveHost(remoteHost);
-  } catch (error) {
-    throwIfAborted(signal);
-    if (error instanceof TypeError) throw error;
-    throw new ConnectionFailed(`could not resolve ${remoteHost}: ${String((error as Error)?.message ?? error)}`, {
-      cause: error,
-    });
-  }
+  // A numeric host needs no resolver: no await (a turn of the microtask queue per connection).
+  const literal = ipFamily(remoteHost);
+  if (literal !== undefined) targets = [{ family: literal, address: remoteHost }];
+  else
+    try {
+      targets = await resolveHost(remoteHost);
+    } catch (error) {
+      throwIfAborted(signal);
+      if (error instanceof TypeError) throw error;
+      throw new ConnectionFailed(`could not resolve ${remoteHost}: ${String((error as Error)?.message ?? error)}`, {
+        cause: error,
+      });
+    }
   try {
     if (options.localHost !== undefined) local = await resolveHost(options.localHost);
   } catch (error) {
@@ -115,7 +120,7 @@ export async function connectTcp(
     }
   }
   const transport = await happyEyeballs(
-    interleaveFamilies(targets),
+    targets.length === 1 ? targets : interleaveFamilies(targets),
     remotePort,
     delay,
     local,
@@ -181,16 +186,18 @@ function happyEyeballs(
   signal: AbortSignal | undefined,
 ): Promise<StreamTransport> {
   const backend = getBackend();
+  // Built by assignment, not spreads: this runs on every connection.
   const attemptOptions = (target: ResolvedAddress, cancel: AbortSignal | undefined): BackendConnectTcpOptions => {
-    const bindTo = local.find((entry) => entry.family === target.family);
-    return {
-      ...(bindTo ? { localHost: bindTo.address } : {}),
-      ...(localPort !== undefined ? { localPort } : {}),
-      tcpOptions,
-      // Only when something can cancel the attempt: a backend may take a faster path
-      // without one (Bun's Bun.connect cannot be cancelled).
-      ...(cancel !== undefined ? { signal: cancel } : {}),
-    };
+    const options: BackendConnectTcpOptions = { tcpOptions };
+    if (local.length > 0) {
+      const bindTo = local.find((entry) => entry.family === target.family);
+      if (bindTo) options.localHost = bindTo.address;
+    }
+    if (localPort !== undefined) options.localPort = localPort;
+    // Only when something can cancel the attempt: a backend may take a faster path
+    // without one (Bun's Bun.connect cannot be cancelled).
+    if (cancel !== undefined) options.signal = cancel;
+    return options;
   };
   if (targets.length === 1 && signal === undefined) {
     // One address (an IP literal, a name with one address) and nothing that can cancel: there is
