@@ -66,22 +66,59 @@ export function connectTcp(
   remotePort: number,
   options?: ConnectTcpOptions,
 ): Promise<SocketStream | TLSStream>;
-export async function connectTcp(
+export function connectTcp(
   remoteHost: string,
   remotePort: number,
   options: ConnectTcpOptions = {},
 ): Promise<SocketStream | TLSStream> {
-  checkHost(remoteHost, "remoteHost");
-  checkPort(remotePort, "remotePort", { allowZero: false });
-  checkCallOptions(options);
-  if (options.localHost !== undefined) checkHost(options.localHost, "localHost");
-  if (options.localPort !== undefined) checkPort(options.localPort, "localPort", { allowZero: true });
-  const tcpOptions = checkTcpSocketOptions(options);
-  const tlsHostname = connectTlsHostname(remoteHost, options);
-  const delay = options.happyEyeballsDelay ?? 250;
-  if (!(delay >= 0)) throw new RangeError("happyEyeballsDelay must be a non-negative number");
+  try {
+    checkHost(remoteHost, "remoteHost");
+    checkPort(remotePort, "remotePort", { allowZero: false });
+    checkCallOptions(options);
+    if (options.localHost !== undefined) checkHost(options.localHost, "localHost");
+    if (options.localPort !== undefined) checkPort(options.localPort, "localPort", { allowZero: true });
+    const tcpOptions = checkTcpSocketOptions(options);
+    const tlsHostname = connectTlsHostname(remoteHost, options);
+    const delay = options.happyEyeballsDelay ?? 250;
+    if (!(delay >= 0)) throw new RangeError("happyEyeballsDelay must be a non-negative number");
+    throwIfAborted(options.signal);
+    // The common case (an IP literal; nothing to bind, cancel or wrap in TLS) is one backend call
+    // and one `then`: no async frame and no awaits, which cost turns of the microtask queue on
+    // every connection.
+    if (
+      !options.tls &&
+      options.signal === undefined &&
+      options.localHost === undefined &&
+      options.localPort === undefined &&
+      ipFamily(remoteHost) !== undefined
+    ) {
+      return getBackend().connectTcp(remoteHost, remotePort, { tcpOptions }).then(newSocketStream, singleAttemptFailed);
+    }
+    return connectChecked(remoteHost, remotePort, options, tcpOptions, tlsHostname, delay);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function newSocketStream(transport: StreamTransport): SocketStream {
+  return new SocketStream(transport);
+}
+
+/** The only attempt failed: what the backend cannot do as it is, anything else as `ConnectionFailed`. */
+function singleAttemptFailed(error: unknown): never {
+  throw error instanceof UnsupportedError ? error : attemptsFailed([error]);
+}
+
+/** {@link connectTcp} once its arguments are checked: resolve, race the addresses, TLS. */
+async function connectChecked(
+  remoteHost: string,
+  remotePort: number,
+  options: ConnectTcpOptions,
+  tcpOptions: BackendTCPOptions,
+  tlsHostname: string,
+  delay: number,
+): Promise<SocketStream | TLSStream> {
   const signal = options.signal;
-  throwIfAborted(signal);
 
   let targets: ResolvedAddress[];
   let local: ResolvedAddress[] = [];
@@ -204,9 +241,7 @@ function happyEyeballs(
     // no race to run, so none of its bookkeeping (abort controller, settling every attempt) is
     // paid on each connection.
     const target = targets[0]!;
-    return backend.connectTcp(target.address, port, attemptOptions(target, undefined)).catch((error: unknown) => {
-      throw error instanceof UnsupportedError ? error : attemptsFailed([error]);
-    });
+    return backend.connectTcp(target.address, port, attemptOptions(target, undefined)).catch(singleAttemptFailed);
   }
   return new Promise<StreamTransport>((resolve, reject) => {
     const cancelAll = new AbortController();
