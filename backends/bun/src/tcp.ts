@@ -44,7 +44,8 @@ export function connectTcp(
   const family = host.includes(":") ? "inet6" : "inet";
   if (signal !== undefined) {
     const socket = net.connect({ host, port, allowHalfOpen: true, ...netTcpOptions(options.tcpOptions) });
-    return NetStreamTransport.connect(socket, { family }, signal);
+    // Bun's node:net, like Node's, closes the fd inside destroy() (bun-quirks.test.ts checks it).
+    return NetStreamTransport.connect(socket, { family, destroyClosesFd: true }, signal);
   }
   // Not an async function, and no object per call: what the `open` handler needs travels in
   // `socket.data` (the shared options of the family), and Bun's promise resolves with the socket,

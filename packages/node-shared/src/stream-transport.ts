@@ -29,7 +29,8 @@ export interface NetStreamTransportOptions {
   /**
    * `socket.destroy()` has closed the fd by the time it returns, so `close()` need not wait for
    * `'close'`. True on Node: libuv's `uv_close()` closes a stream's fd at once and only defers its
-   * callback (which emits `'close'`) to the next loop turn. Other runtimes leave it out.
+   * callback (which emits `'close'`) to the next loop turn; true on Bun's node:net too (its
+   * `destroy()` closes the fd; backends/bun/test/bun-quirks.test.ts). Deno leaves it out.
    */
   destroyClosesFd?: boolean;
 }
