@@ -1,7 +1,12 @@
 import net from "node:net";
 import type { Socket } from "bun";
-import { NetStreamTransport, netTcpOptions, whenConnected } from "@portio/node-shared";
-import { newSocketTcpOptions, type BackendConnectTcpOptions, type BackendTCPListenerOptions } from "@portio/core/backend";
+import { NetStreamTransport, netTcpOptions } from "@portio/node-shared";
+import {
+  newSocketTcpOptions,
+  type BackendConnectTcpOptions,
+  type BackendTCPListenerOptions,
+  type BackendTCPOptions,
+} from "@portio/core/backend";
 import { connectBoundTcpFd } from "@portio/libc-socket";
 import { streamFromFd } from "./fd-stream.ts";
 import { getBunFfiBinder } from "./libc-binder.ts";
@@ -28,35 +33,51 @@ import { BunStreamTransport, applyBunTcpOptions } from "./stream-transport.ts";
  * const transport = await connectTcp("127.0.0.1", 8080, { signal: AbortSignal.timeout(5000) });
  * ```
  */
-export async function connectTcp(
+export function connectTcp(
   host: string,
   port: number,
   options: BackendConnectTcpOptions = {},
 ): Promise<BunStreamTransport | NetStreamTransport> {
   const { localHost, localPort, signal } = options;
-  signal?.throwIfAborted();
+  if (signal?.aborted) return Promise.reject(signal.reason);
   if (localHost !== undefined || localPort !== undefined) return connectBound(host, port, options);
   const family = host.includes(":") ? "inet6" : "inet";
   if (signal !== undefined) {
     const socket = net.connect({ host, port, allowHalfOpen: true, ...netTcpOptions(options.tcpOptions) });
-    return whenConnected(socket, signal, () => new NetStreamTransport(socket, { family }));
+    // Bun's node:net, like Node's, closes the fd inside destroy() (bun-quirks.test.ts checks it).
+    return NetStreamTransport.connect(socket, { family, destroyClosesFd: true }, signal);
   }
-  const pending: PendingConnect = { family, tcpOptions: options.tcpOptions, transport: undefined };
-  await Bun.connect<BunStreamTransport | undefined>({
+  // Not an async function, and no object per call: what the `open` handler needs travels in
+  // `socket.data` (the shared options of the family), and Bun's promise resolves with the socket,
+  // whose `data` the transport has replaced with itself by then.
+  return Bun.connect<BunStreamTransport | undefined>({
     hostname: host,
     port,
     allowHalfOpen: true,
-    data: pending as never,
+    data: connectData(family, newSocketTcpOptions(options.tcpOptions)) as never,
     socket: connectHandlers,
-  });
-  return pending.transport!;
+  }).then(transportOf);
 }
 
 /** What a `Bun.connect` call hands its `open` handler through `socket.data`. */
 interface PendingConnect {
   family: "inet" | "inet6";
-  tcpOptions: BackendConnectTcpOptions["tcpOptions"];
-  transport: BunStreamTransport | undefined;
+  tcpOptions: Partial<BackendTCPOptions>;
+}
+
+const DEFAULT_CONNECT_DATA: Record<"inet" | "inet6", PendingConnect> = {
+  inet: { family: "inet", tcpOptions: newSocketTcpOptions(undefined) },
+  inet6: { family: "inet6", tcpOptions: newSocketTcpOptions(undefined) },
+};
+
+/** The `open` handler's input; shared (read-only) for the default options, as most connects use. */
+function connectData(family: "inet" | "inet6", tcpOptions: Partial<BackendTCPOptions>): PendingConnect {
+  const shared = DEFAULT_CONNECT_DATA[family];
+  return tcpOptions === shared.tcpOptions ? shared : { family, tcpOptions };
+}
+
+function transportOf(socket: Socket<BunStreamTransport | undefined>): BunStreamTransport {
+  return socket.data!;
 }
 
 /**
@@ -66,8 +87,8 @@ interface PendingConnect {
  */
 const connectHandlers = streamHandlers((socket: Socket<BunStreamTransport>) => {
   const pending = socket.data as unknown as PendingConnect;
-  applyBunTcpOptions(socket, newSocketTcpOptions(pending.tcpOptions), true);
-  pending.transport = new BunStreamTransport(socket, { family: pending.family });
+  applyBunTcpOptions(socket, pending.tcpOptions, true);
+  new BunStreamTransport(socket, { family: pending.family });
 });
 
 /**

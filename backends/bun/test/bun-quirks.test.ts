@@ -3,6 +3,7 @@
  * difference, each showing Bun's raw behaviour next to portio's corrected one, so that a Bun
  * upgrade that changes the behaviour shows up here.
  */
+import { readlinkSync } from "node:fs";
 import net from "node:net";
 import { describe, expect, test } from "vitest";
 import {
@@ -19,6 +20,7 @@ import {
 } from "@portio/core";
 import { LibcSocket } from "@portio/libc-socket";
 import { getBunFfiBinder } from "@portio/bun";
+import { NetStreamTransport } from "@portio/node-shared";
 import { countFds, expectFdCount, text, utf8, withTempDir } from "./helpers.ts";
 
 describe("Bun quirks the backend corrects", () => {
@@ -128,5 +130,46 @@ describe("Bun quirks the backend corrects", () => {
     const [back] = await peer.receive();
     expect(text(back)).toBe("still sending");
     await Promise.all([connected.aclose(), peer.aclose()]);
+  });
+
+  test("Bun's net.Socket closes its fd inside destroy(), as Node's does; a node:net stream's close() does not wait for 'close'", async () => {
+    /** What the fd number points at now (`undefined` once nothing is open under it). */
+    const fdTarget = (fd: number): string | undefined => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        return undefined;
+      }
+    };
+    const listener = await createTcpListener({ localHost: "127.0.0.1", localPort: 0 });
+    const port = listener.extra(SocketAttribute.localPort);
+    const before = countFds();
+
+    // Bun's raw behaviour: the fd is released by the time destroy() returns, before 'close'.
+    const raw = net.connect({ host: "127.0.0.1", port });
+    await new Promise((resolve, reject) => raw.once("connect", resolve).once("error", reject));
+    const rawFd = (raw as unknown as { _handle: { fd: number } })._handle.fd;
+    const rawTarget = fdTarget(rawFd);
+    expect(rawTarget).toMatch(/^socket:/);
+    raw.destroy();
+    expect(fdTarget(rawFd)).not.toBe(rawTarget);
+
+    // portio: a connect with a signal runs on node:net; close() resolves with the fd released,
+    // without waiting for the 'close' event.
+    const stream = await connectTcp("127.0.0.1", port, { signal: new AbortController().signal });
+    expect(stream.transport).toBeInstanceOf(NetStreamTransport);
+    const socket = (stream.transport as NetStreamTransport).socket;
+    const fd = stream.extra(SocketAttribute.fd);
+    const target = fdTarget(fd);
+    expect(target).toMatch(/^socket:/);
+    let closeEmitted = false;
+    socket.once("close", () => {
+      closeEmitted = true;
+    });
+    await stream.aclose();
+    expect(fdTarget(fd)).not.toBe(target);
+    expect(closeEmitted).toBe(false);
+    await listener.aclose();
+    await expectFdCount(before - 1);
   });
 });

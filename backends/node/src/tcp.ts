@@ -3,7 +3,7 @@ import type { BackendConnectTcpOptions, BackendTCPListenerOptions } from "@porti
 import { UnsupportedError } from "@portio/core";
 import { listen } from "./listen.ts";
 import { NodeListenerTransport } from "./listener-transport.ts";
-import { NetStreamTransport, netTcpOptions, whenConnected } from "@portio/node-shared";
+import { NetStreamTransport, netTcpOptions } from "@portio/node-shared";
 
 /**
  * Connects to one TCP endpoint, with `options.tcpOptions` (TCP_NODELAY by default) given to
@@ -15,27 +15,27 @@ import { NetStreamTransport, netTcpOptions, whenConnected } from "@portio/node-s
  * const transport = await connectTcp("127.0.0.1", 8080, { signal: AbortSignal.timeout(5000) });
  * ```
  */
-export async function connectTcp(
-  host: string,
-  port: number,
-  options: BackendConnectTcpOptions = {},
-): Promise<NetStreamTransport> {
+export function connectTcp(host: string, port: number, options: BackendConnectTcpOptions = {}): Promise<NetStreamTransport> {
+  // Not an async function: its promise would add turns of the microtask queue to every connect.
   const { localHost, localPort, signal } = options;
-  signal?.throwIfAborted();
-  const socket = net.connect({
-    host,
-    port,
-    localAddress: localHost,
-    localPort,
-    allowHalfOpen: true,
-    ...netTcpOptions(options.tcpOptions),
-    autoSelectFamily: false,
-  });
-  return whenConnected(
-    socket,
-    signal,
-    () => new NetStreamTransport(socket, { family: ipFamily(host, socket), destroyClosesFd: true }),
-  );
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  let socket: net.Socket;
+  try {
+    socket = net.connect({
+      host,
+      port,
+      localAddress: localHost,
+      localPort,
+      allowHalfOpen: true,
+      ...netTcpOptions(options.tcpOptions),
+      autoSelectFamily: false,
+    });
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  // Core hands in a numeric address, so the family is known before connecting.
+  const family = host.includes(":") ? "inet6" : "inet";
+  return NetStreamTransport.connect(socket, { family, destroyClosesFd: true }, signal);
 }
 
 /**
@@ -78,11 +78,6 @@ export async function createTcpListener(
     localAddress: [address.address, address.port],
     wrap: (socket) => new NetStreamTransport(socket, { family, destroyClosesFd: true }),
   });
-}
-
-function ipFamily(host: string, socket: net.Socket): "inet" | "inet6" {
-  const version = net.isIP(host) || (socket.remoteFamily === "IPv6" ? 6 : 4);
-  return version === 6 ? "inet6" : "inet";
 }
 
 /** Whether this Node's `server.listen()` knows `reusePort` (added in v23.1.0 and v22.12.0). */

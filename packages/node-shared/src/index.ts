@@ -41,5 +41,4 @@ export {
 } from "./errors.ts";
 export { rejectHandled, settled } from "./waiter.ts";
 export { nodeUnixSocketFiles } from "./unix-socket-file.ts";
-export { whenConnected } from "./connect.ts";
 export { applyNetTcpOptions, netTcpOptions } from "./tcp-options.ts";

@@ -29,7 +29,8 @@ export interface NetStreamTransportOptions {
   /**
    * `socket.destroy()` has closed the fd by the time it returns, so `close()` need not wait for
    * `'close'`. True on Node: libuv's `uv_close()` closes a stream's fd at once and only defers its
-   * callback (which emits `'close'`) to the next loop turn. Other runtimes leave it out.
+   * callback (which emits `'close'`) to the next loop turn; true on Bun's node:net too (its
+   * `destroy()` closes the fd; backends/bun/test/bun-quirks.test.ts). Deno leaves it out.
    */
   destroyClosesFd?: boolean;
 }
@@ -99,6 +100,11 @@ export class NetStreamTransport implements StreamTransport {
   readonly #fd: number | undefined;
   readonly #destroyClosesFd: boolean;
   #writer: Deferred<void> | undefined;
+  /** While the socket connects (see {@link NetStreamTransport.connect}): settled by 'connect' or 'close'. */
+  #connecting: Deferred<NetStreamTransport> | undefined;
+  /** Why the connect failed, first reason kept: the socket's error or the signal's reason. */
+  #connectFailure: unknown;
+  #connectSignal: AbortSignal | undefined;
 
   /** Why this stream cannot pass fds (Unix streams only; see the option of the same name). */
   readonly fdPassingUnsupported: string | undefined;
@@ -131,6 +137,7 @@ export class NetStreamTransport implements StreamTransport {
     // Always listening for 'error' also keeps Node from turning a socket error into an
     // uncaught exception while nobody is reading or writing.
     socket.on("error", (error: Error) => {
+      if (this.#connecting !== undefined) this.#connectFailure ??= error;
       this.#error ??= error;
       this.#drainSocket();
       this.#serveReader();
@@ -141,7 +148,70 @@ export class NetStreamTransport implements StreamTransport {
       this.#drainSocket();
       this.#serveReader();
       this.#failWriter();
+      const connecting = this.#connecting;
+      if (connecting !== undefined) {
+        // 'error' is always followed by 'close', and an abort destroys the socket: the fd is
+        // released by now, as the backend contract asks of a failed connect.
+        this.#endConnecting();
+        connecting.reject(this.#connectFailure ?? this.#error ?? new Error("the socket closed while connecting"));
+      }
     });
+  }
+
+  /**
+   * Wraps a socket that is still connecting (from `net.connect()`) and resolves with the
+   * transport once it is connected. The transport's own listeners serve the connect too, so a
+   * connect adds one `'connect'` listener and no closures. On failure or abort the socket is
+   * destroyed and the promise rejects only after its `'close'`, so that the fd is released by then,
+   * as the backend contract asks; the error is Node's own (its `code`, e.g. `ECONNREFUSED`, kept)
+   * or the signal's reason.
+   *
+   * @example
+   * ```ts
+   * const socket = net.connect({ host: "127.0.0.1", port, allowHalfOpen: true });
+   * const transport = await NetStreamTransport.connect(socket, { family: "inet" }, AbortSignal.timeout(5000));
+   * ```
+   */
+  static connect(
+    socket: Socket,
+    options: NetStreamTransportOptions,
+    signal: AbortSignal | undefined,
+  ): Promise<NetStreamTransport> {
+    let transport: NetStreamTransport;
+    try {
+      transport = new NetStreamTransport(socket, options);
+    } catch (error) {
+      socket.destroy();
+      return Promise.reject(error);
+    }
+    const connecting = deferred<NetStreamTransport>();
+    transport.#connecting = connecting;
+    socket.on("connect", transport.#onConnect);
+    if (signal !== undefined) {
+      transport.#connectSignal = signal;
+      if (signal.aborted) transport.#onConnectAbort();
+      else signal.addEventListener("abort", transport.#onConnectAbort, { once: true });
+    }
+    return connecting.promise;
+  }
+
+  readonly #onConnect = (): void => {
+    const connecting = this.#connecting;
+    if (connecting === undefined) return;
+    this.#endConnecting();
+    connecting.resolve(this);
+  };
+
+  readonly #onConnectAbort = (): void => {
+    this.#connectFailure ??= this.#connectSignal!.reason;
+    this.socket.destroy();
+  };
+
+  #endConnecting(): void {
+    this.#connecting = undefined;
+    this.socket.off("connect", this.#onConnect);
+    this.#connectSignal?.removeEventListener("abort", this.#onConnectAbort);
+    this.#connectSignal = undefined;
   }
 
   /** The OS file descriptor, while the socket is open. */
@@ -231,24 +301,30 @@ export class NetStreamTransport implements StreamTransport {
     return this.#closing;
   }
 
-  async #close(flushTimeoutMs: number): Promise<void> {
+  #close(flushTimeoutMs: number): Promise<void> {
     const socket = this.socket;
     // Pending calls fail at once, before any flushing: core relies on close() to wake them.
     this.#serveReader();
     this.#failWriter();
     const unflushed = socket.writableLength > 0 || (socket.writableEnded && !socket.writableFinished);
     if (!socket.destroyed && this.#error === undefined && unflushed && flushTimeoutMs > 0) {
-      await this.#flush(flushTimeoutMs);
+      return this.#flush(flushTimeoutMs).then(() => this.#destroy());
     }
-    if (this.#closed) return;
+    // Nothing to flush (the usual case): no async frame and no extra promise per connection.
+    return this.#destroy();
+  }
+
+  #destroy(): Promise<void> {
+    if (this.#closed) return resolved;
+    const socket = this.socket;
     // destroy() closes the fd right away (no waiting for the peer's FIN); 'close' follows once
     // libuv has finished with the handle. Waiting for it costs a loop turn per connection, which
     // only runtimes that release the fd later need.
     if (this.#destroyClosesFd) {
       socket.destroy();
-      return;
+      return resolved;
     }
-    await new Promise<void>((resolve) => {
+    return new Promise<void>((resolve) => {
       socket.once("close", () => resolve());
       socket.destroy();
     });

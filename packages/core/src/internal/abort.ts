@@ -7,9 +7,14 @@
  */
 export function checkSignal(signal: unknown, name = "signal"): asserts signal is AbortSignal | undefined {
   if (signal === undefined) return;
+  // Spelled out rather than hasMethods(): it runs on every accept of serve() (no rest array).
+  const shape = signal as { addEventListener?: unknown; removeEventListener?: unknown; aborted?: unknown } | null;
   if (
-    !hasMethods(signal, "addEventListener", "removeEventListener") ||
-    typeof (signal as { aborted?: unknown }).aborted !== "boolean"
+    typeof shape !== "object" ||
+    shape === null ||
+    typeof shape.addEventListener !== "function" ||
+    typeof shape.removeEventListener !== "function" ||
+    typeof shape.aborted !== "boolean"
   ) {
     throw new TypeError(`${name} must be an AbortSignal or undefined, got ${describeValue(signal)}`);
   }

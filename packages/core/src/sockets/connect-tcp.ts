@@ -4,6 +4,7 @@ import { getBackend } from "../backend/registry.ts";
 import { ConnectionFailed, UnsupportedError } from "../errors.ts";
 import { checkCallOptions, throwIfAborted } from "../internal/abort.ts";
 import { checkHost, checkPort } from "../internal/validate.ts";
+import { ipFamily } from "../internal/ip.ts";
 import { resolveHost } from "./getaddrinfo.ts";
 import { SocketStream } from "./socket-stream.ts";
 import type { TLSClientOptions } from "../tls/tls-options.ts";
@@ -65,34 +66,75 @@ export function connectTcp(
   remotePort: number,
   options?: ConnectTcpOptions,
 ): Promise<SocketStream | TLSStream>;
-export async function connectTcp(
+export function connectTcp(
   remoteHost: string,
   remotePort: number,
   options: ConnectTcpOptions = {},
 ): Promise<SocketStream | TLSStream> {
-  checkHost(remoteHost, "remoteHost");
-  checkPort(remotePort, "remotePort", { allowZero: false });
-  checkCallOptions(options);
-  if (options.localHost !== undefined) checkHost(options.localHost, "localHost");
-  if (options.localPort !== undefined) checkPort(options.localPort, "localPort", { allowZero: true });
-  const tcpOptions = checkTcpSocketOptions(options);
-  const tlsHostname = connectTlsHostname(remoteHost, options);
-  const delay = options.happyEyeballsDelay ?? 250;
-  if (!(delay >= 0)) throw new RangeError("happyEyeballsDelay must be a non-negative number");
+  try {
+    checkHost(remoteHost, "remoteHost");
+    checkPort(remotePort, "remotePort", { allowZero: false });
+    checkCallOptions(options);
+    if (options.localHost !== undefined) checkHost(options.localHost, "localHost");
+    if (options.localPort !== undefined) checkPort(options.localPort, "localPort", { allowZero: true });
+    const tcpOptions = checkTcpSocketOptions(options);
+    const tlsHostname = connectTlsHostname(remoteHost, options);
+    const delay = options.happyEyeballsDelay ?? 250;
+    if (!(delay >= 0)) throw new RangeError("happyEyeballsDelay must be a non-negative number");
+    throwIfAborted(options.signal);
+    // The common case (an IP literal; nothing to bind, cancel or wrap in TLS) is one backend call
+    // and one `then`: no async frame and no awaits, which cost turns of the microtask queue on
+    // every connection.
+    if (
+      !options.tls &&
+      options.signal === undefined &&
+      options.localHost === undefined &&
+      options.localPort === undefined &&
+      ipFamily(remoteHost) !== undefined
+    ) {
+      return getBackend().connectTcp(remoteHost, remotePort, { tcpOptions }).then(newSocketStream, singleAttemptFailed);
+    }
+    return connectChecked(remoteHost, remotePort, options, tcpOptions, tlsHostname, delay);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function newSocketStream(transport: StreamTransport): SocketStream {
+  return new SocketStream(transport);
+}
+
+/** The only attempt failed: what the backend cannot do as it is, anything else as `ConnectionFailed`. */
+function singleAttemptFailed(error: unknown): never {
+  throw error instanceof UnsupportedError ? error : attemptsFailed([error]);
+}
+
+/** {@link connectTcp} once its arguments are checked: resolve, race the addresses, TLS. */
+async function connectChecked(
+  remoteHost: string,
+  remotePort: number,
+  options: ConnectTcpOptions,
+  tcpOptions: BackendTCPOptions,
+  tlsHostname: string,
+  delay: number,
+): Promise<SocketStream | TLSStream> {
   const signal = options.signal;
-  throwIfAborted(signal);
 
   let targets: ResolvedAddress[];
   let local: ResolvedAddress[] = [];
-  try {
-    targets = await resolveHost(remoteHost);
-  } catch (error) {
-    throwIfAborted(signal);
-    if (error instanceof TypeError) throw error;
-    throw new ConnectionFailed(`could not resolve ${remoteHost}: ${String((error as Error)?.message ?? error)}`, {
-      cause: error,
-    });
-  }
+  // A numeric host needs no resolver: no await (a turn of the microtask queue per connection).
+  const literal = ipFamily(remoteHost);
+  if (literal !== undefined) targets = [{ family: literal, address: remoteHost }];
+  else
+    try {
+      targets = await resolveHost(remoteHost);
+    } catch (error) {
+      throwIfAborted(signal);
+      if (error instanceof TypeError) throw error;
+      throw new ConnectionFailed(`could not resolve ${remoteHost}: ${String((error as Error)?.message ?? error)}`, {
+        cause: error,
+      });
+    }
   try {
     if (options.localHost !== undefined) local = await resolveHost(options.localHost);
   } catch (error) {
@@ -115,7 +157,7 @@ export async function connectTcp(
     }
   }
   const transport = await happyEyeballs(
-    interleaveFamilies(targets),
+    targets.length === 1 ? targets : interleaveFamilies(targets),
     remotePort,
     delay,
     local,
@@ -181,25 +223,25 @@ function happyEyeballs(
   signal: AbortSignal | undefined,
 ): Promise<StreamTransport> {
   const backend = getBackend();
+  // Built by assignment, not spreads: this runs on every connection.
   const attemptOptions = (target: ResolvedAddress, cancel: AbortSignal | undefined): BackendConnectTcpOptions => {
-    const bindTo = local.find((entry) => entry.family === target.family);
-    return {
-      ...(bindTo ? { localHost: bindTo.address } : {}),
-      ...(localPort !== undefined ? { localPort } : {}),
-      tcpOptions,
-      // Only when something can cancel the attempt: a backend may take a faster path
-      // without one (Bun's Bun.connect cannot be cancelled).
-      ...(cancel !== undefined ? { signal: cancel } : {}),
-    };
+    const options: BackendConnectTcpOptions = { tcpOptions };
+    if (local.length > 0) {
+      const bindTo = local.find((entry) => entry.family === target.family);
+      if (bindTo) options.localHost = bindTo.address;
+    }
+    if (localPort !== undefined) options.localPort = localPort;
+    // Only when something can cancel the attempt: a backend may take a faster path
+    // without one (Bun's Bun.connect cannot be cancelled).
+    if (cancel !== undefined) options.signal = cancel;
+    return options;
   };
   if (targets.length === 1 && signal === undefined) {
     // One address (an IP literal, a name with one address) and nothing that can cancel: there is
     // no race to run, so none of its bookkeeping (abort controller, settling every attempt) is
     // paid on each connection.
     const target = targets[0]!;
-    return backend.connectTcp(target.address, port, attemptOptions(target, undefined)).catch((error: unknown) => {
-      throw error instanceof UnsupportedError ? error : attemptsFailed([error]);
-    });
+    return backend.connectTcp(target.address, port, attemptOptions(target, undefined)).catch(singleAttemptFailed);
   }
   return new Promise<StreamTransport>((resolve, reject) => {
     const cancelAll = new AbortController();

@@ -64,11 +64,12 @@ export async function serveConnections<T extends AsyncResource>(
   const group = new TaskGroup(options.signal ? { signal: options.signal } : {});
   const open = new Set<T>();
   let acceptFailure: { error: unknown } | undefined;
+  const acceptOptions: CallOptions = { signal: group.signal };
   try {
     for (;;) {
       let stream: T;
       try {
-        stream = await accept({ signal: group.signal });
+        stream = await accept(acceptOptions);
       } catch (error) {
         if (group.signal.aborted && error === group.signal.reason) break;
         throw error;

@@ -60,8 +60,16 @@ export function checkKeepAlive(keepAlive: unknown): Pick<BackendTCPOptions, "kee
 
 /** Checks both options of {@link TCPSocketOptions} at once, in the order a reader sees them. */
 export function checkTcpSocketOptions(options: TCPSocketOptions): BackendTCPOptions {
-  return { noDelay: checkNoDelay(options.noDelay), ...checkKeepAlive(options.keepAlive) };
+  const noDelay = checkNoDelay(options.noDelay);
+  // The usual case (no keep-alive) shares one frozen object: no allocation per connection.
+  if (options.keepAlive === undefined || options.keepAlive === false) return noDelay ? NO_DELAY_ON : NO_DELAY_OFF;
+  return { noDelay, ...checkKeepAlive(options.keepAlive) };
 }
+
+const NO_DELAY_ON: BackendTCPOptions = Object.freeze({ noDelay: true, keepAlive: false });
+const NO_DELAY_OFF: BackendTCPOptions = Object.freeze({ noDelay: false, keepAlive: false });
+const NEW_NO_DELAY_ON: Partial<BackendTCPOptions> = Object.freeze({ noDelay: true });
+const NEW_NO_DELAY_OFF: Partial<BackendTCPOptions> = Object.freeze({ noDelay: false });
 
 /**
  * What a backend sets on a socket it has just made or accepted: `noDelay` (on when no options
@@ -74,6 +82,7 @@ export function checkTcpSocketOptions(options: TCPSocketOptions): BackendTCPOpti
  * ```
  */
 export function newSocketTcpOptions(options: BackendTCPOptions | undefined): Partial<BackendTCPOptions> {
-  if (options === undefined) return { noDelay: true };
-  return options.keepAlive ? options : { noDelay: options.noDelay };
+  if (options === undefined) return NEW_NO_DELAY_ON;
+  if (options.keepAlive) return options;
+  return options.noDelay ? NEW_NO_DELAY_ON : NEW_NO_DELAY_OFF;
 }
