@@ -12,6 +12,7 @@ import type { SocketLike } from "../adoption/validate.ts";
 // Not the adoption code itself: see adopters.ts for why.
 import { adopters } from "../adoption/adopters.ts";
 import { checkKeepAlive, checkNoDelay, type TCPKeepAlive } from "./tcp-options.ts";
+import { IMMEDIATE_BUDGET, nextTurn } from "../internal/turns.ts";
 import type { BackendTCPOptions } from "../backend/backend.ts";
 
 /** How long `aclose()` waits for already-accepted bytes to reach the kernel before dropping them. */
@@ -96,6 +97,7 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
       if (this.#closing) throw new ClosedResourceError();
       throwIfAborted(signal);
       if (this.#pending !== undefined) {
+        if (++this.#answeredWithoutWaiting >= IMMEDIATE_BUDGET) return this.#receiveAfterTurn(maxBytes, options);
         const chunk = this.#take(maxBytes);
         this.#receiving = false;
         return Promise.resolve(chunk);
@@ -106,6 +108,8 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
       this.#receiving = false;
       return Promise.reject(error);
     }
+    // This receive waits for the transport: the run of answers from #pending is over.
+    this.#answeredWithoutWaiting = 0;
     this.#receiveSignal = signal;
     this.#receiveMaxBytes = maxBytes;
     const onRead = (this.#onRead ??= (chunk) => this.#received(chunk));
@@ -123,6 +127,27 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
     }
     const read = (this.#pendingRead ??= silenced(this.transport.read()));
     return raceAbort(read, signal).then(onRead, onReadFailed);
+  }
+
+  /**
+   * Receives answered from `#pending` since the last one that waited for the transport: at
+   * {@link IMMEDIATE_BUDGET} the next one first lets the event loop turn.
+   */
+  #answeredWithoutWaiting = 0;
+
+  /**
+   * receive() after an event-loop turn. The bytes are taken only after it, and the stream stays
+   * busy through it, so an abort or aclose() during the turn loses nothing and a concurrent
+   * receive cannot overtake this one.
+   */
+  async #receiveAfterTurn(maxBytes: number, options: CallOptions | undefined): Promise<Uint8Array> {
+    this.#answeredWithoutWaiting = 0;
+    try {
+      await nextTurn();
+    } finally {
+      this.#receiving = false;
+    }
+    return this.receive(maxBytes, options);
   }
 
   // The settle handlers of receive() and send(): made on a stream's first receive or send, then
