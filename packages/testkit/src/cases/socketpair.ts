@@ -1,4 +1,5 @@
 import {
+  BufferedByteReceiveStream,
   ClosedResourceError,
   ConnectedUNIXDatagramSocket,
   EndOfStream,
@@ -68,6 +69,24 @@ export const socketpairSuite: SuiteDefinition = {
         const [a, b] = usePair(t, await socketpair("stream"));
         await a.send(pattern(8192));
         await checkReceiveLoopLetsTimersRun(8192, async () => (await b.receive(1)).length);
+      },
+    },
+    {
+      name: "buffered-receive-loops-let-timers-run",
+      description:
+        "BufferedByteReceiveStream's receive, receiveExactly and receiveUntil answered from its buffer let timers run too: 8 KiB received one byte (or one 2-byte line) at a time, a timer due before each loop fires before it ends",
+      async run(t) {
+        const [a, b] = usePair(t, await socketpair("stream"));
+        const buffered = new BufferedByteReceiveStream(b);
+        await a.send(pattern(8192));
+        await checkReceiveLoopLetsTimersRun(8192, async () => (await buffered.receive(1)).length);
+        await a.send(pattern(8192));
+        await checkReceiveLoopLetsTimersRun(8192, async () => (await buffered.receiveExactly(1)).length);
+        await a.send(utf8("x\n".repeat(4096)));
+        await checkReceiveLoopLetsTimersRun(8192, async () => {
+          bytesEqual(await buffered.receiveUntil("\n", 16), "x", "line");
+          return 2;
+        });
       },
     },
     {
