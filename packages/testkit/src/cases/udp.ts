@@ -4,6 +4,7 @@ import type { CaseDefinition, SuiteDefinition } from "../case.ts";
 import { pattern, reversed, utf8 } from "../support/bytes.ts";
 import { errorCode } from "../support/error-code.ts";
 import { FAMILY_ID, LOOPBACK, perFamily, type IPFamily } from "../support/tcp.ts";
+import { checkReceiveLoopLetsTimersRun } from "../support/io.ts";
 import { loopbackUdp, udpPort } from "../support/udp.ts";
 import { datagramLifecycleCases } from "./datagram-lifecycle.ts";
 
@@ -47,6 +48,18 @@ export const udpSuite: SuiteDefinition = {
         }
       },
     ),
+    {
+      name: "receive-loop-lets-timers-run",
+      description:
+        "a receive loop over datagrams that are already queued still lets timers run: 128 one-byte datagrams sent first, then received one by one, a timer due before the loop fires before it ends",
+      async run(t) {
+        const socket = await loopbackUdp(t, "inet");
+        const sender = await loopbackUdp(t, "inet");
+        const count = 128; // small enough for the default receive buffer: loopback drops nothing
+        for (let i = 0; i < count; i++) await sender.sendto(new Uint8Array([i]), LOOPBACK.inet, udpPort(socket));
+        await checkReceiveLoopLetsTimersRun(count, async () => (await socket.receive())[0].byteLength);
+      },
+    },
     ...perFamily(
       "send-receive",
       "a datagram sent to itself arrives as [data, [host, port]] with its own address as the sender; send([data, address]) works too (AnyIO test_send_receive)",
