@@ -12,13 +12,14 @@ export const IMMEDIATE_BUDGET = 64;
 /**
  * Resolves after the event loop has had a turn (timers and I/O callbacks that were due have run):
  * through the registered backend's `nextTurn` (setImmediate on Node, Bun and Deno), else through
- * a MessageChannel of its own.
+ * core's own: the runtime's `setImmediate` as it was when core loaded, else a MessageChannel.
  *
- * Why that fallback: it is web-standard, a macrotask everywhere (browsers included), takes
- * 20-70 µs a turn where setTimeout(0) takes 1.2-2.5 ms (clamped to milliseconds; measured on
- * Node 20/24, Bun 1.4, Deno 2), is left alone by fake-timer libraries, and, made per turn and
- * closed when it fires, never keeps a process alive (one long-lived port would, or with Node's
- * `unref()` would let the process exit under a pending turn).
+ * Why that fallback, measured on Node 20/24, Bun 1.4 and Deno 2: setImmediate is a few µs a turn
+ * and lets a due timer run within one or two turns everywhere; a MessageChannel made per turn
+ * (web-standard, and closed when it fires, so it never keeps a process alive) is 20-70 µs, and on
+ * Bun a due timer ran only after up to 9 such turns; setTimeout(0) is clamped to 1.2-2.5 ms, the
+ * last resort. setImmediate is taken at load so that fake timers installed later (they replace
+ * the global) cannot hold a receive loop up.
  */
 export function nextTurn(): Promise<void> {
   const backend = peekBackend();
@@ -26,17 +27,21 @@ export function nextTurn(): Promise<void> {
   return fallbackTurn();
 }
 
+const loadedSetImmediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
+
 function fallbackTurn(): Promise<void> {
   return new Promise<void>((resolve) => {
-    if (typeof MessageChannel !== "function") {
+    if (typeof loadedSetImmediate === "function") {
+      loadedSetImmediate(resolve);
+    } else if (typeof MessageChannel === "function") {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => {
+        channel.port1.close();
+        resolve();
+      };
+      channel.port2.postMessage(null);
+    } else {
       setTimeout(resolve, 0);
-      return;
     }
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
   });
 }
