@@ -9,10 +9,10 @@ import {
   socketpair,
   type AsyncResource,
 } from "@portio/core";
-import { bytesEqual, equal, instanceOf, rejects, throws } from "../assert.ts";
+import { bytesEqual, equal, instanceOf, ok, rejects, throws } from "../assert.ts";
 import type { SuiteDefinition } from "../case.ts";
 import type { CaseContext } from "../context.ts";
-import { pattern, reversed, text, utf8 } from "../support/bytes.ts";
+import { concat, pattern, reversed, text, utf8 } from "../support/bytes.ts";
 import { checkReceiveLoopLetsTimersRun, receiveAll } from "../support/io.ts";
 
 const MiB = 1024 * 1024;
@@ -69,6 +69,44 @@ export const socketpairSuite: SuiteDefinition = {
         const [a, b] = usePair(t, await socketpair("stream"));
         await a.send(pattern(8192));
         await checkReceiveLoopLetsTimersRun(8192, async () => (await b.receive(1)).length);
+      },
+    },
+    {
+      name: "stream-receive-loop-abort-keeps-bytes",
+      description:
+        "a receive(1) loop whose signal a due timer aborts mid-loop (while the loop lets the event loop turn) loses no byte: the aborted receive rejects with the reason, and the bytes come out in order afterwards",
+      async run(t) {
+        const [a, b] = usePair(t, await socketpair("stream"));
+        const payload = pattern(8192, 7);
+        await a.send(payload);
+        const received = [await b.receive(1)];
+        const controller = new AbortController();
+        const reason = new Error("stop");
+        const timer = setTimeout(() => controller.abort(reason), 0);
+        let total = 1;
+        let aborted = false;
+        try {
+          const due = performance.now() + 2; // the timer is due before the loop starts
+          while (performance.now() < due) {
+            // Nothing: see checkReceiveLoopLetsTimersRun.
+          }
+          for (let round = 0; round < payload.length && total < payload.length; round++) {
+            let chunk: Uint8Array;
+            try {
+              chunk = await b.receive(1, aborted ? undefined : { signal: controller.signal });
+            } catch (error) {
+              equal(error, reason, "the aborted receive's rejection");
+              aborted = true;
+              continue;
+            }
+            received.push(chunk);
+            total += chunk.length;
+          }
+        } finally {
+          clearTimeout(timer);
+        }
+        ok(aborted, "the due timer never aborted a receive of the loop");
+        bytesEqual(concat(received), payload, "the bytes, in order");
       },
     },
     {
