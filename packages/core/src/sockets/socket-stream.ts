@@ -108,8 +108,6 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
       this.#receiving = false;
       return Promise.reject(error);
     }
-    // This receive waits for the transport: the run of answers from #pending is over.
-    this.#answeredWithoutWaiting = 0;
     this.#receiveSignal = signal;
     this.#receiveMaxBytes = maxBytes;
     const onRead = (this.#onRead ??= (chunk) => this.#received(chunk));
@@ -130,7 +128,7 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
   }
 
   /**
-   * Receives answered from `#pending` since the last one that waited for the transport: at
+   * Receives answered from `#pending` since a read last left bytes there: at
    * {@link IMMEDIATE_BUDGET} the next one first lets the event loop turn.
    */
   #answeredWithoutWaiting = 0;
@@ -171,6 +169,10 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
     }
     const maxBytes = this.#receiveMaxBytes;
     if (chunk.byteLength <= maxBytes) return chunk;
+    // A new leftover from a read that waited: a new run of answers from #pending starts. (Reset
+    // here rather than on every read, so that a receive that takes its whole chunk, ping-pong's,
+    // does not touch the count at all.)
+    this.#answeredWithoutWaiting = 0;
     this.#pending = chunk.subarray(maxBytes);
     return chunk.subarray(0, maxBytes);
   }
