@@ -22,6 +22,7 @@ import { connectUnix, createUnixListener } from "./unix.ts";
  * ```
  */
 export const bunBackend = defineBackend("bun", getBunFfiBinder, {
+  nextTurn: () => new Promise<void>((resolve) => setImmediate(resolve)),
   connectTcp,
   connectUnix,
   createTcpListener,

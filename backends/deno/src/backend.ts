@@ -24,6 +24,7 @@ import { createConnectedUnixDatagramSocket, createUnixDatagramSocket } from "./u
  * ```
  */
 export const denoBackend: AsyncBackend = defineBackend("deno", getDenoBinder, {
+  nextTurn: () => new Promise<void>((resolve) => setImmediate(resolve)), // a global in Deno 2, npm context or not
   getaddrinfo: (host, options) => withPermission("resolving host names", "--allow-net", () => getaddrinfo(host, options)),
   connectTcp,
   connectUnix,

@@ -23,6 +23,7 @@ import { connectUnix, createUnixListener } from "./unix.ts";
  * ```
  */
 export const nodeBackend = defineBackend("node", getKoffiBinder, {
+  nextTurn: () => new Promise<void>((resolve) => setImmediate(resolve)),
   connectTcp,
   connectUnix,
   createTcpListener,

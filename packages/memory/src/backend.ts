@@ -44,6 +44,7 @@ export function memoryBackend(network: MemoryNetwork, options: MemoryBackendOpti
   const refuse = (what: string) => () => Promise.reject(noFileDescriptors(what));
   return {
     name: "memory",
+    // No nextTurn: core's own (the runtime's setImmediate as it was at load, else a MessageChannel) is untouched by fake timers.
     async getaddrinfo(name, { family }) {
       return network.resolve(name, family);
     },

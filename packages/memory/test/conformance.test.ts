@@ -34,10 +34,7 @@ const harness: ConformanceHarness = {
   removeDir: async () => {},
   // The memory backend must not open a single fd: every case checks the count stays the same.
   countOpenFds: () => readdirSync("/proc/self/fd").length,
-  skip: {
-    "socketpair/stream-receive-loop-lets-timers-run":
-      "the memory transport hands a receive everything buffered at once, and core answers the following small receives from what is left without an event-loop turn (as on every backend whose transport reads whole chunks: Node's and Bun's TCP, Deno's); only the libc transports, which read exactly what was asked, yield now and then. A yield in core needs a macrotask primitive faster than setTimeout's 1 ms, which web-standard APIs do not give; left for later (issue 15 note)",
-  },
+
   rawSocketsUnavailable:
     "the memory backend has no file descriptors, so there are no raw fds to adopt (or to raise SO_SNDBUF on): " +
     "adoption (fromSocket, wrapClientSocket, wrapServerSocket, inspectSocket) is refused with UnsupportedError, " +

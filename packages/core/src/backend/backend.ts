@@ -111,6 +111,20 @@ export interface AsyncBackend {
   /** Short name used in messages, e.g. `"node"`. */
   readonly name: string;
   /**
+   * Resolves after one turn of the event loop: a macrotask, so that timers and I/O callbacks that
+   * are due run first (Node, Bun and Deno: `setImmediate`). Core awaits it every 64 receives in a
+   * row that it answers from bytes or datagrams it already holds, which would otherwise settle on
+   * microtasks alone and starve the rest of the program. Optional: without it core uses the
+   * runtime's `setImmediate` if there is one, else a `MessageChannel` (20-70 µs a turn, and on Bun
+   * a due timer may wait several such turns); give it when the runtime has a better macrotask.
+   *
+   * @example
+   * ```ts
+   * const backend: AsyncBackend = { name: "mine", nextTurn: () => new Promise((resolve) => setImmediate(resolve)), ... };
+   * ```
+   */
+  nextTurn?(): Promise<void>;
+  /**
    * Resolves a host name to numeric addresses (IPv6 and IPv4 as the system orders them).
    * `family` restricts the result. Rejects with the runtime's error for unknown hosts.
    */

@@ -1,5 +1,6 @@
 import type { SocketAddress } from "../addresses.ts";
 import { deferred, type Deferred } from "../internal/abort.ts";
+import { IMMEDIATE_BUDGET, nextTurn } from "../internal/turns.ts";
 
 /** Default number of datagrams a {@link DatagramQueue} holds before it drops new ones. */
 export const DEFAULT_DATAGRAM_QUEUE_SIZE = 1024;
@@ -59,9 +60,22 @@ export class DatagramQueue {
     if (waiter && this.size === 0) waiter.reject(error);
   }
 
-  /** The oldest datagram, waiting for one if needed. One caller at a time. */
+  /** `shift()` calls answered from the queue since the last one that waited. */
+  #answeredWithoutWaiting = 0;
+
+  /**
+   * The oldest datagram, waiting for one if needed. One caller at a time. Every
+   * {@link IMMEDIATE_BUDGET}-th call in a row that finds one queued first lets the event loop
+   * turn: a receive loop over a full queue would otherwise run on microtasks alone.
+   */
   shift(): Promise<[Uint8Array, SocketAddress]> {
     if (this.size > 0) {
+      if (++this.#answeredWithoutWaiting >= IMMEDIATE_BUDGET) {
+        this.#answeredWithoutWaiting = 0;
+        // Taken after the turn: a caller that gave up meanwhile (core keeps this promise for its
+        // next receive) loses nothing, and a fail() meanwhile still comes after what is queued.
+        return nextTurn().then(() => this.shift());
+      }
       const item = this.#items[this.#head]!;
       this.#items[this.#head++] = undefined as never;
       // Compact now and then so a long-lived queue does not keep a growing array.
@@ -72,6 +86,7 @@ export class DatagramQueue {
       return Promise.resolve(item);
     }
     if (this.#failure) return Promise.reject(this.#failure.error);
+    this.#answeredWithoutWaiting = 0;
     this.#waiter = deferred();
     return this.#waiter.promise;
   }

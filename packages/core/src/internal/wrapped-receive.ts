@@ -1,6 +1,7 @@
 import { ClosedResourceError } from "../errors.ts";
 import { ResourceGuard } from "../resource-guard.ts";
 import { raceAbort, silenced, throwIfAborted } from "./abort.ts";
+import { IMMEDIATE_BUDGET, nextTurn } from "./turns.ts";
 
 /**
  * The reading half that a receive wrapper (BufferedByteReceiveStream, TextReceiveStream) runs on
@@ -49,12 +50,32 @@ export class WrappedReceive<C> {
     }
   }
 
+  /** Calls answered from what the wrapper holds since the last `fill()`. */
+  #answeredWithoutWaiting = 0;
+
+  /**
+   * Counts a call the wrapper answers from what it already holds (no `fill()`). Every
+   * {@link IMMEDIATE_BUDGET}-th one gets a promise to await before taking anything: it resolves
+   * after an event-loop turn (a loop of such calls would otherwise settle on microtasks alone)
+   * and rejects if the wrapper was closed or `signal` aborted meanwhile. `undefined` otherwise,
+   * so the common answer costs no extra await.
+   */
+  turnIfDue(signal: AbortSignal | undefined): Promise<void> | undefined {
+    if (++this.#answeredWithoutWaiting < IMMEDIATE_BUDGET) return undefined;
+    this.#answeredWithoutWaiting = 0;
+    return nextTurn().then(() => {
+      if (this.#closed) throw new ClosedResourceError();
+      throwIfAborted(signal);
+    });
+  }
+
   /**
    * Waits for one more chunk and hands it to `take` when it arrives (not when a caller is
    * waiting, so every chunk is taken exactly once and in order). The wrapped stream's error goes
    * to `takeError`, which rethrows it or, by returning, counts as a chunk taken.
    */
   async fill(signal: AbortSignal | undefined, take: (chunk: C) => void, takeError?: (error: unknown) => void): Promise<void> {
+    this.#answeredWithoutWaiting = 0;
     let inflight = this.#inflight;
     if (inflight === undefined) {
       let received: Promise<C>;

@@ -12,6 +12,7 @@ import type { SocketLike } from "../adoption/validate.ts";
 // Not the adoption code itself: see adopters.ts for why.
 import { adopters } from "../adoption/adopters.ts";
 import { checkKeepAlive, checkNoDelay, type TCPKeepAlive } from "./tcp-options.ts";
+import { IMMEDIATE_BUDGET, nextTurn } from "../internal/turns.ts";
 import type { BackendTCPOptions } from "../backend/backend.ts";
 
 /** How long `aclose()` waits for already-accepted bytes to reach the kernel before dropping them. */
@@ -96,6 +97,7 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
       if (this.#closing) throw new ClosedResourceError();
       throwIfAborted(signal);
       if (this.#pending !== undefined) {
+        if (++this.#answeredWithoutWaiting >= IMMEDIATE_BUDGET) return this.#receiveAfterTurn(maxBytes, options);
         const chunk = this.#take(maxBytes);
         this.#receiving = false;
         return Promise.resolve(chunk);
@@ -125,6 +127,27 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
     return raceAbort(read, signal).then(onRead, onReadFailed);
   }
 
+  /**
+   * Receives answered from `#pending` since a read last left bytes there: at
+   * {@link IMMEDIATE_BUDGET} the next one first lets the event loop turn.
+   */
+  #answeredWithoutWaiting = 0;
+
+  /**
+   * receive() after an event-loop turn. The bytes are taken only after it, and the stream stays
+   * busy through it, so an abort or aclose() during the turn loses nothing and a concurrent
+   * receive cannot overtake this one.
+   */
+  async #receiveAfterTurn(maxBytes: number, options: CallOptions | undefined): Promise<Uint8Array> {
+    this.#answeredWithoutWaiting = 0;
+    try {
+      await nextTurn();
+    } finally {
+      this.#receiving = false;
+    }
+    return this.receive(maxBytes, options);
+  }
+
   // The settle handlers of receive() and send(): made on a stream's first receive or send, then
   // reused (a closure per call would be garbage on every small message; made in the constructor,
   // they would be memory on every idle connection). A call's parameters travel in the fields
@@ -146,6 +169,10 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
     }
     const maxBytes = this.#receiveMaxBytes;
     if (chunk.byteLength <= maxBytes) return chunk;
+    // A new leftover from a read that waited: a new run of answers from #pending starts. (Reset
+    // here rather than on every read, so that a receive that takes its whole chunk, ping-pong's,
+    // does not touch the count at all.)
+    this.#answeredWithoutWaiting = 0;
     this.#pending = chunk.subarray(maxBytes);
     return chunk.subarray(0, maxBytes);
   }

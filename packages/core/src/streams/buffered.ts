@@ -152,7 +152,13 @@ export class BufferedByteReceiveStream extends ReceiveStreamBase<Uint8Array> imp
     checkMaxBytes(maxBytes);
     this.#reader.enter(options.signal);
     try {
-      while (this.#end === this.#start) await this.#fill(options.signal);
+      if (this.#end > this.#start) {
+        const turn = this.#reader.turnIfDue(options.signal);
+        if (turn !== undefined) await turn;
+      } else {
+        do await this.#fill(options.signal);
+        while (this.#end === this.#start);
+      }
       return this.#take(maxBytes);
     } finally {
       this.#reader.exit();
@@ -173,7 +179,13 @@ export class BufferedByteReceiveStream extends ReceiveStreamBase<Uint8Array> imp
     if (!Number.isInteger(nbytes) || nbytes < 0) throw new RangeError("nbytes must be a non-negative integer");
     this.#reader.enter(options.signal);
     try {
-      while (this.#end - this.#start < nbytes) await this.#fillOrIncomplete(options.signal);
+      if (this.#end - this.#start >= nbytes) {
+        const turn = this.#reader.turnIfDue(options.signal);
+        if (turn !== undefined) await turn;
+      } else {
+        do await this.#fillOrIncomplete(options.signal);
+        while (this.#end - this.#start < nbytes);
+      }
       return this.#take(nbytes);
     } finally {
       this.#reader.exit();
@@ -205,9 +217,18 @@ export class BufferedByteReceiveStream extends ReceiveStreamBase<Uint8Array> imp
       // Only the bytes that arrived since the last search (plus a delimiter's length minus one,
       // for a delimiter split across chunks) are searched again.
       let offset = 0;
+      let filled = false;
       for (;;) {
         const index = indexOfBytes(this.#data, delimiter, this.#start + offset, this.#end);
         if (index !== -1) {
+          if (!filled) {
+            const turn = this.#reader.turnIfDue(options.signal);
+            if (turn !== undefined) {
+              await turn;
+              // feedData() may have moved the bytes meanwhile: search again (the count starts over).
+              continue;
+            }
+          }
           const found = this.#take(index - this.#start);
           this.#start += delimiter.length;
           this.#resetIfEmpty();
@@ -217,6 +238,7 @@ export class BufferedByteReceiveStream extends ReceiveStreamBase<Uint8Array> imp
         if (size >= maxBytes) throw new DelimiterNotFound(maxBytes);
         offset = Math.max(size - delimiter.length + 1, 0);
         await this.#fillOrIncomplete(options.signal);
+        filled = true;
       }
     } finally {
       this.#reader.exit();

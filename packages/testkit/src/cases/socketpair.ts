@@ -1,4 +1,5 @@
 import {
+  BufferedByteReceiveStream,
   ClosedResourceError,
   ConnectedUNIXDatagramSocket,
   EndOfStream,
@@ -8,11 +9,11 @@ import {
   socketpair,
   type AsyncResource,
 } from "@portio/core";
-import { atMost, bytesEqual, equal, instanceOf, ok, rejects, throws } from "../assert.ts";
+import { bytesEqual, equal, instanceOf, ok, rejects, throws } from "../assert.ts";
 import type { SuiteDefinition } from "../case.ts";
 import type { CaseContext } from "../context.ts";
-import { pattern, reversed, text, utf8 } from "../support/bytes.ts";
-import { receiveAll } from "../support/io.ts";
+import { concat, pattern, reversed, text, utf8 } from "../support/bytes.ts";
+import { checkReceiveLoopLetsTimersRun, receiveAll } from "../support/io.ts";
 
 const MiB = 1024 * 1024;
 
@@ -63,21 +64,67 @@ export const socketpairSuite: SuiteDefinition = {
     {
       name: "stream-receive-loop-lets-timers-run",
       description:
-        "a receive loop whose every receive finds bytes already there still lets timers run: a timer set before the loop fires before it ends (the libc transports answer such receives without waiting, so they must yield to the event loop now and then)",
+        "a receive loop whose every receive finds bytes already there still lets timers run: a timer due before the loop fires before it ends (8 KiB sent, received with receive(1): answered by the libc transports without waiting, or by core from a chunk it holds; either must yield to the event loop now and then)",
       async run(t) {
         const [a, b] = usePair(t, await socketpair("stream"));
-        const total = 8192;
-        await a.send(pattern(total));
-        let received = 0;
-        let firedAt = -1;
-        const timer = setTimeout(() => (firedAt = received), 0);
+        await a.send(pattern(8192));
+        await checkReceiveLoopLetsTimersRun(8192, async () => (await b.receive(1)).length);
+      },
+    },
+    {
+      name: "stream-receive-loop-abort-keeps-bytes",
+      description:
+        "a receive(1) loop whose signal a due timer aborts mid-loop (while the loop lets the event loop turn) loses no byte: the aborted receive rejects with the reason, and the bytes come out in order afterwards",
+      async run(t) {
+        const [a, b] = usePair(t, await socketpair("stream"));
+        const payload = pattern(8192, 7);
+        await a.send(payload);
+        const received = [await b.receive(1)];
+        const controller = new AbortController();
+        const reason = new Error("stop");
+        const timer = setTimeout(() => controller.abort(reason), 0);
+        let total = 1;
+        let aborted = false;
         try {
-          while (received < total) received += (await b.receive(1)).length;
+          const due = performance.now() + 2; // the timer is due before the loop starts
+          while (performance.now() < due) {
+            // Nothing: see checkReceiveLoopLetsTimersRun.
+          }
+          for (let round = 0; round < payload.length && total < payload.length; round++) {
+            let chunk: Uint8Array;
+            try {
+              chunk = await b.receive(1, aborted ? undefined : { signal: controller.signal });
+            } catch (error) {
+              equal(error, reason, "the aborted receive's rejection");
+              aborted = true;
+              continue;
+            }
+            received.push(chunk);
+            total += chunk.length;
+          }
         } finally {
           clearTimeout(timer);
         }
-        ok(firedAt >= 0, "the timer never fired while the loop ran");
-        atMost(firedAt, total - 1, "timer fired only after the loop");
+        ok(aborted, "the due timer never aborted a receive of the loop");
+        bytesEqual(concat(received), payload, "the bytes, in order");
+      },
+    },
+    {
+      name: "buffered-receive-loops-let-timers-run",
+      description:
+        "BufferedByteReceiveStream's receive, receiveExactly and receiveUntil answered from its buffer let timers run too: 8 KiB received one byte (or one 2-byte line) at a time, a timer due before each loop fires before it ends",
+      async run(t) {
+        const [a, b] = usePair(t, await socketpair("stream"));
+        const buffered = new BufferedByteReceiveStream(b);
+        await a.send(pattern(8192));
+        await checkReceiveLoopLetsTimersRun(8192, async () => (await buffered.receive(1)).length);
+        await a.send(pattern(8192));
+        await checkReceiveLoopLetsTimersRun(8192, async () => (await buffered.receiveExactly(1)).length);
+        await a.send(utf8("x\n".repeat(4096)));
+        await checkReceiveLoopLetsTimersRun(8192, async () => {
+          bytesEqual(await buffered.receiveUntil("\n", 16), "x", "line");
+          return 2;
+        });
       },
     },
     {

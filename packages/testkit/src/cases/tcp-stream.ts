@@ -18,7 +18,7 @@ import type { CaseContext } from "../context.ts";
 import { pattern, utf8 } from "../support/bytes.ts";
 import { deferred } from "@portio/core/backend";
 import { errorCode } from "../support/error-code.ts";
-import { outcome, receiveExactly } from "../support/io.ts";
+import { checkReceiveLoopLetsTimersRun, outcome, receiveExactly } from "../support/io.ts";
 import { startServing } from "../support/serving.ts";
 import { LOOPBACK, fakeLocalhost, freeTcpPort, loopbackListener, tcpPair, perFamily, type IPFamily } from "../support/tcp.ts";
 import { byteStreamCases } from "./byte-stream.ts";
@@ -242,6 +242,16 @@ export const tcpStreamSuite: SuiteDefinition = {
           t.use(client); // it still fitted in the queue
         }
         fail("8 connects all completed: the listen queue never filled");
+      },
+    },
+    {
+      name: "receive-loop-lets-timers-run",
+      description:
+        "a receive loop whose every receive finds bytes already there still lets timers run: 8 KiB sent, received with receive(1) (core answers from the chunk it holds, or the transport without waiting), a timer due before the loop fires before it ends",
+      async run(t) {
+        const [client, server] = await tcpPair(t);
+        await client.send(pattern(8192));
+        await checkReceiveLoopLetsTimersRun(8192, async () => (await server.receive(1)).length);
       },
     },
     {

@@ -1,9 +1,10 @@
 import { SocketAttribute, TypedAttributeLookupError, UDPSocket, createUdpSocket, type IPSocketAddress } from "@portio/core";
-import { atLeast, bytesEqual, deepEqual, describe, equal, instanceOf, notEqual, ok, rejects, throws } from "../assert.ts";
+import { atLeast, bytesEqual, deepEqual, describe, equal, fail, instanceOf, notEqual, ok, rejects, throws } from "../assert.ts";
 import type { CaseDefinition, SuiteDefinition } from "../case.ts";
 import { pattern, reversed, utf8 } from "../support/bytes.ts";
 import { errorCode } from "../support/error-code.ts";
 import { FAMILY_ID, LOOPBACK, perFamily, type IPFamily } from "../support/tcp.ts";
+import { receiveLoopFiresDueTimer } from "../support/io.ts";
 import { loopbackUdp, udpPort } from "../support/udp.ts";
 import { datagramLifecycleCases } from "./datagram-lifecycle.ts";
 
@@ -47,6 +48,25 @@ export const udpSuite: SuiteDefinition = {
         }
       },
     ),
+    {
+      name: "receive-loop-lets-timers-run",
+      description:
+        "a receive loop over datagrams that are already queued still lets timers run: 128 one-byte datagrams sent first, then received one by one, a timer due before the loop fires before it ends (in one of at most 8 such rounds: 128 datagrams give only two turns of the budget, and a turn may come just before the timers' phase)",
+      async run(t) {
+        const socket = await loopbackUdp(t, "inet");
+        const sender = await loopbackUdp(t, "inet");
+        const count = 128; // fits the kernel's default receive buffer: loopback drops none of them
+        for (let round = 0; round < 8; round++) {
+          for (let i = 0; i < count; i++) await sender.sendto(new Uint8Array([i]), LOOPBACK.inet, udpPort(socket));
+          // An event-loop turn with no receive waiting: a runtime that hands datagrams over as events
+          // (Node, Bun) queues them in portio now; with a receive waiting, Bun would hand them over
+          // one by one to it (a microtask checkpoint between each) and nothing would queue.
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          if (await receiveLoopFiresDueTimer(count, async () => (await socket.receive())[0].byteLength)) return;
+        }
+        fail("a due timer never fired while 8 rounds of 128 receives ran (the loop never let the event loop turn)");
+      },
+    },
     ...perFamily(
       "send-receive",
       "a datagram sent to itself arrives as [data, [host, port]] with its own address as the sender; send([data, address]) works too (AnyIO test_send_receive)",

@@ -67,3 +67,38 @@ export async function exchange(client: ByteStream, server: ByteStream): Promise<
   await server.send(reversed(await receiveExactly(server, 4)));
   bytesEqual(await receiveExactly(client, 4), "halb", "reply");
 }
+
+/**
+ * Runs `receiveSome` (which resolves with how much it received) until `total` has been received,
+ * and says whether a timer due before the loop went on fired before it ended: receives answered
+ * from what portio (or the transport) already holds must let the event loop turn now and then.
+ * The first receive goes first, on its own: it may wait for the data to arrive, which would turn
+ * the event loop anyway; the timer is set after it. Waiting for the timer to be due (a short busy
+ * wait on the monotonic clock) makes the answer independent of how fast the loop runs: the
+ * loop's own event-loop turns fire it (within one or two turns on every runtime).
+ */
+export async function receiveLoopFiresDueTimer(total: number, receiveSome: () => Promise<number>): Promise<boolean> {
+  let received = await receiveSome();
+  let fired = false;
+  const timer = setTimeout(() => (fired = true), 0);
+  try {
+    // setTimeout(0) is due after 1 ms on every runtime.
+    const due = performance.now() + 2;
+    while (performance.now() < due) {
+      // Nothing: the event loop must not turn before the receive loop starts.
+    }
+    // Every round receives at least one unit, so `total` rounds bound the loop.
+    for (let round = 0; round < total && received < total; round++) received += await receiveSome();
+  } finally {
+    clearTimeout(timer);
+  }
+  if (received < total) fail(`received ${received} of ${total}`);
+  return fired;
+}
+
+/** {@link receiveLoopFiresDueTimer}, failing the case when the timer did not fire. */
+export async function checkReceiveLoopLetsTimersRun(total: number, receiveSome: () => Promise<number>): Promise<void> {
+  if (!(await receiveLoopFiresDueTimer(total, receiveSome))) {
+    fail(`a due timer never fired while ${total} receives ran (the loop never let the event loop turn)`);
+  }
+}
