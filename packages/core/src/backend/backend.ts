@@ -112,9 +112,9 @@ export interface AsyncBackend {
   readonly name: string;
   /**
    * Resolves after one turn of the event loop: a macrotask, so that timers and I/O callbacks that
-   * are due run first (Node, Bun and Deno: `setImmediate`). Core awaits it every 64 receives in a
-   * row that it answers from bytes or datagrams it already holds, which would otherwise settle on
-   * microtasks alone and starve the rest of the program. Optional: without it core uses the
+   * are due run first (Node, Bun and Deno: `setImmediate`). Core awaits it after 512 stream
+   * receives (64 datagram receives) in a row that it answers from bytes or datagrams it already
+   * holds, which would otherwise settle on microtasks alone and starve the rest of the program. Optional: without it core uses the
    * runtime's `setImmediate` if there is one, else a `MessageChannel` (20-70 µs a turn, and on Bun
    * a due timer may wait several such turns); give it when the runtime has a better macrotask.
    *

@@ -1,6 +1,6 @@
 import type { SocketAddress } from "../addresses.ts";
 import { deferred, type Deferred } from "../internal/abort.ts";
-import { IMMEDIATE_BUDGET, nextTurn } from "../internal/turns.ts";
+import { DATAGRAM_IMMEDIATE_BUDGET, nextTurn } from "../internal/turns.ts";
 
 /** Default number of datagrams a {@link DatagramQueue} holds before it drops new ones. */
 export const DEFAULT_DATAGRAM_QUEUE_SIZE = 1024;
@@ -65,12 +65,12 @@ export class DatagramQueue {
 
   /**
    * The oldest datagram, waiting for one if needed. One caller at a time. Every
-   * {@link IMMEDIATE_BUDGET}-th call in a row that finds one queued first lets the event loop
+   * {@link DATAGRAM_IMMEDIATE_BUDGET}-th call in a row that finds one queued first lets the event loop
    * turn: a receive loop over a full queue would otherwise run on microtasks alone.
    */
   shift(): Promise<[Uint8Array, SocketAddress]> {
     if (this.size > 0) {
-      if (++this.#answeredWithoutWaiting >= IMMEDIATE_BUDGET) {
+      if (++this.#answeredWithoutWaiting >= DATAGRAM_IMMEDIATE_BUDGET) {
         this.#answeredWithoutWaiting = 0;
         // Taken after the turn: a caller that gave up meanwhile (core keeps this promise for its
         // next receive) loses nothing, and a fail() meanwhile still comes after what is queued.
