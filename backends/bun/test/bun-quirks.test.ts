@@ -157,8 +157,10 @@ describe("Bun quirks the backend corrects", () => {
     // portio: a connect with a signal runs on node:net; close() resolves with the fd released,
     // without waiting for the 'close' event.
     const stream = await connectTcp("127.0.0.1", port, { signal: new AbortController().signal });
-    expect(stream.transport).toBeInstanceOf(NetStreamTransport);
-    const socket = (stream.transport as NetStreamTransport).socket;
+    // The transport is protected on SocketStream; the test reaches it to watch the node:net socket.
+    const transport = (stream as unknown as { transport: unknown }).transport;
+    expect(transport).toBeInstanceOf(NetStreamTransport);
+    const socket = (transport as NetStreamTransport).socket;
     const fd = stream.extra(SocketAttribute.fd);
     const target = fdTarget(fd);
     expect(target).toMatch(/^socket:/);
