@@ -3,11 +3,12 @@ import type { BackendConnectTcpOptions, BackendTCPListenerOptions } from "@porti
 import { UnsupportedError } from "@portio/core";
 import { listen } from "./listen.ts";
 import { NodeListenerTransport } from "./listener-transport.ts";
-import { NetStreamTransport, netTcpOptions, whenConnected } from "@portio/node-shared";
+import { DirectReads, NetStreamTransport, netTcpOptions, whenConnected } from "@portio/node-shared";
 
 /**
  * Connects to one TCP endpoint, with `options.tcpOptions` (TCP_NODELAY by default) given to
- * `net.connect`, which applies them as the socket connects. Core hands in numeric addresses and runs
+ * `net.connect`, which applies them as the socket connects. Reads come through `onread`
+ * ({@link DirectReads}), which node:tls's fast path still allows: TLS then reads the handle itself. Core hands in numeric addresses and runs
  * happy eyeballs itself, so Node's own address racing (`autoSelectFamily`) stays off.
  *
  * @example
@@ -22,6 +23,7 @@ export async function connectTcp(
 ): Promise<NetStreamTransport> {
   const { localHost, localPort, signal } = options;
   signal?.throwIfAborted();
+  const directReads = new DirectReads();
   const socket = net.connect({
     host,
     port,
@@ -30,11 +32,12 @@ export async function connectTcp(
     allowHalfOpen: true,
     ...netTcpOptions(options.tcpOptions),
     autoSelectFamily: false,
+    onread: directReads.onread,
   });
   return whenConnected(
     socket,
     signal,
-    () => new NetStreamTransport(socket, { family: ipFamily(host, socket), destroyClosesFd: true }),
+    () => new NetStreamTransport(socket, { family: ipFamily(host, socket), destroyClosesFd: true, directReads }),
   );
 }
 
