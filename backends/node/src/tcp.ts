@@ -44,6 +44,7 @@ export async function connectTcp(
 /**
  * Listens on one TCP address. Node (libuv) always sets SO_REUSEADDR; accepted connections get
  * `options.tcpOptions` (TCP_NODELAY by default; node:net sets them on each) and arrive paused, so none of their data is read before someone asks for it.
+ * They read through direct reads too ({@link DirectReads.onto}), given to them as they are wrapped.
  *
  * @throws UnsupportedError if `reusePort` is asked for on a Node without `listen({ reusePort })`
  * @example
@@ -79,7 +80,7 @@ export async function createTcpListener(
   return new NodeListenerTransport(server, {
     family,
     localAddress: [address.address, address.port],
-    wrap: (socket) => new NetStreamTransport(socket, { family, destroyClosesFd: true }),
+    wrap: (socket) => new NetStreamTransport(socket, { family, destroyClosesFd: true, directReads: DirectReads.onto(socket) }),
   });
 }
 

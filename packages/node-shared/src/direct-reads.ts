@@ -1,5 +1,6 @@
 import { Buffer } from "node:buffer";
-import type { OnReadOpts } from "node:net";
+import type { OnReadOpts, Socket } from "node:net";
+import { useReadCallback } from "./node-internals.ts";
 
 /** Bytes one read may hand over; libuv's own read size, so each read(2) asks for as much as Node's. */
 const READ_SIZE = 64 * 1024;
@@ -21,9 +22,9 @@ const HAND_OVER_FROM = READ_SIZE / 2;
  * Every chunk handed on is the receiver's own: small reads are copied out of one reused buffer,
  * large ones take the buffer itself and leave a fresh one behind, so nothing is ever overwritten.
  *
- * Where this does not apply: sockets Node creates itself (a `net.Server`'s accepted connections,
- * node:tls's sockets over an existing socket) take no `onread`, and runtimes other than Node may
- * not honour it; those stay on `'data'`.
+ * Sockets Node creates itself (a `net.Server`'s accepted connections, node:tls's sockets over an
+ * existing socket) take no `onread`; {@link DirectReads.onto} gives it to them afterwards, on Node
+ * only. Elsewhere they stay on `'data'`.
  *
  * @example
  * ```ts
@@ -40,8 +41,23 @@ export class DirectReads {
   /** Reads that came before a receiver was attached. */
   #early: Uint8Array[] = [];
 
+  /**
+   * Direct reads for a socket that exists already (one Node made: accepted, or node:tls's), or
+   * `undefined` where the runtime cannot give it them afterwards; that socket then stays on
+   * `'data'`. Call it before the socket reads or between reads, as the transport is made.
+   *
+   * @example
+   * ```ts
+   * const transport = new NetStreamTransport(accepted, { family: "inet", directReads: DirectReads.onto(accepted) });
+   * ```
+   */
+  static onto(socket: Socket): DirectReads | undefined {
+    const reads = new DirectReads();
+    return useReadCallback(socket, reads.onread) ? reads : undefined;
+  }
+
   /** The socket option: `net.connect({ ..., onread: reads.onread })`. */
-  readonly onread: OnReadOpts = {
+  readonly onread: OnReadOpts & { buffer: () => Uint8Array } = {
     // Node asks for the buffer again after every read, so the replacement takes effect at once.
     buffer: () => this.#buffer,
     callback: (length: number, buffer: Uint8Array): boolean => {
@@ -61,18 +77,17 @@ export class DirectReads {
 
   /**
    * Sends every read to `receiver`, which returns false to stop reading (its queue is full),
-   * starting with those that came before. Returns whether reading stopped for one of those, in
-   * which case the receiver restarts it once it has room (`socket.read(0)`).
+   * starting with those that came before (reading stopped after each of those: the receiver
+   * restarts it, `socket.read(0)`, once it has room).
    *
    * @throws Error if a receiver is attached already (one transport per socket)
    */
-  attach(receiver: (bytes: Uint8Array) => boolean): boolean {
+  attach(receiver: (bytes: Uint8Array) => boolean): void {
     if (this.#receiver !== undefined) throw new Error("DirectReads is attached to a transport already");
     this.#receiver = receiver;
     const early = this.#early;
     this.#early = [];
     for (const bytes of early) receiver(bytes);
-    return early.length > 0;
   }
 }
 

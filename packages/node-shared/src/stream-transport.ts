@@ -131,14 +131,8 @@ export class NetStreamTransport implements StreamTransport {
     this.#closed = socket.closed;
     this.#queueLimit = socket.readableHighWaterMark;
     this.#direct = options.directReads !== undefined;
-    if (options.directReads !== undefined) {
-      // A read that came before stopped reading; restart it unless the queue is full already.
-      if (options.directReads.attach(this.#accept) && !this.#paused) socket.read(0);
-    } else {
-      socket.on("data", this.#onData);
-      // Adding a 'data' listener does not resume a socket that was paused explicitly (an adopted one).
-      socket.resume();
-    }
+    if (options.directReads !== undefined) options.directReads.attach(this.#accept);
+    else socket.on("data", this.#onData);
     socket.on("end", () => {
       // Node never ends a socket after an error, Bun's does: its node:tls pushes the end of the
       // stream right after reporting a fatal alert (a refused client certificate), which must not
@@ -161,6 +155,15 @@ export class NetStreamTransport implements StreamTransport {
       this.#serveReader();
       this.#failWriter();
     });
+    // Reading starts now even on a socket that was created paused (accepted, adopted). A
+    // `read(0)` starts the handle without flowing mode, which direct reads do not use; a read that
+    // came before the transport stopped it, unless it filled the queue.
+    if (this.#direct) {
+      if (!this.#paused) socket.read(0);
+    } else {
+      // Adding a 'data' listener does not resume a socket that was paused explicitly (an adopted one).
+      socket.resume();
+    }
   }
 
   /** The OS file descriptor, while the socket is open. */
