@@ -2,13 +2,8 @@ import { Buffer } from "node:buffer";
 import type { OnReadOpts, Socket } from "node:net";
 import { useReadCallback } from "./node-internals.ts";
 
-/** Bytes one read may hand over; libuv's own read size, so each read(2) asks for as much as Node's. */
-const READ_SIZE = 64 * 1024;
-/**
- * A read at least this large hands the read buffer itself over (a fresh one replaces it); a
- * smaller read is copied out, so that a 64-byte message does not keep 64 KiB alive.
- */
-const HAND_OVER_FROM = READ_SIZE / 2;
+/** Bytes one socket read may hand over; libuv's own read size, so each read(2) asks for as much as Node's. */
+const SOCKET_READ_SIZE = 64 * 1024;
 
 /**
  * Receives a `net.Socket`'s bytes through node:net's `onread` option, which calls back with each
@@ -19,8 +14,9 @@ const HAND_OVER_FROM = READ_SIZE / 2;
  * a connecting socket reads only once connected, and the transport attaches in `'connect'`) is
  * kept and reading stops until the receiver takes it.
  *
- * Every chunk handed on is the receiver's own: small reads are copied out of one reused buffer,
- * large ones take the buffer itself and leave a fresh one behind, so nothing is ever overwritten.
+ * Every chunk handed on is the receiver's own: a read of at least half the buffer takes the buffer
+ * itself and leaves a fresh one behind; a smaller one is copied out of the reused buffer, so that a
+ * 64-byte message does not keep 64 KiB alive. Nothing handed on is ever overwritten.
  *
  * Sockets Node creates itself (a `net.Server`'s accepted connections, node:tls's sockets over an
  * existing socket) take no `onread`; {@link DirectReads.onto} gives it to them afterwards, on Node
@@ -36,7 +32,8 @@ const HAND_OVER_FROM = READ_SIZE / 2;
  * ```
  */
 export class DirectReads {
-  #buffer: Uint8Array = freshReadBuffer();
+  readonly #readSize: number;
+  #buffer: Uint8Array;
   #receiver: ((bytes: Uint8Array) => boolean) | undefined;
   /** Reads that came before a receiver was attached. */
   #early: Uint8Array[] = [];
@@ -51,9 +48,18 @@ export class DirectReads {
    * const transport = new NetStreamTransport(accepted, { family: "inet", directReads: DirectReads.onto(accepted) });
    * ```
    */
-  static onto(socket: Socket): DirectReads | undefined {
-    const reads = new DirectReads();
+  static onto(socket: Socket, readSize?: number): DirectReads | undefined {
+    const reads = new DirectReads(readSize);
     return useReadCallback(socket, reads.onread) ? reads : undefined;
+  }
+
+  /**
+   * @param readSize the read buffer's size: the most one read hands over. 64 KiB (libuv's own) for
+   *   a socket; a TLS socket reads at most a record's plaintext (16 KiB) at a time.
+   */
+  constructor(readSize: number = SOCKET_READ_SIZE) {
+    this.#readSize = readSize;
+    this.#buffer = freshReadBuffer(readSize);
   }
 
   /** The socket option: `net.connect({ ..., onread: reads.onread })`. */
@@ -62,9 +68,9 @@ export class DirectReads {
     buffer: () => this.#buffer,
     callback: (length: number, buffer: Uint8Array): boolean => {
       let bytes: Uint8Array;
-      if (length >= HAND_OVER_FROM) {
+      if (length >= this.#readSize / 2) {
         bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, length);
-        this.#buffer = freshReadBuffer();
+        this.#buffer = freshReadBuffer(this.#readSize);
       } else {
         bytes = new Uint8Array(buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + length));
       }
@@ -92,7 +98,7 @@ export class DirectReads {
 }
 
 /** Uninitialised memory (no zero-filling): every byte handed on was written by a read first. */
-function freshReadBuffer(): Uint8Array {
-  const buffer = Buffer.allocUnsafeSlow(READ_SIZE);
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, READ_SIZE);
+function freshReadBuffer(size: number): Uint8Array {
+  const buffer = Buffer.allocUnsafeSlow(size);
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, size);
 }
