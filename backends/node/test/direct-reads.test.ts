@@ -27,6 +27,19 @@ describe("direct reads (net's onread) on Node", () => {
         }
       }
       expect(Buffer.compare(concat(chunks), expected)).toBe(0);
+      // Two sockets reading at once share one read buffer: each read must be copied out of it
+      // before the other's lands there.
+      const other = await tcpPair();
+      try {
+        const a = pattern(1000, 6);
+        const b = pattern(1000, 7);
+        await Promise.all([server.write(a), other.server.write(b)]);
+        const [gotA, gotB] = await Promise.all([readExactly(client, a.byteLength), readExactly(other.client, b.byteLength)]);
+        expect(Buffer.compare(gotA, a)).toBe(0);
+        expect(Buffer.compare(gotB, b)).toBe(0);
+      } finally {
+        await other.close();
+      }
       // And the other way, through the accepted socket's direct reads.
       await client.write(expected);
       expect(Buffer.compare(await readExactly(server, expected.byteLength), expected)).toBe(0);
