@@ -11,7 +11,7 @@ import type { SocketInfo } from "@portio/core";
 import type { AdoptionSource, StreamTransport } from "@portio/core/backend";
 import { libcAdoption, restoringOnFailure } from "@portio/libc-socket";
 
-import { NetStreamTransport } from "@portio/node-shared";
+import { DirectReads, NetStreamTransport } from "@portio/node-shared";
 import { getKoffiBinder } from "./libc-binder.ts";
 
 /**
@@ -24,9 +24,16 @@ import { getKoffiBinder } from "./libc-binder.ts";
  */
 export async function wrapStreamSocket(source: AdoptionSource, info: SocketInfo): Promise<NetStreamTransport> {
   return restoringOnFailure(getKoffiBinder(), source.fd, () => {
-    const socket = socketFor(source);
+    if (source.native instanceof net.Socket) {
+      const socket = adoptedNetSocket(source.native);
+      socket.setNoDelay(true);
+      return new NetStreamTransport(socket, { family: info.family });
+    }
+    const directReads = new DirectReads();
+    // The constructor takes `onread` as connect() does (lib/net.js); @types/node lists it for connect() only.
+    const socket = new net.Socket({ fd: source.fd, ...BOTH_WAYS, onread: directReads.onread } as net.SocketConstructorOpts);
     socket.setNoDelay(true);
-    return new NetStreamTransport(socket, { family: info.family });
+    return new NetStreamTransport(socket, { family: info.family, directReads });
   });
 }
 
@@ -44,7 +51,8 @@ export async function wrapUnixStreamSocket(source: AdoptionSource, info: SocketI
   // An fd goes to libc, as every Unix stream portio makes (fd passing: see unix-stream.ts).
   if (source.native === undefined) return libcAdoption("Node", getKoffiBinder).wrapUnixStreamSocket(source, info);
   return restoringOnFailure(getKoffiBinder(), source.fd, () => {
-    const socket = socketFor(source);
+    const socket =
+      source.native instanceof net.Socket ? adoptedNetSocket(source.native) : new net.Socket({ fd: source.fd, ...BOTH_WAYS });
     return new NetStreamTransport(socket, {
       family: "unix",
       localAddress: info.localAddress,
@@ -59,13 +67,12 @@ const NATIVE_NO_FDS =
   "a stream adopted from a net.Socket cannot pass file descriptors: node:net may already have read past " +
   "fds (the kernel closes fds that a plain read meets); adopt the socket's fd instead (a number), before Node reads from it";
 
-function socketFor(source: AdoptionSource): net.Socket {
-  if (source.native instanceof net.Socket) {
-    const socket = source.native;
-    // portio streams half-close only when asked (sendEof); Node's default would end our side as
-    // soon as the peer's FIN arrives. The property is read when that happens, so setting it works.
-    socket.allowHalfOpen = true;
-    return socket;
-  }
-  return new net.Socket({ fd: source.fd, readable: true, writable: true, allowHalfOpen: true });
+/** A socket made from an fd: both directions, and half-closed only when asked (sendEof). */
+const BOTH_WAYS = { readable: true, writable: true, allowHalfOpen: true } as const;
+
+function adoptedNetSocket(socket: net.Socket): net.Socket {
+  // portio streams half-close only when asked (sendEof); Node's default would end our side as
+  // soon as the peer's FIN arrives. The property is read when that happens, so setting it works.
+  socket.allowHalfOpen = true;
+  return socket;
 }

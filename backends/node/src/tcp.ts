@@ -3,11 +3,12 @@ import type { BackendConnectTcpOptions, BackendTCPListenerOptions } from "@porti
 import { UnsupportedError } from "@portio/core";
 import { listen } from "./listen.ts";
 import { NodeListenerTransport } from "./listener-transport.ts";
-import { NetStreamTransport, netTcpOptions } from "@portio/node-shared";
+import { DirectReads, NetStreamTransport, netTcpOptions } from "@portio/node-shared";
 
 /**
  * Connects to one TCP endpoint, with `options.tcpOptions` (TCP_NODELAY by default) given to
- * `net.connect`, which applies them as the socket connects. Core hands in numeric addresses and runs
+ * `net.connect`, which applies them as the socket connects. Reads come through `onread`
+ * ({@link DirectReads}), which node:tls's fast path still allows: TLS then reads the handle itself. Core hands in numeric addresses and runs
  * happy eyeballs itself, so Node's own address racing (`autoSelectFamily`) stays off.
  *
  * @example
@@ -19,6 +20,7 @@ export function connectTcp(host: string, port: number, options: BackendConnectTc
   // Not an async function: its promise would add turns of the microtask queue to every connect.
   const { localHost, localPort, signal } = options;
   if (signal?.aborted) return Promise.reject(signal.reason);
+  const directReads = new DirectReads();
   let socket: net.Socket;
   try {
     socket = net.connect({
@@ -29,18 +31,20 @@ export function connectTcp(host: string, port: number, options: BackendConnectTc
       allowHalfOpen: true,
       ...netTcpOptions(options.tcpOptions),
       autoSelectFamily: false,
+      onread: directReads.onread,
     });
   } catch (error) {
     return Promise.reject(error);
   }
   // Core hands in a numeric address, so the family is known before connecting.
   const family = host.includes(":") ? "inet6" : "inet";
-  return NetStreamTransport.connect(socket, { family, destroyClosesFd: true }, signal);
+  return NetStreamTransport.connect(socket, { family, destroyClosesFd: true, directReads }, signal);
 }
 
 /**
  * Listens on one TCP address. Node (libuv) always sets SO_REUSEADDR; accepted connections get
  * `options.tcpOptions` (TCP_NODELAY by default; node:net sets them on each) and arrive paused, so none of their data is read before someone asks for it.
+ * They read through direct reads too ({@link DirectReads.onto}), given to them as they are wrapped.
  *
  * @throws UnsupportedError if `reusePort` is asked for on a Node without `listen({ reusePort })`
  * @example
@@ -76,7 +80,7 @@ export async function createTcpListener(
   return new NodeListenerTransport(server, {
     family,
     localAddress: [address.address, address.port],
-    wrap: (socket) => new NetStreamTransport(socket, { family, destroyClosesFd: true }),
+    wrap: (socket) => new NetStreamTransport(socket, { family, destroyClosesFd: true, directReads: DirectReads.onto(socket) }),
   });
 }
 

@@ -157,3 +157,48 @@ export function watchNativeTlsEnd(socket: Socket): (() => boolean) | undefined {
     return true;
   };
 }
+
+/** The `onread` option's parts as a `net.Socket` keeps them (symbol keys of lib/internal/stream_base_commons.js). */
+const READ_CALLBACK_KEYS = ["kBuffer", "kBufferGen", "kBufferCb"] as const;
+
+/**
+ * Gives an existing `net.Socket` what net's `onread` option gives a socket at creation: its
+ * handle reads into `onread.buffer()` and hands each read to `onread.callback` instead of the
+ * Readable machinery. For sockets Node creates itself, which take no options from us: a
+ * `net.Server`'s accepted connections and node:tls's sockets over an existing socket. Node keeps
+ * the option in three symbol-keyed fields of the socket (set to `null` by its constructor) and
+ * hands the buffer to the handle (`useUserBuffer`), which is all the option does at creation.
+ *
+ * Returns false, changing nothing, where the socket does not have those parts (Bun, Deno, a Node
+ * that changed them) or has bytes buffered already, which the callback would then come after.
+ * Call it before the socket reads (a paused accepted socket) or between reads, never from one.
+ *
+ * @example
+ * ```ts
+ * server.on("connection", (socket) => {
+ *   if (!useReadCallback(socket, { buffer: () => buf, callback: (n, b) => true })) socket.on("data", onData);
+ * });
+ * ```
+ */
+export function useReadCallback(
+  socket: Socket,
+  onread: { buffer: () => Uint8Array; callback: (length: number, buffer: Uint8Array) => boolean },
+): boolean {
+  const versions = process.versions as Record<string, string | undefined>;
+  if (versions.bun !== undefined || versions.deno !== undefined) return false;
+  const handle = handleOf(socket) as { useUserBuffer?: (buffer: Uint8Array) => void } | undefined;
+  if (typeof handle?.useUserBuffer !== "function" || socket.readableLength > 0) return false;
+  const owned = Object.getOwnPropertySymbols(socket);
+  const keys = READ_CALLBACK_KEYS.map((name) => owned.find((key) => key.description === name));
+  if (keys.some((key) => key === undefined)) return false;
+  const [bufferKey, generatorKey, callbackKey] = keys as symbol[];
+  const fields = socket as unknown as Record<symbol, unknown>;
+  // Already reading through a callback (created with onread): nothing to add.
+  if (fields[bufferKey!] !== null) return false;
+  const buffer = onread.buffer();
+  fields[bufferKey!] = buffer;
+  fields[generatorKey!] = onread.buffer;
+  fields[callbackKey!] = onread.callback;
+  handle.useUserBuffer(buffer);
+  return true;
+}

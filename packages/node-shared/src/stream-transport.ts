@@ -7,6 +7,7 @@ import { brokenPipeError, socketClosedError } from "./errors.ts";
 import { fdOf } from "./node-internals.ts";
 import { rejectHandled } from "./waiter.ts";
 import { deferred, type Deferred } from "@portio/core/backend";
+import type { DirectReads } from "./direct-reads.ts";
 
 /** How a {@link NetStreamTransport} describes its socket. */
 export interface NetStreamTransportOptions {
@@ -33,6 +34,12 @@ export interface NetStreamTransportOptions {
    * `destroy()` closes the fd; backends/bun/test/bun-quirks.test.ts). Deno leaves it out.
    */
   destroyClosesFd?: boolean;
+  /**
+   * The {@link DirectReads} the socket was created with (its `onread` option): the transport then
+   * takes the bytes from it instead of from `'data'` events. Node only; leave it out for sockets
+   * made without it.
+   */
+  directReads?: DirectReads;
 }
 
 const resolved: Promise<void> = Promise.resolve();
@@ -57,6 +64,10 @@ const MAX_TIMER_DELAY = 2 ** 31 - 1;
  * about a third of what a 64-byte round trip spends in JavaScript.) The socket must have been
  * created with `allowHalfOpen: true`, or Node would end the sending side as soon as the peer's FIN
  * arrives.
+ *
+ * A socket created with net's `onread` option ({@link DirectReads}, Node's own connections) skips
+ * the Readable machinery altogether: its reads arrive straight from the handle into the same
+ * queue, and a full queue stops reading at the handle (the callback returns false).
  *
  * Event listeners are installed once ('drain' only while a write waits); each operation parks at
  * most one `Deferred` that the events settle, which keeps the per-call cost to a promise.
@@ -97,6 +108,8 @@ export class NetStreamTransport implements StreamTransport {
   #paused = false;
   /** Set while {@link #drainSocket} reads Node's buffer, whose `read()` also emits 'data'. */
   #draining = false;
+  /** Bytes come from net's `onread` callback, not from 'data' events. */
+  readonly #direct: boolean;
   readonly #fd: number | undefined;
   readonly #destroyClosesFd: boolean;
   #writer: Deferred<void> | undefined;
@@ -123,9 +136,9 @@ export class NetStreamTransport implements StreamTransport {
     this.#eof = socket.readableEnded;
     this.#closed = socket.closed;
     this.#queueLimit = socket.readableHighWaterMark;
-    socket.on("data", this.#onData);
-    // Adding a 'data' listener does not resume a socket that was paused explicitly (an adopted one).
-    socket.resume();
+    this.#direct = options.directReads !== undefined;
+    if (options.directReads !== undefined) options.directReads.attach(this.#accept);
+    else socket.on("data", this.#onData);
     socket.on("end", () => {
       // Node never ends a socket after an error, Bun's does: its node:tls pushes the end of the
       // stream right after reporting a fatal alert (a refused client certificate), which must not
@@ -156,6 +169,15 @@ export class NetStreamTransport implements StreamTransport {
         connecting.reject(this.#connectFailure ?? this.#error ?? new Error("the socket closed while connecting"));
       }
     });
+    // Reading starts now even on a socket that was created paused (accepted, adopted). A
+    // `read(0)` starts the handle without flowing mode, which direct reads do not use; a read that
+    // came before the transport stopped it, unless it filled the queue.
+    if (this.#direct) {
+      if (!this.#paused) socket.read(0);
+    } else {
+      // Adding a 'data' listener does not resume a socket that was paused explicitly (an adopted one).
+      socket.resume();
+    }
   }
 
   /**
@@ -370,20 +392,23 @@ export class NetStreamTransport implements StreamTransport {
   readonly #onData = (chunk: Buffer): void => {
     if (this.#draining) return;
     // A plain Uint8Array view: a Buffer's slice() would not copy, unlike the one callers expect.
-    const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (!this.#accept(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))) this.socket.pause();
+  };
+
+  /** Takes arrived bytes; returns false when the queue is full and the socket must stop reading. */
+  readonly #accept = (bytes: Uint8Array): boolean => {
     const reader = this.#reader;
     // A waiting reader means the queue is empty (read() takes from it first).
     if (reader !== undefined) {
       this.#reader = undefined;
       reader.resolve(bytes);
-      return;
+      return true;
     }
     this.#queue.push(bytes);
     this.#queuedBytes += bytes.byteLength;
-    if (!this.#paused && this.#queuedBytes >= this.#queueLimit) {
-      this.#paused = true;
-      this.socket.pause();
-    }
+    if (this.#queuedBytes < this.#queueLimit) return true;
+    this.#paused = true;
+    return false;
   };
 
   /**
@@ -415,7 +440,9 @@ export class NetStreamTransport implements StreamTransport {
       this.#queuedBytes -= chunk.byteLength;
       if (this.#paused && this.#queuedBytes < this.#queueLimit) {
         this.#paused = false;
-        this.socket.resume();
+        // read(0) restarts reading at the handle, without putting the stream in flowing mode.
+        if (this.#direct) this.socket.read(0);
+        else this.socket.resume();
       }
       return chunk;
     }

@@ -2,6 +2,7 @@ import type { TLSSocket } from "node:tls";
 import { UnsupportedError, type AddressFamily, type SocketAddress, type TLSPeerCertificate } from "@portio/core";
 import type { TLSTransport } from "@portio/core/backend";
 import { NetStreamTransport } from "./stream-transport.ts";
+import { DirectReads } from "./direct-reads.ts";
 import type { PortioDuplex } from "./tls-duplex.ts";
 import { cipherName, negotiatedAlpn, peerCertificate } from "./tls-options.ts";
 
@@ -24,6 +25,8 @@ export interface NodeTlsTransportOptions {
 
 /** Timer delays above this overflow to 1 ms in Node. */
 const MAX_TIMER_DELAY = 2 ** 31 - 1;
+/** The most plaintext one TLS record carries (RFC 8446 §5.1), thus one TLSWrap read. */
+const TLS_RECORD_PLAINTEXT = 16 * 1024;
 
 /**
  * A handshaken `node:tls` `TLSSocket` as core's {@link TLSTransport}. Reading and writing are
@@ -106,7 +109,14 @@ export class NodeTLSTransport implements TLSTransport {
       };
       socket.on("resume", () => pump.tlsWantsMore());
     }
-    this.#plain = new NetStreamTransport(socket, { family: options.family, localAddress: "", remoteAddress: "" });
+    this.#plain = new NetStreamTransport(socket, {
+      family: options.family,
+      localAddress: "",
+      remoteAddress: "",
+      // Natively on a socket, the plaintext comes straight from TLSWrap, one record (at most
+      // 16 KiB) per read; the pump's path relies on the socket's Readable state, so keeps 'data'.
+      directReads: pump === undefined ? DirectReads.onto(socket, TLS_RECORD_PLAINTEXT) : undefined,
+    });
   }
 
   get fd(): number | undefined {

@@ -1,0 +1,72 @@
+import net from "node:net";
+import { describe, expect, it } from "vitest";
+import { DirectReads } from "@portio/node-shared";
+import { concat, pattern, readExactly, tcpPair } from "./helpers.ts";
+
+const KiB = 1024;
+
+describe("direct reads (net's onread) on Node", () => {
+  it("connected and accepted TCP sockets read without 'data' events, and each chunk stays intact after later reads", async () => {
+    const { client, server, close } = await tcpPair();
+    try {
+      expect(client.socket.listenerCount("data")).toBe(0);
+      expect(server.socket.listenerCount("data")).toBe(0);
+      // Large writes take the read buffer over, small ones are copied out of it: a buffer reused
+      // too early would show as later bytes inside earlier chunks.
+      const parts = [pattern(64 * KiB, 1), pattern(100, 2), pattern(48 * KiB, 3), pattern(7, 4), pattern(200 * KiB, 5)];
+      const expected = concat(parts);
+      const chunks: Uint8Array[] = [];
+      for (const part of parts) {
+        await server.write(part);
+        let got = 0;
+        while (got < part.byteLength) {
+          const chunk = await client.read();
+          expect(chunk).not.toBeNull();
+          chunks.push(chunk!);
+          got += chunk!.byteLength;
+        }
+      }
+      expect(Buffer.compare(concat(chunks), expected)).toBe(0);
+      // Two sockets reading at once share one read buffer: each read must be copied out of it
+      // before the other's lands there.
+      const other = await tcpPair();
+      try {
+        const a = pattern(1000, 6);
+        const b = pattern(1000, 7);
+        await Promise.all([server.write(a), other.server.write(b)]);
+        const [gotA, gotB] = await Promise.all([readExactly(client, a.byteLength), readExactly(other.client, b.byteLength)]);
+        expect(Buffer.compare(gotA, a)).toBe(0);
+        expect(Buffer.compare(gotB, b)).toBe(0);
+      } finally {
+        await other.close();
+      }
+      // And the other way, through the accepted socket's direct reads.
+      await client.write(expected);
+      expect(Buffer.compare(await readExactly(server, expected.byteLength), expected)).toBe(0);
+    } finally {
+      await close();
+    }
+  });
+
+  it("DirectReads.onto leaves a socket that holds buffered bytes on 'data' (they would come after later reads)", async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const socket = net.connect({ host: "127.0.0.1", port: (server.address() as net.AddressInfo).port });
+    try {
+      await new Promise((resolve) => socket.once("connect", resolve));
+      socket.pause();
+      socket.unshift(Buffer.from("held"));
+      expect(DirectReads.onto(socket)).toBeUndefined();
+      // A socket without buffered bytes takes them; a second time finds them in place.
+      const fresh = net.connect({ host: "127.0.0.1", port: (server.address() as net.AddressInfo).port });
+      await new Promise((resolve) => fresh.once("connect", resolve));
+      fresh.pause();
+      expect(DirectReads.onto(fresh)).toBeInstanceOf(DirectReads);
+      expect(DirectReads.onto(fresh)).toBeUndefined();
+      fresh.destroy();
+    } finally {
+      socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
