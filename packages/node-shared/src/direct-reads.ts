@@ -60,6 +60,8 @@ export class DirectReads {
   }
 
   /**
+   * Reads for one socket that portio creates: pass {@link DirectReads.onread} when creating it.
+   *
    * @param readSize the read buffer's size: the most one read hands over. 64 KiB (libuv's own) for
    *   a socket; a TLS socket reads at most a record's plaintext (16 KiB) at a time.
    */
