@@ -47,48 +47,46 @@ export function connectTcp(
     // Bun's node:net, like Node's, closes the fd inside destroy() (bun-quirks.test.ts checks it).
     return NetStreamTransport.connect(socket, { family, destroyClosesFd: true }, signal);
   }
-  // Not an async function, and no object per call: what the `open` handler needs travels in
-  // `socket.data` (the shared options of the family), and Bun's promise resolves with the socket,
-  // whose `data` the transport has replaced with itself by then.
-  return Bun.connect<BunStreamTransport | undefined>({
-    hostname: host,
-    port,
-    allowHalfOpen: true,
-    data: connectData(family, newSocketTcpOptions(options.tcpOptions)) as never,
-    socket: connectHandlers,
-  }).then(transportOf);
+  // The promise resolves from the `open` handler with the transport it built, not from
+  // Bun.connect's promise with the socket: no `then` hop between the connection and the caller's
+  // first write. What `open` needs travels in `socket.data`; Bun.connect's promise only carries
+  // connect failures (it rejects without `open` having run).
+  return new Promise<BunStreamTransport>((resolve, reject) => {
+    const pending: PendingConnect = { family, tcpOptions: newSocketTcpOptions(options.tcpOptions), resolve, reject };
+    Bun.connect<BunStreamTransport | undefined>({
+      hostname: host,
+      port,
+      allowHalfOpen: true,
+      data: pending as never,
+      socket: connectHandlers,
+    }).catch(reject);
+  });
 }
 
 /** What a `Bun.connect` call hands its `open` handler through `socket.data`. */
 interface PendingConnect {
   family: "inet" | "inet6";
   tcpOptions: Partial<BackendTCPOptions>;
-}
-
-const DEFAULT_CONNECT_DATA: Record<"inet" | "inet6", PendingConnect> = {
-  inet: { family: "inet", tcpOptions: newSocketTcpOptions(undefined) },
-  inet6: { family: "inet6", tcpOptions: newSocketTcpOptions(undefined) },
-};
-
-/** The `open` handler's input; shared (read-only) for the default options, as most connects use. */
-function connectData(family: "inet" | "inet6", tcpOptions: Partial<BackendTCPOptions>): PendingConnect {
-  const shared = DEFAULT_CONNECT_DATA[family];
-  return tcpOptions === shared.tcpOptions ? shared : { family, tcpOptions };
-}
-
-function transportOf(socket: Socket<BunStreamTransport | undefined>): BunStreamTransport {
-  return socket.data!;
+  resolve(transport: BunStreamTransport): void;
+  reject(error: unknown): void;
 }
 
 /**
  * One handler object for every `Bun.connect`: what differs per connection travels in
  * `socket.data` (which the transport then replaces with itself), so connecting builds no
- * handler object and no closure each time.
+ * handler object each time.
  */
 const connectHandlers = streamHandlers((socket: Socket<BunStreamTransport>) => {
   const pending = socket.data as unknown as PendingConnect;
-  applyBunTcpOptions(socket, pending.tcpOptions, true);
-  new BunStreamTransport(socket, { family: pending.family });
+  try {
+    applyBunTcpOptions(socket, pending.tcpOptions, true);
+    pending.resolve(new BunStreamTransport(socket, { family: pending.family }));
+  } catch (error) {
+    // The caller gets the failure; the socket must not outlive a connect nobody holds.
+    socket.data = undefined as never;
+    socket.terminate();
+    pending.reject(error);
+  }
 });
 
 /**
