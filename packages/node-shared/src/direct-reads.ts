@@ -81,19 +81,22 @@ export const DirectReads = {
     const early = fields[RECEIVER];
     if (typeof early === "function") throw new Error("DirectReads is attached to a transport already");
     fields[RECEIVER] = receiver;
-    if (early !== undefined) for (const bytes of early) receiver(bytes);
+    if (early !== undefined) for (const bytes of early) receiver.call(socket, bytes);
   },
 };
 
-/** Takes one read's bytes; false stops reading from the socket until the receiver resumes it. */
-type Receiver = (bytes: Uint8Array) => boolean;
+/**
+ * Takes one read's bytes, called with the socket as `this` (so one function serves every socket);
+ * false stops reading from the socket until the receiver resumes it.
+ */
+type Receiver = (this: Socket, bytes: Uint8Array) => boolean;
 
 /** net's `onread` option, with the buffer as a function (Node asks for it again after every read). */
 export type DirectReadsOption = OnReadOpts & { buffer: () => Uint8Array };
 
 /** The socket's receiver, or the reads that came before one was attached. */
 const RECEIVER = Symbol("portio.directReads");
-type ReceiverField = { [RECEIVER]?: Receiver | Uint8Array[] };
+type ReceiverField = { [RECEIVER]?: Receiver | Uint8Array[] } & Socket;
 
 /** The thread's `onread` options, by read size. */
 const options = new Map<number, DirectReadsOption>();
@@ -120,7 +123,8 @@ function makeOption(size: number): DirectReadsOption {
       next = bulk ? freshReadBuffer(size) : shared;
       const fields = this as unknown as ReceiverField;
       const receiver = fields[RECEIVER];
-      if (typeof receiver === "function") return receiver(bytes);
+      // Called as the socket's method: the receiver finds its transport through `this`.
+      if (typeof receiver === "function") return (fields[RECEIVER] as Receiver)(bytes);
       if (receiver === undefined) fields[RECEIVER] = [bytes];
       else receiver.push(bytes);
       return false;

@@ -56,6 +56,14 @@ interface ConnectAttempt {
   readonly onAbort: () => void;
 }
 
+/** The transport that wraps a socket, for the listeners all sockets share. */
+const TRANSPORT = Symbol("portio.netStreamTransport");
+type TransportField = { [TRANSPORT]: NetStreamTransport };
+
+function transportOf(socket: Socket): NetStreamTransport {
+  return (socket as unknown as TransportField)[TRANSPORT];
+}
+
 /** Timer delays above this overflow to 1 ms in Node, so such flush timeouts are treated as "no limit". */
 const MAX_TIMER_DELAY = 2 ** 31 - 1;
 
@@ -150,7 +158,7 @@ export class NetStreamTransport implements StreamTransport {
     this.#queueLimit = socket.readableHighWaterMark;
     this.#direct = options.directReads === true;
     if (this.#direct) {
-      DirectReads.attach(socket, (bytes) => this.#accept(bytes));
+      DirectReads.attach(socket, NetStreamTransport.#onRead);
     } else {
       this.#onData = (chunk) => {
         if (this.#draining) return;
@@ -159,36 +167,12 @@ export class NetStreamTransport implements StreamTransport {
       };
       socket.on("data", this.#onData);
     }
-    socket.on("end", () => {
-      // Node never ends a socket after an error, Bun's does: its node:tls pushes the end of the
-      // stream right after reporting a fatal alert (a refused client certificate), which must not
-      // read as a complete stream. The error stays what every later read reports.
-      if (this.#error !== undefined) return;
-      this.#eof = true;
-      this.#serveReader();
-    });
+    (socket as unknown as TransportField)[TRANSPORT] = this;
+    socket.on("end", NetStreamTransport.#onEnd);
     // Always listening for 'error' also keeps Node from turning a socket error into an
     // uncaught exception while nobody is reading or writing.
-    socket.on("error", (error: Error) => {
-      if (this.#connecting !== undefined) this.#connecting.failure ??= error;
-      this.#error ??= error;
-      this.#drainSocket();
-      this.#serveReader();
-      this.#failWriter();
-    });
-    socket.on("close", () => {
-      this.#closed = true;
-      this.#drainSocket();
-      this.#serveReader();
-      this.#failWriter();
-      const connecting = this.#connecting;
-      if (connecting !== undefined) {
-        // 'error' is always followed by 'close', and an abort destroys the socket: the fd is
-        // released by now, as the backend contract asks of a failed connect.
-        this.#endConnecting();
-        connecting.deferred.reject(connecting.failure ?? this.#error ?? new Error("the socket closed while connecting"));
-      }
-    });
+    socket.on("error", NetStreamTransport.#onError);
+    socket.on("close", NetStreamTransport.#onClose);
     // Reading starts now even on a socket that was created paused (accepted, adopted). A
     // `read(0)` starts the handle without flowing mode, which direct reads do not use; a read that
     // came before the transport stopped it, unless it filled the queue.
@@ -199,6 +183,47 @@ export class NetStreamTransport implements StreamTransport {
       socket.resume();
     }
   }
+
+  // The socket's listeners are the same functions for every socket (called with the socket as
+  // `this`, which leads to its transport): closures would cost each idle connection about 60 bytes apiece.
+
+  static readonly #onRead = function (this: Socket, bytes: Uint8Array): boolean {
+    return transportOf(this).#accept(bytes);
+  };
+
+  static readonly #onEnd = function (this: Socket): void {
+    const transport = transportOf(this);
+    // Node never ends a socket after an error, Bun's does: its node:tls pushes the end of the
+    // stream right after reporting a fatal alert (a refused client certificate), which must not
+    // read as a complete stream. The error stays what every later read reports.
+    if (transport.#error !== undefined) return;
+    transport.#eof = true;
+    transport.#serveReader();
+  };
+
+  static readonly #onError = function (this: Socket, error: Error): void {
+    const transport = transportOf(this);
+    if (transport.#connecting !== undefined) transport.#connecting.failure ??= error;
+    transport.#error ??= error;
+    transport.#drainSocket();
+    transport.#serveReader();
+    transport.#failWriter();
+  };
+
+  static readonly #onClose = function (this: Socket): void {
+    const transport = transportOf(this);
+    transport.#closed = true;
+    transport.#drainSocket();
+    transport.#serveReader();
+    transport.#failWriter();
+    const connecting = transport.#connecting;
+    if (connecting !== undefined) {
+      // 'error' is always followed by 'close', and an abort destroys the socket: the fd is
+      // released by now, as the backend contract asks of a failed connect.
+      transport.#endConnecting();
+      connecting.deferred.reject(connecting.failure ?? transport.#error ?? new Error("the socket closed while connecting"));
+    }
+  };
 
   /**
    * Wraps a socket that is still connecting (from `net.connect()`) and resolves with the
