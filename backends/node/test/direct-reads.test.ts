@@ -1,6 +1,6 @@
 import net from "node:net";
 import { describe, expect, it } from "vitest";
-import { DirectReads } from "@portio/node-shared";
+import { DirectReads, NetStreamTransport } from "@portio/node-shared";
 import { concat, pattern, readExactly, tcpPair } from "./helpers.ts";
 
 const KiB = 1024;
@@ -66,6 +66,40 @@ describe("direct reads (net's onread) on Node", () => {
       fresh.destroy();
     } finally {
       socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it("reads that come before the transport wraps the socket are kept, in order, and reading goes on after them", async () => {
+    const first = pattern(3000, 8);
+    const second = pattern(5000, 9);
+    const connections: net.Socket[] = [];
+    const server = net.createServer((accepted) => {
+      connections.push(accepted);
+      accepted.write(first);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const socket = net.connect({
+      host: "127.0.0.1",
+      port: (server.address() as net.AddressInfo).port,
+      allowHalfOpen: true,
+      onread: DirectReads.option(),
+    });
+    try {
+      await new Promise((resolve) => socket.once("connect", resolve));
+      // Bounded: the peer writes as it accepts; the early read stops reading until attached.
+      for (let turn = 0; turn < 2000 && socket.bytesRead < first.byteLength; turn++) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      expect(socket.bytesRead).toBe(first.byteLength);
+      const transport = new NetStreamTransport(socket, { family: "inet", destroyClosesFd: true, directReads: true });
+      expect(Buffer.compare(await readExactly(transport, first.byteLength), first)).toBe(0);
+      connections[0]!.write(second);
+      expect(Buffer.compare(await readExactly(transport, second.byteLength), second)).toBe(0);
+      await transport.close(0);
+    } finally {
+      socket.destroy();
+      for (const connection of connections) connection.destroy();
       await new Promise((resolve) => server.close(resolve));
     }
   });

@@ -157,6 +157,8 @@ export class NetStreamTransport implements StreamTransport {
     this.#closed = socket.closed;
     this.#queueLimit = socket.readableHighWaterMark;
     this.#direct = options.directReads === true;
+    // Set first: attaching hands over the reads that came before, through the shared receiver.
+    (socket as unknown as TransportField)[TRANSPORT] = this;
     if (this.#direct) {
       DirectReads.attach(socket, NetStreamTransport.#onRead);
     } else {
@@ -167,7 +169,6 @@ export class NetStreamTransport implements StreamTransport {
       };
       socket.on("data", this.#onData);
     }
-    (socket as unknown as TransportField)[TRANSPORT] = this;
     socket.on("end", NetStreamTransport.#onEnd);
     // Always listening for 'error' also keeps Node from turning a socket error into an
     // uncaught exception while nobody is reading or writing.
