@@ -1,6 +1,9 @@
 import net from "node:net";
 import { describe, expect, it } from "vitest";
-import { DirectReads, NetStreamTransport } from "@portio/node-shared";
+import { inspectSocket, setBackend } from "@portio/core";
+import { DirectReads, NetStreamTransport, fdOf } from "@portio/node-shared";
+import { wrapListenerSocket } from "../src/adopt-listener.ts";
+import { nodeBackend } from "../src/backend.ts";
 import { concat, pattern, readExactly, tcpPair } from "./helpers.ts";
 
 const KiB = 1024;
@@ -101,6 +104,26 @@ describe("direct reads (net's onread) on Node", () => {
       socket.destroy();
       for (const connection of connections) connection.destroy();
       await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it("an adopted TCP listener's accepted sockets read directly too, and each chunk stays intact", async () => {
+    setBackend(nodeBackend); // inspectSocket asks the backend
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const listener = await wrapListenerSocket({ fd: fdOf(server)!, native: server }, await inspectSocket(server));
+    const client = net.connect({ host: "127.0.0.1", port: (server.address() as net.AddressInfo).port });
+    try {
+      const accepted = (await listener.accept()) as NetStreamTransport;
+      expect(accepted.socket.listenerCount("data")).toBe(0);
+      const parts = [pattern(64 * KiB, 10), pattern(10, 11), pattern(150 * KiB, 12)];
+      for (const part of parts) client.write(part);
+      const expected = concat(parts);
+      expect(Buffer.compare(await readExactly(accepted, expected.byteLength), expected)).toBe(0);
+      await accepted.close(0);
+    } finally {
+      client.destroy();
+      await listener.close();
     }
   });
 });
