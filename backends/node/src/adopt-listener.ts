@@ -10,7 +10,7 @@ import net from "node:net";
 import type { SocketAddress, SocketInfo } from "@portio/core";
 import type { AdoptionSource } from "@portio/core/backend";
 import { restoringOnFailure, startListening } from "@portio/libc-socket";
-import { NetStreamTransport } from "@portio/node-shared";
+import { DirectReads, NetStreamTransport } from "@portio/node-shared";
 import { getKoffiBinder } from "./libc-binder.ts";
 import { acceptedUnixStream } from "./unix-stream.ts";
 import { listen } from "./listen.ts";
@@ -18,7 +18,8 @@ import { NodeListenerTransport } from "./listener-transport.ts";
 
 /**
  * A listening TCP or Unix socket, or a bound one that is not listening yet. Accepted TCP
- * connections get TCP_NODELAY; Unix ones get no TCP option and carry the listener's path as
+ * connections get TCP_NODELAY and read through direct reads ({@link DirectReads.onto}), as a
+ * native TCP listener's do; Unix ones get no TCP option and carry the listener's path as
  * their local address.
  *
  * @example
@@ -51,7 +52,7 @@ export async function wrapListenerSocket(source: AdoptionSource, info: SocketInf
       family,
       localAddress,
       wrap: tcp
-        ? (socket) => new NetStreamTransport(socket, { family, destroyClosesFd: true })
+        ? (socket) => new NetStreamTransport(socket, { family, destroyClosesFd: true, directReads: DirectReads.onto(socket) })
         : (socket) => acceptedUnixStream(socket, localAddress),
     });
   });

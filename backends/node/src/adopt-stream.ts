@@ -29,11 +29,10 @@ export async function wrapStreamSocket(source: AdoptionSource, info: SocketInfo)
       socket.setNoDelay(true);
       return new NetStreamTransport(socket, { family: info.family });
     }
-    const directReads = new DirectReads();
     // The constructor takes `onread` as connect() does (lib/net.js); @types/node lists it for connect() only.
-    const socket = new net.Socket({ fd: source.fd, ...BOTH_WAYS, onread: directReads.onread } as net.SocketConstructorOpts);
+    const socket = new net.Socket({ fd: source.fd, ...BOTH_WAYS, onread: DirectReads.option() } as net.SocketConstructorOpts);
     socket.setNoDelay(true);
-    return new NetStreamTransport(socket, { family: info.family, directReads });
+    return new NetStreamTransport(socket, { family: info.family, directReads: true });
   });
 }
 

@@ -20,7 +20,6 @@ export function connectTcp(host: string, port: number, options: BackendConnectTc
   // Not an async function: its promise would add turns of the microtask queue to every connect.
   const { localHost, localPort, signal } = options;
   if (signal?.aborted) return Promise.reject(signal.reason);
-  const directReads = new DirectReads();
   let socket: net.Socket;
   try {
     socket = net.connect({
@@ -31,14 +30,14 @@ export function connectTcp(host: string, port: number, options: BackendConnectTc
       allowHalfOpen: true,
       ...netTcpOptions(options.tcpOptions),
       autoSelectFamily: false,
-      onread: directReads.onread,
+      onread: DirectReads.option(),
     });
   } catch (error) {
     return Promise.reject(error);
   }
   // Core hands in a numeric address, so the family is known before connecting.
   const family = host.includes(":") ? "inet6" : "inet";
-  return NetStreamTransport.connect(socket, { family, destroyClosesFd: true, directReads }, signal);
+  return NetStreamTransport.connect(socket, { family, destroyClosesFd: true, directReads: true }, signal);
 }
 
 /**

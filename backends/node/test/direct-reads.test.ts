@@ -1,6 +1,9 @@
 import net from "node:net";
 import { describe, expect, it } from "vitest";
-import { DirectReads } from "@portio/node-shared";
+import { inspectSocket, setBackend } from "@portio/core";
+import { DirectReads, NetStreamTransport, fdOf } from "@portio/node-shared";
+import { wrapListenerSocket } from "../src/adopt-listener.ts";
+import { nodeBackend } from "../src/backend.ts";
 import { concat, pattern, readExactly, tcpPair } from "./helpers.ts";
 
 const KiB = 1024;
@@ -56,17 +59,71 @@ describe("direct reads (net's onread) on Node", () => {
       await new Promise((resolve) => socket.once("connect", resolve));
       socket.pause();
       socket.unshift(Buffer.from("held"));
-      expect(DirectReads.onto(socket)).toBeUndefined();
+      expect(DirectReads.onto(socket)).toBe(false);
       // A socket without buffered bytes takes them; a second time finds them in place.
       const fresh = net.connect({ host: "127.0.0.1", port: (server.address() as net.AddressInfo).port });
       await new Promise((resolve) => fresh.once("connect", resolve));
       fresh.pause();
-      expect(DirectReads.onto(fresh)).toBeInstanceOf(DirectReads);
-      expect(DirectReads.onto(fresh)).toBeUndefined();
+      expect(DirectReads.onto(fresh)).toBe(true);
+      expect(DirectReads.onto(fresh)).toBe(false);
       fresh.destroy();
     } finally {
       socket.destroy();
       await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it("reads that come before the transport wraps the socket are kept, in order, and reading goes on after them", async () => {
+    const first = pattern(3000, 8);
+    const second = pattern(5000, 9);
+    const connections: net.Socket[] = [];
+    const server = net.createServer((accepted) => {
+      connections.push(accepted);
+      accepted.write(first);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const socket = net.connect({
+      host: "127.0.0.1",
+      port: (server.address() as net.AddressInfo).port,
+      allowHalfOpen: true,
+      onread: DirectReads.option(),
+    });
+    try {
+      await new Promise((resolve) => socket.once("connect", resolve));
+      // Bounded: the peer writes as it accepts; the early read stops reading until attached.
+      for (let turn = 0; turn < 2000 && socket.bytesRead < first.byteLength; turn++) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      expect(socket.bytesRead).toBe(first.byteLength);
+      const transport = new NetStreamTransport(socket, { family: "inet", destroyClosesFd: true, directReads: true });
+      expect(Buffer.compare(await readExactly(transport, first.byteLength), first)).toBe(0);
+      connections[0]!.write(second);
+      expect(Buffer.compare(await readExactly(transport, second.byteLength), second)).toBe(0);
+      await transport.close(0);
+    } finally {
+      socket.destroy();
+      for (const connection of connections) connection.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it("an adopted TCP listener's accepted sockets read directly too, and each chunk stays intact", async () => {
+    setBackend(nodeBackend); // inspectSocket asks the backend
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const listener = await wrapListenerSocket({ fd: fdOf(server)!, native: server }, await inspectSocket(server));
+    const client = net.connect({ host: "127.0.0.1", port: (server.address() as net.AddressInfo).port });
+    try {
+      const accepted = (await listener.accept()) as NetStreamTransport;
+      expect(accepted.socket.listenerCount("data")).toBe(0);
+      const parts = [pattern(64 * KiB, 10), pattern(10, 11), pattern(150 * KiB, 12)];
+      for (const part of parts) client.write(part);
+      const expected = concat(parts);
+      expect(Buffer.compare(await readExactly(accepted, expected.byteLength), expected)).toBe(0);
+      await accepted.close(0);
+    } finally {
+      client.destroy();
+      await listener.close();
     }
   });
 });

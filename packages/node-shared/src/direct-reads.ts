@@ -11,9 +11,9 @@ const SOCKET_READ_SIZE = 64 * 1024;
  * no `Socket._read` per chunk (on Node 20, a client's 64-byte round trip went from about 84,000
  * to 50,000 instructions, under raw node:net's 64,000 on `'data'`).
  * The option has to be given when the socket is created, before any transport exists, so the
- * reads go to a receiver attached later ({@link attach}). A read that comes before (none should:
- * a connecting socket reads only once connected, and the transport attaches in `'connect'`) is
- * kept and reading stops until the receiver takes it.
+ * reads go to a receiver attached later ({@link DirectReads.attach}). A read that comes before
+ * (none should: a connecting socket reads only once connected, and the transport attaches in
+ * `'connect'`) is kept and reading stops until the receiver takes it.
  *
  * Every chunk handed on is the receiver's own, and no idle socket holds a buffer of its own:
  * sockets read into one buffer shared by the whole thread (reads run one at a time, each handed
@@ -23,30 +23,40 @@ const SOCKET_READ_SIZE = 64 * 1024;
  * one per read), and back to the shared one once its reads are small again. Nothing handed on is
  * ever written to again.
  *
+ * Nothing here is allocated per socket but the receiver (kept on the socket under a private
+ * symbol): the option object and its two functions are one per read size for the whole thread,
+ * since Node calls the callback as a method of the socket and asks for the next buffer right after
+ * it, in the same turn (10,000 idle connections held about 250 bytes each in a per-socket option).
+ *
  * Sockets Node creates itself (a `net.Server`'s accepted connections, node:tls's sockets over an
  * existing socket) take no `onread`; {@link DirectReads.onto} gives it to them afterwards, on Node
  * only. Elsewhere they stay on `'data'`.
  *
  * @example
  * ```ts
- * const reads = new DirectReads();
- * const socket = net.connect({ host: "127.0.0.1", port, allowHalfOpen: true, onread: reads.onread });
+ * const socket = net.connect({ host: "127.0.0.1", port, allowHalfOpen: true, onread: DirectReads.option() });
  * socket.once("connect", () => {
- *   const transport = new NetStreamTransport(socket, { family: "inet", directReads: reads });
+ *   const transport = new NetStreamTransport(socket, { family: "inet", directReads: true });
  * });
  * ```
  */
-export class DirectReads {
-  readonly #readSize: number;
-  /** The buffer the socket's next read goes to: the shared one, or a private one while in bulk. */
-  #buffer: Uint8Array;
-  #receiver: ((bytes: Uint8Array) => boolean) | undefined;
-  /** Reads that came before a receiver was attached. */
-  #early: Uint8Array[] = [];
+export const DirectReads = {
+  /**
+   * The `onread` option for a socket about to be created: `net.connect({ ..., onread:
+   * DirectReads.option() })`. Its reads wait for {@link DirectReads.attach}.
+   *
+   * @param readSize the read buffer's size: the most one read hands over. 64 KiB (libuv's own) for
+   *   a socket; a TLS socket reads at most a record's plaintext (16 KiB) at a time.
+   */
+  option(readSize: number = SOCKET_READ_SIZE): DirectReadsOption {
+    let option = options.get(readSize);
+    if (option === undefined) options.set(readSize, (option = makeOption(readSize)));
+    return option;
+  },
 
   /**
-   * Direct reads for a socket that exists already (one Node made: accepted, or node:tls's), or
-   * `undefined` where the runtime cannot give it them afterwards; that socket then stays on
+   * Gives direct reads to a socket that exists already (one Node made: accepted, or node:tls's);
+   * false where the runtime cannot give it them afterwards, and that socket then stays on
    * `'data'`. Call it before the socket reads or between reads, as the transport is made.
    *
    * @example
@@ -54,57 +64,72 @@ export class DirectReads {
    * const transport = new NetStreamTransport(accepted, { family: "inet", directReads: DirectReads.onto(accepted) });
    * ```
    */
-  static onto(socket: Socket, readSize?: number): DirectReads | undefined {
-    const reads = new DirectReads(readSize);
-    return useReadCallback(socket, reads.onread) ? reads : undefined;
-  }
+  onto(socket: Socket, readSize?: number): boolean {
+    return useReadCallback(socket, DirectReads.option(readSize));
+  },
 
   /**
-   * Reads for one socket that portio creates: pass {@link DirectReads.onread} when creating it.
+   * Sends every read of `socket` (made with {@link DirectReads.option} or given it by
+   * {@link DirectReads.onto}) to `receiver`, which returns false to stop reading (its queue is
+   * full), starting with those that came before (reading stopped after each of those: the
+   * receiver restarts it, `socket.read(0)`, once it has room).
    *
-   * @param readSize the read buffer's size: the most one read hands over. 64 KiB (libuv's own) for
-   *   a socket; a TLS socket reads at most a record's plaintext (16 KiB) at a time.
+   * @throws Error if a receiver is attached already (one transport per socket)
    */
-  constructor(readSize: number = SOCKET_READ_SIZE) {
-    this.#readSize = readSize;
-    this.#buffer = sharedReadBuffer(readSize);
-  }
+  attach(socket: Socket, receiver: Receiver): void {
+    const fields = socket as unknown as ReceiverField;
+    const early = fields[RECEIVER];
+    if (typeof early === "function") throw new Error("DirectReads is attached to a transport already");
+    fields[RECEIVER] = receiver;
+    if (early !== undefined) for (const bytes of early) receiver.call(socket, bytes);
+  },
+};
 
-  /** The socket option: `net.connect({ ..., onread: reads.onread })`. */
-  readonly onread: OnReadOpts & { buffer: () => Uint8Array } = {
-    // Node asks for the buffer again after every read, so the replacement takes effect at once.
-    buffer: () => this.#buffer,
-    callback: (length: number, buffer: Uint8Array): boolean => {
-      const size = this.#readSize;
+/**
+ * Takes one read's bytes, called with the socket as `this` (so one function serves every socket);
+ * false stops reading from the socket until the receiver resumes it.
+ */
+type Receiver = (this: Socket, bytes: Uint8Array) => boolean;
+
+/** net's `onread` option, with the buffer as a function (Node asks for it again after every read). */
+export type DirectReadsOption = OnReadOpts & { buffer: () => Uint8Array };
+
+/** The socket's receiver, or the reads that came before one was attached. */
+const RECEIVER = Symbol("portio.directReads");
+type ReceiverField = { [RECEIVER]?: Receiver | Uint8Array[] } & Socket;
+
+/** The thread's `onread` options, by read size. */
+const options = new Map<number, DirectReadsOption>();
+
+function makeOption(size: number): DirectReadsOption {
+  const shared = sharedReadBuffer(size);
+  /** The buffer the socket just read from reads next: set by the callback, taken by `buffer()` right after it. */
+  let next = shared;
+  return {
+    buffer: () => {
+      const buffer = next;
+      // Any other socket's first buffer (Node asks as it opens the handle) is the shared one.
+      next = shared;
+      return buffer;
+    },
+    callback(this: Socket, length: number, buffer: Uint8Array): boolean {
       const bulk = length >= size / 2;
       let bytes: Uint8Array;
-      if (bulk && buffer !== sharedReadBuffer(size)) {
+      if (bulk && buffer !== shared) {
         bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, length);
       } else {
         bytes = new Uint8Array(buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + length));
       }
-      this.#buffer = bulk ? freshReadBuffer(size) : sharedReadBuffer(size);
-      // false stops reading from the socket until the receiver resumes it (socket.read(0)).
-      if (this.#receiver !== undefined) return this.#receiver(bytes);
-      this.#early.push(bytes);
+      next = bulk ? freshReadBuffer(size) : shared;
+      const fields = this as unknown as ReceiverField;
+      const receiver = fields[RECEIVER];
+      // Called as the socket's method: the receiver finds its transport through `this`.
+      if (typeof receiver === "function") return (fields[RECEIVER] as Receiver)(bytes);
+      if (receiver === undefined) fields[RECEIVER] = [bytes];
+      else receiver.push(bytes);
       return false;
     },
   };
-
-  /**
-   * Sends every read to `receiver`, which returns false to stop reading (its queue is full),
-   * starting with those that came before (reading stopped after each of those: the receiver
-   * restarts it, `socket.read(0)`, once it has room).
-   *
-   * @throws Error if a receiver is attached already (one transport per socket)
-   */
-  attach(receiver: (bytes: Uint8Array) => boolean): void {
-    if (this.#receiver !== undefined) throw new Error("DirectReads is attached to a transport already");
-    this.#receiver = receiver;
-    const early = this.#early;
-    this.#early = [];
-    for (const bytes of early) receiver(bytes);
-  }
 }
 
 /** The thread's shared read buffers, by size. */

@@ -7,7 +7,7 @@ import { brokenPipeError, socketClosedError } from "./errors.ts";
 import { fdOf } from "./node-internals.ts";
 import { rejectHandled } from "./waiter.ts";
 import { deferred, type Deferred } from "@portio/core/backend";
-import type { DirectReads } from "./direct-reads.ts";
+import { DirectReads } from "./direct-reads.ts";
 
 /** How a {@link NetStreamTransport} describes its socket. */
 export interface NetStreamTransportOptions {
@@ -35,16 +35,34 @@ export interface NetStreamTransportOptions {
    */
   destroyClosesFd?: boolean;
   /**
-   * The {@link DirectReads} the socket was created with (its `onread` option): the transport then
-   * takes the bytes from it instead of from `'data'` events. Node only; leave it out for sockets
-   * made without it.
+   * The socket reads through {@link DirectReads} (created with `DirectReads.option()` as its
+   * `onread`, or given it by `DirectReads.onto`): the transport then takes the bytes from there
+   * instead of from `'data'` events. Node only; leave it out for sockets made without it.
    */
-  directReads?: DirectReads;
+  directReads?: boolean;
 }
 
 const resolved: Promise<void> = Promise.resolve();
 /** Placeholder for `#closing` while `#close()` starts (never awaited). */
 const deferredClosing: Promise<void> = resolved;
+
+/** A connect in progress ({@link NetStreamTransport.connect}), with the listeners it added. */
+interface ConnectAttempt {
+  readonly deferred: Deferred<NetStreamTransport>;
+  /** Why the connect failed, first reason kept: the socket's error or the signal's reason. */
+  failure: unknown;
+  readonly signal: AbortSignal | undefined;
+  readonly onConnect: () => void;
+  readonly onAbort: () => void;
+}
+
+/** The transport that wraps a socket, for the listeners all sockets share. */
+const TRANSPORT = Symbol("portio.netStreamTransport");
+type TransportField = { [TRANSPORT]: NetStreamTransport };
+
+function transportOf(socket: Socket): NetStreamTransport {
+  return (socket as unknown as TransportField)[TRANSPORT];
+}
 
 /** Timer delays above this overflow to 1 ms in Node, so such flush timeouts are treated as "no limit". */
 const MAX_TIMER_DELAY = 2 ** 31 - 1;
@@ -114,10 +132,12 @@ export class NetStreamTransport implements StreamTransport {
   readonly #destroyClosesFd: boolean;
   #writer: Deferred<void> | undefined;
   /** While the socket connects (see {@link NetStreamTransport.connect}): settled by 'connect' or 'close'. */
-  #connecting: Deferred<NetStreamTransport> | undefined;
-  /** Why the connect failed, first reason kept: the socket's error or the signal's reason. */
-  #connectFailure: unknown;
-  #connectSignal: AbortSignal | undefined;
+  #connecting: ConnectAttempt | undefined;
+  /**
+   * The 'data' listener of a socket without direct reads. Listeners and other closures are made
+   * only where they are used: each costs every idle connection about 60 bytes.
+   */
+  readonly #onData: ((chunk: Buffer) => void) | undefined;
 
   /** Why this stream cannot pass fds (Unix streams only; see the option of the same name). */
   readonly fdPassingUnsupported: string | undefined;
@@ -136,39 +156,24 @@ export class NetStreamTransport implements StreamTransport {
     this.#eof = socket.readableEnded;
     this.#closed = socket.closed;
     this.#queueLimit = socket.readableHighWaterMark;
-    this.#direct = options.directReads !== undefined;
-    if (options.directReads !== undefined) options.directReads.attach(this.#accept);
-    else socket.on("data", this.#onData);
-    socket.on("end", () => {
-      // Node never ends a socket after an error, Bun's does: its node:tls pushes the end of the
-      // stream right after reporting a fatal alert (a refused client certificate), which must not
-      // read as a complete stream. The error stays what every later read reports.
-      if (this.#error !== undefined) return;
-      this.#eof = true;
-      this.#serveReader();
-    });
+    this.#direct = options.directReads === true;
+    // Set first: attaching hands over the reads that came before, through the shared receiver.
+    (socket as unknown as TransportField)[TRANSPORT] = this;
+    if (this.#direct) {
+      DirectReads.attach(socket, NetStreamTransport.#onRead);
+    } else {
+      this.#onData = (chunk) => {
+        if (this.#draining) return;
+        // A plain Uint8Array view: a Buffer's slice() would not copy, unlike the one callers expect.
+        if (!this.#accept(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))) socket.pause();
+      };
+      socket.on("data", this.#onData);
+    }
+    socket.on("end", NetStreamTransport.#onEnd);
     // Always listening for 'error' also keeps Node from turning a socket error into an
     // uncaught exception while nobody is reading or writing.
-    socket.on("error", (error: Error) => {
-      if (this.#connecting !== undefined) this.#connectFailure ??= error;
-      this.#error ??= error;
-      this.#drainSocket();
-      this.#serveReader();
-      this.#failWriter();
-    });
-    socket.on("close", () => {
-      this.#closed = true;
-      this.#drainSocket();
-      this.#serveReader();
-      this.#failWriter();
-      const connecting = this.#connecting;
-      if (connecting !== undefined) {
-        // 'error' is always followed by 'close', and an abort destroys the socket: the fd is
-        // released by now, as the backend contract asks of a failed connect.
-        this.#endConnecting();
-        connecting.reject(this.#connectFailure ?? this.#error ?? new Error("the socket closed while connecting"));
-      }
-    });
+    socket.on("error", NetStreamTransport.#onError);
+    socket.on("close", NetStreamTransport.#onClose);
     // Reading starts now even on a socket that was created paused (accepted, adopted). A
     // `read(0)` starts the handle without flowing mode, which direct reads do not use; a read that
     // came before the transport stopped it, unless it filled the queue.
@@ -179,6 +184,47 @@ export class NetStreamTransport implements StreamTransport {
       socket.resume();
     }
   }
+
+  // The socket's listeners are the same functions for every socket (called with the socket as
+  // `this`, which leads to its transport): closures would cost each idle connection about 60 bytes apiece.
+
+  static readonly #onRead = function (this: Socket, bytes: Uint8Array): boolean {
+    return transportOf(this).#accept(bytes);
+  };
+
+  static readonly #onEnd = function (this: Socket): void {
+    const transport = transportOf(this);
+    // Node never ends a socket after an error, Bun's does: its node:tls pushes the end of the
+    // stream right after reporting a fatal alert (a refused client certificate), which must not
+    // read as a complete stream. The error stays what every later read reports.
+    if (transport.#error !== undefined) return;
+    transport.#eof = true;
+    transport.#serveReader();
+  };
+
+  static readonly #onError = function (this: Socket, error: Error): void {
+    const transport = transportOf(this);
+    if (transport.#connecting !== undefined) transport.#connecting.failure ??= error;
+    transport.#error ??= error;
+    transport.#drainSocket();
+    transport.#serveReader();
+    transport.#failWriter();
+  };
+
+  static readonly #onClose = function (this: Socket): void {
+    const transport = transportOf(this);
+    transport.#closed = true;
+    transport.#drainSocket();
+    transport.#serveReader();
+    transport.#failWriter();
+    const connecting = transport.#connecting;
+    if (connecting !== undefined) {
+      // 'error' is always followed by 'close', and an abort destroys the socket: the fd is
+      // released by now, as the backend contract asks of a failed connect.
+      transport.#endConnecting();
+      connecting.deferred.reject(connecting.failure ?? transport.#error ?? new Error("the socket closed while connecting"));
+    }
+  };
 
   /**
    * Wraps a socket that is still connecting (from `net.connect()`) and resolves with the
@@ -206,34 +252,34 @@ export class NetStreamTransport implements StreamTransport {
       socket.destroy();
       return Promise.reject(error);
     }
-    const connecting = deferred<NetStreamTransport>();
+    const connecting: ConnectAttempt = {
+      deferred: deferred<NetStreamTransport>(),
+      failure: undefined,
+      signal,
+      onConnect: () => {
+        if (transport.#connecting !== connecting) return;
+        transport.#endConnecting();
+        connecting.deferred.resolve(transport);
+      },
+      onAbort: () => {
+        connecting.failure ??= signal!.reason;
+        socket.destroy();
+      },
+    };
     transport.#connecting = connecting;
-    socket.on("connect", transport.#onConnect);
+    socket.on("connect", connecting.onConnect);
     if (signal !== undefined) {
-      transport.#connectSignal = signal;
-      if (signal.aborted) transport.#onConnectAbort();
-      else signal.addEventListener("abort", transport.#onConnectAbort, { once: true });
+      if (signal.aborted) connecting.onAbort();
+      else signal.addEventListener("abort", connecting.onAbort, { once: true });
     }
-    return connecting.promise;
+    return connecting.deferred.promise;
   }
 
-  readonly #onConnect = (): void => {
-    const connecting = this.#connecting;
-    if (connecting === undefined) return;
-    this.#endConnecting();
-    connecting.resolve(this);
-  };
-
-  readonly #onConnectAbort = (): void => {
-    this.#connectFailure ??= this.#connectSignal!.reason;
-    this.socket.destroy();
-  };
-
   #endConnecting(): void {
+    const connecting = this.#connecting!;
     this.#connecting = undefined;
-    this.socket.off("connect", this.#onConnect);
-    this.#connectSignal?.removeEventListener("abort", this.#onConnectAbort);
-    this.#connectSignal = undefined;
+    this.socket.off("connect", connecting.onConnect);
+    connecting.signal?.removeEventListener("abort", connecting.onAbort);
   }
 
   /** The OS file descriptor, while the socket is open. */
@@ -286,7 +332,11 @@ export class NetStreamTransport implements StreamTransport {
     if (socket.write(data)) return resolved;
     // Listened for only when needed: most writes fit, and a listener per socket costs every
     // connection. Left over after a failure, it finds no writer and does nothing.
-    socket.once("drain", this.#onDrain);
+    socket.once("drain", () => {
+      const writer = this.#writer;
+      this.#writer = undefined;
+      writer?.resolve();
+    });
     this.#writer = deferred();
     return this.#writer.promise;
   }
@@ -376,27 +426,15 @@ export class NetStreamTransport implements StreamTransport {
    */
   releaseSocket(): Socket {
     const socket = this.socket;
-    socket.off("data", this.#onData);
+    if (this.#onData !== undefined) socket.off("data", this.#onData);
     socket.pause();
     while (this.#queue.length > 0) socket.unshift(this.#queue.pop()!);
     this.#queuedBytes = 0;
     return socket;
   }
 
-  readonly #onDrain = (): void => {
-    const writer = this.#writer;
-    this.#writer = undefined;
-    writer?.resolve();
-  };
-
-  readonly #onData = (chunk: Buffer): void => {
-    if (this.#draining) return;
-    // A plain Uint8Array view: a Buffer's slice() would not copy, unlike the one callers expect.
-    if (!this.#accept(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))) this.socket.pause();
-  };
-
   /** Takes arrived bytes; returns false when the queue is full and the socket must stop reading. */
-  readonly #accept = (bytes: Uint8Array): boolean => {
+  #accept(bytes: Uint8Array): boolean {
     const reader = this.#reader;
     // A waiting reader means the queue is empty (read() takes from it first).
     if (reader !== undefined) {
@@ -409,7 +447,7 @@ export class NetStreamTransport implements StreamTransport {
     if (this.#queuedBytes < this.#queueLimit) return true;
     this.#paused = true;
     return false;
-  };
+  }
 
   /**
    * Moves what Node still buffers into the queue once the socket failed or closed: bytes it read

@@ -115,7 +115,7 @@ export class NodeTLSTransport implements TLSTransport {
       remoteAddress: "",
       // Natively on a socket, the plaintext comes straight from TLSWrap, one record (at most
       // 16 KiB) per read; the pump's path relies on the socket's Readable state, so keeps 'data'.
-      directReads: pump === undefined ? DirectReads.onto(socket, TLS_RECORD_PLAINTEXT) : undefined,
+      directReads: pump === undefined && DirectReads.onto(socket, TLS_RECORD_PLAINTEXT),
     });
   }
 
