@@ -40,19 +40,36 @@ const SOCKET_READ_SIZE = 64 * 1024;
  * });
  * ```
  */
-export const DirectReads = {
-  /**
-   * The `onread` option for a socket about to be created: `net.connect({ ..., onread:
-   * DirectReads.option() })`. Its reads wait for {@link DirectReads.attach}.
-   *
-   * @param readSize the read buffer's size: the most one read hands over. 64 KiB (libuv's own) for
-   *   a socket; a TLS socket reads at most a record's plaintext (16 KiB) at a time.
-   */
+export const DirectReads: DirectReadsFunctions = {
   option(readSize: number = SOCKET_READ_SIZE): DirectReadsOption {
     let option = options.get(readSize);
     if (option === undefined) options.set(readSize, (option = makeOption(readSize)));
     return option;
   },
+
+  onto(socket: Socket, readSize?: number): boolean {
+    return useReadCallback(socket, DirectReads.option(readSize));
+  },
+
+  attach(socket: Socket, receiver: DirectReadsReceiver): void {
+    const fields = socket as unknown as ReceiverField;
+    const early = fields[RECEIVER];
+    if (typeof early === "function") throw new Error("DirectReads is attached to a transport already");
+    fields[RECEIVER] = receiver;
+    if (early !== undefined) for (const bytes of early) receiver.call(socket, bytes);
+  },
+};
+
+/** What {@link DirectReads} offers (an explicit type, as JSR wants for a public constant). */
+export interface DirectReadsFunctions {
+  /**
+   * The `onread` option for a socket about to be created: `net.connect({ ..., onread:
+   * DirectReads.option() })`. Its reads wait for {@link DirectReadsFunctions.attach}.
+   *
+   * @param readSize the read buffer's size: the most one read hands over. 64 KiB (libuv's own) for
+   *   a socket; a TLS socket reads at most a record's plaintext (16 KiB) at a time.
+   */
+  option(readSize?: number): DirectReadsOption;
 
   /**
    * Gives direct reads to a socket that exists already (one Node made: accepted, or node:tls's);
@@ -64,39 +81,31 @@ export const DirectReads = {
    * const transport = new NetStreamTransport(accepted, { family: "inet", directReads: DirectReads.onto(accepted) });
    * ```
    */
-  onto(socket: Socket, readSize?: number): boolean {
-    return useReadCallback(socket, DirectReads.option(readSize));
-  },
+  onto(socket: Socket, readSize?: number): boolean;
 
   /**
-   * Sends every read of `socket` (made with {@link DirectReads.option} or given it by
-   * {@link DirectReads.onto}) to `receiver`, which returns false to stop reading (its queue is
-   * full), starting with those that came before (reading stopped after each of those: the
-   * receiver restarts it, `socket.read(0)`, once it has room).
+   * Sends every read of `socket` (made with {@link DirectReadsFunctions.option} or given it by
+   * {@link DirectReadsFunctions.onto}) to `receiver`, which returns false to stop reading (its
+   * queue is full), starting with those that came before (reading stopped after each of those:
+   * the receiver restarts it, `socket.read(0)`, once it has room).
    *
    * @throws Error if a receiver is attached already (one transport per socket)
    */
-  attach(socket: Socket, receiver: Receiver): void {
-    const fields = socket as unknown as ReceiverField;
-    const early = fields[RECEIVER];
-    if (typeof early === "function") throw new Error("DirectReads is attached to a transport already");
-    fields[RECEIVER] = receiver;
-    if (early !== undefined) for (const bytes of early) receiver.call(socket, bytes);
-  },
-};
+  attach(socket: Socket, receiver: DirectReadsReceiver): void;
+}
 
 /**
  * Takes one read's bytes, called with the socket as `this` (so one function serves every socket);
  * false stops reading from the socket until the receiver resumes it.
  */
-type Receiver = (this: Socket, bytes: Uint8Array) => boolean;
+export type DirectReadsReceiver = (this: Socket, bytes: Uint8Array) => boolean;
 
 /** net's `onread` option, with the buffer as a function (Node asks for it again after every read). */
 export type DirectReadsOption = OnReadOpts & { buffer: () => Uint8Array };
 
 /** The socket's receiver, or the reads that came before one was attached. */
 const RECEIVER = Symbol("portio.directReads");
-type ReceiverField = { [RECEIVER]?: Receiver | Uint8Array[] } & Socket;
+type ReceiverField = { [RECEIVER]?: DirectReadsReceiver | Uint8Array[] } & Socket;
 
 /** The thread's `onread` options, by read size. */
 const options = new Map<number, DirectReadsOption>();
@@ -124,7 +133,7 @@ function makeOption(size: number): DirectReadsOption {
       const fields = this as unknown as ReceiverField;
       const receiver = fields[RECEIVER];
       // Called as the socket's method: the receiver finds its transport through `this`.
-      if (typeof receiver === "function") return (fields[RECEIVER] as Receiver)(bytes);
+      if (typeof receiver === "function") return (fields[RECEIVER] as DirectReadsReceiver)(bytes);
       if (receiver === undefined) fields[RECEIVER] = [bytes];
       else receiver.push(bytes);
       return false;
