@@ -1,4 +1,5 @@
 import { checkSignal, deferred, type Deferred } from "./internal/abort.ts";
+import { provideTaskTracking } from "./internal/task-tracking.ts";
 
 /** A task run by a {@link TaskGroup}: it gets the group's signal and should stop when it aborts. */
 export type Task = (signal: AbortSignal) => Promise<unknown> | unknown;
@@ -59,12 +60,25 @@ export class TaskGroup {
    * @throws Error if the group has finished waiting
    */
   start(task: Task): void {
-    if (this.#closed) throw new Error("this TaskGroup has finished; start tasks before wait() settles");
-    this.#running++;
+    this.#checkOpen();
     const signal = this.#controller.signal;
-    Promise.resolve()
-      .then(() => task(signal))
-      .then(this.#onTaskDone, this.#onTaskFailed);
+    this.#track(Promise.resolve().then(() => task(signal)));
+  }
+
+  static {
+    provideTaskTracking((group, running) => {
+      group.#checkOpen();
+      group.#track(running);
+    });
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new Error("this TaskGroup has finished; start tasks before wait() settles");
+  }
+
+  #track(running: Promise<unknown>): void {
+    this.#running++;
+    running.then(this.#onTaskDone, this.#onTaskFailed);
   }
 
   /** Aborts every task's signal with `reason` (default: an `AbortError` DOMException). */

@@ -111,17 +111,10 @@ export class AbortRace {
       signal.addEventListener("abort", this.#onAbort, { once: true });
     }
     return new Promise<T>((resolve, reject) => {
+      // Left in place once the race is over (no settle closures per race): rejecting a settled
+      // promise does nothing, and the next race replaces it.
       this.#reject = reject;
-      promise.then(
-        (value) => {
-          if (this.#reject === reject) this.#reject = undefined;
-          resolve(value);
-        },
-        (error: unknown) => {
-          if (this.#reject === reject) this.#reject = undefined;
-          reject(error);
-        },
-      );
+      promise.then(resolve, reject);
     });
   }
 
@@ -129,6 +122,7 @@ export class AbortRace {
   release(): void {
     this.#signal?.removeEventListener("abort", this.#onAbort);
     this.#signal = undefined;
+    this.#reject = undefined;
   }
 }
 

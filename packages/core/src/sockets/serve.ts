@@ -1,6 +1,7 @@
 import type { AsyncResource, CallOptions } from "../abc/resource.ts";
 import type { HandlerContext, ServeOptions } from "../abc/streams.ts";
 import { checkSignal, describeValue } from "../internal/abort.ts";
+import { trackTask } from "../internal/task-tracking.ts";
 import { TaskGroup } from "../task-group.ts";
 
 /**
@@ -60,9 +61,15 @@ export async function serveConnections<T extends AsyncResource>(
   rawOptions?: ServeOptions<T>,
 ): Promise<void> {
   const options = checkServeOptions(handler, rawOptions);
-  const onError = options.onError ?? reportHandlerError;
   const group = new TaskGroup(options.signal ? { signal: options.signal } : {});
-  const open = new Set<T>();
+  const serving: Serving<T> = {
+    handler,
+    // One context for every handler: they all get the same signal, and frozen, no handler can
+    // change what another sees.
+    context: Object.freeze({ signal: group.signal }),
+    onError: options.onError ?? reportHandlerError,
+    open: new Set<T>(),
+  };
   let acceptFailure: { error: unknown } | undefined;
   const acceptOptions: CallOptions = { signal: group.signal };
   try {
@@ -74,20 +81,10 @@ export async function serveConnections<T extends AsyncResource>(
         if (group.signal.aborted && error === group.signal.reason) break;
         throw error;
       }
-      open.add(stream);
-      group.start(async (signal) => {
-        try {
-          await handler(stream, { signal });
-        } catch (error) {
-          await stream.aclose();
-          // A handler that ends because serving stopped is not a failure.
-          if (signal.aborted) return;
-          await onError(error, stream);
-        } finally {
-          open.delete(stream);
-          await stream.aclose();
-        }
-      });
+      serving.open.add(stream);
+      // Run at once and counted into the group, rather than group.start(): no closure and no
+      // promise hops per connection.
+      trackTask(group, handleConnection(stream, serving));
     }
   } catch (error) {
     acceptFailure = { error };
@@ -95,8 +92,32 @@ export async function serveConnections<T extends AsyncResource>(
   }
   // Handlers are always waited for, so that no connection outlives serve(); the grace period
   // bounds the wait for those that do not end when their signal aborts.
-  await shutDown(group, open, options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
+  await shutDown(group, serving.open, options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
   if (acceptFailure) throw acceptFailure.error;
+}
+
+/** What every connection's handler run needs from its `serveConnections` call. */
+interface Serving<T extends AsyncResource> {
+  readonly handler: (stream: T, context: HandlerContext) => void | Promise<void>;
+  readonly context: HandlerContext;
+  readonly onError: NonNullable<ServeOptions<T>["onError"]>;
+  /** The streams whose handlers still run, closed by force when the shutdown grace is over. */
+  readonly open: Set<T>;
+}
+
+/** Runs the handler of one connection, then closes its stream; failures go to `onError`. */
+async function handleConnection<T extends AsyncResource>(stream: T, serving: Serving<T>): Promise<void> {
+  try {
+    await serving.handler(stream, serving.context);
+  } catch (error) {
+    await stream.aclose();
+    // A handler that ends because serving stopped is not a failure.
+    if (serving.context.signal.aborted) return;
+    await serving.onError(error, stream);
+  } finally {
+    serving.open.delete(stream);
+    await stream.aclose();
+  }
 }
 
 async function shutDown(group: TaskGroup, open: Set<AsyncResource>, graceMs: number): Promise<void> {

@@ -62,32 +62,51 @@ export class SocketListener<S extends SocketStream = SocketStream> extends Liste
   }
 
   /** Waits for the next connection. */
-  async accept(options?: CallOptions): Promise<S> {
-    this.#acceptGuard.enter();
+  accept(options?: CallOptions): Promise<S> {
+    // Written with one `.then` and settle handlers made once per listener rather than as an
+    // async function: serve() accepts once per connection, and each async frame and closure is
+    // garbage per connection. The checks and their order are those of the plain version.
+    const signal = options?.signal;
+    let pending: Promise<StreamTransport>;
+    try {
+      this.#acceptGuard.enter();
+    } catch (error) {
+      return Promise.reject(error);
+    }
     try {
       if (this.#closing) throw new ClosedResourceError();
-      throwIfAborted(options?.signal);
-      const pending = (this.#pendingAccept ??= silenced(this.transport.accept()));
-      let accepted: StreamTransport;
-      try {
-        accepted = await this.#acceptRace.race(pending, options?.signal);
-      } catch (error) {
-        if (options?.signal?.aborted && error === options.signal.reason) throw error;
-        if (this.#closing || this.#stopping) {
-          this.#pendingAccept = undefined;
-          throw new ClosedResourceError();
-        }
-        this.#pendingAccept = undefined;
-        throw new BrokenResourceError(`accepting a connection failed: ${String((error as Error)?.message ?? error)}`, {
-          cause: error,
-        });
-      }
-      this.#pendingAccept = undefined;
-      return this.#wrap(accepted);
-    } finally {
+      throwIfAborted(signal);
+      pending = this.#pendingAccept ??= silenced(this.transport.accept());
+    } catch (error) {
       this.#acceptGuard.exit();
+      return Promise.reject(error);
     }
+    // One accept at a time (the guard): the handlers find the call's signal here.
+    this.#acceptSignal = signal;
+    return this.#acceptRace.race(pending, signal).then(this.#onAccepted, this.#onAcceptFailed);
   }
+
+  #acceptSignal: AbortSignal | undefined;
+
+  readonly #onAccepted = (accepted: StreamTransport): S => {
+    this.#acceptGuard.exit();
+    this.#acceptSignal = undefined;
+    this.#pendingAccept = undefined;
+    return this.#wrap(accepted);
+  };
+
+  readonly #onAcceptFailed = (error: unknown): never => {
+    this.#acceptGuard.exit();
+    const signal = this.#acceptSignal;
+    this.#acceptSignal = undefined;
+    // An aborted accept leaves the runtime's accept running: its connection goes to the next call.
+    if (signal?.aborted && error === signal.reason) throw error;
+    this.#pendingAccept = undefined;
+    if (this.#closing || this.#stopping) throw new ClosedResourceError();
+    throw new BrokenResourceError(`accepting a connection failed: ${String((error as Error)?.message ?? error)}`, {
+      cause: error,
+    });
+  };
 
   /** Serves every connection with `handler`, concurrently; see {@link Listener.serve}. */
   serve(handler: (stream: S, context: HandlerContext) => void | Promise<void>, options?: ServeOptions<S>): Promise<void> {

@@ -366,9 +366,7 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
       const flushTimeoutMs = options?.flushTimeoutMs ?? GRACEFUL_CLOSE_TIMEOUT_MS;
       if (!(flushTimeoutMs >= 0)) return Promise.reject(new RangeError("flushTimeoutMs must be a non-negative number"));
       const interruptedSend = this.#sending;
-      this.#closing = this.transport.close(interruptedSend ? 0 : flushTimeoutMs).catch(() => {
-        // Closing a socket that already failed is not an error worth reporting to the caller.
-      });
+      this.#closing = this.transport.close(interruptedSend ? 0 : flushTimeoutMs).catch(ignoreCloseFailure);
     }
     return this.#closing;
   }
@@ -493,6 +491,9 @@ export interface CloseOptions {
    */
   flushTimeoutMs?: number;
 }
+
+/** Closing a socket that already failed is not an error worth reporting to the caller. */
+function ignoreCloseFailure(): void {}
 
 function isPortioError(error: unknown): boolean {
   return error instanceof PortioError;
