@@ -176,6 +176,41 @@ export const serveSuite: SuiteDefinition = {
       }),
     ),
     {
+      name: "bounded-shutdown-after-some-finished",
+      description:
+        "of four echo connections, the first and third end before serve() is aborted (handlers leaving out of order): the grace period then closes exactly the two still running, and the handlers' contexts are frozen",
+      async run(t) {
+        const { multi, host, port } = await loopbackListener(t);
+        const contexts = new Set<object>();
+        const twoEnded = deferred();
+        let ended = 0;
+        const serving = startServing(
+          t,
+          multi,
+          async (stream, context) => {
+            contexts.add(context);
+            for await (const chunk of stream) await stream.send(chunk);
+            if (++ended === 2) twoEnded.resolve();
+          },
+          { shutdownGraceMs: 50 },
+        );
+        const clients: SocketStream[] = [];
+        for (let i = 0; i < 4; i++) {
+          const client = t.use(await connectTcp(host, port));
+          await client.send(utf8(`c${i}`));
+          bytesEqual(await receiveExactly(client, 2), `c${i}`, `echo of client ${i}`);
+          clients.push(client);
+        }
+        await clients[0]!.aclose();
+        await clients[2]!.aclose();
+        await twoEnded.promise;
+        await serving.stop();
+        equal(ended, 2, "handlers that ended by themselves");
+        for (const i of [1, 3]) bytesEqual(await receiveAll(clients[i]!, 0), "", `what client ${i} got after shutdown`);
+        for (const context of contexts) ok(Object.isFrozen(context), "the handler context is frozen");
+      },
+    },
+    {
       name: "default-grace-lets-handlers-finish",
       description:
         "a handler that finishes its work after the abort (within the default grace period) is not cut off: its reply reaches the client",
