@@ -110,12 +110,12 @@ export class AbortRace {
       // Once: an aborted signal is answered by the check above from then on.
       signal.addEventListener("abort", this.#onAbort, { once: true });
     }
-    return new Promise<T>((resolve, reject) => {
-      // Left in place once the race is over (no settle closures per race): rejecting a settled
-      // promise does nothing, and the next race replaces it.
-      this.#reject = reject;
-      promise.then(resolve, reject);
-    });
+    const race = deferred<T>();
+    // Left in place once the race is over (no settle closures per race): rejecting a settled
+    // promise does nothing, and the next race replaces it.
+    this.#reject = race.reject;
+    promise.then(race.resolve, race.reject);
+    return race.promise;
   }
 
   /** Takes the abort listener off the signal of the last race. */
@@ -151,20 +151,29 @@ export interface Deferred<T> {
  * ```
  */
 export function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
+  const promise = new Promise<T>(captureSettlers);
+  const made = { promise, resolve: capturedResolve as (value: T) => void, reject: capturedReject! };
+  capturedResolve = capturedReject = undefined;
+  return made;
+}
+
+// The settle functions of the promise being made, handed out of its executor. One executor for
+// every deferred() rather than a closure each: the Promise constructor runs it at once, so two
+// calls cannot interleave, and a deferred is made per read, per accept and per wait.
+let capturedResolve: ((value: never) => void) | undefined;
+let capturedReject: ((error: unknown) => void) | undefined;
+function captureSettlers(resolve: (value: never) => void, reject: (error: unknown) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
 }
 
 /** A promise rejected on purpose that must not report as unhandled. */
 export function silenced<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => {});
+  promise.catch(ignoreRejection);
   return promise;
 }
+
+function ignoreRejection(): void {}
 
 /** Validates a `maxBytes` argument the way every receive does. */
 export function checkMaxBytes(maxBytes: number): void {
