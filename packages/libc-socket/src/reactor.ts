@@ -98,6 +98,14 @@ export class Reactor {
   /** `notifyClosing` callers waiting for the outstanding poll to let go of their fd. */
   #closing: Array<() => void> = [];
   readonly #stats = { pollsIssued: 0, syncPolls: 0, wakeups: 0 };
+  /** Every poll made so far, synchronous (found something or not) or asynchronous (completed). */
+  #pollCount = 0;
+  /**
+   * Reused for the synchronous poll, which never leaves the JS thread; only a poll that goes to
+   * another thread needs a buffer of its own.
+   */
+  #scratch = new Uint8Array(0);
+  #scratchView = new DataView(this.#scratch.buffer);
 
   /** A reactor that polls through `binder`. */
   constructor(binder: LibcBinder) {
@@ -208,6 +216,16 @@ export class Reactor {
     );
   }
 
+  /**
+   * How many polls this reactor has made so far (a synchronous one whether or not it found
+   * anything, an asynchronous one once completed). A caller that notes it before a wait learns
+   * afterwards whether the first poll after it asked already found its fd ready: then the data
+   * was (nearly) there when it asked, and trying the call first pays off next time.
+   */
+  get pollCount(): number {
+    return this.#pollCount;
+  }
+
   /** Current counters. */
   get stats(): ReactorStats {
     return {
@@ -299,16 +317,19 @@ export class Reactor {
     }
     const C = this.#C;
     const nfds = this.#interests.size + 1;
-    // A fresh buffer per poll: the binder owns it until the poll resolves.
-    const pollfds = new Uint8Array(nfds * C.POLLFD_SIZE);
-    const view = new DataView(pollfds.buffer);
-    const polled = new Map<number, number>();
+    const size = nfds * C.POLLFD_SIZE;
+    if (this.#scratch.length < size) {
+      this.#scratch = new Uint8Array(Math.max(size, 2 * this.#scratch.length));
+      this.#scratchView = new DataView(this.#scratch.buffer);
+    }
+    const scratch = this.#scratch;
+    const scratchView = this.#scratchView;
     let offset = 0;
     for (const [fd, interest] of this.#interests) {
       const events = (interest.readers.size > 0 ? C.POLLIN : 0) | (interest.writers.size > 0 ? C.POLLOUT : 0);
-      view.setInt32(offset, fd, true);
-      view.setInt16(offset + 4, events, true);
-      polled.set(fd, events);
+      scratchView.setInt32(offset, fd, true);
+      scratchView.setInt16(offset + 4, events, true);
+      scratchView.setInt16(offset + 6, 0, true);
       offset += C.POLLFD_SIZE;
     }
 
@@ -317,16 +338,23 @@ export class Reactor {
     // streak limit sends every MAX_SYNC_STREAK-th cycle through the event loop all the same,
     // so that timers and other I/O are never starved by a chain of microtasks.
     if (!turns && this.#syncStreak < MAX_SYNC_STREAK) {
-      const ready = this.#binder.poll(pollfds, nfds - 1, 0);
+      this.#pollCount++;
+      const ready = this.#binder.poll(scratch, nfds - 1, 0);
       if (ready > 0) {
         this.#syncStreak++;
         this.#stats.syncPolls++;
-        this.#dispatch(pollfds, nfds - 1, ready);
+        this.#dispatch(scratch, nfds - 1, ready);
         this.#schedule();
         return;
       }
     }
     this.#syncStreak = 0;
+
+    // A buffer of its own for the poll that leaves this thread: the binder owns it until then.
+    const pollfds = scratch.slice(0, size);
+    const view = new DataView(pollfds.buffer);
+    const polled = new Map<number, number>();
+    for (let at = 0; at < offset; at += C.POLLFD_SIZE) polled.set(view.getInt32(at, true), view.getInt16(at + 4, true));
 
     try {
       this.#openWakeFd();
@@ -357,6 +385,7 @@ export class Reactor {
   }
 
   #completed(pollfds: Uint8Array, nfds: number, result: number): void {
+    this.#pollCount++;
     this.#endPoll();
     if (result < 0) {
       // EINTR: a signal arrived on the poll's thread; nothing is lost, poll again.
