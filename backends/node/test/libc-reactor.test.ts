@@ -266,6 +266,26 @@ describe("reactor", () => {
     await reactor.whenIdle();
   });
 
+  it("a stream's pending read rejects as soon as close() starts, while a pending write still flushes", async () => {
+    const binder = countingBinder();
+    const [a, b] = libcStreamSocketpair(binder);
+    const size = 8 * 2 ** 20; // more than the socket buffers hold: the write waits for room
+    const writing = a.write(new Uint8Array(size).fill(9));
+    const reading = a.read(64).then(
+      () => "data",
+      (error: unknown) => error,
+    );
+    const closing = a.close(60_000); // waits for the write, which waits for b to read
+    expect(await Promise.race([reading, closing.then(() => "closed first")])).toBeInstanceOf(ClosedResourceError);
+    let received = 0;
+    for (let chunk = await b.read(65536); chunk !== null; chunk = await b.read(65536)) received += chunk.length;
+    await writing;
+    await closing;
+    expect(received).toBe(size); // nothing of the flushed write lost
+    await b.close(0);
+    await getReactor(binder).whenIdle();
+  });
+
   it("waitWritable resolves for a socket with room", async () => {
     const reactor = new Reactor(createKoffiBinder());
     const [a, b] = LibcSocket.socketpair(createKoffiBinder(), "stream");

@@ -128,6 +128,25 @@ export class Reactor {
   }
 
   /**
+   * Rejects the readers waiting on `fd` with `error` now; its writers go on waiting. For an
+   * owner that stops reading before it closes (a stream whose close first lets a pending write
+   * flush): cheaper than an abort listener on every wait.
+   */
+  rejectReaders(fd: number, error: unknown): void {
+    const interest = this.#interests.get(fd);
+    if (interest === undefined || interest.readers.size === 0) return;
+    const readers = [...interest.readers];
+    interest.readers.clear();
+    if (interest.writers.size === 0) this.#interests.delete(fd);
+    for (const waiter of readers) {
+      waiter.dispose();
+      waiter.reject(error);
+    }
+    // The poll may now watch nothing that anyone waits for: end it, as #remove does.
+    if (this.#interests.size === 0) this.#wake();
+  }
+
+  /**
    * Call BEFORE closing `fd`: its waiters reject with a `ClosedResourceError` now, and the
    * returned promise resolves once no outstanding poll refers to `fd` any more (at once when
    * none does), so the fd can then be closed without a poll still watching its number.
@@ -275,13 +294,22 @@ export class Reactor {
   #schedule(): void {
     if (this.#scheduled || this.#polling) return;
     this.#scheduled = true;
-    let turn = Promise.resolve();
-    for (let i = 0; i < SETTLE_TURNS; i++) turn = turn.then();
-    void turn.then(() => {
-      this.#scheduled = false;
-      this.#issue();
-    });
+    // One function queued again and again: no promise per turn (a chain of `then`s allocated
+    // eight objects per cycle, two cycles per in-process round trip).
+    this.#settleTurns = SETTLE_TURNS + 1;
+    queueMicrotask(this.#settleStep);
   }
+
+  #settleTurns = 0;
+
+  readonly #settleStep = (): void => {
+    if (--this.#settleTurns > 0) {
+      queueMicrotask(this.#settleStep);
+      return;
+    }
+    this.#scheduled = false;
+    this.#issue();
+  };
 
   #issue(): void {
     if (this.#polling || this.#exiting) return;
@@ -343,7 +371,7 @@ export class Reactor {
       if (ready > 0) {
         this.#syncStreak++;
         this.#stats.syncPolls++;
-        this.#dispatch(scratch, nfds - 1, ready);
+        this.#dispatch(scratchView, nfds - 1, ready);
         this.#schedule();
         return;
       }
@@ -391,15 +419,14 @@ export class Reactor {
       // EINTR: a signal arrived on the poll's thread; nothing is lost, poll again.
       if (-result !== this.#C.errno.EINTR) this.#failAll(systemError(this.#binder.platform, -result, "poll"));
     } else {
-      this.#dispatch(pollfds, nfds - 1, result);
+      this.#dispatch(new DataView(pollfds.buffer), nfds - 1, result);
     }
     this.#schedule();
   }
 
-  /** Wakes the waiters of the first `count` entries of `pollfds` according to their revents. */
-  #dispatch(pollfds: Uint8Array, count: number, ready: number): void {
+  /** Wakes the waiters of the first `count` entries of the pollfd array in `view` by their revents. */
+  #dispatch(view: DataView, count: number, ready: number): void {
     const C = this.#C;
-    const view = new DataView(pollfds.buffer);
     const readable = C.POLLIN | C.POLLERR | C.POLLHUP | C.POLLNVAL;
     const writable = C.POLLOUT | C.POLLERR | C.POLLHUP | C.POLLNVAL;
     let seen = 0;
