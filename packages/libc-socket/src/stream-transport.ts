@@ -83,9 +83,10 @@ export class LibcStreamTransport implements StreamTransport {
    * it off: in a request/response exchange the socket is empty when asked, and the reactor's
    * poll (made anyway while anything waits, and covering every waiting fd in one syscall) then
    * finds the reply, so the `recv` that would have failed with EAGAIN is saved (a syscall, 2 µs
-   * on the test VM). A read whose wait ended at the reactor's first poll turns it back on (the
-   * bytes were there, or nearly, when it asked), and so does a large read (a stream in bulk
-   * flow, whose next chunk is usually there already).
+   * on the test VM). A read after a wait turns it back on only when it filled its request
+   * (a shorter one emptied the socket) and either was large (a stream in bulk flow, whose next
+   * chunk is usually there already) or ended at the reactor's first poll (the bytes were there,
+   * or nearly, when it asked).
    */
   #recvFirst = true;
 
@@ -122,7 +123,7 @@ export class LibcStreamTransport implements StreamTransport {
       await this.#reactor.waitReadable(this.#socket.fd, options);
       const data = this.#socket.tryRecv(maxBytes);
       if (data !== undefined) {
-        this.#recvFirst = data.length >= BULK_READ || this.#reactor.pollCount - polls <= 1;
+        this.#recvFirst = data.length === maxBytes && (data.length >= BULK_READ || this.#reactor.pollCount - polls <= 1);
         return this.#reactor.completedWithoutWaiting(data.length === 0 ? null : data);
       }
     }
