@@ -4,7 +4,7 @@
  * datagrams, socketpair, state detection, binding before connect) never load it.
  *
  * `bun:ffi` has no asynchronous calls, so {@link LibcBinder.pollAsync} hands poll(2) to one
- * Worker (see `poll-worker.ts`) that blocks in it and posts the result back. The reactor keeps at
+ * Worker (see `poll-worker.ts`) that blocks in it and hands the result back through shared memory. The reactor keeps at
  * most one poll outstanding and tries a zero-timeout poll on the JS thread first, so the Worker
  * round trip is paid only when the reactor really has to wait.
  *
@@ -13,7 +13,7 @@
 
 import { dlopen, FFIType, ptr, read } from "bun:ffi";
 import type { LibcBinder } from "@portio/libc-socket";
-import { POLL_WORKER_SOURCE } from "./poll-worker.ts";
+import { POLL_COMMAND_RELOAD, POLL_CONTROL, POLL_FDS_OFFSET, POLL_WORKER_SOURCE } from "./poll-worker.ts";
 
 const platform: "linux" | "darwin" = process.platform === "darwin" ? "darwin" : "linux";
 const library = platform === "darwin" ? "libSystem.B.dylib" : "libc.so.6";
@@ -66,49 +66,103 @@ type Symbols = Record<string, (...args: unknown[]) => number | bigint>;
 /** A pending poll on the Worker. */
 interface PendingPoll {
   pollfds: Uint8Array;
+  nfds: number;
   resolve(result: number): void;
   reject(error: unknown): void;
 }
 
+type RefWorker = Worker & { ref(): void; unref(): void };
+
+const { REQUEST, DONE, RESULT, NFDS, TIMEOUT, COMMAND } = POLL_CONTROL;
+
+/** `Atomics.waitAsync` (ES2024, which Bun has), typed here because this package's lib is ES2022. */
+const waitAsync = (
+  Atomics as unknown as {
+    waitAsync(array: Int32Array<ArrayBufferLike>, index: number, value: number): { async: boolean; value: unknown };
+  }
+).waitAsync;
+
 /**
- * The Worker running blocking polls, one at a time (the reactor never has two outstanding). It
- * is `unref`-ed while idle so that it never keeps the process alive by itself; while a poll is
- * pending it is `ref`-ed, because a pending wait for I/O should keep the process alive as any
- * pending socket read does.
+ * The Worker running blocking polls, one at a time (the reactor never has two outstanding),
+ * driven through a SharedArrayBuffer (see `poll-worker.ts`). It is `unref`-ed while idle so that
+ * it never keeps the process alive by itself; while a poll is pending it is `ref`-ed, because a
+ * pending wait for I/O should keep the process alive as any pending socket read does.
  */
 class PollThread {
-  #worker: (Worker & { ref(): void; unref(): void }) | undefined;
+  #worker: RefWorker | undefined;
   #pending: PendingPoll | undefined;
+  #control: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  #fds: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
+  #request = 0;
 
   poll(pollfds: Uint8Array, nfds: number, timeoutMs: number): Promise<number> {
     if (this.#pending !== undefined) return Promise.reject(new Error("bun:ffi binder: a poll is already pending"));
     const worker = this.#start();
+    const size = nfds * 8;
+    if (this.#control.length === 0 || this.#fds.length < size) this.#grow(worker, size);
     return new Promise<number>((resolve, reject) => {
-      this.#pending = { pollfds, resolve, reject };
-      const copy = pollfds.slice(0, nfds * 8).buffer;
+      const pending: PendingPoll = { pollfds, nfds, resolve, reject };
+      this.#pending = pending;
+      this.#fds.set(pollfds.subarray(0, size));
+      const control = this.#control;
+      control[NFDS] = nfds;
+      control[TIMEOUT] = timeoutMs;
+      const request = ++this.#request;
       worker.ref();
-      worker.postMessage({ buffer: copy, nfds, timeout: timeoutMs, library, errnoSymbol }, [copy]);
+      Atomics.store(control, REQUEST, request);
+      Atomics.notify(control, REQUEST);
+      void this.#whenDone(pending, request);
     });
   }
 
-  #start(): Worker & { ref(): void; unref(): void } {
+  async #whenDone(pending: PendingPoll, request: number): Promise<void> {
+    const control = this.#control;
+    for (;;) {
+      const done = Atomics.load(control, DONE);
+      if (done === request) break;
+      const wait = waitAsync(control, DONE, done);
+      if (wait.async) await wait.value;
+      // The worker failed meanwhile (onerror settled the poll): stop watching.
+      if (this.#pending !== pending) return;
+    }
+    this.#pending = undefined;
+    this.#worker?.unref();
+    // The revents go back into the caller's array, which the reactor reads after resolving.
+    pending.pollfds.set(this.#fds.subarray(0, pending.nfds * 8));
+    pending.resolve(Atomics.load(control, RESULT));
+  }
+
+  /**
+   * A larger shared buffer: the worker, idle in its wait loop, is told to leave it and take the
+   * buffer from the message posted first.
+   */
+  #grow(worker: RefWorker, size: number): void {
+    const capacity = Math.max(size, 2 * this.#fds.length, 64 * 8);
+    const buffer = new SharedArrayBuffer(POLL_FDS_OFFSET + capacity);
+    const old = this.#control;
+    worker.postMessage({ buffer, library, errnoSymbol });
+    if (old.length > 0) {
+      old[COMMAND] = POLL_COMMAND_RELOAD;
+      Atomics.store(old, REQUEST, ++this.#request);
+      Atomics.notify(old, REQUEST);
+    }
+    this.#control = new Int32Array(buffer, 0, POLL_FDS_OFFSET / 4);
+    this.#fds = new Uint8Array(buffer, POLL_FDS_OFFSET);
+    // The new buffer's counters start at zero, as the worker's do for it.
+    this.#request = 0;
+  }
+
+  #start(): RefWorker {
     if (this.#worker !== undefined) return this.#worker;
     const url = URL.createObjectURL(new Blob([POLL_WORKER_SOURCE], { type: "application/javascript" }));
-    const worker = new Worker(url) as Worker & { ref(): void; unref(): void };
+    const worker = new Worker(url) as RefWorker;
     worker.unref();
-    worker.onmessage = (event: MessageEvent<{ buffer: ArrayBuffer; result: number }>) => {
-      const pending = this.#pending;
-      this.#pending = undefined;
-      worker.unref();
-      if (pending === undefined) return;
-      // The revents go back into the caller's array, which the reactor reads after resolving.
-      pending.pollfds.set(new Uint8Array(event.data.buffer));
-      pending.resolve(event.data.result);
-    };
     worker.onerror = (event) => {
       const pending = this.#pending;
       this.#pending = undefined;
       this.#worker = undefined;
+      this.#control = new Int32Array(0);
+      this.#fds = new Uint8Array(0);
       worker.terminate();
       pending?.reject(new Error(`bun:ffi binder: the poll worker failed: ${event.message}`));
     };

@@ -104,6 +104,22 @@ describe("Unix datagrams (libc through bun:ffi)", () => {
     expect(await pending).toBeInstanceOf(ClosedResourceError);
     await a.aclose();
   });
+
+  test("more waiters than the poll Worker's first shared buffer holds (64 fds), woken one by one", async () => {
+    await getReactor(getBunFfiBinder()).whenIdle();
+    const before = countFds();
+    const pairs = await Promise.all(Array.from({ length: 100 }, () => socketpair("dgram")));
+    const receives = pairs.map(([, b]) => b.receive());
+    await pollOutstanding(); // one poll over all 100 (and the wake-up fd) on the Worker
+    // Reverse order, each awaited before the next send: every one is a fresh poll of the rest.
+    for (let i = pairs.length - 1; i >= 0; i--) {
+      await pairs[i]![0].send(utf8(`n${i}`));
+      expect(text(await receives[i]!)).toBe(`n${i}`);
+    }
+    await Promise.all(pairs.flatMap(([a, b]) => [a.aclose(), b.aclose()]));
+    await getReactor(getBunFfiBinder()).whenIdle();
+    await expectFdCount(before);
+  });
 });
 
 describe("socketpair", () => {

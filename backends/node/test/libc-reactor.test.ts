@@ -11,20 +11,37 @@ import { fileURLToPath } from "node:url";
 import { ClosedResourceError } from "@portio/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LibcBinder } from "@portio/libc-socket";
-import { LibcSocket, Reactor, getReactor } from "@portio/libc-socket";
+import { LibcSocket, Reactor, getReactor, libcStreamSocketpair } from "@portio/libc-socket";
 import { createKoffiBinder } from "../src/libc-binder.ts";
 
 const fdCount = (): number => readdirSync("/proc/self/fd").length;
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 
-/** A binder that counts outstanding pollAsync calls and wake-up fds made, with its own reactor. */
-function countingBinder(): LibcBinder & { outstanding: number; maxOutstanding: number; eventfds: number } {
+/**
+ * A binder that counts outstanding pollAsync calls, wake-up fds made and recv calls (and those
+ * that found nothing), with its own reactor.
+ */
+function countingBinder(): LibcBinder & {
+  outstanding: number;
+  maxOutstanding: number;
+  eventfds: number;
+  recvs: number;
+  emptyRecvs: number;
+} {
   const inner = createKoffiBinder();
   const counting = {
     ...inner,
     outstanding: 0,
     maxOutstanding: 0,
     eventfds: 0,
+    recvs: 0,
+    emptyRecvs: 0,
+    recv(fd: number, buf: Uint8Array, len: number, flags: number): number {
+      const n = inner.recv(fd, buf, len, flags);
+      counting.recvs++;
+      if (n === -1) counting.emptyRecvs++; // errno stays the call's: no FFI call in between
+      return n;
+    },
     eventfd(initval: number, flags: number): number {
       counting.eventfds++;
       return inner.eventfd!(initval, flags);
@@ -204,6 +221,69 @@ describe("reactor", () => {
       await echo;
       await reactor.whenIdle();
     });
+  });
+
+  it("a stream read skips the recv that would find nothing after one did, and tries first again once data is ahead", async () => {
+    const binder = countingBinder();
+    const reactor = getReactor(binder);
+    const [a, b] = libcStreamSocketpair(binder);
+    const echo = (async () => {
+      for (;;) {
+        const data = await b.read(65536).catch(() => null);
+        if (data === null) return;
+        await b.write(data);
+      }
+    })();
+    const message = new Uint8Array(64).fill(5);
+    const pingPong = async (rounds: number): Promise<void> => {
+      for (let i = 0; i < rounds; i++) {
+        await a.write(message);
+        let got = 0;
+        while (got < message.length) got += (await a.read(message.length - got))!.length;
+      }
+    };
+    await pingPong(10);
+    const [recvs, empty] = [binder.recvs, binder.emptyRecvs];
+    await pingPong(200);
+    // One recv per side and round trip, none of them in vain: the reactor's poll (one per
+    // side and round trip, as before) finds the data; trying recv first would add two EAGAINs.
+    expect(binder.emptyRecvs - empty).toBe(0);
+    expect(binder.recvs - recvs).toBe(400);
+    await a.shutdownWrite();
+    await echo;
+
+    // Data that is there before it is asked for: after the first wait that found it at once,
+    // reads take it without waiting.
+    const [c, d] = libcStreamSocketpair(binder);
+    const first = d.read(64); // finds nothing: the next read waits first
+    await turnsUntil(() => reactor.stats.polling, "a poll outstanding for the first read");
+    await c.write(new Uint8Array(640).map((_, i) => i >> 6));
+    expect((await first)![0]).toBe(0);
+    const polls = reactor.pollCount;
+    for (let i = 1; i < 10; i++) expect((await d.read(64))![0]).toBe(i);
+    expect(reactor.pollCount - polls).toBeLessThanOrEqual(2);
+    for (const transport of [a, b, c, d]) await transport.close(0);
+    await reactor.whenIdle();
+  });
+
+  it("a stream's pending read rejects as soon as close() starts, while a pending write still flushes", async () => {
+    const binder = countingBinder();
+    const [a, b] = libcStreamSocketpair(binder);
+    const size = 8 * 2 ** 20; // more than the socket buffers hold: the write waits for room
+    const writing = a.write(new Uint8Array(size).fill(9));
+    const reading = a.read(64).then(
+      () => "data",
+      (error: unknown) => error,
+    );
+    const closing = a.close(60_000); // waits for the write, which waits for b to read
+    expect(await Promise.race([reading, closing.then(() => "closed first")])).toBeInstanceOf(ClosedResourceError);
+    let received = 0;
+    for (let chunk = await b.read(65536); chunk !== null; chunk = await b.read(65536)) received += chunk.length;
+    await writing;
+    await closing;
+    expect(received).toBe(size); // nothing of the flushed write lost
+    await b.close(0);
+    await getReactor(binder).whenIdle();
   });
 
   it("waitWritable resolves for a socket with room", async () => {
