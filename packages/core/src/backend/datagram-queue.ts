@@ -76,18 +76,34 @@ export class DatagramQueue {
         // next receive) loses nothing, and a fail() meanwhile still comes after what is queued.
         return nextTurn().then(() => this.shift());
       }
-      const item = this.#items[this.#head]!;
-      this.#items[this.#head++] = undefined as never;
-      // Compact now and then so a long-lived queue does not keep a growing array.
-      if (this.#head > 64 && this.#head * 2 > this.#items.length) {
-        this.#items.splice(0, this.#head);
-        this.#head = 0;
-      }
-      return Promise.resolve(item);
+      return Promise.resolve(this.#dequeue());
     }
     if (this.#failure) return Promise.reject(this.#failure.error);
     this.#answeredWithoutWaiting = 0;
     this.#waiter = deferred();
     return this.#waiter.promise;
+  }
+
+  /**
+   * The oldest datagram, synchronously, when one is queued and {@link shift} would answer with it
+   * at once; `undefined` when `shift()` has to be called instead (nothing queued, or the turn
+   * that every {@link DATAGRAM_IMMEDIATE_BUDGET}-th answer in a row takes is due). For a
+   * transport's `tryReceive()`.
+   */
+  take(): [Uint8Array, SocketAddress] | undefined {
+    if (this.size === 0 || this.#answeredWithoutWaiting + 1 >= DATAGRAM_IMMEDIATE_BUDGET) return undefined;
+    this.#answeredWithoutWaiting++;
+    return this.#dequeue();
+  }
+
+  #dequeue(): [Uint8Array, SocketAddress] {
+    const item = this.#items[this.#head]!;
+    this.#items[this.#head++] = undefined as never;
+    // Compact now and then so a long-lived queue does not keep a growing array.
+    if (this.#head > 64 && this.#head * 2 > this.#items.length) {
+      this.#items.splice(0, this.#head);
+      this.#head = 0;
+    }
+    return item;
   }
 }

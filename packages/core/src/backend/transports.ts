@@ -136,4 +136,25 @@ export interface DatagramTransport {
   send(data: Uint8Array, to?: SocketAddress): Promise<void>;
   /** Releases the fd; resolves once released. A pending `receive()` / `send()` rejects at once. */
   close(): Promise<void>;
+  /**
+   * Optional synchronous fast path of {@link receive}: a datagram that is there now, or
+   * `undefined` when `receive()` has to be asked (nothing there yet, or the transport's budget
+   * wants an event-loop turn before the next answer). Throws what `receive()` would reject with.
+   * Core then answers with one resolved promise instead of chaining on the transport's (measured:
+   * the extra promise step is a tenth of portio's CPU per datagram).
+   */
+  tryReceive?(): [Uint8Array, SocketAddress] | undefined;
+  /**
+   * Optional synchronous fast path of {@link send}: `true` when the datagram went out now, `false`
+   * (nothing sent) when `send()` has to be asked (it would wait for room, or the transport's
+   * budget wants an event-loop turn). Throws what `send()` would reject with.
+   */
+  trySend?(data: Uint8Array, to?: SocketAddress): boolean;
+  /**
+   * Optional form of {@link send} for runtimes whose own send reports through a callback:
+   * `done(error)` is called once, with `null` or `undefined` on success. Core then makes the one
+   * promise of the send itself instead of chaining on another. May throw synchronously (a closed
+   * socket, an argument the runtime refuses).
+   */
+  sendWithCallback?(data: Uint8Array, to: SocketAddress | undefined, done: (error?: unknown) => void): void;
 }

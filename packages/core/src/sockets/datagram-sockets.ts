@@ -99,7 +99,18 @@ export abstract class DatagramSocket<Received, Sent>
         this.#receiveGuard.exit();
         return Promise.reject(new ClosedResourceError());
       }
-      return settled(() => this.transport.receive()).then(onDatagram, this.#onReceiveFailed);
+      const transport = this.transport;
+      if (transport.tryReceive !== undefined) {
+        let datagram: [Uint8Array, SocketAddress] | undefined;
+        try {
+          datagram = transport.tryReceive();
+        } catch (error) {
+          this.#receiveGuard.exit();
+          return Promise.reject(this.#receiveError(error));
+        }
+        if (datagram !== undefined) return Promise.resolve(onDatagram(datagram));
+      }
+      return settled(() => transport.receive()).then(onDatagram, this.#onReceiveFailed);
     }
     return this.#receiveWithSignal(signal).then(onDatagram, this.#onReceiveAbandoned);
   }
@@ -147,7 +158,11 @@ export abstract class DatagramSocket<Received, Sent>
     return new BrokenResourceError(`receiving a datagram failed: ${messageOf(error)}`, { cause: error });
   }
 
-  /** @internal sends one datagram; a failed send does not make the socket unusable */
+  /**
+   * @internal sends one datagram; a failed send does not make the socket unusable. Without a
+   * signal, a transport's synchronous or callback form makes this one promise in all (see
+   * {@link DatagramTransport.trySend}).
+   */
   protected sendDatagram(data: Uint8Array, to: SocketAddress | undefined, options: CallOptions | undefined): Promise<void> {
     const signal = options?.signal;
     try {
@@ -157,8 +172,29 @@ export abstract class DatagramSocket<Received, Sent>
     } catch (error) {
       return Promise.reject(error);
     }
+    const transport = this.transport;
+    if (signal === undefined) {
+      if (transport.trySend !== undefined) {
+        try {
+          if (transport.trySend(data, to)) return SENT;
+        } catch (error) {
+          return Promise.reject(this.#sendError(error, data, undefined));
+        }
+      } else if (transport.sendWithCallback !== undefined) {
+        return new Promise<void>((resolve, reject) => {
+          try {
+            transport.sendWithCallback!(data, to, (error?: unknown) => {
+              if (error == null) resolve();
+              else reject(this.#sendError(error, data, undefined));
+            });
+          } catch (error) {
+            reject(this.#sendError(error, data, undefined));
+          }
+        });
+      }
+    }
     return raceAbort(
-      settled(() => this.transport.send(data, to)),
+      settled(() => transport.send(data, to)),
       signal,
     ).then(undefined, (error: unknown) => {
       throw this.#sendError(error, data, signal);
@@ -362,6 +398,9 @@ export class ConnectedUNIXDatagramSocket extends ConnectedDatagramSocket {
     return (await adopters().connectedUnixDatagram(socket)) as ConnectedUNIXDatagramSocket;
   }
 }
+
+/** What a send that completed synchronously returns: one settled promise serves them all. */
+const SENT: Promise<void> = Promise.resolve();
 
 /** `call()`'s promise, or a rejected one if it threw instead of returning one. */
 function settled<T>(call: () => Promise<T>): Promise<T> {
