@@ -199,8 +199,9 @@ export class LibcDatagramTransport implements DatagramTransport {
   tryReceive(): [Uint8Array, SocketAddress] | undefined {
     if (this.#reactor.yieldDue) return undefined;
     const datagram = this.#tryReceive();
+    // shouldYield() counts the call; it cannot say true here, since yieldDue was false.
     if (datagram === undefined) this.#foundEmpty = true;
-    else this.#reactor.shouldYield(); // counts it; never true here (yieldDue was false)
+    else this.#reactor.shouldYield();
     return datagram;
   }
 
@@ -269,7 +270,8 @@ export class LibcDatagramTransport implements DatagramTransport {
   trySend(data: Uint8Array, to?: SocketAddress): boolean {
     if (this.#reactor.yieldDue) return false;
     const sent = this.#trySend(data, to === undefined ? undefined : this.#encode(to), to);
-    if (sent) this.#reactor.shouldYield(); // counts it; never true here (yieldDue was false)
+    // shouldYield() counts the call; it cannot say true here, since yieldDue was false.
+    if (sent) this.#reactor.shouldYield();
     else this.#foundFull = true;
     return sent;
   }
