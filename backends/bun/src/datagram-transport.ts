@@ -1,5 +1,5 @@
 import type { udp } from "bun";
-import type { IPSocketAddress } from "@portio/core";
+import type { IPSocketAddress, SocketAddress } from "@portio/core";
 import { DatagramQueue, type DatagramTransport } from "@portio/core/backend";
 import { codedError, isTransientDatagramError, socketClosedError } from "@portio/node-shared";
 import { deferred, type Deferred } from "@portio/core/backend";
@@ -128,6 +128,11 @@ export class BunDatagramTransport implements DatagramTransport {
   /** A datagram already queued, without a promise (see `DatagramQueue.take`). */
   tryReceive(): [Uint8Array, IPSocketAddress] | undefined {
     return this.queue.take() as [Uint8Array, IPSocketAddress] | undefined;
+  }
+
+  /** The next datagram to a callback (see `DatagramQueue.shiftTo`): no promise of its own. */
+  receiveWithCallback(resolve: (datagram: [Uint8Array, SocketAddress]) => void, reject: (error: unknown) => void): void {
+    this.queue.shiftTo(resolve, reject);
   }
 
   async send(data: Uint8Array, to?: IPSocketAddress): Promise<void> {

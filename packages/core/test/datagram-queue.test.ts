@@ -65,3 +65,63 @@ describe("DatagramQueue.take (a transport's synchronous tryReceive)", () => {
     await expect(queue.shift()).rejects.toBe(failure);
   });
 });
+
+describe("DatagramQueue.shiftTo (a transport's receiveWithCallback)", () => {
+  /** shiftTo() as a promise, with a flag saying whether a callback ran before shiftTo returned. */
+  function shiftTo(queue: DatagramQueue): { result: Promise<unknown>; calledSynchronously: boolean } {
+    let calledSynchronously = false;
+    let returned = false;
+    const result = new Promise((resolve, reject) => {
+      queue.shiftTo(
+        (datagram) => {
+          calledSynchronously ||= !returned;
+          resolve(datagram);
+        },
+        (error) => {
+          calledSynchronously ||= !returned;
+          reject(error);
+        },
+      );
+    });
+    returned = true;
+    return {
+      result,
+      get calledSynchronously() {
+        return calledSynchronously;
+      },
+    };
+  }
+
+  it("waits for the next push, which it gets (not the queue), then counts immediate answers from zero", async () => {
+    const queue = new DatagramQueue();
+    const waiting = shiftTo(queue);
+    queue.push(datagram(1), ["127.0.0.1", 1]);
+    queue.push(datagram(2), ["127.0.0.1", 1]);
+    expect(await waiting.result).toEqual([datagram(1), ["127.0.0.1", 1]]);
+    expect(waiting.calledSynchronously).toBe(false);
+    expect(queue.size).toBe(1);
+    expect(queue.take()?.[0]).toEqual(datagram(2));
+  });
+
+  it("answers from the queue, never synchronously, and takes the budget's turn like shift()", async () => {
+    const queue = new DatagramQueue();
+    for (let i = 0; i < DATAGRAM_IMMEDIATE_BUDGET; i++) queue.push(datagram(i), ["127.0.0.1", 9]);
+    for (let i = 0; i < DATAGRAM_IMMEDIATE_BUDGET - 1; i++) {
+      const answer = shiftTo(queue);
+      expect(((await answer.result) as [Uint8Array])[0]).toEqual(datagram(i));
+      expect(answer.calledSynchronously).toBe(false);
+    }
+    const due = shiftTo(queue);
+    expect(await settlesOnMicrotasks(due.result)).toBe(false);
+    expect(((await due.result) as [Uint8Array])[0]).toEqual(datagram(DATAGRAM_IMMEDIATE_BUDGET - 1));
+  });
+
+  it("a failure rejects the waiting callback, and every later one once the queue is empty", async () => {
+    const queue = new DatagramQueue();
+    const waiting = shiftTo(queue);
+    const failure = new Error("closed");
+    queue.fail(failure);
+    await expect(waiting.result).rejects.toBe(failure);
+    await expect(shiftTo(queue).result).rejects.toBe(failure);
+  });
+});

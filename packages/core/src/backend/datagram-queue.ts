@@ -1,5 +1,5 @@
 import type { SocketAddress } from "../addresses.ts";
-import { deferred, type Deferred } from "../internal/abort.ts";
+import { deferred } from "../internal/abort.ts";
 import { DATAGRAM_IMMEDIATE_BUDGET, nextTurn } from "../internal/turns.ts";
 
 /** Default number of datagrams a {@link DatagramQueue} holds before it drops new ones. */
@@ -23,7 +23,7 @@ export const DEFAULT_DATAGRAM_QUEUE_SIZE = 1024;
 export class DatagramQueue {
   readonly #items: Array<[Uint8Array, SocketAddress]> = [];
   #head = 0;
-  #waiter: Deferred<[Uint8Array, SocketAddress]> | undefined;
+  #waiter: DatagramWaiter | undefined;
   #failure: { error: unknown } | undefined;
   /** How many datagrams were dropped because the queue was full. */
   dropped = 0;
@@ -80,8 +80,24 @@ export class DatagramQueue {
     }
     if (this.#failure) return Promise.reject(this.#failure.error);
     this.#answeredWithoutWaiting = 0;
-    this.#waiter = deferred();
-    return this.#waiter.promise;
+    const waiter = deferred<[Uint8Array, SocketAddress]>();
+    this.#waiter = waiter;
+    return waiter.promise;
+  }
+
+  /**
+   * {@link shift} with callbacks instead of a promise: exactly one of them is called, once, and
+   * never synchronously. For a transport's `receiveWithCallback()`: when nothing is queued, as in
+   * a receive loop on Node (which runs the microtasks after every datagram event, so the loop
+   * catches up each time), the caller's own promise is then the only one.
+   */
+  shiftTo(resolve: (datagram: [Uint8Array, SocketAddress]) => void, reject: (error: unknown) => void): void {
+    if (this.size > 0 || this.#failure) {
+      this.shift().then(resolve, reject);
+      return;
+    }
+    this.#answeredWithoutWaiting = 0;
+    this.#waiter = { resolve, reject };
   }
 
   /**
@@ -106,4 +122,10 @@ export class DatagramQueue {
     }
     return item;
   }
+}
+
+/** The one `shift()` or `shiftTo()` waiting for a datagram. */
+interface DatagramWaiter {
+  resolve(datagram: [Uint8Array, SocketAddress]): void;
+  reject(error: unknown): void;
 }

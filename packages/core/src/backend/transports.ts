@@ -145,6 +145,12 @@ export interface DatagramTransport {
    */
   tryReceive?(): [Uint8Array, SocketAddress] | undefined;
   /**
+   * Optional callback form of {@link receive}: exactly one of `resolve` / `reject` is called,
+   * once, never synchronously (`DatagramQueue.shiftTo` gives it). Core, which asks it after
+   * {@link tryReceive} found nothing, then makes the receive's one promise itself.
+   */
+  receiveWithCallback?(resolve: (datagram: [Uint8Array, SocketAddress]) => void, reject: (error: unknown) => void): void;
+  /**
    * Optional synchronous fast path of {@link send}: `true` when the datagram went out now, `false`
    * (nothing sent) when `send()` has to be asked (it would wait for room, or the transport's
    * budget wants an event-loop turn). Throws what `send()` would reject with.

@@ -110,6 +110,19 @@ export abstract class DatagramSocket<Received, Sent>
         }
         if (datagram !== undefined) return Promise.resolve(onDatagram(datagram));
       }
+      if (transport.receiveWithCallback !== undefined) {
+        return new Promise<T>((resolve, reject) => {
+          const fail = (error: unknown): void => {
+            this.#receiveGuard.exit();
+            reject(this.#receiveError(error));
+          };
+          try {
+            transport.receiveWithCallback!((datagram) => resolve(onDatagram(datagram)), fail);
+          } catch (error) {
+            fail(error);
+          }
+        });
+      }
       return settled(() => transport.receive()).then(onDatagram, this.#onReceiveFailed);
     }
     return this.#receiveWithSignal(signal).then(onDatagram, this.#onReceiveAbandoned);
