@@ -57,7 +57,10 @@ export class DatagramQueue {
     this.#failure ??= { error };
     const waiter = this.#waiter;
     this.#waiter = undefined;
-    if (waiter && this.size === 0) waiter.reject(error);
+    // A microtask later, as a promise's rejection would be seen: whoever fails the queue (a
+    // transport's close(), called by core's aclose()) has returned by then, so a waiting
+    // shiftTo() callback sees the close as a close.
+    if (waiter && this.size === 0) queueMicrotask(() => waiter.reject(error));
   }
 
   /** `shift()` calls answered from the queue since the last one that waited. */
