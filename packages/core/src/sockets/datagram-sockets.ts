@@ -74,9 +74,10 @@ export abstract class DatagramSocket<Received, Sent>
 
   /**
    * @internal the next datagram and its sender. Without a signal (nothing can abandon the
-   * receive but `aclose()`, whose rejection the handler covers) it is one `.then` on the
-   * transport's promise with handlers made once per socket: each extra async frame and promise
-   * measured as a few per cent of the datagram rate.
+   * receive but `aclose()`, whose rejection the handler covers) it is one promise: resolved at
+   * once from the transport's `tryReceive()`, else made here around its `receiveWithCallback()`,
+   * else one `.then` on the transport's promise with handlers made once per socket. Each extra
+   * async frame and promise measured as a few per cent of the datagram rate.
    */
   protected receiveDatagram(options: CallOptions | undefined): Promise<[Uint8Array, SocketAddress]> {
     return this.#receive(options, this.#onDatagram);
