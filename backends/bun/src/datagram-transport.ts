@@ -1,5 +1,5 @@
 import type { udp } from "bun";
-import type { IPSocketAddress } from "@portio/core";
+import type { IPSocketAddress, SocketAddress } from "@portio/core";
 import { DatagramQueue, type DatagramTransport } from "@portio/core/backend";
 import { codedError, isTransientDatagramError, socketClosedError } from "@portio/node-shared";
 import { deferred, type Deferred } from "@portio/core/backend";
@@ -125,19 +125,32 @@ export class BunDatagramTransport implements DatagramTransport {
     return next;
   }
 
+  /** A datagram already queued, without a promise (see `DatagramQueue.take`). */
+  tryReceive(): [Uint8Array, IPSocketAddress] | undefined {
+    return this.queue.take() as [Uint8Array, IPSocketAddress] | undefined;
+  }
+
+  /** The next datagram to a callback (see `DatagramQueue.shiftTo`): no promise of its own. */
+  receiveWithCallback(resolve: (datagram: [Uint8Array, SocketAddress]) => void, reject: (error: unknown) => void): void {
+    this.queue.shiftTo(resolve, reject);
+  }
+
   async send(data: Uint8Array, to?: IPSocketAddress): Promise<void> {
+    while (!this.trySend(data, to)) await (this.#drain ??= deferred()).promise;
+  }
+
+  /**
+   * Sends now: `true` once the kernel took the datagram, `false` (nothing sent) when its send
+   * buffer is full and `send()` has to wait for `drain`. Bun throws the kernel's error (EMSGSIZE,
+   * ...) synchronously; core reports it.
+   */
+  trySend(data: Uint8Array, to?: IPSocketAddress): boolean {
     if (to === undefined && this.#sendToPeer) to = this.#remoteAddress;
-    for (;;) {
-      const socket = this.#socket;
-      if (socket === undefined || this.#closing !== undefined || socket.closed) throw socketClosedError("UDP socket");
-      // Bun throws the kernel's error (EMSGSIZE, ...) synchronously; core reports it.
-      const sent =
-        to === undefined
-          ? (socket as udp.ConnectedSocket<"uint8array">).send(data)
-          : (socket as udp.Socket<"uint8array">).send(data, to[1], to[0]);
-      if (sent) return;
-      await (this.#drain ??= deferred()).promise;
-    }
+    const socket = this.#socket;
+    if (socket === undefined || this.#closing !== undefined || socket.closed) throw socketClosedError("UDP socket");
+    return to === undefined
+      ? (socket as udp.ConnectedSocket<"uint8array">).send(data)
+      : (socket as udp.Socket<"uint8array">).send(data, to[1], to[0]);
   }
 
   /** Closes the socket; Bun releases the fd inside `close()`. Idempotent. */

@@ -1,5 +1,5 @@
 import type { RemoteInfo, Socket } from "node:dgram";
-import type { IPSocketAddress } from "@portio/core";
+import type { IPSocketAddress, SocketAddress } from "@portio/core";
 import { DatagramQueue, type DatagramTransport } from "@portio/core/backend";
 import { isTransientDatagramError, socketClosedError, type CodedError } from "@portio/node-shared";
 
@@ -140,19 +140,34 @@ export class NodeDatagramTransport implements DatagramTransport {
     return waiting;
   }
 
+  /** A datagram already queued, without a promise (see `DatagramQueue.take`). */
+  tryReceive(): [Uint8Array, IPSocketAddress] | undefined {
+    return this.queue.take() as [Uint8Array, IPSocketAddress] | undefined;
+  }
+
+  /** The next datagram to a callback (see `DatagramQueue.shiftTo`): no promise of its own. */
+  receiveWithCallback(resolve: (datagram: [Uint8Array, SocketAddress]) => void, reject: (error: unknown) => void): void {
+    this.queue.shiftTo(resolve, reject);
+  }
+
   send(data: Uint8Array, to?: IPSocketAddress): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      // Node calls back on the next tick when the kernel took the datagram at once (the usual
-      // case), or when libuv has sent it after the socket became writable.
-      const done = (error: Error | null): void => (error ? reject(error) : resolve());
       try {
-        if (to === undefined) this.socket.send(data, done);
-        else this.socket.send(data, to[1], to[0], done);
+        this.sendWithCallback(data, to, (error?: unknown) => (error == null ? resolve() : reject(error)));
       } catch (error) {
-        // Thrown synchronously: the socket is closed, or an argument Node refuses.
         reject(error);
       }
     });
+  }
+
+  /**
+   * node:dgram's own form: Node calls `done` on the next tick when the kernel took the datagram
+   * at once (the usual case), or when libuv has sent it after the socket became writable. Throws
+   * synchronously when the socket is closed or Node refuses an argument.
+   */
+  sendWithCallback(data: Uint8Array, to: IPSocketAddress | undefined, done: (error?: unknown) => void): void {
+    if (to === undefined) this.socket.send(data, done);
+    else this.socket.send(data, to[1], to[0], done);
   }
 
   /** Closes the socket; the fd is released when this resolves. Idempotent. */

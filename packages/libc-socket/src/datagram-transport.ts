@@ -171,6 +171,10 @@ export class LibcDatagramTransport implements DatagramTransport {
    * receive that has to wait takes the async path.
    */
   receive(): Promise<[Uint8Array, SocketAddress]> {
+    if (this.#foundEmpty) {
+      this.#foundEmpty = false;
+      return this.#receiveWaiting();
+    }
     let datagram: [Uint8Array, SocketAddress] | undefined;
     try {
       datagram = this.#tryReceive();
@@ -178,6 +182,27 @@ export class LibcDatagramTransport implements DatagramTransport {
       return Promise.reject(error);
     }
     return datagram === undefined ? this.#receiveWaiting() : this.#reactor.completedWithoutWaiting(datagram);
+  }
+
+  /**
+   * Set when {@link tryReceive} found nothing (EAGAIN): the `receive()` that core calls right
+   * after, with nothing run in between, goes straight to waiting instead of asking the kernel again.
+   */
+  #foundEmpty = false;
+  /** As {@link #foundEmpty}, for {@link trySend} finding no room. */
+  #foundFull = false;
+
+  /**
+   * The next datagram if one is queued in the kernel and the reactor's budget lets a call
+   * complete without an event-loop turn; else `undefined` (then `receive()`).
+   */
+  tryReceive(): [Uint8Array, SocketAddress] | undefined {
+    if (this.#reactor.yieldDue) return undefined;
+    const datagram = this.#tryReceive();
+    // shouldYield() counts the call; it cannot say true here, since yieldDue was false.
+    if (datagram === undefined) this.#foundEmpty = true;
+    else this.#reactor.shouldYield();
+    return datagram;
   }
 
   async #receiveWaiting(): Promise<[Uint8Array, SocketAddress]> {
@@ -230,11 +255,25 @@ export class LibcDatagramTransport implements DatagramTransport {
     let sockaddr: Uint8Array | undefined;
     try {
       sockaddr = to === undefined ? undefined : this.#encode(to);
-      if (this.#trySend(data, sockaddr, to)) return this.#reactor.completedWithoutWaiting(undefined);
+      if (this.#foundFull) this.#foundFull = false;
+      else if (this.#trySend(data, sockaddr, to)) return this.#reactor.completedWithoutWaiting(undefined);
     } catch (error) {
       return Promise.reject(error);
     }
     return this.#sendWaiting(data, sockaddr, to);
+  }
+
+  /**
+   * Sends now if the kernel has room and the reactor's budget lets a call complete without an
+   * event-loop turn: `true` once sent, `false` (nothing sent) otherwise (then `send()`).
+   */
+  trySend(data: Uint8Array, to?: SocketAddress): boolean {
+    if (this.#reactor.yieldDue) return false;
+    const sent = this.#trySend(data, to === undefined ? undefined : this.#encode(to), to);
+    // shouldYield() counts the call; it cannot say true here, since yieldDue was false.
+    if (sent) this.#reactor.shouldYield();
+    else this.#foundFull = true;
+    return sent;
   }
 
   async #sendWaiting(data: Uint8Array, sockaddr: Uint8Array | undefined, to: SocketAddress | undefined): Promise<void> {

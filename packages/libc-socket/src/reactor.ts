@@ -216,6 +216,15 @@ export class Reactor {
   #immediateCalls = 0;
 
   /**
+   * Whether the next call that completes without waiting has to yield (its
+   * {@link shouldYield} would say true); counts nothing. For synchronous fast paths that must
+   * refuse before they take anything: they count their success with `shouldYield()` after.
+   */
+  get yieldDue(): boolean {
+    return this.#immediateCalls + 1 >= IMMEDIATE_BUDGET;
+  }
+
+  /**
    * `value` for a call that completed without waiting: resolved at once, or after an event-loop
    * turn when {@link shouldYield} says so. For callers that answer from a synchronous fast path.
    */

@@ -1,5 +1,5 @@
 import type { SocketAddress } from "../addresses.ts";
-import { deferred, type Deferred } from "../internal/abort.ts";
+import { deferred } from "../internal/abort.ts";
 import { DATAGRAM_IMMEDIATE_BUDGET, nextTurn } from "../internal/turns.ts";
 
 /** Default number of datagrams a {@link DatagramQueue} holds before it drops new ones. */
@@ -23,7 +23,7 @@ export const DEFAULT_DATAGRAM_QUEUE_SIZE = 1024;
 export class DatagramQueue {
   readonly #items: Array<[Uint8Array, SocketAddress]> = [];
   #head = 0;
-  #waiter: Deferred<[Uint8Array, SocketAddress]> | undefined;
+  #waiter: DatagramWaiter | undefined;
   #failure: { error: unknown } | undefined;
   /** How many datagrams were dropped because the queue was full. */
   dropped = 0;
@@ -57,7 +57,10 @@ export class DatagramQueue {
     this.#failure ??= { error };
     const waiter = this.#waiter;
     this.#waiter = undefined;
-    if (waiter && this.size === 0) waiter.reject(error);
+    // A microtask later, as a promise's rejection would be seen: whoever fails the queue (a
+    // transport's close(), called by core's aclose()) has returned by then, so a waiting
+    // shiftTo() callback sees the close as a close.
+    if (waiter && this.size === 0) queueMicrotask(() => waiter.reject(error));
   }
 
   /** `shift()` calls answered from the queue since the last one that waited. */
@@ -76,18 +79,56 @@ export class DatagramQueue {
         // next receive) loses nothing, and a fail() meanwhile still comes after what is queued.
         return nextTurn().then(() => this.shift());
       }
-      const item = this.#items[this.#head]!;
-      this.#items[this.#head++] = undefined as never;
-      // Compact now and then so a long-lived queue does not keep a growing array.
-      if (this.#head > 64 && this.#head * 2 > this.#items.length) {
-        this.#items.splice(0, this.#head);
-        this.#head = 0;
-      }
-      return Promise.resolve(item);
+      return Promise.resolve(this.#dequeue());
     }
     if (this.#failure) return Promise.reject(this.#failure.error);
     this.#answeredWithoutWaiting = 0;
-    this.#waiter = deferred();
-    return this.#waiter.promise;
+    const waiter = deferred<[Uint8Array, SocketAddress]>();
+    this.#waiter = waiter;
+    return waiter.promise;
   }
+
+  /**
+   * {@link shift} with callbacks instead of a promise: exactly one of them is called, once, and
+   * never synchronously. For a transport's `receiveWithCallback()`: when nothing is queued, as in
+   * a receive loop on Node (which runs the microtasks after every datagram event, so the loop
+   * catches up each time), the caller's own promise is then the only one.
+   */
+  shiftTo(resolve: (datagram: [Uint8Array, SocketAddress]) => void, reject: (error: unknown) => void): void {
+    if (this.size > 0 || this.#failure) {
+      this.shift().then(resolve, reject);
+      return;
+    }
+    this.#answeredWithoutWaiting = 0;
+    this.#waiter = { resolve, reject };
+  }
+
+  /**
+   * The oldest datagram, synchronously, when one is queued and {@link shift} would answer with it
+   * at once; `undefined` when `shift()` has to be called instead (nothing queued, or the turn
+   * that every {@link DATAGRAM_IMMEDIATE_BUDGET}-th answer in a row takes is due). For a
+   * transport's `tryReceive()`.
+   */
+  take(): [Uint8Array, SocketAddress] | undefined {
+    if (this.size === 0 || this.#answeredWithoutWaiting + 1 >= DATAGRAM_IMMEDIATE_BUDGET) return undefined;
+    this.#answeredWithoutWaiting++;
+    return this.#dequeue();
+  }
+
+  #dequeue(): [Uint8Array, SocketAddress] {
+    const item = this.#items[this.#head]!;
+    this.#items[this.#head++] = undefined as never;
+    // Compact now and then so a long-lived queue does not keep a growing array.
+    if (this.#head > 64 && this.#head * 2 > this.#items.length) {
+      this.#items.splice(0, this.#head);
+      this.#head = 0;
+    }
+    return item;
+  }
+}
+
+/** The one `shift()` or `shiftTo()` waiting for a datagram. */
+interface DatagramWaiter {
+  resolve(datagram: [Uint8Array, SocketAddress]): void;
+  reject(error: unknown): void;
 }

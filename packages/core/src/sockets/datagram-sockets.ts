@@ -74,9 +74,10 @@ export abstract class DatagramSocket<Received, Sent>
 
   /**
    * @internal the next datagram and its sender. Without a signal (nothing can abandon the
-   * receive but `aclose()`, whose rejection the handler covers) it is one `.then` on the
-   * transport's promise with handlers made once per socket: each extra async frame and promise
-   * measured as a few per cent of the datagram rate.
+   * receive but `aclose()`, whose rejection the handler covers) it is one promise: resolved at
+   * once from the transport's `tryReceive()`, else made here around its `receiveWithCallback()`,
+   * else one `.then` on the transport's promise with handlers made once per socket. Each extra
+   * async frame and promise measured as a few per cent of the datagram rate.
    */
   protected receiveDatagram(options: CallOptions | undefined): Promise<[Uint8Array, SocketAddress]> {
     return this.#receive(options, this.#onDatagram);
@@ -99,7 +100,31 @@ export abstract class DatagramSocket<Received, Sent>
         this.#receiveGuard.exit();
         return Promise.reject(new ClosedResourceError());
       }
-      return settled(() => this.transport.receive()).then(onDatagram, this.#onReceiveFailed);
+      const transport = this.transport;
+      if (transport.tryReceive !== undefined) {
+        let datagram: [Uint8Array, SocketAddress] | undefined;
+        try {
+          datagram = transport.tryReceive();
+        } catch (error) {
+          this.#receiveGuard.exit();
+          return Promise.reject(this.#receiveError(error));
+        }
+        if (datagram !== undefined) return Promise.resolve(onDatagram(datagram));
+      }
+      if (transport.receiveWithCallback !== undefined) {
+        return new Promise<T>((resolve, reject) => {
+          const fail = (error: unknown): void => {
+            this.#receiveGuard.exit();
+            reject(this.#receiveError(error));
+          };
+          try {
+            transport.receiveWithCallback!((datagram) => resolve(onDatagram(datagram)), fail);
+          } catch (error) {
+            fail(error);
+          }
+        });
+      }
+      return settled(() => transport.receive()).then(onDatagram, this.#onReceiveFailed);
     }
     return this.#receiveWithSignal(signal).then(onDatagram, this.#onReceiveAbandoned);
   }
@@ -147,7 +172,11 @@ export abstract class DatagramSocket<Received, Sent>
     return new BrokenResourceError(`receiving a datagram failed: ${messageOf(error)}`, { cause: error });
   }
 
-  /** @internal sends one datagram; a failed send does not make the socket unusable */
+  /**
+   * @internal sends one datagram; a failed send does not make the socket unusable. Without a
+   * signal, a transport's synchronous or callback form makes this one promise in all (see
+   * {@link DatagramTransport.trySend}).
+   */
   protected sendDatagram(data: Uint8Array, to: SocketAddress | undefined, options: CallOptions | undefined): Promise<void> {
     const signal = options?.signal;
     try {
@@ -157,8 +186,29 @@ export abstract class DatagramSocket<Received, Sent>
     } catch (error) {
       return Promise.reject(error);
     }
+    const transport = this.transport;
+    if (signal === undefined) {
+      if (transport.trySend !== undefined) {
+        try {
+          if (transport.trySend(data, to)) return SENT;
+        } catch (error) {
+          return Promise.reject(this.#sendError(error, data, undefined));
+        }
+      } else if (transport.sendWithCallback !== undefined) {
+        return new Promise<void>((resolve, reject) => {
+          try {
+            transport.sendWithCallback!(data, to, (error?: unknown) => {
+              if (error == null) resolve();
+              else reject(this.#sendError(error, data, undefined));
+            });
+          } catch (error) {
+            reject(this.#sendError(error, data, undefined));
+          }
+        });
+      }
+    }
     return raceAbort(
-      settled(() => this.transport.send(data, to)),
+      settled(() => transport.send(data, to)),
       signal,
     ).then(undefined, (error: unknown) => {
       throw this.#sendError(error, data, signal);
@@ -362,6 +412,9 @@ export class ConnectedUNIXDatagramSocket extends ConnectedDatagramSocket {
     return (await adopters().connectedUnixDatagram(socket)) as ConnectedUNIXDatagramSocket;
   }
 }
+
+/** What a send that completed synchronously returns: one settled promise serves them all. */
+const SENT: Promise<void> = Promise.resolve();
 
 /** `call()`'s promise, or a rejected one if it threw instead of returning one. */
 function settled<T>(call: () => Promise<T>): Promise<T> {

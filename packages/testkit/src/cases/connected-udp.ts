@@ -5,10 +5,11 @@ import {
   createUdpSocket,
   type IPSocketAddress,
 } from "@portio/core";
-import { atLeast, bytesEqual, deepEqual, equal, instanceOf, notEqual } from "../assert.ts";
+import { atLeast, bytesEqual, deepEqual, describe, equal, instanceOf, notEqual, rejects } from "../assert.ts";
 import type { CaseDefinition, SuiteDefinition } from "../case.ts";
 import type { CaseContext } from "../context.ts";
 import { reversed, utf8 } from "../support/bytes.ts";
+import { errorCode } from "../support/error-code.ts";
 import { FAMILY_ID, LOOPBACK, perFamily, type IPFamily } from "../support/tcp.ts";
 import { loopbackUdp, udpPort } from "../support/udp.ts";
 import { datagramLifecycleCases } from "./datagram-lifecycle.ts";
@@ -102,6 +103,18 @@ export const connectedUdpSuite: SuiteDefinition = {
         deepEqual(await peer.receive(), [utf8("654321"), [host, port]], "second reply");
         await socket.aclose();
         await serving;
+      },
+    ),
+    ...perFamily(
+      "send-too-large",
+      "a datagram above UDP's largest payload (70,000 bytes) is refused by that send() with a RangeError naming its size, the runtime's EMSGSIZE as its cause; the socket goes on sending",
+      async (t, family) => {
+        const peer = await loopbackUdp(t, family);
+        const socket = await connectedTo(t, family, udpPort(peer));
+        const error = await rejects(socket.send(new Uint8Array(70_000)), RangeError, "70000-byte datagram");
+        equal(errorCode(error.cause), "EMSGSIZE", `code of the cause ${describe(error.cause)}`);
+        await socket.send(utf8("after"));
+        bytesEqual((await peer.receive())[0], "after", "the datagram sent after the refused one");
       },
     ),
     ...perFamily(

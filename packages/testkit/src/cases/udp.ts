@@ -84,6 +84,21 @@ export const udpSuite: SuiteDefinition = {
       },
     ),
     ...perFamily(
+      "send-too-large",
+      "a datagram above UDP's largest payload (70,000 bytes) is refused by that sendto() with a RangeError naming its size, the runtime's EMSGSIZE as its cause; the socket goes on sending and receiving",
+      async (t, family) => {
+        const socket = await loopbackUdp(t, family);
+        const host = LOOPBACK[family];
+        const port = udpPort(socket);
+        for (let attempt = 0; attempt < 2; attempt++) {
+          const error = await rejects(socket.sendto(new Uint8Array(70_000), host, port), RangeError, "70000-byte datagram");
+          equal(errorCode(error.cause), "EMSGSIZE", `code of the cause ${describe(error.cause)}`);
+        }
+        await socket.sendto(utf8("after"), host, port);
+        deepEqual(await socket.receive(), [utf8("after"), [host, port]], "the datagram sent after the refused ones");
+      },
+    ),
+    ...perFamily(
       "iterate",
       "for await over a socket yields [data, address]; an echo server built on it answers; aclose() ends the loop quietly (AnyIO test_iterate)",
       async (t, family) => {
