@@ -86,7 +86,8 @@ leakFree(
 
       // The application may transfer a chunk's buffer (detaching the arena): later reads go on intact.
       const held = chunks[chunks.length - 1]!;
-      const moved = structuredClone(held.buffer, { transfer: [held.buffer] });
+      const arena = held.buffer as ArrayBuffer;
+    const moved = structuredClone(arena, { transfer: [arena] });
       expect(held.byteLength).toBe(0);
       expect(moved.byteLength).toBe(4 * KiB);
       const after: Uint8Array[] = [];
