@@ -85,6 +85,11 @@ const SLAB_SIZE = READ_SIZE;
 const ARENA_CHUNK_MAX = 1024;
 /** A connection's arena for short chunks: 64 messages of 64 bytes per allocation. */
 const ARENA_SIZE = 4096;
+/**
+ * A connection's first arena: room for one chunk of any short size. Most connections of a
+ * connect/ask/close pattern read once, and zeroing a full arena for that one read is wasted.
+ */
+const FIRST_ARENA_SIZE = ARENA_CHUNK_MAX;
 
 /**
  * A `Deno.Conn` (TCP or Unix) behind core's {@link StreamTransport}.
@@ -252,7 +257,7 @@ export class DenoStreamTransport implements StreamTransport {
     let offset = this.#arenaOffset;
     // A detached arena (its .buffer transferred by the application) has length 0: replaced too.
     if (arena === undefined || arena.length - offset < n) {
-      arena = this.#arena = new Uint8Array(ARENA_SIZE);
+      arena = this.#arena = new Uint8Array(arena === undefined ? FIRST_ARENA_SIZE : ARENA_SIZE);
       offset = 0;
     }
     arena.set(slab.subarray(start, start + n), offset);
