@@ -6,6 +6,7 @@
  */
 import { inspectSocket, type SocketInfo } from "@portio/core";
 import { libcRawSockets } from "@portio/libc-socket/testing";
+import { bytesEqual, concat, pattern } from "@portio/testkit";
 import type { NetStreamTransport } from "@portio/node-shared";
 import { expect } from "vitest";
 import { wrapStreamSocket } from "../src/adopt-stream.ts";
@@ -14,30 +15,6 @@ import { DenoStreamTransport } from "../src/stream-transport.ts";
 import { leakFree } from "./harness.ts";
 
 const KiB = 1024;
-
-/** `length` bytes counting up from `seed`, so that a misplaced byte shows. */
-function pattern(length: number, seed: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  for (let i = 0; i < length; i++) bytes[i] = (seed * 31 + i) & 0xff;
-  return bytes;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, part) => n + part.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
-}
-
-/** Where `actual` first differs from `expected` (-1: equal); vitest's deep equality is slow on 200 KiB. */
-function firstDifference(actual: Uint8Array, expected: Uint8Array): number {
-  const length = Math.min(actual.byteLength, expected.byteLength);
-  for (let i = 0; i < length; i++) if (actual[i] !== expected[i]) return i;
-  return actual.byteLength === expected.byteLength ? -1 : length;
-}
 
 interface Reader {
   read(): Promise<Uint8Array | null>;
@@ -83,7 +60,7 @@ leakFree(
         await writeAll(server, part);
         await readChunks(transport, part.byteLength, chunks);
       }
-      expect(firstDifference(concat(chunks), concat(PARTS))).toBe(-1);
+      bytesEqual(concat(chunks), concat(PARTS));
       // Two 64-byte messages in a row are views of one arena, not an allocation each.
       expect(chunks[1]!.buffer).toBe(chunks[0]!.buffer);
       // A connection's first arena holds one chunk of any short size (1 KiB), later ones 4 KiB.
@@ -105,7 +82,7 @@ leakFree(
         await writeAll(server, part);
         await readChunks(transport, part.byteLength, after);
       }
-      expect(firstDifference(concat(after), concat([pattern(64, 300), pattern(64, 301)]))).toBe(-1);
+      bytesEqual(concat(after), concat([pattern(64, 300), pattern(64, 301)]));
     } finally {
       server.close();
       await transport.close(0);
@@ -133,7 +110,7 @@ leakFree("adopted TCP fds read through DirectReads (no 'data' listener), both wa
         await from.write(part);
         await readChunks(to, part.byteLength, chunks);
       }
-      expect(firstDifference(concat(chunks), concat(PARTS))).toBe(-1);
+      bytesEqual(concat(chunks), concat(PARTS));
     }
   } finally {
     for (const end of ends) await end.close(0);
