@@ -10,7 +10,7 @@ import type { SocketInfo } from "@portio/core";
 import type { AdoptionSource } from "@portio/core/backend";
 import { restoringOnFailure } from "@portio/libc-socket";
 
-import { NetStreamTransport } from "@portio/node-shared";
+import { DirectReads, NetStreamTransport } from "@portio/node-shared";
 import { getDenoBinder } from "./libc-binder.ts";
 
 /**
@@ -23,9 +23,18 @@ import { getDenoBinder } from "./libc-binder.ts";
  */
 export async function wrapStreamSocket(source: AdoptionSource, info: SocketInfo): Promise<NetStreamTransport> {
   return restoringOnFailure(getDenoBinder(), source.fd, () => {
-    const socket = new net.Socket({ fd: source.fd, readable: true, writable: true, allowHalfOpen: true });
+    // Deno's node:net (2.9) takes net's `onread` option as Node's does: reads go straight from the
+    // handle to the transport, without the Readable machinery, as on the Node backend.
+    const socket = new net.Socket({
+      fd: source.fd,
+      readable: true,
+      writable: true,
+      allowHalfOpen: true,
+      onread: DirectReads.option(),
+    } as net.SocketConstructorOpts);
     socket.setNoDelay(true);
     return new NetStreamTransport(socket, {
+      directReads: true,
       family: info.family,
       localAddress: info.localAddress,
       ...(info.remoteAddress === null ? {} : { remoteAddress: info.remoteAddress }),

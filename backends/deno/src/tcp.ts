@@ -10,7 +10,7 @@ import { ipFamilyOf } from "./addresses.ts";
 import { claimIPv4Side, listenAnyIPv6Only } from "./dual-stack.ts";
 import { DenoListenerTransport } from "./listener-transport.ts";
 import { hasUnstableNet, withPermission, withPermissionSync } from "./permissions.ts";
-import { NetStreamTransport } from "@portio/node-shared";
+import { DirectReads, NetStreamTransport } from "@portio/node-shared";
 import { DenoStreamTransport, applyDenoTcpOptions, refuseKeepAliveIdle } from "./stream-transport.ts";
 import { connectBoundTcpFd } from "@portio/libc-socket";
 import { getDenoBinder } from "./libc-binder.ts";
@@ -111,8 +111,15 @@ export async function createTcpListener(
 async function connectBound(host: string, port: number, options: BackendConnectTcpOptions): Promise<NetStreamTransport> {
   const { fd, family } = await connectBoundTcpFd(getDenoBinder(), host, port, options);
   try {
-    const stream = new net.Socket({ fd, readable: true, writable: true, allowHalfOpen: true });
-    return new NetStreamTransport(stream, { family, fd });
+    // Direct reads, as on adopted sockets (adopt-stream.ts): Deno's node:net takes the `onread` option.
+    const stream = new net.Socket({
+      fd,
+      readable: true,
+      writable: true,
+      allowHalfOpen: true,
+      onread: DirectReads.option(),
+    } as net.SocketConstructorOpts);
+    return new NetStreamTransport(stream, { family, fd, directReads: true });
   } catch (error) {
     getDenoBinder().close(fd);
     throw error;

@@ -42,4 +42,5 @@ export type {
 export { findTcpSocketFd, type ProcFiles } from "./support/proc-sockets.ts";
 export { conformanceCases, registerConformance } from "./register.ts";
 export { settledCount } from "./support/settled-count.ts";
+export { concat, pattern } from "./support/bytes.ts";
 export * from "./assert.ts";

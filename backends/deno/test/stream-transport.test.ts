@@ -1,0 +1,119 @@
+/**
+ * The Deno stream transports' read paths: `DenoStreamTransport` (Deno's own connections: short
+ * chunks copied into a per-connection arena, long ones handed out as views of the read slab) and
+ * the node:net transport over an adopted fd, which reads through DirectReads (net's `onread`,
+ * which Deno 2.9's node:net takes). Every chunk must stay intact after later reads.
+ */
+import { inspectSocket, type SocketInfo } from "@portio/core";
+import { libcRawSockets } from "@portio/libc-socket/testing";
+import { bytesEqual, concat, pattern } from "@portio/testkit";
+import type { NetStreamTransport } from "@portio/node-shared";
+import { expect } from "vitest";
+import { wrapStreamSocket } from "../src/adopt-stream.ts";
+import { getDenoBinder } from "../src/libc-binder.ts";
+import { DenoStreamTransport } from "../src/stream-transport.ts";
+import { leakFree } from "./harness.ts";
+
+const KiB = 1024;
+
+interface Reader {
+  read(): Promise<Uint8Array | null>;
+}
+
+/** Reads until `length` bytes came, keeping every chunk as it was handed out. */
+async function readChunks(reader: Reader, length: number, into: Uint8Array[]): Promise<void> {
+  for (let got = 0; got < length; ) {
+    const chunk = await reader.read();
+    if (chunk === null) throw new Error(`end of stream after ${got} of ${length} bytes`);
+    into.push(chunk);
+    got += chunk.byteLength;
+  }
+}
+
+async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
+  for (let offset = 0; offset < data.byteLength; ) offset += await conn.write(data.subarray(offset));
+}
+
+/** Sizes around every threshold of the read path: arena chunks (≤ 1 KiB), copies, slab views. */
+const PARTS = [
+  ...Array.from({ length: 40 }, (_, i) => pattern(64, i)), // the first arena and part of the next
+  pattern(1024, 200),
+  pattern(1025, 201),
+  pattern(7, 202),
+  pattern(16 * KiB, 203),
+  pattern(100, 204),
+  pattern(200 * KiB, 205),
+  pattern(3, 206),
+];
+
+leakFree(
+  "Deno connections: chunks of every size stay intact after later reads; short ones share the connection's arena",
+  async () => {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const client = await Deno.connect({ hostname: "127.0.0.1", port: (listener.addr as Deno.NetAddr).port });
+    const server = await listener.accept();
+    listener.close();
+    const transport = new DenoStreamTransport(client, { family: "inet" });
+    try {
+      const chunks: Uint8Array[] = [];
+      for (const part of PARTS) {
+        await writeAll(server, part);
+        await readChunks(transport, part.byteLength, chunks);
+      }
+      bytesEqual(concat(chunks), concat(PARTS));
+      // Two 64-byte messages in a row are views of one arena, not an allocation each.
+      expect(chunks[1]!.buffer).toBe(chunks[0]!.buffer);
+      // A connection's first arena holds one chunk of any short size (1 KiB), later ones 4 KiB.
+      expect(chunks[0]!.buffer.byteLength).toBe(KiB);
+      expect(chunks[20]!.buffer.byteLength).toBe(4 * KiB);
+      expect(chunks[21]!.buffer).toBe(chunks[20]!.buffer);
+      // A chunk over 1 KiB has its own memory, and nothing else in it.
+      const own = chunks.find((chunk) => chunk.byteLength === 1025)!;
+      expect(own.buffer.byteLength).toBe(1025);
+
+      // The application may transfer a chunk's buffer (detaching the arena): later reads go on intact.
+      const held = chunks[chunks.length - 1]!;
+      const arena = held.buffer as ArrayBuffer;
+      const moved = structuredClone(arena, { transfer: [arena] });
+      expect(held.byteLength).toBe(0);
+      expect(moved.byteLength).toBe(4 * KiB);
+      const after: Uint8Array[] = [];
+      for (const part of [pattern(64, 300), pattern(64, 301)]) {
+        await writeAll(server, part);
+        await readChunks(transport, part.byteLength, after);
+      }
+      bytesEqual(concat(after), concat([pattern(64, 300), pattern(64, 301)]));
+    } finally {
+      server.close();
+      await transport.close(0);
+    }
+  },
+);
+
+leakFree("adopted TCP fds read through DirectReads (no 'data' listener), both ways, each chunk intact", async () => {
+  const raw = await libcRawSockets(getDenoBinder()).create("inet", "stream", { connected: true });
+  const ends: NetStreamTransport[] = [];
+  try {
+    for (const fd of [raw.fd, ...raw.peerFds]) {
+      const info: SocketInfo = await inspectSocket(fd);
+      ends.push(await wrapStreamSocket({ fd }, info));
+    }
+    const [a, b] = ends as [NetStreamTransport, NetStreamTransport];
+    expect(a.socket.listenerCount("data")).toBe(0);
+    expect(b.socket.listenerCount("data")).toBe(0);
+    for (const [from, to] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      const chunks: Uint8Array[] = [];
+      for (const part of PARTS) {
+        await from.write(part);
+        await readChunks(to, part.byteLength, chunks);
+      }
+      bytesEqual(concat(chunks), concat(PARTS));
+    }
+  } finally {
+    for (const end of ends) await end.close(0);
+    if (ends.length < 2) for (const fd of [raw.fd, ...raw.peerFds].slice(ends.length)) getDenoBinder().close(fd);
+  }
+});
