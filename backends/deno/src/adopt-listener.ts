@@ -13,7 +13,7 @@ import type { AdoptionSource, ListenerTransport, StreamTransport } from "@portio
 import { LibcSocket, LibcStreamTransport, restoringOnFailure } from "@portio/libc-socket";
 
 import { getDenoBinder } from "./libc-binder.ts";
-import { NetStreamTransport } from "@portio/node-shared";
+import { DirectReads, NetStreamTransport } from "@portio/node-shared";
 
 /**
  * A listening TCP or Unix socket, or a bound one that is not listening yet (started here).
@@ -66,9 +66,17 @@ export class AdoptedListenerTransport implements ListenerTransport {
       return new LibcStreamTransport(accepted, { localAddress: this.#localAddress, remoteAddress: peer });
     const fd = await accepted.detach();
     try {
-      const socket = new net.Socket({ fd, readable: true, writable: true, allowHalfOpen: true });
+      // Reads go straight from the handle to the transport (net's `onread`, which Deno 2.9's
+      // node:net takes), as for adopted connections: no Readable machinery, no 'data' events.
+      const socket = new net.Socket({
+        fd,
+        readable: true,
+        writable: true,
+        allowHalfOpen: true,
+        onread: DirectReads.option(),
+      } as net.SocketConstructorOpts);
       socket.setNoDelay(true);
-      return new NetStreamTransport(socket, { family: this.family, remoteAddress: peer, fd });
+      return new NetStreamTransport(socket, { family: this.family, remoteAddress: peer, fd, directReads: true });
     } catch (error) {
       getDenoBinder().close(fd);
       throw error;

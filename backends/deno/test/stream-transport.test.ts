@@ -2,13 +2,15 @@
  * The Deno stream transports' read paths: `DenoStreamTransport` (Deno's own connections: short
  * chunks copied into a per-connection arena, long ones handed out as views of the read slab) and
  * the node:net transport over an adopted fd, which reads through DirectReads (net's `onread`,
- * which Deno 2.9's node:net takes). Every chunk must stay intact after later reads.
+ * which Deno 2.9's node:net takes), as are the connections an adopted TCP listener accepts.
+ * Every chunk must stay intact after later reads.
  */
 import { inspectSocket, type SocketInfo } from "@portio/core";
 import { libcRawSockets } from "@portio/libc-socket/testing";
 import { bytesEqual, concat, pattern } from "@portio/testkit";
 import type { NetStreamTransport } from "@portio/node-shared";
 import { expect } from "vitest";
+import { wrapListenerSocket } from "../src/adopt-listener.ts";
 import { wrapStreamSocket } from "../src/adopt-stream.ts";
 import { getDenoBinder } from "../src/libc-binder.ts";
 import { DenoStreamTransport } from "../src/stream-transport.ts";
@@ -117,3 +119,40 @@ leakFree("adopted TCP fds read through DirectReads (no 'data' listener), both wa
     if (ends.length < 2) for (const fd of [raw.fd, ...raw.peerFds].slice(ends.length)) getDenoBinder().close(fd);
   }
 });
+
+leakFree(
+  "an adopted TCP listener's connections read through DirectReads (no 'data' listener), both ways, each chunk intact",
+  async () => {
+    const raw = await libcRawSockets(getDenoBinder()).create("inet", "stream", { listening: true });
+    const info = await inspectSocket(raw.fd);
+    const listener = await wrapListenerSocket({ fd: raw.fd }, info);
+    const [host, port] = info.localAddress as readonly [string, number];
+    const client = await Deno.connect({ hostname: host, port });
+    let accepted: NetStreamTransport | undefined;
+    try {
+      accepted = (await listener.accept()) as NetStreamTransport;
+      expect(accepted.socket.listenerCount("data")).toBe(0);
+      const clientReader = {
+        async read(): Promise<Uint8Array | null> {
+          const buffer = new Uint8Array(64 * KiB);
+          const n = await client.read(buffer);
+          return n === null ? null : buffer.subarray(0, n);
+        },
+      };
+      const received: Uint8Array[] = [];
+      const echoed: Uint8Array[] = [];
+      for (const part of PARTS) {
+        await writeAll(client, part);
+        await readChunks(accepted, part.byteLength, received);
+        await accepted.write(part);
+        await readChunks(clientReader, part.byteLength, echoed);
+      }
+      bytesEqual(concat(received), concat(PARTS));
+      bytesEqual(concat(echoed), concat(PARTS));
+    } finally {
+      client.close();
+      await accepted?.close(0);
+      await listener.close();
+    }
+  },
+);
