@@ -7,13 +7,12 @@
  * @module
  */
 
-import net from "node:net";
 import type { AddressFamily, SocketAddress, SocketInfo } from "@portio/core";
 import type { AdoptionSource, ListenerTransport, StreamTransport } from "@portio/core/backend";
 import { LibcSocket, LibcStreamTransport, restoringOnFailure } from "@portio/libc-socket";
 
 import { getDenoBinder } from "./libc-binder.ts";
-import { DirectReads, NetStreamTransport } from "@portio/node-shared";
+import { directReadingSocket, NetStreamTransport } from "@portio/node-shared";
 
 /**
  * A listening TCP or Unix socket, or a bound one that is not listening yet (started here).
@@ -68,13 +67,7 @@ export class AdoptedListenerTransport implements ListenerTransport {
     try {
       // Reads go straight from the handle to the transport (net's `onread`, which Deno 2.9's
       // node:net takes), as for adopted connections: no Readable machinery, no 'data' events.
-      const socket = new net.Socket({
-        fd,
-        readable: true,
-        writable: true,
-        allowHalfOpen: true,
-        onread: DirectReads.option(),
-      } as net.SocketConstructorOpts);
+      const socket = directReadingSocket(fd);
       socket.setNoDelay(true);
       return new NetStreamTransport(socket, { family: this.family, remoteAddress: peer, fd, directReads: true });
     } catch (error) {

@@ -5,12 +5,11 @@
  * @module
  */
 
-import net from "node:net";
 import type { SocketInfo } from "@portio/core";
 import type { AdoptionSource } from "@portio/core/backend";
 import { restoringOnFailure } from "@portio/libc-socket";
 
-import { DirectReads, NetStreamTransport } from "@portio/node-shared";
+import { directReadingSocket, NetStreamTransport } from "@portio/node-shared";
 import { getDenoBinder } from "./libc-binder.ts";
 
 /**
@@ -25,13 +24,7 @@ export async function wrapStreamSocket(source: AdoptionSource, info: SocketInfo)
   return restoringOnFailure(getDenoBinder(), source.fd, () => {
     // Deno's node:net (2.9) takes net's `onread` option as Node's does: reads go straight from the
     // handle to the transport, without the Readable machinery, as on the Node backend.
-    const socket = new net.Socket({
-      fd: source.fd,
-      readable: true,
-      writable: true,
-      allowHalfOpen: true,
-      onread: DirectReads.option(),
-    } as net.SocketConstructorOpts);
+    const socket = directReadingSocket(source.fd);
     socket.setNoDelay(true);
     return new NetStreamTransport(socket, {
       directReads: true,

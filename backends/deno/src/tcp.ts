@@ -1,4 +1,3 @@
-import net from "node:net";
 import {
   newSocketTcpOptions,
   type BackendConnectTcpOptions,
@@ -10,7 +9,7 @@ import { ipFamilyOf } from "./addresses.ts";
 import { claimIPv4Side, listenAnyIPv6Only } from "./dual-stack.ts";
 import { DenoListenerTransport } from "./listener-transport.ts";
 import { hasUnstableNet, withPermission, withPermissionSync } from "./permissions.ts";
-import { DirectReads, NetStreamTransport } from "@portio/node-shared";
+import { directReadingSocket, NetStreamTransport } from "@portio/node-shared";
 import { DenoStreamTransport, applyDenoTcpOptions, refuseKeepAliveIdle } from "./stream-transport.ts";
 import { connectBoundTcpFd } from "@portio/libc-socket";
 import { getDenoBinder } from "./libc-binder.ts";
@@ -112,14 +111,7 @@ async function connectBound(host: string, port: number, options: BackendConnectT
   const { fd, family } = await connectBoundTcpFd(getDenoBinder(), host, port, options);
   try {
     // Direct reads, as on adopted sockets (adopt-stream.ts): Deno's node:net takes the `onread` option.
-    const stream = new net.Socket({
-      fd,
-      readable: true,
-      writable: true,
-      allowHalfOpen: true,
-      onread: DirectReads.option(),
-    } as net.SocketConstructorOpts);
-    return new NetStreamTransport(stream, { family, fd, directReads: true });
+    return new NetStreamTransport(directReadingSocket(fd), { family, fd, directReads: true });
   } catch (error) {
     getDenoBinder().close(fd);
     throw error;

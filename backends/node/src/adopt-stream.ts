@@ -11,7 +11,7 @@ import type { SocketInfo } from "@portio/core";
 import type { AdoptionSource, StreamTransport } from "@portio/core/backend";
 import { libcAdoption, restoringOnFailure } from "@portio/libc-socket";
 
-import { DirectReads, NetStreamTransport } from "@portio/node-shared";
+import { directReadingSocket, NetStreamTransport } from "@portio/node-shared";
 import { getKoffiBinder } from "./libc-binder.ts";
 
 /**
@@ -29,8 +29,7 @@ export async function wrapStreamSocket(source: AdoptionSource, info: SocketInfo)
       socket.setNoDelay(true);
       return new NetStreamTransport(socket, { family: info.family });
     }
-    // The constructor takes `onread` as connect() does (lib/net.js); @types/node lists it for connect() only.
-    const socket = new net.Socket({ fd: source.fd, ...BOTH_WAYS, onread: DirectReads.option() } as net.SocketConstructorOpts);
+    const socket = directReadingSocket(source.fd);
     socket.setNoDelay(true);
     return new NetStreamTransport(socket, { family: info.family, directReads: true });
   });

@@ -1,5 +1,5 @@
 import { Buffer } from "node:buffer";
-import type { OnReadOpts, Socket } from "node:net";
+import { type OnReadOpts, Socket, type SocketConstructorOpts } from "node:net";
 import { useReadCallback } from "./node-internals.ts";
 
 /** Bytes one socket read may hand over; libuv's own read size, so each read(2) asks for as much as Node's. */
@@ -59,6 +59,27 @@ export const DirectReads: DirectReadsFunctions = {
     if (early !== undefined) for (const bytes of early) receiver.call(socket, bytes);
   },
 };
+
+/**
+ * A `net.Socket` over an existing connected fd (adopted, accepted by libc, or connected by libc),
+ * both ways open, half-open allowed, reading through {@link DirectReads}: hand it to
+ * `NetStreamTransport` with `directReads: true`. Node and Deno 2.9 take `onread` in the
+ * constructor as `net.connect()` does (lib/net.js); @types/node lists it for `connect()` only.
+ *
+ * @example
+ * ```ts
+ * const transport = new NetStreamTransport(directReadingSocket(fd), { family: "inet", fd, directReads: true });
+ * ```
+ */
+export function directReadingSocket(fd: number): Socket {
+  return new Socket({
+    fd,
+    readable: true,
+    writable: true,
+    allowHalfOpen: true,
+    onread: DirectReads.option(),
+  } as SocketConstructorOpts);
+}
 
 /** What {@link DirectReads} offers (an explicit type, as JSR wants for a public constant). */
 export interface DirectReadsFunctions {

@@ -18,7 +18,13 @@
  */
 
 export { NetStreamTransport, type NetStreamTransportOptions } from "./stream-transport.ts";
-export { DirectReads, type DirectReadsFunctions, type DirectReadsOption, type DirectReadsReceiver } from "./direct-reads.ts";
+export {
+  DirectReads,
+  directReadingSocket,
+  type DirectReadsFunctions,
+  type DirectReadsOption,
+  type DirectReadsReceiver,
+} from "./direct-reads.ts";
 export { wrapTls } from "./tls.ts";
 export { NodeTLSTransport, type NodeTlsTransportOptions } from "./tls-transport.ts";
 export { PortioDuplex } from "./tls-duplex.ts";
