@@ -17,6 +17,30 @@ export function countOpenFds(): number {
   return n;
 }
 
+/**
+ * What each open fd of this process is (`/proc/self/fd` link targets: `socket:[inode]`,
+ * `pipe:[inode]`, `anon_inode:[eventfd]`, a path), for a leak message that says what leaked.
+ */
+export function openFdTargets(): Map<number, string> {
+  const targets = new Map<number, string>();
+  for (const entry of Deno.readDirSync("/proc/self/fd")) {
+    try {
+      targets.set(Number(entry.name), Deno.readLinkSync(`/proc/self/fd/${entry.name}`));
+    } catch {
+      // Closed between the listing and the readlink (readDirSync's own directory fd, for one).
+    }
+  }
+  return targets;
+}
+
+/** The fds opened and closed between two snapshots, e.g. "opened 7 → socket:[123]; closed 9 → pipe:[45]". */
+export function describeFdChange(before: Map<number, string>, after: Map<number, string>): string {
+  const changes: string[] = [];
+  for (const [fd, target] of after) if (before.get(fd) !== target) changes.push(`opened ${fd} → ${target}`);
+  for (const [fd, target] of before) if (after.get(fd) !== target) changes.push(`closed ${fd} → ${target}`);
+  return changes.join("; ") || "the same fds";
+}
+
 /** A fresh directory with a short path: Unix socket paths must stay under 108 bytes. */
 export function makeTempDir(): Promise<string> {
   return Deno.makeTempDir({ dir: "/tmp", prefix: "portio-deno-" });
@@ -34,10 +58,15 @@ export function leakFree(name: string, fn: () => Promise<void>): void {
     setBackend(denoBackend);
     // As in the conformance harness: the libc reactor may hold its wake-up fd for a moment.
     await reactorIdle(getDenoBinder());
+    const targetsBefore = openFdTargets();
     const before = countOpenFds();
     await fn();
     await reactorIdle(getDenoBinder());
     const after = await settledCount(countOpenFds, before);
-    if (after !== before) throw new Error(`open fds after the test: expected ${before}, got ${after}`);
+    if (after !== before) {
+      throw new Error(
+        `open fds after the test: expected ${before}, got ${after} (${describeFdChange(targetsBefore, openFdTargets())})`,
+      );
+    }
   });
 }
