@@ -87,10 +87,12 @@ class SocketDuplex extends Duplex {
     socket.on("data", (chunk) => {
       if (!this.push(chunk)) socket.pause();
     });
-    socket.once("end", () => {
+    // The end is the engine's once it has taken every byte before it: this Duplex's own 'end',
+    // whose first listener runs before node:tls's.
+    this.once("end", () => {
       this.transportEnded = true;
-      this.push(null);
     });
+    socket.once("end", () => this.push(null));
     socket.once("error", (error) => this.destroy(error));
   }
 

@@ -255,6 +255,12 @@ class ConnDuplex extends Duplex {
   constructor(conn: Deno.Conn) {
     super({ allowHalfOpen: true });
     this.#conn = conn;
+    // The end is the engine's once it has taken every byte before it: this Duplex's own 'end',
+    // whose first listener runs before node:tls's (the engine may not have processed what was
+    // pushed before the conn's end when that end is pushed).
+    this.once("end", () => {
+      this.transportEnded = true;
+    });
   }
 
   override _read(): void {
@@ -269,7 +275,6 @@ class ConnDuplex extends Duplex {
         const buffer = new Uint8Array(CHUNK);
         const n = await this.#conn.read(buffer);
         if (n === null) {
-          this.transportEnded = true;
           this.push(null);
           return;
         }
