@@ -209,7 +209,8 @@ const BENCHMARKS = [
     args: () => flags([...common(), ["bulk-mib", o.bulkMib], ["pings", o.pings], ["peer", "child"]]),
   },
   {
-    // Deno's TLS: raw Deno.connectTls against portio's default and standardCompatible: false paths.
+    // Deno's TLS: raw Deno.connectTls against portio's default and standardCompatible: false paths;
+    // the node:tls and floor references are in the rows and notes (see the script's header).
     jobs: ["tls"],
     script: "backends/deno/bench/tls.ts",
     runtimes: ["deno"],

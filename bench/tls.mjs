@@ -1,6 +1,6 @@
 // TLS bulk throughput: portio's TLSStream against raw node:tls, in one process run, as ratios.
 //
-//   node bench/tls.mjs [--json out.json] [--mib 256] [--rounds 5] [--warmups 1]
+//   node bench/tls.mjs [--json out.json] [--mib 256] [--rounds 5] [--warmups 1] [--floor yes|no]
 //
 // A server child process (raw node:tls, the same for every variant; certificates made with the
 // openssl CLI at start, nothing stored) serves each connection by its first byte: "D" sends
@@ -10,12 +10,27 @@
 //   portio            connectTcp(host, port, { tls }) — standardCompatible (default): TLS runs
 //                     over the portio stream (needed to tell close_notify from a ragged EOF)
 //   portio-native     the same with standardCompatible: false: Node's TLS natively on the socket
-// Rounds rotate the variants; medians; ratio = portio / raw (MB/s = 10^6 B/s). Needs a build
-// (`pnpm build`): it imports "portio".
+//   floor             reference, reported in the notes (no target; on Bun by default, `--floor`):
+//                     node:tls over a plain JS Duplex on a raw node:net socket, no portio. On Bun it
+//                     is the least any library must run to tell the peer's close_notify from a bare
+//                     FIN (Bun's node:tls natively on a socket reports both as the same 'end', so
+//                     portio's default path runs TLS over a JS stream there; Node's native path
+//                     can tell them apart, so the floor is not Node's floor): each byte read goes
+//                     to the engine as it arrives (the reader owns every chunk: node:net gives a
+//                     fresh buffer per read), the transport's end is flagged before the engine
+//                     sees it, and a write is done once the Duplex is below its high-water mark
+//                     (Bun's engine writes whatever write() returns, so without that wait a fast
+//                     sender would queue its whole upload in memory; portio has the same wait).
+//                     portio / floor is what portio's own code costs on top of that path.
+// Rounds rotate the variants; medians; ratio = portio / raw (MB/s = 10^6 B/s). The notes also give
+// the client process's CPU time (user + system) per MiB of each variant (the server is the same
+// for all). Needs a build (`pnpm build`): it imports "portio".
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import net from "node:net";
+import { Duplex } from "node:stream";
 import tls from "node:tls";
 import { fileURLToPath } from "node:url";
 
@@ -55,6 +70,48 @@ function makeCertificate() {
     return { cert: readFileSync(join(dir, "cert.pem"), "utf8"), key: readFileSync(join(dir, "key.pem"), "utf8") };
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The floor's transport: a raw node:net socket as the plain Duplex node:tls runs over (see the
+ * header). Reads stop while node:tls does not ask for more, as a kernel buffer would make them.
+ */
+class SocketDuplex extends Duplex {
+  /** Set before the socket's end reaches the engine: a TLS 'end' after it is a ragged EOF. */
+  transportEnded = false;
+
+  constructor(socket) {
+    super({ allowHalfOpen: true });
+    this.socket = socket;
+    socket.on("data", (chunk) => {
+      if (!this.push(chunk)) socket.pause();
+    });
+    // The end is the engine's once it has taken every byte before it: this Duplex's own 'end',
+    // whose first listener runs before node:tls's.
+    this.once("end", () => {
+      this.transportEnded = true;
+    });
+    socket.once("end", () => this.push(null));
+    socket.once("error", (error) => this.destroy(error));
+  }
+
+  _read() {
+    this.socket.resume();
+  }
+
+  _write(chunk, _encoding, callback) {
+    if (this.socket.write(chunk)) callback();
+    else this.socket.once("drain", () => callback());
+  }
+
+  _final(callback) {
+    callback();
+  }
+
+  _destroy(error, callback) {
+    this.socket.destroy();
+    callback(error);
   }
 }
 
@@ -185,17 +242,66 @@ async function main() {
       return seconds;
     },
   });
-  const variants = { raw, portio: portio(true), "portio-native": portio(false) };
+  const floor = {
+    async connect() {
+      const socket = net.connect({ host: "127.0.0.1", port });
+      await new Promise((resolve, reject) => socket.once("connect", resolve).once("error", reject));
+      const duplex = new SocketDuplex(socket);
+      const secure = tls.connect({ socket: duplex, ca: cert, servername: "localhost" });
+      await new Promise((resolve, reject) => secure.once("secureConnect", resolve).once("error", reject));
+      return { secure, duplex };
+    },
+    async download() {
+      const { secure, duplex } = await floor.connect();
+      const start = performance.now();
+      secure.write("D");
+      let got = 0;
+      secure.on("data", (chunk) => (got += chunk.length));
+      // Read when the TLS stream ends: the socket's own end may come right after.
+      const ragged = await new Promise((resolve) => secure.once("end", () => resolve(duplex.transportEnded)));
+      const seconds = (performance.now() - start) / 1000;
+      secure.destroy();
+      if (got !== total) throw new Error(`floor download: ${got} of ${total} bytes`);
+      if (ragged) throw new Error("floor download: the transport ended before close_notify");
+      return seconds;
+    },
+    async upload() {
+      const { secure, duplex } = await floor.connect();
+      const start = performance.now();
+      secure.write(uploadHeader());
+      const payload = Buffer.alloc(CHUNK, 0x62);
+      for (let sent = 0; sent < total; sent += CHUNK) {
+        if (!secure.write(payload)) await new Promise((resolve) => secure.once("drain", resolve));
+        if (duplex.writableNeedDrain) await new Promise((resolve) => duplex.once("drain", resolve));
+      }
+      await new Promise((resolve) => secure.once("data", resolve));
+      const seconds = (performance.now() - start) / 1000;
+      secure.destroy();
+      return seconds;
+    },
+  };
+  const withFloor = opt("floor", process.versions.bun === undefined ? "no" : "yes") === "yes";
+  const variants = { raw, portio: portio(true), "portio-native": portio(false), ...(withFloor && { floor }) };
   const names = Object.keys(variants);
   const times = {};
+  /** Client CPU microseconds (user + system) per measured round, by `${job} ${variant}`. */
+  const cpuTimes = {};
   for (const job of ["download", "upload"]) {
-    for (const name of names) times[`${job} ${name}`] = [];
+    for (const name of names) {
+      times[`${job} ${name}`] = [];
+      cpuTimes[`${job} ${name}`] = [];
+    }
     for (let round = 0; round < warmups + rounds; round++) {
       // Rotate the order so that no variant always runs first.
       for (let i = 0; i < names.length; i++) {
         const name = names[(round + i) % names.length];
+        const cpu0 = process.cpuUsage();
         const seconds = await variants[name][job]();
-        if (round >= warmups) times[`${job} ${name}`].push(seconds);
+        const cpu = process.cpuUsage(cpu0);
+        if (round >= warmups) {
+          times[`${job} ${name}`].push(seconds);
+          cpuTimes[`${job} ${name}`].push(cpu.user + cpu.system);
+        }
       }
     }
   }
@@ -206,10 +312,23 @@ async function main() {
   console.log(`TLS bulk, ${mib} MiB per transfer, node ${process.versions.node}, medians of ${rounds}`);
   for (const job of ["download", "upload"]) {
     const rawRate = rate(`${job} raw`);
-    console.log(`  ${job.padEnd(8)} raw node:tls     ${rawRate.toFixed(0).padStart(6)} MB/s`);
+    const floorRate = withFloor ? rate(`${job} floor`) : undefined;
+    // CPU milliseconds per MiB, median over rounds.
+    const cpuPerMib = (name) => median(cpuTimes[`${job} ${name}`]) / 1000 / mib;
+    console.log(
+      `  ${job.padEnd(8)} raw node:tls     ${rawRate.toFixed(0).padStart(6)} MB/s  CPU ${cpuPerMib("raw").toFixed(2)} ms/MiB`,
+    );
+    if (floorRate !== undefined) {
+      console.log(
+        `  ${job.padEnd(8)} floor            ${floorRate.toFixed(0).padStart(6)} MB/s  ratio ${(floorRate / rawRate).toFixed(3)}  CPU ${cpuPerMib("floor").toFixed(2)} ms/MiB`,
+      );
+    }
     for (const name of ["portio", "portio-native"]) {
       const r = rate(`${job} ${name}`);
-      console.log(`  ${job.padEnd(8)} ${name.padEnd(16)} ${r.toFixed(0).padStart(6)} MB/s  ratio ${(r / rawRate).toFixed(3)}`);
+      console.log(
+        `  ${job.padEnd(8)} ${name.padEnd(16)} ${r.toFixed(0).padStart(6)} MB/s  ratio ${(r / rawRate).toFixed(3)}` +
+          `${floorRate === undefined ? "" : `  / floor ${(r / floorRate).toFixed(3)}`}  CPU ${cpuPerMib(name).toFixed(2)} ms/MiB`,
+      );
       const rates = (key) => times[key].map((seconds) => total / seconds / 1e6);
       results.push({
         job: `tls ${job} (${name})`,
@@ -218,6 +337,13 @@ async function main() {
         ratio: r / rawRate,
         target: 0.95,
         samples: { raw: rates(`${job} raw`), portio: rates(`${job} ${name}`) },
+        note:
+          (floorRate === undefined
+            ? ""
+            : `floor (node:tls over a plain Duplex on a raw node:net socket) ${floorRate.toFixed(0)} MB/s = ${(floorRate / rawRate).toFixed(2)} of raw, ` +
+              `${name} / floor ${(r / floorRate).toFixed(2)}; `) +
+          `client CPU per MiB raw ${cpuPerMib("raw").toFixed(2)} ms, ` +
+          `${floorRate === undefined ? "" : `floor ${cpuPerMib("floor").toFixed(2)} ms, `}${name} ${cpuPerMib(name).toFixed(2)} ms`,
       });
     }
   }

@@ -13,8 +13,20 @@
  *   node:tls        reference, reported only: Deno's node:tls on its own node:net socket, which
  *                   Deno runs natively (rustls on the connection); portio's TLS runs node:tls over
  *                   a portio stream instead (PortioDuplex), Deno's JavaScript TLS path
+ *   floor           reference, reported only: node:tls over a plain node:stream Duplex on a raw
+ *                   Deno.connect conn, no portio. The least any library must run for portio's
+ *                   contract here: Deno's node:tls natively on a socket loses the peer's
+ *                   close_notify when the reader falls behind and reports it and a bare FIN
+ *                   alike, so telling them apart means running the engine over a JS stream; each
+ *                   read goes into a fresh buffer (the reader owns every chunk), reads stop while
+ *                   node:tls does not ask for more, the conn's end is flagged before the engine
+ *                   sees it, and a write is done once the Duplex is below its high-water mark
+ *                   (Deno's engine writes whatever write() returns: without that wait a fast
+ *                   sender would queue its whole upload in memory; portio has the same wait).
+ *                   portio / floor is what portio's own code costs on top of that path.
  * Rounds rotate the variants; medians, and the median of per-round ratios (which cancels load that
- * hits a whole round). MB/s = 10^6 B/s.
+ * hits a whole round). MB/s = 10^6 B/s. The notes also give this process's CPU time (user +
+ * system) per MiB of each variant, median over rounds (the server is the same for all).
  *
  * Run: node_modules/deno/deno run --no-config --no-lock --no-check --node-modules-dir=manual \
  *        --conditions=portio-source --allow-all backends/deno/bench/tls.ts
@@ -23,6 +35,8 @@
  */
 import { connectTcp, EndOfStream, setBackend, type TLSStream } from "@portio/core";
 import { denoBackend } from "@portio/deno";
+import process from "node:process";
+import { Duplex } from "node:stream";
 import tls from "node:tls";
 
 const MIB = Number(Deno.env.get("MIB") ?? 256);
@@ -231,6 +245,90 @@ function portio(standardCompatible: boolean) {
   };
 }
 
+/** The floor's transport: a raw Deno.Conn as the plain Duplex node:tls runs over (see the header). */
+class ConnDuplex extends Duplex {
+  /** Set before the conn's end reaches the engine: a TLS 'end' after it is a ragged EOF. */
+  transportEnded = false;
+  readonly #conn: Deno.Conn;
+  #reading = false;
+
+  constructor(conn: Deno.Conn) {
+    super({ allowHalfOpen: true });
+    this.#conn = conn;
+    // The end is the engine's once it has taken every byte before it: this Duplex's own 'end',
+    // whose first listener runs before node:tls's (the engine may not have processed what was
+    // pushed before the conn's end when that end is pushed).
+    this.once("end", () => {
+      this.transportEnded = true;
+    });
+  }
+
+  override _read(): void {
+    if (this.#reading) return;
+    this.#reading = true;
+    void this.#readLoop();
+  }
+
+  async #readLoop(): Promise<void> {
+    try {
+      for (;;) {
+        const buffer = new Uint8Array(CHUNK);
+        const n = await this.#conn.read(buffer);
+        if (n === null) {
+          this.push(null);
+          return;
+        }
+        if (!this.push(buffer.subarray(0, n))) break;
+      }
+    } catch (error) {
+      this.destroy(error as Error);
+    }
+    this.#reading = false;
+  }
+
+  override _write(chunk: Uint8Array, _encoding: string, callback: (error?: Error | null) => void): void {
+    writeAll(this.#conn, chunk).then(() => callback(), callback);
+  }
+
+  override _final(callback: () => void): void {
+    callback();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    try {
+      this.#conn.close();
+    } catch {
+      // already closed
+    }
+    callback(error);
+  }
+}
+
+const floor = {
+  async connect(): Promise<{ secure: tls.TLSSocket; duplex: ConnDuplex }> {
+    const duplex = new ConnDuplex(await Deno.connect({ hostname: "127.0.0.1", port }));
+    const secure = tls.connect({ socket: duplex, ca, servername: "localhost" });
+    await new Promise((resolve, reject) => {
+      secure.once("secureConnect", resolve);
+      secure.once("error", reject);
+    });
+    return { secure, duplex };
+  },
+  async download(): Promise<number> {
+    const { secure, duplex } = await floor.connect();
+    // Read when the TLS stream ends: the conn's own end may come right after.
+    let ragged: boolean | undefined;
+    secure.once("end", () => (ragged = duplex.transportEnded));
+    const seconds = await nodeTlsDownload(secure);
+    if (ragged !== false) throw new Error("floor download: the transport ended before close_notify");
+    return seconds;
+  },
+  async upload(): Promise<number> {
+    const { secure, duplex } = await floor.connect();
+    return nodeTlsUpload(secure, duplex);
+  },
+};
+
 /** node:tls on a node:net socket it makes itself: what Deno's node:tls does at its best. */
 const nodeTls = {
   async connect(): Promise<tls.TLSSocket> {
@@ -242,54 +340,72 @@ const nodeTls = {
     return socket;
   },
   async download(): Promise<number> {
-    const socket = await nodeTls.connect();
-    const start = performance.now();
-    let got = 0;
-    const ended = new Promise<void>((resolve, reject) => {
-      socket.on("data", (chunk: Uint8Array) => {
-        got += chunk.length;
-      });
-      socket.once("end", resolve);
-      socket.once("error", reject);
-    });
-    socket.write(new Uint8Array([0x44]));
-    await ended;
-    const seconds = (performance.now() - start) / 1000;
-    socket.destroy();
-    if (got !== TOTAL) throw new Error(`node:tls download: ${got} of ${TOTAL} bytes`);
-    return seconds;
+    return nodeTlsDownload(await nodeTls.connect());
   },
   async upload(): Promise<number> {
-    const socket = await nodeTls.connect();
-    const start = performance.now();
-    const answered = new Promise<void>((resolve, reject) => {
-      socket.once("data", () => resolve());
-      socket.once("error", reject);
-    });
-    socket.write(uploadHeader());
-    const payload = new Uint8Array(CHUNK).fill(0x62);
-    for (let sent = 0; sent < TOTAL; sent += CHUNK) {
-      if (!socket.write(payload)) await new Promise((resolve) => socket.once("drain", resolve));
-    }
-    await answered;
-    const seconds = (performance.now() - start) / 1000;
-    socket.destroy();
-    return seconds;
+    return nodeTlsUpload(await nodeTls.connect());
   },
 };
 
-const variants = { raw, portio: portio(true), "portio-native": portio(false), "node:tls": nodeTls } as const;
+async function nodeTlsDownload(socket: tls.TLSSocket): Promise<number> {
+  const start = performance.now();
+  let got = 0;
+  const ended = new Promise<void>((resolve, reject) => {
+    socket.on("data", (chunk: Uint8Array) => {
+      got += chunk.length;
+    });
+    socket.once("end", resolve);
+    socket.once("error", reject);
+  });
+  socket.write(new Uint8Array([0x44]));
+  await ended;
+  const seconds = (performance.now() - start) / 1000;
+  socket.destroy();
+  if (got !== TOTAL) throw new Error(`node:tls download: ${got} of ${TOTAL} bytes`);
+  return seconds;
+}
+
+/** Uploads on `socket`; with `duplex`, each write also waits until it is below its high-water mark. */
+async function nodeTlsUpload(socket: tls.TLSSocket, duplex?: Duplex): Promise<number> {
+  const start = performance.now();
+  const answered = new Promise<void>((resolve, reject) => {
+    socket.once("data", () => resolve());
+    socket.once("error", reject);
+  });
+  socket.write(uploadHeader());
+  const payload = new Uint8Array(CHUNK).fill(0x62);
+  for (let sent = 0; sent < TOTAL; sent += CHUNK) {
+    if (!socket.write(payload)) await new Promise((resolve) => socket.once("drain", resolve));
+    if (duplex?.writableNeedDrain) await new Promise((resolve) => duplex.once("drain", resolve));
+  }
+  await answered;
+  const seconds = (performance.now() - start) / 1000;
+  socket.destroy();
+  return seconds;
+}
+
+const variants = { raw, portio: portio(true), "portio-native": portio(false), "node:tls": nodeTls, floor } as const;
 type Variant = keyof typeof variants;
 const names = Object.keys(variants) as Variant[];
 const times: Record<string, number[]> = {};
+/** CPU microseconds (user + system) of this process per measured round, by `${job} ${variant}`. */
+const cpuTimes: Record<string, number[]> = {};
 for (const job of ["download", "upload"] as const) {
-  for (const name of names) times[`${job} ${name}`] = [];
+  for (const name of names) {
+    times[`${job} ${name}`] = [];
+    cpuTimes[`${job} ${name}`] = [];
+  }
   for (let round = 0; round < WARMUPS + ROUNDS; round++) {
     // Rotate the order so that no variant always runs first.
     for (let i = 0; i < names.length; i++) {
       const name = names[(round + i) % names.length]!;
+      const cpu0 = process.cpuUsage();
       const seconds = await variants[name][job]();
-      if (round >= WARMUPS) times[`${job} ${name}`]!.push(seconds);
+      const cpu = process.cpuUsage(cpu0);
+      if (round >= WARMUPS) {
+        times[`${job} ${name}`]!.push(seconds);
+        cpuTimes[`${job} ${name}`]!.push(cpu.user + cpu.system);
+      }
     }
   }
 }
@@ -302,13 +418,21 @@ const results: Array<{ job: string; raw: number; portio: number; ratio: number; 
 console.log(`TLS bulk on deno ${Deno.version.deno}, ${MIB} MiB per transfer, medians of ${ROUNDS}`);
 for (const job of ["download", "upload"]) {
   const rawRate = rate(`${job} raw`);
-  console.log(`  ${job.padEnd(8)} raw Deno.connectTls ${rawRate.toFixed(0).padStart(6)} MB/s`);
+  const floorRate = rate(`${job} floor`);
+  // CPU milliseconds per MiB, median over rounds.
+  const cpuPerMib = (name: string) => median(cpuTimes[`${job} ${name}`]!) / 1000 / MIB;
+  console.log(
+    `  ${job.padEnd(8)} raw Deno.connectTls ${rawRate.toFixed(0).padStart(6)} MB/s  CPU ${cpuPerMib("raw").toFixed(2)} ms/MiB`,
+  );
+  console.log(
+    `  ${job.padEnd(8)} floor               ${floorRate.toFixed(0).padStart(6)} MB/s  ratio ${(floorRate / rawRate).toFixed(3)}  CPU ${cpuPerMib("floor").toFixed(2)} ms/MiB`,
+  );
   for (const name of ["portio", "portio-native", "node:tls"]) {
     const r = rate(`${job} ${name}`);
     // Time ratio raw/portio per round = throughput ratio portio/raw.
     const perRound = median(times[`${job} raw`]!.map((seconds, i) => seconds / times[`${job} ${name}`]![i]!));
     console.log(
-      `  ${job.padEnd(8)} ${name.padEnd(19)} ${r.toFixed(0).padStart(6)} MB/s  ratio ${(r / rawRate).toFixed(3)}  per-round ratio ${perRound.toFixed(3)}`,
+      `  ${job.padEnd(8)} ${name.padEnd(19)} ${r.toFixed(0).padStart(6)} MB/s  ratio ${(r / rawRate).toFixed(3)}  per-round ratio ${perRound.toFixed(3)}  / floor ${(r / floorRate).toFixed(3)}  CPU ${cpuPerMib(name).toFixed(2)} ms/MiB`,
     );
     results.push({
       job: `tls ${job} (${name})`,
@@ -317,7 +441,13 @@ for (const job of ["download", "upload"]) {
       ratio: r / rawRate,
       // The node:tls row is a reference for reading the others, not a portio figure.
       target: name === "node:tls" ? null : 0.95,
-      note: `median per-round ratio ${perRound.toFixed(3)}${name === "node:tls" ? "; portio column = node:tls on a node:net socket (reference)" : ""}`,
+      note:
+        `median per-round ratio ${perRound.toFixed(3)}` +
+        (name === "node:tls"
+          ? "; portio column = node:tls on a node:net socket (reference)"
+          : `; floor (node:tls over a plain Duplex on a raw Deno.connect conn) ${floorRate.toFixed(0)} MB/s = ` +
+            `${(floorRate / rawRate).toFixed(2)} of raw, ${name} / floor ${(r / floorRate).toFixed(2)}; CPU per MiB raw ` +
+            `${cpuPerMib("raw").toFixed(2)} ms, floor ${cpuPerMib("floor").toFixed(2)} ms, ${name} ${cpuPerMib(name).toFixed(2)} ms`),
     });
   }
 }
