@@ -188,8 +188,9 @@ console.log(
 for (const r of results) {
   const range = (xs) => `${fmt(Math.min(...xs), r.unit)}–${fmt(Math.max(...xs), r.unit)}`;
   console.log(
-    `  ${r.job.padEnd(60)} ${fmt(r.raw, r.unit).padStart(7)} (${range(r.samples.raw)})  vs ${fmt(r.portio, r.unit).padStart(7)} (${range(r.samples.portio)}) ${r.unit}  ratio ${r.ratio.toFixed(3)}${r.target ? ` (target ≥ ${r.target.toFixed(2)})` : ""}${r.note ? `\n    ${r.note}` : ""}`,
+    `  ${r.job.padEnd(60)} ${fmt(r.raw, r.unit).padStart(7)} (${range(r.samples.raw)})  vs ${fmt(r.portio, r.unit).padStart(7)} (${range(r.samples.portio)}) ${r.unit}  ratio ${r.ratio.toFixed(3)}${r.target ? ` (target ≥ ${r.target.toFixed(2)})` : ""}`,
   );
+  if (r.note) console.log(`    ${r.note}`);
 }
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ runtime: runtimeLabel, rounds, warmups, pin, results }, null, 2));
 // Deno keeps running while the children's pipes are referenced; everything is done here.
