@@ -18,13 +18,12 @@
 //
 // The floor (`--floor on`, the default for a Deno client): a third variant, `node:net`, runs the
 // same job with no portio at all, on the same kind of adopted fd: `new net.Socket({ fd: 3 })`,
-// 'data' events, write() + 'drain' (bench/raw.mjs's jobs; its warm-up is raw.mjs's on
-// net.connect). No Deno API wraps an existing fd as a Deno.Conn (denoland/deno#14006, #6529), so
-// on Deno an adopted socket can only be node:net's, and the fastest raw use of node:net is the
-// least any API over an adopted fd can cost there: portio's adopted stream is read against it as
-// well as against connectTcp (which Deno builds on Deno.connect). Each client also reports its
-// CPU time (user + system) for the measured job; the medians per MiB / per round trip are in the
-// note.
+// 'data' events, write() + 'drain' (bench/raw.mjs's jobs, after the same warm-up as the others).
+// No Deno API wraps an existing fd as a Deno.Conn (denoland/deno#14006, #6529), so on Deno an
+// adopted socket can only be node:net's, and the fastest raw use of node:net is the least any API
+// over an adopted fd can cost there: portio's adopted stream is read against it as well as
+// against connectTcp (which Deno builds on Deno.connect). Each client also reports its CPU time
+// (user + system) for the measured job; the medians per MiB / per round trip are in the note.
 //
 // (Also run as `<runtime> bench/adopted.mjs --role client --variant adopted|native|node:net --job
 // bulk|ping-pong --port N ...`, the client; it prints one JSON line.)
@@ -45,21 +44,22 @@ if (option("role", "driver") === "client") await runClient();
 else await runDriver();
 
 async function runClient() {
+  const portio = await import("./portio.mjs");
+  const { SocketStream, connectTcp } = await import("portio");
   const port = Number(option("port"));
   const bulk = option("job") === "bulk";
+  const run = (stream) => (bulk ? portio.bulkOn(stream, bulkBytes, chunk) : portio.pingPongOn(stream, pings, pingSize));
+  // The warm-up is the same for every variant, the floor's too: each measured job starts from the
+  // same process history (node:net's code is as cold for the floor as for the adopted stream).
+  await run(await connectTcp("127.0.0.1", port));
   if (option("variant") === "node:net") {
     const raw = await import("./raw.mjs");
-    await (bulk ? raw.bulk(port, bulkBytes, chunk) : raw.pingPong(port, pings, pingSize)); // warm-up
     const t0 = performance.now();
     const socket = new net.Socket({ fd: 3, readable: true, writable: true, allowHalfOpen: true });
     socket.setNoDelay(true);
     const setupMs = performance.now() - t0;
     return report(setupMs, () => (bulk ? raw.bulkOn(socket, bulkBytes, chunk) : raw.pingPongOn(socket, pings, pingSize)));
   }
-  const portio = await import("./portio.mjs");
-  const { SocketStream, connectTcp } = await import("portio");
-  const run = (stream) => (bulk ? portio.bulkOn(stream, bulkBytes, chunk) : portio.pingPongOn(stream, pings, pingSize));
-  await run(await connectTcp("127.0.0.1", port)); // warm-up, the same for both variants
   const t0 = performance.now();
   const stream = option("variant") === "adopted" ? await SocketStream.fromSocket(3) : await connectTcp("127.0.0.1", port);
   const setupMs = performance.now() - t0;
