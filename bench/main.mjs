@@ -27,6 +27,13 @@ import { median, option, pinSelf, rawModule, runtimeLabel, runtimeName, selfComm
 
 const rounds = Number(option("rounds", 9));
 const warmups = Number(option("warmups", 2));
+/**
+ * A Deno process's first ~64–128 MiB received cost it 5–8 times the CPU of later ones (its
+ * allocator's heap of read buffers growing to its steady size: ~8,000 page faults per 64 MiB, then
+ * tens), for every variant. Bulk warms up until each server has received this much, so that the
+ * measured rounds are the steady state whatever `--bulk-mib`.
+ */
+const denoBulkWarmupBytes = 256 * 2 ** 20;
 const bulkBytes = Number(option("bulk-mib", 256)) * 1024 * 1024;
 const chunk = 64 * 1024;
 const pings = Number(option("pings", 10_000));
@@ -101,6 +108,7 @@ const jobs = [
     name: `bulk TCP, ${bulkBytes / 2 ** 20} MiB in 64 KiB writes`,
     unit: "MB/s",
     variants: Object.keys(variants),
+    warmups: runtimeName === "deno" ? Math.max(warmups, Math.ceil(denoBulkWarmupBytes / bulkBytes)) : warmups,
     run: async (v) => {
       const pid = servers[v].child.pid;
       const before = withFresh ? processCost(pid) : undefined;
@@ -136,7 +144,7 @@ try {
     const names = job.variants;
     // unmeasured warm-up rounds (JIT in client and servers, TCP buffers)
     measuring = false;
-    for (let w = 0; w < warmups; w++) for (const v of names) await job.run(v);
+    for (let w = 0; w < (job.warmups ?? warmups); w++) for (const v of names) await job.run(v);
     measuring = true;
     /** @type {Record<string, number[]>} */
     const samples = Object.fromEntries(names.map((v) => [v, []]));
