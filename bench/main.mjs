@@ -28,10 +28,11 @@ import { median, option, pinSelf, rawModule, runtimeLabel, runtimeName, selfComm
 const rounds = Number(option("rounds", 9));
 const warmups = Number(option("warmups", 2));
 /**
- * A Deno process's first ~64–128 MiB received cost it 5–8 times the CPU of later ones (its
- * allocator's heap of read buffers growing to its steady size: ~8,000 page faults per 64 MiB, then
- * tens), for every variant. Bulk warms up until each server has received this much, so that the
- * measured rounds are the steady state whatever `--bulk-mib`.
+ * A Deno server process's first 64 MiB (fresh floor) to 128 MiB (portio) received cost it 5–9
+ * times the CPU per MiB of later ones: ~8,000 minor faults per 64 MiB while the process's memory
+ * for read buffers grows to its steady size, then tens (its RSS stays flat after). Bulk warms up
+ * until each server has received this much, so that the measured rounds are the steady state
+ * whatever `--bulk-mib`.
  */
 const denoBulkWarmupBytes = 256 * 2 ** 20;
 const bulkBytes = Number(option("bulk-mib", 256)) * 1024 * 1024;
