@@ -4,7 +4,7 @@
 // adopted / native (target ≥ 0.95: adoption must not leave a slower stream behind).
 //
 //   node bench/adopted.mjs [--client node|bun|deno|PATH] [--json out.json] [--rounds 7] [--warmups 1]
-//                          [--bulk-mib 128] [--pings 10000] [--pin split|same|none]
+//                          [--bulk-mib 128] [--pings 10000] [--pin split|same|none] [--floor on|off]
 //
 // The fd comes the way adoption meets it in production (systemd, a parent process): this driver
 // (always Node: it needs node:child_process's socket passing) connects to the server with
@@ -15,8 +15,18 @@
 // both variants start alike; rounds alternate the variants (ABBA). The server is raw node:net
 // (bench/server.mjs raw) in its own process, the same for both.
 //
-// (Also run as `<runtime> bench/adopted.mjs --role client --variant adopted|native --job bulk|ping-pong
-// --port N ...`, the client; it prints one JSON line.)
+//
+// The floor (`--floor on`, the default for a Deno client): a third variant, `node:net`, runs the
+// same job with no portio at all, on the same kind of adopted fd: `new net.Socket({ fd: 3 })`,
+// 'data' events, write() + 'drain' (bench/raw.mjs's jobs, after the same warm-up as the others).
+// No Deno API wraps an existing fd as a Deno.Conn (denoland/deno#14006, #6529), so on Deno an
+// adopted socket can only be node:net's, and the fastest raw use of node:net is the least any API
+// over an adopted fd can cost there: portio's adopted stream is read against it as well as
+// against connectTcp (which Deno builds on Deno.connect). Each client also reports its CPU time
+// (user + system) for the measured job; the medians per MiB / per round trip are in the note.
+//
+// (Also run as `<runtime> bench/adopted.mjs --role client --variant adopted|native|node:net --job
+// bulk|ping-pong --port N ...`, the client; it prints one JSON line.)
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { writeFileSync } from "node:fs";
@@ -37,14 +47,31 @@ async function runClient() {
   const portio = await import("./portio.mjs");
   const { SocketStream, connectTcp } = await import("portio");
   const port = Number(option("port"));
-  const run = (stream) =>
-    option("job") === "bulk" ? portio.bulkOn(stream, bulkBytes, chunk) : portio.pingPongOn(stream, pings, pingSize);
-  await run(await connectTcp("127.0.0.1", port)); // warm-up, the same for both variants
+  const bulk = option("job") === "bulk";
+  const run = (stream) => (bulk ? portio.bulkOn(stream, bulkBytes, chunk) : portio.pingPongOn(stream, pings, pingSize));
+  // The warm-up is the same for every variant, the floor's too: each measured job starts from the
+  // same process history (node:net's code is as cold for the floor as for the adopted stream).
+  await run(await connectTcp("127.0.0.1", port));
+  if (option("variant") === "node:net") {
+    const raw = await import("./raw.mjs");
+    const t0 = performance.now();
+    const socket = new net.Socket({ fd: 3, readable: true, writable: true, allowHalfOpen: true });
+    socket.setNoDelay(true);
+    const setupMs = performance.now() - t0;
+    return report(setupMs, () => (bulk ? raw.bulkOn(socket, bulkBytes, chunk) : raw.pingPongOn(socket, pings, pingSize)));
+  }
   const t0 = performance.now();
   const stream = option("variant") === "adopted" ? await SocketStream.fromSocket(3) : await connectTcp("127.0.0.1", port);
   const setupMs = performance.now() - t0;
-  const seconds = await run(stream);
-  process.stdout.write(`${JSON.stringify({ seconds, setupMs })}\n`);
+  return report(setupMs, () => run(stream));
+}
+
+/** Runs the measured job and prints its seconds, the setup's milliseconds and the job's CPU µs. */
+async function report(setupMs, job) {
+  const cpu0 = process.cpuUsage();
+  const seconds = await job();
+  const { user, system } = process.cpuUsage(cpu0);
+  process.stdout.write(`${JSON.stringify({ seconds, setupMs, cpuMicros: user + system })}\n`);
   process.exit(0);
 }
 
@@ -75,10 +102,12 @@ async function runDriver() {
   if (!port) throw new Error("server did not start");
 
   const forward = ["--bulk-mib", String(bulkBytes / 2 ** 20), "--pings", String(pings)];
+  const withFloor = option("floor", option("client", "node") === "deno" ? "on" : "off") === "on";
+  const variants = withFloor ? ["native", "adopted", "node:net"] : ["native", "adopted"];
   let clientLabel = "";
   async function round(variant, job) {
     let socket;
-    if (variant === "adopted") {
+    if (variant !== "native") {
       socket = net.connect({ host: "127.0.0.1", port, noDelay: true });
       await once(socket, "connect");
     }
@@ -112,14 +141,28 @@ async function runDriver() {
   try {
     for (const job of ["bulk", "ping-pong"]) {
       const rate = (seconds) => (job === "bulk" ? bulkBytes / 1e6 / seconds : pings / seconds);
-      for (let w = 0; w < warmups; w++) for (const v of ["native", "adopted"]) await round(v, job);
-      /** @type {Record<string, { seconds: number, setupMs: number }[]>} */
-      const samples = { native: [], adopted: [] };
+      for (let w = 0; w < warmups; w++) for (const v of variants) await round(v, job);
+      /** @type {Record<string, { seconds: number, setupMs: number, cpuMicros: number }[]>} */
+      const samples = Object.fromEntries(variants.map((v) => [v, []]));
       for (let r = 0; r < rounds; r++) {
-        for (const v of r % 2 === 0 ? ["native", "adopted"] : ["adopted", "native"]) samples[v].push(await round(v, job));
+        // ABBA for two; three rotate, so that no variant always runs first
+        const order =
+          variants.length === 2
+            ? r % 2 === 0
+              ? variants
+              : [...variants].reverse()
+            : variants.map((_, i) => variants[(r + i) % variants.length]);
+        for (const v of order) samples[v].push(await round(v, job));
       }
       const rates = (v) => samples[v].map((s) => rate(s.seconds));
       const setup = (v) => median(samples[v].map((s) => s.setupMs)).toFixed(2);
+      const perUnit = job === "bulk" ? bulkBytes / 2 ** 20 : pings;
+      const cpu = (v) => `${v} ${median(samples[v].map((s) => s.cpuMicros / perUnit)).toFixed(job === "bulk" ? 0 : 2)} µs`;
+      const perRound = (a, b) => median(rates(a).map((x, i) => x / rates(b)[i])).toFixed(2);
+      const floorNote = withFloor
+        ? `; floor (node:net on the adopted fd, no portio) ${Math.round(median(rates("node:net"))).toLocaleString("en-US")} ${job === "bulk" ? "MB/s" : "rt/s"}, ` +
+          `${perRound("node:net", "native")} × connectTcp, fromSocket / floor ${perRound("adopted", "node:net")} (median per-round)`
+        : "";
       results.push({
         job:
           job === "bulk"
@@ -131,7 +174,9 @@ async function runDriver() {
         portio: median(rates("adopted")),
         ratio: median(rates("adopted")) / median(rates("native")),
         samples: { raw: rates("native"), portio: rates("adopted") },
-        note: `raw = portio on connectTcp, portio = portio on SocketStream.fromSocket(fd); median setup: connectTcp ${setup("native")} ms, fromSocket ${setup("adopted")} ms`,
+        note:
+          `raw = portio on connectTcp, portio = portio on SocketStream.fromSocket(fd); median setup: connectTcp ${setup("native")} ms, fromSocket ${setup("adopted")} ms` +
+          `${floorNote}; client CPU per ${job === "bulk" ? "MiB" : "round trip"} (median) ${variants.map(cpu).join(", ")}`,
       });
     }
   } finally {

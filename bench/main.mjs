@@ -5,7 +5,7 @@
 //
 //   node bench/main.mjs [--json out.json] [--rounds 9] [--warmups 2] [--bulk-mib 256] [--pings 10000]
 //                       [--connections 4000] [--concurrency 8] [--jobs bulk,ping-pong,churn]
-//                       [--effect on|off] [--pin split|same|none]
+//                       [--effect on|off] [--fresh on|off] [--pin split|same|none]
 //   node_modules/deno/deno run --allow-all --no-lock bench/main.mjs [same options]
 //
 // For each variant a server child process (same runtime) is started, written with the same API
@@ -16,12 +16,25 @@
 // connections in flight). Rounds rotate the variants' order (so warm-up and machine drift hit all
 // alike); each job reports the median of its rounds and the ratio to raw; every round's rate is
 // kept in the JSON output ("samples") for the spread.
+//
+// On Deno the bulk job has a third variant, `fresh` (`--fresh off` leaves it out): the raw client
+// against raw-deno.mjs's server reading each chunk into a new 64 KiB buffer (the floor of any API
+// handing the reader chunks it owns; raw-deno.mjs says why). Its rate and the receiving (server)
+// process's CPU time and minor faults per round, for raw, fresh and portio, are the bulk row's note.
 import { once } from "node:events";
-import { writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { median, option, pinSelf, rawModule, runtimeLabel, runtimeName, selfCommand, spawnPeer } from "./runtime.mjs";
 
 const rounds = Number(option("rounds", 9));
 const warmups = Number(option("warmups", 2));
+/**
+ * A Deno server process's first 64 MiB (fresh floor) to 128 MiB (portio) received cost it 5–9
+ * times the CPU per MiB of later ones: ~8,000 minor faults per 64 MiB while the process's memory
+ * for read buffers grows to its steady size, then tens (its RSS stays flat after). Bulk warms up
+ * until each server has received this much, so that the measured rounds are the steady state
+ * whatever `--bulk-mib`.
+ */
+const denoBulkWarmupBytes = 256 * 2 ** 20;
 const bulkBytes = Number(option("bulk-mib", 256)) * 1024 * 1024;
 const chunk = 64 * 1024;
 const pings = Number(option("pings", 10_000));
@@ -39,6 +52,9 @@ const variants = {
   portio: await import("./portio.mjs"),
 };
 if (withEffect) variants.effect = await import("./effect.mjs");
+const withFresh = runtimeName === "deno" && option("fresh", "on") === "on";
+// The client is raw's; only the server (server.mjs fresh) differs.
+if (withFresh) variants.fresh = variants.raw;
 const rawName = { node: "node:net", bun: "Bun.connect", deno: "Deno.connect" }[runtimeName];
 
 async function startServerProcess(variant) {
@@ -63,19 +79,55 @@ async function stopServerProcess({ child }) {
 const servers = {};
 for (const name of Object.keys(variants)) servers[name] = await startServerProcess(name);
 
+/**
+ * CPU nanoseconds (all live threads, from the scheduler's own accounting: finer than clock ticks)
+ * and minor page faults of a server process so far; undefined where /proc is not there.
+ */
+function processCost(pid) {
+  try {
+    let cpuNs = 0;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      cpuNs += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]);
+    }
+    // minflt is the 10th field of /proc/PID/stat, the 8th after the parenthesised name.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const minorFaults = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[7]);
+    return { cpuNs, minorFaults };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Per bulk variant, the receiving server's CPU µs per MiB and minor faults, one entry per measured round. */
+/** @type {Record<string, { cpuMicrosPerMib: number[], faults: number[] }>} */
+const receiverCost = {};
+let measuring = false;
+
 const jobs = [
   {
     key: "bulk",
     name: `bulk TCP, ${bulkBytes / 2 ** 20} MiB in 64 KiB writes`,
     unit: "MB/s",
     variants: Object.keys(variants),
-    run: async (v) => bulkBytes / 1e6 / (await variants[v].bulk(servers[v].port, bulkBytes, chunk)),
+    warmups: runtimeName === "deno" ? Math.max(warmups, Math.ceil(denoBulkWarmupBytes / bulkBytes)) : warmups,
+    run: async (v) => {
+      const pid = servers[v].child.pid;
+      const before = withFresh ? processCost(pid) : undefined;
+      const rate = bulkBytes / 1e6 / (await variants[v].bulk(servers[v].port, bulkBytes, chunk));
+      const after = before && processCost(pid);
+      if (measuring && before && after) {
+        receiverCost[v] ??= { cpuMicrosPerMib: [], faults: [] };
+        receiverCost[v].cpuMicrosPerMib.push((after.cpuNs - before.cpuNs) / 1000 / (bulkBytes / 2 ** 20));
+        receiverCost[v].faults.push(after.minorFaults - before.minorFaults);
+      }
+      return rate;
+    },
   },
   {
     key: "ping-pong",
     name: `ping-pong, ${pingSize} B, ${pings} round trips`,
     unit: "rt/s",
-    variants: Object.keys(variants),
+    variants: Object.keys(variants).filter((v) => v !== "fresh"),
     run: async (v) => pings / (await variants[v].pingPong(servers[v].port, pings, pingSize)),
   },
   {
@@ -92,7 +144,9 @@ try {
   for (const job of jobs) {
     const names = job.variants;
     // unmeasured warm-up rounds (JIT in client and servers, TCP buffers)
-    for (let w = 0; w < warmups; w++) for (const v of names) await job.run(v);
+    measuring = false;
+    for (let w = 0; w < (job.warmups ?? warmups); w++) for (const v of names) await job.run(v);
+    measuring = true;
     /** @type {Record<string, number[]>} */
     const samples = Object.fromEntries(names.map((v) => [v, []]));
     for (let r = 0; r < rounds; r++) {
@@ -111,7 +165,7 @@ try {
       samples: { raw: samples[base], portio: samples[other] },
       ...(note ? { note } : {}),
     });
-    results.push(row("", "raw", "portio", 0.95));
+    results.push(row("", "raw", "portio", 0.95, samples.fresh && freshNote(samples)));
     if (samples.effect) {
       // Effect's own ratio is for reading, not a target of portio's; the portio/Effect row is
       // the issue's "portio ahead of Effect".
@@ -124,6 +178,18 @@ try {
   await Promise.all(Object.values(servers).map(stopServerProcess));
 }
 
+/** The bulk row's note on Deno: the `fresh` floor's rate, the ratios to it, and the receiver's cost. */
+function freshNote(samples) {
+  const perRound = (a, b) => median(samples[a].map((x, i) => x / samples[b][i])).toFixed(2);
+  const cost = (v, key, digits) => (receiverCost[v] ? median(receiverCost[v][key]).toFixed(digits) : "?");
+  const each = (key, digits) => ["raw", "fresh", "portio"].map((v) => `${v} ${cost(v, key, digits)}`).join(", ");
+  return (
+    `floor \`fresh\` (raw Deno server, a new 64 KiB buffer per read) ${Math.round(median(samples.fresh)).toLocaleString("en-US")} MB/s, ` +
+    `${perRound("fresh", "raw")} × raw; portio / fresh ${perRound("portio", "fresh")} (median per-round); ` +
+    `receiving process per round (median): CPU µs per MiB ${each("cpuMicrosPerMib", 0)}; minor faults ${each("faults", 0)}`
+  );
+}
+
 const fmt = (x, unit) => (unit === "MB/s" ? Math.round(x).toLocaleString("en-US") : `${(x / 1000).toFixed(1)}k`);
 console.log(
   `\nportio vs raw ${rawName}${withEffect ? " and Effect's Socket" : ""} — ${runtimeLabel}, medians of ${rounds} rotated rounds after ${warmups} warm-ups, separate server processes, pinning: ${pin}`,
@@ -133,6 +199,7 @@ for (const r of results) {
   console.log(
     `  ${r.job.padEnd(60)} ${fmt(r.raw, r.unit).padStart(7)} (${range(r.samples.raw)})  vs ${fmt(r.portio, r.unit).padStart(7)} (${range(r.samples.portio)}) ${r.unit}  ratio ${r.ratio.toFixed(3)}${r.target ? ` (target ≥ ${r.target.toFixed(2)})` : ""}`,
   );
+  if (r.note) console.log(`    ${r.note}`);
 }
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ runtime: runtimeLabel, rounds, warmups, pin, results }, null, 2));
 // Deno keeps running while the children's pipes are referenced; everything is done here.

@@ -2,6 +2,12 @@
 // reused 64 KiB buffer, write() until the whole chunk is taken), speaking bench/protocol.mjs.
 // bench/main.mjs uses it in place of raw.mjs (node:net) when it runs inside Deno: node:net is
 // Deno's compatibility layer, much slower than its own API, so it would not be the raw baseline.
+//
+// startFreshServer is the bulk floor (main.mjs's `fresh` variant on Deno): the same server, but
+// each bulk read goes into a new 64 KiB Uint8Array. Any API that hands the reader chunks it owns
+// (portio's receive() and its async iterator do) must at least allocate, zero-fill and fault in
+// a buffer per read; raw's one reused buffer never does, so the gap between raw and fresh is
+// the runtime's price of that contract, not portio's.
 import { BULK, CHURN, ECHO, concurrently, decodeCount, encodeCount } from "./protocol.mjs";
 
 const ONE = Uint8Array.of(1);
@@ -11,7 +17,7 @@ async function writeAll(conn, data) {
   while (off < data.length) off += await conn.write(off === 0 ? data : data.subarray(off));
 }
 
-async function serve(conn) {
+async function serve(conn, freshReads) {
   const buffer = new Uint8Array(65536);
   try {
     let n = await conn.read(buffer);
@@ -21,7 +27,7 @@ async function serve(conn) {
     let pending = buffer.subarray(1, n);
     if (mode === BULK) {
       let count = pending.length;
-      while ((n = await conn.read(buffer)) !== null) count += n;
+      while ((n = await conn.read(freshReads ? new Uint8Array(65536) : buffer)) !== null) count += n;
       return await writeAll(conn, encodeCount(count));
     }
     for (;;) {
@@ -38,13 +44,22 @@ async function serve(conn) {
   }
 }
 
-export async function startServer() {
+export function startServer() {
+  return listen(false);
+}
+
+/** The raw server with a fresh 64 KiB buffer per bulk read (the floor, see the header). */
+export function startFreshServer() {
+  return listen(true);
+}
+
+async function listen(freshReads) {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const accepting = (async () => {
     try {
       for await (const conn of listener) {
         conn.setNoDelay(true);
-        serve(conn);
+        serve(conn, freshReads);
       }
     } catch {
       // listener closed

@@ -39,7 +39,11 @@ function connect(port) {
 
 /** Sends `total` bytes in `chunk`-sized writes; resolves with the seconds until the server's count arrived. */
 export async function bulk(port, total, chunk) {
-  const socket = await connect(port);
+  return bulkOn(await connect(port), total, chunk);
+}
+
+/** The bulk job on a connected socket, however it was made (bench/adopted.mjs's floor adopts an fd). */
+export async function bulkOn(socket, total, chunk) {
   const data = new Uint8Array(chunk).fill(7);
   socket.write(Uint8Array.of(BULK));
   const reply = [];
@@ -63,7 +67,11 @@ export async function bulk(port, total, chunk) {
 
 /** `count` round trips of `size` bytes; resolves with the seconds they took. */
 export async function pingPong(port, count, size) {
-  const socket = await connect(port);
+  return pingPongOn(await connect(port), count, size);
+}
+
+/** The ping-pong job on a connected socket, however it was made. */
+export async function pingPongOn(socket, count, size) {
   const message = new Uint8Array(size).fill(1);
   const t0 = performance.now();
   await new Promise((resolve, reject) => {

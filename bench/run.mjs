@@ -289,6 +289,7 @@ function parseDenoTcp(stdout) {
   const rounds = /^samples (.*)$/m.exec(stdout);
   const s = rounds ? JSON.parse(rounds[1]) : undefined;
   const note = (i) => `median per-round ratio ${perRound?.[i] ?? "?"}`;
+  const floor = parseDenoTcpFloor(stdout, +bulk[1]);
   return [
     {
       job: `bulk TCP, ${bulk[1]} MiB in 64 KiB writes (one process)`,
@@ -298,7 +299,7 @@ function parseDenoTcp(stdout) {
       portio: +bulk[3],
       ratio: +bulk[3] / +bulk[2],
       samples: s && { raw: s.rawBulk, portio: s.portioBulk },
-      note: note(1),
+      note: floor ? `${note(1)}; ${floor}` : note(1),
     },
     {
       job: "64 B ping-pong (one process)",
@@ -311,6 +312,30 @@ function parseDenoTcp(stdout) {
       note: note(2),
     },
   ];
+}
+
+/**
+ * tcp.ts's `fresh` floor (raw Deno.connect reading into a new 64 KiB buffer per read, the least an
+ * API handing out owned chunks must do) and the bulk rounds' cost, as one note: the reader of the
+ * table sees how far portio is from that floor as well as from raw.
+ */
+function parseDenoTcpFloor(stdout, mib) {
+  const floor =
+    /bulk floor, raw with a fresh 64 KiB buffer per read: (\d+) MB\/s, per-round ratio to raw ([\d.]+), portio to it ([\d.]+)/.exec(
+      stdout,
+    );
+  if (!floor) return undefined;
+  const cost = (variant) => {
+    const m = new RegExp(`\\b${variant} (\\d+) faults, (\\d+) ms CPU`).exec(stdout);
+    return m && { faults: +m[1], cpuMs: +m[2] };
+  };
+  const [raw, fresh, portio] = [cost("raw"), cost("fresh"), cost("portio")];
+  const perMib = (c) => `${((c.cpuMs * 1000) / mib).toFixed(0)}`;
+  const costs =
+    raw && fresh && portio
+      ? `; CPU per MiB (both ends, median round) raw ${perMib(raw)} µs, fresh ${perMib(fresh)} µs, portio ${perMib(portio)} µs; minor faults per round raw ${raw.faults}, fresh ${fresh.faults}, portio ${portio.faults}`
+      : "";
+  return `floor \`fresh\` (raw Deno.connect, a new 64 KiB buffer per read) ${Number(floor[1]).toLocaleString("en-US")} MB/s, ${floor[2]} × raw; portio / fresh ${floor[3]} (median per-round)${costs}`;
 }
 
 // ---- runtimes ----------------------------------------------------------------------------------

@@ -5,13 +5,14 @@
 import { rawModule } from "./runtime.mjs";
 
 const variant = process.argv[2];
-const modules = { raw: rawModule, portio: "./portio.mjs", effect: "./effect.mjs" };
-if (!Object.hasOwn(modules, variant)) {
-  console.error("usage: server.mjs raw|portio|effect");
+// "fresh" (Deno only): raw-deno.mjs's server reading each bulk chunk into a new buffer.
+const modules = { raw: rawModule, portio: "./portio.mjs", effect: "./effect.mjs", fresh: "./raw-deno.mjs" };
+if (!Object.hasOwn(modules, variant) || (variant === "fresh" && !("Deno" in globalThis))) {
+  console.error("usage: server.mjs raw|portio|effect|fresh (fresh: Deno only)");
   process.exit(2);
 }
-const { startServer } = await import(modules[variant]);
-const server = await startServer();
+const loaded = await import(modules[variant]);
+const server = await (variant === "fresh" ? loaded.startFreshServer() : loaded.startServer());
 process.stdout.write(`PORT ${server.port}\n`);
 let closing = false;
 const close = async () => {

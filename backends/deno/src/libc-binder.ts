@@ -16,17 +16,41 @@ const platform: "linux" | "darwin" = Deno.build.os === "darwin" ? "darwin" : "li
 const FEATURE = "UDP, Unix datagram sockets, socketpair() and adopting or inspecting socket fds (libc through Deno.dlopen)";
 
 // Every pointer is "buffer": Deno passes a typed array's address (its byteOffset honoured) or NULL.
-const SYMBOLS = {
+
+/**
+ * What adopting or inspecting an fd calls, and errno, opened on their own: `Deno.dlopen` prepares
+ * every symbol it is given, so the first adoption in a process (a TCP stream on Deno needs nothing
+ * else of libc) opens five symbols instead of all thirty (measured: 6–10 ms against 15–44 ms for
+ * the dlopen, most of `SocketStream.fromSocket`'s first setup).
+ */
+const INSPECTION_SYMBOLS = {
+  getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
+  getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+  getpeername: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+} as const;
+
+const LINUX_INSPECTION_SYMBOLS = {
+  // Variadic in C; on x86-64 and arm64 Linux a variadic int travels like a fixed one.
+  fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  __errno_location: { parameters: [], result: "pointer" },
+} as const;
+
+const DARWIN_INSPECTION_SYMBOLS = {
+  // macOS arm64 passes variadic arguments on the stack: six padding ints fill the remaining
+  // argument registers (x2..x7), so `arg` lands where a variadic first argument goes.
+  fcntl: { parameters: ["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"], result: "i32" },
+  __error: { name: "__error", parameters: [], result: "pointer" },
+} as const;
+
+/** The rest of libc that sockets made through it need, opened on the first call to any of them. */
+const SOCKET_SYMBOLS = {
   socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
   socketpair: { parameters: ["i32", "i32", "i32", "buffer"], result: "i32" },
   bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   listen: { parameters: ["i32", "i32"], result: "i32" },
   accept: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
-  getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
   setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
-  getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
-  getpeername: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
   send: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
   recvfrom: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "buffer"], result: "isize" },
@@ -46,41 +70,20 @@ const SYMBOLS = {
   poll_nb: { name: "poll", parameters: ["buffer", "usize", "i32"], result: "i32", nonblocking: true },
 } as const;
 
-const LINUX_SYMBOLS = {
+const LINUX_SOCKET_SYMBOLS = {
   accept4: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32" },
   eventfd: { parameters: ["u32", "i32"], result: "i32" },
-  // Variadic in C; on x86-64 and arm64 Linux a variadic int travels like a fixed one.
-  fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
-  __errno_location: { parameters: [], result: "pointer" },
 } as const;
 
-const DARWIN_SYMBOLS = {
-  // macOS arm64 passes variadic arguments on the stack: six padding ints fill the remaining
-  // argument registers (x2..x7), so `arg` lands where a variadic first argument goes.
-  fcntl: { parameters: ["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"], result: "i32" },
-  __error: { name: "__error", parameters: [], result: "pointer" },
-} as const;
-
-type Lib = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
+type Inspection = Deno.DynamicLibrary<typeof INSPECTION_SYMBOLS>["symbols"];
+type Sockets = Deno.DynamicLibrary<typeof SOCKET_SYMBOLS>["symbols"];
 type Any = (...args: unknown[]) => unknown;
 
-interface Loaded {
-  c: Lib;
-  extra: Record<string, Any>;
-  errnoPointer: () => Deno.PointerValue;
-}
+const LIBC = platform === "darwin" ? "libSystem.B.dylib" : Deno.build.os === "linux" ? "libc.so.6" : "libc.so";
 
-function load(): Loaded {
-  return withPermissionSync(FEATURE, "--allow-ffi", () => {
-    if (platform === "darwin") {
-      const lib = Deno.dlopen("libSystem.B.dylib", { ...SYMBOLS, ...DARWIN_SYMBOLS });
-      const extra = lib.symbols as unknown as Record<string, Any>;
-      return { c: lib.symbols, extra, errnoPointer: () => lib.symbols.__error() };
-    }
-    const lib = Deno.dlopen(Deno.build.os === "linux" ? "libc.so.6" : "libc.so", { ...SYMBOLS, ...LINUX_SYMBOLS });
-    const extra = lib.symbols as unknown as Record<string, Any>;
-    return { c: lib.symbols, extra, errnoPointer: () => lib.symbols.__errno_location() };
-  });
+/** Opens `symbols` of libc (a second dlopen of the same library only takes another reference). */
+function open<S extends Deno.ForeignLibraryInterface>(symbols: S): Deno.DynamicLibrary<S>["symbols"] {
+  return withPermissionSync(FEATURE, "--allow-ffi", () => Deno.dlopen(LIBC, symbols).symbols);
 }
 
 const encoder = new TextEncoder();
@@ -96,13 +99,31 @@ const encoder = new TextEncoder();
  * ```
  */
 export function createDenoBinder(): LibcBinder {
-  let loaded: Loaded | undefined;
-  const l = (): Loaded => (loaded ??= load());
-  const c = (): Lib => l().c;
+  let inspection: Inspection | undefined;
+  let sockets: Sockets | undefined;
+  const i = (): Inspection =>
+    (inspection ??= open({
+      ...INSPECTION_SYMBOLS,
+      ...(platform === "darwin" ? DARWIN_INSPECTION_SYMBOLS : LINUX_INSPECTION_SYMBOLS),
+    }) as unknown as Inspection);
+  /** The platform's own symbols of the inspection group (fcntl, errno's location). */
+  const ie = (): Record<string, Any> => i() as unknown as Record<string, Any>;
+  // The inspection group (errno's location with it) is opened first: errno() after a failed call
+  // must not open a library, which could itself set errno.
+  const c = (): Sockets => {
+    if (sockets === undefined) {
+      i();
+      sockets = open({ ...SOCKET_SYMBOLS, ...(platform === "linux" ? LINUX_SOCKET_SYMBOLS : {}) }) as unknown as Sockets;
+    }
+    return sockets;
+  };
+  const ce = (): Record<string, Any> => c() as unknown as Record<string, Any>;
+  const errnoPointer =
+    platform === "darwin" ? () => ie().__error!() as Deno.PointerValue : () => ie().__errno_location!() as Deno.PointerValue;
   const EINTR = constantsFor(platform).errno.EINTR!;
   return {
     platform,
-    errno: () => new Deno.UnsafePointerView(l().errnoPointer()!).getInt32(),
+    errno: () => new Deno.UnsafePointerView(errnoPointer()!).getInt32(),
     socket: (domain, type, protocol) => c().socket(domain, type, protocol),
     socketpair: (domain, type, protocol, sv) => c().socketpair(domain, type, protocol, sv),
     bind: (fd, addr, addrlen) => c().bind(fd, addr, addrlen),
@@ -112,14 +133,14 @@ export function createDenoBinder(): LibcBinder {
     ...(platform === "linux"
       ? {
           accept4: (fd: number, addr: Uint8Array | null, addrlen: Uint8Array | null, flags: number) =>
-            l().extra.accept4!(fd, addr, addrlen, flags) as number,
-          eventfd: (initval: number, flags: number) => l().extra.eventfd!(initval, flags) as number,
+            ce().accept4!(fd, addr, addrlen, flags) as number,
+          eventfd: (initval: number, flags: number) => ce().eventfd!(initval, flags) as number,
         }
       : {}),
-    getsockopt: (fd, level, name, optval, optlen) => c().getsockopt(fd, level, name, optval, optlen),
+    getsockopt: (fd, level, name, optval, optlen) => i().getsockopt(fd, level, name, optval, optlen),
     setsockopt: (fd, level, name, optval, optlen) => c().setsockopt(fd, level, name, optval, optlen),
-    getsockname: (fd, addr, addrlen) => c().getsockname(fd, addr, addrlen),
-    getpeername: (fd, addr, addrlen) => c().getpeername(fd, addr, addrlen),
+    getsockname: (fd, addr, addrlen) => i().getsockname(fd, addr, addrlen),
+    getpeername: (fd, addr, addrlen) => i().getpeername(fd, addr, addrlen),
     recv: (fd, buf, len, flags) => Number(c().recv(fd, buf, BigInt(len), flags)),
     send: (fd, buf, len, flags) => Number(c().send(fd, buf, BigInt(len), flags)),
     recvfrom: (fd, buf, len, flags, addr, addrlen) => Number(c().recvfrom(fd, buf, BigInt(len), flags, addr, addrlen)),
@@ -132,8 +153,8 @@ export function createDenoBinder(): LibcBinder {
     close: (fd) => c().close(fd),
     fcntl:
       platform === "darwin"
-        ? (fd, cmd, arg) => l().extra.fcntl!(fd, cmd, 0, 0, 0, 0, 0, 0, arg) as number
-        : (fd, cmd, arg) => l().extra.fcntl!(fd, cmd, arg) as number,
+        ? (fd, cmd, arg) => ie().fcntl!(fd, cmd, 0, 0, 0, 0, 0, 0, arg) as number
+        : (fd, cmd, arg) => ie().fcntl!(fd, cmd, arg) as number,
     pipe: (fds) => c().pipe(fds),
     read: (fd, buf, len) => Number(c().read(fd, buf, BigInt(len))),
     write: (fd, buf, len) => Number(c().write(fd, buf, BigInt(len))),
