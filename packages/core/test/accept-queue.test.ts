@@ -9,6 +9,17 @@ class Conn {
   }
 }
 
+/** Counts the calls of `signal`'s `method`, which still runs: `calls()` says how many so far. */
+function countCalls(signal: AbortSignal, method: "addEventListener" | "removeEventListener"): { calls(): number } {
+  let calls = 0;
+  const original = signal[method].bind(signal) as (...args: unknown[]) => void;
+  (signal as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+    calls++;
+    original(...args);
+  };
+  return { calls: () => calls };
+}
+
 const closedError = () => Object.assign(new Error("the listener is closed"), { code: "ERR_SOCKET_CLOSED" });
 
 describe("AcceptQueue", () => {
@@ -58,19 +69,14 @@ describe("AcceptQueue", () => {
   it("shift(signal) with one signal for many shifts, as serve() does: each gets its connection, one listener in all", async () => {
     const queue = new AcceptQueue<Conn>({ closedError });
     const controller = new AbortController();
-    let added = 0;
-    const addEventListener = controller.signal.addEventListener.bind(controller.signal);
-    controller.signal.addEventListener = ((...args: Parameters<AbortSignal["addEventListener"]>) => {
-      added++;
-      addEventListener(...args);
-    }) as AbortSignal["addEventListener"];
+    const added = countCalls(controller.signal, "addEventListener");
     for (let i = 0; i < 3; i++) {
       const waiting = queue.shift(controller.signal);
       const conn = new Conn();
       queue.push(conn);
       expect(await waiting).toBe(conn);
     }
-    expect(added).toBe(1);
+    expect(added.calls()).toBe(1);
     // The listener left on the signal does not touch a later shift that has no signal.
     const unsignalled = queue.shift();
     controller.abort(new Error("serve stopped"));
@@ -83,16 +89,11 @@ describe("AcceptQueue", () => {
   it("close() takes the abort listener off the signal", async () => {
     const queue = new AcceptQueue<Conn>({ closedError });
     const controller = new AbortController();
-    let removed = 0;
-    const removeEventListener = controller.signal.removeEventListener.bind(controller.signal);
-    controller.signal.removeEventListener = ((...args: Parameters<AbortSignal["removeEventListener"]>) => {
-      removed++;
-      removeEventListener(...args);
-    }) as AbortSignal["removeEventListener"];
+    const removed = countCalls(controller.signal, "removeEventListener");
     const waiting = queue.shift(controller.signal);
     await queue.close();
     await expect(waiting).rejects.toMatchObject({ code: "ERR_SOCKET_CLOSED" });
-    expect(removed).toBe(1);
+    expect(removed.calls()).toBe(1);
   });
 
   it("keeps a permanent failure for every later shift", async () => {
