@@ -21,9 +21,28 @@
 // against raw-deno.mjs's server reading each chunk into a new 64 KiB buffer (the floor of any API
 // handing the reader chunks it owns; raw-deno.mjs says why). Its rate and the receiving (server)
 // process's CPU time and minor faults per round, for raw, fresh and portio, are the bulk row's note.
+//
+// Churn on Node and Bun also measures a floor in the same rounds, "raw-awaited" (raw-awaited.mjs,
+// raw-awaited-bun.mjs: the raw API behind one awaited promise per connect, send, receive and
+// close, and an async handler per connection on the server; their headers say why that is the
+// least a promise-based API does), and the CPU time (user + system) per connection of both ends of
+// every churn variant: this process's `process.cpuUsage()`, the server child's utime + stime from
+// /proc (clock ticks of 10 ms, summed over the measured rounds). Both go into the churn row's
+// `note` (rate, ratio to raw, portio / raw-awaited, CPU per connection), which bench/run.mjs lists
+// under the table; on a loaded machine CPU per connection is the steadier figure.
 import { once } from "node:events";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { median, option, pinSelf, rawModule, runtimeLabel, runtimeName, selfCommand, spawnPeer } from "./runtime.mjs";
+import {
+  median,
+  option,
+  pinSelf,
+  rawAwaitedModule,
+  rawModule,
+  runtimeLabel,
+  runtimeName,
+  selfCommand,
+  spawnPeer,
+} from "./runtime.mjs";
 
 const rounds = Number(option("rounds", 9));
 const warmups = Number(option("warmups", 2));
@@ -55,6 +74,8 @@ if (withEffect) variants.effect = await import("./effect.mjs");
 const withFresh = runtimeName === "deno" && option("fresh", "on") === "on";
 // The client is raw's; only the server (server.mjs fresh) differs.
 if (withFresh) variants.fresh = variants.raw;
+/** Churn's floor, measured with it but never a ratio's side (see the header). */
+const churnFloor = jobNames.has("churn") && rawAwaitedModule !== undefined ? await import(rawAwaitedModule) : undefined;
 const rawName = { node: "node:net", bun: "Bun.connect", deno: "Deno.connect" }[runtimeName];
 
 async function startServerProcess(variant) {
@@ -78,6 +99,37 @@ async function stopServerProcess({ child }) {
 /** @type {Record<string, { port: number, child: import("node:child_process").ChildProcess }>} */
 const servers = {};
 for (const name of Object.keys(variants)) servers[name] = await startServerProcess(name);
+if (churnFloor) servers["raw-awaited"] = await startServerProcess("raw-awaited");
+
+/** CPU time (user + system, µs) the process `pid` has used so far, from /proc; undefined elsewhere. */
+function processCpuMicros(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    // utime and stime, fields 14 and 15 of proc(5), in clock ticks of 1/100 s on Linux
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU µs of the client (this process) and server (its child) per variant, over the measured churn rounds. */
+const churnCpu = {};
+
+/** One churn run of `v`, adding its CPU time of both ends to `churnCpu` when `measured`. */
+async function churnRound(v, measured) {
+  const client = process.cpuUsage();
+  const server = processCpuMicros(servers[v].child.pid);
+  const seconds = await (v === "raw-awaited" ? churnFloor : variants[v]).churn(servers[v].port, connections, concurrency);
+  if (measured) {
+    const used = process.cpuUsage(client);
+    const serverAfter = processCpuMicros(servers[v].child.pid);
+    const total = (churnCpu[v] ??= { client: 0, server: 0, connections: 0 });
+    total.client += used.user + used.system;
+    total.server += server === undefined || serverAfter === undefined ? Number.NaN : serverAfter - server;
+    total.connections += connections;
+  }
+  return connections / seconds;
+}
 
 /**
  * CPU nanoseconds (all live threads, from the scheduler's own accounting: finer than clock ticks)
@@ -134,8 +186,8 @@ const jobs = [
     key: "churn",
     name: `connection churn, ${connections} × (connect, 1 B each way, close), ${concurrency} in flight`,
     unit: "conn/s",
-    variants: ["raw", "portio"],
-    run: async (v) => connections / (await variants[v].churn(servers[v].port, connections, concurrency)),
+    variants: churnFloor ? ["raw", "portio", "raw-awaited"] : ["raw", "portio"],
+    run: (v, measured = false) => churnRound(v, measured),
   },
 ].filter((job) => jobNames.has(job.key));
 
@@ -153,7 +205,7 @@ try {
       // rotate the order so that no variant always runs first (ABBA for two)
       const order =
         names.length === 2 ? (r % 2 === 0 ? names : [...names].reverse()) : names.map((_, i) => names[(r + i) % names.length]);
-      for (const v of order) samples[v].push(await job.run(v));
+      for (const v of order) samples[v].push(await job.run(v, true));
     }
     const row = (label, base, other, target, note) => ({
       job: `${job.name}${label}`,
@@ -165,7 +217,7 @@ try {
       samples: { raw: samples[base], portio: samples[other] },
       ...(note ? { note } : {}),
     });
-    results.push(row("", "raw", "portio", 0.95, samples.fresh && freshNote(samples)));
+    results.push(row("", "raw", "portio", 0.95, job.key === "churn" ? churnNote(samples) : samples.fresh && freshNote(samples)));
     if (samples.effect) {
       // Effect's own ratio is for reading, not a target of portio's; the portio/Effect row is
       // the issue's "portio ahead of Effect".
@@ -187,6 +239,24 @@ function freshNote(samples) {
     `floor \`fresh\` (raw Deno server, a new 64 KiB buffer per read) ${Math.round(median(samples.fresh)).toLocaleString("en-US")} MB/s, ` +
     `${perRound("fresh", "raw")} × raw; portio / fresh ${perRound("portio", "fresh")} (median per-round); ` +
     `receiving process per round (median): CPU µs per MiB ${each("cpuMicrosPerMib", 0)}; minor faults ${each("faults", 0)}`
+  );
+}
+
+/** The churn row's note: the floor's rate and ratios, and every variant's CPU per connection. */
+function churnNote(samples) {
+  const perConnection = (v) => {
+    const cpu = churnCpu[v];
+    const f = (x) => (Number.isFinite(x) ? (x / cpu.connections).toFixed(1) : "?");
+    return `${v} ${f(cpu.client + cpu.server)} µs (client ${f(cpu.client)} + server ${f(cpu.server)})`;
+  };
+  const names = Object.keys(churnCpu);
+  const cpuText = `CPU per connection ${names.map(perConnection).join(", ")}`;
+  if (!samples["raw-awaited"]) return cpuText;
+  const floor = median(samples["raw-awaited"]);
+  return (
+    `raw-awaited reference (${rawName}, one await per connect, send, receive and close; async server handler) ` +
+    `${(floor / 1000).toFixed(1)}k conn/s = ${(floor / median(samples.raw)).toFixed(2)} of raw, ` +
+    `portio / raw-awaited ${(median(samples.portio) / floor).toFixed(2)}; ${cpuText}`
   );
 }
 

@@ -12,6 +12,12 @@ export const runtimeName = "Deno" in globalThis ? "deno" : "Bun" in globalThis ?
 /** This runtime's raw API module for bench/main.mjs: its own socket API where it has one. */
 export const rawModule = { node: "./raw.mjs", bun: "./raw-bun.mjs", deno: "./raw-deno.mjs" }[runtimeName];
 
+/**
+ * The churn floor of bench/main.mjs on this runtime ("raw-awaited": the raw API behind one await
+ * per operation), or undefined where there is none (Deno).
+ */
+export const rawAwaitedModule = { node: "./raw-awaited.mjs", bun: "./raw-awaited-bun.mjs" }[runtimeName];
+
 /** `name version`, e.g. "deno 2.9.6", for report headers. */
 export const runtimeLabel =
   runtimeName === "deno"

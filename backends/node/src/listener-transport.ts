@@ -82,8 +82,11 @@ export class NodeListenerTransport implements ListenerTransport {
     return this.#localAddress;
   }
 
-  accept(): Promise<StreamTransport> {
-    return this.#queue.shift();
+  /** Gives up once `signal` aborts; a connection that comes later waits for the next call. */
+  readonly abortableAccept = true;
+
+  accept(signal?: AbortSignal): Promise<StreamTransport> {
+    return this.#queue.shift(signal);
   }
 
   /**

@@ -9,6 +9,17 @@ class Conn {
   }
 }
 
+/** Counts the calls of `signal`'s `method`, which still runs: `calls()` says how many so far. */
+function countCalls(signal: AbortSignal, method: "addEventListener" | "removeEventListener"): { calls(): number } {
+  let calls = 0;
+  const original = signal[method].bind(signal) as (...args: unknown[]) => void;
+  (signal as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+    calls++;
+    original(...args);
+  };
+  return { calls: () => calls };
+}
+
 const closedError = () => Object.assign(new Error("the listener is closed"), { code: "ERR_SOCKET_CLOSED" });
 
 describe("AcceptQueue", () => {
@@ -36,6 +47,53 @@ describe("AcceptQueue", () => {
     const conn = new Conn();
     queue.push(conn);
     expect(await queue.shift()).toBe(conn);
+  });
+
+  it("shift(signal) rejects with the reason on abort and keeps a later connection for the next shift", async () => {
+    const queue = new AcceptQueue<Conn>({ closedError });
+    const controller = new AbortController();
+    const reason = new Error("stop waiting");
+    const waiting = queue.shift(controller.signal);
+    expect(queue.waiting).toBe(true);
+    controller.abort(reason);
+    await expect(waiting).rejects.toBe(reason);
+    expect(queue.waiting).toBe(false);
+    const conn = new Conn();
+    expect(queue.push(conn)).toBe(true);
+    expect(conn.closed).toBe(false);
+    // An aborted signal takes nothing, even with a connection queued.
+    await expect(queue.shift(controller.signal)).rejects.toBe(reason);
+    expect(await queue.shift()).toBe(conn);
+  });
+
+  it("shift(signal) with one signal for many shifts, as serve() does: each gets its connection, one listener in all", async () => {
+    const queue = new AcceptQueue<Conn>({ closedError });
+    const controller = new AbortController();
+    const added = countCalls(controller.signal, "addEventListener");
+    for (let i = 0; i < 3; i++) {
+      const waiting = queue.shift(controller.signal);
+      const conn = new Conn();
+      queue.push(conn);
+      expect(await waiting).toBe(conn);
+    }
+    expect(added.calls()).toBe(1);
+    // The listener left on the signal does not touch a later shift that has no signal.
+    const unsignalled = queue.shift();
+    controller.abort(new Error("serve stopped"));
+    expect(queue.waiting).toBe(true);
+    const conn = new Conn();
+    queue.push(conn);
+    expect(await unsignalled).toBe(conn);
+  });
+
+  it("close() takes the abort listener off the signal", async () => {
+    const queue = new AcceptQueue<Conn>({ closedError });
+    const controller = new AbortController();
+    const removed = countCalls(controller.signal, "removeEventListener");
+    const waiting = queue.shift(controller.signal);
+    await queue.close();
+    await expect(waiting).rejects.toMatchObject({ code: "ERR_SOCKET_CLOSED" });
+    expect(removed.calls()).toBe(1);
   });
 
   it("keeps a permanent failure for every later shift", async () => {

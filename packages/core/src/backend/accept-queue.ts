@@ -23,14 +23,16 @@ export interface AcceptQueueOptions {
  * is woken by the next one, an accept error reaches the waiting (or the next) caller, and closing
  * rejects the waiter at once and closes what nobody accepted, as core's `ListenerTransport`
  * contract asks. Only the runtime part (where connections come from, how the listener stops) stays
- * in the backend. One `shift()` at a time: core never has two accepts outstanding.
+ * in the backend. One `shift()` at a time: core never has two accepts outstanding. `shift(signal)`
+ * gives up waiting once `signal` aborts, so a transport can offer core's abortable accept
+ * (`ListenerTransport.abortableAccept`) by passing the signal on.
  *
  * @example
  * ```ts
  * const queue = new AcceptQueue<MyStreamTransport>({ closedError: () => new Error("the listener is closed") });
  * server.on("connection", (socket) => queue.push(new MyStreamTransport(socket)));
  * server.on("error", (error) => queue.fail(error));
- * const transport = await queue.shift(); // ListenerTransport.accept()
+ * const transport = await queue.shift(signal); // ListenerTransport.accept(signal)
  * await Promise.all([queue.close(), stopServer()]); // ListenerTransport.close()
  * ```
  */
@@ -39,6 +41,22 @@ export class AcceptQueue<T extends AcceptedConnection> {
   readonly #closedError: () => unknown;
   readonly #limit: number;
   #waiter: Deferred<T> | undefined;
+  /** The signal of the waiting shift, if it has one. */
+  #waiterSignal: AbortSignal | undefined;
+  /**
+   * The signal {@link #onAbort} listens to. Kept across shifts, as serve() passes the same signal
+   * to every accept: one listener per signal rather than an add and a remove per connection.
+   */
+  #listenedSignal: AbortSignal | undefined;
+  readonly #onAbort = (): void => {
+    const waiter = this.#waiter;
+    const signal = this.#waiterSignal;
+    // The signal of an earlier shift aborting does not concern a waiter without it.
+    if (waiter === undefined || signal === undefined || !signal.aborted) return;
+    this.#waiter = undefined;
+    this.#waiterSignal = undefined;
+    waiter.reject(signal.reason);
+  };
   /** An accept error nobody has seen yet; `permanent` ones stay for every later call. */
   #failure: { error: unknown; permanent: boolean } | undefined;
   #closing: Promise<void> | undefined;
@@ -73,6 +91,7 @@ export class AcceptQueue<T extends AcceptedConnection> {
       this.#items.push(connection);
     } else {
       this.#waiter = undefined;
+      this.#waiterSignal = undefined;
       waiter.resolve(connection);
     }
     return true;
@@ -86,12 +105,18 @@ export class AcceptQueue<T extends AcceptedConnection> {
   fail(error: unknown, options: { permanent?: boolean } = {}): void {
     const waiter = this.#waiter;
     this.#waiter = undefined;
+    this.#waiterSignal = undefined;
     if (waiter !== undefined) waiter.reject(error);
     if (waiter === undefined || options.permanent === true) this.#failure ??= { error, permanent: options.permanent === true };
   }
 
-  /** The next connection: a queued one, or the next to come. */
-  shift(): Promise<T> {
+  /**
+   * The next connection: a queued one, or the next to come. With `signal`: rejects with
+   * `signal.reason` if it is aborted before a connection is there (checked first, so an aborted
+   * signal takes nothing), and a connection that comes after the abort waits for the next shift.
+   */
+  shift(signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
     const queued = this.#items.shift();
     if (queued !== undefined) return Promise.resolve(queued);
     if (this.#closing !== undefined) return Promise.reject(this.#closedError());
@@ -100,8 +125,20 @@ export class AcceptQueue<T extends AcceptedConnection> {
       if (!failure.permanent) this.#failure = undefined;
       return Promise.reject(failure.error);
     }
+    if (signal !== undefined && signal !== this.#listenedSignal) {
+      this.#releaseSignal();
+      this.#listenedSignal = signal;
+      // Once: an aborted signal is answered by the check above from then on.
+      signal.addEventListener("abort", this.#onAbort, { once: true });
+    }
+    this.#waiterSignal = signal;
     this.#waiter = deferred();
     return this.#waiter.promise;
+  }
+
+  #releaseSignal(): void {
+    this.#listenedSignal?.removeEventListener("abort", this.#onAbort);
+    this.#listenedSignal = undefined;
   }
 
   /**
@@ -113,8 +150,10 @@ export class AcceptQueue<T extends AcceptedConnection> {
   }
 
   async #close(): Promise<void> {
+    this.#releaseSignal();
     const waiter = this.#waiter;
     this.#waiter = undefined;
+    this.#waiterSignal = undefined;
     if (waiter !== undefined) {
       // Core may have stopped waiting (an aborted accept); that must not become an unhandled rejection.
       waiter.promise.catch(() => {});

@@ -94,8 +94,18 @@ export interface ListenerTransport {
   /**
    * Resolves with the next accepted connection. Transient errors (ECONNABORTED and the like) are
    * the backend's to skip. A connection accepted while nobody is waiting is kept for the next call.
+   * `signal` is passed only to a transport whose {@link abortableAccept} is true.
    */
-  accept(): Promise<StreamTransport>;
+  accept(signal?: AbortSignal): Promise<StreamTransport>;
+  /**
+   * Optional: `accept(signal)` rejects with `signal.reason` as soon as `signal` aborts (at once
+   * if it already has), and a connection that arrives afterwards is kept for the next `accept()`
+   * — what `AcceptQueue.shift(signal)` does. Core then hands its signal straight to `accept()`
+   * instead of racing the call against it, which saves a promise chain on every accepted
+   * connection; without it core runs that race itself and keeps the call's result for the next
+   * accept. See docs/writing-a-backend.md.
+   */
+  readonly abortableAccept?: boolean;
   /** Stops listening and releases the fd; resolves once released. A pending `accept()` rejects at once. */
   close(): Promise<void>;
   /**

@@ -76,13 +76,17 @@ export class SocketListener<S extends SocketStream = SocketStream> extends Liste
     try {
       if (this.#closing) throw new ClosedResourceError();
       throwIfAborted(signal);
-      pending = this.#pendingAccept ??= silenced(this.transport.accept());
+      // A transport that gives up on the signal itself keeps what comes later for the next call:
+      // the call is handed the signal, with no race and no result to keep here.
+      if (this.transport.abortableAccept === true) pending = this.transport.accept(signal);
+      else pending = this.#pendingAccept ??= silenced(this.transport.accept());
     } catch (error) {
       this.#acceptGuard.exit();
       return Promise.reject(error);
     }
     // One accept at a time (the guard): the handlers find the call's signal here.
     this.#acceptSignal = signal;
+    if (this.transport.abortableAccept === true) return pending.then(this.#onAccepted, this.#onAcceptFailed);
     return this.#acceptRace.race(pending, signal).then(this.#onAccepted, this.#onAcceptFailed);
   }
 
