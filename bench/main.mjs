@@ -15,7 +15,10 @@
 // and connection churn (connect, send 1 B, receive the 1 B answer, close; `--concurrency`
 // connections in flight). Rounds rotate the variants' order (so warm-up and machine drift hit all
 // alike); each job reports the median of its rounds and the ratio to raw; every round's rate is
-// kept in the JSON output ("samples") for the spread.
+// kept in the JSON output ("samples") for the spread. For bulk and ping-pong the note of the row
+// gives the CPU time (user + system) per MiB / per round trip of the client (process.cpuUsage
+// here) and of the server (which reports its own, server.mjs), medians of the rounds: CPU tells
+// a cost portio adds from the scheduling noise two processes on two cores put into wall time.
 import { once } from "node:events";
 import { writeFileSync } from "node:fs";
 import { median, option, pinSelf, rawModule, runtimeLabel, runtimeName, selfCommand, spawnPeer } from "./runtime.mjs";
@@ -43,13 +46,42 @@ const rawName = { node: "node:net", bun: "Bun.connect", deno: "Deno.connect" }[r
 
 async function startServerProcess(variant) {
   const child = spawnPeer(selfCommand("./server.mjs", [variant]), pin, { stdio: ["pipe", "pipe", "inherit"] });
-  let out = "";
-  for await (const data of child.stdout) {
-    out += data;
-    const m = /PORT (\d+)/.exec(out);
-    if (m) return { port: Number(m[1]), child };
-  }
-  throw new Error(`${variant} server exited before listening`);
+  const lines = lineReader(child.stdout);
+  const m = /^PORT (\d+)$/.exec((await lines.next()) ?? "");
+  if (!m) throw new Error(`${variant} server exited before listening`);
+  /** The server process's CPU time so far (user + system, µs), as it reports it. */
+  const cpuMicros = async () => {
+    child.stdin.write("cpu\n");
+    const answer = /^CPU (\d+)$/.exec((await lines.next()) ?? "");
+    if (!answer) throw new Error(`${variant} server did not report its CPU time`);
+    return Number(answer[1]);
+  };
+  return { port: Number(m[1]), child, cpuMicros };
+}
+
+/** Lines of a child's stdout, one `next()` at a time (undefined once it ended). */
+function lineReader(stream) {
+  const lines = [];
+  let buffered = "";
+  let ended = false;
+  let wake = () => {};
+  stream.on("data", (data) => {
+    buffered += data;
+    const parts = buffered.split("\n");
+    buffered = parts.pop() ?? "";
+    lines.push(...parts);
+    wake();
+  });
+  stream.on("end", () => {
+    ended = true;
+    wake();
+  });
+  return {
+    async next() {
+      while (lines.length === 0 && !ended) await new Promise((resolve) => (wake = resolve));
+      return lines.shift();
+    },
+  };
 }
 
 async function stopServerProcess({ child }) {
@@ -59,7 +91,7 @@ async function stopServerProcess({ child }) {
   clearTimeout(timer);
 }
 
-/** @type {Record<string, { port: number, child: import("node:child_process").ChildProcess }>} */
+/** @type {Record<string, { port: number, child: import("node:child_process").ChildProcess, cpuMicros: () => Promise<number> }>} */
 const servers = {};
 for (const name of Object.keys(variants)) servers[name] = await startServerProcess(name);
 
@@ -70,6 +102,7 @@ const jobs = [
     unit: "MB/s",
     variants: Object.keys(variants),
     run: async (v) => bulkBytes / 1e6 / (await variants[v].bulk(servers[v].port, bulkBytes, chunk)),
+    cpuPer: { count: bulkBytes / 2 ** 20, unit: "MiB" },
   },
   {
     key: "ping-pong",
@@ -77,6 +110,7 @@ const jobs = [
     unit: "rt/s",
     variants: Object.keys(variants),
     run: async (v) => pings / (await variants[v].pingPong(servers[v].port, pings, pingSize)),
+    cpuPer: { count: pings, unit: "round trip" },
   },
   {
     key: "churn",
@@ -95,12 +129,29 @@ try {
     for (let w = 0; w < warmups; w++) for (const v of names) await job.run(v);
     /** @type {Record<string, number[]>} */
     const samples = Object.fromEntries(names.map((v) => [v, []]));
+    // CPU time (user + system, µs) per job unit of the client (this process) and of the server,
+    // every round: unlike wall time it does not move with the other process's scheduling.
+    /** @type {Record<string, { client: number[], server: number[] }>} */
+    const cpu = Object.fromEntries(names.map((v) => [v, { client: [], server: [] }]));
     for (let r = 0; r < rounds; r++) {
       // rotate the order so that no variant always runs first (ABBA for two)
       const order =
         names.length === 2 ? (r % 2 === 0 ? names : [...names].reverse()) : names.map((_, i) => names[(r + i) % names.length]);
-      for (const v of order) samples[v].push(await job.run(v));
+      for (const v of order) {
+        if (!job.cpuPer) {
+          samples[v].push(await job.run(v));
+          continue;
+        }
+        const server0 = await servers[v].cpuMicros();
+        const client0 = process.cpuUsage();
+        samples[v].push(await job.run(v));
+        const client = process.cpuUsage(client0);
+        const server = (await servers[v].cpuMicros()) - server0;
+        cpu[v].client.push((client.user + client.system) / job.cpuPer.count);
+        cpu[v].server.push(server / job.cpuPer.count);
+      }
     }
+    const cpuNote = job.cpuPer && cpuNoteOf(job.cpuPer.unit, names, cpu);
     const row = (label, base, other, target, note) => ({
       job: `${job.name}${label}`,
       unit: job.unit,
@@ -111,7 +162,7 @@ try {
       samples: { raw: samples[base], portio: samples[other] },
       ...(note ? { note } : {}),
     });
-    results.push(row("", "raw", "portio", 0.95));
+    results.push(row("", "raw", "portio", 0.95, cpuNote));
     if (samples.effect) {
       // Effect's own ratio is for reading, not a target of portio's; the portio/Effect row is
       // the issue's "portio ahead of Effect".
@@ -124,6 +175,22 @@ try {
   await Promise.all(Object.values(servers).map(stopServerProcess));
 }
 
+/**
+ * "CPU per round trip (user + system, median of rounds): client raw 20.1 µs, portio 19.8 µs;
+ * server …; both ends raw …, portio … (portio / raw 0.98)". The sum of both ends is what a
+ * round trip costs the machine; the wall-time rate also carries scheduling between two cores.
+ */
+function cpuNoteOf(unit, names, cpu) {
+  const us = (x) => `${x.toFixed(2)} µs`;
+  const side = (label, pick) => `${label} ${names.map((v) => `${v} ${us(median(pick(v)))}`).join(", ")}`;
+  const both = (v) => cpu[v].client.map((c, i) => c + cpu[v].server[i]);
+  const ratio = median(both("portio")) / median(both("raw"));
+  return (
+    `CPU per ${unit} (user + system, median of rounds): ${side("client", (v) => cpu[v].client)}; ` +
+    `${side("server", (v) => cpu[v].server)}; ${side("both ends", both)} (portio / raw ${ratio.toFixed(2)})`
+  );
+}
+
 const fmt = (x, unit) => (unit === "MB/s" ? Math.round(x).toLocaleString("en-US") : `${(x / 1000).toFixed(1)}k`);
 console.log(
   `\nportio vs raw ${rawName}${withEffect ? " and Effect's Socket" : ""} — ${runtimeLabel}, medians of ${rounds} rotated rounds after ${warmups} warm-ups, separate server processes, pinning: ${pin}`,
@@ -133,6 +200,7 @@ for (const r of results) {
   console.log(
     `  ${r.job.padEnd(60)} ${fmt(r.raw, r.unit).padStart(7)} (${range(r.samples.raw)})  vs ${fmt(r.portio, r.unit).padStart(7)} (${range(r.samples.portio)}) ${r.unit}  ratio ${r.ratio.toFixed(3)}${r.target ? ` (target ≥ ${r.target.toFixed(2)})` : ""}`,
   );
+  if (r.note) console.log(`    ${r.note}`);
 }
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ runtime: runtimeLabel, rounds, warmups, pin, results }, null, 2));
 // Deno keeps running while the children's pipes are referenced; everything is done here.

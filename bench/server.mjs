@@ -1,7 +1,9 @@
 // @ts-check
 // A benchmark server in its own process: `node bench/server.mjs raw|portio|effect` (also under
 // Bun and Deno, where "raw" is Bun.listen / Deno.listen: raw-bun.mjs, raw-deno.mjs). Prints "PORT <n>" once listening; exits
-// when stdin closes (the parent went away) or on SIGTERM.
+// when stdin closes (the parent went away) or on SIGTERM. A "cpu" line on stdin is answered with
+// "CPU <µs>", this process's CPU time so far (user + system), so the parent can charge each job
+// the server's CPU as well as its own.
 import { rawModule } from "./runtime.mjs";
 
 const variant = process.argv[2];
@@ -22,5 +24,16 @@ const close = async () => {
 };
 process.stdin.on("end", close);
 process.stdin.on("close", close);
+let lines = "";
+process.stdin.on("data", (data) => {
+  lines += data;
+  for (let nl = lines.indexOf("\n"); nl >= 0; nl = lines.indexOf("\n")) {
+    if (lines.slice(0, nl) === "cpu") {
+      const { user, system } = process.cpuUsage();
+      process.stdout.write(`CPU ${user + system}\n`);
+    }
+    lines = lines.slice(nl + 1);
+  }
+});
 process.stdin.resume();
 process.on("SIGTERM", close);
