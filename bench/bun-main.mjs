@@ -5,6 +5,9 @@
 //   node_modules/.bin/bun bench/bun-main.mjs [--rounds 5] [--bulk-mib 256] [--pings 20000] [--datagrams 200000]
 //                                            [--jobs tcp,udp] [--pin split|same|none] [--json out.json]
 //
+// For bulk and ping-pong the row's note gives the CPU time (user + system) per MiB / per round
+// trip of this process and of the peer (which reports its own), medians of the rounds.
+//
 // Pinning as in bench/main.mjs (default "split" where taskset and 2+ CPUs exist: this process on
 // CPU 0, the peer on CPU 1), because unpinned ping-pong on 2 cores is bimodal.
 //
@@ -67,6 +70,7 @@ if (process.argv[2] === "peer") {
   const sender = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
   process.stdout.write(`${JSON.stringify({ sink: sink.port, echo: echo.port })}\n`);
   // UDP: on "udp PORT COUNT\n", sends COUNT 512-byte datagrams in batches, yielding between them.
+  // "cpu\n" is answered with "CPU <µs>", this process's CPU time so far (user + system).
   let buffered = "";
   process.stdin.on("data", async (chunk) => {
     buffered += chunk;
@@ -75,6 +79,11 @@ if (process.argv[2] === "peer") {
     for (const line of lines) {
       const [cmd, port, count] = line.split(" ");
       if (cmd === "quit") process.exit(0);
+      if (cmd === "cpu") {
+        const { user, system } = process.cpuUsage();
+        process.stdout.write(`CPU ${user + system}\n`);
+        continue;
+      }
       if (cmd !== "udp") continue;
       const payload = new Uint8Array(512);
       const batch = [];
@@ -127,6 +136,13 @@ async function main() {
     return lines.shift();
   };
   const ports = JSON.parse(await nextLine());
+  /** The peer's CPU time so far (user + system, µs), as it reports it. */
+  const peerCpuMicros = async () => {
+    peer.stdin.write("cpu\n");
+    const answer = /^CPU (\d+)$/.exec(await nextLine());
+    if (!answer) throw new Error("the peer did not report its CPU time");
+    return Number(answer[1]);
+  };
 
   const chunk = new Uint8Array(64 * 1024).fill(7);
   const small = new Uint8Array(64).fill(1);
@@ -281,6 +297,7 @@ async function main() {
       raw: bulkRaw,
       portio: bulkPortio,
       target: 0.95,
+      cpuPer: { count: bulkBytes / 2 ** 20, unit: "MiB" },
     },
     {
       kind: "tcp",
@@ -289,6 +306,7 @@ async function main() {
       raw: pingRaw,
       portio: pingPortio,
       target: 0.95,
+      cpuPer: { count: pings, unit: "round trip" },
     },
     {
       kind: "udp",
@@ -307,15 +325,39 @@ async function main() {
     await j.portio();
     const raw = [];
     const portio = [];
+    // CPU time (user + system, µs) per job unit of this process and of the peer, every round:
+    // unlike wall time it does not move with the other process's scheduling.
+    const cpu = { raw: { self: [], peer: [] }, portio: { self: [], peer: [] } };
+    const measure = async (variant, run, into) => {
+      if (!j.cpuPer) return into.push(await run());
+      const peer0 = await peerCpuMicros();
+      const self0 = process.cpuUsage();
+      into.push(await run());
+      const self = process.cpuUsage(self0);
+      const peerMicros = (await peerCpuMicros()) - peer0;
+      cpu[variant].self.push((self.user + self.system) / j.cpuPer.count);
+      cpu[variant].peer.push(peerMicros / j.cpuPer.count);
+    };
     for (let i = 0; i < rounds; i++) {
-      raw.push(await j.raw());
-      portio.push(await j.portio());
+      await measure("raw", j.raw, raw);
+      await measure("portio", j.portio, portio);
     }
     const r = median(raw);
     const p = median(portio);
     console.log(
       `  ${j.job.padEnd(48)} raw ${r.toFixed(0).padStart(9)}  portio ${p.toFixed(0).padStart(9)}  ratio ${(p / r).toFixed(3)} (target ≥ ${j.target})`,
     );
+    let note;
+    if (j.cpuPer) {
+      const us = (x) => `${x.toFixed(2)} µs`;
+      const both = (v) => cpu[v].self.map((c, i) => c + cpu[v].peer[i]);
+      note =
+        `CPU per ${j.cpuPer.unit} (user + system, median of rounds): ` +
+        `client raw ${us(median(cpu.raw.self))}, portio ${us(median(cpu.portio.self))}; ` +
+        `peer (raw Bun for both) raw ${us(median(cpu.raw.peer))}, portio ${us(median(cpu.portio.peer))}; ` +
+        `both ends raw ${us(median(both("raw")))}, portio ${us(median(both("portio")))} (portio / raw ${(median(both("portio")) / median(both("raw"))).toFixed(2)})`;
+      console.log(`    ${note}`);
+    }
     results.push({
       job: j.job.replace(/ \([^)]*\)$/, ""),
       unit: j.unit,
@@ -324,6 +366,7 @@ async function main() {
       portio: p,
       ratio: p / r,
       samples: { raw, portio },
+      ...(note && { note }),
     });
   }
   peer.stdin.write("quit\n");
