@@ -5,7 +5,7 @@
 //
 //   node bench/main.mjs [--json out.json] [--rounds 9] [--warmups 2] [--bulk-mib 256] [--pings 10000]
 //                       [--connections 4000] [--concurrency 8] [--jobs bulk,ping-pong,churn]
-//                       [--effect on|off] [--pin split|same|none]
+//                       [--effect on|off] [--awaited-reference yes|no] [--pin split|same|none]
 //   node_modules/deno/deno run --allow-all --no-lock bench/main.mjs [same options]
 //
 // For each variant a server child process (same runtime) is started, written with the same API
@@ -19,6 +19,8 @@
 // gives the CPU time (user + system) per MiB / per round trip of the client (process.cpuUsage
 // here) and of the server (which reports its own, server.mjs), medians of the rounds: CPU tells
 // a cost portio adds from the scheduling noise two processes on two cores put into wall time.
+// On Node, ping-pong also runs raw-awaited.mjs (node:net with one await per send and receive on
+// both ends: the floor of any awaited API), reported in the note, not as a row.
 import { once } from "node:events";
 import { writeFileSync } from "node:fs";
 import { median, option, pinSelf, rawModule, runtimeLabel, runtimeName, selfCommand, spawnPeer } from "./runtime.mjs";
@@ -42,6 +44,10 @@ const variants = {
   portio: await import("./portio.mjs"),
 };
 if (withEffect) variants.effect = await import("./effect.mjs");
+// Node, ping-pong only: the floor an awaited API cannot go under (raw-awaited.mjs's header says
+// why), printed as a note next to raw and portio; not a target.
+const withAwaited = runtimeName === "node" && option("awaited-reference", "yes") === "yes";
+if (withAwaited) variants["raw-awaited"] = await import("./raw-awaited.mjs");
 const rawName = { node: "node:net", bun: "Bun.connect", deno: "Deno.connect" }[runtimeName];
 
 async function startServerProcess(variant) {
@@ -100,7 +106,7 @@ const jobs = [
     key: "bulk",
     name: `bulk TCP, ${bulkBytes / 2 ** 20} MiB in 64 KiB writes`,
     unit: "MB/s",
-    variants: Object.keys(variants),
+    variants: Object.keys(variants).filter((v) => v !== "raw-awaited"),
     run: async (v) => bulkBytes / 1e6 / (await variants[v].bulk(servers[v].port, bulkBytes, chunk)),
     cpuPer: { count: bulkBytes / 2 ** 20, unit: "MiB" },
   },
@@ -121,6 +127,7 @@ const jobs = [
   },
 ].filter((job) => jobNames.has(job.key));
 
+const fmt = (x, unit) => (unit === "MB/s" ? Math.round(x).toLocaleString("en-US") : `${(x / 1000).toFixed(1)}k`);
 const results = [];
 try {
   for (const job of jobs) {
@@ -152,6 +159,10 @@ try {
       }
     }
     const cpuNote = job.cpuPer && cpuNoteOf(job.cpuPer.unit, names, cpu);
+    const awaited = samples["raw-awaited"];
+    const floorNote =
+      awaited &&
+      `raw-awaited reference (node:net, one await per send and per receive on both ends) ${fmt(median(awaited), job.unit)} ${job.unit} = ${(median(awaited) / median(samples.raw)).toFixed(2)} of raw, portio / raw-awaited ${(median(samples.portio) / median(awaited)).toFixed(2)}; `;
     const row = (label, base, other, target, note) => ({
       job: `${job.name}${label}`,
       unit: job.unit,
@@ -162,7 +173,7 @@ try {
       samples: { raw: samples[base], portio: samples[other] },
       ...(note ? { note } : {}),
     });
-    results.push(row("", "raw", "portio", 0.95, cpuNote));
+    results.push(row("", "raw", "portio", 0.95, cpuNote && `${floorNote ?? ""}${cpuNote}`));
     if (samples.effect) {
       // Effect's own ratio is for reading, not a target of portio's; the portio/Effect row is
       // the issue's "portio ahead of Effect".
@@ -191,7 +202,6 @@ function cpuNoteOf(unit, names, cpu) {
   );
 }
 
-const fmt = (x, unit) => (unit === "MB/s" ? Math.round(x).toLocaleString("en-US") : `${(x / 1000).toFixed(1)}k`);
 console.log(
   `\nportio vs raw ${rawName}${withEffect ? " and Effect's Socket" : ""} — ${runtimeLabel}, medians of ${rounds} rotated rounds after ${warmups} warm-ups, separate server processes, pinning: ${pin}`,
 );

@@ -1,5 +1,5 @@
 // @ts-check
-// A benchmark server in its own process: `node bench/server.mjs raw|portio|effect` (also under
+// A benchmark server in its own process: `node bench/server.mjs raw|raw-awaited|portio|effect` (also under
 // Bun and Deno, where "raw" is Bun.listen / Deno.listen: raw-bun.mjs, raw-deno.mjs). Prints "PORT <n>" once listening; exits
 // when stdin closes (the parent went away) or on SIGTERM. A "cpu" line on stdin is answered with
 // "CPU <µs>", this process's CPU time so far (user + system), so the parent can charge each job
@@ -7,9 +7,9 @@
 import { rawModule } from "./runtime.mjs";
 
 const variant = process.argv[2];
-const modules = { raw: rawModule, portio: "./portio.mjs", effect: "./effect.mjs" };
+const modules = { raw: rawModule, "raw-awaited": "./raw-awaited.mjs", portio: "./portio.mjs", effect: "./effect.mjs" };
 if (!Object.hasOwn(modules, variant)) {
-  console.error("usage: server.mjs raw|portio|effect");
+  console.error("usage: server.mjs raw|raw-awaited|portio|effect");
   process.exit(2);
 }
 const { startServer } = await import(modules[variant]);
