@@ -6,7 +6,8 @@
 //                                            [--jobs tcp,udp] [--pin split|same|none] [--json out.json]
 //
 // For bulk and ping-pong the row's note gives the CPU time (user + system) per MiB / per round
-// trip of this process and of the peer (which reports its own), medians of the rounds.
+// trip of this process and of the peer (which reports its own), medians of the rounds; ping-pong
+// also runs a raw-awaited reference (pingRawAwaited: the floor of an awaited API), in the note.
 //
 // Pinning as in bench/main.mjs (default "split" where taskset and 2+ CPUs exist: this process on
 // CPU 0, the peer on CPU 1), because unpinned ping-pong on 2 cores is bimodal.
@@ -222,6 +223,47 @@ async function main() {
     s.end();
     return rate;
   }
+  // The floor of an awaited API (the "raw-awaited" reference in the note): Bun.connect held to
+  // portio's contract and nothing more. One promise awaited per send and per receive (an awaited
+  // API cannot write from inside the data handler as pingRaw does); a send resolves at once when
+  // Bun's write() took every byte, which is the least it can do; a receive gets the chunk Bun
+  // delivered (a fresh Uint8Array per event: the reader owns it) or waits for the next one
+  // through one pending promise. No busy/closed checks, error mapping, cancellation or maxBytes:
+  // those are what portio adds, so portio / raw-awaited is what portio itself costs.
+  async function pingRawAwaited() {
+    const chunks = [];
+    let reader;
+    const s = await Bun.connect({
+      hostname: "127.0.0.1",
+      port: ports.echo,
+      socket: {
+        binaryType: "uint8array",
+        data(_sock, d) {
+          if (reader) {
+            const r = reader;
+            reader = undefined;
+            r(d);
+          } else chunks.push(d);
+        },
+      },
+    });
+    s.setNoDelay(true);
+    const read = () => (chunks.length > 0 ? Promise.resolve(chunks.shift()) : new Promise((r) => (reader = r)));
+    const sent = Promise.resolve();
+    const write = (data) => {
+      if (s.write(data) !== data.length) throw new Error("raw-awaited: a 64 B write was not taken whole");
+      return sent;
+    };
+    const t0 = performance.now();
+    for (let i = 0; i < pings; i++) {
+      await write(small);
+      let got = 0;
+      while (got < 64) got += (await read()).length;
+    }
+    const rate = pings / ((performance.now() - t0) / 1000);
+    s.end();
+    return rate;
+  }
   async function pingPortio() {
     const stream = await connectTcp("127.0.0.1", ports.echo);
     const t0 = performance.now();
@@ -305,6 +347,7 @@ async function main() {
       unit: "rt/s",
       raw: pingRaw,
       portio: pingPortio,
+      awaited: pingRawAwaited,
       target: 0.95,
       cpuPer: { count: pings, unit: "round trip" },
     },
@@ -327,7 +370,8 @@ async function main() {
     const portio = [];
     // CPU time (user + system, µs) per job unit of this process and of the peer, every round:
     // unlike wall time it does not move with the other process's scheduling.
-    const cpu = { raw: { self: [], peer: [] }, portio: { self: [], peer: [] } };
+    const awaited = [];
+    const cpu = { raw: { self: [], peer: [] }, portio: { self: [], peer: [] }, awaited: { self: [], peer: [] } };
     const measure = async (variant, run, into) => {
       if (!j.cpuPer) return into.push(await run());
       const peer0 = await peerCpuMicros();
@@ -338,9 +382,11 @@ async function main() {
       cpu[variant].self.push((self.user + self.system) / j.cpuPer.count);
       cpu[variant].peer.push(peerMicros / j.cpuPer.count);
     };
+    if (j.awaited) await j.awaited();
     for (let i = 0; i < rounds; i++) {
       await measure("raw", j.raw, raw);
       await measure("portio", j.portio, portio);
+      if (j.awaited) await measure("awaited", j.awaited, awaited);
     }
     const r = median(raw);
     const p = median(portio);
@@ -351,11 +397,16 @@ async function main() {
     if (j.cpuPer) {
       const us = (x) => `${x.toFixed(2)} µs`;
       const both = (v) => cpu[v].self.map((c, i) => c + cpu[v].peer[i]);
+      const variants = j.awaited ? ["raw", "portio", "awaited"] : ["raw", "portio"];
+      const side = (label, pick) =>
+        `${label} ${variants.map((v) => `${v === "awaited" ? "raw-awaited" : v} ${us(median(pick(v)))}`).join(", ")}`;
+      const floor = j.awaited
+        ? `raw-awaited reference (Bun.connect, one await per send and per receive) ${median(awaited).toFixed(0)} ${j.unit} = ${(median(awaited) / r).toFixed(2)} of raw, portio / raw-awaited ${(p / median(awaited)).toFixed(2)}; `
+        : "";
       note =
-        `CPU per ${j.cpuPer.unit} (user + system, median of rounds): ` +
-        `client raw ${us(median(cpu.raw.self))}, portio ${us(median(cpu.portio.self))}; ` +
-        `peer (raw Bun for both) raw ${us(median(cpu.raw.peer))}, portio ${us(median(cpu.portio.peer))}; ` +
-        `both ends raw ${us(median(both("raw")))}, portio ${us(median(both("portio")))} (portio / raw ${(median(both("portio")) / median(both("raw"))).toFixed(2)})`;
+        `${floor}CPU per ${j.cpuPer.unit} (user + system, median of rounds): ` +
+        `${side("client", (v) => cpu[v].self)}; ${side("peer (raw Bun for all)", (v) => cpu[v].peer)}; ` +
+        `${side("both ends", both)} (portio / raw ${(median(both("portio")) / median(both("raw"))).toFixed(2)})`;
       console.log(`    ${note}`);
     }
     results.push({
