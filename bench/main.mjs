@@ -70,6 +70,7 @@ function lineReader(stream) {
   const lines = [];
   let buffered = "";
   let ended = false;
+  /** @type {(value?: unknown) => void} */
   let wake = () => {};
   stream.on("data", (data) => {
     buffered += data;

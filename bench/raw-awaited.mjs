@@ -12,6 +12,7 @@
 // The server is the same awaited loop (receive, then send it back), speaking bench/protocol.mjs.
 import net from "node:net";
 import { BULK, CHURN, ECHO, encodeCount } from "./protocol.mjs";
+import { connect, listenLoopback } from "./raw.mjs";
 
 const ONE = Uint8Array.of(1);
 const SENT = Promise.resolve();
@@ -83,25 +84,12 @@ export async function startServer() {
   const server = net.createServer({ noDelay: true }, (socket) => {
     serve(socket).catch(() => socket.destroy());
   });
-  await new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen({ port: 0, host: "127.0.0.1" }, () => resolve(undefined));
-  });
-  const { port } = /** @type {import("node:net").AddressInfo} */ (server.address());
-  return { port, close: () => new Promise((r) => server.close(() => r(undefined))) };
-}
-
-function connect(port) {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: "127.0.0.1", port, noDelay: true });
-    socket.once("connect", () => resolve(new AwaitedSocket(socket)));
-    socket.once("error", reject);
-  });
+  return listenLoopback(server);
 }
 
 /** `count` round trips of `size` bytes, one await per send and per receive; the seconds they took. */
 export async function pingPong(port, count, size) {
-  const s = await connect(port);
+  const s = new AwaitedSocket(await connect(port));
   const message = new Uint8Array(size).fill(1);
   await s.write(Uint8Array.of(ECHO));
   const t0 = performance.now();
