@@ -19,11 +19,22 @@
 // gives the CPU time (user + system) per MiB / per round trip of the client (process.cpuUsage
 // here) and of the server (which reports its own, server.mjs), medians of the rounds: CPU tells
 // a cost portio adds from the scheduling noise two processes on two cores put into wall time.
-// On Node, ping-pong also runs raw-awaited.mjs (node:net with one await per send and receive on
-// both ends: the floor of any awaited API), reported in the note, not as a row.
+// On Node and Deno, ping-pong also runs a raw-awaited reference (raw-awaited.mjs: node:net with
+// one await per send and receive on both ends; raw-deno-awaited.mjs: Deno's API with reader-owned
+// chunks): the floor of any awaited API, reported in the note, not as a row.
 import { once } from "node:events";
 import { writeFileSync } from "node:fs";
-import { median, option, pinSelf, rawModule, runtimeLabel, runtimeName, selfCommand, spawnPeer } from "./runtime.mjs";
+import {
+  median,
+  option,
+  pinSelf,
+  rawAwaitedModule,
+  rawModule,
+  runtimeLabel,
+  runtimeName,
+  selfCommand,
+  spawnPeer,
+} from "./runtime.mjs";
 
 const rounds = Number(option("rounds", 9));
 const warmups = Number(option("warmups", 2));
@@ -44,10 +55,10 @@ const variants = {
   portio: await import("./portio.mjs"),
 };
 if (withEffect) variants.effect = await import("./effect.mjs");
-// Node, ping-pong only: the floor an awaited API cannot go under (raw-awaited.mjs's header says
-// why), printed as a note next to raw and portio; not a target.
-const withAwaited = runtimeName === "node" && option("awaited-reference", "yes") === "yes";
-if (withAwaited) variants["raw-awaited"] = await import("./raw-awaited.mjs");
+// Node and Deno, ping-pong only: the floor an awaited API cannot go under (raw-awaited.mjs's and
+// raw-deno-awaited.mjs's headers say why), printed as a note next to raw and portio; not a target.
+const withAwaited = rawAwaitedModule !== undefined && option("awaited-reference", "yes") === "yes";
+if (withAwaited) variants["raw-awaited"] = await import(rawAwaitedModule);
 const rawName = { node: "node:net", bun: "Bun.connect", deno: "Deno.connect" }[runtimeName];
 
 async function startServerProcess(variant) {
@@ -163,7 +174,7 @@ try {
     const awaited = samples["raw-awaited"];
     const floorNote =
       awaited &&
-      `raw-awaited reference (node:net, one await per send and per receive on both ends) ${fmt(median(awaited), job.unit)} ${job.unit} = ${(median(awaited) / median(samples.raw)).toFixed(2)} of raw, portio / raw-awaited ${(median(samples.portio) / median(awaited)).toFixed(2)}; `;
+      `raw-awaited reference (${runtimeName === "deno" ? "Deno.connect, reader-owned chunks" : "node:net"}, one await per send and per receive on both ends) ${fmt(median(awaited), job.unit)} ${job.unit} = ${(median(awaited) / median(samples.raw)).toFixed(2)} of raw, portio / raw-awaited ${(median(samples.portio) / median(awaited)).toFixed(2)}; `;
     const row = (label, base, other, target, note) => ({
       job: `${job.name}${label}`,
       unit: job.unit,

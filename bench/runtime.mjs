@@ -12,6 +12,9 @@ export const runtimeName = "Deno" in globalThis ? "deno" : "Bun" in globalThis ?
 /** This runtime's raw API module for bench/main.mjs: its own socket API where it has one. */
 export const rawModule = { node: "./raw.mjs", bun: "./raw-bun.mjs", deno: "./raw-deno.mjs" }[runtimeName];
 
+/** The floor of bench/main.mjs's ping-pong: the raw API held to an awaited API's contract (Bun's is bun-main.mjs's). */
+export const rawAwaitedModule = { node: "./raw-awaited.mjs", bun: undefined, deno: "./raw-deno-awaited.mjs" }[runtimeName];
+
 /** `name version`, e.g. "deno 2.9.6", for report headers. */
 export const runtimeLabel =
   runtimeName === "deno"

@@ -4,10 +4,10 @@
 // when stdin closes (the parent went away) or on SIGTERM. A "cpu" line on stdin is answered with
 // "CPU <µs>", this process's CPU time so far (user + system), so the parent can charge each job
 // the server's CPU as well as its own.
-import { rawModule } from "./runtime.mjs";
+import { rawAwaitedModule, rawModule } from "./runtime.mjs";
 
 const variant = process.argv[2];
-const modules = { raw: rawModule, "raw-awaited": "./raw-awaited.mjs", portio: "./portio.mjs", effect: "./effect.mjs" };
+const modules = { raw: rawModule, "raw-awaited": rawAwaitedModule, portio: "./portio.mjs", effect: "./effect.mjs" };
 if (!Object.hasOwn(modules, variant)) {
   console.error("usage: server.mjs raw|raw-awaited|portio|effect");
   process.exit(2);
