@@ -2,7 +2,7 @@ import type { Socket } from "bun";
 import type { AddressFamily, SocketAddress } from "@portio/core";
 import type { BackendTCPOptions, StreamTransport } from "@portio/core/backend";
 import { brokenPipeError, rejectHandled, socketClosedError } from "@portio/node-shared";
-import { deferred, type Deferred } from "@portio/core/backend";
+import { WRITTEN, deferred, type Deferred } from "@portio/core/backend";
 
 /**
  * `options` (only those given) on a Bun socket. Bun's `setKeepAlive` takes the idle time in
@@ -284,7 +284,7 @@ export class BunStreamTransport implements StreamTransport {
       return this.#writer.promise;
     }
     const written = this.socket.write(data);
-    if (written === data.byteLength) return resolved;
+    if (written === data.byteLength) return WRITTEN;
     // -1: Bun says the socket is closed or shutting down, with no error of its own.
     if (written < 0) return Promise.reject(this.#error ?? brokenPipeError());
     this.#unwritten.push(written === 0 ? data : data.subarray(written));
@@ -292,7 +292,7 @@ export class BunStreamTransport implements StreamTransport {
     // A small remainder counts as accepted at once, so the next send() is already parked here
     // when `drain` comes and is written in the same turn: the kernel's buffer never runs dry
     // waiting for a JavaScript round trip.
-    if (this.#unwrittenBytes <= WRITE_HIGH_WATER_MARK) return resolved;
+    if (this.#unwrittenBytes <= WRITE_HIGH_WATER_MARK) return WRITTEN;
     this.#writer = deferred();
     return this.#writer.promise;
   }

@@ -6,7 +6,7 @@ import { applyNetTcpOptions } from "./tcp-options.ts";
 import { brokenPipeError, socketClosedError } from "./errors.ts";
 import { fdOf } from "./node-internals.ts";
 import { rejectHandled } from "./waiter.ts";
-import { deferred, type Deferred } from "@portio/core/backend";
+import { WRITTEN, deferred, type Deferred } from "@portio/core/backend";
 import { DirectReads } from "./direct-reads.ts";
 
 /** How a {@link NetStreamTransport} describes its socket. */
@@ -329,7 +329,7 @@ export class NetStreamTransport implements StreamTransport {
     // Writing after end() or destroy() would make Node emit an error of its own and destroy the
     // socket; report what a write(2) would instead.
     if (socket.destroyed || socket.writableEnded) return Promise.reject(brokenPipeError());
-    if (socket.write(data)) return resolved;
+    if (socket.write(data)) return WRITTEN;
     // Listened for only when needed: most writes fit, and a listener per socket costs every
     // connection. Left over after a failure, it finds no writer and does nothing.
     socket.once("drain", () => {

@@ -48,7 +48,9 @@ export interface StreamTransport {
   /**
    * Hands `data` to the runtime. Resolves when the runtime's buffer is back under its high-water
    * mark (backpressure), so a fast sender never queues without bound. `data` is not reused after
-   * the call. Rejects with the runtime's own error.
+   * the call. Rejects with the runtime's own error. Returns core's `WRITTEN` (from
+   * `@portio/core/backend`) when the runtime took the bytes at once: `send()` then completes
+   * without a settle step of its own.
    */
   write(data: Uint8Array): Promise<void>;
   /** Half-close: flush what was written, then send FIN. Resolves once the FIN is queued. */

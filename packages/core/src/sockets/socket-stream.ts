@@ -15,6 +15,22 @@ import { checkKeepAlive, checkNoDelay, type TCPKeepAlive } from "./tcp-options.t
 import { IMMEDIATE_BUDGET, nextTurn } from "../internal/turns.ts";
 import type { BackendTCPOptions } from "../backend/backend.ts";
 
+/**
+ * What a {@link StreamTransport}'s `write()` returns when the runtime took all the bytes at once
+ * (or below its high-water mark): one settled promise for every such write. `send()` then
+ * completes without a settle step of its own, so a small message costs no promise and no
+ * microtask beyond the caller's own await.
+ *
+ * @example
+ * ```ts
+ * write(data: Uint8Array): Promise<void> {
+ *   if (this.socket.write(data)) return WRITTEN;
+ *   return this.#waitForDrain();
+ * }
+ * ```
+ */
+export const WRITTEN: Promise<void> = Promise.resolve();
+
 /** How long `aclose()` waits for already-accepted bytes to reach the kernel before dropping them. */
 export const GRACEFUL_CLOSE_TIMEOUT_MS = 5_000;
 
@@ -308,6 +324,11 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
       return Promise.resolve();
     }
     const write = this.transport.write(data);
+    if (write === WRITTEN) {
+      // All taken at once (a small message, the usual case): nothing to wait for or clean up.
+      this.#sending = false;
+      return WRITTEN;
+    }
     // Kept for sendEof() and aclose(), which wait for it; only aclose() can interrupt it.
     this.#pendingWrite = write;
     return write.then(
