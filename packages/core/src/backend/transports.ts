@@ -23,6 +23,12 @@ import type { BackendTCPOptions } from "./backend.ts";
  * consumer) / `conn.write()` / `conn.closeWrite()`. Bun's push-style socket handlers fill a bounded queue that
  * `read()` drains, pausing the socket while the queue is full.
  */
+/** Where {@link StreamTransport.readWith} delivers a read's outcome (core's receive). */
+export interface ReadSink {
+  resolve(chunk: Uint8Array | null): void;
+  reject(error: unknown): void;
+}
+
 export interface StreamTransport {
   /** The connection's address family. */
   readonly family: AddressFamily;
@@ -38,6 +44,14 @@ export interface StreamTransport {
    * at once when `close()` is called.
    */
   read(maxBytes?: number, signal?: AbortSignal): Promise<Uint8Array | null>;
+  /**
+   * Optional, for transports that receive by events (Bun's data handler): `read()` without a
+   * promise of the transport's own. The next chunk, `null` at end of stream, or the error goes to
+   * `reader` exactly once: at once if one is already known, else from the event that brings it
+   * (and from `close()`, as for `read()`). Core's receive then settles its caller's promise from
+   * that call, one promise and one microtask less than chaining on `read()`'s promise.
+   */
+  readWith?(reader: ReadSink): void;
   /**
    * Set by transports whose `read(maxBytes, signal)` consumes at most `maxBytes` and, when
    * `signal` aborts, nothing at all (rejecting with `signal.reason`). Core then reads exactly what
