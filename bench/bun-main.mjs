@@ -5,6 +5,10 @@
 //   node_modules/.bin/bun bench/bun-main.mjs [--rounds 5] [--bulk-mib 256] [--pings 20000] [--datagrams 200000]
 //                                            [--jobs tcp,udp] [--pin split|same|none] [--json out.json]
 //
+// For bulk and ping-pong the row's note gives the CPU time (user + system) per MiB / per round
+// trip of this process and of the peer (which reports its own), medians of the rounds; ping-pong
+// also runs a raw-awaited reference (pingRawAwaited: the floor of an awaited API), in the note.
+//
 // Pinning as in bench/main.mjs (default "split" where taskset and 2+ CPUs exist: this process on
 // CPU 0, the peer on CPU 1), because unpinned ping-pong on 2 cores is bimodal.
 //
@@ -67,6 +71,7 @@ if (process.argv[2] === "peer") {
   const sender = await Bun.udpSocket({ hostname: "127.0.0.1", port: 0 });
   process.stdout.write(`${JSON.stringify({ sink: sink.port, echo: echo.port })}\n`);
   // UDP: on "udp PORT COUNT\n", sends COUNT 512-byte datagrams in batches, yielding between them.
+  // "cpu\n" is answered with "CPU <µs>", this process's CPU time so far (user + system).
   let buffered = "";
   process.stdin.on("data", async (chunk) => {
     buffered += chunk;
@@ -75,6 +80,11 @@ if (process.argv[2] === "peer") {
     for (const line of lines) {
       const [cmd, port, count] = line.split(" ");
       if (cmd === "quit") process.exit(0);
+      if (cmd === "cpu") {
+        const { user, system } = process.cpuUsage();
+        process.stdout.write(`CPU ${user + system}\n`);
+        continue;
+      }
       if (cmd !== "udp") continue;
       const payload = new Uint8Array(512);
       const batch = [];
@@ -127,6 +137,13 @@ async function main() {
     return lines.shift();
   };
   const ports = JSON.parse(await nextLine());
+  /** The peer's CPU time so far (user + system, µs), as it reports it. */
+  const peerCpuMicros = async () => {
+    peer.stdin.write("cpu\n");
+    const answer = /^CPU (\d+)$/.exec(await nextLine());
+    if (!answer) throw new Error("the peer did not report its CPU time");
+    return Number(answer[1]);
+  };
 
   const chunk = new Uint8Array(64 * 1024).fill(7);
   const small = new Uint8Array(64).fill(1);
@@ -206,6 +223,47 @@ async function main() {
     s.end();
     return rate;
   }
+  // The floor of an awaited API (the "raw-awaited" reference in the note): Bun.connect held to
+  // portio's contract and nothing more. One promise awaited per send and per receive (an awaited
+  // API cannot write from inside the data handler as pingRaw does); a send resolves at once when
+  // Bun's write() took every byte, which is the least it can do; a receive gets the chunk Bun
+  // delivered (a fresh Uint8Array per event: the reader owns it) or waits for the next one
+  // through one pending promise. No busy/closed checks, error mapping, cancellation or maxBytes:
+  // those are what portio adds, so portio / raw-awaited is what portio itself costs.
+  async function pingRawAwaited() {
+    const chunks = [];
+    let reader;
+    const s = await Bun.connect({
+      hostname: "127.0.0.1",
+      port: ports.echo,
+      socket: {
+        binaryType: "uint8array",
+        data(_sock, d) {
+          if (reader) {
+            const r = reader;
+            reader = undefined;
+            r(d);
+          } else chunks.push(d);
+        },
+      },
+    });
+    s.setNoDelay(true);
+    const read = () => (chunks.length > 0 ? Promise.resolve(chunks.shift()) : new Promise((r) => (reader = r)));
+    const sent = Promise.resolve();
+    const write = (data) => {
+      if (s.write(data) !== data.length) throw new Error("raw-awaited: a 64 B write was not taken whole");
+      return sent;
+    };
+    const t0 = performance.now();
+    for (let i = 0; i < pings; i++) {
+      await write(small);
+      let got = 0;
+      while (got < 64) got += (await read()).length;
+    }
+    const rate = pings / ((performance.now() - t0) / 1000);
+    s.end();
+    return rate;
+  }
   async function pingPortio() {
     const stream = await connectTcp("127.0.0.1", ports.echo);
     const t0 = performance.now();
@@ -281,6 +339,7 @@ async function main() {
       raw: bulkRaw,
       portio: bulkPortio,
       target: 0.95,
+      cpuPer: { count: bulkBytes / 2 ** 20, unit: "MiB" },
     },
     {
       kind: "tcp",
@@ -288,7 +347,9 @@ async function main() {
       unit: "rt/s",
       raw: pingRaw,
       portio: pingPortio,
+      awaited: pingRawAwaited,
       target: 0.95,
+      cpuPer: { count: pings, unit: "round trip" },
     },
     {
       kind: "udp",
@@ -307,15 +368,47 @@ async function main() {
     await j.portio();
     const raw = [];
     const portio = [];
+    // CPU time (user + system, µs) per job unit of this process and of the peer, every round:
+    // unlike wall time it does not move with the other process's scheduling.
+    const awaited = [];
+    const cpu = { raw: { self: [], peer: [] }, portio: { self: [], peer: [] }, awaited: { self: [], peer: [] } };
+    const measure = async (variant, run, into) => {
+      if (!j.cpuPer) return into.push(await run());
+      const peer0 = await peerCpuMicros();
+      const self0 = process.cpuUsage();
+      into.push(await run());
+      const self = process.cpuUsage(self0);
+      const peerMicros = (await peerCpuMicros()) - peer0;
+      cpu[variant].self.push((self.user + self.system) / j.cpuPer.count);
+      cpu[variant].peer.push(peerMicros / j.cpuPer.count);
+    };
+    if (j.awaited) await j.awaited();
     for (let i = 0; i < rounds; i++) {
-      raw.push(await j.raw());
-      portio.push(await j.portio());
+      await measure("raw", j.raw, raw);
+      await measure("portio", j.portio, portio);
+      if (j.awaited) await measure("awaited", j.awaited, awaited);
     }
     const r = median(raw);
     const p = median(portio);
     console.log(
       `  ${j.job.padEnd(48)} raw ${r.toFixed(0).padStart(9)}  portio ${p.toFixed(0).padStart(9)}  ratio ${(p / r).toFixed(3)} (target ≥ ${j.target})`,
     );
+    let note;
+    if (j.cpuPer) {
+      const us = (x) => `${x.toFixed(2)} µs`;
+      const both = (v) => cpu[v].self.map((c, i) => c + cpu[v].peer[i]);
+      const variants = j.awaited ? ["raw", "portio", "awaited"] : ["raw", "portio"];
+      const side = (label, pick) =>
+        `${label} ${variants.map((v) => `${v === "awaited" ? "raw-awaited" : v} ${us(median(pick(v)))}`).join(", ")}`;
+      const floor = j.awaited
+        ? `raw-awaited reference (Bun.connect, one await per send and per receive) ${median(awaited).toFixed(0)} ${j.unit} = ${(median(awaited) / r).toFixed(2)} of raw, portio / raw-awaited ${(p / median(awaited)).toFixed(2)}; `
+        : "";
+      note =
+        `${floor}CPU per ${j.cpuPer.unit} (user + system, median of rounds): ` +
+        `${side("client", (v) => cpu[v].self)}; ${side("peer (raw Bun for all)", (v) => cpu[v].peer)}; ` +
+        `${side("both ends", both)} (portio / raw ${(median(both("portio")) / median(both("raw"))).toFixed(2)})`;
+      console.log(`    ${note}`);
+    }
     results.push({
       job: j.job.replace(/ \([^)]*\)$/, ""),
       unit: j.unit,
@@ -324,6 +417,7 @@ async function main() {
       portio: p,
       ratio: p / r,
       samples: { raw, portio },
+      ...(note && { note }),
     });
   }
   peer.stdin.write("quit\n");

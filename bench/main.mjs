@@ -5,7 +5,7 @@
 //
 //   node bench/main.mjs [--json out.json] [--rounds 9] [--warmups 2] [--bulk-mib 256] [--pings 10000]
 //                       [--connections 4000] [--concurrency 8] [--jobs bulk,ping-pong,churn]
-//                       [--effect on|off] [--fresh on|off] [--pin split|same|none]
+//                       [--effect on|off] [--awaited-reference yes|no] [--fresh on|off] [--pin split|same|none]
 //   node_modules/deno/deno run --allow-all --no-lock bench/main.mjs [same options]
 //
 // For each variant a server child process (same runtime) is started, written with the same API
@@ -15,23 +15,22 @@
 // and connection churn (connect, send 1 B, receive the 1 B answer, close; `--concurrency`
 // connections in flight). Rounds rotate the variants' order (so warm-up and machine drift hit all
 // alike); each job reports the median of its rounds and the ratio to raw; every round's rate is
-// kept in the JSON output ("samples") for the spread.
+// kept in the JSON output ("samples") for the spread. For bulk and ping-pong the note of the row
+// gives the CPU time (user + system) per MiB / per round trip of the client (process.cpuUsage
+// here) and of the server (which reports its own, server.mjs), medians of the rounds: CPU tells
+// a cost portio adds from the scheduling noise two processes on two cores put into wall time.
 //
-// On Deno the bulk job has a third variant, `fresh` (`--fresh off` leaves it out): the raw client
-// against raw-deno.mjs's server reading each chunk into a new 64 KiB buffer (the floor of any API
-// handing the reader chunks it owns; raw-deno.mjs says why). Its rate and the receiving (server)
-// process's CPU time and minor faults per round, for raw, fresh and portio, are the bulk row's note.
-//
-// Churn on Node and Bun also measures a floor in the same rounds, "raw-awaited" (raw-awaited.mjs,
-// raw-awaited-bun.mjs: the raw API behind one awaited promise per connect, send, receive and
-// close, and an async handler per connection on the server; their headers say why that is the
-// least a promise-based API does), and the CPU time (user + system) per connection of both ends of
-// every churn variant: this process's `process.cpuUsage()`, the server child's utime + stime from
-// /proc (clock ticks of 10 ms, summed over the measured rounds). Both go into the churn row's
-// `note` (rate, ratio to raw, portio / raw-awaited, CPU per connection), which bench/run.mjs lists
-// under the table; on a loaded machine CPU per connection is the steadier figure.
+// Floors, measured in the same rotated rounds and reported in the row's note, never as a row:
+// - "raw-awaited" (`--awaited-reference no` leaves it out): the raw API held to an awaited API's
+//   contract. Ping-pong on Node and Deno (raw-awaited.mjs: node:net with one await per send and
+//   receive on both ends; raw-deno-awaited.mjs: Deno's API with reader-owned chunks); churn on Node
+//   and Bun (raw-awaited.mjs, raw-awaited-bun.mjs: one await per connect, send, receive and close,
+//   an async handler per connection on the server). Each file's header says why it is the floor.
+// - "fresh" on Deno's bulk job (`--fresh off` leaves it out): the raw client against raw-deno.mjs's
+//   server reading each chunk into a new 64 KiB buffer, the floor of any API handing the reader
+//   chunks it owns; the note adds the receiving process's minor page faults per round.
 import { once } from "node:events";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import {
   median,
   option,
@@ -71,22 +70,56 @@ const variants = {
   portio: await import("./portio.mjs"),
 };
 if (withEffect) variants.effect = await import("./effect.mjs");
+// The floors (see the header): printed as notes next to raw and portio; not targets.
+const withAwaited = rawAwaitedModule !== undefined && option("awaited-reference", "yes") === "yes";
+if (withAwaited) variants["raw-awaited"] = await import(rawAwaitedModule);
 const withFresh = runtimeName === "deno" && option("fresh", "on") === "on";
 // The client is raw's; only the server (server.mjs fresh) differs.
 if (withFresh) variants.fresh = variants.raw;
-/** Churn's floor, measured with it but never a ratio's side (see the header). */
-const churnFloor = jobNames.has("churn") && rawAwaitedModule !== undefined ? await import(rawAwaitedModule) : undefined;
+/** Variants `job` (a function name of the variant modules) runs: floors only where their module has it. */
+const variantsFor = (job, without = []) =>
+  Object.keys(variants).filter((v) => !without.includes(v) && typeof variants[v][job] === "function");
 const rawName = { node: "node:net", bun: "Bun.connect", deno: "Deno.connect" }[runtimeName];
 
 async function startServerProcess(variant) {
   const child = spawnPeer(selfCommand("./server.mjs", [variant]), pin, { stdio: ["pipe", "pipe", "inherit"] });
-  let out = "";
-  for await (const data of child.stdout) {
-    out += data;
-    const m = /PORT (\d+)/.exec(out);
-    if (m) return { port: Number(m[1]), child };
-  }
-  throw new Error(`${variant} server exited before listening`);
+  const lines = lineReader(child.stdout);
+  const m = /^PORT (\d+)$/.exec((await lines.next()) ?? "");
+  if (!m) throw new Error(`${variant} server exited before listening`);
+  /** The server process's CPU time so far (user + system, µs), as it reports it. */
+  const cpuMicros = async () => {
+    child.stdin.write("cpu\n");
+    const answer = /^CPU (\d+)$/.exec((await lines.next()) ?? "");
+    if (!answer) throw new Error(`${variant} server did not report its CPU time`);
+    return Number(answer[1]);
+  };
+  return { port: Number(m[1]), child, cpuMicros };
+}
+
+/** Lines of a child's stdout, one `next()` at a time (undefined once it ended). */
+function lineReader(stream) {
+  const lines = [];
+  let buffered = "";
+  let ended = false;
+  /** @type {(value?: unknown) => void} */
+  let wake = () => {};
+  stream.on("data", (data) => {
+    buffered += data;
+    const parts = buffered.split("\n");
+    buffered = parts.pop() ?? "";
+    lines.push(...parts);
+    wake();
+  });
+  stream.on("end", () => {
+    ended = true;
+    wake();
+  });
+  return {
+    async next() {
+      while (lines.length === 0 && !ended) await new Promise((resolve) => (wake = resolve));
+      return lines.shift();
+    },
+  };
 }
 
 async function stopServerProcess({ child }) {
@@ -96,63 +129,23 @@ async function stopServerProcess({ child }) {
   clearTimeout(timer);
 }
 
-/** @type {Record<string, { port: number, child: import("node:child_process").ChildProcess }>} */
+/** @type {Record<string, { port: number, child: import("node:child_process").ChildProcess, cpuMicros: () => Promise<number> }>} */
 const servers = {};
 for (const name of Object.keys(variants)) servers[name] = await startServerProcess(name);
-if (churnFloor) servers["raw-awaited"] = await startServerProcess("raw-awaited");
 
-/** CPU time (user + system, µs) the process `pid` has used so far, from /proc; undefined elsewhere. */
-function processCpuMicros(pid) {
+/** Minor page faults of a server process so far (the 10th field of /proc/PID/stat); undefined without /proc. */
+function minorFaults(pid) {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    // utime and stime, fields 14 and 15 of proc(5), in clock ticks of 1/100 s on Linux
-    return (Number(fields[11]) + Number(fields[12])) * 10_000;
-  } catch {
-    return undefined;
-  }
-}
-
-/** CPU µs of the client (this process) and server (its child) per variant, over the measured churn rounds. */
-const churnCpu = {};
-
-/** One churn run of `v`, adding its CPU time of both ends to `churnCpu` when `measured`. */
-async function churnRound(v, measured) {
-  const client = process.cpuUsage();
-  const server = processCpuMicros(servers[v].child.pid);
-  const seconds = await (v === "raw-awaited" ? churnFloor : variants[v]).churn(servers[v].port, connections, concurrency);
-  if (measured) {
-    const used = process.cpuUsage(client);
-    const serverAfter = processCpuMicros(servers[v].child.pid);
-    const total = (churnCpu[v] ??= { client: 0, server: 0, connections: 0 });
-    total.client += used.user + used.system;
-    total.server += server === undefined || serverAfter === undefined ? Number.NaN : serverAfter - server;
-    total.connections += connections;
-  }
-  return connections / seconds;
-}
-
-/**
- * CPU nanoseconds (all live threads, from the scheduler's own accounting: finer than clock ticks)
- * and minor page faults of a server process so far; undefined where /proc is not there.
- */
-function processCost(pid) {
-  try {
-    let cpuNs = 0;
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      cpuNs += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]);
-    }
-    // minflt is the 10th field of /proc/PID/stat, the 8th after the parenthesised name.
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const minorFaults = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[7]);
-    return { cpuNs, minorFaults };
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[7]);
   } catch {
     return undefined;
   }
 }
 
-/** Per bulk variant, the receiving server's CPU µs per MiB and minor faults, one entry per measured round. */
-/** @type {Record<string, { cpuMicrosPerMib: number[], faults: number[] }>} */
-const receiverCost = {};
+/** Per bulk variant on Deno, the receiving server's minor faults, one entry per measured round. */
+/** @type {Record<string, number[]>} */
+const receiverFaults = {};
 let measuring = false;
 
 const jobs = [
@@ -160,37 +153,39 @@ const jobs = [
     key: "bulk",
     name: `bulk TCP, ${bulkBytes / 2 ** 20} MiB in 64 KiB writes`,
     unit: "MB/s",
-    variants: Object.keys(variants),
+    variants: variantsFor("bulk", ["raw-awaited"]),
     warmups: runtimeName === "deno" ? Math.max(warmups, Math.ceil(denoBulkWarmupBytes / bulkBytes)) : warmups,
     run: async (v) => {
       const pid = servers[v].child.pid;
-      const before = withFresh ? processCost(pid) : undefined;
+      const before = withFresh ? minorFaults(pid) : undefined;
       const rate = bulkBytes / 1e6 / (await variants[v].bulk(servers[v].port, bulkBytes, chunk));
-      const after = before && processCost(pid);
-      if (measuring && before && after) {
-        receiverCost[v] ??= { cpuMicrosPerMib: [], faults: [] };
-        receiverCost[v].cpuMicrosPerMib.push((after.cpuNs - before.cpuNs) / 1000 / (bulkBytes / 2 ** 20));
-        receiverCost[v].faults.push(after.minorFaults - before.minorFaults);
-      }
+      const after = before === undefined ? undefined : minorFaults(pid);
+      if (measuring && before !== undefined && after !== undefined) (receiverFaults[v] ??= []).push(after - before);
       return rate;
     },
+    cpuPer: { count: bulkBytes / 2 ** 20, unit: "MiB" },
   },
   {
     key: "ping-pong",
     name: `ping-pong, ${pingSize} B, ${pings} round trips`,
     unit: "rt/s",
-    variants: Object.keys(variants).filter((v) => v !== "fresh"),
+    variants: variantsFor("pingPong", ["fresh"]),
     run: async (v) => pings / (await variants[v].pingPong(servers[v].port, pings, pingSize)),
+    cpuPer: { count: pings, unit: "round trip" },
+    floor: "one await per send and per receive on both ends",
   },
   {
     key: "churn",
     name: `connection churn, ${connections} × (connect, 1 B each way, close), ${concurrency} in flight`,
     unit: "conn/s",
-    variants: churnFloor ? ["raw", "portio", "raw-awaited"] : ["raw", "portio"],
-    run: (v, measured = false) => churnRound(v, measured),
+    variants: variantsFor("churn", ["effect", "fresh"]),
+    run: async (v) => connections / (await variants[v].churn(servers[v].port, connections, concurrency)),
+    cpuPer: { count: connections, unit: "connection" },
+    floor: "one await per connect, send, receive and close; an async handler per connection on the server",
   },
 ].filter((job) => jobNames.has(job.key));
 
+const fmt = (x, unit) => (unit === "MB/s" ? Math.round(x).toLocaleString("en-US") : `${(x / 1000).toFixed(1)}k`);
 const results = [];
 try {
   for (const job of jobs) {
@@ -201,12 +196,34 @@ try {
     measuring = true;
     /** @type {Record<string, number[]>} */
     const samples = Object.fromEntries(names.map((v) => [v, []]));
+    // CPU time (user + system, µs) per job unit of the client (this process) and of the server,
+    // every round: unlike wall time it does not move with the other process's scheduling.
+    /** @type {Record<string, { client: number[], server: number[] }>} */
+    const cpu = Object.fromEntries(names.map((v) => [v, { client: [], server: [] }]));
     for (let r = 0; r < rounds; r++) {
       // rotate the order so that no variant always runs first (ABBA for two)
       const order =
         names.length === 2 ? (r % 2 === 0 ? names : [...names].reverse()) : names.map((_, i) => names[(r + i) % names.length]);
-      for (const v of order) samples[v].push(await job.run(v, true));
+      for (const v of order) {
+        if (!job.cpuPer) {
+          samples[v].push(await job.run(v));
+          continue;
+        }
+        const server0 = await servers[v].cpuMicros();
+        const client0 = process.cpuUsage();
+        samples[v].push(await job.run(v));
+        const client = process.cpuUsage(client0);
+        const server = (await servers[v].cpuMicros()) - server0;
+        cpu[v].client.push((client.user + client.system) / job.cpuPer.count);
+        cpu[v].server.push(server / job.cpuPer.count);
+      }
     }
+    const cpuNote = job.cpuPer && cpuNoteOf(job.cpuPer.unit, names, cpu);
+    const awaited = samples["raw-awaited"];
+    const floorNote =
+      awaited &&
+      `raw-awaited reference (${runtimeName === "deno" ? "Deno.connect, reader-owned chunks" : rawName}, ${job.floor}) ${fmt(median(awaited), job.unit)} ${job.unit} = ${(median(awaited) / median(samples.raw)).toFixed(2)} of raw, portio / raw-awaited ${(median(samples.portio) / median(awaited)).toFixed(2)}; `;
+    const freshNote = samples.fresh && freshNoteOf(samples);
     const row = (label, base, other, target, note) => ({
       job: `${job.name}${label}`,
       unit: job.unit,
@@ -217,7 +234,7 @@ try {
       samples: { raw: samples[base], portio: samples[other] },
       ...(note ? { note } : {}),
     });
-    results.push(row("", "raw", "portio", 0.95, job.key === "churn" ? churnNote(samples) : samples.fresh && freshNote(samples)));
+    results.push(row("", "raw", "portio", 0.95, cpuNote && `${floorNote ?? ""}${freshNote ?? ""}${cpuNote}`));
     if (samples.effect) {
       // Effect's own ratio is for reading, not a target of portio's; the portio/Effect row is
       // the issue's "portio ahead of Effect".
@@ -230,37 +247,33 @@ try {
   await Promise.all(Object.values(servers).map(stopServerProcess));
 }
 
-/** The bulk row's note on Deno: the `fresh` floor's rate, the ratios to it, and the receiver's cost. */
-function freshNote(samples) {
+/** Deno's bulk note: the `fresh` floor's rate, the ratios to it, and the receiver's minor faults. */
+function freshNoteOf(samples) {
   const perRound = (a, b) => median(samples[a].map((x, i) => x / samples[b][i])).toFixed(2);
-  const cost = (v, key, digits) => (receiverCost[v] ? median(receiverCost[v][key]).toFixed(digits) : "?");
-  const each = (key, digits) => ["raw", "fresh", "portio"].map((v) => `${v} ${cost(v, key, digits)}`).join(", ");
+  const faults = ["raw", "fresh", "portio"].map((v) => `${v} ${receiverFaults[v] ? median(receiverFaults[v]) : "?"}`).join(", ");
   return (
     `floor \`fresh\` (raw Deno server, a new 64 KiB buffer per read) ${Math.round(median(samples.fresh)).toLocaleString("en-US")} MB/s, ` +
     `${perRound("fresh", "raw")} × raw; portio / fresh ${perRound("portio", "fresh")} (median per-round); ` +
-    `receiving process per round (median): CPU µs per MiB ${each("cpuMicrosPerMib", 0)}; minor faults ${each("faults", 0)}`
+    `receiving process's minor faults per round (median): ${faults}; `
   );
 }
 
-/** The churn row's note: the floor's rate and ratios, and every variant's CPU per connection. */
-function churnNote(samples) {
-  const perConnection = (v) => {
-    const cpu = churnCpu[v];
-    const f = (x) => (Number.isFinite(x) ? (x / cpu.connections).toFixed(1) : "?");
-    return `${v} ${f(cpu.client + cpu.server)} µs (client ${f(cpu.client)} + server ${f(cpu.server)})`;
-  };
-  const names = Object.keys(churnCpu);
-  const cpuText = `CPU per connection ${names.map(perConnection).join(", ")}`;
-  if (!samples["raw-awaited"]) return cpuText;
-  const floor = median(samples["raw-awaited"]);
+/**
+ * "CPU per round trip (user + system, median of rounds): client raw 20.1 µs, portio 19.8 µs;
+ * server …; both ends raw …, portio … (portio / raw 0.98)". The sum of both ends is what a
+ * round trip costs the machine; the wall-time rate also carries scheduling between two cores.
+ */
+function cpuNoteOf(unit, names, cpu) {
+  const us = (x) => `${x.toFixed(2)} µs`;
+  const side = (label, pick) => `${label} ${names.map((v) => `${v} ${us(median(pick(v)))}`).join(", ")}`;
+  const both = (v) => cpu[v].client.map((c, i) => c + cpu[v].server[i]);
+  const ratio = median(both("portio")) / median(both("raw"));
   return (
-    `raw-awaited reference (${rawName}, one await per connect, send, receive and close; async server handler) ` +
-    `${(floor / 1000).toFixed(1)}k conn/s = ${(floor / median(samples.raw)).toFixed(2)} of raw, ` +
-    `portio / raw-awaited ${(median(samples.portio) / floor).toFixed(2)}; ${cpuText}`
+    `CPU per ${unit} (user + system, median of rounds): ${side("client", (v) => cpu[v].client)}; ` +
+    `${side("server", (v) => cpu[v].server)}; ${side("both ends", both)} (portio / raw ${ratio.toFixed(2)})`
   );
 }
 
-const fmt = (x, unit) => (unit === "MB/s" ? Math.round(x).toLocaleString("en-US") : `${(x / 1000).toFixed(1)}k`);
 console.log(
   `\nportio vs raw ${rawName}${withEffect ? " and Effect's Socket" : ""} — ${runtimeLabel}, medians of ${rounds} rotated rounds after ${warmups} warm-ups, separate server processes, pinning: ${pin}`,
 );

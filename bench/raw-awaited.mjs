@@ -1,136 +1,127 @@
 // @ts-check
-// The churn floor on Node ("raw-awaited"): node:net used the way a promise-based API has to use
-// it, measured by bench/main.mjs in the same rounds as raw and portio (a reference, not a ratio
-// target). Only the churn job: its server answers CHURN and nothing else.
-//
-// Why this is the floor of an API with portio's contract, and nothing more:
-// - client: one awaited promise per connect ('connect'), send, receive and close, in an async
-//   function per connection, as `connectTcp` / `send` / `receive` / `aclose` are used;
-// - server: an async handler per connection with one awaited receive and one awaited send, then
-//   close, as `serve()` runs a handler;
-// - a send resolves at once when `socket.write()` takes the bytes (waiting for 'drain' only when it
-//   does not), which is when portio's send resolves too; a receive is a minimal pull over 'data'
-//   (a queue for chunks that come before the receive, each chunk the reader's own, as Node
-//   allocates one per read); a close is `destroy()`, which releases the fd at once on Node, so its
-//   promise is an already-resolved one.
-// Nothing of portio's is used: no busy checks, no abort signals, no typed errors, no handler
-// bookkeeping. raw.mjs (callbacks, one promise per connection) stays the ratio's baseline.
+// The "raw-awaited" reference of bench/main.mjs on Node (ping-pong and churn): node:net held to
+// the contract any promise-based stream API has, and nothing more. It is the floor for portio's
+// ping-pong and churn, not a third contestant:
+//   - one promise awaited per send and per receive, on both ends (an awaited API cannot write
+//     from inside the 'data' callback the way raw.mjs does);
+//   - a send resolves at once when write() returned true (the least a send can do), else on 'drain';
+//   - a receive gets the Buffer 'data' delivered (node:net makes a fresh one per read: the
+//     reader owns it), or waits for the next one through a single pending promise;
+//   - churn: one awaited promise per connect ('connect'), send, receive and close, in an async
+//     function per connection, as `connectTcp` / `send` / `receive` / `aclose` are used; the
+//     server's handler awaits its receive and its send, then closes; a close is `destroy()`, which
+//     releases the fd at once on Node, so its promise is an already-resolved one;
+//   - no busy/closed checks, no error mapping, no cancellation, no maxBytes: those are portio's
+//     additions, so the gap between this and portio is what portio itself costs.
+// The server is the same awaited loop (receive, then send it back), speaking bench/protocol.mjs.
 import net from "node:net";
-import { CHURN, concurrently } from "./protocol.mjs";
+import { BULK, CHURN, ECHO, concurrently, encodeCount } from "./protocol.mjs";
+import { connect, listenLoopback } from "./raw.mjs";
 
 const ONE = Uint8Array.of(1);
-const resolved = Promise.resolve();
+const SENT = Promise.resolve();
 
-/** The smallest pull reader over a socket's 'data' events; the listeners are shared, state lives here. */
+/** A net.Socket as awaited `read()` / `write()`: a queue of 'data' chunks and one waiting reader. */
 class AwaitedSocket {
-  /** @param {net.Socket} socket */
+  /** @param {import("node:net").Socket} socket */
   constructor(socket) {
     this.socket = socket;
     /** @type {Uint8Array[]} */
-    this.queue = [];
-    /** @type {{ resolve: (chunk: Uint8Array | null) => void, reject: (error: unknown) => void } | undefined} */
-    this.waiter = undefined;
-    /** @type {unknown} */
+    this.chunks = [];
+    this.eof = false;
+    /** @type {Error | undefined} */
     this.error = undefined;
-    this.ended = false;
-    /** @type {any} */ (socket).awaited = this;
-    socket.on("data", onData);
-    socket.on("end", onEnd);
-    socket.on("error", onError);
+    /** @type {{ resolve: (c: Uint8Array | null) => void, reject: (e: Error) => void } | undefined} */
+    this.reader = undefined;
+    socket.on("data", (chunk) => {
+      const reader = this.reader;
+      if (reader) {
+        this.reader = undefined;
+        reader.resolve(chunk);
+      } else this.chunks.push(chunk);
+    });
+    socket.on("end", () => {
+      this.eof = true;
+      this.reader?.resolve(null);
+      this.reader = undefined;
+    });
+    socket.on("error", (error) => {
+      this.error = error;
+      this.reader?.reject(error);
+      this.reader = undefined;
+    });
   }
 
-  /** @returns {Promise<Uint8Array | null>} the next chunk, null at end of stream */
-  receive() {
-    if (this.queue.length > 0) return Promise.resolve(/** @type {Uint8Array} */ (this.queue.shift()));
-    if (this.error !== undefined) return Promise.reject(this.error);
-    if (this.ended) return Promise.resolve(null);
-    return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
+  /** @returns {Promise<Uint8Array | null>} the next chunk, or null at end of stream */
+  read() {
+    if (this.chunks.length > 0) return Promise.resolve(/** @type {Uint8Array} */ (this.chunks.shift()));
+    if (this.eof) return Promise.resolve(null);
+    if (this.error) return Promise.reject(this.error);
+    return new Promise((resolve, reject) => (this.reader = { resolve, reject }));
   }
 
   /** @param {Uint8Array} data */
-  send(data) {
-    if (this.error !== undefined) return Promise.reject(this.error);
-    if (this.socket.write(data)) return resolved;
+  write(data) {
+    if (this.socket.write(data)) return SENT;
     return new Promise((resolve) => this.socket.once("drain", resolve));
   }
-
-  close() {
-    this.socket.destroy();
-    return resolved;
-  }
 }
 
-/** @this {net.Socket} @param {Uint8Array} chunk */
-function onData(chunk) {
-  const s = /** @type {AwaitedSocket} */ (/** @type {any} */ (this).awaited);
-  const waiter = s.waiter;
-  if (waiter === undefined) return void s.queue.push(chunk);
-  s.waiter = undefined;
-  waiter.resolve(chunk);
-}
-
-/** @this {net.Socket} */
-function onEnd() {
-  const s = /** @type {AwaitedSocket} */ (/** @type {any} */ (this).awaited);
-  s.ended = true;
-  const waiter = s.waiter;
-  s.waiter = undefined;
-  waiter?.resolve(null);
-}
-
-/** @this {net.Socket} @param {Error} error */
-function onError(error) {
-  const s = /** @type {AwaitedSocket} */ (/** @type {any} */ (this).awaited);
-  s.error ??= error;
-  const waiter = s.waiter;
-  s.waiter = undefined;
-  waiter?.reject(error);
-}
-
-/** @param {net.Socket} socket */
-async function handle(socket) {
+async function serve(socket) {
   const s = new AwaitedSocket(socket);
-  try {
-    const first = await s.receive();
-    if (first === null || first[0] !== CHURN) throw new Error("raw-awaited serves the churn job only");
-    await s.send(ONE);
-  } catch {
-    // a failed connection is dropped, as serve() would report and drop it
-  } finally {
-    await s.close();
+  let first = await s.read();
+  if (first === null) return socket.end();
+  const mode = first[0];
+  first = first.subarray(1);
+  if (mode === CHURN) {
+    await s.write(ONE);
+    return socket.destroy();
   }
+  if (mode === BULK) {
+    let count = first.length;
+    for (let c = await s.read(); c !== null; c = await s.read()) count += c.length;
+    return socket.end(encodeCount(count));
+  }
+  if (first.length > 0) await s.write(first);
+  for (let c = await s.read(); c !== null; c = await s.read()) await s.write(c);
+  socket.end();
 }
 
 export async function startServer() {
-  const server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => void handle(socket));
-  await new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen({ port: 0, host: "127.0.0.1" }, () => resolve(undefined));
+  const server = net.createServer({ noDelay: true }, (socket) => {
+    serve(socket).catch(() => socket.destroy());
   });
-  const { port } = /** @type {import("node:net").AddressInfo} */ (server.address());
-  return { port, close: () => new Promise((r) => server.close(() => r(undefined))) };
+  return listenLoopback(server);
 }
 
-/** @param {number} port @returns {Promise<AwaitedSocket>} */
-function connect(port) {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: "127.0.0.1", port, noDelay: true, allowHalfOpen: true });
-    const onConnectError = (/** @type {Error} */ error) => reject(error);
-    socket.once("error", onConnectError);
-    socket.once("connect", () => {
-      socket.off("error", onConnectError);
-      resolve(new AwaitedSocket(socket));
-    });
-  });
+/** `count` round trips of `size` bytes, one await per send and per receive; the seconds they took. */
+export async function pingPong(port, count, size) {
+  const s = new AwaitedSocket(await connect(port));
+  const message = new Uint8Array(size).fill(1);
+  await s.write(Uint8Array.of(ECHO));
+  const t0 = performance.now();
+  for (let i = 0; i < count; i++) {
+    await s.write(message);
+    let got = 0;
+    while (got < size) {
+      const chunk = await s.read();
+      if (chunk === null) throw new Error("raw-awaited ping-pong: EOF");
+      got += chunk.length;
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  s.socket.destroy();
+  return seconds;
 }
 
 /** `count` connections, `concurrency` at a time: connect, send CHURN, receive the answer, close, each awaited. */
 export function churn(port, count, concurrency) {
   const request = Uint8Array.of(CHURN);
   return concurrently(count, concurrency, async () => {
-    const s = await connect(port);
-    await s.send(request);
-    if ((await s.receive()) === null) throw new Error("raw-awaited churn: the server closed without answering");
-    await s.close();
+    const s = new AwaitedSocket(await connect(port));
+    await s.write(request);
+    if ((await s.read()) === null) throw new Error("raw-awaited churn: the server closed without answering");
+    s.socket.destroy();
+    await SENT; // the close, already complete (see the header)
   });
 }

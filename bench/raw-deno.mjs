@@ -17,7 +17,12 @@ async function writeAll(conn, data) {
   while (off < data.length) off += await conn.write(off === 0 ? data : data.subarray(off));
 }
 
-async function serve(conn, freshReads) {
+/**
+ * `freshReads`: each bulk read goes into a new buffer (startFreshServer). `owned`: every other
+ * chunk read is copied out of the reused buffer into one of its own (`slice`), as an API whose
+ * reader owns its chunks must hand them out (raw-deno-awaited.mjs); raw does neither.
+ */
+async function serve(conn, freshReads, owned) {
   const buffer = new Uint8Array(65536);
   try {
     let n = await conn.read(buffer);
@@ -33,7 +38,7 @@ async function serve(conn, freshReads) {
     for (;;) {
       if (pending.length > 0) await writeAll(conn, pending);
       if ((n = await conn.read(buffer)) === null) return;
-      pending = buffer.subarray(0, n);
+      pending = owned ? buffer.slice(0, n) : buffer.subarray(0, n);
     }
   } catch {
     // the client went away; nothing to report
@@ -44,22 +49,22 @@ async function serve(conn, freshReads) {
   }
 }
 
-export function startServer() {
-  return listen(false);
+export function startServer(owned = false) {
+  return listen(false, owned);
 }
 
 /** The raw server with a fresh 64 KiB buffer per bulk read (the floor, see the header). */
 export function startFreshServer() {
-  return listen(true);
+  return listen(true, false);
 }
 
-async function listen(freshReads) {
+async function listen(freshReads, owned) {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const accepting = (async () => {
     try {
       for await (const conn of listener) {
         conn.setNoDelay(true);
-        serve(conn, freshReads);
+        serve(conn, freshReads, owned);
       }
     } catch {
       // listener closed
@@ -101,19 +106,20 @@ export async function bulk(port, total, chunk) {
   return seconds;
 }
 
-export async function pingPong(port, count, size) {
+/** `owned`: as in serve(), each chunk read is copied out into one of its own. */
+export async function pingPong(port, count, size, owned = false) {
   const conn = await connect(port);
   const message = new Uint8Array(size).fill(1);
-  const buffer = new Uint8Array(size);
+  const buffer = new Uint8Array(owned ? 65536 : size);
   await writeAll(conn, Uint8Array.of(ECHO));
   const t0 = performance.now();
   for (let i = 0; i < count; i++) {
     await writeAll(conn, message);
     let got = 0;
     while (got < size) {
-      const n = await conn.read(buffer.subarray(got));
+      const n = await conn.read(owned ? buffer : buffer.subarray(got));
       if (n === null) throw new Error("raw ping-pong: EOF");
-      got += n;
+      got += owned ? buffer.slice(0, n).length : n;
     }
   }
   const seconds = (performance.now() - t0) / 1000;

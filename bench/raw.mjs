@@ -21,6 +21,15 @@ export async function startServer() {
     socket.on("end", () => (mode === BULK ? socket.end(encodeCount(count)) : mode === CHURN ? undefined : socket.end()));
     socket.on("error", () => socket.destroy());
   });
+  return listenLoopback(server);
+}
+
+/**
+ * Starts `server` on 127.0.0.1, port 0; resolves with the port and a `close()` (also for
+ * raw-awaited.mjs's server).
+ * @param {import("node:net").Server} server
+ */
+export async function listenLoopback(server) {
   await new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen({ port: 0, host: "127.0.0.1" }, () => resolve(undefined));
@@ -29,7 +38,8 @@ export async function startServer() {
   return { port, close: () => new Promise((r) => server.close(() => r(undefined))) };
 }
 
-function connect(port) {
+/** A connected node:net socket (TCP_NODELAY on), as every raw client here and in raw-awaited.mjs uses. */
+export function connect(port) {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: "127.0.0.1", port, noDelay: true });
     socket.once("connect", () => resolve(socket));

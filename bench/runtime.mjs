@@ -13,10 +13,13 @@ export const runtimeName = "Deno" in globalThis ? "deno" : "Bun" in globalThis ?
 export const rawModule = { node: "./raw.mjs", bun: "./raw-bun.mjs", deno: "./raw-deno.mjs" }[runtimeName];
 
 /**
- * The churn floor of bench/main.mjs on this runtime ("raw-awaited": the raw API behind one await
- * per operation), or undefined where there is none (Deno).
+ * The floors of bench/main.mjs on this runtime ("raw-awaited": the raw API held to an awaited
+ * API's contract): Node's serves ping-pong and churn, Bun's churn (Bun's ping-pong floor is in
+ * bun-main.mjs), Deno's ping-pong. main.mjs runs a floor on the jobs its module exports.
  */
-export const rawAwaitedModule = { node: "./raw-awaited.mjs", bun: "./raw-awaited-bun.mjs" }[runtimeName];
+export const rawAwaitedModule = { node: "./raw-awaited.mjs", bun: "./raw-awaited-bun.mjs", deno: "./raw-deno-awaited.mjs" }[
+  runtimeName
+];
 
 /** `name version`, e.g. "deno 2.9.6", for report headers. */
 export const runtimeLabel =

@@ -1,8 +1,8 @@
 import type { Socket } from "bun";
 import type { AddressFamily, SocketAddress } from "@portio/core";
-import type { BackendTCPOptions, StreamTransport } from "@portio/core/backend";
+import type { BackendTCPOptions, ReadSink, StreamTransport } from "@portio/core/backend";
 import { brokenPipeError, rejectHandled, socketClosedError } from "@portio/node-shared";
-import { deferred, type Deferred } from "@portio/core/backend";
+import { WRITTEN, deferred, type Deferred } from "@portio/core/backend";
 
 /**
  * `options` (only those given) on a Bun socket. Bun's `setKeepAlive` takes the idle time in
@@ -113,7 +113,8 @@ export class BunStreamTransport implements StreamTransport {
   /** What the kernel did not take yet, in order; at most about {@link WRITE_HIGH_WATER_MARK} bytes plus one write. */
   readonly #unwritten: Uint8Array[] = [];
   #unwrittenBytes = 0;
-  #reader: Deferred<Uint8Array | null> | undefined;
+  /** The pending read: core's receive (readWith) or a read()'s own deferred. */
+  #reader: ReadSink | Deferred<Uint8Array | null> | undefined;
   #writer: Deferred<void> | undefined;
   /** Waits for #unwritten to be empty (close's flush, shutdownWrite). */
   #flushed: Deferred<void> | undefined;
@@ -267,8 +268,17 @@ export class BunStreamTransport implements StreamTransport {
     if (this.#eof) return Promise.resolve(null);
     if (this.#error !== undefined) return Promise.reject(this.#error);
     if (this.#closed || this.#closing !== undefined) return Promise.reject(socketClosedError());
-    this.#reader = deferred();
-    return this.#reader.promise;
+    const reader = deferred<Uint8Array | null>();
+    this.#reader = reader;
+    return reader.promise;
+  }
+
+  readWith(reader: ReadSink): void {
+    if (this.#queued > 0) reader.resolve(this.#shift());
+    else if (this.#eof) reader.resolve(null);
+    else if (this.#error !== undefined) reader.reject(this.#error);
+    else if (this.#closed || this.#closing !== undefined) reader.reject(socketClosedError());
+    else this.#reader = reader;
   }
 
   write(data: Uint8Array): Promise<void> {
@@ -284,7 +294,7 @@ export class BunStreamTransport implements StreamTransport {
       return this.#writer.promise;
     }
     const written = this.socket.write(data);
-    if (written === data.byteLength) return resolved;
+    if (written === data.byteLength) return WRITTEN;
     // -1: Bun says the socket is closed or shutting down, with no error of its own.
     if (written < 0) return Promise.reject(this.#error ?? brokenPipeError());
     this.#unwritten.push(written === 0 ? data : data.subarray(written));
@@ -292,7 +302,7 @@ export class BunStreamTransport implements StreamTransport {
     // A small remainder counts as accepted at once, so the next send() is already parked here
     // when `drain` comes and is written in the same turn: the kernel's buffer never runs dry
     // waiting for a JavaScript round trip.
-    if (this.#unwrittenBytes <= WRITE_HIGH_WATER_MARK) return resolved;
+    if (this.#unwrittenBytes <= WRITE_HIGH_WATER_MARK) return WRITTEN;
     this.#writer = deferred();
     return this.#writer.promise;
   }
@@ -388,7 +398,10 @@ export class BunStreamTransport implements StreamTransport {
       reader.resolve(null);
     } else if (this.#error !== undefined || this.#closed || this.#closing !== undefined) {
       this.#reader = undefined;
-      rejectHandled(reader, this.#error ?? socketClosedError());
+      const error = this.#error ?? socketClosedError();
+      // A read()'s own promise may be abandoned by core (aclose): marked handled first.
+      if ("promise" in reader) rejectHandled(reader, error);
+      else reader.reject(error);
     }
   }
 

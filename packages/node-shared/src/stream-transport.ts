@@ -1,12 +1,12 @@
 import type { Buffer } from "node:buffer";
 import type { Socket } from "node:net";
 import type { AddressFamily, SocketAddress } from "@portio/core";
-import type { BackendTCPOptions, StreamTransport } from "@portio/core/backend";
+import type { BackendTCPOptions, ReadSink, StreamTransport } from "@portio/core/backend";
 import { applyNetTcpOptions } from "./tcp-options.ts";
 import { brokenPipeError, socketClosedError } from "./errors.ts";
 import { fdOf } from "./node-internals.ts";
 import { rejectHandled } from "./waiter.ts";
-import { deferred, type Deferred } from "@portio/core/backend";
+import { WRITTEN, deferred, type Deferred } from "@portio/core/backend";
 import { DirectReads } from "./direct-reads.ts";
 
 /** How a {@link NetStreamTransport} describes its socket. */
@@ -116,7 +116,8 @@ export class NetStreamTransport implements StreamTransport {
   /** `'close'` was emitted: the fd is released. */
   #closed = false;
   #closing: Promise<void> | undefined;
-  #reader: Deferred<Uint8Array | null> | undefined;
+  /** The pending read: core's receive (readWith) or a read()'s own deferred. */
+  #reader: ReadSink | Deferred<Uint8Array | null> | undefined;
   /** Chunks that arrived while no `read()` was waiting, oldest first. */
   readonly #queue: Uint8Array[] = [];
   #queuedBytes = 0;
@@ -318,8 +319,21 @@ export class NetStreamTransport implements StreamTransport {
     } catch (error) {
       return Promise.reject(error);
     }
-    this.#reader = deferred();
-    return this.#reader.promise;
+    const reader = deferred<Uint8Array | null>();
+    this.#reader = reader;
+    return reader.promise;
+  }
+
+  readWith(reader: ReadSink): void {
+    let result: Uint8Array | null | undefined;
+    try {
+      result = this.#poll();
+    } catch (error) {
+      reader.reject(error);
+      return;
+    }
+    if (result === undefined) this.#reader = reader;
+    else reader.resolve(result);
   }
 
   write(data: Uint8Array): Promise<void> {
@@ -329,7 +343,7 @@ export class NetStreamTransport implements StreamTransport {
     // Writing after end() or destroy() would make Node emit an error of its own and destroy the
     // socket; report what a write(2) would instead.
     if (socket.destroyed || socket.writableEnded) return Promise.reject(brokenPipeError());
-    if (socket.write(data)) return resolved;
+    if (socket.write(data)) return WRITTEN;
     // Listened for only when needed: most writes fit, and a listener per socket costs every
     // connection. Left over after a failure, it finds no writer and does nothing.
     socket.once("drain", () => {
@@ -498,7 +512,9 @@ export class NetStreamTransport implements StreamTransport {
       result = this.#poll();
     } catch (error) {
       this.#reader = undefined;
-      rejectHandled(reader, error);
+      // A read()'s own promise may be abandoned by core (aclose): marked handled first.
+      if ("promise" in reader) rejectHandled(reader, error);
+      else reader.reject(error);
       return;
     }
     if (result === undefined) return;

@@ -23,6 +23,12 @@ import type { BackendTCPOptions } from "./backend.ts";
  * consumer) / `conn.write()` / `conn.closeWrite()`. Bun's push-style socket handlers fill a bounded queue that
  * `read()` drains, pausing the socket while the queue is full.
  */
+/** Where {@link StreamTransport.readWith} delivers a read's outcome (core's receive). */
+export interface ReadSink {
+  resolve(chunk: Uint8Array | null): void;
+  reject(error: unknown): void;
+}
+
 export interface StreamTransport {
   /** The connection's address family. */
   readonly family: AddressFamily;
@@ -39,6 +45,14 @@ export interface StreamTransport {
    */
   read(maxBytes?: number, signal?: AbortSignal): Promise<Uint8Array | null>;
   /**
+   * Optional, for transports that receive by events (Bun's data handler): `read()` without a
+   * promise of the transport's own. The next chunk, `null` at end of stream, or the error goes to
+   * `reader` exactly once: at once if one is already known, else from the event that brings it
+   * (and from `close()`, as for `read()`). Core's receive then settles its caller's promise from
+   * that call, one promise and one microtask less than chaining on `read()`'s promise.
+   */
+  readWith?(reader: ReadSink): void;
+  /**
    * Set by transports whose `read(maxBytes, signal)` consumes at most `maxBytes` and, when
    * `signal` aborts, nothing at all (rejecting with `signal.reason`). Core then reads exactly what
    * each receive asks for and keeps no read pending across an abort: what the caller did not ask
@@ -48,7 +62,9 @@ export interface StreamTransport {
   /**
    * Hands `data` to the runtime. Resolves when the runtime's buffer is back under its high-water
    * mark (backpressure), so a fast sender never queues without bound. `data` is not reused after
-   * the call. Rejects with the runtime's own error.
+   * the call. Rejects with the runtime's own error. Returns core's `WRITTEN` (from
+   * `@portio/core/backend`) when the runtime took the bytes at once: `send()` then completes
+   * without a settle step of its own.
    */
   write(data: Uint8Array): Promise<void>;
   /** Half-close: flush what was written, then send FIN. Resolves once the FIN is queued. */

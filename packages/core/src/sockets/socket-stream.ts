@@ -2,9 +2,9 @@ import { joinChunks } from "../internal/bytes.ts";
 import type { AddressFamily, SocketAddress } from "../addresses.ts";
 import type { CallOptions } from "../abc/resource.ts";
 import type { ByteStream } from "../abc/streams.ts";
-import type { StreamTransport } from "../backend/transports.ts";
+import type { ReadSink, StreamTransport } from "../backend/transports.ts";
 import { BrokenResourceError, BusyResourceError, ClosedResourceError, EndOfStream, PortioError } from "../errors.ts";
-import { checkMaxBytes, raceAbort, silenced, throwIfAborted } from "../internal/abort.ts";
+import { checkMaxBytes, deferred, raceAbort, silenced, throwIfAborted, type Deferred } from "../internal/abort.ts";
 import { SocketAttribute } from "../socket-attributes.ts";
 import type { TypedAttributeMap } from "../typed-attributes.ts";
 import { ReceiveStreamBase } from "../resource-base.ts";
@@ -14,6 +14,22 @@ import { adopters } from "../adoption/adopters.ts";
 import { checkKeepAlive, checkNoDelay, type TCPKeepAlive } from "./tcp-options.ts";
 import { IMMEDIATE_BUDGET, nextTurn } from "../internal/turns.ts";
 import type { BackendTCPOptions } from "../backend/backend.ts";
+
+/**
+ * What a {@link StreamTransport}'s `write()` returns when the runtime took all the bytes at once
+ * (or below its high-water mark): one settled promise for every such write. `send()` then
+ * completes without a settle step of its own, so a small message costs no promise and no
+ * microtask beyond the caller's own await.
+ *
+ * @example
+ * ```ts
+ * write(data: Uint8Array): Promise<void> {
+ *   if (this.socket.write(data)) return WRITTEN;
+ *   return this.#waitForDrain();
+ * }
+ * ```
+ */
+export const WRITTEN: Promise<void> = Promise.resolve();
 
 /** How long `aclose()` waits for already-accepted bytes to reach the kernel before dropping them. */
 export const GRACEFUL_CLOSE_TIMEOUT_MS = 5_000;
@@ -121,6 +137,12 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
     if (signal === undefined && this.#pendingRead === undefined) {
       // Nothing can abandon this read but aclose(), which the rejection handler covers: no need
       // to keep it, or to silence it, for a later receive.
+      if (this.transport.readWith !== undefined) {
+        const call = deferred<Uint8Array>();
+        this.#receiveCall = call;
+        this.transport.readWith((this.#readSink ??= this.#makeReadSink(onRead, onReadFailed)));
+        return call.promise;
+      }
       return this.transport.read().then(onRead, onReadFailed);
     }
     const read = (this.#pendingRead ??= silenced(this.transport.read()));
@@ -158,6 +180,39 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
   #onReadFailed: ((error: unknown) => never) | undefined;
   #onWritten: (() => void) | undefined;
   #onWriteFailed: ((error: unknown) => never) | undefined;
+
+  /** The receive waiting on {@link StreamTransport.readWith}: settled from {@link #readSink}. */
+  #receiveCall: Deferred<Uint8Array> | undefined;
+  #readSink: ReadSink | undefined;
+
+  /** The sink readWith() delivers to: the same settle handlers, applied to {@link #receiveCall}. */
+  #makeReadSink(onRead: (chunk: Uint8Array | null) => Uint8Array, onReadFailed: (error: unknown) => never): ReadSink {
+    return {
+      resolve: (chunk) => {
+        const call = this.#receiveCall!;
+        this.#receiveCall = undefined;
+        try {
+          call.resolve(onRead(chunk));
+        } catch (error) {
+          call.reject(error);
+        }
+      },
+      reject: (error) => {
+        const call = this.#receiveCall!;
+        this.#receiveCall = undefined;
+        // Mapped a microtask later, as a rejected read() would be: a transport rejects inside
+        // close(), before aclose() has marked this stream closing, and the error maps to
+        // ClosedResourceError only once it has.
+        queueMicrotask(() => {
+          try {
+            onReadFailed(error);
+          } catch (mapped) {
+            call.reject(mapped);
+          }
+        });
+      },
+    };
+  }
 
   /** What a receive's read brought, cut to its `maxBytes` (the rest waits in `#pending`). */
   #received(chunk: Uint8Array | null): Uint8Array {
@@ -308,6 +363,11 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
       return Promise.resolve();
     }
     const write = this.transport.write(data);
+    if (write === WRITTEN) {
+      // All taken at once (a small message, the usual case): nothing to wait for or clean up.
+      this.#sending = false;
+      return WRITTEN;
+    }
     // Kept for sendEof() and aclose(), which wait for it; only aclose() can interrupt it.
     this.#pendingWrite = write;
     return write.then(
