@@ -1,6 +1,12 @@
 import type { AddressFamily, SocketAddress } from "../addresses.ts";
 import type { BackendTCPOptions } from "./backend.ts";
 
+/** Where {@link StreamTransport.readWith} delivers a read's outcome (core's receive). */
+export interface ReadSink {
+  resolve(chunk: Uint8Array | null): void;
+  reject(error: unknown): void;
+}
+
 /**
  * The runtime-facing side of a connected byte stream: the few primitives a backend translates to
  * its runtime. Core's {@link SocketStream} builds everything else on top (maxBytes slicing,
@@ -23,12 +29,6 @@ import type { BackendTCPOptions } from "./backend.ts";
  * consumer) / `conn.write()` / `conn.closeWrite()`. Bun's push-style socket handlers fill a bounded queue that
  * `read()` drains, pausing the socket while the queue is full.
  */
-/** Where {@link StreamTransport.readWith} delivers a read's outcome (core's receive). */
-export interface ReadSink {
-  resolve(chunk: Uint8Array | null): void;
-  reject(error: unknown): void;
-}
-
 export interface StreamTransport {
   /** The connection's address family. */
   readonly family: AddressFamily;

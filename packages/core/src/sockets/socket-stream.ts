@@ -179,6 +179,7 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
   #onRead: ((chunk: Uint8Array | null) => Uint8Array) | undefined;
   #onReadFailed: ((error: unknown) => never) | undefined;
   #onWritten: (() => void) | undefined;
+  #onSentAtOnce: (() => void) | undefined;
   #onWriteFailed: ((error: unknown) => never) | undefined;
 
   /** The receive waiting on {@link StreamTransport.readWith}: settled from {@link #readSink}. */
@@ -364,8 +365,15 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
     }
     const write = this.transport.write(data);
     if (write === WRITTEN) {
-      // All taken at once (a small message, the usual case): nothing to wait for or clean up.
-      this.#sending = false;
+      // All taken at once (a small message, the usual case): nothing to wait for. The stream
+      // stays busy until the microtask queued here, which runs before the caller's await resumes:
+      // a second send in the same turn is refused whether or not the runtime took the bytes at
+      // once, as on a runtime whose writes always settle later (Deno).
+      queueMicrotask(
+        (this.#onSentAtOnce ??= () => {
+          this.#sending = false;
+        }),
+      );
       return WRITTEN;
     }
     // Kept for sendEof() and aclose(), which wait for it; only aclose() can interrupt it.

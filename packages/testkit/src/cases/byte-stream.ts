@@ -179,6 +179,21 @@ export function byteStreamCases(open: OpenPair): CaseDefinition[] {
       },
     },
     {
+      name: "concurrent-small-send",
+      description:
+        "a second send() in the same turn as a small one the runtime takes at once is still a BusyResourceError: busy does not depend on backpressure, and the next awaited send works",
+      async run(t) {
+        const [client, server] = await open(t);
+        const first = client.send(utf8("ab"));
+        first.catch(() => {});
+        await rejects(client.send(utf8("zz")), BusyResourceError, "already writing to");
+        await first;
+        await client.send(utf8("cd"));
+        await client.sendEof();
+        bytesEqual(await receiveAll(server, 4), "abcd", "the first and the third send, in order");
+      },
+    },
+    {
       name: "concurrent-receive",
       description: "a second receive() while one is pending is a BusyResourceError (AnyIO test_concurrent_receive)",
       async run(t) {
