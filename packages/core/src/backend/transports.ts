@@ -3,7 +3,9 @@ import type { BackendTCPOptions } from "./backend.ts";
 
 /** Where {@link StreamTransport.readWith} delivers a read's outcome (core's receive). */
 export interface ReadSink {
+  /** The chunk read, or `null` at end of stream. */
   resolve(chunk: Uint8Array | null): void;
+  /** The runtime's error (or a close's), as `read()` would reject with it. */
   reject(error: unknown): void;
 }
 
