@@ -10,7 +10,7 @@ import { denoBackend, hasUnstableNet } from "@portio/deno";
 import { registerConformance, type ConformanceHarness } from "@portio/testkit";
 import { getDenoBinder } from "../src/libc-binder.ts";
 import { describe, it } from "vitest";
-import { countOpenFds, makeTempDir, removeDir } from "./harness.ts";
+import { countOpenFds, makeTempDir, openFdTargets, removeDir } from "./harness.ts";
 import { libcRawSockets, libcTcpOptionReader, reactorIdle } from "@portio/libc-socket/testing";
 import { generateTestCertificates, procFiles, socketFileTools, spawnProcess } from "@portio/node-shared/testing";
 
@@ -40,6 +40,7 @@ const harness: ConformanceHarness = {
     await reactorIdle(getDenoBinder());
     return countOpenFds();
   },
+  openFdTargets,
   skip,
   // Raw fds for the adoption cases, through libc (--allow-ffi).
   socketFiles: socketFileTools(),

@@ -6,7 +6,7 @@
 import { setBackend } from "@portio/core";
 import { denoBackend } from "@portio/deno";
 import { reactorIdle } from "@portio/libc-socket/testing";
-import { settledCount } from "@portio/testkit";
+import { describeFdChange, runtimeFdsSettled, settledCount } from "@portio/testkit";
 import { it } from "vitest";
 import { getDenoBinder } from "../src/libc-binder.ts";
 
@@ -33,14 +33,6 @@ export function openFdTargets(): Map<number, string> {
   return targets;
 }
 
-/** The fds opened and closed between two snapshots, e.g. "opened 7 → socket:[123]; closed 9 → pipe:[45]". */
-export function describeFdChange(before: Map<number, string>, after: Map<number, string>): string {
-  const changes: string[] = [];
-  for (const [fd, target] of after) if (before.get(fd) !== target) changes.push(`opened ${fd} → ${target}`);
-  for (const [fd, target] of before) if (after.get(fd) !== target) changes.push(`closed ${fd} → ${target}`);
-  return changes.join("; ") || "the same fds";
-}
-
 /** A fresh directory with a short path: Unix socket paths must stay under 108 bytes. */
 export function makeTempDir(): Promise<string> {
   return Deno.makeTempDir({ dir: "/tmp", prefix: "portio-deno-" });
@@ -58,6 +50,7 @@ export function leakFree(name: string, fn: () => Promise<void>): void {
     setBackend(denoBackend);
     // As in the conformance harness: the libc reactor may hold its wake-up fd for a moment.
     await reactorIdle(getDenoBinder());
+    await runtimeFdsSettled();
     const targetsBefore = openFdTargets();
     const before = countOpenFds();
     await fn();

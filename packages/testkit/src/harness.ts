@@ -40,6 +40,12 @@ export interface ConformanceHarness {
    */
   countOpenFds?(): Promise<number> | number;
   /**
+   * What each open fd is (fd → its `/proc/self/fd` link target: `socket:[inode]`, `pipe:[inode]`,
+   * a path). When given with {@link countOpenFds}, a case that fails the fd check says which fds
+   * it opened and left (or closed and should not have), not just how many.
+   */
+  openFdTargets?(): Map<number, string>;
+  /**
    * Cases this runtime cannot pass, by case id, each with the reason written out (it shows in
    * the report). Unknown ids and empty reasons are rejected, so that a renamed case cannot
    * silently start running or a skip go unexplained.

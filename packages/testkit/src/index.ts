@@ -41,6 +41,8 @@ export type {
 } from "./harness.ts";
 export { findTcpSocketFd, type ProcFiles } from "./support/proc-sockets.ts";
 export { conformanceCases, registerConformance } from "./register.ts";
+export { describeFdChange } from "./support/fd-change.ts";
+export { runtimeFdsSettled } from "./support/runtime-fds.ts";
 export { settledCount } from "./support/settled-count.ts";
 export { concat, pattern } from "./support/bytes.ts";
 export * from "./assert.ts";

@@ -5,6 +5,8 @@ import { suites } from "./cases/index.ts";
 import { CaseScope } from "./context.ts";
 import { probeEnvironment, type Environment } from "./environment.ts";
 import type { ConformanceCase, ConformanceHarness, ConformanceRunner } from "./harness.ts";
+import { describeFdChange } from "./support/fd-change.ts";
+import { runtimeFdsSettled } from "./support/runtime-fds.ts";
 import { settledCount } from "./support/settled-count.ts";
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -80,7 +82,9 @@ export async function registerConformance(harness: ConformanceHarness, runner: C
 
 async function runCase(harness: ConformanceHarness, environment: Environment, definition: CaseDefinition): Promise<void> {
   setBackend(harness.backend);
+  if (harness.countOpenFds) await runtimeFdsSettled();
   const before = harness.countOpenFds ? await harness.countOpenFds() : undefined;
+  const targetsBefore = before === undefined ? undefined : harness.openFdTargets?.();
   const scope = new CaseScope(harness, environment);
   let failure: { error: unknown } | undefined;
   try {
@@ -97,6 +101,10 @@ async function runCase(harness: ConformanceHarness, environment: Environment, de
   if (failure) throw failure.error;
   if (before !== undefined) {
     const after = await settledFdCount(harness, before);
+    if (after !== before && targetsBefore !== undefined && harness.openFdTargets !== undefined) {
+      const change = describeFdChange(targetsBefore, harness.openFdTargets());
+      equal(after, before, `open fds after the case (fd leak: ${after - before} more than before: ${change})`);
+    }
     equal(after, before, `open fds after the case (fd leak: ${after - before} more than before)`);
   }
 }
