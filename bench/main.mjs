@@ -53,6 +53,17 @@ const warmups = Number(option("warmups", 2));
  * whatever `--bulk-mib`.
  */
 const denoBulkWarmupBytes = 256 * 2 ** 20;
+/**
+ * Bun's JIT (JavaScriptCore) keeps compiling portio's connection path until about 20,000
+ * connections per process: its FTL tier compiles `receive`, `send` and the transport's event
+ * handlers there (BUN_JSC_reportFTLCompileTimes: ~350 ms of compiling per process, once). Counted
+ * in 1,500-connection rounds, that one-time cost showed as +25 µs per connection of both ends
+ * (JITWorker threads in /proc/<pid>/task) on top of the steady state's +10–15 µs; the raw
+ * variants' smaller code settles within about 4,000. Churn on Bun warms up until each variant
+ * has made this many connections, so that the measured rounds are the steady state whatever
+ * `--connections`.
+ */
+const bunChurnWarmupConnections = 24_000;
 const bulkBytes = Number(option("bulk-mib", 256)) * 1024 * 1024;
 const chunk = 64 * 1024;
 const pings = Number(option("pings", 10_000));
@@ -181,6 +192,7 @@ const jobs = [
     variants: variantsFor("churn", ["effect", "fresh"]),
     run: async (v) => connections / (await variants[v].churn(servers[v].port, connections, concurrency)),
     cpuPer: { count: connections, unit: "connection" },
+    warmups: runtimeName === "bun" ? Math.max(warmups, Math.ceil(bunChurnWarmupConnections / connections)) : warmups,
     floor: "one await per connect, send, receive and close; an async handler per connection on the server",
   },
 ].filter((job) => jobNames.has(job.key));
