@@ -92,6 +92,34 @@ leakFree(
   },
 );
 
+leakFree(
+  "Deno connections: the first read lands straight in the 1 KiB first arena (no slab); a longer first message comes intact over the next reads",
+  async () => {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const client = await Deno.connect({ hostname: "127.0.0.1", port: (listener.addr as Deno.NetAddr).port });
+    const server = await listener.accept();
+    listener.close();
+    const transport = new DenoStreamTransport(client, { family: "inet" });
+    try {
+      // A first message longer than the arena: its first KiB fills the arena, the rest follows.
+      const parts = [pattern(3 * KiB, 404), pattern(64, 405)];
+      const chunks: Uint8Array[] = [];
+      for (const part of parts) {
+        await writeAll(server, part);
+        await readChunks(transport, part.byteLength, chunks);
+      }
+      expect(chunks[0]!.byteLength).toBe(KiB);
+      expect(chunks[0]!.buffer.byteLength).toBe(KiB);
+      // Nothing handed out was written again: every chunk still holds what it held.
+      bytesEqual(concat(chunks), concat(parts));
+      expect(chunks[chunks.length - 1]!.buffer).not.toBe(chunks[0]!.buffer);
+    } finally {
+      server.close();
+      await transport.close(0);
+    }
+  },
+);
+
 leakFree("adopted TCP fds read through DirectReads (no 'data' listener), both ways, each chunk intact", async () => {
   const raw = await libcRawSockets(getDenoBinder()).create("inet", "stream", { connected: true });
   const ends: NetStreamTransport[] = [];

@@ -9,6 +9,32 @@ import { concat, pattern, readExactly, tcpPair } from "./helpers.ts";
 const KiB = 1024;
 
 describe("direct reads (net's onread) on Node", () => {
+  it("a connecting socket starts reading once connected, with the transport's one 'connect' listener and none of Node's", async () => {
+    const server = net.createServer((peer) => peer.end(Uint8Array.of(1, 2, 3)));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as net.AddressInfo;
+    try {
+      const socket = net.connect({ host: "127.0.0.1", port, allowHalfOpen: true, onread: DirectReads.option() });
+      const connecting = NetStreamTransport.connect(
+        socket,
+        { family: "inet", destroyClosesFd: true, directReads: true },
+        undefined,
+      );
+      // A read(0) while connecting would have added Node's own once('connect') (Socket._read).
+      expect(socket.listenerCount("connect")).toBe(1);
+      const transport = await connecting;
+      try {
+        expect(socket.listenerCount("connect")).toBe(0);
+        expect(await readExactly(transport, 3)).toEqual(new Uint8Array([1, 2, 3]));
+        expect(await transport.read()).toBeNull();
+      } finally {
+        await transport.close(0);
+      }
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   it("connected and accepted TCP sockets read without 'data' events, and each chunk stays intact after later reads", async () => {
     const { client, server, close } = await tcpPair();
     try {
@@ -34,6 +60,8 @@ describe("direct reads (net's onread) on Node", () => {
       // before the other's lands there.
       const other = await tcpPair();
       try {
+        // A later accepted socket gets direct reads too (net's symbols are looked up once per process).
+        expect(other.server.socket.listenerCount("data")).toBe(0);
         const a = pattern(1000, 6);
         const b = pattern(1000, 7);
         await Promise.all([server.write(a), other.server.write(b)]);

@@ -52,7 +52,6 @@ interface ConnectAttempt {
   /** Why the connect failed, first reason kept: the socket's error or the signal's reason. */
   failure: unknown;
   readonly signal: AbortSignal | undefined;
-  readonly onConnect: () => void;
   readonly onAbort: () => void;
 }
 
@@ -179,7 +178,9 @@ export class NetStreamTransport implements StreamTransport {
     // `read(0)` starts the handle without flowing mode, which direct reads do not use; a read that
     // came before the transport stopped it, unless it filled the queue.
     if (this.#direct) {
-      if (!this.#paused) socket.read(0);
+      // A connecting socket's read(0) would park a 'connect' listener and closure of Node's own
+      // (Socket._read); it starts reading once connected instead (#onConnect).
+      if (!this.#paused && !socket.connecting) socket.read(0);
     } else {
       // Adding a 'data' listener does not resume a socket that was paused explicitly (an adopted one).
       socket.resume();
@@ -191,6 +192,15 @@ export class NetStreamTransport implements StreamTransport {
 
   static readonly #onRead = function (this: Socket, bytes: Uint8Array): boolean {
     return transportOf(this).#accept(bytes);
+  };
+
+  static readonly #onConnect = function (this: Socket): void {
+    const transport = transportOf(this);
+    const connecting = transport.#connecting;
+    if (connecting === undefined) return;
+    transport.#endConnecting();
+    if (transport.#direct && !transport.#paused) this.read(0);
+    connecting.deferred.resolve(transport);
   };
 
   static readonly #onEnd = function (this: Socket): void {
@@ -257,18 +267,13 @@ export class NetStreamTransport implements StreamTransport {
       deferred: deferred<NetStreamTransport>(),
       failure: undefined,
       signal,
-      onConnect: () => {
-        if (transport.#connecting !== connecting) return;
-        transport.#endConnecting();
-        connecting.deferred.resolve(transport);
-      },
       onAbort: () => {
         connecting.failure ??= signal!.reason;
         socket.destroy();
       },
     };
     transport.#connecting = connecting;
-    socket.on("connect", connecting.onConnect);
+    socket.on("connect", NetStreamTransport.#onConnect);
     if (signal !== undefined) {
       if (signal.aborted) connecting.onAbort();
       else signal.addEventListener("abort", connecting.onAbort, { once: true });
@@ -279,7 +284,7 @@ export class NetStreamTransport implements StreamTransport {
   #endConnecting(): void {
     const connecting = this.#connecting!;
     this.#connecting = undefined;
-    this.socket.off("connect", connecting.onConnect);
+    this.socket.off("connect", NetStreamTransport.#onConnect);
     connecting.signal?.removeEventListener("abort", connecting.onAbort);
   }
 
