@@ -199,7 +199,10 @@ const jobs = [
     variants: variantsFor("churn", ["effect", "fresh"]),
     run: async (v) => connections / (await variants[v].churn(servers[v].port, connections, concurrency)),
     cpuPer: { count: connections, unit: "connection" },
-    warmups: Math.max(warmups, Math.ceil((runtimeName === "bun" ? bunChurnWarmupConnections : churnWarmupConnections) / connections)),
+    warmups: Math.max(
+      warmups,
+      Math.ceil((runtimeName === "bun" ? bunChurnWarmupConnections : churnWarmupConnections) / connections),
+    ),
     floor: "one await per connect, send, receive and close; an async handler per connection on the server",
   },
 ].filter((job) => jobNames.has(job.key));
