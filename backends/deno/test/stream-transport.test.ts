@@ -48,14 +48,22 @@ const PARTS = [
   pattern(3, 206),
 ];
 
+/** A Deno TCP connection wrapped in the transport under test, and the raw server end of it. */
+async function connectedTransport(): Promise<{ server: Deno.Conn; transport: DenoStreamTransport }> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const client = await Deno.connect({ hostname: "127.0.0.1", port: (listener.addr as Deno.NetAddr).port });
+    const server = await listener.accept();
+    return { server, transport: new DenoStreamTransport(client, { family: "inet" }) };
+  } finally {
+    listener.close();
+  }
+}
+
 leakFree(
   "Deno connections: chunks of every size stay intact after later reads; short ones share the connection's arena",
   async () => {
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const client = await Deno.connect({ hostname: "127.0.0.1", port: (listener.addr as Deno.NetAddr).port });
-    const server = await listener.accept();
-    listener.close();
-    const transport = new DenoStreamTransport(client, { family: "inet" });
+    const { server, transport } = await connectedTransport();
     try {
       const chunks: Uint8Array[] = [];
       for (const part of PARTS) {
@@ -95,11 +103,7 @@ leakFree(
 leakFree(
   "Deno connections: the first read lands straight in the 1 KiB first arena (no slab); a longer first message comes intact over the next reads",
   async () => {
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const client = await Deno.connect({ hostname: "127.0.0.1", port: (listener.addr as Deno.NetAddr).port });
-    const server = await listener.accept();
-    listener.close();
-    const transport = new DenoStreamTransport(client, { family: "inet" });
+    const { server, transport } = await connectedTransport();
     try {
       // A first message longer than the arena: its first KiB fills the arena, the rest follows.
       const parts = [pattern(3 * KiB, 404), pattern(64, 405)];
