@@ -1,12 +1,13 @@
 /**
  * Deno opens fds of its own after it starts: about 500 ms into a process's event loop it creates
- * a socketpair and a thread that listens for SIGHUP, SIGINT, SIGTERM and SIGUSR1 (measured on Deno
- * 2.9.6 with strace: `socketpair(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC)`, then `rt_sigaction` for those
- * four signals and a `clone3`; with `DENO_NO_UPDATE_CHECK=1` too). A test whose fd count
- * straddles that moment sees two more fds (`socket:[n]`, `socket:[n+1]`) that are not its own.
- * Before its first count, a process on Deno therefore lets 1 s of event-loop time pass (a timer
- * set later than Deno's fires after it); every later call resolves at once. Other runtimes open
- * nothing like it: they do not wait.
+ * a socketpair and then a thread (named "deno", like the main thread) that listens for SIGHUP,
+ * SIGINT, SIGTERM and SIGUSR1 (measured on Deno 2.9.6 with strace: `socketpair(AF_UNIX,
+ * SOCK_STREAM|SOCK_CLOEXEC)`, `rt_sigaction` for those four signals, then `clone3`; with
+ * `DENO_NO_UPDATE_CHECK=1` too). A test whose fd count straddles that moment sees two more fds
+ * (`socket:[n]`, `socket:[n+1]`) that are not its own. Before its first count, a process on Deno
+ * therefore waits until that thread exists (it is started after the socketpair, so the fds are
+ * there then), polling `/proc/self/task` and giving up after {@link DENO_SETTLE_LIMIT_MS} should a
+ * later Deno stop opening it. Other runtimes open nothing like it: they do not wait.
  */
 let settled: Promise<void> | undefined;
 
@@ -21,10 +22,38 @@ let settled: Promise<void> | undefined;
  * ```
  */
 export function runtimeFdsSettled(): Promise<void> {
-  if (!("Deno" in globalThis)) return Promise.resolve();
-  settled ??= new Promise<void>((resolve) => setTimeout(resolve, DENO_SETTLE_MS));
+  const deno = (globalThis as { Deno?: DenoFiles }).Deno;
+  if (deno === undefined) return Promise.resolve();
+  settled ??= waitForSignalThread(deno);
   return settled;
 }
 
-/** Deno's socketpair came 500–590 ms into the event loop in every measurement; twice that, about. */
-const DENO_SETTLE_MS = 1_000;
+/** The two Deno file calls this needs (testkit is not compiled against Deno's types). */
+interface DenoFiles {
+  readDirSync(path: string): Iterable<{ name: string }>;
+  readTextFileSync(path: string): string;
+}
+
+async function waitForSignalThread(deno: DenoFiles): Promise<void> {
+  const deadline = Date.now() + DENO_SETTLE_LIMIT_MS;
+  while (threadsNamedDeno(deno) < 2 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+  }
+}
+
+/** Threads of this process named "deno": the main thread, then also the signal thread. */
+function threadsNamedDeno(deno: DenoFiles): number {
+  let count = 0;
+  for (const task of deno.readDirSync("/proc/self/task")) {
+    try {
+      if (deno.readTextFileSync(`/proc/self/task/${task.name}/comm`).trim() === "deno") count++;
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return count;
+}
+
+/** The thread came 500–590 ms into the event loop in every measurement; this bounds the wait. */
+const DENO_SETTLE_LIMIT_MS = 5_000;
+const POLL_INTERVAL_MS = 20;
