@@ -264,21 +264,36 @@ export class BunStreamTransport implements StreamTransport {
   }
 
   read(): Promise<Uint8Array | null> {
-    if (this.#queued > 0) return Promise.resolve(this.#shift());
-    if (this.#eof) return Promise.resolve(null);
-    if (this.#error !== undefined) return Promise.reject(this.#error);
-    if (this.#closed || this.#closing !== undefined) return Promise.reject(socketClosedError());
+    try {
+      const result = this.#poll();
+      if (result !== undefined) return Promise.resolve(result);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const reader = deferred<Uint8Array | null>();
     this.#reader = reader;
     return reader.promise;
   }
 
   readWith(reader: ReadSink): void {
-    if (this.#queued > 0) reader.resolve(this.#shift());
-    else if (this.#eof) reader.resolve(null);
-    else if (this.#error !== undefined) reader.reject(this.#error);
-    else if (this.#closed || this.#closing !== undefined) reader.reject(socketClosedError());
-    else this.#reader = reader;
+    let result: Uint8Array | null | undefined;
+    try {
+      result = this.#poll();
+    } catch (error) {
+      reader.reject(error);
+      return;
+    }
+    if (result === undefined) this.#reader = reader;
+    else reader.resolve(result);
+  }
+
+  /** What a read gets now: a queued chunk, `null` at end of stream, or the error (thrown); `undefined` to wait. */
+  #poll(): Uint8Array | null | undefined {
+    if (this.#queued > 0) return this.#shift();
+    if (this.#eof) return null;
+    if (this.#error !== undefined) throw this.#error;
+    if (this.#closed || this.#closing !== undefined) throw socketClosedError();
+    return undefined;
   }
 
   write(data: Uint8Array): Promise<void> {
