@@ -297,7 +297,7 @@ function cpuNoteOf(unit, names, cpu) {
 }
 
 console.log(
-  `\nportio vs raw ${rawName}${withEffect ? " and Effect's Socket" : ""} — ${runtimeLabel}, medians of ${rounds} rotated rounds after ${warmups} warm-ups, separate server processes, pinning: ${pin}`,
+  `\nportio vs raw ${rawName}${withEffect ? " and Effect's Socket" : ""} — ${runtimeLabel}, medians of ${rounds} rotated rounds after warm-up rounds (${jobs.map((job) => `${job.key} ${job.warmups ?? warmups}`).join(", ")}), separate server processes, pinning: ${pin}`,
 );
 for (const r of results) {
   const range = (xs) => `${fmt(Math.min(...xs), r.unit)}–${fmt(Math.max(...xs), r.unit)}`;
