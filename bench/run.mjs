@@ -172,8 +172,17 @@ const BENCHMARKS = [
     script: "bench/unix-dgram.mjs",
     runtimes: ["node", "bun", "deno"],
     args: () => flags([...common(), ["count", o.datagrams]]),
-    // Deno reads the sources through the backend's import map (the script's header).
-    launch: (rt, script, argv) => [rt.cmd, [...(rt.kind === "deno" ? [...DENO_SOURCES, "--allow-all"] : []), script, ...argv]],
+    // Bun and Deno import the sources: the portio-source condition makes the backend's own
+    // `@portio/core` imports reach those same files (without it Bun loads the build as a second
+    // copy of core, and core's classes and constants are not the backend's).
+    launch: (rt, script, argv) => [
+      rt.cmd,
+      [
+        ...(rt.kind === "deno" ? [...DENO_SOURCES, "--allow-all"] : rt.kind === "bun" ? ["--conditions=portio-source"] : []),
+        script,
+        ...argv,
+      ],
+    ],
     parse: (json) => {
       const { summary, ratio, count, size } = JSON.parse(readFileSync(json, "utf8"));
       return [

@@ -2,7 +2,7 @@
 // on Node, Bun and Deno, in one process run, as a ratio.
 //
 //   node bench/unix-dgram.mjs [--count 100000] [--size 512] [--rounds 7] [--warmups 1] [--json out.json]
-//   node_modules/.bin/bun bench/unix-dgram.mjs [same options]
+//   node_modules/.bin/bun --conditions=portio-source bench/unix-dgram.mjs [same options]
 //   node_modules/deno/deno run --allow-all --no-lock --no-config --node-modules-dir=manual \
 //     --conditions=portio-source bench/unix-dgram.mjs [same options]
 //
