@@ -40,6 +40,22 @@ export interface NetStreamTransportOptions {
    * instead of from `'data'` events. Node only; leave it out for sockets made without it.
    */
   directReads?: boolean;
+  /**
+   * Stops and restarts what fills the read queue, in place of pausing and resuming the socket
+   * (sockets read through 'data' only). node:tls over a `PortioDuplex` passes its pump:
+   * holding the pump back stops the TLS engine's plaintext as surely, without the cost of pausing
+   * a TLS socket (Bun holds, then replays, what it decrypts while paused) and without Deno's loss
+   * of a close_notify decrypted while paused.
+   */
+  throttle?: ReadThrottle;
+  /** Pause from this many queued bytes on; default the socket's readable high-water mark. */
+  queueLimit?: number;
+}
+
+/** What a {@link NetStreamTransport} calls when its read queue fills (`pause`) and drains again (`resume`). */
+export interface ReadThrottle {
+  pause(): void;
+  resume(): void;
 }
 
 const resolved: Promise<void> = Promise.resolve();
@@ -138,6 +154,8 @@ export class NetStreamTransport implements StreamTransport {
    * only where they are used: each costs every idle connection about 60 bytes.
    */
   readonly #onData: ((chunk: Buffer) => void) | undefined;
+  /** Stops the socket's 'data' while the queue is full: the socket itself, or the option's throttle. */
+  readonly #throttle: ReadThrottle;
 
   /** Why this stream cannot pass fds (Unix streams only; see the option of the same name). */
   readonly fdPassingUnsupported: string | undefined;
@@ -155,7 +173,8 @@ export class NetStreamTransport implements StreamTransport {
     this.#error = socket.errored ?? undefined;
     this.#eof = socket.readableEnded;
     this.#closed = socket.closed;
-    this.#queueLimit = socket.readableHighWaterMark;
+    this.#queueLimit = options.queueLimit ?? socket.readableHighWaterMark;
+    this.#throttle = options.throttle ?? socket;
     this.#direct = options.directReads === true;
     // Set first: attaching hands over the reads that came before, through the shared receiver.
     (socket as unknown as TransportField)[TRANSPORT] = this;
@@ -165,7 +184,7 @@ export class NetStreamTransport implements StreamTransport {
       this.#onData = (chunk) => {
         if (this.#draining) return;
         // A plain Uint8Array view: a Buffer's slice() would not copy, unlike the one callers expect.
-        if (!this.#accept(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))) socket.pause();
+        if (!this.#accept(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))) this.#throttle.pause();
       };
       socket.on("data", this.#onData);
     }
@@ -499,7 +518,7 @@ export class NetStreamTransport implements StreamTransport {
         this.#paused = false;
         // read(0) restarts reading at the handle, without putting the stream in flowing mode.
         if (this.#direct) this.socket.read(0);
-        else this.socket.resume();
+        else this.#throttle.resume();
       }
       return chunk;
     }

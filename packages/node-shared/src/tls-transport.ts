@@ -1,7 +1,7 @@
 import type { TLSSocket } from "node:tls";
 import { UnsupportedError, type AddressFamily, type SocketAddress, type TLSPeerCertificate } from "@portio/core";
-import type { TLSTransport } from "@portio/core/backend";
-import { NetStreamTransport } from "./stream-transport.ts";
+import type { ReadSink, TLSTransport } from "@portio/core/backend";
+import { NetStreamTransport, type ReadThrottle } from "./stream-transport.ts";
 import { DirectReads } from "./direct-reads.ts";
 import type { PortioDuplex } from "./tls-duplex.ts";
 import { cipherName, negotiatedAlpn, peerCertificate } from "./tls-options.ts";
@@ -27,6 +27,11 @@ export interface NodeTlsTransportOptions {
 const MAX_TIMER_DELAY = 2 ** 31 - 1;
 /** The most plaintext one TLS record carries (RFC 8446 §5.1), thus one TLSWrap read. */
 const TLS_RECORD_PLAINTEXT = 16 * 1024;
+/**
+ * Plaintext queued before the pump is held back: a few of the reader's 64 KiB receives, so that
+ * a reader keeping up rarely stops the pump (each stop and restart is an event-loop step).
+ */
+const PUMPED_QUEUE_LIMIT = 256 * 1024;
 
 /**
  * A handshaken `node:tls` `TLSSocket` as core's {@link TLSTransport}. Reading and writing are
@@ -81,6 +86,8 @@ export class NodeTLSTransport implements TLSTransport {
       }
       return push.call(socket, chunk, encoding);
     };
+    /** The plaintext queue is full (see `throttle` below). */
+    let queueFull = false;
     if (pump !== undefined) {
       pump.tlsEnded = () => this.#end !== undefined;
       pump.onRawError = (error, writing) => {
@@ -93,13 +100,15 @@ export class NodeTLSTransport implements TLSTransport {
         }
         socket.destroy(error);
       };
-      // Full: the plaintext transport paused the socket (its queue is full), or the socket's own
-      // buffer reached the high-water mark. Both must hold feeding back on Deno, whose node:tls
-      // stops delivering plaintext while paused (pause() is a readStop there) and keeps what it
-      // decrypts meanwhile, close_notify included, for resume(); resume() hands that back before
-      // the socket flows again, and once the held plaintext fills the socket it drops the
+      // Full: the plaintext transport's queue is full (it holds the pump back instead of pausing
+      // the socket, see `throttle` below), something else paused the socket, or the socket's own
+      // buffer reached the high-water mark. A paused socket must hold feeding back on Deno, whose
+      // node:tls stops delivering plaintext while paused (pause() is a readStop there) and keeps
+      // what it decrypts meanwhile, close_notify included, for resume(); resume() hands that back
+      // before the socket flows again, and once the held plaintext fills the socket it drops the
       // close_notify behind it (Deno 2.9, TLSWrap read_start): the TLS stream would never end.
-      pump.tlsBackpressured = () => socket.readableFlowing === false || socket.readableLength >= socket.readableHighWaterMark;
+      pump.tlsBackpressured = () =>
+        queueFull || socket.readableFlowing === false || socket.readableLength >= socket.readableHighWaterMark;
       // The socket asks for more plaintext once its reader has drained it below the high-water
       // mark, and flows again once the plaintext transport resumes it.
       const read = socket._read;
@@ -109,10 +118,27 @@ export class NodeTLSTransport implements TLSTransport {
       };
       socket.on("resume", () => pump.tlsWantsMore());
     }
+    // On the pump's path a full plaintext queue holds the pump back rather than pausing the TLS
+    // socket: the engine makes plaintext only from what it is fed, so that bounds the queue just
+    // as well (by the limit plus one feed), without a pause and resume of the TLS socket (on Bun a
+    // hold and replay of its output) every other 64 KiB chunk of a bulk download, as before.
+    const throttle: ReadThrottle | undefined =
+      pump === undefined
+        ? undefined
+        : {
+            pause: () => {
+              queueFull = true;
+            },
+            resume: () => {
+              queueFull = false;
+              pump.tlsWantsMore();
+            },
+          };
     this.#plain = new NetStreamTransport(socket, {
       family: options.family,
       localAddress: "",
       remoteAddress: "",
+      ...(throttle === undefined ? {} : { throttle, queueLimit: PUMPED_QUEUE_LIMIT }),
       // Natively on a socket, the plaintext comes straight from TLSWrap, one record (at most
       // 16 KiB) per read; the pump's path relies on the socket's Readable state, so keeps 'data'.
       directReads: pump === undefined && DirectReads.onto(socket, TLS_RECORD_PLAINTEXT),
@@ -153,6 +179,10 @@ export class NodeTLSTransport implements TLSTransport {
 
   read(): Promise<Uint8Array | null> {
     return this.#plain.read();
+  }
+
+  readWith(reader: ReadSink): void {
+    this.#plain.readWith(reader);
   }
 
   write(data: Uint8Array): Promise<void> {

@@ -1,7 +1,7 @@
 import type { CallOptions } from "../abc/resource.ts";
 import type { AnyByteStream, ByteSendStream, ByteStream } from "../abc/streams.ts";
 import type { AddressFamily, SocketAddress } from "../addresses.ts";
-import type { StreamTransport } from "../backend/transports.ts";
+import type { ReadSink, StreamTransport } from "../backend/transports.ts";
 import { getBackend } from "../backend/registry.ts";
 import { BrokenResourceError, ClosedResourceError, TypedAttributeLookupError, UnsupportedError } from "../errors.ts";
 import { SocketAttribute } from "../socket-attributes.ts";
@@ -285,10 +285,46 @@ class SessionTransport implements StreamTransport {
     readonly inner: AnyByteStream,
     readonly standardCompatible: boolean,
     readonly serverSide = false,
-  ) {}
+  ) {
+    // Offered only over a session that has it: core's receive checks for the method itself.
+    if (session.readWith !== undefined) this.readWith = this.#readWithSession;
+  }
 
   /** Whether any plaintext arrived: a ragged EOF before that is explained differently. */
   receivedData = false;
+
+  /**
+   * {@link read} without its async frame when the session reads by events (node:tls, Bun): a
+   * bulk download then settles each receive from the session's own event, three microtasks and
+   * two promises per chunk fewer than awaiting `session.read()`.
+   */
+  readWith?: (reader: ReadSink) => void;
+  /** The receive waiting on {@link readWith} (one at a time, as core guarantees). */
+  #reader: ReadSink | undefined;
+  /** What the session delivers to: {@link read}'s policy applied for {@link #reader}. Made once per stream. */
+  readonly #sessionSink: ReadSink = {
+    resolve: (chunk) => {
+      const reader = this.#reader!;
+      this.#reader = undefined;
+      if (chunk === null) {
+        if (this.standardCompatible && !this.session.closeNotifyReceived) reader.reject(raggedEofError(this));
+        else reader.resolve(null);
+        return;
+      }
+      this.receivedData = true;
+      reader.resolve(chunk);
+    },
+    reject: (error) => {
+      const reader = this.#reader!;
+      this.#reader = undefined;
+      reader.reject(tlsSessionError(error, this));
+    },
+  };
+
+  #readWithSession(reader: ReadSink): void {
+    this.#reader = reader;
+    this.session.readWith!(this.#sessionSink);
+  }
 
   get family(): AddressFamily {
     return this.inner.extra(SocketAttribute.family, this.session.family);

@@ -14,3 +14,4 @@ export { socketFileTools } from "./socket-files.ts";
 export { spawnProcess } from "./spawn.ts";
 export { nodeDuplexChecks } from "./node-duplex-checks.ts";
 export { procFiles } from "./proc-files.ts";
+export { tlsPumpChecks } from "./tls-pump-checks.ts";
