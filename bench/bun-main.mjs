@@ -417,7 +417,9 @@ async function main() {
   ].filter((j) => only.has(j.kind));
   const results = [];
   const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-  console.log(`bun ${Bun.version}: portio vs raw Bun APIs, median of ${rounds} (alternating, one warm-up each), pinning: ${pin}`);
+  console.log(
+    `bun ${Bun.version}: portio vs raw Bun APIs, median of ${rounds} (order rotated per round, one warm-up each), pinning: ${pin}`,
+  );
   for (const j of jobs) {
     await j.raw();
     await j.portio();
@@ -438,10 +440,10 @@ async function main() {
       cpu[variant].peer.push(peerMicros / j.cpuPer.count);
     };
     if (j.awaited) await j.awaited();
+    const runs = [["raw", j.raw, raw], ["portio", j.portio, portio], ...(j.awaited ? [["awaited", j.awaited, awaited]] : [])];
     for (let i = 0; i < rounds; i++) {
-      await measure("raw", j.raw, raw);
-      await measure("portio", j.portio, portio);
-      if (j.awaited) await measure("awaited", j.awaited, awaited);
+      // rotate the order so that no variant always runs first or right after another one
+      for (let k = 0; k < runs.length; k++) await measure(...runs[(i + k) % runs.length]);
     }
     const r = median(raw);
     const p = median(portio);
