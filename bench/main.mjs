@@ -71,6 +71,17 @@ const bunChurnWarmupConnections = 24_000;
  * variant has made this many connections.
  */
 const churnWarmupConnections = 12_000;
+/**
+ * A Node 24 server's young generation settles later still: while V8 grows the new space, a
+ * scavenge finds megabytes alive (0.8, 1.2, 2.8, then 7.4 MiB per scavenge, where the steady state
+ * keeps 5–20 KiB), and every one of those bytes is copied and most are promoted. Server CPU per
+ * connection in windows of 3,000 connections (`--trace-gc-nvp`, after 18,000 ping-pong round
+ * trips as in a `tcp` run; a loaded machine, so high figures): portio 163, 125, 126, 143, 107, 102,
+ * 102, 87, 87, 87 µs, its last big scavenge in the seventh window; raw-awaited 139, 130, 127, 146,
+ * 125, 103, 104, 113, 114 µs, its last in the fourth. After 12,000 connections raw-awaited is
+ * steady and portio is not, so Node's churn warms up until each variant has made this many.
+ */
+const nodeChurnWarmupConnections = 24_000;
 const bulkBytes = Number(option("bulk-mib", 256)) * 1024 * 1024;
 const chunk = 64 * 1024;
 const pings = Number(option("pings", 10_000));
@@ -201,7 +212,10 @@ const jobs = [
     cpuPer: { count: connections, unit: "connection" },
     warmups: Math.max(
       warmups,
-      Math.ceil((runtimeName === "bun" ? bunChurnWarmupConnections : churnWarmupConnections) / connections),
+      Math.ceil(
+        ({ bun: bunChurnWarmupConnections, node: nodeChurnWarmupConnections }[runtimeName] ?? churnWarmupConnections) /
+          connections,
+      ),
     ),
     floor: "one await per connect, send, receive and close; an async handler per connection on the server",
   },

@@ -79,6 +79,32 @@ describe("direct reads (net's onread) on Node", () => {
     }
   });
 
+  it("a small read is copied into a plain Uint8Array of its own, not a view of the shared read buffer", async () => {
+    const { client, server, close } = await tcpPair();
+    try {
+      for (const size of [1, 64, 65, 1000]) {
+        const message = pattern(size, size % 251);
+        await server.write(message);
+        const chunk = (await client.read())!;
+        const expected = message.subarray(0, chunk.byteLength);
+        expect(Buffer.compare(chunk, expected)).toBe(0);
+        expect(chunk.constructor).toBe(Uint8Array);
+        // Its own memory, exactly its length: nothing of the 64 KiB buffer other sockets read into.
+        expect(chunk.byteOffset).toBe(0);
+        expect(chunk.buffer.byteLength).toBe(chunk.byteLength);
+        if (chunk.byteLength < size) await readExactly(client, size - chunk.byteLength);
+        // Its bytes stay as read through later reads, and sent on, it goes out whole.
+        await server.write(pattern(size, 7));
+        await readExactly(client, size);
+        expect(Buffer.compare(chunk, expected)).toBe(0);
+        await client.write(chunk);
+        expect(Buffer.compare(await readExactly(server, chunk.byteLength), expected)).toBe(0);
+      }
+    } finally {
+      await close();
+    }
+  });
+
   it("DirectReads.onto leaves a socket that holds buffered bytes on 'data' (they would come after later reads)", async () => {
     const server = net.createServer();
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
