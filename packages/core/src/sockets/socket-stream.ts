@@ -53,6 +53,12 @@ export const CLOSED: Promise<void> = Promise.resolve();
 /** How long `aclose()` waits for already-accepted bytes to reach the kernel before dropping them. */
 export const GRACEFUL_CLOSE_TIMEOUT_MS = 5_000;
 
+/** The two ends of a readWith() read, given by {@link SocketStream}'s static block (they reach its private state). */
+let settleReadWith: {
+  resolve(stream: SocketStream, chunk: Uint8Array | null): void;
+  reject(stream: SocketStream, error: unknown): void;
+};
+
 /**
  * A connected byte stream over a TCP or Unix socket, the same on every backend.
  *
@@ -154,7 +160,7 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
       if (this.transport.readWith !== undefined) {
         const call = deferred<Uint8Array>();
         this.#receiveCall = call;
-        this.transport.readWith((this.#readSink ??= new SocketStream.#ReadSink(this)));
+        this.transport.readWith((this.#readSink ??= new StreamReadSink(this)));
         return call.promise;
       }
       return this.transport.read().then(this.#onRead(), this.#onReadFailed());
@@ -213,41 +219,31 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
   #receiveCall: Deferred<Uint8Array> | undefined;
   #readSink: ReadSink | undefined;
 
-  /**
-   * The sink readWith() delivers to, one per stream: an object whose methods reach the stream's
-   * private state (a class inside this one), rather than an object and two closures over it.
-   */
-  static readonly #ReadSink = class implements ReadSink {
-    readonly #stream: SocketStream;
-
-    constructor(stream: SocketStream) {
-      this.#stream = stream;
-    }
-
-    resolve(chunk: Uint8Array | null): void {
-      const stream = this.#stream;
-      const call = stream.#receiveCall!;
-      stream.#receiveCall = undefined;
-      try {
-        call.resolve(stream.#received(chunk));
-      } catch (error) {
-        call.reject(error);
-      }
-    }
-
-    reject(error: unknown): void {
-      const stream = this.#stream;
-      const call = stream.#receiveCall!;
-      stream.#receiveCall = undefined;
-      // Mapped a microtask later, as a rejected read() would be: a transport rejects inside
-      // close(), before aclose() has marked this stream closing, and the error maps to
-      // ClosedResourceError only once it has.
-      queueMicrotask(() => {
-        stream.#receiving = false;
-        call.reject(stream.#readError(error, stream.#receiveSignal));
-      });
-    }
-  };
+  static {
+    // What StreamReadSink calls: the two ends of a readWith() read, with this class's private state.
+    settleReadWith = {
+      resolve(stream, chunk) {
+        const call = stream.#receiveCall!;
+        stream.#receiveCall = undefined;
+        try {
+          call.resolve(stream.#received(chunk));
+        } catch (error) {
+          call.reject(error);
+        }
+      },
+      reject(stream, error) {
+        const call = stream.#receiveCall!;
+        stream.#receiveCall = undefined;
+        // Mapped a microtask later, as a rejected read() would be: a transport rejects inside
+        // close(), before aclose() has marked this stream closing, and the error maps to
+        // ClosedResourceError only once it has.
+        queueMicrotask(() => {
+          stream.#receiving = false;
+          call.reject(stream.#readError(error, stream.#receiveSignal));
+        });
+      },
+    };
+  }
 
   /** What a receive's read brought, cut to its `maxBytes` (the rest waits in `#pending`). */
   #received(chunk: Uint8Array | null): Uint8Array {
@@ -589,6 +585,26 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
     }
     this.#pending = pending.subarray(maxBytes);
     return pending.subarray(0, maxBytes);
+  }
+}
+
+/**
+ * The sink a stream's readWith() reads deliver to, one per stream: an object whose methods
+ * forward to the stream, rather than an object and two closures over it.
+ */
+class StreamReadSink implements ReadSink {
+  readonly #stream: SocketStream;
+
+  constructor(stream: SocketStream) {
+    this.#stream = stream;
+  }
+
+  resolve(chunk: Uint8Array | null): void {
+    settleReadWith.resolve(this.#stream, chunk);
+  }
+
+  reject(error: unknown): void {
+    settleReadWith.reject(this.#stream, error);
   }
 }
 
