@@ -2,7 +2,7 @@ import type { Socket } from "bun";
 import type { AddressFamily, SocketAddress } from "@portio/core";
 import type { BackendTCPOptions, ReadSink, StreamTransport } from "@portio/core/backend";
 import { brokenPipeError, rejectHandled, socketClosedError } from "@portio/node-shared";
-import { WRITTEN, deferred, type Deferred } from "@portio/core/backend";
+import { CLOSED, WRITTEN, deferred, type Deferred } from "@portio/core/backend";
 
 /**
  * `options` (only those given) on a Bun socket. Bun's `setKeepAlive` takes the idle time in
@@ -363,7 +363,7 @@ export class BunStreamTransport implements StreamTransport {
   #end(): Promise<void> {
     this.#unwritten.length = 0;
     this.#unwrittenBytes = 0;
-    if (this.#closed) return resolved;
+    if (this.#closed) return CLOSED;
     // Bun's end() sends FIN and releases the fd right away (its `close` handler runs inside the
     // call, also when the peer's FIN is not in yet), so close() usually resolves without waiting;
     // the close event stays a fallback. Bytes already in the kernel still go out. terminate()
@@ -373,7 +373,7 @@ export class BunStreamTransport implements StreamTransport {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (this.#closed) return resolved;
+    if (this.#closed) return CLOSED;
     return (this.#closeEvent ??= deferred()).promise;
   }
 

@@ -2,7 +2,9 @@ import net from "node:net";
 import type { Socket } from "bun";
 import { NetStreamTransport, netTcpOptions } from "@portio/node-shared";
 import {
+  deferred,
   newSocketTcpOptions,
+  type Deferred,
   type BackendConnectTcpOptions,
   type BackendTCPListenerOptions,
   type BackendTCPOptions,
@@ -50,25 +52,25 @@ export function connectTcp(
   // The promise resolves from the `open` handler with the transport it built, not from
   // Bun.connect's promise with the socket: no `then` hop between the connection and the caller's
   // first write. What `open` needs travels in `socket.data`; Bun.connect's promise only carries
-  // connect failures (it rejects without `open` having run).
-  return new Promise<BunStreamTransport>((resolve, reject) => {
-    const pending: PendingConnect = { family, tcpOptions: newSocketTcpOptions(options.tcpOptions), resolve, reject };
-    Bun.connect<BunStreamTransport | undefined>({
-      hostname: host,
-      port,
-      allowHalfOpen: true,
-      data: pending as never,
-      socket: connectHandlers,
-    }).catch(reject);
-  });
+  // connect failures (it rejects without `open` having run). The deferred is that data itself,
+  // with the two fields added: no executor closure and no second object per connection.
+  const pending = deferred<BunStreamTransport>() as PendingConnect;
+  pending.family = family;
+  pending.tcpOptions = newSocketTcpOptions(options.tcpOptions);
+  Bun.connect<BunStreamTransport | undefined>({
+    hostname: host,
+    port,
+    allowHalfOpen: true,
+    data: pending as never,
+    socket: connectHandlers,
+  }).catch(pending.reject);
+  return pending.promise;
 }
 
-/** What a `Bun.connect` call hands its `open` handler through `socket.data`. */
-interface PendingConnect {
+/** What a `Bun.connect` call hands its `open` handler through `socket.data`: the call's deferred and what `open` applies. */
+interface PendingConnect extends Deferred<BunStreamTransport> {
   family: "inet" | "inet6";
   tcpOptions: Partial<BackendTCPOptions>;
-  resolve(transport: BunStreamTransport): void;
-  reject(error: unknown): void;
 }
 
 /**

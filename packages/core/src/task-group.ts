@@ -66,9 +66,17 @@ export class TaskGroup {
   }
 
   static {
-    provideTaskTracking((group, running) => {
-      group.#checkOpen();
-      group.#track(running);
+    provideTaskTracking({
+      enter(group) {
+        group.#checkOpen();
+        group.#running++;
+      },
+      leave(group) {
+        group.#onTaskDone();
+      },
+      fail(group, error) {
+        group.#onTaskFailed(error);
+      },
     });
   }
 

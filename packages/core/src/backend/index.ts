@@ -23,7 +23,7 @@ export * from "../sockets/serve.ts";
 export * from "../tls/apply-tls.ts";
 export { toUnixSocketAddress, isAbstractUnixPath } from "../addresses.ts";
 export { deferred, type Deferred } from "../internal/abort.ts";
-export { GRACEFUL_CLOSE_TIMEOUT_MS, WRITTEN } from "../sockets/socket-stream.ts";
+export { CLOSED, GRACEFUL_CLOSE_TIMEOUT_MS, WRITTEN } from "../sockets/socket-stream.ts";
 export { resolveHost } from "../sockets/getaddrinfo.ts";
 export { interleaveFamilies } from "../sockets/connect-tcp.ts";
 export { newSocketTcpOptions } from "../sockets/tcp-options.ts";

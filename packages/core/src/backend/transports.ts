@@ -74,7 +74,8 @@ export interface StreamTransport {
   /**
    * Graceful close: flush accepted writes (bounded by `flushTimeoutMs`, after which pending data is
    * dropped), then release the fd. Resolves only once the fd is released. Does not wait for the
-   * peer to close its side.
+   * peer to close its side. Returns core's `CLOSED` (from `@portio/core/backend`) when the fd was
+   * released within the call: `aclose()` then adds no settle step of its own.
    */
   close(flushTimeoutMs: number): Promise<void>;
   /**

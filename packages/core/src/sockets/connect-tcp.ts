@@ -10,7 +10,7 @@ import { SocketStream } from "./socket-stream.ts";
 import type { TLSClientOptions } from "../tls/tls-options.ts";
 import { TLSStream } from "../tls/tls-stream.ts";
 import type { BackendConnectTcpOptions, BackendTCPOptions } from "../backend/backend.ts";
-import { checkTcpSocketOptions, type TCPSocketOptions } from "./tcp-options.ts";
+import { NO_DELAY_OFF, NO_DELAY_ON, checkTcpSocketOptions, type TCPSocketOptions } from "./tcp-options.ts";
 
 /** Options of {@link connectTcp}; `noDelay` (default on) and `keepAlive` are {@link TCPSocketOptions}. */
 export interface ConnectTcpOptions extends TCPSocketOptions {
@@ -69,7 +69,7 @@ export function connectTcp(
 export function connectTcp(
   remoteHost: string,
   remotePort: number,
-  options: ConnectTcpOptions = {},
+  options: ConnectTcpOptions = NO_OPTIONS,
 ): Promise<SocketStream | TLSStream> {
   try {
     checkHost(remoteHost, "remoteHost");
@@ -92,13 +92,28 @@ export function connectTcp(
       options.localPort === undefined &&
       ipFamily(remoteHost) !== undefined
     ) {
-      return getBackend().connectTcp(remoteHost, remotePort, { tcpOptions }).then(newSocketStream, singleAttemptFailed);
+      return getBackend()
+        .connectTcp(remoteHost, remotePort, backendConnectOptions(tcpOptions))
+        .then(newSocketStream, singleAttemptFailed);
     }
     return connectChecked(remoteHost, remotePort, options, tcpOptions, tlsHostname, delay);
   } catch (error) {
     return Promise.reject(error);
   }
 }
+
+/** What `connectTcp()` without options reads: one frozen object, not a new `{}` per call. */
+const NO_OPTIONS: ConnectTcpOptions = Object.freeze({});
+
+/** The backend's options of the plain case: one frozen object per shared TCP options object (the usual ones), a new one otherwise. */
+function backendConnectOptions(tcpOptions: BackendTCPOptions): BackendConnectTcpOptions {
+  if (tcpOptions === NO_DELAY_ON) return CONNECT_NO_DELAY_ON;
+  if (tcpOptions === NO_DELAY_OFF) return CONNECT_NO_DELAY_OFF;
+  return { tcpOptions };
+}
+
+const CONNECT_NO_DELAY_ON: BackendConnectTcpOptions = Object.freeze({ tcpOptions: NO_DELAY_ON });
+const CONNECT_NO_DELAY_OFF: BackendConnectTcpOptions = Object.freeze({ tcpOptions: NO_DELAY_OFF });
 
 function newSocketStream(transport: StreamTransport): SocketStream {
   return new SocketStream(transport);

@@ -1,7 +1,7 @@
 import type { AsyncResource, CallOptions } from "../abc/resource.ts";
 import type { HandlerContext, ServeOptions } from "../abc/streams.ts";
 import { checkSignal, describeValue } from "../internal/abort.ts";
-import { trackTask } from "../internal/task-tracking.ts";
+import { enterTask, failTask, leaveTask } from "../internal/task-tracking.ts";
 import { TaskGroup } from "../task-group.ts";
 
 /**
@@ -82,8 +82,9 @@ export async function serveConnections<T extends AsyncResource>(
         throw error;
       }
       // Run at once and counted into the group, rather than group.start(): no closure and no
-      // promise hops per connection.
-      trackTask(group, handleConnection(serving.open.add(stream), serving));
+      // promise hops per connection; the handler's run reports its own end to the group.
+      enterTask(group);
+      void handleConnection(serving.open.add(stream), serving, group);
     }
   } catch (error) {
     acceptFailure = { error };
@@ -139,20 +140,34 @@ class OpenStreams<T> {
   }
 }
 
-/** Runs the handler of one connection, then closes its stream; failures go to `onError`. */
-async function handleConnection<T extends AsyncResource>(entry: OpenStream<T>, serving: Serving<T>): Promise<void> {
+/**
+ * Runs the handler of one connection, then closes its stream; failures go to `onError`. Its end
+ * is reported to `group` (counted in by the caller), from inside this one async function rather
+ * than by a `then` on its promise; a failure of `onError` (or of the close) fails the group, as a
+ * rejected task does. Never rejects.
+ */
+async function handleConnection<T extends AsyncResource>(
+  entry: OpenStream<T>,
+  serving: Serving<T>,
+  group: TaskGroup,
+): Promise<void> {
   const stream = entry.stream;
   try {
-    await serving.handler(stream, serving.context);
+    try {
+      await serving.handler(stream, serving.context);
+    } catch (error) {
+      await stream.aclose();
+      // A handler that ends because serving stopped is not a failure.
+      if (!serving.context.signal.aborted) await serving.onError(error, stream);
+    } finally {
+      serving.open.delete(entry);
+      await stream.aclose();
+    }
   } catch (error) {
-    await stream.aclose();
-    // A handler that ends because serving stopped is not a failure.
-    if (serving.context.signal.aborted) return;
-    await serving.onError(error, stream);
-  } finally {
-    serving.open.delete(entry);
-    await stream.aclose();
+    failTask(group, error);
+    return;
   }
+  leaveTask(group);
 }
 
 async function shutDown(group: TaskGroup, open: OpenStreams<AsyncResource>, graceMs: number): Promise<void> {

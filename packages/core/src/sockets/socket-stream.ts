@@ -31,8 +31,33 @@ import type { BackendTCPOptions } from "../backend/backend.ts";
  */
 export const WRITTEN: Promise<void> = Promise.resolve();
 
+/**
+ * What a {@link StreamTransport}'s `close()` returns when it released the socket within the call
+ * (nothing to flush, the runtime closes at once): one fulfilled promise for every such close.
+ * `aclose()` then needs no rejection handler of its own, which would be one more promise and one
+ * more microtask per connection.
+ *
+ * @example
+ * ```ts
+ * close(flushTimeoutMs: number): Promise<void> {
+ *   if (this.#unwrittenBytes === 0) {
+ *     this.socket.end(); // releases the fd inside the call
+ *     return CLOSED;
+ *   }
+ *   return this.#flushThenEnd(flushTimeoutMs);
+ * }
+ * ```
+ */
+export const CLOSED: Promise<void> = Promise.resolve();
+
 /** How long `aclose()` waits for already-accepted bytes to reach the kernel before dropping them. */
 export const GRACEFUL_CLOSE_TIMEOUT_MS = 5_000;
+
+/** The two ends of a readWith() read, given by {@link SocketStream}'s static block (they reach its private state). */
+let settleReadWith: {
+  resolve(stream: SocketStream, chunk: Uint8Array | null): void;
+  reject(stream: SocketStream, error: unknown): void;
+};
 
 /**
  * A connected byte stream over a TCP or Unix socket, the same on every backend.
@@ -126,13 +151,8 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
     }
     this.#receiveSignal = signal;
     this.#receiveMaxBytes = maxBytes;
-    const onRead = (this.#onRead ??= (chunk) => this.#received(chunk));
-    const onReadFailed = (this.#onReadFailed ??= (error) => {
-      this.#receiving = false;
-      throw this.#readError(error, this.#receiveSignal);
-    });
     if (this.transport.exactReads === true && this.#pendingRead === undefined) {
-      return this.transport.read(maxBytes, signal).then(onRead, onReadFailed);
+      return this.transport.read(maxBytes, signal).then(this.#onRead(), this.#onReadFailed());
     }
     if (signal === undefined && this.#pendingRead === undefined) {
       // Nothing can abandon this read but aclose(), which the rejection handler covers: no need
@@ -140,13 +160,13 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
       if (this.transport.readWith !== undefined) {
         const call = deferred<Uint8Array>();
         this.#receiveCall = call;
-        this.transport.readWith((this.#readSink ??= this.#makeReadSink(onRead, onReadFailed)));
+        this.transport.readWith((this.#readSink ??= new StreamReadSink(this)));
         return call.promise;
       }
-      return this.transport.read().then(onRead, onReadFailed);
+      return this.transport.read().then(this.#onRead(), this.#onReadFailed());
     }
     const read = (this.#pendingRead ??= silenced(this.transport.read()));
-    return raceAbort(read, signal).then(onRead, onReadFailed);
+    return raceAbort(read, signal).then(this.#onRead(), this.#onReadFailed());
   }
 
   /**
@@ -170,46 +190,56 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
     return this.receive(maxBytes, options);
   }
 
-  // The settle handlers of receive() and send(): made on a stream's first receive or send, then
-  // reused (a closure per call would be garbage on every small message; made in the constructor,
-  // they would be memory on every idle connection). A call's parameters travel in the fields
-  // below: one receive and one send at a time, which the busy flags ensure.
+  // The settle handlers of receive() and send(): made on a stream's first receive or send that
+  // needs them, then reused (a closure per call would be garbage on every small message; made in
+  // the constructor, they would be memory on every idle connection). A call's parameters travel
+  // in the fields below: one receive and one send at a time, which the busy flags ensure. They
+  // are made in the small methods below rather than inline: a function that makes an arrow
+  // function gets a scope object on every call in JavaScriptCore, made or not.
   #receiveSignal: AbortSignal | undefined;
   #receiveMaxBytes = 65536;
-  #onRead: ((chunk: Uint8Array | null) => Uint8Array) | undefined;
-  #onReadFailed: ((error: unknown) => never) | undefined;
-  #onWritten: (() => void) | undefined;
-  #onSentAtOnce: (() => void) | undefined;
-  #onWriteFailed: ((error: unknown) => never) | undefined;
+  #readSettled: ((chunk: Uint8Array | null) => Uint8Array) | undefined;
+  #readFailed: ((error: unknown) => never) | undefined;
+  #written: (() => void) | undefined;
+  #sentAtOnce: (() => void) | undefined;
+  #writeFailed: ((error: unknown) => never) | undefined;
+
+  #onRead(): (chunk: Uint8Array | null) => Uint8Array {
+    return (this.#readSettled ??= (chunk) => this.#received(chunk));
+  }
+
+  #onReadFailed(): (error: unknown) => never {
+    return (this.#readFailed ??= (error) => {
+      this.#receiving = false;
+      throw this.#readError(error, this.#receiveSignal);
+    });
+  }
 
   /** The receive waiting on {@link StreamTransport.readWith}: settled from {@link #readSink}. */
   #receiveCall: Deferred<Uint8Array> | undefined;
   #readSink: ReadSink | undefined;
 
-  /** The sink readWith() delivers to: the same settle handlers, applied to {@link #receiveCall}. */
-  #makeReadSink(onRead: (chunk: Uint8Array | null) => Uint8Array, onReadFailed: (error: unknown) => never): ReadSink {
-    return {
-      resolve: (chunk) => {
-        const call = this.#receiveCall!;
-        this.#receiveCall = undefined;
+  static {
+    // What StreamReadSink calls: the two ends of a readWith() read, with this class's private state.
+    settleReadWith = {
+      resolve(stream, chunk) {
+        const call = stream.#receiveCall!;
+        stream.#receiveCall = undefined;
         try {
-          call.resolve(onRead(chunk));
+          call.resolve(stream.#received(chunk));
         } catch (error) {
           call.reject(error);
         }
       },
-      reject: (error) => {
-        const call = this.#receiveCall!;
-        this.#receiveCall = undefined;
+      reject(stream, error) {
+        const call = stream.#receiveCall!;
+        stream.#receiveCall = undefined;
         // Mapped a microtask later, as a rejected read() would be: a transport rejects inside
         // close(), before aclose() has marked this stream closing, and the error maps to
         // ClosedResourceError only once it has.
         queueMicrotask(() => {
-          try {
-            onReadFailed(error);
-          } catch (mapped) {
-            call.reject(mapped);
-          }
+          stream.#receiving = false;
+          call.reject(stream.#readError(error, stream.#receiveSignal));
         });
       },
     };
@@ -369,25 +399,32 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
       // stays busy until the microtask queued here, which runs before the caller's await resumes:
       // a second send in the same turn is refused whether or not the runtime took the bytes at
       // once, as on a runtime whose writes always settle later (Deno).
-      queueMicrotask(
-        (this.#onSentAtOnce ??= () => {
-          this.#sending = false;
-        }),
-      );
+      queueMicrotask(this.#onSentAtOnce());
       return WRITTEN;
     }
     // Kept for sendEof() and aclose(), which wait for it; only aclose() can interrupt it.
     this.#pendingWrite = write;
-    return write.then(
-      (this.#onWritten ??= () => {
-        this.#pendingWrite = undefined;
-        this.#sending = false;
-      }),
-      (this.#onWriteFailed ??= (error) => {
-        this.#sending = false;
-        throw this.#writeError(error, undefined);
-      }),
-    );
+    return write.then(this.#onWritten(), this.#onWriteFailed());
+  }
+
+  #onSentAtOnce(): () => void {
+    return (this.#sentAtOnce ??= () => {
+      this.#sending = false;
+    });
+  }
+
+  #onWritten(): () => void {
+    return (this.#written ??= () => {
+      this.#pendingWrite = undefined;
+      this.#sending = false;
+    });
+  }
+
+  #onWriteFailed(): (error: unknown) => never {
+    return (this.#writeFailed ??= (error) => {
+      this.#sending = false;
+      throw this.#writeError(error, undefined);
+    });
   }
 
   async #sendSlowly(data: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
@@ -434,7 +471,8 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
       const flushTimeoutMs = options?.flushTimeoutMs ?? GRACEFUL_CLOSE_TIMEOUT_MS;
       if (!(flushTimeoutMs >= 0)) return Promise.reject(new RangeError("flushTimeoutMs must be a non-negative number"));
       const interruptedSend = this.#sending;
-      this.#closing = this.transport.close(interruptedSend ? 0 : flushTimeoutMs).catch(ignoreCloseFailure);
+      const closing = this.transport.close(interruptedSend ? 0 : flushTimeoutMs);
+      this.#closing = closing === CLOSED ? closing : closing.catch(ignoreCloseFailure);
     }
     return this.#closing;
   }
@@ -547,6 +585,26 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
     }
     this.#pending = pending.subarray(maxBytes);
     return pending.subarray(0, maxBytes);
+  }
+}
+
+/**
+ * The sink a stream's readWith() reads deliver to, one per stream: an object whose methods
+ * forward to the stream, rather than an object and two closures over it.
+ */
+class StreamReadSink implements ReadSink {
+  readonly #stream: SocketStream;
+
+  constructor(stream: SocketStream) {
+    this.#stream = stream;
+  }
+
+  resolve(chunk: Uint8Array | null): void {
+    settleReadWith.resolve(this.#stream, chunk);
+  }
+
+  reject(error: unknown): void {
+    settleReadWith.reject(this.#stream, error);
   }
 }
 

@@ -66,8 +66,10 @@ export function checkTcpSocketOptions(options: TCPSocketOptions): BackendTCPOpti
   return { noDelay, ...checkKeepAlive(options.keepAlive) };
 }
 
-const NO_DELAY_ON: BackendTCPOptions = Object.freeze({ noDelay: true, keepAlive: false });
-const NO_DELAY_OFF: BackendTCPOptions = Object.freeze({ noDelay: false, keepAlive: false });
+/** What {@link checkTcpSocketOptions} returns without keep-alive: shared, frozen (connectTcp reuses what it builds on them). */
+export const NO_DELAY_ON: BackendTCPOptions = Object.freeze({ noDelay: true, keepAlive: false });
+/** As {@link NO_DELAY_ON}, with Nagle's algorithm on. */
+export const NO_DELAY_OFF: BackendTCPOptions = Object.freeze({ noDelay: false, keepAlive: false });
 const NEW_NO_DELAY_ON: Partial<BackendTCPOptions> = Object.freeze({ noDelay: true });
 const NEW_NO_DELAY_OFF: Partial<BackendTCPOptions> = Object.freeze({ noDelay: false });
 
