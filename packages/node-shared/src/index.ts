@@ -17,7 +17,7 @@
  * @module
  */
 
-export { NetStreamTransport, type NetStreamTransportOptions } from "./stream-transport.ts";
+export { NetStreamTransport, type NetStreamTransportOptions, type ReadThrottle } from "./stream-transport.ts";
 export {
   DirectReads,
   directReadingSocket,

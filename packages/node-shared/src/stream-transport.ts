@@ -54,7 +54,9 @@ export interface NetStreamTransportOptions {
 
 /** What a {@link NetStreamTransport} calls when its read queue fills (`pause`) and drains again (`resume`). */
 export interface ReadThrottle {
+  /** The read queue is full: stop what fills it until {@link ReadThrottle.resume}. */
   pause(): void;
+  /** The read queue has room again: let what fills it go on. */
   resume(): void;
 }
 
