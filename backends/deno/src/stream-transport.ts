@@ -103,7 +103,9 @@ const FIRST_ARENA_SIZE = ARENA_CHUNK_MAX;
  * Pull-style with one read ahead while data streams in: once `read()` has handed out a long chunk
  * the next `conn.read()` is already running, but no further, so a consumer that stops reading
  * stops the peer through the kernel's buffers and TCP flow control; at most one chunk waits in
- * memory. After a short chunk (a message) the next read starts when it is asked for.
+ * memory. After a short chunk (a message) the next read starts when it is asked for. Core's
+ * receive takes chunks through `readWith()` (no promise of the transport's own per chunk); `read()`
+ * is for receives with a signal.
  * Reads go into a slab owned by the connection: a long read is handed out as a view of the slab
  * (no copy) and the next read goes into the space after it, a short one is copied out (into the
  * connection's small arena, up to 1 KiB) and its space reused, so bulk transfers never copy and
@@ -205,20 +207,10 @@ export class DenoStreamTransport implements StreamTransport {
 
   read(): Promise<Uint8Array | null> {
     if (this.#closing !== undefined) return Promise.reject(socketClosedError());
-    const failed = this.#landedError;
-    if (failed !== undefined) {
-      this.#landedError = undefined;
-      return Promise.reject(failed.error);
-    }
-    const landed = this.#landed;
-    if (landed !== undefined) {
-      this.#landed = undefined;
-      if (landed !== null && landed.length >= HANDOVER_SIZE) this.#readAhead();
-      return Promise.resolve(landed);
-    }
-    if (this.#reading) {
+    if (this.#reading || this.#landed !== undefined || this.#landedError !== undefined) {
+      // A read ran ahead: its outcome, landed or still to come, goes where readWith() sends it.
       const call = deferred<Uint8Array | null>();
-      this.#reader = call;
+      this.readWith(call);
       return call.promise;
     }
     // The common case (every read of request/response traffic): the op's own promise carries the
