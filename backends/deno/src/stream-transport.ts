@@ -1,5 +1,5 @@
 import { UnsupportedError, type AddressFamily, type SocketAddress } from "@portio/core";
-import type { BackendTCPOptions, StreamTransport } from "@portio/core/backend";
+import type { BackendTCPOptions, ReadSink, StreamTransport } from "@portio/core/backend";
 import { fromDenoAddr } from "./addresses.ts";
 import { brokenPipeError, rejectHandled, settled, socketClosedError } from "@portio/node-shared";
 import { deferred, type Deferred } from "@portio/core/backend";
@@ -103,7 +103,9 @@ const FIRST_ARENA_SIZE = ARENA_CHUNK_MAX;
  * Pull-style with one read ahead while data streams in: once `read()` has handed out a long chunk
  * the next `conn.read()` is already running, but no further, so a consumer that stops reading
  * stops the peer through the kernel's buffers and TCP flow control; at most one chunk waits in
- * memory. After a short chunk (a message) the next read starts when it is asked for.
+ * memory. After a short chunk (a message) the next read starts when it is asked for. Core's
+ * receive takes chunks through `readWith()` (no promise of the transport's own per chunk); `read()`
+ * is for receives with a signal.
  * Reads go into a slab owned by the connection: a long read is handed out as a view of the slab
  * (no copy) and the next read goes into the space after it, a short one is copied out (into the
  * connection's small arena, up to 1 KiB) and its space reused, so bulk transfers never copy and
@@ -147,8 +149,11 @@ export class DenoStreamTransport implements StreamTransport {
    * moves on to {@link SLAB_SIZE} after one read.
    */
   #slabSize = HANDOVER_SIZE;
-  /** A `read()` waiting for the read that ran ahead (a read `read()` starts itself needs none). */
-  #reader: Deferred<Uint8Array | null> | undefined;
+  /**
+   * The receive waiting for the read that ran ahead (a read `read()` starts itself needs none):
+   * core's sink (readWith) or a `read()`'s own deferred.
+   */
+  #reader: ReadSink | undefined;
   /** A `conn.read` is running (for a waiting `read()`, or ahead of the next one). */
   #reading = false;
   /** Where short chunks are copied to ({@link ARENA_CHUNK_MAX}); never written twice. */
@@ -158,8 +163,13 @@ export class DenoStreamTransport implements StreamTransport {
   #readStart = 0;
   /** The running `conn.read` is the connection's first, into its first arena. */
   #readIntoArena = false;
-  /** What a read that ran ahead brought, until `read()` takes it. */
-  #landed: { chunk: Uint8Array | null } | { error: unknown } | undefined;
+  /**
+   * What a read that ran ahead brought, until a receive takes it: a chunk, `null` (end of stream),
+   * or nothing (`undefined`). Kept in two fields rather than one object per read.
+   */
+  #landed: Uint8Array | null | undefined;
+  /** How a read that ran ahead failed, until a receive takes it. */
+  #landedError: { error: unknown } | undefined;
   /** The bytes of the write in progress, and how many of them the kernel has taken. */
   #writeData: Uint8Array | undefined;
   #writeOffset = 0;
@@ -197,16 +207,10 @@ export class DenoStreamTransport implements StreamTransport {
 
   read(): Promise<Uint8Array | null> {
     if (this.#closing !== undefined) return Promise.reject(socketClosedError());
-    const landed = this.#landed;
-    if (landed !== undefined) {
-      this.#landed = undefined;
-      if ("error" in landed) return Promise.reject(landed.error);
-      if (landed.chunk !== null && landed.chunk.length >= HANDOVER_SIZE) this.#readAhead();
-      return Promise.resolve(landed.chunk);
-    }
-    if (this.#reading) {
+    if (this.#reading || this.#landed !== undefined || this.#landedError !== undefined) {
+      // A read ran ahead: its outcome, landed or still to come, goes where readWith() sends it.
       const call = deferred<Uint8Array | null>();
-      this.#reader = call;
+      this.readWith(call);
       return call.promise;
     }
     // The common case (every read of request/response traffic): the op's own promise carries the
@@ -228,9 +232,35 @@ export class DenoStreamTransport implements StreamTransport {
     );
   }
 
+  /**
+   * What core's receive uses when no signal can abandon the read: the chunk goes straight to
+   * `reader`, without a promise of this transport's own between the op and core's. In bulk
+   * transfers the read that ran ahead is usually still running when the next receive comes, and
+   * a `read()` then cost a deferred and a `.then` step per chunk on top of core's own promise.
+   */
+  readWith(reader: ReadSink): void {
+    const failed = this.#closing !== undefined ? { error: socketClosedError() } : this.#landedError;
+    if (failed !== undefined) {
+      this.#landedError = undefined;
+      reader.reject(failed.error);
+      return;
+    }
+    const landed = this.#landed;
+    if (landed === undefined) {
+      this.#reader = reader;
+      if (!this.#reading) this.#readAhead();
+      return;
+    }
+    this.#landed = undefined;
+    if (landed !== null && landed.length >= HANDOVER_SIZE) this.#readAhead();
+    reader.resolve(landed);
+  }
+
   // Settle handlers of the common read and write, made on first use and reused: one read and one
   // write run at a time, and their state travels in the fields above.
   #onRead: ((n: number | null) => Uint8Array | null) | undefined;
+  #onLanded: ((n: number | null) => void) | undefined;
+  #onLandingFailed: ((error: unknown) => void) | undefined;
   #onReadFailed: ((error: unknown) => never) | undefined;
   #onWritten: ((n: number) => Promise<void> | undefined) | undefined;
   #onWriteFailed: ((error: unknown) => never) | undefined;
@@ -255,7 +285,8 @@ export class DenoStreamTransport implements StreamTransport {
     // Also after a first read that failed, whose chunkOf never ran.
     this.#readIntoArena = false;
     this.#reading = true;
-    const op = this.conn.read(slab.subarray(start, start + READ_SIZE));
+    // A whole new slab is read into as it is (bulk: every read): one view fewer per read.
+    const op = this.conn.read(start === 0 && slab.length <= READ_SIZE ? slab : slab.subarray(start, start + READ_SIZE));
     this.#readOp = op;
     return op;
   }
@@ -275,7 +306,7 @@ export class DenoStreamTransport implements StreamTransport {
     if (n >= HANDOVER_SIZE) {
       this.#slabOffset = start + n;
       this.#slabSize = SLAB_SIZE;
-      return slab.subarray(start, start + n);
+      return n === slab.length ? slab : slab.subarray(start, start + n);
     }
     // Copied out now: the next read reuses this space.
     if (n > ARENA_CHUNK_MAX) return slab.slice(start, start + n);
@@ -302,30 +333,32 @@ export class DenoStreamTransport implements StreamTransport {
    */
   #readAhead(): void {
     this.#startRead().then(
-      (n) => {
+      (this.#onLanded ??= (n) => {
         this.#reading = false;
         if (this.#closing !== undefined) return; // a waiting call was rejected already
         const chunk = this.#chunkOf(n);
         const reader = this.#reader;
         if (reader === undefined) {
-          this.#landed = { chunk };
+          this.#landed = chunk;
           return;
         }
         this.#reader = undefined;
-        reader.resolve(chunk);
+        // The next read starts before the chunk is handed on: core's receive settles (and its
+        // caller may read again) inside resolve().
         if (chunk !== null && chunk.length >= HANDOVER_SIZE) this.#readAhead();
-      },
-      (error: unknown) => {
+        reader.resolve(chunk);
+      }),
+      (this.#onLandingFailed ??= (error: unknown) => {
         this.#reading = false;
         if (this.#closing !== undefined) return;
         const reader = this.#reader;
         if (reader === undefined) {
-          this.#landed = { error };
+          this.#landedError = { error };
           return;
         }
         this.#reader = undefined;
         reader.reject(error);
-      },
+      }),
     );
   }
 
@@ -390,7 +423,9 @@ export class DenoStreamTransport implements StreamTransport {
     // (Reads and writes the ops carry themselves fail once the conn is closed below.)
     const reader = this.#reader;
     this.#reader = undefined;
-    if (reader !== undefined) rejectHandled(reader, socketClosedError());
+    // A read()'s deferred is rejected as handled: its promise may have no handler yet.
+    if (reader !== undefined)
+      "promise" in reader ? rejectHandled(reader as Deferred<unknown>, socketClosedError()) : reader.reject(socketClosedError());
     // A write still running belongs to a send that core stopped waiting for (aborted): its bytes
     // were handed over, so they are flushed, for at most flushTimeoutMs. Writes that resolved are
     // in the kernel already. Nothing waits for the peer's FIN.

@@ -124,6 +124,74 @@ leakFree(
   },
 );
 
+/** `transport.readWith()` as a {@link Reader}: the path core's receive takes when no signal is given. */
+function readingWith(transport: DenoStreamTransport): Reader {
+  return { read: () => new Promise((resolve, reject) => transport.readWith({ resolve, reject })) };
+}
+
+leakFree(
+  "Deno connections: readWith (core's receive) takes chunks from the read that ran ahead, mixed with read(), each intact; end of stream and close reach it",
+  async () => {
+    const { server, transport } = await connectedTransport();
+    try {
+      const withSink = readingWith(transport);
+      // 1 MiB in 64 KiB writes: after each long chunk the next read runs ahead, so readWith finds
+      // it running (the sink waits) or landed (the sink is answered at once).
+      const bulk = pattern(1024 * KiB, 500);
+      const sending = (async () => {
+        for (let offset = 0; offset < bulk.byteLength; offset += 64 * KiB)
+          await writeAll(server, bulk.subarray(offset, offset + 64 * KiB));
+      })();
+      const chunks: Uint8Array[] = [];
+      for (let got = 0, i = 0; got < bulk.byteLength; i++) {
+        const chunk = await (i % 3 === 2 ? transport : withSink).read();
+        if (chunk === null) throw new Error(`end of stream after ${got} bytes`);
+        chunks.push(chunk);
+        got += chunk.byteLength;
+      }
+      await sending;
+      bytesEqual(concat(chunks), bulk);
+      expect(chunks.length).toBeGreaterThan(1);
+
+      // Short messages through readWith, as a request/response connection reads them.
+      const short = [pattern(64, 501), pattern(2000, 502), pattern(64, 503)];
+      const after: Uint8Array[] = [];
+      for (const part of short) {
+        await writeAll(server, part);
+        await readChunks(withSink, part.byteLength, after);
+      }
+      bytesEqual(concat(after), concat(short));
+
+      // close() rejects a readWith that waits, at once.
+      const waiting = expect(withSink.read()).rejects.toThrow("the socket is closed");
+      await transport.close(0);
+      await waiting;
+      // After close, readWith is refused at once too.
+      await expect(withSink.read()).rejects.toThrow("the socket is closed");
+    } finally {
+      server.close();
+      await transport.close(0);
+    }
+  },
+);
+
+leakFree("Deno connections: an end of stream that landed while nobody read reaches the next readWith", async () => {
+  const { server, transport } = await connectedTransport();
+  try {
+    const withSink = readingWith(transport);
+    const bulk = pattern(64 * KiB, 510);
+    await writeAll(server, bulk);
+    server.close();
+    const chunks: Uint8Array[] = [];
+    await readChunks(withSink, bulk.byteLength, chunks);
+    bytesEqual(concat(chunks), bulk);
+    // The read that ran ahead after the last long chunk lands end of stream with no reader waiting.
+    expect(await withSink.read()).toBeNull();
+  } finally {
+    await transport.close(0);
+  }
+});
+
 leakFree("adopted TCP fds read through DirectReads (no 'data' listener), both ways, each chunk intact", async () => {
   const raw = await libcRawSockets(getDenoBinder()).create("inet", "stream", { connected: true });
   const ends: NetStreamTransport[] = [];

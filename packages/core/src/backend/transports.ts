@@ -47,7 +47,7 @@ export interface StreamTransport {
    */
   read(maxBytes?: number, signal?: AbortSignal): Promise<Uint8Array | null>;
   /**
-   * Optional, for transports that receive by events (Bun's data handler): `read()` without a
+   * Optional, for transports that receive by events (Bun's data handler) or read ahead (Deno): `read()` without a
    * promise of the transport's own. The next chunk, `null` at end of stream, or the error goes to
    * `reader` exactly once: at once if one is already known, else from the event that brings it
    * (and from `close()`, as for `read()`). Core's receive then settles its caller's promise from
