@@ -1,6 +1,7 @@
 import type { AsyncResource, CallOptions } from "../abc/resource.ts";
 import type { HandlerContext, ServeOptions } from "../abc/streams.ts";
-import { checkSignal, describeValue } from "../internal/abort.ts";
+import type { AcceptSink } from "../backend/transports.ts";
+import { checkSignal, deferred, describeValue } from "../internal/abort.ts";
 import { enterTask, failTask, leaveTask } from "../internal/task-tracking.ts";
 import { TaskGroup } from "../task-group.ts";
 
@@ -59,6 +60,7 @@ export async function serveConnections<T extends AsyncResource>(
   accept: (options: CallOptions) => Promise<T>,
   handler: (stream: T, context: HandlerContext) => void | Promise<void>,
   rawOptions?: ServeOptions<T>,
+  acceptInto?: AcceptInto<T>,
 ): Promise<void> {
   const options = checkServeOptions(handler, rawOptions);
   const group = new TaskGroup(options.signal ? { signal: options.signal } : {});
@@ -72,19 +74,26 @@ export async function serveConnections<T extends AsyncResource>(
   };
   let acceptFailure: { error: unknown } | undefined;
   const acceptOptions: CallOptions = { signal: group.signal };
+  // Run at once and counted into the group, rather than group.start(): no closure and no
+  // promise hops per connection; the handler's run reports its own end to the group.
+  const start = (stream: T): void => {
+    enterTask(group);
+    void handleConnection(serving.open.add(stream), serving, group);
+  };
   try {
-    for (;;) {
-      let stream: T;
-      try {
-        stream = await accept(acceptOptions);
-      } catch (error) {
-        if (group.signal.aborted && error === group.signal.reason) break;
-        throw error;
+    if (acceptInto !== undefined) {
+      await acceptPushed(acceptInto, start, acceptOptions, group.signal);
+    } else {
+      for (;;) {
+        let stream: T;
+        try {
+          stream = await accept(acceptOptions);
+        } catch (error) {
+          if (group.signal.aborted && error === group.signal.reason) break;
+          throw error;
+        }
+        start(stream);
       }
-      // Run at once and counted into the group, rather than group.start(): no closure and no
-      // promise hops per connection; the handler's run reports its own end to the group.
-      enterTask(group);
-      void handleConnection(serving.open.add(stream), serving, group);
     }
   } catch (error) {
     acceptFailure = { error };
@@ -94,6 +103,55 @@ export async function serveConnections<T extends AsyncResource>(
   // bounds the wait for those that do not end when their signal aborts.
   await shutDown(group, serving.open, options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
   if (acceptFailure) throw acceptFailure.error;
+}
+
+/**
+ * An accept without a promise (a listener whose transport has `acceptWith`): returns a connection
+ * at hand, or `undefined` and later hands the next one (or the failure) to `sink`, exactly once.
+ * Throws what `accept()` would reject with at once.
+ */
+export type AcceptInto<T> = (sink: AcceptSink<T>, options: CallOptions) => T | undefined;
+
+/**
+ * The accept loop over an {@link AcceptInto}: each connection starts its handler as it comes and
+ * the next accept follows at once, with no promise per connection. Resolves when `signal` aborts
+ * the accept; rejects with any other accept failure.
+ */
+function acceptPushed<T>(
+  acceptInto: AcceptInto<T>,
+  start: (stream: T) => void,
+  options: CallOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  const ended = deferred();
+  const end = (error: unknown): void => {
+    if (signal.aborted && error === signal.reason) ended.resolve();
+    else ended.reject(error);
+  };
+  // A loop, not a call from each accepted connection's sink into the next: connections already
+  // queued come back at once and must not deepen the stack.
+  const acceptAll = (): void => {
+    for (;;) {
+      let stream: T | undefined;
+      try {
+        stream = acceptInto(sink, options);
+      } catch (error) {
+        end(error);
+        return;
+      }
+      if (stream === undefined) return;
+      start(stream);
+    }
+  };
+  const sink: AcceptSink<T> = {
+    resolve(stream) {
+      start(stream);
+      acceptAll();
+    },
+    reject: end,
+  };
+  acceptAll();
+  return ended.promise;
 }
 
 /** What every connection's handler run needs from its `serveConnections` call. */
