@@ -59,6 +59,9 @@ let settleReadWith: {
   reject(stream: SocketStream, error: unknown): void;
 };
 
+/** The streams whose send was taken at once in this turn: busy until the next microtask. */
+const sentAtOnce: SocketStream[] = [];
+
 /**
  * A connected byte stream over a TCP or Unix socket, the same on every backend.
  *
@@ -201,7 +204,6 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
   #readSettled: ((chunk: Uint8Array | null) => Uint8Array) | undefined;
   #readFailed: ((error: unknown) => never) | undefined;
   #written: (() => void) | undefined;
-  #sentAtOnce: (() => void) | undefined;
   #writeFailed: ((error: unknown) => never) | undefined;
 
   #onRead(): (chunk: Uint8Array | null) => Uint8Array {
@@ -399,7 +401,9 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
       // stays busy until the microtask queued here, which runs before the caller's await resumes:
       // a second send in the same turn is refused whether or not the runtime took the bytes at
       // once, as on a runtime whose writes always settle later (Deno).
-      queueMicrotask(this.#onSentAtOnce());
+      // One microtask and one function for every stream that sent at once in this turn, rather
+      // than a closure per stream.
+      if (sentAtOnce.push(this) === 1) queueMicrotask(SocketStream.#clearSentAtOnce);
       return WRITTEN;
     }
     // Kept for sendEof() and aclose(), which wait for it; only aclose() can interrupt it.
@@ -407,11 +411,10 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
     return write.then(this.#onWritten(), this.#onWriteFailed());
   }
 
-  #onSentAtOnce(): () => void {
-    return (this.#sentAtOnce ??= () => {
-      this.#sending = false;
-    });
-  }
+  static readonly #clearSentAtOnce = (): void => {
+    for (let i = 0; i < sentAtOnce.length; i++) sentAtOnce[i]!.#sending = false;
+    sentAtOnce.length = 0;
+  };
 
   #onWritten(): () => void {
     return (this.#written ??= () => {
