@@ -4,6 +4,7 @@ import type { AcceptSink } from "../backend/transports.ts";
 import { checkSignal, deferred, describeValue } from "../internal/abort.ts";
 import { enterTask, failTask, leaveTask } from "../internal/task-tracking.ts";
 import { TaskGroup } from "../task-group.ts";
+import { CLOSED } from "./socket-stream.ts";
 
 /**
  * The default `shutdownGraceMs` of `serve()`: 5 seconds, the same bound `aclose()` gives a flush.
@@ -219,7 +220,10 @@ async function handleConnection<T extends AsyncResource>(
       if (!serving.context.signal.aborted) await serving.onError(error, stream);
     } finally {
       serving.open.delete(entry);
-      await stream.aclose();
+      const closed = stream.aclose();
+      // A close that released the fd at once (core's CLOSED, already resolved) is not awaited:
+      // one suspension of this frame less per connection.
+      if (closed !== CLOSED) await closed;
     }
   } catch (error) {
     failTask(group, error);
