@@ -4,7 +4,15 @@ import type { CallOptions } from "../abc/resource.ts";
 import type { ByteStream } from "../abc/streams.ts";
 import type { ReadSink, StreamTransport } from "../backend/transports.ts";
 import { BrokenResourceError, BusyResourceError, ClosedResourceError, EndOfStream, PortioError } from "../errors.ts";
-import { checkMaxBytes, deferred, raceAbort, silenced, throwIfAborted, type Deferred } from "../internal/abort.ts";
+import {
+  capturedReject,
+  capturedResolve,
+  checkMaxBytes,
+  pendingPromise,
+  raceAbort,
+  silenced,
+  throwIfAborted,
+} from "../internal/abort.ts";
 import { SocketAttribute } from "../socket-attributes.ts";
 import type { TypedAttributeMap } from "../typed-attributes.ts";
 import { ReceiveStreamBase } from "../resource-base.ts";
@@ -161,10 +169,12 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
       // Nothing can abandon this read but aclose(), which the rejection handler covers: no need
       // to keep it, or to silence it, for a later receive.
       if (this.transport.readWith !== undefined) {
-        const call = deferred<Uint8Array>();
-        this.#receiveCall = call;
+        // The promise's settle functions go to two fields, with no Deferred object around them.
+        const call = pendingPromise<Uint8Array>();
+        this.#receiveResolve = capturedResolve as (chunk: Uint8Array) => void;
+        this.#receiveReject = capturedReject;
         this.transport.readWith((this.#readSink ??= new StreamReadSink(this)));
-        return call.promise;
+        return call;
       }
       return this.transport.read().then(this.#onRead(), this.#onReadFailed());
     }
@@ -218,30 +228,32 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
   }
 
   /** The receive waiting on {@link StreamTransport.readWith}: settled from {@link #readSink}. */
-  #receiveCall: Deferred<Uint8Array> | undefined;
+  #receiveResolve: ((chunk: Uint8Array) => void) | undefined;
+  #receiveReject: ((error: unknown) => void) | undefined;
   #readSink: ReadSink | undefined;
 
   static {
     // What StreamReadSink calls: the two ends of a readWith() read, with this class's private state.
     settleReadWith = {
       resolve(stream, chunk) {
-        const call = stream.#receiveCall!;
-        stream.#receiveCall = undefined;
+        const resolve = stream.#receiveResolve!;
+        const reject = stream.#receiveReject!;
+        stream.#receiveResolve = stream.#receiveReject = undefined;
         try {
-          call.resolve(stream.#received(chunk));
+          resolve(stream.#received(chunk));
         } catch (error) {
-          call.reject(error);
+          reject(error);
         }
       },
       reject(stream, error) {
-        const call = stream.#receiveCall!;
-        stream.#receiveCall = undefined;
+        const reject = stream.#receiveReject!;
+        stream.#receiveResolve = stream.#receiveReject = undefined;
         // Mapped a microtask later, as a rejected read() would be: a transport rejects inside
         // close(), before aclose() has marked this stream closing, and the error maps to
         // ClosedResourceError only once it has.
         queueMicrotask(() => {
           stream.#receiving = false;
-          call.reject(stream.#readError(error, stream.#receiveSignal));
+          reject(stream.#readError(error, stream.#receiveSignal));
         });
       },
     };
