@@ -79,7 +79,7 @@ export async function serveConnections<T extends AsyncResource>(
   // promise hops per connection; the handler's run reports its own end to the group.
   const start = (stream: T): void => {
     enterTask(group);
-    void handleConnection(serving.open.add(stream), serving, group);
+    void handleConnection(stream, serving.open.add(stream), serving, group);
   };
   try {
     if (acceptInto !== undefined) {
@@ -164,38 +164,34 @@ interface Serving<T extends AsyncResource> {
   readonly open: OpenStreams<T>;
 }
 
-/** A stream in {@link OpenStreams}, with its place there. */
-interface OpenStream<T> {
-  readonly stream: T;
-  index: number;
-}
-
 /**
- * The streams whose handlers still run: an array that a finished handler's stream leaves by
- * swapping with the last one. Not a Set: Bun's Set kept deleted streams, and with them everything
- * their connection made, reachable until a full collection (bun:jsc heapStats after 5,000
- * connections and two young-generation collections: 15,600 functions, 7,500 arrays and 3,800
- * sockets left, against about 500, 0 and 0 without it), which made its collections slow.
+ * The streams whose handlers still run, each in a numbered slot that {@link add} hands out and
+ * {@link delete} frees for reuse: a slot is a plain number the handler's run keeps, so no object
+ * is made per connection, and the arrays stay as long as the most connections served at once.
+ * Not a Set: Bun's Set kept deleted streams, and with them everything their connection made,
+ * reachable until a full collection (bun:jsc heapStats after 5,000 connections and two
+ * young-generation collections: 15,600 functions, 7,500 arrays and 3,800 sockets left, against
+ * about 500, 0 and 0 without it), which made its collections slow.
  */
 class OpenStreams<T> {
-  readonly #entries: OpenStream<T>[] = [];
+  readonly #slots: (T | undefined)[] = [];
+  readonly #free: number[] = [];
 
-  add(stream: T): OpenStream<T> {
-    const entry = { stream, index: this.#entries.length };
-    this.#entries.push(entry);
-    return entry;
+  /** Puts `stream` in a free slot and returns the slot's number. */
+  add(stream: T): number {
+    const slot = this.#free.length > 0 ? this.#free.pop()! : this.#slots.length;
+    this.#slots[slot] = stream;
+    return slot;
   }
 
-  /** Removes `entry`, which {@link add} returned; once per entry. */
-  delete(entry: OpenStream<T>): void {
-    const last = this.#entries.pop()!;
-    if (last === entry) return;
-    this.#entries[entry.index] = last;
-    last.index = entry.index;
+  /** Empties `slot`, which {@link add} returned; once per slot. */
+  delete(slot: number): void {
+    this.#slots[slot] = undefined;
+    this.#free.push(slot);
   }
 
   streams(): T[] {
-    return this.#entries.map((entry) => entry.stream);
+    return this.#slots.filter((stream): stream is T => stream !== undefined);
   }
 }
 
@@ -206,11 +202,11 @@ class OpenStreams<T> {
  * rejected task does. Never rejects.
  */
 async function handleConnection<T extends AsyncResource>(
-  entry: OpenStream<T>,
+  stream: T,
+  slot: number,
   serving: Serving<T>,
   group: TaskGroup,
 ): Promise<void> {
-  const stream = entry.stream;
   try {
     try {
       await serving.handler(stream, serving.context);
@@ -219,7 +215,7 @@ async function handleConnection<T extends AsyncResource>(
       // A handler that ends because serving stopped is not a failure.
       if (!serving.context.signal.aborted) await serving.onError(error, stream);
     } finally {
-      serving.open.delete(entry);
+      serving.open.delete(slot);
       const closed = stream.aclose();
       // A close that released the fd at once (core's CLOSED, already resolved) is not awaited:
       // one suspension of this frame less per connection.
