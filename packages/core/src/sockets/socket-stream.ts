@@ -69,6 +69,8 @@ let settleReadWith: {
 
 /** The streams whose send was taken at once in this turn: busy until the next microtask. */
 const sentAtOnce: SocketStream[] = [];
+/** Clears the busy flag of every stream in {@link sentAtOnce}; set by {@link SocketStream}'s static block. */
+let clearSentAtOnce: () => void;
 
 /**
  * A connected byte stream over a TCP or Unix socket, the same on every backend.
@@ -233,6 +235,11 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
   #readSink: ReadSink | undefined;
 
   static {
+    // A static block, not a static field: those make the bundler rename the class (`_SocketStream`).
+    clearSentAtOnce = () => {
+      for (let i = 0; i < sentAtOnce.length; i++) sentAtOnce[i]!.#sending = false;
+      sentAtOnce.length = 0;
+    };
     // What StreamReadSink calls: the two ends of a readWith() read, with this class's private state.
     settleReadWith = {
       resolve(stream, chunk) {
@@ -415,18 +422,13 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
       // once, as on a runtime whose writes always settle later (Deno).
       // One microtask and one function for every stream that sent at once in this turn, rather
       // than a closure per stream.
-      if (sentAtOnce.push(this) === 1) queueMicrotask(SocketStream.#clearSentAtOnce);
+      if (sentAtOnce.push(this) === 1) queueMicrotask(clearSentAtOnce);
       return WRITTEN;
     }
     // Kept for sendEof() and aclose(), which wait for it; only aclose() can interrupt it.
     this.#pendingWrite = write;
     return write.then(this.#onWritten(), this.#onWriteFailed());
   }
-
-  static readonly #clearSentAtOnce = (): void => {
-    for (let i = 0; i < sentAtOnce.length; i++) sentAtOnce[i]!.#sending = false;
-    sentAtOnce.length = 0;
-  };
 
   #onWritten(): () => void {
     return (this.#written ??= () => {
