@@ -1,6 +1,12 @@
 import type { Socket, SocketListener } from "bun";
 import type { AddressFamily, SocketAddress } from "@portio/core";
-import { AcceptQueue, type BackendTCPOptions, type ListenerTransport, type StreamTransport } from "@portio/core/backend";
+import {
+  AcceptQueue,
+  type AcceptSink,
+  type BackendTCPOptions,
+  type ListenerTransport,
+  type StreamTransport,
+} from "@portio/core/backend";
 import { libcStreamFromDuplicate } from "@portio/libc-socket";
 import { getBunFfiBinder } from "./libc-binder.ts";
 
@@ -83,6 +89,11 @@ export class BunListenerTransport implements ListenerTransport {
 
   accept(signal?: AbortSignal): Promise<StreamTransport> {
     return this.#queue.shift(signal);
+  }
+
+  /** `accept(signal)` without a promise, for serve(): see `ListenerTransport.acceptWith`. */
+  acceptWith(sink: AcceptSink, signal?: AbortSignal): StreamTransport | undefined {
+    return this.#queue.shiftInto(sink, signal);
   }
 
   /**

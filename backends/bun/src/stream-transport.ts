@@ -100,7 +100,8 @@ export class BunStreamTransport implements StreamTransport {
   readonly #highWaterMark: number;
   #localAddress: SocketAddress | undefined;
   #remoteAddress: SocketAddress | undefined;
-  readonly #chunks: Uint8Array[] = [];
+  /** Received chunks no read took yet; made on first use (a read usually waits before data comes). */
+  #chunks: Uint8Array[] | undefined;
   #head = 0;
   #queued = 0;
   #paused = false;
@@ -111,7 +112,7 @@ export class BunStreamTransport implements StreamTransport {
   #closing: Promise<void> | undefined;
   #writeShut = false;
   /** What the kernel did not take yet, in order; at most about {@link WRITE_HIGH_WATER_MARK} bytes plus one write. */
-  readonly #unwritten: Uint8Array[] = [];
+  #unwritten: Uint8Array[] | undefined;
   #unwrittenBytes = 0;
   /** The pending read: core's receive (readWith) or a read()'s own deferred. */
   #reader: ReadSink | Deferred<Uint8Array | null> | undefined;
@@ -211,7 +212,7 @@ export class BunStreamTransport implements StreamTransport {
       reader.resolve(chunk);
       return;
     }
-    this.#chunks.push(chunk);
+    (this.#chunks ??= []).push(chunk);
     this.#queued += chunk.byteLength;
     if (this.#queued >= this.#highWaterMark && !this.#paused) {
       this.#paused = true;
@@ -303,7 +304,7 @@ export class BunStreamTransport implements StreamTransport {
     if (this.#unwrittenBytes > 0) {
       // Bytes still waiting go first. This write waits for `drain` (or the socket's failure):
       // it never resolves against a socket that has not taken anything since the last one.
-      this.#unwritten.push(data);
+      this.#unwritten!.push(data);
       this.#unwrittenBytes += data.byteLength;
       this.#writer = deferred();
       return this.#writer.promise;
@@ -312,7 +313,7 @@ export class BunStreamTransport implements StreamTransport {
     if (written === data.byteLength) return WRITTEN;
     // -1: Bun says the socket is closed or shutting down, with no error of its own.
     if (written < 0) return Promise.reject(this.#error ?? brokenPipeError());
-    this.#unwritten.push(written === 0 ? data : data.subarray(written));
+    (this.#unwritten ??= []).push(written === 0 ? data : data.subarray(written));
     this.#unwrittenBytes += data.byteLength - written;
     // A small remainder counts as accepted at once, so the next send() is already parked here
     // when `drain` comes and is written in the same turn: the kernel's buffer never runs dry
@@ -347,7 +348,7 @@ export class BunStreamTransport implements StreamTransport {
   }
 
   #close(flushTimeoutMs: number): Promise<void> {
-    this.#chunks.length = 0;
+    this.#chunks = undefined;
     this.#head = 0;
     this.#queued = 0;
     // Pending calls fail at once, before any flushing: core relies on close() to wake them.
@@ -361,7 +362,7 @@ export class BunStreamTransport implements StreamTransport {
   }
 
   #end(): Promise<void> {
-    this.#unwritten.length = 0;
+    this.#unwritten = undefined;
     this.#unwrittenBytes = 0;
     if (this.#closed) return CLOSED;
     // Bun's end() sends FIN and releases the fd right away (its `close` handler runs inside the
@@ -388,10 +389,11 @@ export class BunStreamTransport implements StreamTransport {
   // ---- internals ---------------------------------------------------------------------------
 
   #shift(): Uint8Array {
-    const chunk = this.#chunks[this.#head]!;
-    this.#chunks[this.#head++] = undefined as never;
-    if (this.#head === this.#chunks.length) {
-      this.#chunks.length = 0;
+    const chunks = this.#chunks!;
+    const chunk = chunks[this.#head]!;
+    chunks[this.#head++] = undefined as never;
+    if (this.#head === chunks.length) {
+      chunks.length = 0;
       this.#head = 0;
     }
     this.#queued -= chunk.byteLength;
@@ -421,7 +423,7 @@ export class BunStreamTransport implements StreamTransport {
   }
 
   #writeRest(): void {
-    const queue = this.#unwritten;
+    const queue = this.#unwritten!;
     while (queue.length > 0) {
       const chunk = queue[0]!;
       const written = this.socket.write(chunk);

@@ -124,4 +124,49 @@ describe("AcceptQueue", () => {
     await queue.close();
     expect(a.closed).toBe(true);
   });
+  it("shiftInto() returns a queued connection at once, else hands the next one (or the failure) to its sink once", async () => {
+    const queue = new AcceptQueue<Conn>({ closedError });
+    const [a, b] = [new Conn(), new Conn()];
+    const got: unknown[] = [];
+    const sink = { resolve: (conn: Conn) => got.push(conn), reject: (error: unknown) => got.push(error) };
+    queue.push(a);
+    expect(queue.shiftInto(sink)).toBe(a);
+    expect(got).toEqual([]);
+    expect(queue.shiftInto(sink)).toBeUndefined();
+    expect(queue.waiting).toBe(true);
+    queue.push(b);
+    expect(got).toEqual([b]);
+    expect(queue.waiting).toBe(false);
+    // A sink may ask again from inside its call: the queue is consistent before it is called.
+    const c = new Conn();
+    let again: Conn | undefined | "not asked" = "not asked";
+    const reentrant = {
+      resolve: (conn: Conn) => {
+        got.push(conn);
+        again = queue.shiftInto(sink);
+      },
+      reject: sink.reject,
+    };
+    expect(queue.shiftInto(reentrant)).toBeUndefined();
+    queue.push(c);
+    expect(again).toBeUndefined();
+    expect(queue.waiting).toBe(true);
+    const emfile = new Error("EMFILE");
+    queue.fail(emfile);
+    expect(got).toEqual([b, c, emfile]);
+    // An error with nobody waiting, a closed queue and an aborted signal are thrown at once.
+    queue.fail(new Error("ENFILE"));
+    expect(() => queue.shiftInto(sink)).toThrow("ENFILE");
+    const controller = new AbortController();
+    const reason = new Error("stop");
+    expect(queue.shiftInto(sink, controller.signal)).toBeUndefined();
+    controller.abort(reason);
+    expect(got.at(-1)).toBe(reason);
+    expect(() => queue.shiftInto(sink, controller.signal)).toThrow(reason);
+    expect(queue.shiftInto(sink)).toBeUndefined();
+    await queue.close();
+    expect(got.at(-1)).toMatchObject({ code: "ERR_SOCKET_CLOSED" });
+    expect(() => queue.shiftInto(sink)).toThrow("the listener is closed");
+    expect(got).toHaveLength(5);
+  });
 });

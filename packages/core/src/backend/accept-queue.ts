@@ -1,4 +1,5 @@
-import { deferred, type Deferred } from "../internal/abort.ts";
+import { deferred } from "../internal/abort.ts";
+import type { AcceptSink } from "./transports.ts";
 
 /** What an {@link AcceptQueue} holds: an accepted connection it can close if nobody takes it. */
 export interface AcceptedConnection {
@@ -40,7 +41,8 @@ export class AcceptQueue<T extends AcceptedConnection> {
   readonly #items: T[] = [];
   readonly #closedError: () => unknown;
   readonly #limit: number;
-  #waiter: Deferred<T> | undefined;
+  /** The waiting accept: a `shift()`'s deferred or a `shiftInto()`'s sink. */
+  #waiter: AcceptSink<T> | undefined;
   /** The signal of the waiting shift, if it has one. */
   #waiterSignal: AbortSignal | undefined;
   /**
@@ -106,8 +108,9 @@ export class AcceptQueue<T extends AcceptedConnection> {
     const waiter = this.#waiter;
     this.#waiter = undefined;
     this.#waiterSignal = undefined;
-    if (waiter !== undefined) waiter.reject(error);
+    // Recorded first: a sink's reject may call shiftInto() again at once.
     if (waiter === undefined || options.permanent === true) this.#failure ??= { error, permanent: options.permanent === true };
+    if (waiter !== undefined) waiter.reject(error);
   }
 
   /**
@@ -116,15 +119,50 @@ export class AcceptQueue<T extends AcceptedConnection> {
    * signal takes nothing), and a connection that comes after the abort waits for the next shift.
    */
   shift(signal?: AbortSignal): Promise<T> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    const queued = this.#items.shift();
+    let queued: T | undefined;
+    try {
+      queued = this.#take(signal);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (queued !== undefined) return Promise.resolve(queued);
-    if (this.#closing !== undefined) return Promise.reject(this.#closedError());
+    const waiter = deferred<T>();
+    this.#wait(waiter, signal);
+    return waiter.promise;
+  }
+
+  /**
+   * {@link shift} without a promise, for `ListenerTransport.acceptWith`: a queued connection comes
+   * back at once; else `undefined`, and the next connection (or the failure, close or abort that
+   * comes first) goes to `sink`, possibly from inside {@link push}. What `shift()` would reject
+   * with at once, this throws.
+   *
+   * @example
+   * ```ts
+   * acceptWith(sink: AcceptSink, signal?: AbortSignal) { return this.#queue.shiftInto(sink, signal); }
+   * ```
+   */
+  shiftInto(sink: AcceptSink<T>, signal?: AbortSignal): T | undefined {
+    const queued = this.#take(signal);
+    if (queued === undefined) this.#wait(sink, signal);
+    return queued;
+  }
+
+  /** A queued connection, or `undefined` if the caller must wait; throws what refuses at once. */
+  #take(signal: AbortSignal | undefined): T | undefined {
+    if (signal?.aborted) throw signal.reason;
+    const queued = this.#items.shift();
+    if (queued !== undefined) return queued;
+    if (this.#closing !== undefined) throw this.#closedError();
     const failure = this.#failure;
     if (failure !== undefined) {
       if (!failure.permanent) this.#failure = undefined;
-      return Promise.reject(failure.error);
+      throw failure.error;
     }
+    return undefined;
+  }
+
+  #wait(waiter: AcceptSink<T>, signal: AbortSignal | undefined): void {
     if (signal !== undefined && signal !== this.#listenedSignal) {
       this.#releaseSignal();
       this.#listenedSignal = signal;
@@ -132,8 +170,7 @@ export class AcceptQueue<T extends AcceptedConnection> {
       signal.addEventListener("abort", this.#onAbort, { once: true });
     }
     this.#waiterSignal = signal;
-    this.#waiter = deferred();
-    return this.#waiter.promise;
+    this.#waiter = waiter;
   }
 
   #releaseSignal(): void {
@@ -156,7 +193,7 @@ export class AcceptQueue<T extends AcceptedConnection> {
     this.#waiterSignal = undefined;
     if (waiter !== undefined) {
       // Core may have stopped waiting (an aborted accept); that must not become an unhandled rejection.
-      waiter.promise.catch(() => {});
+      (waiter as { promise?: Promise<T> }).promise?.catch(() => {});
       waiter.reject(this.#closedError());
     }
     await Promise.all(this.#items.splice(0).map((connection) => connection.close(0).catch(() => {})));

@@ -9,6 +9,14 @@ export interface ReadSink {
   reject(error: unknown): void;
 }
 
+/** Where {@link ListenerTransport.acceptWith} delivers an accept's outcome (core's serve loop). */
+export interface AcceptSink<T = StreamTransport> {
+  /** The accepted connection. */
+  resolve(connection: T): void;
+  /** Why accepting failed, as `accept()` would reject with it. */
+  reject(error: unknown): void;
+}
+
 /**
  * The runtime-facing side of a connected byte stream: the few primitives a backend translates to
  * its runtime. Core's {@link SocketStream} builds everything else on top (maxBytes slicing,
@@ -125,6 +133,17 @@ export interface ListenerTransport {
    * accept. See docs/writing-a-backend.md.
    */
   readonly abortableAccept?: boolean;
+  /**
+   * Optional, with {@link abortableAccept}: `accept(signal)` without a promise. Returns a
+   * connection that is already waiting; else returns `undefined` and later calls
+   * `sink.resolve(connection)` or `sink.reject(error)` exactly once (with `signal.reason` once
+   * `signal` aborts; the connection that comes after that waits for the next call). What
+   * `accept()` would reject with at once, this throws. `serve()` accepts through it: no promise,
+   * no settle step and no resumed async frame per connection. `sink` may be called from inside
+   * the runtime's accept event, and the handler it starts may run there. `AcceptQueue.shiftInto`
+   * implements it. See docs/writing-a-backend.md.
+   */
+  acceptWith?(sink: AcceptSink, signal?: AbortSignal): StreamTransport | undefined;
   /** Stops listening and releases the fd; resolves once released. A pending `accept()` rejects at once. */
   close(): Promise<void>;
   /**

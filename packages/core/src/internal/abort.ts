@@ -151,17 +151,26 @@ export interface Deferred<T> {
  * ```
  */
 export function deferred<T = void>(): Deferred<T> {
-  const promise = new Promise<T>(captureSettlers);
-  const made = { promise, resolve: capturedResolve as (value: T) => void, reject: capturedReject! };
-  capturedResolve = capturedReject = undefined;
-  return made;
+  const promise = pendingPromise<T>();
+  return { promise, resolve: capturedResolve as (value: T) => void, reject: capturedReject! };
+}
+
+/**
+ * A new pending promise whose settle functions are left in {@link capturedResolve} and
+ * {@link capturedReject} until the next call: for a caller that keeps them in fields of its own
+ * rather than in a {@link Deferred} object (one object less per call on a hot path).
+ */
+export function pendingPromise<T>(): Promise<T> {
+  return new Promise<T>(captureSettlers);
 }
 
 // The settle functions of the promise being made, handed out of its executor. One executor for
-// every deferred() rather than a closure each: the Promise constructor runs it at once, so two
-// calls cannot interleave, and a deferred is made per read, per accept and per wait.
-let capturedResolve: ((value: never) => void) | undefined;
-let capturedReject: ((error: unknown) => void) | undefined;
+// every promise rather than a closure each: the Promise constructor runs it at once, so two
+// calls cannot interleave, and a promise is made per read, per accept and per wait.
+/** The resolve function of the promise {@link pendingPromise} made last. */
+export let capturedResolve: ((value: never) => void) | undefined;
+/** The reject function of the promise {@link pendingPromise} made last. */
+export let capturedReject: ((error: unknown) => void) | undefined;
 function captureSettlers(resolve: (value: never) => void, reject: (error: unknown) => void): void {
   capturedResolve = resolve;
   capturedReject = reject;

@@ -1,8 +1,10 @@
 import type { AsyncResource, CallOptions } from "../abc/resource.ts";
 import type { HandlerContext, ServeOptions } from "../abc/streams.ts";
-import { checkSignal, describeValue } from "../internal/abort.ts";
+import type { AcceptSink } from "../backend/transports.ts";
+import { checkSignal, deferred, describeValue } from "../internal/abort.ts";
 import { enterTask, failTask, leaveTask } from "../internal/task-tracking.ts";
 import { TaskGroup } from "../task-group.ts";
+import { CLOSED } from "./socket-stream.ts";
 
 /**
  * The default `shutdownGraceMs` of `serve()`: 5 seconds, the same bound `aclose()` gives a flush.
@@ -59,6 +61,7 @@ export async function serveConnections<T extends AsyncResource>(
   accept: (options: CallOptions) => Promise<T>,
   handler: (stream: T, context: HandlerContext) => void | Promise<void>,
   rawOptions?: ServeOptions<T>,
+  acceptInto?: AcceptInto<T>,
 ): Promise<void> {
   const options = checkServeOptions(handler, rawOptions);
   const group = new TaskGroup(options.signal ? { signal: options.signal } : {});
@@ -72,19 +75,26 @@ export async function serveConnections<T extends AsyncResource>(
   };
   let acceptFailure: { error: unknown } | undefined;
   const acceptOptions: CallOptions = { signal: group.signal };
+  // Run at once and counted into the group, rather than group.start(): no closure and no
+  // promise hops per connection; the handler's run reports its own end to the group.
+  const start = (stream: T): void => {
+    enterTask(group);
+    void handleConnection(stream, serving.open.add(stream), serving, group);
+  };
   try {
-    for (;;) {
-      let stream: T;
-      try {
-        stream = await accept(acceptOptions);
-      } catch (error) {
-        if (group.signal.aborted && error === group.signal.reason) break;
-        throw error;
+    if (acceptInto !== undefined) {
+      await acceptPushed(acceptInto, start, acceptOptions, group.signal);
+    } else {
+      for (;;) {
+        let stream: T;
+        try {
+          stream = await accept(acceptOptions);
+        } catch (error) {
+          if (group.signal.aborted && error === group.signal.reason) break;
+          throw error;
+        }
+        start(stream);
       }
-      // Run at once and counted into the group, rather than group.start(): no closure and no
-      // promise hops per connection; the handler's run reports its own end to the group.
-      enterTask(group);
-      void handleConnection(serving.open.add(stream), serving, group);
     }
   } catch (error) {
     acceptFailure = { error };
@@ -96,6 +106,55 @@ export async function serveConnections<T extends AsyncResource>(
   if (acceptFailure) throw acceptFailure.error;
 }
 
+/**
+ * An accept without a promise (a listener whose transport has `acceptWith`): returns a connection
+ * at hand, or `undefined` and later hands the next one (or the failure) to `sink`, exactly once.
+ * Throws what `accept()` would reject with at once.
+ */
+export type AcceptInto<T> = (sink: AcceptSink<T>, options: CallOptions) => T | undefined;
+
+/**
+ * The accept loop over an {@link AcceptInto}: each connection starts its handler as it comes and
+ * the next accept follows at once, with no promise per connection. Resolves when `signal` aborts
+ * the accept; rejects with any other accept failure.
+ */
+function acceptPushed<T>(
+  acceptInto: AcceptInto<T>,
+  start: (stream: T) => void,
+  options: CallOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  const ended = deferred();
+  const end = (error: unknown): void => {
+    if (signal.aborted && error === signal.reason) ended.resolve();
+    else ended.reject(error);
+  };
+  // A loop, not a call from each accepted connection's sink into the next: connections already
+  // queued come back at once and must not deepen the stack.
+  const acceptAll = (): void => {
+    for (;;) {
+      let stream: T | undefined;
+      try {
+        stream = acceptInto(sink, options);
+      } catch (error) {
+        end(error);
+        return;
+      }
+      if (stream === undefined) return;
+      start(stream);
+    }
+  };
+  const sink: AcceptSink<T> = {
+    resolve(stream) {
+      start(stream);
+      acceptAll();
+    },
+    reject: end,
+  };
+  acceptAll();
+  return ended.promise;
+}
+
 /** What every connection's handler run needs from its `serveConnections` call. */
 interface Serving<T extends AsyncResource> {
   readonly handler: (stream: T, context: HandlerContext) => void | Promise<void>;
@@ -105,38 +164,34 @@ interface Serving<T extends AsyncResource> {
   readonly open: OpenStreams<T>;
 }
 
-/** A stream in {@link OpenStreams}, with its place there. */
-interface OpenStream<T> {
-  readonly stream: T;
-  index: number;
-}
-
 /**
- * The streams whose handlers still run: an array that a finished handler's stream leaves by
- * swapping with the last one. Not a Set: Bun's Set kept deleted streams, and with them everything
- * their connection made, reachable until a full collection (bun:jsc heapStats after 5,000
- * connections and two young-generation collections: 15,600 functions, 7,500 arrays and 3,800
- * sockets left, against about 500, 0 and 0 without it), which made its collections slow.
+ * The streams whose handlers still run, each in a numbered slot that {@link add} hands out and
+ * {@link delete} frees for reuse: a slot is a plain number the handler's run keeps, so no object
+ * is made per connection, and the arrays stay as long as the most connections served at once.
+ * Not a Set: Bun's Set kept deleted streams, and with them everything their connection made,
+ * reachable until a full collection (bun:jsc heapStats after 5,000 connections and two
+ * young-generation collections: 15,600 functions, 7,500 arrays and 3,800 sockets left, against
+ * about 500, 0 and 0 without it), which made its collections slow.
  */
 class OpenStreams<T> {
-  readonly #entries: OpenStream<T>[] = [];
+  readonly #slots: (T | undefined)[] = [];
+  readonly #free: number[] = [];
 
-  add(stream: T): OpenStream<T> {
-    const entry = { stream, index: this.#entries.length };
-    this.#entries.push(entry);
-    return entry;
+  /** Puts `stream` in a free slot and returns the slot's number. */
+  add(stream: T): number {
+    const slot = this.#free.length > 0 ? this.#free.pop()! : this.#slots.length;
+    this.#slots[slot] = stream;
+    return slot;
   }
 
-  /** Removes `entry`, which {@link add} returned; once per entry. */
-  delete(entry: OpenStream<T>): void {
-    const last = this.#entries.pop()!;
-    if (last === entry) return;
-    this.#entries[entry.index] = last;
-    last.index = entry.index;
+  /** Empties `slot`, which {@link add} returned; once per slot. */
+  delete(slot: number): void {
+    this.#slots[slot] = undefined;
+    this.#free.push(slot);
   }
 
   streams(): T[] {
-    return this.#entries.map((entry) => entry.stream);
+    return this.#slots.filter((stream): stream is T => stream !== undefined);
   }
 }
 
@@ -147,11 +202,11 @@ class OpenStreams<T> {
  * rejected task does. Never rejects.
  */
 async function handleConnection<T extends AsyncResource>(
-  entry: OpenStream<T>,
+  stream: T,
+  slot: number,
   serving: Serving<T>,
   group: TaskGroup,
 ): Promise<void> {
-  const stream = entry.stream;
   try {
     try {
       await serving.handler(stream, serving.context);
@@ -160,8 +215,11 @@ async function handleConnection<T extends AsyncResource>(
       // A handler that ends because serving stopped is not a failure.
       if (!serving.context.signal.aborted) await serving.onError(error, stream);
     } finally {
-      serving.open.delete(entry);
-      await stream.aclose();
+      serving.open.delete(slot);
+      const closed = stream.aclose();
+      // A close that released the fd at once (core's CLOSED, already resolved) is not awaited:
+      // one suspension of this frame less per connection.
+      if (closed !== CLOSED) await closed;
     }
   } catch (error) {
     failTask(group, error);

@@ -1,6 +1,6 @@
 import type { CallOptions } from "../abc/resource.ts";
 import type { HandlerContext, Listener, ServeOptions } from "../abc/streams.ts";
-import type { ListenerTransport, StreamTransport } from "../backend/transports.ts";
+import type { AcceptSink, ListenerTransport, StreamTransport } from "../backend/transports.ts";
 import { BrokenResourceError, ClosedResourceError } from "../errors.ts";
 import { AbortRace, silenced, throwIfAborted } from "../internal/abort.ts";
 import { ResourceGuard } from "../resource-guard.ts";
@@ -114,8 +114,65 @@ export class SocketListener<S extends SocketStream = SocketStream> extends Liste
 
   /** Serves every connection with `handler`, concurrently; see {@link Listener.serve}. */
   serve(handler: (stream: S, context: HandlerContext) => void | Promise<void>, options?: ServeOptions<S>): Promise<void> {
-    return serveConnections((callOptions) => this.accept(callOptions), handler, options);
+    const acceptInto = this.transport.acceptWith !== undefined ? this.#acceptInto : undefined;
+    return serveConnections((callOptions) => this.accept(callOptions), handler, options, acceptInto);
   }
+
+  /**
+   * `accept()` through the transport's `acceptWith`, for serve(): the same checks, guard and
+   * error mapping, but a connection at hand comes back at once and a later one goes to `sink`.
+   */
+  readonly #acceptInto = (sink: AcceptSink<S>, options: CallOptions): S | undefined => {
+    const signal = options.signal;
+    this.#acceptGuard.enter();
+    try {
+      if (this.#closing) throw new ClosedResourceError();
+      throwIfAborted(signal);
+    } catch (error) {
+      this.#acceptGuard.exit();
+      throw error;
+    }
+    this.#acceptSignal = signal;
+    this.#acceptSink = sink;
+    let accepted: StreamTransport | undefined;
+    try {
+      accepted = this.transport.acceptWith!(this.#transportSink, signal);
+    } catch (error) {
+      this.#acceptSink = undefined;
+      this.#onAcceptFailed(error);
+    }
+    if (accepted === undefined) return undefined;
+    this.#acceptSink = undefined;
+    return this.#onAccepted(accepted);
+  };
+
+  /** The sink of the `#acceptInto` call waiting for its connection. */
+  #acceptSink: AcceptSink<S> | undefined;
+
+  /** Made once per listener: what the transport calls back for a waiting `#acceptInto`. */
+  readonly #transportSink: AcceptSink = {
+    resolve: (accepted) => {
+      const sink = this.#acceptSink!;
+      this.#acceptSink = undefined;
+      sink.resolve(this.#onAccepted(accepted));
+    },
+    reject: (error) => {
+      const sink = this.#acceptSink!;
+      this.#acceptSink = undefined;
+      // Mapped a microtask later, as a rejected accept() would be: a transport rejects inside
+      // close(), before aclose() has marked this listener closing, and the error maps to
+      // ClosedResourceError only once it has.
+      queueMicrotask(() => {
+        let mapped: unknown;
+        try {
+          this.#onAcceptFailed(error);
+        } catch (thrown) {
+          mapped = thrown;
+        }
+        sink.reject(mapped);
+      });
+    },
+  };
 
   /**
    * Stops taking new connections in this process, for handing the socket over: processes that

@@ -4,7 +4,15 @@ import type { CallOptions } from "../abc/resource.ts";
 import type { ByteStream } from "../abc/streams.ts";
 import type { ReadSink, StreamTransport } from "../backend/transports.ts";
 import { BrokenResourceError, BusyResourceError, ClosedResourceError, EndOfStream, PortioError } from "../errors.ts";
-import { checkMaxBytes, deferred, raceAbort, silenced, throwIfAborted, type Deferred } from "../internal/abort.ts";
+import {
+  capturedReject,
+  capturedResolve,
+  checkMaxBytes,
+  pendingPromise,
+  raceAbort,
+  silenced,
+  throwIfAborted,
+} from "../internal/abort.ts";
 import { SocketAttribute } from "../socket-attributes.ts";
 import type { TypedAttributeMap } from "../typed-attributes.ts";
 import { ReceiveStreamBase } from "../resource-base.ts";
@@ -58,6 +66,11 @@ let settleReadWith: {
   resolve(stream: SocketStream, chunk: Uint8Array | null): void;
   reject(stream: SocketStream, error: unknown): void;
 };
+
+/** The streams whose send was taken at once in this turn: busy until the next microtask. */
+const sentAtOnce: SocketStream[] = [];
+/** Clears the busy flag of every stream in {@link sentAtOnce}; set by {@link SocketStream}'s static block. */
+let clearSentAtOnce: () => void;
 
 /**
  * A connected byte stream over a TCP or Unix socket, the same on every backend.
@@ -158,10 +171,12 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
       // Nothing can abandon this read but aclose(), which the rejection handler covers: no need
       // to keep it, or to silence it, for a later receive.
       if (this.transport.readWith !== undefined) {
-        const call = deferred<Uint8Array>();
-        this.#receiveCall = call;
+        // The promise's settle functions go to two fields, with no Deferred object around them.
+        const call = pendingPromise<Uint8Array>();
+        this.#receiveResolve = capturedResolve as (chunk: Uint8Array) => void;
+        this.#receiveReject = capturedReject;
         this.transport.readWith((this.#readSink ??= new StreamReadSink(this)));
-        return call.promise;
+        return call;
       }
       return this.transport.read().then(this.#onRead(), this.#onReadFailed());
     }
@@ -201,7 +216,6 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
   #readSettled: ((chunk: Uint8Array | null) => Uint8Array) | undefined;
   #readFailed: ((error: unknown) => never) | undefined;
   #written: (() => void) | undefined;
-  #sentAtOnce: (() => void) | undefined;
   #writeFailed: ((error: unknown) => never) | undefined;
 
   #onRead(): (chunk: Uint8Array | null) => Uint8Array {
@@ -216,30 +230,37 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
   }
 
   /** The receive waiting on {@link StreamTransport.readWith}: settled from {@link #readSink}. */
-  #receiveCall: Deferred<Uint8Array> | undefined;
+  #receiveResolve: ((chunk: Uint8Array) => void) | undefined;
+  #receiveReject: ((error: unknown) => void) | undefined;
   #readSink: ReadSink | undefined;
 
   static {
+    // A static block, not a static field: those make the bundler rename the class (`_SocketStream`).
+    clearSentAtOnce = () => {
+      for (let i = 0; i < sentAtOnce.length; i++) sentAtOnce[i]!.#sending = false;
+      sentAtOnce.length = 0;
+    };
     // What StreamReadSink calls: the two ends of a readWith() read, with this class's private state.
     settleReadWith = {
       resolve(stream, chunk) {
-        const call = stream.#receiveCall!;
-        stream.#receiveCall = undefined;
+        const resolve = stream.#receiveResolve!;
+        const reject = stream.#receiveReject!;
+        stream.#receiveResolve = stream.#receiveReject = undefined;
         try {
-          call.resolve(stream.#received(chunk));
+          resolve(stream.#received(chunk));
         } catch (error) {
-          call.reject(error);
+          reject(error);
         }
       },
       reject(stream, error) {
-        const call = stream.#receiveCall!;
-        stream.#receiveCall = undefined;
+        const reject = stream.#receiveReject!;
+        stream.#receiveResolve = stream.#receiveReject = undefined;
         // Mapped a microtask later, as a rejected read() would be: a transport rejects inside
         // close(), before aclose() has marked this stream closing, and the error maps to
         // ClosedResourceError only once it has.
         queueMicrotask(() => {
           stream.#receiving = false;
-          call.reject(stream.#readError(error, stream.#receiveSignal));
+          reject(stream.#readError(error, stream.#receiveSignal));
         });
       },
     };
@@ -399,18 +420,14 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
       // stays busy until the microtask queued here, which runs before the caller's await resumes:
       // a second send in the same turn is refused whether or not the runtime took the bytes at
       // once, as on a runtime whose writes always settle later (Deno).
-      queueMicrotask(this.#onSentAtOnce());
+      // One microtask and one function for every stream that sent at once in this turn, rather
+      // than a closure per stream.
+      if (sentAtOnce.push(this) === 1) queueMicrotask(clearSentAtOnce);
       return WRITTEN;
     }
     // Kept for sendEof() and aclose(), which wait for it; only aclose() can interrupt it.
     this.#pendingWrite = write;
     return write.then(this.#onWritten(), this.#onWriteFailed());
-  }
-
-  #onSentAtOnce(): () => void {
-    return (this.#sentAtOnce ??= () => {
-      this.#sending = false;
-    });
   }
 
   #onWritten(): () => void {
