@@ -2,16 +2,28 @@
  * The Node UDP transport below core: what only the Node backend can be asked about (its dgram
  * socket, its queue, its error handling, fd access without deprecation warnings).
  */
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BrokenResourceError, ConnectedUDPSocket, SocketAttribute, UDPSocket, type IPSocketAddress } from "@portio/core";
+import { describeFdChange } from "@portio/testkit";
 import type { CodedError } from "@portio/node-shared";
 import { type NodeDatagramTransport, dgramFdOf } from "../src/datagram-transport.ts";
 import { createConnectedUdpSocket, createUdpSocket } from "../src/udp.ts";
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-const openFdCount = (): number => readdirSync("/proc/self/fd").length;
+/** fd → its /proc/self/fd link target, so that a failed check says which fd changed. */
+const openFds = (): Map<number, string> => {
+  const fds = new Map<number, string>();
+  for (const name of readdirSync("/proc/self/fd")) {
+    try {
+      fds.set(Number(name), readlinkSync(`/proc/self/fd/${name}`));
+    } catch {
+      // the directory listing's own fd, gone once listed
+    }
+  }
+  return fds;
+};
 const options = { family: "inet", reusePort: false } as const;
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -23,7 +35,7 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
   throw new Error("expected a rejection");
 }
 
-let fdsBefore = 0;
+let fdsBefore = new Map<number, string>();
 const opened: NodeDatagramTransport[] = [];
 const track = (transport: NodeDatagramTransport): NodeDatagramTransport => {
   opened.push(transport);
@@ -33,12 +45,13 @@ const bound = async (host = "127.0.0.1", family: "inet" | "inet6" = "inet") =>
   track(await createUdpSocket(host, 0, { family, reusePort: false }));
 
 beforeEach(() => {
-  fdsBefore = openFdCount();
+  fdsBefore = openFds();
 });
 
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((transport) => transport.close()));
-  expect(openFdCount(), "open fds after the case").toBe(fdsBefore);
+  const after = openFds();
+  expect(after.size, `open fds after the case: ${describeFdChange(fdsBefore, after)}`).toBe(fdsBefore.size);
 });
 
 describe("NodeDatagramTransport", () => {
