@@ -1,6 +1,6 @@
 import type { Server, Socket } from "node:net";
 import type { AddressFamily, SocketAddress } from "@portio/core";
-import { AcceptQueue, type ListenerTransport, type StreamTransport } from "@portio/core/backend";
+import { AcceptQueue, type AcceptSink, type ListenerTransport, type StreamTransport } from "@portio/core/backend";
 import { closeServer, fdOf, isTransientAcceptError, socketClosedError } from "@portio/node-shared";
 
 /** How a {@link NodeListenerTransport} describes its server and wraps what it accepts. */
@@ -87,6 +87,11 @@ export class NodeListenerTransport implements ListenerTransport {
 
   accept(signal?: AbortSignal): Promise<StreamTransport> {
     return this.#queue.shift(signal);
+  }
+
+  /** `accept(signal)` without a promise, for serve(): see `ListenerTransport.acceptWith`. */
+  acceptWith(sink: AcceptSink, signal?: AbortSignal): StreamTransport | undefined {
+    return this.#queue.shiftInto(sink, signal);
   }
 
   /**

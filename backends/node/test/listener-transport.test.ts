@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { chmodSync, linkSync, lstatSync, readFileSync, statSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { UnsupportedError } from "@portio/core";
+import type { StreamTransport } from "@portio/core/backend";
 import { settledCount } from "@portio/testkit";
 import { connectTcp, createTcpListener, nodeHasReusePort } from "../src/tcp.ts";
 import { connectUnix, createUnixListener } from "../src/unix.ts";
@@ -35,6 +36,45 @@ describe("NodeListenerTransport over TCP", () => {
     const server = await accepting;
     expect(server.remoteAddress()).toEqual(client.localAddress());
     await Promise.all([client.close(0), server.close(0), listener.close()]);
+  });
+
+  it("acceptWith: the next connection goes to the sink, a queued one comes back at once, close rejects the sink", async () => {
+    const listener = await createTcpListener("127.0.0.1", 0, tcpListenerOptions);
+    const [, port] = listener.localAddress() as [string, number];
+    const clients: StreamTransport[] = [];
+    const viaSink = new Promise<StreamTransport>((resolve, reject) => {
+      expect(listener.acceptWith!({ resolve, reject })).toBeUndefined();
+    });
+    clients.push(await connectTcp("127.0.0.1", port, {}));
+    const first = await viaSink;
+    expect(first.remoteAddress()).toEqual(clients[0]!.localAddress());
+
+    // Queued before the call: returned at once. Until Node has queued it, each call gives up by abort.
+    clients.push(await connectTcp("127.0.0.1", port, {}));
+    const gaveUp: unknown[] = [];
+    const notYet = new Error("not queued yet");
+    let second: StreamTransport | undefined;
+    for (let turn = 0; second === undefined && turn < 1000; turn++) {
+      const giveUp = new AbortController();
+      const sink = {
+        resolve: () => expect.unreachable("the aborted call took a connection"),
+        reject: (e: unknown) => gaveUp.push(e),
+      };
+      second = listener.acceptWith!(sink, giveUp.signal);
+      if (second === undefined) {
+        giveUp.abort(notYet);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+    expect(second?.remoteAddress()).toEqual(clients[1]!.localAddress());
+    expect(gaveUp.every((error) => error === notYet)).toBe(true);
+
+    const rejected = new Promise<unknown>((resolve) => {
+      expect(listener.acceptWith!({ resolve: () => resolve("accepted"), reject: resolve })).toBeUndefined();
+    });
+    await listener.close();
+    expect(await rejected).toBeInstanceOf(Error);
+    await Promise.all([...clients, first, second!].map((stream) => stream.close(0)));
   });
 
   it("rejects a pending accept() on close and every accept() after it", async () => {
