@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
+import { CLOSED } from "@portio/core/backend";
 import {
   fdTarget,
   isPending,
@@ -224,6 +225,18 @@ describe.each(transports)("NodeStreamTransport (%s)", (_name, makePair) => {
       expect(fdTarget(fd!)).not.toBe(target);
       expect(server.fd).toBeUndefined();
       expect(closeEmitted).toBe(false);
+    }));
+
+  it("close() with nothing to flush returns core's CLOSED, the fd already released when it returns", () =>
+    withPair(async ({ server }) => {
+      const fd = server.fd!;
+      const target = fdTarget(fd);
+      const closing = server.close(1000);
+      // CLOSED tells serve() and aclose() that there is nothing to await.
+      expect(closing).toBe(CLOSED);
+      expect(fdTarget(fd)).not.toBe(target);
+      // The second call returns the same marker.
+      expect(server.close(1000)).toBe(CLOSED);
     }));
 
   it("reports the socket fd and family", () =>

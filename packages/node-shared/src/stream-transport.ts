@@ -6,7 +6,7 @@ import { applyNetTcpOptions } from "./tcp-options.ts";
 import { brokenPipeError, socketClosedError } from "./errors.ts";
 import { fdOf } from "./node-internals.ts";
 import { rejectHandled } from "./waiter.ts";
-import { WRITTEN, deferred, type Deferred } from "@portio/core/backend";
+import { CLOSED, WRITTEN, deferred, type Deferred } from "@portio/core/backend";
 import { DirectReads } from "./direct-reads.ts";
 
 /** How a {@link NetStreamTransport} describes its socket. */
@@ -427,14 +427,15 @@ export class NetStreamTransport implements StreamTransport {
   }
 
   #destroy(): Promise<void> {
-    if (this.#closed) return resolved;
+    if (this.#closed) return CLOSED;
     const socket = this.socket;
     // destroy() closes the fd right away (no waiting for the peer's FIN); 'close' follows once
     // libuv has finished with the handle. Waiting for it costs a loop turn per connection, which
     // only runtimes that release the fd later need.
     if (this.#destroyClosesFd) {
       socket.destroy();
-      return resolved;
+      // Core's marker for "released at once": serve() and aclose() then skip an await.
+      return CLOSED;
     }
     return new Promise<void>((resolve) => {
       socket.once("close", () => resolve());
