@@ -67,3 +67,19 @@ export const tlsEventHandlers = {
     (socket.data as BunTLSTransport | undefined)?.onHandshake(success, error);
   },
 } as unknown as SocketHandler<BunStreamTransport | undefined>;
+
+/**
+ * What a client socket handed over to a native TLS session (`upgradeTLS`) keeps as its own
+ * handlers: no `data`. Bun goes on calling the raw socket's handlers with every ciphertext chunk
+ * it reads, which costs a buffer and a JavaScript call per read that nothing uses (measured on
+ * a 64 MiB download: about 0.1 ms of CPU per MiB). Bun wants `data` or `drain`: `drain` it is.
+ *
+ * @example
+ * ```ts
+ * clientSocket.reload({ socket: handedOverHandlers });
+ * ```
+ */
+export const handedOverHandlers = {
+  drain() {},
+  error() {},
+} as unknown as SocketHandler<BunStreamTransport | undefined>;
