@@ -22,7 +22,22 @@
 //                     (Bun's engine writes whatever write() returns, so without that wait a fast
 //                     sender would queue its whole upload in memory; portio has the same wait).
 //                     portio / floor is what portio's own code costs on top of that path.
-// Rounds rotate the variants; medians; ratio = portio / raw (MB/s = 10^6 B/s). The notes also give
+//   native-floor      reference for portio-native, reported in its notes (Bun only, with the floor):
+//                     the engine portio-native runs on, from Bun's raw API and nothing of portio's:
+//                     a plain `Bun.connect` socket upgraded with `socket.upgradeTLS` (connectTcp
+//                     connects first and wraps the stream after, so its native path is upgradeTLS;
+//                     `Bun.connect({ tls })` is another engine, uSockets' own TLS sockets, which is
+//                     what node:tls's `tls.connect()` and so the raw column run on). It does the
+//                     least a promise API with portio's contract must: the raw socket's handlers
+//                     are swapped for ones without `data` first (else Bun passes every ciphertext
+//                     chunk to JavaScript as well), each receive is one awaited promise returning
+//                     at most 64 KiB (receive()'s default, as AnyIO's) of chunks the reader owns
+//                     (Bun makes a new buffer per event; the rest of a bigger one is a view), and
+//                     each 64 KiB send is one await, resolved once write() took it all or `drain`
+//                     flushed the rest. portio-native / native-floor is what portio's own code
+//                     costs on that engine; native-floor / raw is upgradeTLS against node:tls.
+// Rounds rotate the variants, each round in another order (no variant always runs after the same
+// one: see roundOrder); medians; ratio = portio / raw (MB/s = 10^6 B/s). The notes also give
 // the client process's CPU time (user + system) per MiB of each variant (the server is the same
 // for all). Needs a build (`pnpm build`): it imports "portio".
 import { execFileSync, spawn } from "node:child_process";
@@ -113,6 +128,99 @@ class SocketDuplex extends Duplex {
     this.socket.destroy();
     callback(error);
   }
+}
+
+/**
+ * The native-floor variant (see the header): Bun's upgradeTLS on a raw Bun.connect socket, one
+ * await per receive (at most `maxBytes`) and per send. Bun only.
+ */
+function bunNativeFloor({ port, cert, total, uploadHeader, chunkSize }) {
+  const connect = async () => {
+    const plain = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
+    // Without this the raw socket's `data` handler gets every ciphertext chunk as well.
+    plain.reload({ socket: { drain() {} } });
+    const queue = [];
+    let waiter;
+    let ended = false;
+    let handshake;
+    let drained;
+    const handshook = new Promise((resolve, reject) => (handshake = { resolve, reject }));
+    const give = (chunk) => {
+      if (waiter === undefined) return void queue.push(chunk);
+      const resolve = waiter;
+      waiter = undefined;
+      resolve(chunk);
+    };
+    const end = () => {
+      ended = true;
+      if (waiter !== undefined) give(null);
+    };
+    const [raw, socket] = plain.upgradeTLS({
+      tls: { ca: cert, serverName: "localhost" },
+      socket: {
+        binaryType: "uint8array",
+        data: (_socket, chunk) => give(chunk),
+        drain: () => drained?.(),
+        end,
+        close: end,
+        handshake: (_socket, success, error) => (success ? handshake.resolve() : handshake.reject(error)),
+      },
+    });
+    await handshook;
+    let pending;
+    return {
+      raw,
+      /** One awaited promise per call: the next at most `chunkSize` bytes, or null at the end. */
+      async receive() {
+        let chunk = pending;
+        pending = undefined;
+        if (chunk === undefined) {
+          if (queue.length > 0) chunk = queue.shift();
+          else if (ended) chunk = null;
+          else chunk = await new Promise((resolve) => (waiter = resolve));
+        }
+        if (chunk === null || chunk.byteLength <= chunkSize) return chunk;
+        pending = chunk.subarray(chunkSize);
+        return chunk.subarray(0, chunkSize);
+      },
+      /** Resolves once Bun took all of `data`: at once, or after as many `drain`s as it needs. */
+      async send(data) {
+        let rest = data;
+        for (;;) {
+          const written = socket.write(rest);
+          if (written < 0) throw new Error("native floor: the socket is closed");
+          if (written === rest.byteLength) return;
+          rest = rest.subarray(written);
+          await new Promise((resolve) => (drained = resolve));
+          drained = undefined;
+        }
+      },
+    };
+  };
+  return {
+    async download() {
+      const session = await connect();
+      const start = performance.now();
+      await session.send(new Uint8Array([0x44]));
+      let got = 0;
+      for (let chunk; (chunk = await session.receive()) !== null; ) got += chunk.byteLength;
+      const seconds = (performance.now() - start) / 1000;
+      session.raw.close();
+      if (got !== total) throw new Error(`native floor download: ${got} of ${total} bytes`);
+      return seconds;
+    },
+    async upload() {
+      const session = await connect();
+      const start = performance.now();
+      await session.send(uploadHeader());
+      const payload = new Uint8Array(chunkSize).fill(0x62);
+      for (let sent = 0; sent < total; sent += chunkSize) await session.send(payload);
+      if ((await session.receive()) === null) throw new Error("native floor upload: no answer");
+      const seconds = (performance.now() - start) / 1000;
+      session.raw.close();
+      return seconds;
+    },
+  };
 }
 
 // ---- server child --------------------------------------------------------------------------
@@ -281,7 +389,14 @@ async function main() {
     },
   };
   const withFloor = opt("floor", process.versions.bun === undefined ? "no" : "yes") === "yes";
-  const variants = { raw, portio: portio(true), "portio-native": portio(false), ...(withFloor && { floor }) };
+  const withNativeFloor = withFloor && process.versions.bun !== undefined;
+  const variants = {
+    raw,
+    portio: portio(true),
+    "portio-native": portio(false),
+    ...(withFloor && { floor }),
+    ...(withNativeFloor && { "native-floor": bunNativeFloor({ port, cert, total, uploadHeader, chunkSize: CHUNK }) }),
+  };
   const names = Object.keys(variants);
   const times = {};
   /** Client CPU microseconds (user + system) per measured round, by `${job} ${variant}`. */
@@ -292,9 +407,11 @@ async function main() {
       cpuTimes[`${job} ${name}`] = [];
     }
     for (let round = 0; round < warmups + rounds; round++) {
-      // Rotate the order so that no variant always runs first.
+      // Rotate the order so that no variant always runs first, and vary who runs before whom (see
+      // roundOrder).
+      const order = roundOrder(names, round);
       for (let i = 0; i < names.length; i++) {
-        const name = names[(round + i) % names.length];
+        const name = order[i];
         const cpu0 = process.cpuUsage();
         const seconds = await variants[name][job]();
         const cpu = process.cpuUsage(cpu0);
@@ -323,6 +440,8 @@ async function main() {
         `  ${job.padEnd(8)} floor            ${floorRate.toFixed(0).padStart(6)} MB/s  ratio ${(floorRate / rawRate).toFixed(3)}  CPU ${cpuPerMib("floor").toFixed(2)} ms/MiB`,
       );
     }
+    const nativeFloor = withNativeFloor ? nativeFloorReport(job, rate, rawRate, cpuPerMib) : undefined;
+    if (nativeFloor !== undefined) console.log(nativeFloor.line);
     for (const name of ["portio", "portio-native"]) {
       const r = rate(`${job} ${name}`);
       console.log(
@@ -343,10 +462,44 @@ async function main() {
             : `floor (node:tls over a plain Duplex on a raw node:net socket) ${floorRate.toFixed(0)} MB/s = ${(floorRate / rawRate).toFixed(2)} of raw, ` +
               `${name} / floor ${(r / floorRate).toFixed(2)}; `) +
           `client CPU per MiB raw ${cpuPerMib("raw").toFixed(2)} ms, ` +
-          `${floorRate === undefined ? "" : `floor ${cpuPerMib("floor").toFixed(2)} ms, `}${name} ${cpuPerMib(name).toFixed(2)} ms`,
+          `${floorRate === undefined ? "" : `floor ${cpuPerMib("floor").toFixed(2)} ms, `}${name} ${cpuPerMib(name).toFixed(2)} ms` +
+          (name === "portio-native" && nativeFloor !== undefined ? nativeFloor.note(r) : ""),
       });
     }
   }
   const json = opt("json", undefined);
   if (json) writeFileSync(json, JSON.stringify({ runtime: `node ${process.versions.node}`, results }, null, 2));
+}
+
+/**
+ * The native-floor variant's console line, and its part of portio-native's note: rate and ratio
+ * to raw, portio-native / native-floor, client CPU per MiB.
+ */
+function nativeFloorReport(job, rate, rawRate, cpuPerMib) {
+  const floorRate = rate(`${job} native-floor`);
+  const cpu = cpuPerMib("native-floor").toFixed(2);
+  return {
+    line: `  ${job.padEnd(8)} native-floor     ${floorRate.toFixed(0).padStart(6)} MB/s  ratio ${(floorRate / rawRate).toFixed(3)}  CPU ${cpu} ms/MiB`,
+    note: (nativeRate) =>
+      `; native floor (Bun.connect + socket.upgradeTLS, raw socket's data handler dropped, one await per receive of at most 64 KiB and per send) ` +
+      `${floorRate.toFixed(0)} MB/s = ${(floorRate / rawRate).toFixed(2)} of raw, portio-native / native floor ${(nativeRate / floorRate).toFixed(2)}; ` +
+      `client CPU per MiB native floor ${cpu} ms`,
+  };
+}
+
+/**
+ * The variants' order in a round: a rotation by `round`, stepping through `names` by a stride
+ * that changes from round to round (each stride coprime to their count, so every variant runs
+ * once). A plain rotation keeps each variant's predecessor fixed, and a variant pays for the
+ * garbage its predecessor left (Bun's collector runs on and counts in this process's CPU): on
+ * Bun, the same 64 MiB download measured 0.05-0.35 ms/MiB more CPU (more on a loaded machine)
+ * right after portio's default path, the heaviest allocator, than after raw node:tls.
+ */
+function roundOrder(names, round) {
+  const count = names.length;
+  const gcd = (a, b) => (b === 0 ? a : gcd(b, a % b));
+  const strides = [];
+  for (let stride = 1; stride < Math.max(count, 2); stride++) if (gcd(stride, count) === 1) strides.push(stride);
+  const stride = strides[round % strides.length];
+  return names.map((_, i) => names[(round + i * stride) % count]);
 }

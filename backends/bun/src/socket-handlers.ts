@@ -67,3 +67,21 @@ export const tlsEventHandlers = {
     (socket.data as BunTLSTransport | undefined)?.onHandshake(success, error);
   },
 } as unknown as SocketHandler<BunStreamTransport | undefined>;
+
+/**
+ * What a client socket handed over to a native TLS session (`upgradeTLS`) keeps as its own
+ * handlers: no `data`. Bun goes on calling the raw socket's handlers with every ciphertext chunk
+ * it reads, which costs a buffer and a JavaScript call per read that nothing uses (measured on
+ * 64 MiB downloads: 0.14 ms of client CPU per MiB, a fifth of the whole). Only a client socket
+ * can drop them: an accepted socket's handlers are its listener's (bun-quirks.test.ts). Bun
+ * wants `data` or `drain`: `drain` it is.
+ *
+ * @example
+ * ```ts
+ * clientSocket.reload({ socket: handedOverHandlers });
+ * ```
+ */
+export const handedOverHandlers = {
+  drain() {},
+  error() {},
+} as unknown as SocketHandler<BunStreamTransport | undefined>;

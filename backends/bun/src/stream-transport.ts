@@ -163,8 +163,8 @@ export class BunStreamTransport implements StreamTransport {
    * @internal Hands the socket over to `owner` (a TLS session upgraded on it) if nothing is in
    * flight: no received bytes queued, none waiting to be written, no pending call, still open.
    * Returns `false` otherwise (the caller then takes the portable path). From then on the socket's
-   * events no longer reach this transport (Bun still reports the raw ciphertext to the old
-   * handlers), and `close()` closes the owner instead.
+   * events no longer reach this transport (Bun still reports the raw ciphertext to the socket's
+   * handlers, unless `tls.ts` swapped them), and `close()` closes the owner instead.
    */
   handOver(owner: BunSocketOwner): boolean {
     if (

@@ -4,7 +4,7 @@ import type { Socket, TLSOptions as BunTLSOptions } from "bun";
 import type { AnyByteStream } from "@portio/core";
 import type { BackendTLSOptions, StreamTransport, TLSTransport } from "@portio/core/backend";
 import { handshakeError, wrapTls as wrapTlsOverStream } from "@portio/node-shared";
-import { tlsEventHandlers } from "./socket-handlers.ts";
+import { handedOverHandlers, tlsEventHandlers } from "./socket-handlers.ts";
 import { BunStreamTransport } from "./stream-transport.ts";
 import { BunTLSTransport } from "./tls-transport.ts";
 
@@ -107,6 +107,11 @@ async function wrapNative(stream: AnyByteStream, plain: BunStreamTransport, opti
   let rawSocket: Socket<unknown>;
   let tlsSocket: Socket<BunStreamTransport>;
   try {
+    // The raw socket would otherwise pass every ciphertext chunk to its old `data` handler (see
+    // handedOverHandlers). Only a client socket's handlers are its own: an accepted socket's are
+    // its listener's, shared by every connection, so there the handler stays and ignores the
+    // handed-over socket.
+    if (!plain.serverMode) plain.socket.reload({ socket: handedOverHandlers });
     [rawSocket, tlsSocket] = plain.socket.upgradeTLS<BunStreamTransport>({
       tls: bunTlsOptions(options),
       socket: tlsEventHandlers as never,

@@ -4,6 +4,7 @@
  * upgrade that changes the behaviour shows up here.
  */
 import { readlinkSync } from "node:fs";
+import type { Socket } from "bun";
 import net from "node:net";
 import { describe, expect, test } from "vitest";
 import {
@@ -173,5 +174,63 @@ describe("Bun quirks the backend corrects", () => {
     expect(closeEmitted).toBe(false);
     await listener.aclose();
     await expectFdCount(before - 1);
+  });
+
+  test("reload() on an accepted socket swaps the handlers of every socket its listener has; on a Bun.connect socket only its own", async () => {
+    // Which handler object gets a connection's next bytes: "old" or "new".
+    type Seen = (source: string) => void;
+    type Sock = Socket<Seen | undefined>;
+    const handlerSet = (source: string) => ({
+      data(socket: Sock) {
+        socket.data?.(source);
+      },
+    });
+    const nextData = (socket: Sock) => new Promise<string>((resolve) => (socket.data = resolve));
+    /** A listener whose `open` hands out the first `count` accepted sockets. */
+    const listen = (count: number) => {
+      const accepted: Sock[] = [];
+      const all = Promise.withResolvers<Sock[]>();
+      const listener = Bun.listen<Seen | undefined>({
+        hostname: "127.0.0.1",
+        port: 0,
+        socket: {
+          ...handlerSet("old"),
+          open(socket) {
+            if (accepted.push(socket) === count) all.resolve(accepted);
+          },
+        },
+      });
+      return { listener, accepted: all.promise };
+    };
+
+    // Accepted sockets: reloading the first one moves the second one to the new handlers too
+    // (the listener's own, `open` included). So the native TLS path (tls.ts) only swaps a client
+    // socket's handlers.
+    const server = listen(2);
+    const clients = await Promise.all(
+      [0, 1].map(() => Bun.connect({ hostname: "127.0.0.1", port: server.listener.port, socket: { data() {} } })),
+    );
+    const [first, second] = (await server.accepted) as [Sock, Sock];
+    first.reload({ socket: handlerSet("new") });
+    const secondSaw = nextData(second);
+    clients[1]!.write("x");
+    expect(await secondSaw).toBe("new");
+
+    // Client sockets: each Bun.connect has its own handlers, even when made from one object.
+    const peer = listen(2);
+    const shared = handlerSet("old");
+    const [a, b] = (await Promise.all(
+      [0, 1].map(() => Bun.connect<Seen | undefined>({ hostname: "127.0.0.1", port: peer.listener.port, socket: shared })),
+    )) as [Sock, Sock];
+    const peers = await peer.accepted;
+    a.reload({ socket: handlerSet("new") });
+    const [aSaw, bSaw] = [nextData(a), nextData(b)];
+    for (const socket of peers) socket.write("y");
+    // Which accepted socket is whose does not matter: both clients get a byte.
+    expect(await aSaw).toBe("new");
+    expect(await bSaw).toBe("old");
+    for (const socket of [...clients, a, b]) socket.end();
+    server.listener.stop(true);
+    peer.listener.stop(true);
   });
 });

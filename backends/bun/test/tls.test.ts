@@ -16,10 +16,12 @@ import {
   connectTcp,
   createTcpListener,
   setBackend,
-  type SocketStream,
+  SocketStream,
   type TLSOptions,
 } from "@portio/core";
-import { bunBackend } from "@portio/bun";
+import type { Socket } from "bun";
+import { BunStreamTransport, bunBackend } from "@portio/bun";
+import { streamEventHandlers, streamHandlers } from "../src/socket-handlers.ts";
 import { generateTestCertificates } from "@portio/node-shared/testing";
 import { countFds, expectFdCount, text, utf8 } from "./helpers.ts";
 
@@ -102,6 +104,38 @@ describe("TLS natively on Bun sockets (standardCompatible: false)", () => {
     await client.aclose();
     await stop();
     await expectFdCount(before);
+  });
+
+  test("a client socket handed over to the session passes no ciphertext to JavaScript", async () => {
+    const multi = await createTcpListener({ localHost: "127.0.0.1", localPort: 0 });
+    const listener = multi.listeners[0] as SocketListener;
+    // The backend's own client socket, with a `data` handler that counts what reaches it: the
+    // raw socket under the session keeps the handlers it was made with unless they are swapped.
+    let rawChunks = 0;
+    const opened = Promise.withResolvers<BunStreamTransport>();
+    const handlers = streamHandlers((socket) => opened.resolve(new BunStreamTransport(socket, { family: "inet" })));
+    const counting = {
+      ...handlers,
+      data(socket: Socket<BunStreamTransport | undefined>, data: Uint8Array) {
+        rawChunks++;
+        streamEventHandlers.data(socket, data);
+      },
+    };
+    const port = multi.extra(SocketAttribute.localPort);
+    const [, b] = await Promise.all([
+      Bun.connect({ hostname: "127.0.0.1", port, allowHalfOpen: true, socket: counting as never }),
+      listener.accept(),
+    ]);
+    const a = new SocketStream(await opened.promise);
+    const [client, server] = await Promise.all([TLSStream.wrap(a, clientOptions()), TLSStream.wrap(b, serverOptions())]);
+    await expect(client.unwrap()).rejects.toBeInstanceOf(UnsupportedError);
+    const payload = new Uint8Array(512 * 1024).map((_, i) => (i * 7) & 0xff);
+    const [, received] = await Promise.all([server.send(payload), receiveExactly(client, payload.byteLength)]);
+    expect(Buffer.compare(received, payload)).toBe(0);
+    expect(rawChunks).toBe(0);
+    await client.aclose();
+    await server.aclose();
+    await multi.aclose();
   });
 
   test("certificate and hostname checks still refuse the handshake", async () => {
