@@ -31,7 +31,7 @@
  *                   writes (49,218 + 16,406 B: rustls holds at most 64 KiB of records), one at a
  *                   time, the next only a setImmediate after the previous one's callback; every
  *                   record is copied into a fresh JS buffer; the client's CPU per MiB is about
- *                   2.5-3 times raw's, mostly copying and allocation (perf: memmove, malloc,
+ *                   2.5-3.3 times raw's, mostly copying and allocation (perf: memmove, malloc,
  *                   page faults), not JavaScript.
  * Rounds rotate the variants; medians, and the median of per-round ratios (which cancels load that
  * hits a whole round). MB/s = 10^6 B/s. The JSON holds every round's rate of raw and of each
