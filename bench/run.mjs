@@ -184,7 +184,7 @@ const BENCHMARKS = [
       ],
     ],
     parse: (json) => {
-      const { summary, ratio, count, size } = JSON.parse(readFileSync(json, "utf8"));
+      const { summary, ratio, count, size, cpuRatio } = JSON.parse(readFileSync(json, "utf8"));
       return [
         {
           job: `unix dgram socketpair, ${count} × ${size} B (vs raw LibcSocket)`,
@@ -198,7 +198,8 @@ const BENCHMARKS = [
             `node:dgram UDP reference ${Math.round(summary.udp.rate).toLocaleString("en-US")}/s` +
             (summary.raw.cpuMicros === undefined
               ? ""
-              : `; CPU per datagram raw ${summary.raw.cpuMicros.toFixed(2)} µs, portio ${summary.portio.cpuMicros.toFixed(2)} µs`),
+              : `; CPU per datagram raw ${summary.raw.cpuMicros.toFixed(2)} µs, portio ${summary.portio.cpuMicros.toFixed(2)} µs` +
+                (cpuRatio === undefined ? "" : ` (portio / raw per round ${cpuRatio.toFixed(3)})`)),
         },
       ];
     },

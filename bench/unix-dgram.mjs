@@ -19,7 +19,8 @@
 // Loss = count - received (a datagram socketpair is flow-controlled: the sender waits when the
 // receiver falls behind, so nothing should be lost; the receiver is closed 500 ms after the sender
 // finished if some are missing). Rounds alternate the variants (ABBA); medians. Also reported: the
-// CPU time (user + system) of this process per datagram, steadier than the rate on a busy machine.
+// CPU time (user + system) of this process per datagram, steadier than the rate on a busy machine,
+// and the median over rounds of portio's CPU per datagram over raw's in the same round.
 //
 // Node: the workspace sources are bundled with esbuild (tsup's) first, so no build is needed and
 // what is measured is the current source. Bun and Deno import the sources directly (their own
@@ -261,10 +262,13 @@ for (const [name, results] of Object.entries(samples)) {
   );
 }
 const ratio = summary.portio.rate / summary.raw.rate;
+// Round r ran raw and portio back to back (ABBA): the median of their CPU ratio per round cancels
+// load that hits a whole round, which the ratio of the medians does not.
+const cpuRatio = median(samples.portio.map((result, r) => result.cpuMicros / samples.raw[r].cpuMicros));
 console.log(
   `  ratio portio / raw: ${ratio.toFixed(3)} (target ≥ 0.95); portio / node:dgram UDP: ` +
-    `${(summary.portio.rate / summary.udp.rate).toFixed(3)}`,
+    `${(summary.portio.rate / summary.udp.rate).toFixed(3)}; CPU per datagram portio / raw, per round: ${cpuRatio.toFixed(3)}`,
 );
 if (jsonOut) {
-  writeFileSync(jsonOut, JSON.stringify({ runtime: runtimeLabel, count, size, rounds, summary, ratio }, null, 2));
+  writeFileSync(jsonOut, JSON.stringify({ runtime: runtimeLabel, count, size, rounds, summary, ratio, cpuRatio }, null, 2));
 }

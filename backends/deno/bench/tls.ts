@@ -9,7 +9,9 @@
  * the variant under test:
  *   raw             Deno.connectTls, conn.read() into a reused 64 KiB buffer / conn.write()
  *   portio          connectTcp(host, port, { tls }) — standardCompatible (the default)
- *   portio-native   the same with standardCompatible: false
+ *   portio-native   the same with standardCompatible: false. On Deno it runs the same engine over
+ *                   the same pump as the default path (node:tls natively on a socket is off on
+ *                   Deno, see nativeTlsOnSocketSupported); only closing differs (no close_notify)
  *   node:tls        reference, reported only: Deno's node:tls on its own node:net socket, which
  *                   Deno runs natively (rustls on the connection); portio's TLS runs node:tls over
  *                   a portio stream instead (PortioDuplex), Deno's JavaScript TLS path
@@ -24,14 +26,24 @@
  *                   (Deno's engine writes whatever write() returns: without that wait a fast
  *                   sender would queue its whole upload in memory; portio has the same wait).
  *                   portio / floor is what portio's own code costs on top of that path.
+ *                   What the path itself costs (Deno 2.9, measured): the engine (rustls behind
+ *                   node:tls's JSStreamSocket) hands each 64 KiB write back as two encrypted
+ *                   writes (49,218 + 16,406 B: rustls holds at most 64 KiB of records), one at a
+ *                   time, the next only a setImmediate after the previous one's callback; every
+ *                   record is copied into a fresh JS buffer; the client's CPU per MiB is about
+ *                   2.5-3.3 times raw's, mostly copying and allocation (perf: memmove, malloc,
+ *                   page faults), not JavaScript.
  * Rounds rotate the variants; medians, and the median of per-round ratios (which cancels load that
- * hits a whole round). MB/s = 10^6 B/s. The notes also give this process's CPU time (user +
- * system) per MiB of each variant, median over rounds (the server is the same for all).
+ * hits a whole round). MB/s = 10^6 B/s. The JSON holds every round's rate of raw and of each
+ * variant (bench/run.mjs shows their spread). The notes also give this process's CPU time (user +
+ * system) per MiB of each variant, median over rounds (the server is the same for all), and the
+ * median per round of each variant's CPU over the floor's in that round.
  *
  * Run: node_modules/deno/deno run --no-config --no-lock --no-check --node-modules-dir=manual \
  *        --conditions=portio-source --allow-all backends/deno/bench/tls.ts
  * Env: MIB (default 256), ROUNDS (default 5), WARMUPS (default 1), JSON (a path: results as JSON,
- * in bench/tls.mjs's shape).
+ * in bench/tls.mjs's shape); for profiling, JOBS (download,upload) and VARIANTS (portio,portio-native,
+ * node:tls; raw and floor always run) narrow the run.
  */
 import { connectTcp, EndOfStream, setBackend, type TLSStream } from "@portio/core";
 import { denoBackend } from "@portio/deno";
@@ -386,11 +398,18 @@ async function nodeTlsUpload(socket: tls.TLSSocket, duplex?: Duplex): Promise<nu
 
 const variants = { raw, portio: portio(true), "portio-native": portio(false), "node:tls": nodeTls, floor } as const;
 type Variant = keyof typeof variants;
-const names = Object.keys(variants) as Variant[];
+// VARIANTS / JOBS (comma-separated) narrow a profiling run; bench/run.mjs runs them all.
+const names = (Object.keys(variants) as Variant[]).filter(
+  (name) =>
+    name === "raw" || name === "floor" || !Deno.env.get("VARIANTS") || Deno.env.get("VARIANTS")!.split(",").includes(name),
+);
+const jobs = (["download", "upload"] as const).filter(
+  (job) => !Deno.env.get("JOBS") || Deno.env.get("JOBS")!.split(",").includes(job),
+);
 const times: Record<string, number[]> = {};
 /** CPU microseconds (user + system) of this process per measured round, by `${job} ${variant}`. */
 const cpuTimes: Record<string, number[]> = {};
-for (const job of ["download", "upload"] as const) {
+for (const job of jobs) {
   for (const name of names) {
     times[`${job} ${name}`] = [];
     cpuTimes[`${job} ${name}`] = [];
@@ -414,26 +433,43 @@ await child.status;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const rate = (key: string) => TOTAL / median(times[key]!) / 1e6;
-const results: Array<{ job: string; raw: number; portio: number; ratio: number; target: number | null; note: string }> = [];
+const results: Array<{
+  job: string;
+  raw: number;
+  portio: number;
+  ratio: number;
+  target: number | null;
+  note: string;
+  samples: { raw: number[]; portio: number[] };
+}> = [];
+/** MB/s of each measured round (bench/run.mjs shows their spread). */
+const rates = (key: string) => times[key]!.map((seconds) => TOTAL / seconds / 1e6);
 console.log(`TLS bulk on deno ${Deno.version.deno}, ${MIB} MiB per transfer, medians of ${ROUNDS}`);
-for (const job of ["download", "upload"]) {
+for (const job of jobs) {
   const rawRate = rate(`${job} raw`);
   const floorRate = rate(`${job} floor`);
   // CPU milliseconds per MiB, median over rounds.
   const cpuPerMib = (name: string) => median(cpuTimes[`${job} ${name}`]!) / 1000 / MIB;
+  // The median over rounds of (name's CPU / the floor's CPU) in the same round: rounds rotate the
+  // variants, so load that hits a whole round cancels out, which the medians' ratio does not do.
+  const cpuPerFloor = (name: string) =>
+    median(cpuTimes[`${job} ${name}`]!.map((micros, i) => micros / cpuTimes[`${job} floor`]![i]!));
   console.log(
     `  ${job.padEnd(8)} raw Deno.connectTls ${rawRate.toFixed(0).padStart(6)} MB/s  CPU ${cpuPerMib("raw").toFixed(2)} ms/MiB`,
   );
   console.log(
     `  ${job.padEnd(8)} floor               ${floorRate.toFixed(0).padStart(6)} MB/s  ratio ${(floorRate / rawRate).toFixed(3)}  CPU ${cpuPerMib("floor").toFixed(2)} ms/MiB`,
   );
-  for (const name of ["portio", "portio-native", "node:tls"]) {
+  for (const name of ["portio", "portio-native", "node:tls"].filter((name) => names.includes(name as Variant))) {
     const r = rate(`${job} ${name}`);
     // Time ratio raw/portio per round = throughput ratio portio/raw.
     const perRound = median(times[`${job} raw`]!.map((seconds, i) => seconds / times[`${job} ${name}`]![i]!));
     console.log(
-      `  ${job.padEnd(8)} ${name.padEnd(19)} ${r.toFixed(0).padStart(6)} MB/s  ratio ${(r / rawRate).toFixed(3)}  per-round ratio ${perRound.toFixed(3)}  / floor ${(r / floorRate).toFixed(3)}  CPU ${cpuPerMib(name).toFixed(2)} ms/MiB`,
+      `  ${job.padEnd(8)} ${name.padEnd(19)} ${r.toFixed(0).padStart(6)} MB/s  ratio ${(r / rawRate).toFixed(3)}  per-round ratio ${perRound.toFixed(3)}  / floor ${(r / floorRate).toFixed(3)}  CPU ${cpuPerMib(name).toFixed(2)} ms/MiB (per-round / floor ${cpuPerFloor(name).toFixed(2)})`,
     );
+    const cpuNote =
+      `CPU per MiB raw ${cpuPerMib("raw").toFixed(2)} ms, floor ${cpuPerMib("floor").toFixed(2)} ms, ${name} ` +
+      `${cpuPerMib(name).toFixed(2)} ms (${name} / floor per round ${cpuPerFloor(name).toFixed(2)})`;
     results.push({
       job: `tls ${job} (${name})`,
       raw: rawRate,
@@ -441,13 +477,13 @@ for (const job of ["download", "upload"]) {
       ratio: r / rawRate,
       // The node:tls row is a reference for reading the others, not a portio figure.
       target: name === "node:tls" ? null : 0.95,
+      samples: { raw: rates(`${job} raw`), portio: rates(`${job} ${name}`) },
       note:
         `median per-round ratio ${perRound.toFixed(3)}` +
         (name === "node:tls"
-          ? "; portio column = node:tls on a node:net socket (reference)"
+          ? `; portio column = node:tls on a node:net socket (reference); ${cpuNote}`
           : `; floor (node:tls over a plain Duplex on a raw Deno.connect conn) ${floorRate.toFixed(0)} MB/s = ` +
-            `${(floorRate / rawRate).toFixed(2)} of raw, ${name} / floor ${(r / floorRate).toFixed(2)}; CPU per MiB raw ` +
-            `${cpuPerMib("raw").toFixed(2)} ms, floor ${cpuPerMib("floor").toFixed(2)} ms, ${name} ${cpuPerMib(name).toFixed(2)} ms`),
+            `${(floorRate / rawRate).toFixed(2)} of raw, ${name} / floor ${(r / floorRate).toFixed(2)}; ${cpuNote}`),
     });
   }
 }
