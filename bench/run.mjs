@@ -195,7 +195,12 @@ const BENCHMARKS = [
           ratio,
           samples: { raw: summary.raw.rates, portio: summary.portio.rates },
           note:
-            `node:dgram UDP reference ${Math.round(summary.udp.rate).toLocaleString("en-US")}/s` +
+            `node:dgram UDP reference ${Math.round(summary.udp.rate).toLocaleString("en-US")}/s received` +
+            // UDP drops what the receiver cannot keep up with (Deno's node:dgram loses most of a
+            // burst): a rate of what arrived says little without the share that did not.
+            (summary.udp.lost > 0
+              ? ` (${((summary.udp.lost / (count * summary.udp.rates.length)) * 100).toFixed(1)}% lost)`
+              : "") +
             (summary.raw.cpuMicros === undefined
               ? ""
               : `; CPU per datagram raw ${summary.raw.cpuMicros.toFixed(2)} µs, portio ${summary.portio.cpuMicros.toFixed(2)} µs` +
