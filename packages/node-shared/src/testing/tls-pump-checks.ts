@@ -7,6 +7,7 @@
 import { SocketAttribute, TLSStream, connectTcp, createTcpListener, type AnyByteStream, type SocketStream } from "@portio/core";
 import { PortioDuplex } from "../tls-duplex.ts";
 import { wrapTls } from "../tls.ts";
+import type { NodeTLSTransport } from "../tls-transport.ts";
 import { generateTestCertificates } from "./certificates.ts";
 
 function check(condition: unknown, message: string): asserts condition {
@@ -104,121 +105,111 @@ async function pumpedSession(clientStream: (raw: SocketStream) => AnyByteStream)
   return { listener, clientRaw, client, server: await wrapping };
 }
 
+/**
+ * Runs a download through the client's pump: the server sends `size` bytes in `sendChunk` sends
+ * and closes with close_notify; the client reads them all (pausing for a macrotask every fourth
+ * read when `slowReader`), then sees the close_notify as the end. `watch` is given the client
+ * session before the transfer and returns a check to run after it.
+ */
+async function checkPumpedDownload(options: {
+  clientStream: (raw: SocketStream) => AnyByteStream;
+  size: number;
+  sendChunk: number;
+  slowReader: boolean;
+  watch?: (client: NodeTLSTransport) => () => void;
+}): Promise<void> {
+  const { size, sendChunk } = options;
+  const feeds = recordFeeds();
+  let session: Awaited<ReturnType<typeof pumpedSession>>;
+  try {
+    session = await pumpedSession(options.clientStream);
+  } catch (error) {
+    feeds.stop();
+    throw error;
+  }
+  const { listener, clientRaw, client, server } = session;
+  try {
+    const afterTransfer = options.watch?.(client);
+    const data = Uint8Array.from({ length: size }, (_, i) => (i * 31 + 7) & 0xff);
+    const sending = (async () => {
+      for (let offset = 0; offset < size; offset += sendChunk) await server.send(data.subarray(offset, offset + sendChunk));
+      await server.aclose();
+    })();
+    const received = new Uint8Array(size);
+    let length = 0;
+    let end: unknown;
+    // At most one round per byte plus the end.
+    for (let round = 0; round <= size; round++) {
+      const chunk = await client.read();
+      if (chunk === null) break;
+      check(length + chunk.byteLength <= size, "no more bytes than were sent");
+      received.set(chunk, length);
+      length += chunk.byteLength;
+      if (options.slowReader && round % 4 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    await sending.catch((error: unknown) => {
+      end = error;
+    });
+    check(end === undefined, `the server sent everything (${String(end)})`);
+    check(length === size, `received ${length} of ${size} bytes`);
+    check(
+      received.every((byte, i) => byte === data[i]),
+      "received data",
+    );
+    check(client.closeNotifyReceived, "the end was the server's close_notify");
+    afterTransfer?.();
+    feeds.check();
+  } finally {
+    feeds.stop();
+    // The session leaves the stream under it open: the stream's close ends the connection.
+    await client.close(0);
+    await Promise.all([clientRaw.aclose(), server.aclose(), listener.aclose()]);
+  }
+}
+
 /** The checks, by name. */
 export const tlsPumpChecks: ReadonlyArray<{ name: string; run(): Promise<void> }> = [
   {
     name:
       "a reader slower than the network holds the pump back, never pausing the TLS socket, and gets every byte, " +
       "then the close_notify as the end",
-    async run() {
-      const feeds = recordFeeds();
-      let session: Awaited<ReturnType<typeof pumpedSession>>;
-      try {
-        session = await pumpedSession((raw) => raw);
-      } catch (error) {
-        feeds.stop();
-        throw error;
-      }
-      const { listener, clientRaw, client, server } = session;
-      try {
-        let pauses = 0;
-        const pause = client.socket.pause;
-        client.socket.pause = function (this: typeof client.socket) {
-          pauses++;
-          return pause.call(this);
-        };
-        const size = 2 * 1024 * 1024;
-        const data = Uint8Array.from({ length: size }, (_, i) => (i * 31 + 7) & 0xff);
-        const sending = (async () => {
-          for (let offset = 0; offset < size; offset += 64 * 1024) await server.send(data.subarray(offset, offset + 64 * 1024));
-          await server.aclose();
-        })();
-        const received = new Uint8Array(size);
-        let length = 0;
-        let end: unknown;
-        // At most one round per byte plus the end.
-        for (let round = 0; round <= size; round++) {
-          const chunk = await client.read();
-          if (chunk === null) break;
-          check(length + chunk.byteLength <= size, "no more bytes than were sent");
-          received.set(chunk, length);
-          length += chunk.byteLength;
-          // Slower than the network: the plaintext queue fills, and the pump has to wait.
-          if (round % 4 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
-        }
-        await sending.catch((error: unknown) => {
-          end = error;
-        });
-        check(end === undefined, `the server sent everything (${String(end)})`);
-        check(length === size, `received ${length} of ${size} bytes`);
-        check(
-          received.every((byte, i) => byte === data[i]),
-          "received data",
-        );
-        check(client.closeNotifyReceived, "the end was the server's close_notify");
-        check(pauses === 0, `the TLS socket was paused ${pauses} times (a full queue must hold the pump back instead)`);
-        feeds.check();
-      } finally {
-        feeds.stop();
-        // The session leaves the stream under it open: the stream's close ends the connection.
-        await client.close(0);
-        await Promise.all([clientRaw.aclose(), server.aclose(), listener.aclose()]);
-      }
-    },
+    run: () =>
+      checkPumpedDownload({
+        clientStream: (raw) => raw,
+        size: 2 * 1024 * 1024,
+        sendChunk: 64 * 1024,
+        // Slower than the network: the plaintext queue fills, and the pump has to wait.
+        slowReader: true,
+        watch(client) {
+          let pauses = 0;
+          const pause = client.socket.pause;
+          client.socket.pause = function (this: typeof client.socket) {
+            pauses++;
+            return pause.call(this);
+          };
+          return () =>
+            check(pauses === 0, `the TLS socket was paused ${pauses} times (a full queue must hold the pump back instead)`);
+        },
+      }),
   },
   {
     name:
       "records that arrive a few bytes at a time (headers split across reads) are all fed, and the close_notify " +
       "still ends the stream",
-    async run() {
-      // 7-byte reads: record headers (5 bytes) start at every offset of a read and often span two.
-      const dribbling = (raw: SocketStream): AnyByteStream =>
-        new Proxy(raw, {
-          get(target, property) {
-            if (property === "receive") return () => target.receive(7);
-            const value: unknown = Reflect.get(target, property, target);
-            return typeof value === "function" ? value.bind(target) : value;
-          },
-        });
-      const feeds = recordFeeds();
-      let session: Awaited<ReturnType<typeof pumpedSession>>;
-      try {
-        session = await pumpedSession(dribbling);
-      } catch (error) {
-        feeds.stop();
-        throw error;
-      }
-      const { listener, clientRaw, client, server } = session;
-      try {
-        const size = 40 * 1024;
-        const data = Uint8Array.from({ length: size }, (_, i) => (i * 13 + 5) & 0xff);
-        const sending = (async () => {
-          for (let offset = 0; offset < size; offset += 10 * 1024) await server.send(data.subarray(offset, offset + 10 * 1024));
-          await server.aclose();
-        })();
-        const received = new Uint8Array(size);
-        let length = 0;
-        // At most one round per byte plus the end.
-        for (let round = 0; round <= size; round++) {
-          const chunk = await client.read();
-          if (chunk === null) break;
-          check(length + chunk.byteLength <= size, "no more bytes than were sent");
-          received.set(chunk, length);
-          length += chunk.byteLength;
-        }
-        await sending;
-        check(length === size, `received ${length} of ${size} bytes`);
-        check(
-          received.every((byte, i) => byte === data[i]),
-          "received data",
-        );
-        check(client.closeNotifyReceived, "the end was the server's close_notify");
-        feeds.check();
-      } finally {
-        feeds.stop();
-        await client.close(0);
-        await Promise.all([clientRaw.aclose(), server.aclose(), listener.aclose()]);
-      }
-    },
+    run: () =>
+      checkPumpedDownload({
+        // 7-byte reads: record headers (5 bytes) start at every offset of a read and often span two.
+        clientStream: (raw) =>
+          new Proxy(raw, {
+            get(target, property) {
+              if (property === "receive") return () => target.receive(7);
+              const value: unknown = Reflect.get(target, property, target);
+              return typeof value === "function" ? value.bind(target) : value;
+            },
+          }),
+        size: 40 * 1024,
+        sendChunk: 10 * 1024,
+        slowReader: false,
+      }),
   },
 ];
