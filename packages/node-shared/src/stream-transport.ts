@@ -149,6 +149,8 @@ export class NetStreamTransport implements StreamTransport {
   readonly #fd: number | undefined;
   readonly #destroyClosesFd: boolean;
   #writer: Deferred<void> | undefined;
+  /** The socket's 'drain' is listened for (see {@link write}). */
+  #drainListened = false;
   /** While the socket connects (see {@link NetStreamTransport.connect}): settled by 'connect' or 'close'. */
   #connecting: ConnectAttempt | undefined;
   /**
@@ -241,6 +243,13 @@ export class NetStreamTransport implements StreamTransport {
     transport.#drainSocket();
     transport.#serveReader();
     transport.#failWriter();
+  };
+
+  static readonly #onDrain = function (this: Socket): void {
+    const transport = transportOf(this);
+    const writer = transport.#writer;
+    transport.#writer = undefined;
+    writer?.resolve();
   };
 
   static readonly #onClose = function (this: Socket): void {
@@ -370,13 +379,14 @@ export class NetStreamTransport implements StreamTransport {
     // socket; report what a write(2) would instead.
     if (socket.destroyed || socket.writableEnded) return Promise.reject(brokenPipeError());
     if (socket.write(data)) return WRITTEN;
-    // Listened for only when needed: most writes fit, and a listener per socket costs every
-    // connection. Left over after a failure, it finds no writer and does nothing.
-    socket.once("drain", () => {
-      const writer = this.#writer;
-      this.#writer = undefined;
-      writer?.resolve();
-    });
+    // Listened for from the first write that must wait: most connections never have one, and a
+    // listener costs every connection. Then it stays: a bulk sender waits on every write (a
+    // TLS socket's write() on Bun returns false every time), and a `once` listener per write
+    // is a wrapper made, added and removed each time. With no writer waiting it does nothing.
+    if (!this.#drainListened) {
+      this.#drainListened = true;
+      socket.on("drain", NetStreamTransport.#onDrain);
+    }
     this.#writer = deferred();
     return this.#writer.promise;
   }

@@ -271,24 +271,31 @@ class RecordTracker {
         if (this.#bodyLeft === 0 && this.#mayBeAlert) return position;
         continue;
       }
-      // A record that may be an alert starts here: the records before it are fed first.
-      if (
-        this.#headerLength === 0 &&
-        position > 0 &&
-        position + RECORD_HEADER <= chunk.byteLength &&
-        mayBeAlert(chunk, position)
-      ) {
-        return position;
+      let header: Uint8Array;
+      let start: number;
+      let alert: boolean;
+      if (this.#headerLength === 0 && position + RECORD_HEADER <= chunk.byteLength) {
+        // The whole header is here (the usual case): read in place, not a byte at a time.
+        alert = mayBeAlert(chunk, position);
+        // A record that may be an alert starts here: the records before it are fed first.
+        if (alert && position > 0) return position;
+        header = chunk;
+        start = position;
+        position += RECORD_HEADER;
+      } else {
+        this.#header[this.#headerLength++] = chunk[position++]!;
+        if (this.#headerLength < RECORD_HEADER) continue;
+        this.#headerLength = 0;
+        header = this.#header;
+        start = 0;
+        alert = mayBeAlert(header, 0);
       }
-      this.#header[this.#headerLength++] = chunk[position++]!;
-      if (this.#headerLength < RECORD_HEADER) continue;
-      this.#headerLength = 0;
-      const type = this.#header[0]!;
-      const length = (this.#header[3]! << 8) | this.#header[4]!;
+      const type = header[start]!;
+      const length = (header[start + 3]! << 8) | header[start + 4]!;
       if (type < 20 || type > 24 || length > MAX_RECORD) this.#unframed = true;
       this.#bodyLeft = length;
-      this.#mayBeAlert = mayBeAlert(this.#header, 0);
-      if (length === 0 && this.#mayBeAlert) return position;
+      this.#mayBeAlert = alert;
+      if (length === 0 && alert) return position;
     }
     return this.#unframed ? chunk.byteLength : position;
   }
