@@ -13,6 +13,14 @@ const APPLICATION_DATA = 23;
  * overhead, and at most a little padding); bulk data comes in records of up to 16 KiB.
  */
 const MAY_BE_ALERT = 2048;
+/**
+ * The most ciphertext one receive of the pump takes. Larger than a receive's default (64 KiB):
+ * a runtime that reads ahead in big chunks (Bun hands about 512 KiB at a time) then costs one
+ * awaited receive per chunk instead of eight, and the TLS engine gets a chunk it was going to
+ * take anyway (feeding still stops for backpressure before each chunk, and at every record that
+ * may be an alert).
+ */
+const PUMP_RECEIVE_BYTES = 512 * 1024;
 
 /**
  * Any portio byte stream as the `node:stream` Duplex that Node's TLS engine runs over when there
@@ -208,7 +216,7 @@ export class PortioDuplex extends Duplex {
         }
         let chunk: Uint8Array;
         try {
-          chunk = await this.#raw.receive();
+          chunk = await this.#raw.receive(PUMP_RECEIVE_BYTES);
         } catch (error) {
           if (this.#stopped) return;
           if (error instanceof EndOfStream) {
