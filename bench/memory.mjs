@@ -8,7 +8,20 @@
 //
 // Rounds alternate the two (ABBA order, so warm-up and machine drift hit both alike); each job
 // reports the median of its rounds.
-import { writeFileSync } from "node:fs";
+//
+// The bulk job also measures a floor in the same rounds (printed as a note, not a table cell):
+// `floor` is an in-memory byte stream written from the language alone, nothing of portio's, held to
+// the contract the memory backend has. A send's bytes are the sender's to reuse once it resolves,
+// and a received chunk is the reader's to keep, so each 64 KiB send is copied into a fresh buffer
+// (`slice()`, one allocation and one copy: the least any owned-chunk API does); the sender awaits
+// once per send, bounded by the memory network's default 2 MiB buffer, and the reader awaits once
+// per chunk (one await per operation, as any promise-based API needs). Each variant's round also
+// records its CPU time (process.cpuUsage) and minor page faults (/proc/self/stat, Linux): a fresh
+// 64 KiB buffer per send leaves ~64 MiB of garbage between the engine's collections, and a round
+// whose garbage lands on pages the process has not touched yet pays a fault per 4 KiB page. Those
+// rounds are slow for the floor as much as for portio, so the note shows whether the spread of
+// the memory samples is portio's or the runtime's.
+import { readFileSync, writeFileSync } from "node:fs";
 import { getBackend, setBackend } from "portio";
 import { createMemoryNetwork, memoryBackend } from "@portio/memory";
 import * as portio from "./portio.mjs";
@@ -41,15 +54,86 @@ async function once(backend, job) {
   }
 }
 
+/** The bulk floor (see the header): resolves with seconds. */
+async function floorBulk(total, chunkSize) {
+  const capacity = 2 * 1024 * 1024;
+  const data = new Uint8Array(chunkSize).fill(7);
+  /** @type {Uint8Array[]} */
+  const queue = [];
+  let queued = 0;
+  /** @type {((chunk: Uint8Array | null) => void) | undefined} */
+  let reader;
+  /** @type {(() => void) | undefined} */
+  let writer;
+  let ended = false;
+  const receive = () => {
+    const chunk = queue.shift();
+    if (chunk !== undefined) {
+      queued -= chunk.byteLength;
+      if (writer !== undefined && queued < capacity) writer = void writer();
+      return Promise.resolve(chunk);
+    }
+    if (ended) return Promise.resolve(null);
+    return new Promise((resolve) => (reader = resolve));
+  };
+  const send = (bytes) => {
+    const owned = bytes.slice();
+    if (reader !== undefined) reader = void reader(owned);
+    else {
+      queue.push(owned);
+      queued += owned.byteLength;
+    }
+    return queued < capacity ? Promise.resolve() : new Promise((resolve) => (writer = resolve));
+  };
+  const counting = (async () => {
+    let count = 0;
+    for (let chunk = await receive(); chunk !== null; chunk = await receive()) count += chunk.byteLength;
+    return count;
+  })();
+  const t0 = performance.now();
+  for (let sent = 0; sent < total; sent += chunkSize) await send(data);
+  ended = true;
+  if (reader !== undefined) reader = void reader(null);
+  const count = await counting;
+  const seconds = (performance.now() - t0) / 1000;
+  if (count !== total) throw new Error(`floor bulk: the reader counted ${count} of ${total} bytes`);
+  return seconds;
+}
+
+/** Minor page faults of this process so far (Linux); `undefined` where /proc is not there. */
+function minorFaults() {
+  try {
+    // Field 10 of /proc/self/stat, counted after the command name (which may hold spaces).
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[7]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** One round of `name`, with its CPU time (ms, both ends: one process) and minor faults. */
+async function measured(name, job) {
+  const faults0 = minorFaults();
+  const cpu0 = process.cpuUsage();
+  const seconds = name === "floor" ? await floorBulk(bulkBytes, chunk) : await once(variants[name], job);
+  const cpu = process.cpuUsage(cpu0);
+  const faults1 = minorFaults();
+  const faults = faults0 === undefined || faults1 === undefined ? undefined : faults1 - faults0;
+  return { seconds, cpuMs: (cpu.user + cpu.system) / 1000, faults };
+}
+
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const results = [];
 for (const job of ["bulk", "ping-pong"]) {
-  const samples = { loopback: [], memory: [] };
-  for (let i = 0; i < warmups; i++) for (const name of ["loopback", "memory"]) await once(variants[name], job);
+  const names = job === "bulk" ? ["loopback", "memory", "floor"] : ["loopback", "memory"];
+  /** @type {Record<string, { seconds: number, cpuMs: number, faults: number | undefined }[]>} */
+  const measures = Object.fromEntries(names.map((name) => [name, []]));
+  for (let i = 0; i < warmups; i++) for (const name of names) await measured(name, job);
   for (let i = 0; i < rounds; i++) {
-    const order = i % 2 === 0 ? ["loopback", "memory"] : ["memory", "loopback"];
-    for (const name of order) samples[name].push(await once(variants[name], job));
+    const order = i % 2 === 0 ? names : [...names].reverse();
+    for (const name of order) measures[name].push(await measured(name, job));
   }
+  const samples = Object.fromEntries(names.map((name) => [name, measures[name].map((m) => m.seconds)]));
   const rate = (seconds) => (job === "bulk" ? bulkBytes / 1e6 / seconds : pings / seconds);
   const loopback = rate(median(samples.loopback));
   const memory = rate(median(samples.memory));
@@ -65,11 +149,32 @@ for (const job of ["bulk", "ping-pong"]) {
     portio: memory,
     ratio: memory / loopback,
     samples: { raw: samples.loopback.map(rate), portio: samples.memory.map(rate) },
-    note: "raw = portio on loopback TCP, portio = portio on @portio/memory",
+    note: `raw = portio on loopback TCP, portio = portio on @portio/memory${job === "bulk" ? `; ${floorNote(measures)}` : ""}`,
   };
   results.push(row);
   console.log(
     `${row.job}: loopback ${Math.round(loopback).toLocaleString("en-US")} ${row.unit}, memory ${Math.round(memory).toLocaleString("en-US")} ${row.unit}, ratio ${row.ratio.toFixed(2)}`,
   );
 }
+/** The bulk floor against portio on memory, same rounds, and each variant's cost per round. */
+function floorNote(measures) {
+  const rate = (m) => bulkBytes / 1e6 / m.seconds;
+  const perRound = measures.memory.map((m, i) => rate(m) / rate(measures.floor[i]));
+  const mib = bulkBytes / 1024 / 1024;
+  const cost = (name) => {
+    const cpu = median(measures[name].map((m) => m.cpuMs));
+    const faults = measures[name].map((m) => m.faults);
+    return (
+      `${name} ${Math.round((cpu * 1000) / mib)} µs` +
+      (faults.includes(undefined) ? "" : ` (faults per round ${faults.join("/")})`)
+    );
+  };
+  return (
+    `floor (in-memory stream from the language alone, a fresh buffer per 64 KiB send, one await per send and receive) ` +
+    `${Math.round(rate({ seconds: median(measures.floor.map((m) => m.seconds)) })).toLocaleString("en-US")} MB/s, ` +
+    `rounds ${measures.floor.map((m) => Math.round(rate(m))).join("/")} MB/s; memory rounds ${measures.memory.map((m) => Math.round(rate(m))).join("/")} MB/s; ` +
+    `memory / floor ${median(perRound).toFixed(2)} (median per-round); CPU per MiB (both ends, median round) ${["loopback", "memory", "floor"].map(cost).join(", ")}`
+  );
+}
+
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ results }, null, 2));
