@@ -63,7 +63,7 @@ async function floorBulk(total, chunkSize) {
   let queued = 0;
   /** @type {((chunk: Uint8Array | null) => void) | undefined} */
   let reader;
-  /** @type {(() => void) | undefined} */
+  /** @type {((value?: unknown) => void) | undefined} */
   let writer;
   let ended = false;
   const receive = () => {
