@@ -66,6 +66,12 @@ export class Pipe {
   send(data: Uint8Array): void {
     if (data.byteLength === 0) return;
     if (this.shaping === undefined && this.#transit.length === 0) {
+      // A send of one segment or less arrives as it is: a view of it would be one more object per
+      // send, and on JavaScriptCore it gives the buffer a separate ArrayBuffer with a finalizer.
+      if (data.byteLength <= SEGMENT) {
+        this.#arrive(data);
+        return;
+      }
       // Segments, as a kernel queues them: a reader that takes one chunk leaves the rest unread.
       for (let offset = 0; offset < data.byteLength; offset += SEGMENT)
         this.#arrive(data.subarray(offset, Math.min(offset + SEGMENT, data.byteLength)));

@@ -314,6 +314,27 @@ export function byteStreamCases(open: OpenPair): CaseDefinition[] {
         bytesEqual(concat([head, rest]), "hello world");
       },
     },
+    ...[64, 64 * KiB].map(
+      (size): CaseDefinition => ({
+        name: `send-buffer-reuse[${size}]`,
+        description: `a ${size} B buffer may be overwritten once send() resolves, and a received chunk stays the reader's while more arrives`,
+        async run(t) {
+          const [client, server] = await open(t);
+          const buffer = pattern(size, 3);
+          const sent = buffer.slice();
+          await client.send(buffer);
+          // Reused at once, as a sender's scratch buffer is: the bytes already sent must not change.
+          buffer.fill(0xee);
+          await client.send(buffer);
+          const first = await server.receive(size);
+          checkChunk(first, size);
+          const kept = first.slice();
+          const rest = await receiveExactly(server, 2 * size - first.byteLength);
+          bytesEqual(first, kept, "the first chunk after later receives");
+          bytesEqual(concat([first, rest]), concat([sent, buffer]), "received bytes");
+        },
+      }),
+    ),
     {
       name: "cancel-keeps-data[pending]",
       description:
