@@ -22,6 +22,17 @@
 //                     (Bun's engine writes whatever write() returns, so without that wait a fast
 //                     sender would queue its whole upload in memory; portio has the same wait).
 //                     portio / floor is what portio's own code costs on top of that path.
+//   floor-awaited     reference for portio, reported in its notes (with the floor, Bun only): the
+//                     floor held to portio's receive/send contract, nothing of portio's. The floor
+//                     counts 'data' events; a promise API cannot: each receive is one awaited
+//                     promise returning at most 64 KiB (receive()'s default) of a chunk the reader
+//                     owns (node:tls makes a new buffer per 'data'), and each 64 KiB send is one
+//                     await, done once the TLS socket and the Duplex under it took it (the floor's
+//                     waits). Its queue is unbounded (the reader keeps up; portio's is bounded, which
+//                     costs more, so this floor is not above portio's least). portio / floor-awaited
+//                     is what portio's own layers cost beyond one promise per operation; Valgrind
+//                     puts most of the default path's excess over the floor in that promise (per
+//                     64 KiB chunk, an awaited read of the TLS socket's 'data').
 //   native-floor      reference for portio-native, reported in its notes (Bun only, with the floor):
 //                     the engine portio-native runs on, from Bun's raw API and nothing of portio's:
 //                     a plain `Bun.connect` socket upgraded with `socket.upgradeTLS` (connectTcp
@@ -128,6 +139,52 @@ class SocketDuplex extends Duplex {
     this.socket.destroy();
     callback(error);
   }
+}
+
+/**
+ * The floor-awaited variant's receive (see the header): the TLS socket's 'data' chunks, one awaited
+ * promise per call, each at most `chunkSize` bytes; null once the TLS stream ended.
+ * `ragged` is the floor's check, read at the TLS 'end': `duplex` ended first.
+ */
+function awaitedReader(secure, duplex, chunkSize) {
+  const queue = [];
+  let waiter;
+  let ended = false;
+  let pending;
+  const reader = {
+    ragged: false,
+    async receive() {
+      let chunk = pending;
+      pending = undefined;
+      if (chunk === undefined) {
+        if (queue.length > 0) chunk = queue.shift();
+        else if (ended) chunk = null;
+        else chunk = await new Promise((resolve) => (waiter = resolve));
+      }
+      if (chunk === null || chunk.byteLength <= chunkSize) return chunk;
+      pending = chunk.subarray(chunkSize);
+      return chunk.subarray(0, chunkSize);
+    },
+  };
+  const give = (chunk) => {
+    if (waiter === undefined) return void queue.push(chunk);
+    const resolve = waiter;
+    waiter = undefined;
+    resolve(chunk);
+  };
+  secure.on("data", give);
+  secure.once("end", () => {
+    reader.ragged = duplex.transportEnded;
+    ended = true;
+    if (waiter !== undefined) give(null);
+  });
+  return reader;
+}
+
+/** The floor-awaited variant's send: one await, done once the TLS socket and its Duplex took `data`. */
+async function awaitedSend(secure, duplex, data) {
+  if (!secure.write(data)) await new Promise((resolve) => secure.once("drain", resolve));
+  if (duplex.writableNeedDrain) await new Promise((resolve) => duplex.once("drain", resolve));
 }
 
 /**
@@ -388,6 +445,33 @@ async function main() {
       return seconds;
     },
   };
+  const floorAwaited = {
+    async download() {
+      const { secure, duplex } = await floor.connect();
+      const reader = awaitedReader(secure, duplex, CHUNK);
+      const start = performance.now();
+      await awaitedSend(secure, duplex, Buffer.from("D"));
+      let got = 0;
+      for (let chunk; (chunk = await reader.receive()) !== null; ) got += chunk.byteLength;
+      const seconds = (performance.now() - start) / 1000;
+      secure.destroy();
+      if (got !== total) throw new Error(`floor-awaited download: ${got} of ${total} bytes`);
+      if (reader.ragged) throw new Error("floor-awaited download: the transport ended before close_notify");
+      return seconds;
+    },
+    async upload() {
+      const { secure, duplex } = await floor.connect();
+      const reader = awaitedReader(secure, duplex, CHUNK);
+      const start = performance.now();
+      await awaitedSend(secure, duplex, uploadHeader());
+      const payload = Buffer.alloc(CHUNK, 0x62);
+      for (let sent = 0; sent < total; sent += CHUNK) await awaitedSend(secure, duplex, payload);
+      if ((await reader.receive()) === null) throw new Error("floor-awaited upload: no answer");
+      const seconds = (performance.now() - start) / 1000;
+      secure.destroy();
+      return seconds;
+    },
+  };
   const withFloor = opt("floor", process.versions.bun === undefined ? "no" : "yes") === "yes";
   const withNativeFloor = withFloor && process.versions.bun !== undefined;
   const variants = {
@@ -395,6 +479,7 @@ async function main() {
     portio: portio(true),
     "portio-native": portio(false),
     ...(withFloor && { floor }),
+    ...(withNativeFloor && { "floor-awaited": floorAwaited }),
     ...(withNativeFloor && { "native-floor": bunNativeFloor({ port, cert, total, uploadHeader, chunkSize: CHUNK }) }),
   };
   const names = Object.keys(variants);
@@ -440,6 +525,8 @@ async function main() {
         `  ${job.padEnd(8)} floor            ${floorRate.toFixed(0).padStart(6)} MB/s  ratio ${(floorRate / rawRate).toFixed(3)}  CPU ${cpuPerMib("floor").toFixed(2)} ms/MiB`,
       );
     }
+    const awaitedFloor = withNativeFloor ? awaitedFloorReport(job, rate, rawRate, cpuPerMib) : undefined;
+    if (awaitedFloor !== undefined) console.log(awaitedFloor.line);
     const nativeFloor = withNativeFloor ? nativeFloorReport(job, rate, rawRate, cpuPerMib) : undefined;
     if (nativeFloor !== undefined) console.log(nativeFloor.line);
     for (const name of ["portio", "portio-native"]) {
@@ -463,12 +550,29 @@ async function main() {
               `${name} / floor ${(r / floorRate).toFixed(2)}; `) +
           `client CPU per MiB raw ${cpuPerMib("raw").toFixed(2)} ms, ` +
           `${floorRate === undefined ? "" : `floor ${cpuPerMib("floor").toFixed(2)} ms, `}${name} ${cpuPerMib(name).toFixed(2)} ms` +
+          (name === "portio" && awaitedFloor !== undefined ? awaitedFloor.note(r) : "") +
           (name === "portio-native" && nativeFloor !== undefined ? nativeFloor.note(r) : ""),
       });
     }
   }
   const json = opt("json", undefined);
   if (json) writeFileSync(json, JSON.stringify({ runtime: `node ${process.versions.node}`, results }, null, 2));
+}
+
+/**
+ * The floor-awaited variant's console line, and its part of portio's note: rate and ratio to raw,
+ * portio / floor-awaited, client CPU per MiB.
+ */
+function awaitedFloorReport(job, rate, rawRate, cpuPerMib) {
+  const floorRate = rate(`${job} floor-awaited`);
+  const cpu = cpuPerMib("floor-awaited").toFixed(2);
+  return {
+    line: `  ${job.padEnd(8)} floor-awaited    ${floorRate.toFixed(0).padStart(6)} MB/s  ratio ${(floorRate / rawRate).toFixed(3)}  CPU ${cpu} ms/MiB`,
+    note: (portioRate) =>
+      `; awaited floor (the floor with one await per receive of at most 64 KiB and per send) ` +
+      `${floorRate.toFixed(0)} MB/s = ${(floorRate / rawRate).toFixed(2)} of raw, portio / awaited floor ${(portioRate / floorRate).toFixed(2)}; ` +
+      `client CPU per MiB awaited floor ${cpu} ms`,
+  };
 }
 
 /**
