@@ -142,17 +142,28 @@ class SocketDuplex extends Duplex {
 }
 
 /**
- * The floor-awaited variant's receive (see the header): the TLS socket's 'data' chunks, one awaited
- * promise per call, each at most `chunkSize` bytes; null once the TLS stream ended.
- * `ragged` is the floor's check, read at the TLS 'end': `duplex` ended first.
+ * What the two awaited floors receive through: chunks handed in by the runtime's events
+ * (`give`), taken with one awaited promise per `receive()`, each at most `chunkSize` bytes (the
+ * rest of a bigger chunk is a view); null once `end()` was called and every chunk was taken. Not
+ * bounded: the reader keeps up.
  */
-function awaitedReader(secure, duplex, chunkSize) {
+function awaitedChunks(chunkSize) {
   const queue = [];
   let waiter;
   let ended = false;
   let pending;
-  const reader = {
-    ragged: false,
+  const give = (chunk) => {
+    if (waiter === undefined) return void queue.push(chunk);
+    const resolve = waiter;
+    waiter = undefined;
+    resolve(chunk);
+  };
+  return {
+    give,
+    end() {
+      ended = true;
+      if (waiter !== undefined) give(null);
+    },
     async receive() {
       let chunk = pending;
       pending = undefined;
@@ -166,17 +177,18 @@ function awaitedReader(secure, duplex, chunkSize) {
       return chunk.subarray(0, chunkSize);
     },
   };
-  const give = (chunk) => {
-    if (waiter === undefined) return void queue.push(chunk);
-    const resolve = waiter;
-    waiter = undefined;
-    resolve(chunk);
-  };
-  secure.on("data", give);
+}
+
+/**
+ * The floor-awaited variant's reader (see the header): the TLS socket's 'data' chunks through
+ * {@link awaitedChunks}. `ragged` is the floor's check, read at the TLS 'end': `duplex` ended first.
+ */
+function awaitedReader(secure, duplex, chunkSize) {
+  const reader = { ...awaitedChunks(chunkSize), ragged: false };
+  secure.on("data", reader.give);
   secure.once("end", () => {
     reader.ragged = duplex.transportEnded;
-    ended = true;
-    if (waiter !== undefined) give(null);
+    reader.end();
   });
   return reader;
 }
@@ -196,50 +208,26 @@ function bunNativeFloor({ port, cert, total, uploadHeader, chunkSize }) {
     const plain = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
     // Without this the raw socket's `data` handler gets every ciphertext chunk as well.
     plain.reload({ socket: { drain() {} } });
-    const queue = [];
-    let waiter;
-    let ended = false;
+    const chunks = awaitedChunks(chunkSize);
     let handshake;
     let drained;
     const handshook = new Promise((resolve, reject) => (handshake = { resolve, reject }));
-    const give = (chunk) => {
-      if (waiter === undefined) return void queue.push(chunk);
-      const resolve = waiter;
-      waiter = undefined;
-      resolve(chunk);
-    };
-    const end = () => {
-      ended = true;
-      if (waiter !== undefined) give(null);
-    };
     const [raw, socket] = plain.upgradeTLS({
       tls: { ca: cert, serverName: "localhost" },
       socket: {
         binaryType: "uint8array",
-        data: (_socket, chunk) => give(chunk),
+        data: (_socket, chunk) => chunks.give(chunk),
         drain: () => drained?.(),
-        end,
-        close: end,
+        end: chunks.end,
+        close: chunks.end,
         handshake: (_socket, success, error) => (success ? handshake.resolve() : handshake.reject(error)),
       },
     });
     await handshook;
-    let pending;
     return {
       raw,
       /** One awaited promise per call: the next at most `chunkSize` bytes, or null at the end. */
-      async receive() {
-        let chunk = pending;
-        pending = undefined;
-        if (chunk === undefined) {
-          if (queue.length > 0) chunk = queue.shift();
-          else if (ended) chunk = null;
-          else chunk = await new Promise((resolve) => (waiter = resolve));
-        }
-        if (chunk === null || chunk.byteLength <= chunkSize) return chunk;
-        pending = chunk.subarray(chunkSize);
-        return chunk.subarray(0, chunkSize);
-      },
+      receive: chunks.receive,
       /** Resolves once Bun took all of `data`: at once, or after as many `drain`s as it needs. */
       async send(data) {
         let rest = data;
