@@ -513,9 +513,9 @@ async function main() {
         `  ${job.padEnd(8)} floor            ${floorRate.toFixed(0).padStart(6)} MB/s  ratio ${(floorRate / rawRate).toFixed(3)}  CPU ${cpuPerMib("floor").toFixed(2)} ms/MiB`,
       );
     }
-    const awaitedFloor = withNativeFloor ? awaitedFloorReport(job, rate, rawRate, cpuPerMib) : undefined;
+    const awaitedFloor = withNativeFloor ? floorReport("floor-awaited", job, rate, rawRate, cpuPerMib) : undefined;
     if (awaitedFloor !== undefined) console.log(awaitedFloor.line);
-    const nativeFloor = withNativeFloor ? nativeFloorReport(job, rate, rawRate, cpuPerMib) : undefined;
+    const nativeFloor = withNativeFloor ? floorReport("native-floor", job, rate, rawRate, cpuPerMib) : undefined;
     if (nativeFloor !== undefined) console.log(nativeFloor.line);
     for (const name of ["portio", "portio-native"]) {
       const r = rate(`${job} ${name}`);
@@ -548,34 +548,32 @@ async function main() {
 }
 
 /**
- * The floor-awaited variant's console line, and its part of portio's note: rate and ratio to raw,
- * portio / floor-awaited, client CPU per MiB.
+ * A contract floor's console line, and its part of the measured variant's note: rate and ratio to
+ * raw, measured / floor, client CPU per MiB.
  */
-function awaitedFloorReport(job, rate, rawRate, cpuPerMib) {
-  const floorRate = rate(`${job} floor-awaited`);
-  const cpu = cpuPerMib("floor-awaited").toFixed(2);
-  return {
-    line: `  ${job.padEnd(8)} floor-awaited    ${floorRate.toFixed(0).padStart(6)} MB/s  ratio ${(floorRate / rawRate).toFixed(3)}  CPU ${cpu} ms/MiB`,
-    note: (portioRate) =>
-      `; awaited floor (the floor with one await per receive of at most 64 KiB and per send) ` +
-      `${floorRate.toFixed(0)} MB/s = ${(floorRate / rawRate).toFixed(2)} of raw, portio / awaited floor ${(portioRate / floorRate).toFixed(2)}; ` +
-      `client CPU per MiB awaited floor ${cpu} ms`,
+function floorReport(variant, job, rate, rawRate, cpuPerMib) {
+  // The two contract floors on Bun: what each is, and which portio variant is read against it.
+  const floors = {
+    "floor-awaited": {
+      name: "awaited floor",
+      what: "the floor with one await per receive of at most 64 KiB and per send",
+      measured: "portio",
+    },
+    "native-floor": {
+      name: "native floor",
+      what: "Bun.connect + socket.upgradeTLS, raw socket's data handler dropped, one await per receive of at most 64 KiB and per send",
+      measured: "portio-native",
+    },
   };
-}
-
-/**
- * The native-floor variant's console line, and its part of portio-native's note: rate and ratio
- * to raw, portio-native / native-floor, client CPU per MiB.
- */
-function nativeFloorReport(job, rate, rawRate, cpuPerMib) {
-  const floorRate = rate(`${job} native-floor`);
-  const cpu = cpuPerMib("native-floor").toFixed(2);
+  const { name, what, measured } = floors[variant];
+  const floorRate = rate(`${job} ${variant}`);
+  const cpu = cpuPerMib(variant).toFixed(2);
   return {
-    line: `  ${job.padEnd(8)} native-floor     ${floorRate.toFixed(0).padStart(6)} MB/s  ratio ${(floorRate / rawRate).toFixed(3)}  CPU ${cpu} ms/MiB`,
-    note: (nativeRate) =>
-      `; native floor (Bun.connect + socket.upgradeTLS, raw socket's data handler dropped, one await per receive of at most 64 KiB and per send) ` +
-      `${floorRate.toFixed(0)} MB/s = ${(floorRate / rawRate).toFixed(2)} of raw, portio-native / native floor ${(nativeRate / floorRate).toFixed(2)}; ` +
-      `client CPU per MiB native floor ${cpu} ms`,
+    line: `  ${job.padEnd(8)} ${variant.padEnd(16)} ${floorRate.toFixed(0).padStart(6)} MB/s  ratio ${(floorRate / rawRate).toFixed(3)}  CPU ${cpu} ms/MiB`,
+    note: (measuredRate) =>
+      `; ${name} (${what}) ` +
+      `${floorRate.toFixed(0)} MB/s = ${(floorRate / rawRate).toFixed(2)} of raw, ${measured} / ${name} ${(measuredRate / floorRate).toFixed(2)}; ` +
+      `client CPU per MiB ${name} ${cpu} ms`,
   };
 }
 
