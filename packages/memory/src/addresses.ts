@@ -1,4 +1,5 @@
 import type { SocketAddress } from "@portio/core";
+import { copyOf } from "./bytes.ts";
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
@@ -61,12 +62,12 @@ export function unixKey(path: string | Uint8Array): string {
 /** How a Unix address is reported: abstract names as bytes, paths as strings when they are UTF-8, else bytes. */
 export function reportUnix(path: string | Uint8Array): SocketAddress {
   const bytes = typeof path === "string" ? encoder.encode(path) : path;
-  if (bytes[0] === 0) return bytes.slice();
+  if (bytes[0] === 0) return copyOf(bytes);
   if (typeof path === "string") return path;
   try {
     return strictDecoder.decode(bytes);
   } catch {
-    return bytes.slice();
+    return copyOf(bytes);
   }
 }
 

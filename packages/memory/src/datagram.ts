@@ -1,5 +1,6 @@
 import type { AddressFamily, SocketAddress } from "@portio/core";
 import { DatagramQueue, type DatagramTransport } from "@portio/core/backend";
+import { copyOf } from "./bytes.ts";
 import { closedError, networkError } from "./errors.ts";
 
 interface Waiter<T> {
@@ -71,7 +72,7 @@ export class MemoryDatagramTransport implements DatagramTransport {
     const destination = to ?? this.remote;
     if (destination === undefined) return Promise.reject(networkError("EDESTADDRREQ", "destination address required"));
     const closed = this.#closing.signal;
-    return this.route.send(this, data.slice(), destination, closed).catch((error: unknown) => {
+    return this.route.send(this, copyOf(data), destination, closed).catch((error: unknown) => {
       throw closed.aborted ? closedError() : error;
     });
   }

@@ -15,6 +15,7 @@ import {
   reportUnix,
   unixKey,
 } from "./addresses.ts";
+import { copyOf } from "./bytes.ts";
 import { manualClock, realClock, type MemoryClock } from "./clock.ts";
 import { MemoryDatagramTransport, type DatagramRoute } from "./datagram.ts";
 import { networkError } from "./errors.ts";
@@ -489,7 +490,7 @@ export class MemoryNetwork {
         const [remoteHost, remotePort] = socket.remote as readonly [string, number];
         if (remoteHost !== source || remotePort !== localPort) return; // a connected socket takes its peer's only
       }
-      for (let i = 0; i < copies; i++) socket.deliver(i === 0 ? data : data.slice(), [source, localPort]);
+      for (let i = 0; i < copies; i++) socket.deliver(i === 0 ? data : copyOf(data), [source, localPort]);
     };
     if (delay > 0) this.clock.schedule(delay, deliver);
     else deliver();

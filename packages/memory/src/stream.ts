@@ -1,6 +1,7 @@
 import type { AddressFamily, SocketAddress } from "@portio/core";
 import type { BackendTCPOptions, StreamTransport } from "@portio/core/backend";
 import type { MemoryClock } from "./clock.ts";
+import { copyOf } from "./bytes.ts";
 import { closedError, networkError } from "./errors.ts";
 import { Pipe, type Shaping } from "./pipe.ts";
 
@@ -289,7 +290,7 @@ export class MemoryStreamTransport implements StreamTransport {
     const error = this.#out.sendError;
     if (error) throw error;
     // A copy: the caller may reuse its buffer once send() resolves, as with a kernel socket.
-    this.connection.transmit(this.side, data.slice());
+    this.connection.transmit(this.side, copyOf(data));
     await this.#out.waitForRoom();
   }
 

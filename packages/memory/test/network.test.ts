@@ -152,3 +152,31 @@ describe("Unix datagrams", () => {
     expect(await pending).toBeInstanceOf(ClosedResourceError);
   });
 });
+
+describe("the network copies what it is given", () => {
+  // A Node Buffer (Node, Bun, Deno's node:buffer) is a Uint8Array whose slice() is a view, not a
+  // copy: what the network keeps must not change when the sender reuses its buffer.
+  it("a stream send of a Buffer: the sender may overwrite it once send() resolves", async () => {
+    const { Buffer } = await import("node:buffer");
+    setBackend(memoryBackend(createMemoryNetwork()));
+    const [a, b] = await socketpair();
+    const buffer = Buffer.from("first");
+    await a.send(buffer);
+    buffer.write("xxxxx");
+    expect(text(await b.receive())).toBe("first");
+    await Promise.all([a.aclose(), b.aclose()]);
+  });
+
+  it("a datagram send of a Buffer: the sender may overwrite it once send() resolves", async () => {
+    const { Buffer } = await import("node:buffer");
+    setBackend(memoryBackend(createMemoryNetwork()));
+    const server = await createUdpSocket({ localHost: "127.0.0.1" });
+    const client = await createUdpSocket({ family: "inet" });
+    const buffer = Buffer.from("query");
+    await client.sendto(buffer, "127.0.0.1", server.extra(SocketAttribute.localPort));
+    buffer.write("xxxxx");
+    const [data] = await server.receive();
+    expect(text(data)).toBe("query");
+    await Promise.all([client.aclose(), server.aclose()]);
+  });
+});
