@@ -1,4 +1,3 @@
-import { WRITTEN } from "@portio/core/backend";
 import type { MemoryClock } from "./clock.ts";
 
 /** Link shaping of one direction: one-way latency and bandwidth. */
@@ -114,10 +113,10 @@ export class Pipe {
     for (const waiter of this.#drainWaiters.splice(0)) waiter.reject(this.#sendError);
   }
 
-  /** Resolves once the buffer is below capacity again (core's `WRITTEN` if it is now); rejects when sending broke. */
+  /** Resolves once the buffer is below capacity again; rejects when sending broke. */
   waitForRoom(): Promise<void> {
     if (this.#sendError) return Promise.reject(this.#sendError);
-    if (this.buffered < this.capacity) return WRITTEN;
+    if (this.buffered < this.capacity) return Promise.resolve();
     return new Promise<void>((resolve, reject) => this.#drainWaiters.push({ resolve, reject }));
   }
 
@@ -132,13 +131,13 @@ export class Pipe {
 
   /** The next bytes, `null` at the end of the stream; rejects after a reset. One caller at a time. */
   read(): Promise<Uint8Array | null> {
-    return new Promise((resolve, reject) => this.readWith({ resolve, reject }));
-  }
-
-  /** As {@link read}, the outcome given to `reader` (at once if known) instead of a promise: core's receive. */
-  readWith(reader: Waiter<Uint8Array | null>): void {
-    this.#reader = reader;
-    this.#wakeReader();
+    if (!this.#paused) {
+      const chunk = this.#take();
+      if (chunk !== undefined) return Promise.resolve(chunk);
+      if (this.#error) return Promise.reject(this.#error);
+      if (this.#eof) return Promise.resolve(null);
+    }
+    return new Promise((resolve, reject) => (this.#reader = { resolve, reject }));
   }
 
   /** The reader closed: a pending read rejects with `error()` (made only then), unread data is dropped. */

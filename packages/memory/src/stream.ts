@@ -1,5 +1,5 @@
 import type { AddressFamily, SocketAddress } from "@portio/core";
-import type { BackendTCPOptions, ReadSink, StreamTransport } from "@portio/core/backend";
+import type { BackendTCPOptions, StreamTransport } from "@portio/core/backend";
 import type { MemoryClock } from "./clock.ts";
 import { copyOf } from "./bytes.ts";
 import { closedError, networkError } from "./errors.ts";
@@ -283,30 +283,15 @@ export class MemoryStreamTransport implements StreamTransport {
     return this.#in.read();
   }
 
-  readWith(reader: ReadSink): void {
-    if (this.#closed) reader.reject(closedError());
-    else if (this.connection.vanished(this.side))
-      reader.reject(networkError("ECONNABORTED", "the connection was aborted (half-open)"));
-    else this.#in.readWith(reader);
-  }
-
-  /**
-   * Core's `WRITTEN` while the buffer has room: `send()` then settles without a promise and a
-   * microtask of this transport's own (not an async function, whose promise is a new one per call).
-   */
-  write(data: Uint8Array): Promise<void> {
-    try {
-      if (this.#closed) throw closedError();
-      if (this.connection.vanished(this.side)) throw networkError("ECONNABORTED", "the connection was aborted (half-open)");
-      if (this.#writeShut) throw networkError("EPIPE", "broken pipe: this side has sent its end of stream");
-      const error = this.#out.sendError;
-      if (error) throw error;
-      // A copy: the caller may reuse its buffer once send() resolves, as with a kernel socket.
-      this.connection.transmit(this.side, copyOf(data));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.#out.waitForRoom();
+  async write(data: Uint8Array): Promise<void> {
+    if (this.#closed) throw closedError();
+    if (this.connection.vanished(this.side)) throw networkError("ECONNABORTED", "the connection was aborted (half-open)");
+    if (this.#writeShut) throw networkError("EPIPE", "broken pipe: this side has sent its end of stream");
+    const error = this.#out.sendError;
+    if (error) throw error;
+    // A copy: the caller may reuse its buffer once send() resolves, as with a kernel socket.
+    this.connection.transmit(this.side, copyOf(data));
+    await this.#out.waitForRoom();
   }
 
   async shutdownWrite(): Promise<void> {
