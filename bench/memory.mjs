@@ -4,10 +4,12 @@
 // runtime's loopback TCP, same run. bench/run.mjs starts it as job "memory" under each Node major,
 // Bun and Deno; the ratio is memory/loopback (above 1: the memory network is faster).
 //
-//   node bench/memory.mjs [--json out.json] [--rounds 5] [--warmups 1] [--bulk-mib 64] [--pings 5000]
+//   node bench/memory.mjs [--json out.json] [--rounds 5] [--warmups 1] [--bulk-mib 64] [--pings 5000] [--settle gc|none]
 //
 // Rounds alternate the two (ABBA order, so warm-up and machine drift hit both alike); each job
-// reports the median of its rounds.
+// reports the median of its rounds. Every measured round starts after a full collection
+// (`--settle gc`, see `collect`): without it a round also frees the previous variant's garbage,
+// and the bulk memory variant, always second of three, never follows its own.
 //
 // The bulk job also measures a floor in the same rounds (printed as a note, not a table cell):
 // `floor` is an in-memory byte stream written from the language alone, nothing of portio's, held to
@@ -22,6 +24,8 @@
 // rounds are slow for the floor as much as for portio, so the note shows whether the spread of
 // the memory samples is portio's or the runtime's.
 import { readFileSync, writeFileSync } from "node:fs";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { getBackend, setBackend } from "portio";
 import { createMemoryNetwork, memoryBackend } from "@portio/memory";
 import * as portio from "./portio.mjs";
@@ -38,6 +42,21 @@ const chunk = 64 * 1024;
 const pings = Number(opt("pings", 5000));
 const pingSize = 64;
 const jsonOut = opt("json", undefined);
+const settle = opt("settle", "gc");
+
+/**
+ * A full collection before each measured round (`--settle gc`, the default; `none` to skip), so
+ * that a round starts without the garbage of the variant before it: the memory variant always
+ * runs second of three, after the loopback's or the floor's 64 MiB of garbage, where the other two
+ * follow their own half the time. Bun has Bun.gc; Node and Deno expose V8's gc() once the flag is set.
+ */
+const collect = (() => {
+  if (settle === "none") return () => {};
+  const bun = /** @type {any} */ (globalThis).Bun;
+  if (bun?.gc) return () => bun.gc(true);
+  setFlagsFromString("--expose-gc");
+  return runInNewContext("gc");
+})();
 
 const variants = { loopback: getBackend(), memory: memoryBackend(createMemoryNetwork()) };
 
@@ -113,6 +132,7 @@ function minorFaults() {
 
 /** One round of `name`, with its CPU time (ms, both ends: one process) and minor faults. */
 async function measured(name, job) {
+  collect();
   const faults0 = minorFaults();
   const cpu0 = process.cpuUsage();
   const seconds = name === "floor" ? await floorBulk(bulkBytes, chunk) : await once(variants[name], job);
