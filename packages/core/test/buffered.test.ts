@@ -186,6 +186,19 @@ describe("BufferedByteReceiveStream (AnyIO test_buffered.py)", () => {
 });
 
 describe("BufferedByteReceiveStream (portio)", () => {
+  it("feedData copies a Node Buffer too (its slice() is a view): the caller may overwrite it at once", async () => {
+    // Core's tests have no Node types; Node, Bun and Deno all serve node:buffer.
+    type NodeBuffer = Uint8Array & { write(text: string): number };
+    const { Buffer } = (await import("node:buffer" as string)) as { Buffer: { from(text: string): NodeBuffer } };
+    const [send, receive] = createMemoryObjectStream<Uint8Array>(1);
+    const buffered = new BufferedByteStream(new StapledObjectStream(send, receive));
+    const data = Buffer.from("fed");
+    buffered.feedData(data);
+    data.write("xxx");
+    expect(await buffered.receive()).toEqual(b("fed"));
+    await buffered.aclose();
+  });
+
   it("receive serves the buffer first and keeps an object stream's surplus bytes", async () => {
     const [send, receive] = createMemoryObjectStream<Uint8Array>(4);
     const buffered = new BufferedByteReceiveStream(receive);

@@ -133,7 +133,8 @@ export class BufferedByteReceiveStream extends ReceiveStreamBase<Uint8Array> imp
    * ```
    */
   feedData(data: Uint8Array): void {
-    this.#append(data.slice());
+    // Not data.slice(): on a Node Buffer that is a view of the caller's memory.
+    this.#append(new Uint8Array(data));
   }
 
   /**
