@@ -355,8 +355,9 @@ export class LibcDatagramTransport implements DatagramTransport {
       const zoneToIndex = this.#binder.ifNameToIndex?.bind(this.#binder);
       sockaddr = encodeIpSockaddr(this.#C, this.family, to[0], to[1], zoneToIndex ? { zoneToIndex } : {});
     }
-    // A copy of the key: the caller may mutate its array or tuple for the next destination.
-    const key: SocketAddress = typeof to === "string" ? to : to instanceof Uint8Array ? to.slice() : [to[0], to[1]];
+    // A copy of the key: the caller may mutate its array or tuple for the next destination. Not
+    // to.slice(): on a Node Buffer that is a view, and the cached key would change with the caller's bytes.
+    const key: SocketAddress = typeof to === "string" ? to : to instanceof Uint8Array ? new Uint8Array(to) : [to[0], to[1]];
     this.#lastTo = { address: key, sockaddr };
     return sockaddr;
   }

@@ -365,9 +365,14 @@ export class LibcSocket {
       sockaddr = last.sockaddr;
     } else {
       sockaddr = this.#encode(address);
-      // A copy: the caller may reuse (mutate) its array or tuple for the next peer.
+      // A copy: the caller may reuse (mutate) its array or tuple for the next peer (not slice(),
+      // which is a view on a Node Buffer).
       const key: SocketAddress =
-        typeof address === "string" ? address : address instanceof Uint8Array ? address.slice() : [address[0], address[1]];
+        typeof address === "string"
+          ? address
+          : address instanceof Uint8Array
+            ? new Uint8Array(address)
+            : [address[0], address[1]];
       this.#lastTo = { address: key, sockaddr };
     }
     const flags = this.#C.MSG_DONTWAIT | this.#C.MSG_NOSIGNAL;

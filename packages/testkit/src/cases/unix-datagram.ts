@@ -8,7 +8,7 @@ import {
 } from "@portio/core";
 import { atLeast, bytesEqual, deepEqual, equal, fail, instanceOf, ok, rejects, throws } from "../assert.ts";
 import type { SuiteDefinition } from "../case.ts";
-import { pattern, reversed, utf8 } from "../support/bytes.ts";
+import { pattern, reversed, utf8, viewSlicing } from "../support/bytes.ts";
 import { perPathKind, nonUtf8Path, unixPath } from "../support/unix.ts";
 import { allArriveInOrder, fsencode, inForm, perKindAndForm, unixDatagram } from "../support/unix-datagram.ts";
 import { unlessUnsupported } from "../support/unsupported.ts";
@@ -83,6 +83,31 @@ export const unixDatagramSuite: SuiteDefinition = {
         equal(anonymous.extra(SocketAttribute.localAddress), "", "localAddress of an unnamed socket");
         await anonymous.sendto(utf8("who?"), address.path);
         deepEqual(await server.receive(), [utf8("who?"), ""], "datagram and sender");
+      },
+    },
+    {
+      name: "sendto-address-reuse",
+      description:
+        "a destination given as bytes may be overwritten once sendto() resolves, even bytes whose slice() is a view (a Node Buffer): the next sendto() goes to the new path",
+      async run(t) {
+        const dir = await t.tempDir();
+        const first = await unixDatagram(t, { localPath: `${dir}/socket-a` });
+        const second = await unixDatagram(t, { localPath: `${dir}/socket-b` });
+        const sender = await unixDatagram(t);
+        const destination = viewSlicing(utf8(`${dir}/socket-a`));
+        await sender.sendto(utf8("one"), destination);
+        bytesEqual((await first.receive())[0], "one", "first datagram, at socket-a");
+        // Reused for the next peer, as a caller's scratch buffer is; a cached copy of the old bytes must not win.
+        destination.set(utf8(`${dir}/socket-b`));
+        await sender.sendto(utf8("two"), destination);
+        const atFirst = first.receive().then(() => "socket-a");
+        const atSecond = second.receive().then(([data]) => {
+          bytesEqual(data, "two", "second datagram");
+          return "socket-b";
+        });
+        atFirst.catch(() => {});
+        atSecond.catch(() => {});
+        equal(await Promise.race([atFirst, atSecond]), "socket-b", "where the second datagram went");
       },
     },
     {

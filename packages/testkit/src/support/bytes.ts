@@ -43,3 +43,21 @@ export function concat(chunks: readonly Uint8Array[]): Uint8Array {
 export function reversed(bytes: Uint8Array): Uint8Array {
   return bytes.slice().reverse();
 }
+
+/**
+ * A Uint8Array whose `slice()` returns a view of the same memory, as Node's `Buffer` does (on
+ * Node, Bun and Deno's `node:buffer`). Code that "copies" what it is given with `slice()` keeps
+ * the caller's memory instead; cases that hand such bytes to portio catch that.
+ */
+class ViewSlicingBytes extends Uint8Array {
+  override slice(start?: number, end?: number): Uint8Array<ArrayBuffer> {
+    return this.subarray(start, end) as Uint8Array<ArrayBuffer>;
+  }
+}
+
+/** A copy of `bytes` in a {@link ViewSlicingBytes}: its `slice()` is a view, as a Node `Buffer`'s is. */
+export function viewSlicing(bytes: Uint8Array): Uint8Array {
+  const view = new ViewSlicingBytes(bytes.byteLength);
+  view.set(bytes);
+  return view;
+}
