@@ -2,7 +2,7 @@ import { BusyResourceError, ClosedResourceError, type CallOptions } from "@porti
 import { bytesEqual, equal, rejects } from "../assert.ts";
 import type { CaseDefinition } from "../case.ts";
 import type { CaseContext } from "../context.ts";
-import { utf8 } from "../support/bytes.ts";
+import { pattern, utf8, viewSlicing } from "../support/bytes.ts";
 
 /**
  * One datagram socket under test, with a way to reach it. The four datagram suites (UDP,
@@ -109,5 +109,21 @@ export function datagramLifecycleCases(open: OpenDatagramFixture, suffix = ""): 
         bytesEqual(fixture.payload(await fixture.socket.receive()), "two", "the datagram the aborted receive left");
       },
     },
+    ...[false, true].map(
+      (bufferLike): CaseDefinition => ({
+        name: `send-buffer-reuse${bufferLike ? "[view-slicing]" : ""}${suffix}`,
+        description: `a datagram's buffer${bufferLike ? " (one whose slice() is a view, as a Node Buffer's is)" : ""} may be overwritten once its send resolves: the datagram sent keeps its bytes`,
+        async run(t) {
+          const fixture = await open(t);
+          const buffer = bufferLike ? viewSlicing(pattern(512, 5)) : pattern(512, 5);
+          await fixture.deliver(buffer);
+          // Reused at once, as a sender's scratch buffer is.
+          buffer.fill(0xee);
+          await fixture.deliver(buffer);
+          bytesEqual(fixture.payload(await fixture.socket.receive()), pattern(512, 5), "first datagram");
+          bytesEqual(fixture.payload(await fixture.socket.receive()), new Uint8Array(512).fill(0xee), "second datagram");
+        },
+      }),
+    ),
   ];
 }
