@@ -5,10 +5,13 @@
 //   node_modules/.bin/bun bench/bun-main.mjs [--rounds 5] [--bulk-mib 256] [--pings 20000] [--datagrams 200000]
 //                                            [--jobs tcp,udp] [--pin split|same|none] [--json out.json]
 //
-// For bulk and ping-pong the row's note gives the CPU time (user + system) per MiB / per round
-// trip of this process and of the peer (which reports its own), medians of the rounds; both also
-// run a raw-awaited reference (bulkRawAwaited, pingRawAwaited: the floor of an awaited API), in
-// the note.
+// Each row's note gives the CPU time (user + system) per MiB / per round trip / per datagram of
+// this process and of the peer (which reports its own), medians of the rounds; each job also runs
+// a raw-awaited reference (bulkRawAwaited, pingRawAwaited, udpRawAwaited: the floor of an awaited
+// API), in the note. For UDP this process's CPU is per datagram it received (loopback drops what
+// the receiver's buffer cannot hold, more or less from round to round) and the peer's per
+// datagram sent: on a shared machine the received rate mostly follows the sender's and the
+// other processes' scheduling, the CPU per datagram tells cost from noise.
 //
 // Pinning as in bench/main.mjs (default "split" where taskset and 2+ CPUs exist: this process on
 // CPU 0, the peer on CPU 1), because unpinned ping-pong on 2 cores is bimodal.
@@ -330,6 +333,8 @@ async function main() {
   }
 
   // ---- UDP 512 B one way, received/s ----
+  /** Datagrams the last UDP run received: its CPU time is counted per datagram received (loss varies). */
+  let udpReceived = 0;
   async function udpRun(receiveLoop) {
     return receiveLoop(async (port) => {
       peer.stdin.write(`udp ${port} ${datagrams}\n`);
@@ -354,6 +359,49 @@ async function main() {
       await nextLine(); // "sent"
       await Bun.sleep(50);
       s.close();
+      udpReceived = count;
+      return (count - 1) / ((last - first) / 1000);
+    });
+  }
+  /** The floor of an awaited receive on Bun.udpSocket: one awaited promise per datagram, from a minimal queue over `data`. */
+  async function udpRawAwaited() {
+    return udpRun(async (start) => {
+      const queue = [];
+      let waiter;
+      const s = await Bun.udpSocket({
+        hostname: "127.0.0.1",
+        port: 0,
+        binaryType: "uint8array",
+        socket: {
+          data(_socket, data, port, address) {
+            // What a receive hands out: the datagram and its sender, as portio's does.
+            const datagram = [data, [address, port]];
+            if (waiter === undefined) return void queue.push(datagram);
+            const resolve = waiter;
+            waiter = undefined;
+            resolve(datagram);
+          },
+        },
+      });
+      let count = 0;
+      let first = 0;
+      let last = 0;
+      const loop = (async () => {
+        for (;;) {
+          const datagram = queue.length > 0 ? queue.shift() : await new Promise((resolve) => (waiter = resolve));
+          if (datagram === null) return;
+          last = performance.now();
+          if (count++ === 0) first = last;
+        }
+      })();
+      await start(s.port);
+      await nextLine();
+      await Bun.sleep(50);
+      s.close();
+      if (waiter !== undefined) waiter(null);
+      else queue.push(null);
+      await loop;
+      udpReceived = count;
       return (count - 1) / ((last - first) / 1000);
     });
   }
@@ -379,6 +427,7 @@ async function main() {
       stop = true;
       await socket.aclose();
       await loop;
+      udpReceived = count;
       return (count - 1) / ((last - first) / 1000);
     });
   }
@@ -412,7 +461,11 @@ async function main() {
       unit: "datagrams/s",
       raw: udpRaw,
       portio: udpPortio,
+      awaited: udpRawAwaited,
+      awaitedLabel: "Bun.udpSocket, one awaited promise per datagram received, from a queue over data",
       target: 0.95,
+      // This process's CPU per datagram it received, the peer's per datagram it sent.
+      cpuPer: { count: datagrams, unit: "datagram", selfCount: () => udpReceived },
     },
   ].filter((j) => only.has(j.kind));
   const results = [];
@@ -436,7 +489,7 @@ async function main() {
       into.push(await run());
       const self = process.cpuUsage(self0);
       const peerMicros = (await peerCpuMicros()) - peer0;
-      cpu[variant].self.push((self.user + self.system) / j.cpuPer.count);
+      cpu[variant].self.push((self.user + self.system) / (j.cpuPer.selfCount?.() ?? j.cpuPer.count));
       cpu[variant].peer.push(peerMicros / j.cpuPer.count);
     };
     if (j.awaited) await j.awaited();
@@ -460,10 +513,17 @@ async function main() {
       const floor = j.awaited
         ? `raw-awaited reference (${j.awaitedLabel}) ${median(awaited).toFixed(0)} ${j.unit} = ${(median(awaited) / r).toFixed(2)} of raw, portio / raw-awaited ${(p / median(awaited)).toFixed(2)}; `
         : "";
-      note =
-        `${floor}CPU per ${j.cpuPer.unit} (user + system, median of rounds): ` +
-        `${side("client", (v) => cpu[v].self)}; ${side("peer (raw Bun for all)", (v) => cpu[v].peer)}; ` +
-        `${side("both ends", both)} (portio / raw ${(median(both("portio")) / median(both("raw"))).toFixed(2)})`;
+      const ratio = (pick, to) => (median(pick("portio")) / median(pick(to))).toFixed(2);
+      const client = (v) => cpu[v].self;
+      note = j.cpuPer.selfCount
+        ? // The ends count different datagrams (the client those it received), so no sum of them.
+          `${floor}CPU per ${j.cpuPer.unit} (user + system, median of rounds): ` +
+          `${side("client per datagram received", client)} (portio / raw ${ratio(client, "raw")}` +
+          `${j.awaited ? `, portio / raw-awaited ${ratio(client, "awaited")}` : ""}); ` +
+          `${side("peer (raw Bun for all) per datagram sent", (v) => cpu[v].peer)}`
+        : `${floor}CPU per ${j.cpuPer.unit} (user + system, median of rounds): ` +
+          `${side("client", client)}; ${side("peer (raw Bun for all)", (v) => cpu[v].peer)}; ` +
+          `${side("both ends", both)} (portio / raw ${ratio(both, "raw")})`;
       console.log(`    ${note}`);
     }
     results.push({

@@ -47,8 +47,8 @@
 //                     each 64 KiB send is one await, resolved once write() took it all or `drain`
 //                     flushed the rest. portio-native / native-floor is what portio's own code
 //                     costs on that engine; native-floor / raw is upgradeTLS against node:tls.
-// Rounds rotate the variants, each round in another order (no variant always runs after the same
-// one: see roundOrder); medians; ratio = portio / raw (MB/s = 10^6 B/s). The notes also give
+// Rounds order the variants by a Williams square (each runs after every other one alike: see
+// roundOrder); medians; ratio = portio / raw (MB/s = 10^6 B/s). The notes also give
 // the client process's CPU time (user + system) per MiB of each variant (the server is the same
 // for all). Needs a build (`pnpm build`): it imports "portio".
 import { execFileSync, spawn } from "node:child_process";
@@ -480,9 +480,8 @@ async function main() {
       cpuTimes[`${job} ${name}`] = [];
     }
     for (let round = 0; round < warmups + rounds; round++) {
-      // Rotate the order so that no variant always runs first, and vary who runs before whom (see
-      // roundOrder).
-      const order = roundOrder(names, round);
+      // Each variant in every position and after every other one alike (see roundOrder).
+      const order = roundOrder(names, round - warmups);
       for (let i = 0; i < names.length; i++) {
         const name = order[i];
         const cpu0 = process.cpuUsage();
@@ -578,18 +577,26 @@ function floorReport(variant, job, rate, rawRate, cpuPerMib) {
 }
 
 /**
- * The variants' order in a round: a rotation by `round`, stepping through `names` by a stride
- * that changes from round to round (each stride coprime to their count, so every variant runs
- * once). A plain rotation keeps each variant's predecessor fixed, and a variant pays for the
- * garbage its predecessor left (Bun's collector runs on and counts in this process's CPU): on
- * Bun, the same 64 MiB download measured 0.05-0.35 ms/MiB more CPU (more on a loaded machine)
- * right after portio's default path, the heaviest allocator, than after raw node:tls.
+ * The variants' order in a round: a row of a Williams square, so that over `names.length` rounds
+ * (twice that for an odd count) every variant runs in every position and right after every other
+ * variant equally often. A variant may pay for what its predecessor left (garbage: Bun's collector
+ * runs on and counts in this process's CPU), and the rotation used before, even with a stride
+ * changing per round, kept each variant's predecessors to two: with Bun's six variants
+ * portio-native always ran after portio or floor, native-floor after floor-awaited or raw
+ * node:tls, so a gap between the two could be their predecessors'. `round` counts measured rounds
+ * from 0 (the warm-up is -1).
  */
 function roundOrder(names, round) {
   const count = names.length;
-  const gcd = (a, b) => (b === 0 ? a : gcd(b, a % b));
-  const strides = [];
-  for (let stride = 1; stride < Math.max(count, 2); stride++) if (gcd(stride, count) === 1) strides.push(stride);
-  const stride = strides[round % strides.length];
-  return names.map((_, i) => names[(round + i * stride) % count]);
+  // 0, 1, n-1, 2, n-2, ...: each difference between neighbours occurs once, so each shift of it
+  // gives every ordered pair once; for an odd count the mirrored rows give each pair again.
+  const base = [0];
+  for (let k = 1; base.length < count; k++) {
+    base.push(k);
+    if (base.length < count) base.push(count - k);
+  }
+  const rows = count % 2 === 0 ? count : 2 * count;
+  const row = ((round % rows) + rows) % rows;
+  const order = base.map((index) => names[(index + row) % count]);
+  return row >= count ? order.reverse() : order;
 }
