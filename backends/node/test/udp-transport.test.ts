@@ -65,6 +65,23 @@ describe("NodeDatagramTransport", () => {
     expect(sender).toEqual(b.localAddress());
   });
 
+  it("gives each datagram its own sender while senders alternate, by port and by address alone", async () => {
+    // The listener reuses the last sender's tuple while the sender stays the same: a change of
+    // port alone, and of address alone (127.0.0.2 on the same port), must each give a new one.
+    const a = await bound();
+    const b = await bound();
+    const c = await bound();
+    const d = track(await createUdpSocket("127.0.0.2", b.localAddress()[1], options));
+    const order = [b, b, c, b, d, d, b, c];
+    for (const [i, from] of order.entries()) await from.send(new Uint8Array([i]), a.localAddress());
+    for (const [i, from] of order.entries()) {
+      const [data, sender] = await a.receive();
+      expect([...data]).toEqual([i]);
+      expect(sender).toEqual(from.localAddress());
+      expect(Object.isFrozen(sender)).toBe(true);
+    }
+  });
+
   it("does not leave an unhandled rejection behind a receive pending at close", async () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
