@@ -52,7 +52,7 @@
 // the client process's CPU time (user + system) per MiB of each variant (the server is the same
 // for all). Needs a build (`pnpm build`): it imports "portio".
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import net from "node:net";
@@ -67,7 +67,7 @@ const opt = (name, fallback) => {
 };
 const CHUNK = 64 * 1024;
 
-function makeCertificate() {
+export function makeCertificate() {
   const dir = mkdtempSync(join(tmpdir(), "portio-bench-tls-"));
   try {
     execFileSync(
@@ -103,7 +103,7 @@ function makeCertificate() {
  * The floor's transport: a raw node:net socket as the plain Duplex node:tls runs over (see the
  * header). Reads stop while node:tls does not ask for more, as a kernel buffer would make them.
  */
-class SocketDuplex extends Duplex {
+export class SocketDuplex extends Duplex {
   /** Set before the socket's end reaches the engine: a TLS 'end' after it is a ragged EOF. */
   transportEnded = false;
 
@@ -183,7 +183,7 @@ function awaitedChunks(chunkSize) {
  * The floor-awaited variant's reader (see the header): the TLS socket's 'data' chunks through
  * {@link awaitedChunks}. `ragged` is the floor's check, read at the TLS 'end': `duplex` ended first.
  */
-function awaitedReader(secure, duplex, chunkSize) {
+export function awaitedReader(secure, duplex, chunkSize) {
   const reader = { ...awaitedChunks(chunkSize), ragged: false };
   secure.on("data", reader.give);
   secure.once("end", () => {
@@ -310,8 +310,17 @@ if (args[0] === "--server-child") {
     socket.on("error", () => {});
   });
   server.listen(0, "127.0.0.1", () => console.log(server.address().port));
-} else {
+} else if (isEntryPoint()) {
   await main();
+}
+
+/** Whether this file was run rather than imported (bench/tls-layers.mjs takes the floor's pieces from here). */
+function isEntryPoint() {
+  try {
+    return realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
 }
 
 async function main() {

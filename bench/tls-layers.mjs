@@ -1,0 +1,225 @@
+// Bun's default TLS path (TLS over a portio stream), download, layer by layer: the client's
+// Valgrind instruction count (or CPU time) per MiB of one warm download, for each layer added on
+// top of bench/tls.mjs's awaited floor. Rates on a shared machine are noise; instruction counts
+// are not, so this is what tells which layer costs what.
+//
+//   bun bench/tls-layers.mjs [--callgrind] [--mib 64] [--warm 16] [--rounds 2] [--variants floor,duplex,session,tls]
+//
+// Variants, each adding one layer to the one before (all read with one awaited promise per receive
+// of at most 64 KiB, and check close_notify against a ragged EOF):
+//   floor     bench/tls.mjs's floor-awaited: node:tls over a plain Duplex on a raw node:net socket
+//   duplex    node:tls over node-shared's PortioDuplex on a connectTcp() stream (the pump)
+//   session   + NodeTLSTransport (node-shared's wrapTls), read by core's SocketStream
+//   tls       connectTcp(host, port, { tls }): + TLSStream and its session transport (what users run)
+// Each variant runs in its own process (the server is bench/tls.mjs's, in a Node child): two
+// downloads of `--warm` MiB, then the measured one of `--mib` MiB; closing the connection is not
+// measured. With --callgrind the process runs under `valgrind --tool=callgrind`, and the counters
+// are zeroed (`callgrind_control -z`) before the measured download and dumped after it, so the
+// count is the window's alone (client only: Valgrind does not follow the server child). Rounds
+// alternate the variants. Needs a build (`pnpm build`), Valgrind for --callgrind, and Bun: the
+// variants take the Bun backend's path.
+//
+// Measured (Bun 1.4.4, `--callgrind --rounds 2`, M instructions per MiB, round 1 / round 2): floor
+// 9.61 / 9.67, duplex 10.19 / 9.97, session 10.13 / 10.03, tls 10.13 / 10.07. The same variant
+// moves by 0.1-0.2 M between processes, so session and tls add nothing measurable over duplex:
+// what portio costs over the floor (about 0.45 M per MiB) is the pump layer, PortioDuplex on a
+// connectTcp() stream against a plain Duplex on node:net. An earlier reading of 0.44 M in the
+// TLSStream layer is likely the connection's close in the window (TLSStream's aclose(), with
+// close_notify and flush, measured 7.6-13.2 M instructions, 0.12-0.21 M per MiB of 64) plus that
+// spread; this script leaves the close out.
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import tls from "node:tls";
+import { fileURLToPath } from "node:url";
+import { awaitedReader, makeCertificate, SocketDuplex } from "./tls.mjs";
+
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const CHUNK = 64 * 1024;
+const benchTls = fileURLToPath(new URL("./tls.mjs", import.meta.url));
+
+if (args[0] === "--child") await child(args[1], Number(args[2]), Number(args[3]), JSON.parse(args[4]));
+else await parent();
+
+async function parent() {
+  const callgrind = args.includes("--callgrind");
+  const mib = Number(opt("mib", "64"));
+  const warm = Number(opt("warm", "16"));
+  const rounds = Number(opt("rounds", "2"));
+  const variants = opt("variants", "floor,duplex,session,tls").split(",");
+  const certificate = makeCertificate();
+  const results = Object.fromEntries(variants.map((name) => [name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const name of round % 2 === 0 ? variants : [...variants].reverse()) {
+      const perMib = await measure(name, mib, warm, certificate, callgrind);
+      results[name].push(perMib);
+      console.log(
+        `round ${round + 1} ${name.padEnd(8)} ${perMib.toFixed(callgrind ? 3 : 1)} ${callgrind ? "M instructions" : "µs CPU"} per MiB`,
+      );
+    }
+  }
+  console.log(
+    `per MiB, ${mib} MiB window after ${warm} MiB x 2 warm-up, ${callgrind ? "client instructions (M)" : "client CPU (µs)"}:`,
+  );
+  for (const name of variants)
+    console.log(`  ${name.padEnd(8)} ${results[name].map((v) => v.toFixed(callgrind ? 3 : 1)).join("  ")}`);
+}
+
+/** One variant in a child process: its window's instructions (M) or CPU (µs) per MiB. */
+async function measure(name, mib, warm, certificate, callgrind) {
+  const out = mkdtempSync(join(tmpdir(), "portio-tls-layers-"));
+  const command = [fileURLToPath(import.meta.url), "--child", name, String(warm), String(mib), JSON.stringify(certificate)];
+  const child = callgrind
+    ? spawn("valgrind", ["--tool=callgrind", `--callgrind-out-file=${join(out, "callgrind.%p")}`, process.execPath, ...command], {
+        stdio: ["pipe", "pipe", "ignore"],
+      })
+    : spawn(process.execPath, command, { stdio: ["pipe", "pipe", "inherit"] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const expect = async (word) => {
+    for (;;) {
+      const { value, done } = await lines.next();
+      if (done) throw new Error(`${name}: the child ended before ${word}`);
+      if (value.startsWith(word)) return value;
+    }
+  };
+  try {
+    await expect("READY");
+    if (callgrind) execFileSync("callgrind_control", ["-z", String(child.pid)], { stdio: "ignore" });
+    child.stdin.write("go\n");
+    const done = await expect("DONE");
+    if (callgrind) execFileSync("callgrind_control", ["-d", "window", String(child.pid)], { stdio: "ignore" });
+    child.stdin.end("go\n");
+    await new Promise((resolve) => child.once("exit", resolve));
+    if (!callgrind) return Number(done.split(" ")[1]) / mib;
+    // The dump made at DONE is the one whose trigger is "window".
+    for (const file of readdirSync(out)) {
+      const text = readFileSync(join(out, file), "utf8");
+      if (!/^desc: Trigger: .*window/m.test(text)) continue;
+      return Number(/^(?:summary|totals): (\d+)/m.exec(text)[1]) / 1e6 / mib;
+    }
+    throw new Error(`${name}: no callgrind dump for the window`);
+  } finally {
+    child.kill();
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+/** One variant (see the header): two warm-up downloads, then the measured one between READY and DONE. */
+async function child(name, warm, mib, { cert, key }) {
+  const { connectTcp, EndOfStream, SocketStream } = await import("portio");
+  const { PortioDuplex, wrapTls } = await import("../packages/node-shared/dist/index.js");
+  const servers = [];
+  const serve = async (size) => {
+    const server = spawn("node", [benchTls, "--server-child", String(size)], { stdio: ["pipe", "pipe", "inherit"] });
+    servers.push(server);
+    server.stdin.end(JSON.stringify({ cert, key }));
+    return await new Promise((resolve) => server.stdout.once("data", (d) => resolve(Number(String(d).trim()))));
+  };
+  /** Receives until the end with `receive` (null or EndOfStream at the end): the bytes received. */
+  const drain = async (receive) => {
+    let got = 0;
+    for (;;) {
+      let chunk;
+      try {
+        chunk = await receive();
+      } catch (error) {
+        if (error instanceof EndOfStream) return got;
+        throw error;
+      }
+      if (chunk === null) return got;
+      got += chunk.byteLength;
+    }
+  };
+  /** node:tls over `duplex`, read as bench/tls.mjs's floor-awaited reads: connects, returns download/close. */
+  const overDuplex = async (duplex, close) => {
+    const secure = tls.connect({ socket: duplex, ca: cert, servername: "localhost" });
+    await new Promise((resolve, reject) => secure.once("secureConnect", resolve).once("error", reject));
+    // PortioDuplex flags the transport's end as rawEofDelivered, the floor's Duplex as transportEnded.
+    if (duplex instanceof PortioDuplex) Object.defineProperty(duplex, "transportEnded", { get: () => duplex.rawEofDelivered });
+    const reader = awaitedReader(secure, duplex, CHUNK);
+    return {
+      async download() {
+        secure.write("D");
+        const got = await drain(reader.receive);
+        if (reader.ragged) throw new Error(`${name}: the transport ended before close_notify`);
+        return got;
+      },
+      close: async () => {
+        secure.destroy();
+        await close();
+      },
+    };
+  };
+  const connect = {
+    async floor(port) {
+      const socket = net.connect({ host: "127.0.0.1", port });
+      await new Promise((resolve, reject) => socket.once("connect", resolve).once("error", reject));
+      return overDuplex(new SocketDuplex(socket), () => {});
+    },
+    async duplex(port) {
+      const stream = await connectTcp("127.0.0.1", port);
+      return overDuplex(new PortioDuplex(stream), () => stream.aclose());
+    },
+    async session(port) {
+      const stream = await connectTcp("127.0.0.1", port);
+      const options = { serverSide: false, hostname: "localhost", ca: cert, verifyCertificate: true, verifyHostname: true };
+      const session = await wrapTls(
+        stream,
+        { ...options, requestClientCertificate: false, standardCompatible: true, unwrappable: false },
+        undefined,
+        "bun",
+      );
+      const io = new SocketStream(session);
+      return {
+        async download() {
+          await io.send(new Uint8Array([0x44]));
+          const got = await drain(() => io.receive());
+          if (!session.closeNotifyReceived) throw new Error(`${name}: the transport ended before close_notify`);
+          return got;
+        },
+        async close() {
+          await io.aclose();
+          await stream.aclose();
+        },
+      };
+    },
+    async tls(port) {
+      const stream = await connectTcp("127.0.0.1", port, { tls: { ca: cert }, tlsHostname: "localhost" });
+      return {
+        async download() {
+          await stream.send(new Uint8Array([0x44]));
+          return drain(() => stream.receive());
+        },
+        close: () => stream.aclose(),
+      };
+    },
+  }[name];
+  if (connect === undefined) throw new Error(`unknown variant ${name}`);
+  const download = async (port, size) => {
+    const connection = await connect(port);
+    const got = await connection.download();
+    if (got !== size * 1024 * 1024) throw new Error(`${name}: ${got} of ${size} MiB`);
+    return connection;
+  };
+  const warmPort = await serve(warm);
+  for (let i = 0; i < 2; i++) await (await download(warmPort, warm)).close();
+  const port = await serve(mib);
+  const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+  console.log("READY");
+  await lines.next();
+  const cpu0 = process.cpuUsage();
+  const connection = await download(port, mib);
+  const cpu = process.cpuUsage(cpu0);
+  console.log(`DONE ${cpu.user + cpu.system}`);
+  await lines.next();
+  await connection.close();
+  for (const server of servers) server.kill();
+  process.exit(0);
+}
