@@ -17,6 +17,8 @@
 //             stream: the pump without the Bun backend and core, on the floor's socket
 //   bunpump   the same on a raw Bun.connect socket with binaryType "uint8array", as the Bun
 //             backend reads: duplex minus the backend's transport and core's SocketStream
+//   bunfloor  the floor's Duplex (push from the socket's event) on that same raw Bun.connect
+//             socket: bunpump without the pump
 // Each variant runs in its own process (the server is bench/tls.mjs's, in a Node child): two
 // downloads of `--warm` MiB, then the measured one of `--mib` MiB; closing the connection is not
 // measured. With --callgrind the process runs under `valgrind --tool=callgrind`, and the counters
@@ -49,9 +51,17 @@
 // record that may be an alert on its own, which close_notify exactness needs. Those pieces cost
 // next to nothing: bunpump with the split turned off (MAY_BE_ALERT 0 in a scratch build) measured
 // 10.060 / 10.063 against 10.076 / 10.073 with it, alternated.
+//
+// On one socket type, the pump's own cost: bunfloor 9.665 / 9.933 / 9.599 / 9.692 against bunpump
+// 10.063 / 10.055 / 10.065 / 10.093 (two runs of two alternated rounds each): 0.13-0.47 M per MiB,
+// about 0.4 typically. Of that, ~0.06 M is the pump's JavaScript and ~0.01 the split feeds; the
+// rest is Bun's native code (GC and promise jobs around the awaited receive per chunk; Bun's
+// binary has no symbols to say more). bunfloor also shows that node:net is not Bun's cheapest raw
+// path: the floor on a raw Bun.connect socket is 0.1-0.3 M per MiB under bench/tls.mjs's floor.
 import { execFileSync, spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
+import { Duplex } from "node:stream";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -193,6 +203,10 @@ async function child(name, warm, mib, { cert, key }) {
       await new Promise((resolve, reject) => socket.once("connect", resolve).once("error", reject));
       return overDuplex(new PortioDuplex(socketAsStream(socket, EndOfStream)), () => socket.destroy());
     },
+    async bunfloor(port) {
+      const duplex = await bunSocketDuplex(port);
+      return overDuplex(duplex, () => {});
+    },
     async bunpump(port) {
       const stream = await bunSocketAsStream(port, EndOfStream);
       return overDuplex(new PortioDuplex(stream), () => stream.aclose());
@@ -309,16 +323,7 @@ function socketAsStream(socket, EndOfStream) {
 /** The same over a raw Bun.connect socket with binaryType "uint8array", as the Bun backend reads (variant bunpump). */
 async function bunSocketAsStream(port, EndOfStream) {
   const chunks = pushedChunks(EndOfStream);
-  const socket = await Bun.connect({
-    hostname: "127.0.0.1",
-    port,
-    allowHalfOpen: true,
-    socket: {
-      binaryType: "uint8array",
-      data: (_socket, chunk) => chunks.give(chunk),
-      end: chunks.end,
-    },
-  });
+  const socket = await bunConnect(port, (_socket, chunk) => chunks.give(chunk), chunks.end);
   return {
     receive: chunks.receive,
     send(data) {
@@ -331,4 +336,48 @@ async function bunSocketAsStream(port, EndOfStream) {
       return Promise.resolve();
     },
   };
+}
+
+/**
+ * The floor's Duplex (bench/tls.mjs's SocketDuplex: pushes each chunk from the socket's event,
+ * pauses the socket while the engine is full) on a raw Bun.connect socket with binaryType
+ * "uint8array" (variant bunfloor): bunpump's socket without the pump.
+ */
+async function bunSocketDuplex(port) {
+  let duplex;
+  const socket = await bunConnect(
+    port,
+    (raw, chunk) => {
+      if (!duplex.push(chunk)) raw.pause();
+    },
+    () => duplex.push(null),
+  );
+  duplex = new Duplex({
+    allowHalfOpen: true,
+    read: () => socket.resume(),
+    write(chunk, _encoding, callback) {
+      // Small writes only (the handshake, the request): the kernel takes them whole.
+      socket.write(chunk);
+      callback();
+    },
+    final: (callback) => callback(),
+    destroy(error, callback) {
+      socket.end();
+      callback(error);
+    },
+  });
+  duplex.once("end", () => {
+    duplex.transportEnded = true;
+  });
+  return duplex;
+}
+
+/** A raw Bun.connect socket to 127.0.0.1:`port` that hands its chunks, as plain Uint8Arrays, to `data`. */
+function bunConnect(port, data, end) {
+  return Bun.connect({
+    hostname: "127.0.0.1",
+    port,
+    allowHalfOpen: true,
+    socket: { binaryType: "uint8array", data, end },
+  });
 }
