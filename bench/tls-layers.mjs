@@ -4,6 +4,7 @@
 // are not, so this is what tells which layer costs what.
 //
 //   bun bench/tls-layers.mjs [--callgrind] [--mib 64] [--warm 16] [--rounds 2] [--variants floor,duplex,session,tls]
+//     [--keep DIR]   (with --callgrind: keeps each window's dump in DIR, for callgrind_annotate)
 //
 // Variants, each adding one layer to the one before (all read with one awaited promise per receive
 // of at most 64 KiB, and check close_notify against a ragged EOF):
@@ -11,6 +12,13 @@
 //   duplex    node:tls over node-shared's PortioDuplex on a connectTcp() stream (the pump)
 //   session   + NodeTLSTransport (node-shared's wrapTls), read by core's SocketStream
 //   tls       connectTcp(host, port, { tls }): + TLSStream and its session transport (what users run)
+// and two that split the duplex layer (not in the default list):
+//   netpump   node:tls over PortioDuplex on a node:net socket wrapped as a bare receive()/send()
+//             stream: the pump without the Bun backend and core, on the floor's socket
+//   bunpump   the same on a raw Bun.connect socket with binaryType "uint8array", as the Bun
+//             backend reads: duplex minus the backend's transport and core's SocketStream
+//   bunfloor  the floor's Duplex (push from the socket's event) on that same raw Bun.connect
+//             socket: bunpump without the pump
 // Each variant runs in its own process (the server is bench/tls.mjs's, in a Node child): two
 // downloads of `--warm` MiB, then the measured one of `--mib` MiB; closing the connection is not
 // measured. With --callgrind the process runs under `valgrind --tool=callgrind`, and the counters
@@ -27,9 +35,33 @@
 // TLSStream layer is likely the connection's close in the window (TLSStream's aclose(), with
 // close_notify and flush, measured 7.6-13.2 M instructions, 0.12-0.21 M per MiB of 64) plus that
 // spread; this script leaves the close out.
+//
+// The duplex layer split (`--callgrind --mib 32 --warm 8`, BUN_JSC_useConcurrentJIT=0
+// BUN_JSC_useConcurrentGC=0, M per MiB, three processes each): floor 9.92 / 9.99 / 9.82,
+// netpump 10.34 / 10.40 / 10.24, bunpump 10.07 / 10.10 / 10.04, duplex 10.14 / 10.36. So the
+// Bun backend's transport and core's SocketStream add nothing measurable (bunpump ~ duplex), and
+// the pump itself, on the floor's own node:net socket, costs 0.3-0.4 M per MiB (netpump - floor);
+// on Bun.connect, whose JS layer is lighter than node:net's, the total comes back to ~0.1-0.2 M.
+// Exclusive counts by object: memcpy is the same in every variant (168 M of ~320 M per 32 MiB: no
+// copy of portio's), JIT code is +2.0 M per 32 MiB in every PortioDuplex variant (~0.06 M per MiB:
+// the pump's JS per chunk, ~30 K instructions per 512 KiB chunk), and the rest is Bun's native
+// code, mostly in a range that tracks GC (BUN_JSC_logGC=1: the same 12 eden collections, with
+// ~770 KB promoted per collection against the floor's ~580 KB). The pump also pushes more pieces
+// (32 MiB: 93 pushes, 12 under 4 KiB, against the floor's 71 and 2): RecordTracker feeds every
+// record that may be an alert on its own, which close_notify exactness needs. Those pieces cost
+// next to nothing: bunpump with the split turned off (MAY_BE_ALERT 0 in a scratch build) measured
+// 10.060 / 10.063 against 10.076 / 10.073 with it, alternated.
+//
+// On one socket type, the pump's own cost: bunfloor 9.665 / 9.933 / 9.599 / 9.692 against bunpump
+// 10.063 / 10.055 / 10.065 / 10.093 (two runs of two alternated rounds each): 0.13-0.47 M per MiB,
+// about 0.4 typically. Of that, ~0.06 M is the pump's JavaScript and ~0.01 the split feeds; the
+// rest is Bun's native code (GC and promise jobs around the awaited receive per chunk; Bun's
+// binary has no symbols to say more). bunfloor also shows that node:net is not Bun's cheapest raw
+// path: the floor on a raw Bun.connect socket is 0.1-0.3 M per MiB under bench/tls.mjs's floor.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
+import { Duplex } from "node:stream";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -44,6 +76,8 @@ const opt = (name, fallback) => {
 };
 const CHUNK = 64 * 1024;
 const benchTls = fileURLToPath(new URL("./tls.mjs", import.meta.url));
+/** --keep DIR: copies each window's callgrind dump there (for callgrind_annotate), named by variant. */
+const keep = opt("keep", undefined);
 
 if (args[0] === "--child") await child(args[1], Number(args[2]), Number(args[3]), JSON.parse(args[4]));
 else await parent();
@@ -102,6 +136,7 @@ async function measure(name, mib, warm, certificate, callgrind) {
     for (const file of readdirSync(out)) {
       const text = readFileSync(join(out, file), "utf8");
       if (!/^desc: Trigger: .*window/m.test(text)) continue;
+      if (keep !== undefined) copyFileSync(join(out, file), join(keep, `callgrind.${name}.${process.pid}.${Date.now()}`));
       return Number(/^(?:summary|totals): (\d+)/m.exec(text)[1]) / 1e6 / mib;
     }
     throw new Error(`${name}: no callgrind dump for the window`);
@@ -163,6 +198,19 @@ async function child(name, warm, mib, { cert, key }) {
       await new Promise((resolve, reject) => socket.once("connect", resolve).once("error", reject));
       return overDuplex(new SocketDuplex(socket), () => {});
     },
+    async netpump(port) {
+      const socket = net.connect({ host: "127.0.0.1", port });
+      await new Promise((resolve, reject) => socket.once("connect", resolve).once("error", reject));
+      return overDuplex(new PortioDuplex(socketAsStream(socket, EndOfStream)), () => socket.destroy());
+    },
+    async bunfloor(port) {
+      const duplex = await bunSocketDuplex(port);
+      return overDuplex(duplex, () => {});
+    },
+    async bunpump(port) {
+      const stream = await bunSocketAsStream(port, EndOfStream);
+      return overDuplex(new PortioDuplex(stream), () => stream.aclose());
+    },
     async duplex(port) {
       const stream = await connectTcp("127.0.0.1", port);
       return overDuplex(new PortioDuplex(stream), () => stream.aclose());
@@ -222,4 +270,114 @@ async function child(name, warm, mib, { cert, key }) {
   await connection.close();
   for (const server of servers) server.kill();
   process.exit(0);
+}
+
+/**
+ * Chunks handed in by a socket's events (`give`, `end`), taken by `receive()` as a portio stream's
+ * receive does (EndOfStream after the end). Unbounded: the reader keeps up.
+ */
+function pushedChunks(EndOfStream) {
+  const queue = [];
+  let waiter;
+  let ended = false;
+  return {
+    give(chunk) {
+      if (waiter === undefined) return void queue.push(chunk);
+      const w = waiter;
+      waiter = undefined;
+      w.resolve(chunk);
+    },
+    end() {
+      ended = true;
+      if (waiter !== undefined) waiter.reject(new EndOfStream());
+    },
+    receive() {
+      if (queue.length > 0) return Promise.resolve(queue.shift());
+      if (ended) return Promise.reject(new EndOfStream());
+      return new Promise((resolve, reject) => {
+        waiter = { resolve, reject };
+      });
+    },
+  };
+}
+
+/**
+ * A node:net socket as the least a portio byte stream needs under PortioDuplex (receive, send):
+ * the pump without the Bun backend and core (variant netpump).
+ */
+function socketAsStream(socket, EndOfStream) {
+  const chunks = pushedChunks(EndOfStream);
+  socket.on("data", chunks.give);
+  socket.once("end", chunks.end);
+  return {
+    receive: chunks.receive,
+    send(data) {
+      return new Promise((resolve) => {
+        if (socket.write(data)) resolve();
+        else socket.once("drain", resolve);
+      });
+    },
+  };
+}
+
+/** The same over a raw Bun.connect socket with binaryType "uint8array", as the Bun backend reads (variant bunpump). */
+async function bunSocketAsStream(port, EndOfStream) {
+  const chunks = pushedChunks(EndOfStream);
+  const socket = await bunConnect(port, (_socket, chunk) => chunks.give(chunk), chunks.end);
+  return {
+    receive: chunks.receive,
+    send(data) {
+      // Small writes only (the handshake, the request): the kernel takes them whole.
+      socket.write(data);
+      return Promise.resolve();
+    },
+    aclose() {
+      socket.end();
+      return Promise.resolve();
+    },
+  };
+}
+
+/**
+ * The floor's Duplex (bench/tls.mjs's SocketDuplex: pushes each chunk from the socket's event,
+ * pauses the socket while the engine is full) on a raw Bun.connect socket with binaryType
+ * "uint8array" (variant bunfloor): bunpump's socket without the pump.
+ */
+async function bunSocketDuplex(port) {
+  let duplex;
+  const socket = await bunConnect(
+    port,
+    (raw, chunk) => {
+      if (!duplex.push(chunk)) raw.pause();
+    },
+    () => duplex.push(null),
+  );
+  duplex = new Duplex({
+    allowHalfOpen: true,
+    read: () => socket.resume(),
+    write(chunk, _encoding, callback) {
+      // Small writes only (the handshake, the request): the kernel takes them whole.
+      socket.write(chunk);
+      callback();
+    },
+    final: (callback) => callback(),
+    destroy(error, callback) {
+      socket.end();
+      callback(error);
+    },
+  });
+  duplex.once("end", () => {
+    duplex.transportEnded = true;
+  });
+  return duplex;
+}
+
+/** A raw Bun.connect socket to 127.0.0.1:`port` that hands its chunks, as plain Uint8Arrays, to `data`. */
+function bunConnect(port, data, end) {
+  return Bun.connect({
+    hostname: "127.0.0.1",
+    port,
+    allowHalfOpen: true,
+    socket: { binaryType: "uint8array", data, end },
+  });
 }
