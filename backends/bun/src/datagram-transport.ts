@@ -67,26 +67,11 @@ export class BunDatagramTransport implements DatagramTransport {
     this.#sendToPeer = options.sendToPeer === true && options.remoteAddress !== undefined;
     const queue = (this.queue = new DatagramQueue(options.queueSize));
     const peer = options.remoteAddress;
-    // The last sender's tuple, reused while datagrams keep coming from it (a stream of datagrams
-    // from one peer is the common case); frozen, since every receive() hands out the same one.
-    // Compared through plain copies of its two fields: reading a frozen array's elements is
-    // JavaScriptCore's slow path (Valgrind, a receive loop: about 380 instructions per datagram
-    // more, about 4 % of all it costs with the sending).
-    let lastSender: IPSocketAddress = Object.freeze(["", 0] as const);
-    let lastAddress = "";
-    let lastPort = 0;
     this.handlers = {
       // A connected socket only hears from its peer: one tuple for all datagrams.
       data:
         peer === undefined
-          ? (_socket: unknown, data: Uint8Array, port: number, address: string) => {
-              if (port !== lastPort || address !== lastAddress) {
-                lastSender = Object.freeze([address, port] as const);
-                lastAddress = address;
-                lastPort = port;
-              }
-              queue.push(data, lastSender);
-            }
+          ? (_socket: unknown, data: Uint8Array, port: number, address: string) => queue.pushFrom(data, address, port)
           : (_socket: unknown, data: Uint8Array) => queue.push(data, peer),
       drain: () => {
         const drain = this.#drain;

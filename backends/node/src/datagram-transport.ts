@@ -67,28 +67,13 @@ export class NodeDatagramTransport implements DatagramTransport {
       // not connected
     }
     const peer = connectedPeer;
-    // The last sender's tuple, reused while datagrams keep coming from it (a stream of datagrams
-    // from one peer is the common case); frozen, since every receive() hands out the same one.
-    let lastSender: IPSocketAddress = Object.freeze(["", 0] as const);
-    // Compared instead of lastSender's elements: Node 20's optimizing compiler does not inline
-    // element loads from a frozen array, and the two it called out to were about 1 % of the
-    // receiver's instructions per datagram (Valgrind, bench/udp.mjs's receive path).
-    let lastAddress = "";
-    let lastPort = 0;
     // Hot path: one listener for the socket's life. A connected socket only ever hears from its
     // peer, so it reuses the peer tuple for every datagram.
     socket.on(
       "message",
       peer === undefined
-        ? (message: Buffer, rinfo: RemoteInfo) => {
-            const { address, port } = rinfo;
-            if (port !== lastPort || address !== lastAddress) {
-              lastSender = Object.freeze([address, port] as const);
-              lastAddress = address;
-              lastPort = port;
-            }
-            queue.push(new Uint8Array(message.buffer, message.byteOffset, message.byteLength), lastSender);
-          }
+        ? (message: Buffer, rinfo: RemoteInfo) =>
+            queue.pushFrom(new Uint8Array(message.buffer, message.byteOffset, message.byteLength), rinfo.address, rinfo.port)
         : (message: Buffer) => queue.push(new Uint8Array(message.buffer, message.byteOffset, message.byteLength), peer),
     );
     // Always listening for 'error' also keeps Node from turning it into an uncaught exception.

@@ -125,3 +125,25 @@ describe("DatagramQueue.shiftTo (a transport's receiveWithCallback)", () => {
     await expect(shiftTo(queue).result).rejects.toBe(failure);
   });
 });
+
+describe("DatagramQueue.pushFrom (push-style IP transports)", () => {
+  it("hands out one frozen [host, port] tuple while the sender stays the same, and a new one when host or port changes", () => {
+    const queue = new DatagramQueue();
+    const data = new Uint8Array([1]);
+    queue.pushFrom(data, "127.0.0.1", 5000);
+    queue.pushFrom(data, "127.0.0.1", 5000);
+    queue.pushFrom(data, "127.0.0.1", 5001);
+    queue.pushFrom(data, "127.0.0.2", 5001);
+    const senders = Array.from({ length: 4 }, () => queue.take()![1]);
+    expect(senders).toEqual([
+      ["127.0.0.1", 5000],
+      ["127.0.0.1", 5000],
+      ["127.0.0.1", 5001],
+      ["127.0.0.2", 5001],
+    ]);
+    expect(senders[1]).toBe(senders[0]);
+    expect(senders[2]).not.toBe(senders[1]);
+    expect(senders[3]).not.toBe(senders[2]);
+    expect(senders.every((sender) => Object.isFrozen(sender))).toBe(true);
+  });
+});
