@@ -11,6 +11,17 @@ import { createRequire } from "node:module";
 import type { LibcBinder } from "@portio/libc-socket";
 
 type Koffi = typeof import("koffi");
+/** koffi's uv_poll handle (its typings give the call-back one argument; it gets status first). */
+interface PollHandle {
+  start(
+    options: { readable: boolean; writable: boolean },
+    callback: (status: number, events: { readable: boolean; writable: boolean }) => void,
+  ): void;
+  stop(): void;
+  close(): void;
+  ref(): void;
+  unref(): void;
+}
 // koffi's declared function type has loose `any` signatures; these are the shapes used here.
 type CFunction = ((...args: unknown[]) => number) & {
   async: (...args: unknown[]) => void;
@@ -156,6 +167,48 @@ export function createKoffiBinder(): LibcBinder {
           void pollfds.length; // keeps the buffer reachable until the call is over
         });
       }),
+    watch: (fd, onReady) => {
+      const { koffi } = b();
+      // koffi.node.poll: a uv_poll handle on Node's own loop (koffi 3; the pinned version's API).
+      let handle: PollHandle | undefined;
+      let referenced = true;
+      const callback = (status: number, events: { readable: boolean; writable: boolean }): void =>
+        onReady(status, events.readable, events.writable);
+      return {
+        start(readable, writable) {
+          if (!readable && !writable) {
+            handle?.stop();
+            return;
+          }
+          const events = { readable, writable };
+          if (handle !== undefined) {
+            handle.start(events, callback);
+            return;
+          }
+          const poll = koffi.node.poll as unknown as (
+            fd: number,
+            options: typeof events,
+            cb: typeof callback,
+          ) => PollHandle | null;
+          const created = poll(fd, events, callback);
+          if (created === null) throw new Error(`could not watch fd ${fd} on the event loop`);
+          handle = created;
+          if (!referenced) handle.unref();
+        },
+        unref() {
+          referenced = false;
+          handle?.unref();
+        },
+        ref() {
+          referenced = true;
+          handle?.ref();
+        },
+        close() {
+          handle?.close();
+          handle = undefined;
+        },
+      };
+    },
     nextTurn: () => new Promise<void>((resolve) => setImmediate(resolve)),
     onExit: (callback) => {
       process.once("exit", callback);

@@ -19,9 +19,11 @@ const root = fileURLToPath(new URL("../../../", import.meta.url));
 
 /**
  * A binder that counts outstanding pollAsync calls, wake-up fds made and recv calls (and those
- * that found nothing), with its own reactor.
+ * that found nothing), with its own reactor. Without `watch` (the default), its reactor takes
+ * the thread-pool path that the Bun and Deno binders take; with `{ watch: true }`, Node's own:
+ * watchers on the event loop.
  */
-function countingBinder(): LibcBinder & {
+function countingBinder({ watch = false } = {}): LibcBinder & {
   outstanding: number;
   maxOutstanding: number;
   eventfds: number;
@@ -52,6 +54,7 @@ function countingBinder(): LibcBinder & {
       return inner.pollAsync(pollfds, nfds, timeoutMs).finally(() => counting.outstanding--);
     },
   };
+  if (!watch) delete counting.watch;
   return counting;
 }
 
@@ -178,6 +181,7 @@ describe("reactor", () => {
   describe.each([
     { turns: "the binder's nextTurn", binder: () => countingBinder() },
     { turns: "zero-timeout polls", binder: () => ({ ...countingBinder(), nextTurn: undefined }) },
+    { turns: "event-loop watchers", binder: () => countingBinder({ watch: true }) },
   ])("event-loop turns through $turns", ({ binder: makeBinder }) => {
     it("a receive loop that never has to wait still lets the event loop turn", async () => {
       const binder = makeBinder();
@@ -293,6 +297,81 @@ describe("reactor", () => {
     await reactor.whenIdle();
     await a.close();
     await b.close();
+  });
+});
+
+describe("reactor on the event loop (the koffi binder's watch: libuv's uv_poll)", () => {
+  it("waits through watchers: no pollAsync, no thread, every waiter served", async () => {
+    const binder = countingBinder({ watch: true });
+    const reactor = getReactor(binder);
+    const pairs = Array.from({ length: 64 }, () => LibcSocket.socketpair(binder, "dgram"));
+    const waits = pairs.map(([, b]) => b.recv());
+    await turnsUntil(() => reactor.stats.watchers === 64, "64 watchers armed");
+    expect(reactor.stats).toMatchObject({ fds: 64, polling: false, pollsIssued: 0, wakeFd: -1 });
+    // sent from a timer, so that the waits are served by the event loop, not a synchronous poll
+    setTimeout(() => {
+      for (let i = pairs.length - 1; i >= 0; i--) void pairs[i]![0].send(new Uint8Array([i]));
+    }, 1);
+    const received = await Promise.all(waits);
+    expect(received.map((data) => data[0])).toEqual(pairs.map((_, i) => i));
+    expect(reactor.stats.watchEvents).toBeGreaterThanOrEqual(1);
+    expect(binder.maxOutstanding).toBe(0);
+    expect(binder.eventfds).toBe(0);
+    await Promise.all(pairs.flat().map((s) => s.close()));
+    await reactor.whenIdle();
+    expect(reactor.stats).toMatchObject({ fds: 0, watchers: 0, pollsIssued: 0 });
+  });
+
+  it("a socket's watcher outlives its wait; close() closes it first, so a new fd with the same number is watched afresh", async () => {
+    const binder = countingBinder({ watch: true });
+    const reactor = getReactor(binder);
+    for (let round = 0; round < 3; round++) {
+      const [a, b] = LibcSocket.socketpair(binder, "stream");
+      for (let i = 0; i < 5; i++) {
+        const received = b.recv();
+        await turnsUntil(() => reactor.stats.watchers === 1 && reactor.stats.fds === 1, "b's watcher armed");
+        setTimeout(() => void a.send(new Uint8Array([i])), 1);
+        expect((await received)[0]).toBe(i);
+        // kept between waits (owned by a LibcSocket), but no longer keeping the process alive
+        expect(reactor.stats.watchers).toBe(1);
+      }
+      await a.close();
+      await b.close();
+      expect(reactor.stats.watchers).toBe(0);
+    }
+    await reactor.whenIdle();
+  });
+
+  it("the watcher of an fd the reactor does not own is closed as soon as its wait is over", async () => {
+    const koffiBinder = countingBinder({ watch: true });
+    const reactor = new Reactor(koffiBinder);
+    // The sockets belong to another binder's reactor: to this one, their fds are foreign.
+    const [a, b] = LibcSocket.socketpair(createKoffiBinder(), "stream");
+    const readable = reactor.waitReadable(b.fd);
+    await turnsUntil(() => reactor.stats.watchers === 1, "watcher armed");
+    setTimeout(() => void a.send(new Uint8Array([1])), 1);
+    await readable;
+    expect(reactor.stats.watchers).toBe(0);
+    // aborted: closed too
+    const controller = new AbortController();
+    const aborted = reactor.waitWritable(a.fd, { signal: controller.signal });
+    controller.abort(new Error("enough"));
+    await expect(aborted).rejects.toThrow("enough");
+    await reactor.whenIdle();
+    expect(reactor.stats.watchers).toBe(0);
+    await a.close();
+    await b.close();
+  });
+
+  it("a peer's hang-up wakes a waiting reader, which then reads end of stream", async () => {
+    const binder = countingBinder({ watch: true });
+    const [a, b] = libcStreamSocketpair(binder);
+    const reading = b.read(64);
+    await turnsUntil(() => getReactor(binder).stats.watchers === 1, "watcher armed");
+    setTimeout(() => void a.close(0), 1);
+    expect(await reading).toBeNull();
+    await b.close(0);
+    await getReactor(binder).whenIdle();
   });
 });
 

@@ -17,7 +17,7 @@
  * @module
  */
 
-export type { LibcBinder } from "./binder.ts";
+export type { FdWatcher, LibcBinder } from "./binder.ts";
 export * from "./constants.ts";
 export * from "./errno.ts";
 export * from "./sockaddr.ts";

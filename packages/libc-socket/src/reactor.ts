@@ -17,6 +17,13 @@
  *   form chains of microtasks; budgets force an event-loop turn now and then (`shouldYield`,
  *   `nextTurn`) so that timers and other I/O keep running.
  * - Readiness is a hint: a woken caller retries its call and waits again on EAGAIN.
+ * - Where the binder offers {@link LibcBinder.watch} (Node: libuv's `uv_poll`), there is no
+ *   `pollAsync` and no thread at all: each waited fd gets a watcher on the runtime's own event
+ *   loop, armed when the synchronous poll found it not ready. A watcher stays armed (unreferenced)
+ *   after its waiters were served, for fds whose owner closes them only after
+ *   {@link Reactor.notifyClosing} (every `LibcSocket`, see {@link Reactor.own}): the next wait,
+ *   usually within the same turn, then costs no epoll_ctl. Other fds' watchers close with their
+ *   last waiter, before their owner can close or hand on the fd.
  *
  * @example
  * ```ts
@@ -32,7 +39,7 @@
  */
 
 import { ClosedResourceError } from "@portio/core";
-import type { LibcBinder } from "./binder.ts";
+import type { FdWatcher, LibcBinder } from "./binder.ts";
 import { constantsFor, type SocketConstants } from "./constants.ts";
 import { fcntl, setCloseOnExec } from "./calls.ts";
 import { lastError, systemError } from "./errno.ts";
@@ -49,6 +56,15 @@ interface Interest {
   writers: Set<Waiter>;
 }
 
+/** An fd's watcher on the runtime's event loop (reactors over a binder with `watch`). */
+interface Watch {
+  readonly watcher: FdWatcher;
+  /** The events it is started for (POLLIN / POLLOUT bits); 0 while stopped. */
+  armed: number;
+  /** Whether it keeps the process alive: only while someone waits on its fd. */
+  referenced: boolean;
+}
+
 /** Counters for tests and diagnostics. */
 export interface ReactorStats {
   /** `pollAsync` calls issued so far. */
@@ -63,6 +79,10 @@ export interface ReactorStats {
   fds: number;
   /** The wake-up fd, -1 while idle. */
   wakeFd: number;
+  /** Watcher call-backs from the event loop so far (binders with `watch`). */
+  watchEvents: number;
+  /** Watchers alive now (armed or not). */
+  watchers: number;
 }
 
 /**
@@ -97,7 +117,12 @@ export class Reactor {
   readonly #wakeBuffer = new Uint8Array(8);
   /** `notifyClosing` callers waiting for the outstanding poll to let go of their fd. */
   #closing: Array<() => void> = [];
-  readonly #stats = { pollsIssued: 0, syncPolls: 0, wakeups: 0 };
+  readonly #stats = { pollsIssued: 0, syncPolls: 0, wakeups: 0, watchEvents: 0 };
+  /** Waits go through per-fd watchers on the runtime's event loop instead of `pollAsync`. */
+  readonly #onLoop: boolean;
+  readonly #watches = new Map<number, Watch>();
+  /** fds closed only after `notifyClosing` (see {@link own}). */
+  readonly #owned = new Set<number>();
   /** Every poll made so far, synchronous (found something or not) or asynchronous (completed). */
   #pollCount = 0;
   /**
@@ -111,6 +136,15 @@ export class Reactor {
   constructor(binder: LibcBinder) {
     this.#binder = binder;
     this.#C = constantsFor(binder.platform);
+    this.#onLoop = binder.watch !== undefined && binder.nextTurn !== undefined;
+  }
+
+  /**
+   * Declares that `fd` is closed (or handed on) only after {@link notifyClosing}, as
+   * `LibcSocket` does with its own: its event-loop watcher may then stay armed between waits.
+   */
+  own(fd: number): void {
+    if (this.#onLoop) this.#owned.add(fd);
   }
 
   /**
@@ -142,6 +176,10 @@ export class Reactor {
       waiter.dispose();
       waiter.reject(error);
     }
+    if (this.#onLoop) {
+      if (!this.#interests.has(fd)) this.#release(fd);
+      return;
+    }
     // The poll may now watch nothing that anyone waits for: end it, as #remove does.
     if (this.#interests.size === 0) this.#wake();
   }
@@ -160,6 +198,14 @@ export class Reactor {
         waiter.dispose();
         waiter.reject(error);
       }
+    }
+    if (this.#onLoop) {
+      // Closed before the fd is: afterwards the loop would unregister the fd's NUMBER.
+      this.#watches.get(fd)?.watcher.close();
+      this.#watches.delete(fd);
+      this.#owned.delete(fd);
+      this.#checkIdle();
+      return Promise.resolve();
     }
     if (!this.#polling || !this.#polled.has(fd)) return Promise.resolve();
     return new Promise<void>((resolve) => {
@@ -261,6 +307,7 @@ export class Reactor {
       polling: this.#polling,
       fds: this.#interests.size,
       wakeFd: this.#wakeFd,
+      watchers: this.#watches.size,
     };
   }
 
@@ -283,6 +330,12 @@ export class Reactor {
         waiter.dispose = () => signal.removeEventListener("abort", onAbort);
       }
       set.add(waiter);
+      if (this.#onLoop) {
+        // The synchronous poll first (it finds an in-process peer's bytes without a loop turn);
+        // `#issue` arms the watcher if it finds nothing.
+        this.#schedule();
+        return;
+      }
       const events = read ? this.#C.POLLIN : this.#C.POLLOUT;
       if (!this.#polling) this.#schedule();
       else if (((this.#polled.get(fd) ?? 0) & events) === 0) this.#wake();
@@ -295,8 +348,9 @@ export class Reactor {
     const interest = this.#interests.get(fd);
     if (interest !== undefined && interest.readers.size === 0 && interest.writers.size === 0) {
       this.#interests.delete(fd);
+      if (this.#onLoop) this.#release(fd);
       // The last waiter gone: end the poll, or it would keep the process alive for nothing.
-      if (this.#interests.size === 0) this.#wake();
+      else if (this.#interests.size === 0) this.#wake();
     }
   }
 
@@ -321,6 +375,10 @@ export class Reactor {
   };
 
   #issue(): void {
+    if (this.#onLoop) {
+      this.#issueOnLoop();
+      return;
+    }
     if (this.#polling || this.#exiting) return;
     const turns = this.#turnWaiters.length > 0;
     if (this.#interests.size === 0 && !turns) {
@@ -433,8 +491,11 @@ export class Reactor {
     this.#schedule();
   }
 
-  /** Wakes the waiters of the first `count` entries of the pollfd array in `view` by their revents. */
-  #dispatch(view: DataView, count: number, ready: number): void {
+  /**
+   * Wakes the waiters of the first `count` entries of the pollfd array in `view` by their revents;
+   * `release`: also let go of the watchers of fds that nobody waits on any more.
+   */
+  #dispatch(view: DataView, count: number, ready: number, release = false): void {
     const C = this.#C;
     const readable = C.POLLIN | C.POLLERR | C.POLLHUP | C.POLLNVAL;
     const writable = C.POLLOUT | C.POLLERR | C.POLLHUP | C.POLLNVAL;
@@ -448,8 +509,146 @@ export class Reactor {
       if (interest === undefined) continue;
       if ((revents & readable) !== 0) settle(interest.readers);
       if ((revents & writable) !== 0) settle(interest.writers);
-      if (interest.readers.size === 0 && interest.writers.size === 0) this.#interests.delete(fd);
+      if (interest.readers.size === 0 && interest.writers.size === 0) {
+        this.#interests.delete(fd);
+        if (release) this.#release(fd);
+      }
     }
+  }
+
+  /**
+   * Event-loop mode: the cycle of thread-pool mode with watchers for `pollAsync`. A zero-timeout
+   * poll over every waited fd first (an in-process peer's bytes are found without a loop turn,
+   * and while it keeps finding some, cycles go on that way, every {@link MAX_SYNC_STREAK}-th after
+   * an event-loop turn); once it finds nothing, every waited fd's watcher is armed.
+   */
+  #issueOnLoop(): void {
+    const count = this.#interests.size;
+    if (count === 0) {
+      this.#checkIdle();
+      return;
+    }
+    if (this.#syncStreak >= MAX_SYNC_STREAK) {
+      this.#syncStreak = 0;
+      this.#scheduled = true;
+      void this.#binder.nextTurn!().then(() => {
+        this.#scheduled = false;
+        this.#immediateCalls = 0;
+        this.#issueOnLoop();
+      });
+      return;
+    }
+    const C = this.#C;
+    const size = count * C.POLLFD_SIZE;
+    if (this.#scratch.length < size) {
+      this.#scratch = new Uint8Array(Math.max(size, 2 * this.#scratch.length));
+      this.#scratchView = new DataView(this.#scratch.buffer);
+    }
+    const view = this.#scratchView;
+    let offset = 0;
+    for (const [fd, interest] of this.#interests) {
+      view.setInt32(offset, fd, true);
+      view.setInt16(offset + 4, eventsOf(C, interest), true);
+      view.setInt16(offset + 6, 0, true);
+      offset += C.POLLFD_SIZE;
+    }
+    this.#pollCount++;
+    const ready = this.#binder.poll(this.#scratch, count, 0);
+    if (ready > 0) {
+      this.#syncStreak++;
+      this.#stats.syncPolls++;
+      this.#dispatch(view, count, ready, true);
+      this.#schedule();
+      return;
+    }
+    this.#syncStreak = 0;
+    for (const [fd, interest] of this.#interests) this.#arm(fd, interest);
+  }
+
+  /** Starts (or narrows, or widens) `fd`'s watcher to what its waiters wait for. */
+  #arm(fd: number, interest: Interest): void {
+    let watch = this.#watches.get(fd);
+    try {
+      if (watch === undefined) {
+        const watcher = this.#binder.watch!(fd, (status, readable, writable) => this.#watched(fd, status, readable, writable));
+        watch = { watcher, armed: 0, referenced: true };
+        this.#watches.set(fd, watch);
+      }
+      if (!watch.referenced) {
+        watch.watcher.ref();
+        watch.referenced = true;
+      }
+      const events = eventsOf(this.#C, interest);
+      if (watch.armed !== events) {
+        watch.watcher.start((events & this.#C.POLLIN) !== 0, (events & this.#C.POLLOUT) !== 0);
+        watch.armed = events;
+      }
+    } catch (error) {
+      this.#interests.delete(fd);
+      for (const waiter of [...interest.readers, ...interest.writers]) {
+        waiter.dispose();
+        waiter.reject(error);
+      }
+      this.#release(fd);
+    }
+  }
+
+  /** A watcher's call-back: the event loop found `fd` ready (or in error: `status` < 0). */
+  #watched(fd: number, status: number, readable: boolean, writable: boolean): void {
+    const watch = this.#watches.get(fd);
+    if (watch === undefined) return;
+    this.#stats.watchEvents++;
+    this.#pollCount++;
+    this.#immediateCalls = 0; // the event loop has turned
+    this.#syncStreak = 0;
+    if (status < 0) watch.armed = 0; // the loop stopped it
+    const interest = this.#interests.get(fd);
+    if (interest === undefined) {
+      // Ready with nobody waiting (a kept watcher): stop it rather than be called every turn.
+      this.#stop(watch);
+      return;
+    }
+    if (status < 0 || readable) settle(interest.readers);
+    if (status < 0 || writable) settle(interest.writers);
+    if (interest.readers.size > 0 || interest.writers.size > 0) {
+      this.#arm(fd, interest);
+      return;
+    }
+    this.#interests.delete(fd);
+    this.#release(fd);
+    this.#checkIdle();
+  }
+
+  /**
+   * Nobody waits on `fd` any more: its watcher no longer keeps the process alive, and unless the
+   * fd is {@link own}ed, it is closed now, before the fd's owner may close or hand on the fd.
+   */
+  #release(fd: number): void {
+    const watch = this.#watches.get(fd);
+    if (watch === undefined) return;
+    if (!this.#owned.has(fd)) {
+      watch.watcher.close();
+      this.#watches.delete(fd);
+      return;
+    }
+    if (watch.referenced) {
+      watch.watcher.unref();
+      watch.referenced = false;
+    }
+  }
+
+  #stop(watch: Watch): void {
+    if (watch.armed !== 0) watch.watcher.start(false, false);
+    watch.armed = 0;
+    if (watch.referenced) {
+      watch.watcher.unref();
+      watch.referenced = false;
+    }
+  }
+
+  /** Event-loop mode: resolves `whenIdle` callers once nothing is waited on. */
+  #checkIdle(): void {
+    if (this.#idleWaiters.length > 0 && this.#isIdle()) this.#becomeIdle();
   }
 
   /** Bookkeeping common to every way a poll ends. */
@@ -573,6 +772,11 @@ function settle(waiters: Set<Waiter>): void {
 }
 
 function noop(): void {}
+
+/** The poll events that `interest`'s waiters wait for. */
+function eventsOf(C: SocketConstants, interest: Interest): number {
+  return (interest.readers.size > 0 ? C.POLLIN : 0) | (interest.writers.size > 0 ? C.POLLOUT : 0);
+}
 
 const reactors = new WeakMap<LibcBinder, Reactor>();
 

@@ -90,6 +90,8 @@ export class LibcSocket {
     this.fd = fd;
     this.#C = constantsFor(binder.platform);
     this.#reactor = getReactor(binder);
+    // close() and detach() tell the reactor first: its watcher on this fd may outlive a wait.
+    this.#reactor.own(fd);
     this.#family = family;
     this.#kind = kind;
     this.#nonBlocking = nonBlocking;
