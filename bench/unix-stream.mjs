@@ -14,7 +14,10 @@
 // process, for raw and portio alike, so each figure includes both sides. `--peer child`: the
 // peer is a raw node:net server (byte sink answering "!" at EOF, echo) in a child process, and
 // only the client side here differs (and only its CPU is counted): the case where portio's
-// reactor cannot find the peer's bytes ready without waiting on a thread. Rounds alternate the variants (ABBA); each
+// reactor cannot find the peer's bytes ready without waiting: on Node the wait is a libuv
+// `uv_poll` watcher on Node's own loop (koffi.node.poll), as node:net's; on Bun and Deno, whose
+// FFI has no such watcher, a poll(2) on another thread (Bun: a Worker; Deno: a nonblocking
+// symbol), a thread round trip per wait. Rounds alternate the variants (ABBA); each
 // job reports the medians, their ratio, and the CPU time (user + system) per MB or per round
 // trip, which drifts less than wall time when other work shares the machine.
 //

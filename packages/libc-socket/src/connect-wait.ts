@@ -15,7 +15,15 @@ import { getReactor } from "./reactor.ts";
  * ```
  */
 export async function waitForConnect(binder: LibcBinder, fd: number, options: { signal?: AbortSignal }): Promise<void> {
-  await getReactor(binder).waitWritable(fd, options.signal === undefined ? {} : { signal: options.signal });
+  const reactor = getReactor(binder);
+  try {
+    await reactor.waitWritable(fd, options.signal === undefined ? {} : { signal: options.signal });
+  } finally {
+    // The fd leaves the reactor's hands now (to the runtime, or closed on failure), even one a
+    // LibcSocket still holds: as before a close, nothing of the reactor's may watch it any more
+    // (on Node, a uv_poll watcher left on it makes node:net's open of the fd fail with EEXIST).
+    await reactor.notifyClosing(fd);
+  }
   const C = constantsFor(binder.platform);
   const error = getsockoptInt(binder, fd, C.SOL_SOCKET, C.SO_ERROR);
   if (error !== 0) throw systemError(binder.platform, error, "connect");
