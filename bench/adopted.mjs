@@ -25,7 +25,16 @@
 // against connectTcp (which Deno builds on Deno.connect). Each client also reports its CPU time
 // (user + system) for the measured job; the medians per MiB / per round trip are in the note.
 //
-// (Also run as `<runtime> bench/adopted.mjs --role client --variant adopted|native|node:net --job
+// The awaited floor (with the floor): a fourth variant, `node:net awaited`, runs portio.mjs's own
+// jobs on that node:net socket held to an awaited API's contract (AwaitedNetStream below: one
+// promise per send and per receive, reads through net's `onread`, nothing else), as
+// bench/raw-awaited.mjs is the floor of bench/main.mjs on Node. The `node:net` floor writes each
+// ping from inside the read callback; on Deno's node:net that write then precedes the socket's
+// next read attempt, while any awaited API's write comes after it (a recv that finds nothing and
+// a wait in epoll per round trip; measured with strace -c): fromSocket / `node:net awaited` is
+// what portio's own code costs there.
+//
+// (Also run as `<runtime> bench/adopted.mjs --role client --variant adopted|native|node:net|"node:net awaited" --job
 // bulk|ping-pong --port N ...`, the client; it prints one JSON line.)
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -39,9 +48,6 @@ const bulkBytes = Number(option("bulk-mib", 128)) * 1024 * 1024;
 const chunk = 64 * 1024;
 const pings = Number(option("pings", 10_000));
 const pingSize = 64;
-
-if (option("role", "driver") === "client") await runClient();
-else await runDriver();
 
 async function runClient() {
   const portio = await import("./portio.mjs");
@@ -60,11 +66,108 @@ async function runClient() {
     const setupMs = performance.now() - t0;
     return report(setupMs, () => (bulk ? raw.bulkOn(socket, bulkBytes, chunk) : raw.pingPongOn(socket, pings, pingSize)));
   }
+  if (option("variant") === "node:net awaited") {
+    const t0 = performance.now();
+    const stream = new AwaitedNetStream(3, (await import("portio")).EndOfStream);
+    const setupMs = performance.now() - t0;
+    return report(setupMs, () => run(stream));
+  }
   const t0 = performance.now();
   const stream = option("variant") === "adopted" ? await SocketStream.fromSocket(3) : await connectTcp("127.0.0.1", port);
   const setupMs = performance.now() - t0;
   return report(setupMs, () => run(stream));
 }
+
+/**
+ * node:net on the adopted fd held to the contract of an awaited stream API, the floor portio's
+ * adopted stream is measured against on the same jobs (portio.mjs's bulkOn / pingPongOn): one
+ * promise per send (already resolved when write() took the bytes, else resolved on 'drain') and
+ * per receive; reads through net's `onread` option (the cheapest way node:net delivers bytes,
+ * which portio's transport uses too), each read copied out of one buffer so that the chunk stays
+ * the reader's. Nothing else: no busy or closed checks, no cancellation, no error mapping.
+ * The 'data' floor ("node:net") writes from inside the read callback, which no awaited API can
+ * (on Deno that write comes before node:net's next read attempt, not after it).
+ */
+class AwaitedNetStream {
+  /**
+   * @param {number} fd
+   * @param {new () => Error} EndOfStream what a receive at the end of the stream throws (portio's, for the jobs)
+   */
+  constructor(fd, EndOfStream) {
+    this.EndOfStream = EndOfStream;
+    const buffer = new Uint8Array(64 * 1024);
+    /** @type {Uint8Array[]} */
+    this.chunks = [];
+    this.eof = false;
+    /** @type {((chunk: Uint8Array) => void) | undefined} */
+    this.resolve = undefined;
+    /** @type {((error: Error) => void) | undefined} */
+    this.reject = undefined;
+    this.maxBytes = 0;
+    const callback = (/** @type {number} */ length) => {
+      const bytes = buffer.slice(0, length);
+      const resolve = this.resolve;
+      if (resolve === undefined) this.chunks.push(bytes);
+      else {
+        this.resolve = this.reject = undefined;
+        resolve(this.cut(bytes, this.maxBytes));
+      }
+      return true;
+    };
+    this.socket = new net.Socket(
+      /** @type {import("node:net").SocketConstructorOpts} */ ({
+        fd,
+        readable: true,
+        writable: true,
+        allowHalfOpen: true,
+        onread: { buffer, callback },
+      }),
+    );
+    this.socket.setNoDelay(true);
+    this.socket.on("end", () => {
+      this.eof = true;
+      const reject = this.reject;
+      this.resolve = this.reject = undefined;
+      reject?.(new this.EndOfStream());
+    });
+    this.socket.read(0);
+  }
+
+  /** @param {Uint8Array} data */
+  send(data) {
+    if (this.socket.write(data)) return SENT;
+    return new Promise((resolve) => this.socket.once("drain", resolve));
+  }
+
+  /** @param {number} maxBytes @returns {Promise<Uint8Array>} */
+  receive(maxBytes) {
+    const chunk = this.chunks.shift();
+    if (chunk !== undefined) return Promise.resolve(this.cut(chunk, maxBytes));
+    if (this.eof) return Promise.reject(new this.EndOfStream());
+    this.maxBytes = maxBytes;
+    return new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  /** At most `maxBytes` of `chunk`; the rest is the next receive's. */
+  cut(/** @type {Uint8Array} */ chunk, /** @type {number} */ maxBytes) {
+    if (chunk.length <= maxBytes) return chunk;
+    this.chunks.unshift(chunk.subarray(maxBytes));
+    return chunk.subarray(0, maxBytes);
+  }
+
+  sendEof() {
+    return new Promise((resolve) => this.socket.end(() => resolve(undefined)));
+  }
+
+  aclose() {
+    this.socket.destroy();
+    return SENT;
+  }
+}
+const SENT = Promise.resolve();
 
 /** Runs the measured job and prints its seconds, the setup's milliseconds and the job's CPU µs. */
 async function report(setupMs, job) {
@@ -103,7 +206,7 @@ async function runDriver() {
 
   const forward = ["--bulk-mib", String(bulkBytes / 2 ** 20), "--pings", String(pings)];
   const withFloor = option("floor", option("client", "node") === "deno" ? "on" : "off") === "on";
-  const variants = withFloor ? ["native", "adopted", "node:net"] : ["native", "adopted"];
+  const variants = withFloor ? ["native", "adopted", "node:net", "node:net awaited"] : ["native", "adopted"];
   let clientLabel = "";
   async function round(variant, job) {
     let socket;
@@ -145,7 +248,7 @@ async function runDriver() {
       /** @type {Record<string, { seconds: number, setupMs: number, cpuMicros: number }[]>} */
       const samples = Object.fromEntries(variants.map((v) => [v, []]));
       for (let r = 0; r < rounds; r++) {
-        // ABBA for two; three rotate, so that no variant always runs first
+        // ABBA for two; more rotate, so that no variant always runs first
         const order =
           variants.length === 2
             ? r % 2 === 0
@@ -161,7 +264,9 @@ async function runDriver() {
       const perRound = (a, b) => median(rates(a).map((x, i) => x / rates(b)[i])).toFixed(2);
       const floorNote = withFloor
         ? `; floor (node:net on the adopted fd, no portio) ${Math.round(median(rates("node:net"))).toLocaleString("en-US")} ${job === "bulk" ? "MB/s" : "rt/s"}, ` +
-          `${perRound("node:net", "native")} × connectTcp, fromSocket / floor ${perRound("adopted", "node:net")} (median per-round)`
+          `${perRound("node:net", "native")} × connectTcp, fromSocket / floor ${perRound("adopted", "node:net")} (median per-round); ` +
+          `awaited floor (node:net on the adopted fd, one await per send and receive) ${Math.round(median(rates("node:net awaited"))).toLocaleString("en-US")} ${job === "bulk" ? "MB/s" : "rt/s"}, ` +
+          `fromSocket / awaited floor ${perRound("adopted", "node:net awaited")} (median per-round)`
         : "";
       results.push({
         job:
@@ -192,3 +297,7 @@ async function runDriver() {
     );
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ runtime: runtimeLabel, rounds, warmups, pin, results }, null, 2));
 }
+
+// Last: the client needs AwaitedNetStream, a class, initialised by now.
+if (option("role", "driver") === "client") await runClient();
+else await runDriver();

@@ -220,6 +220,46 @@ leakFree("adopted TCP fds read through DirectReads (no 'data' listener), both wa
   }
 });
 
+leakFree("an adopted TCP fd reading short messages keeps its read buffer: no useUserBuffer call per read", async () => {
+  const raw = await libcRawSockets(getDenoBinder()).create("inet", "stream", { connected: true });
+  const ends: NetStreamTransport[] = [];
+  try {
+    for (const fd of [raw.fd, ...raw.peerFds]) ends.push(await wrapStreamSocket({ fd }, await inspectSocket(fd)));
+    const [a, b] = ends as [NetStreamTransport, NetStreamTransport];
+    // Counts the calls into Deno's handle (node:net makes one whenever `onread.buffer()` hands a
+    // Uint8Array out after a read), passing each on.
+    const handle = (b.socket as unknown as { _handle: { useUserBuffer(buffer: Uint8Array): unknown } })._handle;
+    const useUserBuffer = handle.useUserBuffer;
+    let calls = 0;
+    handle.useUserBuffer = function (this: unknown, buffer: Uint8Array) {
+      calls++;
+      return useUserBuffer.call(this, buffer);
+    };
+    const short = (seed: number) => Array.from({ length: 20 }, (_, i) => pattern(64, seed + i));
+    const exchange = async (parts: Uint8Array[]): Promise<void> => {
+      const chunks: Uint8Array[] = [];
+      for (const part of parts) {
+        await a.write(part);
+        await readChunks(b, part.byteLength, chunks);
+      }
+      bytesEqual(concat(chunks), concat(parts));
+    };
+    await exchange(short(600));
+    expect(calls).toBe(0);
+    // A bulk read hands its buffer over and reads into a fresh one; the first short read after it
+    // (the bulk transfer's last read, or the next message) goes back to the shared buffer, and
+    // stays there.
+    await exchange([pattern(256 * KiB, 650)]);
+    const afterBulk = calls;
+    expect(afterBulk).toBeGreaterThan(0);
+    await exchange(short(700));
+    expect(calls).toBeLessThanOrEqual(afterBulk + 1);
+  } finally {
+    for (const end of ends) await end.close(0);
+    if (ends.length < 2) for (const fd of [raw.fd, ...raw.peerFds].slice(ends.length)) getDenoBinder().close(fd);
+  }
+});
+
 leakFree(
   "an adopted TCP listener's connections read through DirectReads (no 'data' listener), both ways, each chunk intact",
   async () => {
