@@ -401,32 +401,15 @@ export class Reactor {
     if (!turns && this.#syncStreak >= MAX_SYNC_STREAK && this.#binder.nextTurn !== undefined) {
       // The streak's event-loop turn through the binder's macrotask rather than a thread round
       // trip; the synchronous poll then runs again.
-      this.#syncStreak = 0;
-      this.#scheduled = true;
-      void this.#binder.nextTurn().then(() => {
-        this.#scheduled = false;
-        this.#immediateCalls = 0;
-        this.#issue();
-      });
+      this.#issueAfterTurn();
       return;
     }
     const C = this.#C;
     const nfds = this.#interests.size + 1;
     const size = nfds * C.POLLFD_SIZE;
-    if (this.#scratch.length < size) {
-      this.#scratch = new Uint8Array(Math.max(size, 2 * this.#scratch.length));
-      this.#scratchView = new DataView(this.#scratch.buffer);
-    }
+    const offset = this.#writeInterests(nfds);
     const scratch = this.#scratch;
     const scratchView = this.#scratchView;
-    let offset = 0;
-    for (const [fd, interest] of this.#interests) {
-      const events = (interest.readers.size > 0 ? C.POLLIN : 0) | (interest.writers.size > 0 ? C.POLLOUT : 0);
-      scratchView.setInt32(offset, fd, true);
-      scratchView.setInt16(offset + 4, events, true);
-      scratchView.setInt16(offset + 6, 0, true);
-      offset += C.POLLFD_SIZE;
-    }
 
     // Something may be ready already (often so when both ends of a pair live in this process):
     // a zero-timeout poll here costs a syscall, the thread-pool round trip costs tens of µs. The
@@ -529,17 +512,42 @@ export class Reactor {
       return;
     }
     if (this.#syncStreak >= MAX_SYNC_STREAK) {
-      this.#syncStreak = 0;
-      this.#scheduled = true;
-      void this.#binder.nextTurn!().then(() => {
-        this.#scheduled = false;
-        this.#immediateCalls = 0;
-        this.#issueOnLoop();
-      });
+      this.#issueAfterTurn();
       return;
     }
+    this.#writeInterests(count);
+    const view = this.#scratchView;
+    this.#pollCount++;
+    const ready = this.#binder.poll(this.#scratch, count, 0);
+    if (ready > 0) {
+      this.#syncStreak++;
+      this.#stats.syncPolls++;
+      this.#dispatch(view, count, ready, true);
+      this.#schedule();
+      return;
+    }
+    this.#syncStreak = 0;
+    for (const [fd, interest] of this.#interests) this.#arm(fd, interest);
+  }
+
+  /** The streak's event-loop turn, through the binder's macrotask; then the cycle runs again. */
+  #issueAfterTurn(): void {
+    this.#syncStreak = 0;
+    this.#scheduled = true;
+    void this.#binder.nextTurn!().then(() => {
+      this.#scheduled = false;
+      this.#immediateCalls = 0;
+      this.#issue();
+    });
+  }
+
+  /**
+   * Writes a pollfd entry for every waited fd into the scratch buffer, grown to hold `slots`
+   * entries (a caller may add its own after them); returns the byte offset after the last one.
+   */
+  #writeInterests(slots: number): number {
     const C = this.#C;
-    const size = count * C.POLLFD_SIZE;
+    const size = slots * C.POLLFD_SIZE;
     if (this.#scratch.length < size) {
       this.#scratch = new Uint8Array(Math.max(size, 2 * this.#scratch.length));
       this.#scratchView = new DataView(this.#scratch.buffer);
@@ -552,17 +560,7 @@ export class Reactor {
       view.setInt16(offset + 6, 0, true);
       offset += C.POLLFD_SIZE;
     }
-    this.#pollCount++;
-    const ready = this.#binder.poll(this.#scratch, count, 0);
-    if (ready > 0) {
-      this.#syncStreak++;
-      this.#stats.syncPolls++;
-      this.#dispatch(view, count, ready, true);
-      this.#schedule();
-      return;
-    }
-    this.#syncStreak = 0;
-    for (const [fd, interest] of this.#interests) this.#arm(fd, interest);
+    return offset;
   }
 
   /** Starts (or narrows, or widens) `fd`'s watcher to what its waiters wait for. */
