@@ -41,6 +41,7 @@ export {
   type NodeTls,
 } from "./tls-options.ts";
 export { socketpairWith, type Socketpair } from "./socketpair.ts";
+export { loadLibcSocket, type LibcSocketModule } from "./libc-socket.ts";
 export { removeStaleSocket } from "./stale-socket.ts";
 export { nodeSocketFiles } from "./socket-files.ts";
 export { decodeUnixPath, fsPath, unixPathToString } from "./unix-path.ts";
