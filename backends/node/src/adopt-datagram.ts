@@ -11,7 +11,7 @@ import dgram from "node:dgram";
 import type { SocketInfo } from "@portio/core";
 import type { AdoptionSource, DatagramTransport } from "@portio/core/backend";
 import { UnsupportedError } from "@portio/core";
-import { libcAdoption, restoringOnFailure } from "@portio/libc-socket";
+import { loadLibcSocket } from "@portio/node-shared";
 import { NodeDatagramTransport } from "./datagram-transport.ts";
 import { getKoffiBinder } from "./libc-binder.ts";
 
@@ -27,6 +27,7 @@ import { getKoffiBinder } from "./libc-binder.ts";
 export async function wrapUdpSocket(source: AdoptionSource, info: SocketInfo): Promise<DatagramTransport> {
   const family = ipFamily(info);
   if (source.native instanceof dgram.Socket) return new NodeDatagramTransport(source.native, { family });
+  const { restoringOnFailure } = await loadLibcSocket();
   return restoringOnFailure(getKoffiBinder(), source.fd, async () => {
     const socket = dgram.createSocket(family === "inet6" ? "udp6" : "udp4");
     await new Promise<void>((resolve, reject) => {
@@ -70,7 +71,7 @@ export async function wrapConnectedUdpSocket(source: AdoptionSource, info: Socke
     }
     return new NodeDatagramTransport(source.native, { family });
   }
-  return libcAdoption("Node", getKoffiBinder).wrapConnectedUdpSocket(source, info);
+  return (await loadLibcSocket()).libcAdoption("Node", getKoffiBinder).wrapConnectedUdpSocket(source, info);
 }
 
 function ipFamily(info: SocketInfo): "inet" | "inet6" {

@@ -7,7 +7,7 @@
 
 import net from "node:net";
 import type { AdoptionSource } from "@portio/core/backend";
-import { waitForConnect as libcWaitForConnect } from "@portio/libc-socket";
+import { loadLibcSocket } from "@portio/node-shared";
 import { getKoffiBinder } from "./libc-binder.ts";
 
 /**
@@ -27,7 +27,7 @@ export async function waitForConnect(source: AdoptionSource, options: { signal?:
     if (source.native.connecting) await connectEvent(source.native, signal);
     return;
   }
-  await libcWaitForConnect(getKoffiBinder(), source.fd, options);
+  await (await loadLibcSocket()).waitForConnect(getKoffiBinder(), source.fd, options);
 }
 
 function connectEvent(socket: net.Socket, signal: AbortSignal | undefined): Promise<void> {

@@ -9,8 +9,7 @@
 import net from "node:net";
 import type { SocketAddress, SocketInfo } from "@portio/core";
 import type { AdoptionSource } from "@portio/core/backend";
-import { restoringOnFailure, startListening } from "@portio/libc-socket";
-import { DirectReads, NetStreamTransport } from "@portio/node-shared";
+import { DirectReads, loadLibcSocket, NetStreamTransport } from "@portio/node-shared";
 import { getKoffiBinder } from "./libc-binder.ts";
 import { acceptedUnixStream } from "./unix-stream.ts";
 import { listen } from "./listen.ts";
@@ -30,6 +29,8 @@ import { NodeListenerTransport } from "./listener-transport.ts";
  */
 export async function wrapListenerSocket(source: AdoptionSource, info: SocketInfo): Promise<NodeListenerTransport> {
   const tcp = info.family !== "unix";
+  const libc = await loadLibcSocket();
+  const { restoringOnFailure, startListening } = libc;
   return restoringOnFailure(getKoffiBinder(), source.fd, async () => {
     let server: net.Server;
     if (source.native instanceof net.Server) {
@@ -53,7 +54,7 @@ export async function wrapListenerSocket(source: AdoptionSource, info: SocketInf
       localAddress,
       wrap: tcp
         ? (socket) => new NetStreamTransport(socket, { family, destroyClosesFd: true, directReads: DirectReads.onto(socket) })
-        : (socket) => acceptedUnixStream(socket, localAddress),
+        : (socket) => acceptedUnixStream(libc, socket, localAddress),
     });
   });
 }

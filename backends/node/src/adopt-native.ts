@@ -7,7 +7,6 @@
 
 import dgram from "node:dgram";
 import net from "node:net";
-import tls from "node:tls";
 import { dgramFdOf } from "./datagram-transport.ts";
 import { fdOf } from "@portio/node-shared";
 
@@ -23,7 +22,9 @@ import { fdOf } from "@portio/node-shared";
  * ```
  */
 export function nativeSocketFd(value: object): number | null | undefined {
-  if (value instanceof tls.TLSSocket) {
+  // A TLSSocket is a net.Socket whose `encrypted` is always true (Node's documented test), told
+  // apart without importing node:tls, which portio loads only for TLS (see loadNodeTls).
+  if (value instanceof net.Socket && (value as { encrypted?: unknown }).encrypted === true) {
     throw new TypeError(
       "expected an int or socket, got TLSSocket instead: its fd carries TLS records; adopt the plain socket and use portio's TLS",
     );

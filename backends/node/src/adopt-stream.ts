@@ -9,9 +9,8 @@
 import net from "node:net";
 import type { SocketInfo } from "@portio/core";
 import type { AdoptionSource, StreamTransport } from "@portio/core/backend";
-import { libcAdoption, restoringOnFailure } from "@portio/libc-socket";
 
-import { directReadingSocket, NetStreamTransport } from "@portio/node-shared";
+import { directReadingSocket, loadLibcSocket, NetStreamTransport } from "@portio/node-shared";
 import { getKoffiBinder } from "./libc-binder.ts";
 
 /**
@@ -23,6 +22,7 @@ import { getKoffiBinder } from "./libc-binder.ts";
  * ```
  */
 export async function wrapStreamSocket(source: AdoptionSource, info: SocketInfo): Promise<NetStreamTransport> {
+  const { restoringOnFailure } = await loadLibcSocket();
   return restoringOnFailure(getKoffiBinder(), source.fd, () => {
     if (source.native instanceof net.Socket) {
       const socket = adoptedNetSocket(source.native);
@@ -47,6 +47,7 @@ export async function wrapStreamSocket(source: AdoptionSource, info: SocketInfo)
  */
 export async function wrapUnixStreamSocket(source: AdoptionSource, info: SocketInfo): Promise<StreamTransport> {
   // An fd goes to libc, as every Unix stream portio makes (fd passing: see unix-stream.ts).
+  const { libcAdoption, restoringOnFailure } = await loadLibcSocket();
   if (source.native === undefined) return libcAdoption("Node", getKoffiBinder).wrapUnixStreamSocket(source, info);
   return restoringOnFailure(getKoffiBinder(), source.fd, () => {
     const socket =

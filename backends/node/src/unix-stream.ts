@@ -8,25 +8,26 @@
 
 import type { Socket } from "node:net";
 import type { SocketAddress } from "@portio/core";
-import { libcStreamFromDuplicate, type LibcStreamTransport } from "@portio/libc-socket";
-import { fdOf } from "@portio/node-shared";
+import type { LibcStreamTransport } from "@portio/libc-socket";
+import { fdOf, type LibcSocketModule } from "@portio/node-shared";
 import { getKoffiBinder } from "./libc-binder.ts";
 
 /**
  * Takes a connection a node:net Unix server accepted (paused: `pauseOnConnect`, so Node has read
  * nothing from it) over into a libc stream; Node's socket is destroyed, which closes only its
- * copy of the fd.
+ * copy of the fd. `libc` is libc-socket, which the listener loaded before it could accept.
  *
  * @example
  * ```ts
- * server.on("connection", (socket) => queue.push(acceptedUnixStream(socket, "/run/app.sock")));
+ * const libc = await loadLibcSocket();
+ * server.on("connection", (socket) => queue.push(acceptedUnixStream(libc, socket, "/run/app.sock")));
  * ```
  */
-export function acceptedUnixStream(socket: Socket, localAddress: SocketAddress): LibcStreamTransport {
+export function acceptedUnixStream(libc: LibcSocketModule, socket: Socket, localAddress: SocketAddress): LibcStreamTransport {
   const fd = fdOf(socket);
   if (fd === undefined) {
     socket.destroy();
     throw new Error("node:net gave an accepted Unix connection without an fd");
   }
-  return libcStreamFromDuplicate(getKoffiBinder(), fd, () => socket.destroy(), { localAddress, remoteAddress: "" });
+  return libc.libcStreamFromDuplicate(getKoffiBinder(), fd, () => socket.destroy(), { localAddress, remoteAddress: "" });
 }

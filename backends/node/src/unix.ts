@@ -1,12 +1,12 @@
 import net from "node:net";
 import type { BackendUNIXListenerOptions } from "@portio/core/backend";
 import { isAbstractUnixPath, listenOnUnixPath, toUnixSocketAddress } from "@portio/core/backend";
-import { libcConnectUnix, type LibcStreamTransport } from "@portio/libc-socket";
+import type { LibcStreamTransport } from "@portio/libc-socket";
 import { getKoffiBinder } from "./libc-binder.ts";
 import { acceptedUnixStream } from "./unix-stream.ts";
 import { listen } from "./listen.ts";
 import { NodeListenerTransport } from "./listener-transport.ts";
-import { nodeUnixSocketFiles, unixPathToString } from "@portio/node-shared";
+import { loadLibcSocket, nodeUnixSocketFiles, unixPathToString } from "@portio/node-shared";
 
 /** Why a path node:net cannot take is refused (abstract names are fine: Node keeps the NUL). */
 const NOT_UTF8 = "the Node backend cannot use Unix socket paths that are not valid UTF-8 (node:net takes strings only)";
@@ -28,6 +28,7 @@ export async function connectUnix(
 ): Promise<LibcStreamTransport> {
   const { signal } = options;
   const target = unixPathToString(path, NOT_UTF8);
+  const { libcConnectUnix } = await loadLibcSocket();
   signal?.throwIfAborted();
   // Through libc, not node:net: see unix-stream.ts (fd passing).
   const reported = toUnixSocketAddress(target);
@@ -78,6 +79,8 @@ export async function createUnixListener(
 ): Promise<NodeListenerTransport> {
   const target = unixPathToString(path, NOT_UTF8);
   const localAddress = toUnixSocketAddress(target);
+  // Before the server exists: each accepted connection is taken over into libc synchronously.
+  const libc = await loadLibcSocket();
   const listenAt = async (bindPath: string, onClosed: () => Promise<void>): Promise<NodeListenerTransport> => {
     const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
     await listen(server, { path: bindPath, backlog: options.backlog });
@@ -87,7 +90,7 @@ export async function createUnixListener(
       localAddress,
       // Node cannot ask for an accepted socket's peer name; clients that connect from an unbound
       // socket (the usual case) have none anyway.
-      wrap: (socket) => acceptedUnixStream(socket, localAddress),
+      wrap: (socket) => acceptedUnixStream(libc, socket, localAddress),
       onClosed,
     });
   };

@@ -7,8 +7,9 @@
  */
 
 import type { AsyncBackend } from "@portio/core/backend";
-import { libcAdoption, unixDatagramSockets, type LibcAdoption, type LibcBinder } from "@portio/libc-socket";
+import type { LibcAdoption, LibcBinder, UnixDatagramSockets } from "@portio/libc-socket";
 import { getaddrinfo, getnameinfo } from "./dns.ts";
+import { loadLibcSocket } from "./libc-socket.ts";
 import { nodeSocketFiles } from "./socket-files.ts";
 import { socketpairWith } from "./socketpair.ts";
 import { wrapTls } from "./tls.ts";
@@ -30,7 +31,8 @@ export type RuntimeParts = Omit<AsyncBackend, SharedMember | "name"> & Partial<P
  * The backend called `name` (`"node"`, `"deno"`, ...): `parts` over the shared members, which are
  * name resolution through node:dns (`getaddrinfo`, `getnameinfo`), `socketpair()` and Unix
  * datagram sockets through libc, TLS on node:tls, and adoption through libc
- * ({@link libcAdoption}), all over the binder `getBinder` returns (called on first use only).
+ * (libc-socket's `libcAdoption`), all over the binder `getBinder` returns (called on first use
+ * only; libc-socket itself is imported then too, see {@link loadLibcSocket}).
  *
  * @example
  * ```ts
@@ -39,14 +41,31 @@ export type RuntimeParts = Omit<AsyncBackend, SharedMember | "name"> & Partial<P
  */
 export function defineBackend(name: string, getBinder: () => LibcBinder, parts: RuntimeParts): AsyncBackend {
   const label = name.charAt(0).toUpperCase() + name.slice(1);
+  let adoptionMade: Promise<LibcAdoption> | undefined;
+  const adoption = () => (adoptionMade ??= loadLibcSocket().then((libc) => libc.libcAdoption(label, getBinder)));
+  let unixDatagramMade: Promise<UnixDatagramSockets> | undefined;
+  const unixDatagram = () =>
+    (unixDatagramMade ??= loadLibcSocket().then((libc) => libc.unixDatagramSockets(getBinder, nodeSocketFiles)));
   return {
     name,
     getaddrinfo,
     getnameinfo,
     socketpair: socketpairWith(getBinder),
     wrapTls: (stream, options, native) => wrapTls(stream, options, native, name),
-    ...unixDatagramSockets(getBinder, nodeSocketFiles),
-    ...libcAdoption(label, getBinder),
+    createUnixDatagramSocket: async (options) => (await unixDatagram()).createUnixDatagramSocket(options),
+    createConnectedUnixDatagramSocket: async (remotePath, options) =>
+      (await unixDatagram()).createConnectedUnixDatagramSocket(remotePath, options),
+    // Synchronous, so not through libc-socket: the binder alone closes an fd.
+    closeFd: (fd) => {
+      getBinder().close(fd);
+    },
+    inspectSocket: async (fd) => (await adoption()).inspectSocket(fd),
+    waitForConnect: async (source, options) => (await adoption()).waitForConnect(source, options),
+    wrapUnixStreamSocket: async (source, info) => (await adoption()).wrapUnixStreamSocket(source, info),
+    wrapUdpSocket: async (source, info) => (await adoption()).wrapUdpSocket(source, info),
+    wrapConnectedUdpSocket: async (source, info) => (await adoption()).wrapConnectedUdpSocket(source, info),
+    wrapUnixDatagramSocket: async (source, info) => (await adoption()).wrapUnixDatagramSocket(source, info),
+    wrapConnectedUnixDatagramSocket: async (source, info) => (await adoption()).wrapConnectedUnixDatagramSocket(source, info),
     ...parts,
   };
 }

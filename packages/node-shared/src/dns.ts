@@ -1,5 +1,15 @@
-import { lookup, lookupService } from "node:dns/promises";
 import type { ResolvedAddress } from "@portio/core/backend";
+
+/**
+ * `node:dns/promises`, imported on first name resolution rather than with portio: about 70 KB
+ * of heap (Node 20 and 24) that every importer would carry, and Node 24 marks the whole heap
+ * again in each of the mark-compacts a bulk receive sets off (see loadNodeTls).
+ */
+function nodeDns(): Promise<typeof import("node:dns/promises")> {
+  return (dnsModule ??= import("node:dns/promises"));
+}
+
+let dnsModule: Promise<typeof import("node:dns/promises")> | undefined;
 
 /**
  * A backend's `getnameinfo` over `dns.lookupService` (getnameinfo(3)), which Node, Deno and Bun
@@ -11,7 +21,7 @@ import type { ResolvedAddress } from "@portio/core/backend";
  * ```
  */
 export async function getnameinfo(host: string, port: number): Promise<[host: string, service: string]> {
-  const { hostname, service } = await lookupService(host, port);
+  const { hostname, service } = await (await nodeDns()).lookupService(host, port);
   return [hostname, service];
 }
 
@@ -30,6 +40,6 @@ export async function getnameinfo(host: string, port: number): Promise<[host: st
 export async function getaddrinfo(host: string, options: { family?: "inet" | "inet6" } = {}): Promise<ResolvedAddress[]> {
   const family = options.family === "inet" ? 4 : options.family === "inet6" ? 6 : 0;
   // `order` wins where the runtime knows it (Node 20.13+); `verbatim` covers the others.
-  const results = await lookup(host, { all: true, family, order: "verbatim", verbatim: true });
+  const results = await (await nodeDns()).lookup(host, { all: true, family, order: "verbatim", verbatim: true });
   return results.map(({ address, family: version }) => ({ family: version === 6 ? "inet6" : "inet", address }));
 }

@@ -31,8 +31,17 @@ export { PortioDuplex } from "./tls-duplex.ts";
 export { toNodeDuplex, type NodeDuplexOptions } from "./node-duplex.ts";
 export { getaddrinfo, getnameinfo } from "./dns.ts";
 export { defineBackend, type RuntimeParts, type SharedMember } from "./backend.ts";
-export { cipherName, handshakeError, negotiatedAlpn, nodeTlsOptions, peerCertificate } from "./tls-options.ts";
+export {
+  cipherName,
+  handshakeError,
+  loadNodeTls,
+  negotiatedAlpn,
+  nodeTlsOptions,
+  peerCertificate,
+  type NodeTls,
+} from "./tls-options.ts";
 export { socketpairWith, type Socketpair } from "./socketpair.ts";
+export { loadLibcSocket, type LibcSocketModule } from "./libc-socket.ts";
 export { removeStaleSocket } from "./stale-socket.ts";
 export { nodeSocketFiles } from "./socket-files.ts";
 export { decodeUnixPath, fsPath, unixPathToString } from "./unix-path.ts";

@@ -1,10 +1,5 @@
-import {
-  datagramSocketpair,
-  libcStreamSocketpair,
-  type LibcBinder,
-  type LibcDatagramTransport,
-  type LibcStreamTransport,
-} from "@portio/libc-socket";
+import type { LibcBinder, LibcDatagramTransport, LibcStreamTransport } from "@portio/libc-socket";
+import { loadLibcSocket } from "./libc-socket.ts";
 
 /** A backend's `socketpair`, with the overloads core's `AsyncBackend` declares. */
 export interface Socketpair {
@@ -32,6 +27,7 @@ export function socketpairWith(binder: () => LibcBinder): Socketpair {
     type: "stream" | "dgram",
   ): Promise<[LibcStreamTransport, LibcStreamTransport] | [LibcDatagramTransport, LibcDatagramTransport]> {
     const libc = binder();
+    const { datagramSocketpair, libcStreamSocketpair } = await loadLibcSocket();
     return type === "dgram" ? datagramSocketpair(libc) : libcStreamSocketpair(libc);
   }
   return socketpair as Socketpair;

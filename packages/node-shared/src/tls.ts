@@ -1,9 +1,9 @@
-import tls from "node:tls";
+import type { TLSSocket } from "node:tls";
 import { SocketAttribute, type AnyByteStream } from "@portio/core";
 import type { BackendTLSOptions, StreamTransport } from "@portio/core/backend";
 import { NetStreamTransport } from "./stream-transport.ts";
 import { PortioDuplex } from "./tls-duplex.ts";
-import { handshakeError, nodeTlsOptions } from "./tls-options.ts";
+import { handshakeError, loadNodeTls, nodeTlsOptions } from "./tls-options.ts";
 import { NodeTLSTransport } from "./tls-transport.ts";
 import { nativeTlsEndObservable, nativeTlsOnSocketSupported, watchNativeTlsEnd } from "./node-internals.ts";
 
@@ -36,8 +36,11 @@ export async function wrapTls(
   backend: string,
 ): Promise<NodeTLSTransport> {
   options.signal?.throwIfAborted();
+  const tls = await loadNodeTls();
+  // Checked again before the stream is touched: handshake() listens only for an abort still to come.
+  options.signal?.throwIfAborted();
   const family = stream.extra(SocketAttribute.family, "inet");
-  const nodeOptions = nodeTlsOptions(options);
+  const nodeOptions = nodeTlsOptions(options, tls);
   const onSocket = native instanceof NetStreamTransport && nativeTlsOnSocketSupported() ? native : undefined;
   const fast =
     onSocket !== undefined && (!options.standardCompatible || (!options.unwrappable && nativeTlsEndObservable(onSocket.socket)))
@@ -69,12 +72,7 @@ export async function wrapTls(
 }
 
 /** Waits for the handshake (and, on the client, Node's certificate checks) to finish. */
-function handshake(
-  socket: tls.TLSSocket,
-  ended: Promise<void>,
-  serverSide: boolean,
-  signal: AbortSignal | undefined,
-): Promise<void> {
+function handshake(socket: TLSSocket, ended: Promise<void>, serverSide: boolean, signal: AbortSignal | undefined): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const done = (): void => {
       settled = true;

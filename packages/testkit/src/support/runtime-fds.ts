@@ -7,7 +7,14 @@
  * (`socket:[n]`, `socket:[n+1]`) that are not its own. Before its first count, a process on Deno
  * therefore waits until that thread exists (it is started after the socketpair, so the fds are
  * there then), polling `/proc/self/task` and giving up after {@link DENO_SETTLE_LIMIT_MS} should a
- * later Deno stop opening it. Other runtimes open nothing like it: they do not wait.
+ * later Deno stop opening it.
+ *
+ * Node 24 loading `node:tls` (imported for TLS, and by an ES import of `node:http`) starts a thread
+ * that reads the root certificates, among them the `NODE_EXTRA_CA_CERTS` file, whose fd is open for
+ * some 10–20 ms (Node 24.21: `startLoadingCertificatesOffThread()` in lib/tls.js). A count taken then
+ * and again later sees one fd fewer. So a process on Node loads `node:tls` and creates a default
+ * secure context, which waits for that thread to finish (on Node 20 it reads nothing of the kind).
+ * Bun opens nothing like either: it does not wait.
  */
 let settled: Promise<void> | undefined;
 
@@ -23,9 +30,19 @@ let settled: Promise<void> | undefined;
  */
 export function runtimeFdsSettled(): Promise<void> {
   const deno = (globalThis as { Deno?: DenoFiles }).Deno;
-  if (deno === undefined) return Promise.resolve();
-  settled ??= waitForSignalThread(deno);
+  if (deno !== undefined) return (settled ??= waitForSignalThread(deno));
+  const node = (globalThis as { process?: NodeProcess }).process;
+  if (node?.versions?.node === undefined || node.versions.bun !== undefined) return Promise.resolve();
+  settled ??= Promise.resolve().then(() => {
+    node.getBuiltinModule?.("node:tls")?.createSecureContext();
+  });
   return settled;
+}
+
+/** What Node's `process` gives this module (testkit is not compiled against Node's types). */
+interface NodeProcess {
+  versions?: { node?: string; bun?: string };
+  getBuiltinModule?(id: "node:tls"): { createSecureContext(): unknown } | undefined;
 }
 
 /** The two Deno file calls this needs (testkit is not compiled against Deno's types). */
