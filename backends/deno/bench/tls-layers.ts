@@ -6,7 +6,7 @@
  *
  *   node_modules/deno/deno run --no-config --no-lock --no-check --node-modules-dir=manual \
  *     --conditions=portio-source --allow-all backends/deno/bench/tls-layers.ts [--mib 64] \
- *     [--warm 16] [--rounds 3] [--variants floor,awaited,connpump,corepump,duplex,session,tls]
+ *     [--warm 16] [--rounds 3] [--variants floor,awaited,connpump,corepump,duplex,session,tls,...]
  *     [--connections N] [--callgrind]
  *
  * Variants (the server is tls.ts's own child, raw Deno.listenTls), each one thing more than the
@@ -20,6 +20,9 @@
  *   duplex    the pump on a connectTcp() stream: the Deno backend's DenoStreamTransport there
  *   session   + NodeTLSTransport (node-shared's wrapTls), read by core's SocketStream
  *   tls       connectTcp(host, port, { tls }): + TLSStream and its session transport (what users run)
+ * and two that split corepump -> duplex (not in the default list):
+ *   dst       DenoStreamTransport on a raw Deno.connect conn, under core's SocketStream
+ *   coretcp   corepump's minimal transport on the conn of a connectTcp() stream (its setup, TCP_NODELAY)
  * The window is one download of --mib MiB after two of --warm MiB, connect and close outside it;
  * with --connections N it is N connections of --mib MiB, each connected, downloaded and closed in
  * it (what a connection costs besides its bytes). Each line also gives user and system CPU, minor
@@ -40,10 +43,15 @@
  * client's busy samples in a --cpu-prof profile. What portio adds is where a connectTcp() stream
  * replaces the minimal transport under the pump: DenoStreamTransport against a fresh-buffer
  * conn.read per receive (duplex / corepump 1.12-1.15 in two more runs of 8; the same
- * DenoStreamTransport on a raw Deno.connect conn 1.10). Not its read-ahead (turned off: 1.08),
- * not its slab (a fresh 64 KiB buffer per read: 1.09; both: 1.11), not TCP_NODELAY (on the
- * minimal transport: 1.03); its JavaScript is about 2 % of busy samples, the minimal transport's
- * about 3 %, and the system calls are the same (strace -c: the same recvfrom count and EAGAINs).
+ * DenoStreamTransport on a raw Deno.connect conn, dst, 1.10). Its JavaScript is about 2 % of
+ * busy samples, the minimal transport's about 3 %, and the system calls are the same (strace -c:
+ * the same recvfrom count and EAGAINs); what differs is system time and minor page faults: in
+ * single child processes (`--child VARIANT 16 64 0` with TLS_LAYERS_CERT set and two lines on
+ * stdin, as measure() runs it; 64 MiB window) corepump took 4,339-4,900 faults
+ * and coretcp 4,478-4,483, while every DenoStreamTransport took 8,186-10,496: duplex, dst, and
+ * scratch builds with its read-ahead off, with a fresh 64 KiB slab per read, with both, with the
+ * slab let go of as soon as a read fills it, and with no 1 KiB first arena or 16 KiB first slab.
+ * So the cause is in DenoStreamTransport but none of those; not found by the end of the round.
  * Per connection (--mib 1 --connections 20, 8 rounds, ms per 1 MiB connection): floor 4.84,
  * duplex 5.01, session 5.33, tls 5.67 (per round over floor 1.06, 1.12, 1.17): about 0.3 ms each
  * for the session (wrapTls, and a close that sends close_notify, which floor does not) and for
@@ -51,7 +59,7 @@
  * carries a connection's cost once, 0.2 % of a round.
  */
 import { connectTcp, EndOfStream, SocketStream, setBackend, type TLSStream } from "@portio/core";
-import { denoBackend } from "@portio/deno";
+import { DenoStreamTransport, denoBackend } from "@portio/deno";
 import type { ReadSink, StreamTransport } from "@portio/core/backend";
 import { PortioDuplex, wrapTls } from "@portio/node-shared";
 import process from "node:process";
@@ -389,6 +397,18 @@ async function child(name: string, warm: number, mib: number, connections: numbe
     async corepump(port) {
       const stream = new SocketStream(connAsTransport(await Deno.connect({ hostname: "127.0.0.1", port })));
       return pumped(stream, () => stream.aclose());
+    },
+    async dst(port) {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      const stream = new SocketStream(new DenoStreamTransport(conn, { family: "inet" }));
+      return pumped(stream, () => stream.aclose());
+    },
+    async coretcp(port) {
+      const plain = await connectTcp("127.0.0.1", port);
+      // core hands a SocketStream's transport to its backend only; a benchmark may look too.
+      const conn = (plain as unknown as { transport: DenoStreamTransport }).transport.conn;
+      const stream = new SocketStream(connAsTransport(conn));
+      return pumped(stream, () => plain.aclose());
     },
     async duplex(port) {
       const stream = await connectTcp("127.0.0.1", port);
