@@ -50,8 +50,12 @@
  * stdin, as measure() runs it; 64 MiB window) corepump took 4,339-4,900 faults
  * and coretcp 4,478-4,483, while every DenoStreamTransport took 8,186-10,496: duplex, dst, and
  * scratch builds with its read-ahead off, with a fresh 64 KiB slab per read, with both, with the
- * slab let go of as soon as a read fills it, and with no 1 KiB first arena or 16 KiB first slab.
- * So the cause is in DenoStreamTransport but none of those; not found by the end of the round.
+ * slab let go of as soon as a read fills it (and its op promise), with no 1 KiB first arena or
+ * 16 KiB first slab, and with the chunk handed out as the very array read into (on the minimal
+ * transport: 4,285-4,506). All of those changes at once: 7,828 and 6,065. The slab bytes
+ * allocated are the same (67.2 MB per 64 MiB, one slab per read of 64 KiB), and V8 runs the same
+ * 6-7 scavenges and no full collection in either process (--trace-gc), so the cause is in
+ * DenoStreamTransport but none of those alone; not found by the end of the round.
  * Per connection (--mib 1 --connections 20, 8 rounds, ms per 1 MiB connection): floor 4.84,
  * duplex 5.01, session 5.33, tls 5.67 (per round over floor 1.06, 1.12, 1.17): about 0.3 ms each
  * for the session (wrapTls, and a close that sends close_notify, which floor does not) and for
