@@ -47,17 +47,14 @@
  */
 import { connectTcp, EndOfStream, setBackend, type TLSStream } from "@portio/core";
 import { denoBackend } from "@portio/deno";
+import { ConnDuplex, makeCertificate, startServer, writeAll } from "./tls-common.ts";
 import process from "node:process";
-import { Duplex } from "node:stream";
+import type { Duplex } from "node:stream";
 import tls from "node:tls";
 
 const MIB = Number(Deno.env.get("MIB") ?? 256);
 const TOTAL = MIB * 1024 * 1024;
 const CHUNK = 64 * 1024;
-
-async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
-  for (let offset = 0; offset < data.byteLength; ) offset += await conn.write(data.subarray(offset));
-}
 
 if (Deno.args[0] === "--server-child") {
   const { cert, key } = JSON.parse(await new Response(Deno.stdin.readable).text()) as { cert: string; key: string };
@@ -104,81 +101,11 @@ if (Deno.args[0] === "--server-child") {
   Deno.exit(0);
 }
 
-/** A CA and a leaf certificate for localhost signed by it (rustls refuses a CA as the server's certificate). */
-function makeCertificate(): { ca: string; cert: string; key: string } {
-  const dir = Deno.makeTempDirSync({ prefix: "portio-bench-tls-" });
-  const openssl = (...args: string[]): void => {
-    const result = new Deno.Command("openssl", { args, cwd: dir, stdout: "null", stderr: "piped" }).outputSync();
-    if (!result.success) throw new Error(`openssl ${args[0]} failed: ${new TextDecoder().decode(result.stderr)}`);
-  };
-  try {
-    const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
-    openssl("req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=portio bench CA");
-    openssl("req", ...ec, "-keyout", "key.pem", "-out", "leaf.csr", "-subj", "/CN=localhost");
-    Deno.writeTextFileSync(`${dir}/leaf.ext`, "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n");
-    openssl(
-      "x509",
-      "-req",
-      "-in",
-      "leaf.csr",
-      "-CA",
-      "ca.pem",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-out",
-      "cert.pem",
-      "-days",
-      "1",
-      "-extfile",
-      "leaf.ext",
-    );
-    const read = (name: string) => Deno.readTextFileSync(`${dir}/${name}`);
-    return { ca: read("ca.pem"), cert: read("cert.pem"), key: read("key.pem") };
-  } finally {
-    Deno.removeSync(dir, { recursive: true });
-  }
-}
-
 setBackend(denoBackend);
 const ROUNDS = Number(Deno.env.get("ROUNDS") ?? 5);
 const WARMUPS = Number(Deno.env.get("WARMUPS") ?? 1);
 const { ca, cert, key } = makeCertificate();
-const child = new Deno.Command(Deno.execPath(), {
-  // The script's own imports resolve the same way in the child (workspace sources through node_modules).
-  args: [
-    "run",
-    "--allow-all",
-    "--no-config",
-    "--no-lock",
-    "--no-check",
-    "--node-modules-dir=manual",
-    "--conditions=portio-source",
-    new URL(import.meta.url).pathname,
-    "--server-child",
-  ],
-  env: { MIB: String(MIB) },
-  stdin: "piped",
-  stdout: "piped",
-  stderr: "inherit",
-}).spawn();
-{
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(JSON.stringify({ cert, key })));
-  await writer.close();
-}
-const portLine = await (async () => {
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("the server child exited before printing its port");
-    text += value;
-  }
-  reader.releaseLock();
-  return text;
-})();
-const port = Number(portLine.trim());
+const { port, child } = await startServer(MIB, { cert, key });
 
 function uploadHeader(): Uint8Array {
   const head = new Uint8Array(9);
@@ -255,65 +182,6 @@ function portio(standardCompatible: boolean) {
       return seconds;
     },
   };
-}
-
-/** The floor's transport: a raw Deno.Conn as the plain Duplex node:tls runs over (see the header). */
-class ConnDuplex extends Duplex {
-  /** Set before the conn's end reaches the engine: a TLS 'end' after it is a ragged EOF. */
-  transportEnded = false;
-  readonly #conn: Deno.Conn;
-  #reading = false;
-
-  constructor(conn: Deno.Conn) {
-    super({ allowHalfOpen: true });
-    this.#conn = conn;
-    // The end is the engine's once it has taken every byte before it: this Duplex's own 'end',
-    // whose first listener runs before node:tls's (the engine may not have processed what was
-    // pushed before the conn's end when that end is pushed).
-    this.once("end", () => {
-      this.transportEnded = true;
-    });
-  }
-
-  override _read(): void {
-    if (this.#reading) return;
-    this.#reading = true;
-    void this.#readLoop();
-  }
-
-  async #readLoop(): Promise<void> {
-    try {
-      for (;;) {
-        const buffer = new Uint8Array(CHUNK);
-        const n = await this.#conn.read(buffer);
-        if (n === null) {
-          this.push(null);
-          return;
-        }
-        if (!this.push(buffer.subarray(0, n))) break;
-      }
-    } catch (error) {
-      this.destroy(error as Error);
-    }
-    this.#reading = false;
-  }
-
-  override _write(chunk: Uint8Array, _encoding: string, callback: (error?: Error | null) => void): void {
-    writeAll(this.#conn, chunk).then(() => callback(), callback);
-  }
-
-  override _final(callback: () => void): void {
-    callback();
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    try {
-      this.#conn.close();
-    } catch {
-      // already closed
-    }
-    callback(error);
-  }
 }
 
 const floor = {
