@@ -305,6 +305,7 @@ function parseDenoTcp(stdout) {
   const s = rounds ? JSON.parse(rounds[1]) : undefined;
   const note = (i) => `median per-round ratio ${perRound?.[i] ?? "?"}`;
   const floor = parseDenoTcpFloor(stdout, +bulk[1]);
+  const pingFloor = parseDenoTcpPingFloor(stdout);
   return [
     {
       job: `bulk TCP, ${bulk[1]} MiB in 64 KiB writes (one process)`,
@@ -324,7 +325,7 @@ function parseDenoTcp(stdout) {
       portio: +ping[2],
       ratio: +ping[2] / +ping[1],
       samples: s && { raw: s.rawPing, portio: s.portioPing },
-      note: note(2),
+      note: pingFloor ? `${note(2)}; ${pingFloor}` : note(2),
     },
   ];
 }
@@ -351,6 +352,19 @@ function parseDenoTcpFloor(stdout, mib) {
       ? `; CPU per MiB (both ends, median round) raw ${perMib(raw)} µs, fresh ${perMib(fresh)} µs, portio ${perMib(portio)} µs; minor faults per round raw ${raw.faults}, fresh ${fresh.faults}, portio ${portio.faults}`
       : "";
   return `floor \`fresh\` (raw Deno.connect, a new 64 KiB buffer per read) ${Number(floor[1]).toLocaleString("en-US")} MB/s, ${floor[2]} × raw; portio / fresh ${floor[3]} (median per-round)${costs}`;
+}
+
+/**
+ * tcp.ts's `awaited` ping-pong floor (raw Deno.connect, one await per write and read, every chunk
+ * read copied out into one of its own): main.mjs's raw-awaited note, for the one-process row.
+ */
+function parseDenoTcpPingFloor(stdout) {
+  const floor =
+    /ping-pong floor, raw with reader-owned chunks [^:]*: (\d+) rt\/s, per-round ratio to raw ([\d.]+), portio to it ([\d.]+)/.exec(
+      stdout,
+    );
+  if (!floor) return undefined;
+  return `floor \`awaited\` (raw Deno.connect, one await per write and read, reader-owned chunks) ${Number(floor[1]).toLocaleString("en-US")} rt/s, ${floor[2]} × raw; portio / awaited ${floor[3]} (median per-round)`;
 }
 
 // ---- runtimes ----------------------------------------------------------------------------------

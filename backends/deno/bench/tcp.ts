@@ -17,6 +17,12 @@
  * `Uint8Array`), is the floor for any API that hands the reader chunks it owns: V8 zero-fills each
  * new buffer and the allocator's pages are colder than one reused buffer, so portio's bulk figure
  * is read against it as well as against raw.
+ *
+ * Ping-pong has a floor of the same kind, `awaited` (printed as a note, not a row; the one-process
+ * counterpart of bench/main.mjs's raw-awaited, bench/raw-deno-awaited.mjs): raw `Deno.connect`
+ * with one await per write and per read on both ends, as raw already is, and each chunk read
+ * copied out into one of its own (`slice`), as an API whose reader owns its chunks must hand it
+ * out. Raw reads into one reused buffer, which the next read overwrites.
  */
 import { connectTcp, createTcpListener, setBackend, SocketAttribute, type SocketListener, type SocketStream } from "@portio/core";
 import { denoBackend } from "@portio/deno";
@@ -116,26 +122,34 @@ async function portioBulk(): Promise<number> {
   return BULK / seconds / 1e6;
 }
 
-async function rawPing(): Promise<number> {
+/** Raw ping-pong; `owned` copies every chunk read out into one of its own (the `awaited` floor). */
+async function rawPing(owned = false): Promise<number> {
   const [client, server, close] = await rawPair();
   const echo = (async () => {
-    const buffer = new Uint8Array(64);
+    // Owned: each read lands in a 64 KiB buffer, as a reader that does not know the message size
+    // reads, and the chunk is copied out of it; the echo sends the copy.
+    const buffer = new Uint8Array(owned ? 65536 : 64);
     for (;;) {
       let got = 0;
+      let reply = buffer;
       while (got < 64) {
-        const n = await server.read(buffer.subarray(got));
+        const n = await server.read(owned ? buffer : buffer.subarray(got));
         if (n === null) return;
+        if (owned) reply = buffer.slice(0, n);
         got += n;
       }
-      await server.write(buffer);
+      await server.write(owned ? reply : buffer);
     }
   })();
-  const buffer = new Uint8Array(64);
+  const buffer = new Uint8Array(owned ? 65536 : 64);
   const start = performance.now();
   for (let i = 0; i < PINGS; i++) {
     await client.write(MSG);
     let got = 0;
-    while (got < 64) got += (await client.read(buffer.subarray(got)))!;
+    while (got < 64) {
+      const n = (await client.read(owned ? buffer : buffer.subarray(got)))!;
+      got += owned ? buffer.slice(0, n).length : n;
+    }
   }
   const rate = PINGS / ((performance.now() - start) / 1000);
   client.close();
@@ -147,16 +161,18 @@ async function rawPing(): Promise<number> {
 
 async function portioPing(): Promise<number> {
   const [client, server, close] = await portioPair();
+  // MSG itself, as raw writes it: a sent buffer may be reused once send() resolves (as in
+  // bench/portio.mjs), so a copy per send would be the benchmark's cost, not portio's.
   const echo = (async () => {
     for (;;) {
       let got = 0;
       while (got < 64) got += (await server.receive(64 - got)).length;
-      await server.send(MSG.slice());
+      await server.send(MSG);
     }
   })().catch(() => {});
   const start = performance.now();
   for (let i = 0; i < PINGS; i++) {
-    await client.send(MSG.slice());
+    await client.send(MSG);
     let got = 0;
     while (got < 64) got += (await client.receive(64 - got)).length;
   }
@@ -169,7 +185,14 @@ async function portioPing(): Promise<number> {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const results: Record<string, number[]> = { rawBulk: [], portioBulk: [], rawPing: [], portioPing: [], freshBulk: [] };
+const results: Record<string, number[]> = {
+  rawBulk: [],
+  portioBulk: [],
+  rawPing: [],
+  portioPing: [],
+  freshBulk: [],
+  awaitedPing: [],
+};
 await rawBulk();
 await rawBulk(true);
 await portioBulk(); // warm-up
@@ -184,6 +207,7 @@ for (let round = 0; round < ROUNDS; round++) {
   results.freshBulk!.push(await rawBulk(true));
   results.rawPing!.push(await rawPing());
   results.portioPing!.push(await portioPing());
+  results.awaitedPing!.push(await rawPing(true));
 }
 const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)])) as Record<string, number>;
 // Other load on the machine moves both variants of a round together; a ratio per round cancels it.
@@ -200,6 +224,9 @@ console.log(
 );
 console.log(
   `bulk floor, raw with a fresh 64 KiB buffer per read: ${m.freshBulk!.toFixed(0)} MB/s, per-round ratio to raw ${roundRatio(results.freshBulk!, results.rawBulk!)}, portio to it ${roundRatio(results.portioBulk!, results.freshBulk!)}`,
+);
+console.log(
+  `ping-pong floor, raw with reader-owned chunks (one await per write and read, a slice per read): ${m.awaitedPing!.toFixed(0)} rt/s, per-round ratio to raw ${roundRatio(results.awaitedPing!, results.rawPing!)}, portio to it ${roundRatio(results.portioPing!, results.awaitedPing!)}`,
 );
 const costLine = (variant: BulkVariant) =>
   `${variant} ${median(bulkCost[variant].faults)} faults, ${median(bulkCost[variant].cpuMs).toFixed(0)} ms CPU`;

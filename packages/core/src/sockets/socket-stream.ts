@@ -173,7 +173,7 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
       if (this.transport.readWith !== undefined) {
         // The promise's settle functions go to two fields, with no Deferred object around them.
         const call = pendingPromise<Uint8Array>();
-        this.#receiveResolve = capturedResolve as (chunk: Uint8Array) => void;
+        this.#receiveResolve = capturedResolve;
         this.#receiveReject = capturedReject;
         this.transport.readWith((this.#readSink ??= new StreamReadSink(this)));
         return call;
@@ -182,6 +182,57 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
     }
     const read = (this.#pendingRead ??= silenced(this.transport.read()));
     return raceAbort(read, signal).then(this.#onRead(), this.#onReadFailed());
+  }
+
+  /**
+   * Iterates over received chunks until the stream ends, as {@link ReceiveStreamBase}'s iterator
+   * does. When a receive would take the {@link StreamTransport.readWith} path, the read settles the
+   * iterator's promise with the iterator result itself: `receive().then(item)` cost a promise and a
+   * microtask per chunk on top of it (bulk transfers on Deno read every chunk this way).
+   */
+  override [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
+    const iterator: AsyncIterableIterator<Uint8Array> = {
+      next: () => this.#nextItem(),
+      return: () => Promise.resolve(ITERATION_DONE),
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+
+  /** The iterator's next result: receive()'s readWith path, else receive() itself. */
+  #nextItem(): Promise<IteratorResult<Uint8Array>> {
+    // The readWith branch of receive() with no signal and the default maxBytes; anything else
+    // (a busy, closed, failed or finished stream, bytes left over, a read still pending) goes
+    // through receive() and its checks.
+    if (
+      this.transport.readWith === undefined ||
+      this.transport.exactReads === true ||
+      this.#receiving ||
+      this.#closing !== undefined ||
+      this.#pending !== undefined ||
+      this.#pendingRead !== undefined ||
+      this.#readFailure !== undefined ||
+      this.#atEof
+    ) {
+      return this.receive().then(itemOf, (this.#iterationEnd ??= (error) => this.#endIteration(error)));
+    }
+    this.#receiving = true;
+    this.#receiveSignal = undefined;
+    this.#receiveMaxBytes = 65536;
+    const call = pendingPromise<IteratorResult<Uint8Array>>();
+    this.#receiveResolve = capturedResolve;
+    this.#receiveReject = capturedReject;
+    this.#receiveAsItem = true;
+    this.transport.readWith((this.#readSink ??= new StreamReadSink(this)));
+    return call;
+  }
+
+  #iterationEnd: ((error: unknown) => IteratorResult<Uint8Array>) | undefined;
+
+  /** How an error ends iteration: quietly if {@link endsIteration} says so, else thrown. */
+  #endIteration(error: unknown): IteratorResult<Uint8Array> {
+    if (this.endsIteration(error)) return ITERATION_DONE;
+    throw error;
   }
 
   /**
@@ -230,8 +281,10 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
   }
 
   /** The receive waiting on {@link StreamTransport.readWith}: settled from {@link #readSink}. */
-  #receiveResolve: ((chunk: Uint8Array) => void) | undefined;
+  #receiveResolve: ((value: never) => void) | undefined;
   #receiveReject: ((error: unknown) => void) | undefined;
+  /** The waiting receive is the iterator's ({@link #nextItem}): it settles with an iterator result. */
+  #receiveAsItem = false;
   #readSink: ReadSink | undefined;
 
   static {
@@ -240,27 +293,52 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
       for (let i = 0; i < sentAtOnce.length; i++) sentAtOnce[i]!.#sending = false;
       sentAtOnce.length = 0;
     };
+    // The iterator's read failed with `error`: the end of iteration, or its error.
+    const settleItemFailure = (
+      stream: SocketStream,
+      resolve: (value: IteratorResult<Uint8Array>) => void,
+      reject: (error: unknown) => void,
+      error: unknown,
+    ) => {
+      let result: IteratorResult<Uint8Array>;
+      try {
+        result = stream.#endIteration(error);
+      } catch (thrown) {
+        reject(thrown);
+        return;
+      }
+      resolve(result);
+    };
     // What StreamReadSink calls: the two ends of a readWith() read, with this class's private state.
     settleReadWith = {
       resolve(stream, chunk) {
-        const resolve = stream.#receiveResolve!;
+        const resolve = stream.#receiveResolve! as (value: Uint8Array | IteratorResult<Uint8Array>) => void;
         const reject = stream.#receiveReject!;
+        const asItem = stream.#receiveAsItem;
         stream.#receiveResolve = stream.#receiveReject = undefined;
+        stream.#receiveAsItem = false;
         try {
-          resolve(stream.#received(chunk));
+          const received = stream.#received(chunk);
+          resolve(asItem ? { value: received, done: false } : received);
         } catch (error) {
-          reject(error);
+          if (asItem) settleItemFailure(stream, resolve, reject, error);
+          else reject(error);
         }
       },
       reject(stream, error) {
+        const resolve = stream.#receiveResolve! as (value: IteratorResult<Uint8Array>) => void;
         const reject = stream.#receiveReject!;
+        const asItem = stream.#receiveAsItem;
         stream.#receiveResolve = stream.#receiveReject = undefined;
+        stream.#receiveAsItem = false;
         // Mapped a microtask later, as a rejected read() would be: a transport rejects inside
         // close(), before aclose() has marked this stream closing, and the error maps to
         // ClosedResourceError only once it has.
         queueMicrotask(() => {
           stream.#receiving = false;
-          reject(stream.#readError(error, stream.#receiveSignal));
+          const mapped = stream.#readError(error, stream.#receiveSignal);
+          if (asItem) settleItemFailure(stream, resolve, reject, mapped);
+          else reject(mapped);
         });
       },
     };
@@ -623,6 +701,13 @@ class StreamReadSink implements ReadSink {
   reject(error: unknown): void {
     settleReadWith.reject(this.#stream, error);
   }
+}
+
+/** What every finished iteration of a stream returns. */
+const ITERATION_DONE: IteratorResult<Uint8Array> = Object.freeze({ value: undefined, done: true });
+
+function itemOf(value: Uint8Array): IteratorResult<Uint8Array> {
+  return { value, done: false };
 }
 
 /** Options of `aclose()` on socket and TLS streams. */

@@ -178,6 +178,32 @@ export function byteStreamCases(open: OpenPair): CaseDefinition[] {
       },
     },
     {
+      name: "iterate-leftover-busy-close",
+      description:
+        "iteration yields bytes a receive() left over first, holds the stream busy while it waits, and a pending next() fails with ClosedResourceError on aclose()",
+      async run(t) {
+        const [client, server] = await open(t);
+        const iterator = client[Symbol.asyncIterator]();
+        const leftover: Uint8Array[] = [];
+        await server.send(utf8("blah"));
+        bytesEqual(await receiveExactly(client, 1), "b", "the first receive");
+        while (text(concat(leftover)) !== "lah") {
+          const step = await iterator.next();
+          if (step.done) fail("iteration ended before the leftover bytes");
+          else leftover.push(step.value);
+        }
+        // The next item waits for a read: a receive() meanwhile is refused, as with two receives.
+        const waiting = iterator.next();
+        await rejects(client.receive(), BusyResourceError, "already reading from");
+        await server.send(utf8("x"));
+        const step = await waiting;
+        bytesEqual(step.done ? new Uint8Array() : step.value, "x", "the item after the leftover");
+        const pending = rejects(iterator.next(), ClosedResourceError);
+        await client.aclose();
+        await pending;
+      },
+    },
+    {
       name: "end-of-stream-repeats",
       description: "once the peer has closed, every further receive() is EndOfStream",
       async run(t) {
