@@ -458,8 +458,9 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
 
   /**
    * Sends all of `data`. Resolves once the runtime has taken it without going over its buffer
-   * limit, so a slow peer slows the sender down instead of filling memory. The stream takes the
-   * bytes over: do not modify `data` afterwards. An array of buffers goes out as one write, in
+   * limit, so a slow peer slows the sender down instead of filling memory. Once it resolves,
+   * `data` is the caller's again and may be overwritten: the bytes sent are not read from it
+   * later (the conformance case `send-buffer-reuse`). An array of buffers goes out as one write, in
    * order (a header and its payload without joining them by hand).
    *
    * @example
