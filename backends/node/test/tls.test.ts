@@ -23,6 +23,7 @@ import {
   type SocketStream,
 } from "@portio/core";
 import { nodeBackend } from "@portio/node";
+import { runtimeFdsSettled } from "@portio/testkit";
 import { generateTestCertificates } from "@portio/node-shared/testing";
 
 const certs = generateTestCertificates();
@@ -91,6 +92,8 @@ describe("node TLS paths", () => {
   });
 
   it("a failed handshake on a connection made TLS by connectTcp leaks no fd", async () => {
+    // Node 24's root-certificate thread, started when node:tls loads, holds an fd for a moment.
+    await runtimeFdsSettled();
     const before = fdCount();
     const listener = tcp.listeners[0]! as unknown as { accept(): Promise<SocketStream> };
     // The server side fails too once the client gives up; a failed wrap closes its stream.
@@ -127,6 +130,8 @@ describe("node TLS paths", () => {
   });
 
   it("a failed handshake closes the wrapped stream and leaks no fd, on both paths", async () => {
+    // Node 24's root-certificate thread, started when node:tls loads, holds an fd for a moment.
+    await runtimeFdsSettled();
     const before = fdCount();
     for (const standardCompatible of [true, false]) {
       const [a, b] = await pair();
