@@ -6,7 +6,7 @@
  *
  *   node_modules/deno/deno run --no-config --no-lock --no-check --node-modules-dir=manual \
  *     --conditions=portio-source --allow-all backends/deno/bench/tls-layers.ts [--mib 64] \
- *     [--warm 16] [--rounds 3] [--variants floor,awaited,connpump,corepump,duplex,session,tls,...]
+ *     [--warm 64] [--rounds 3] [--variants floor,awaited,connpump,corepump,duplex,session,tls,...]
  *     [--connections N] [--callgrind]
  *
  * Variants (the server is tls.ts's own child, raw Deno.listenTls), each one thing more than the
@@ -26,7 +26,8 @@
  * The window is one download of --mib MiB after two of --warm MiB, connect and close outside it;
  * with --connections N it is N connections of --mib MiB, each connected, downloaded and closed in
  * it (what a connection costs besides its bytes). Each line also gives user and system CPU, minor
- * faults and receives per MiB. --callgrind counts instructions instead (callgrind_control zeroes
+ * faults and receives per MiB, and the faults the process had taken before the window (how far its
+ * memory had grown: see the fault experiments below for why that decides the window's faults). --callgrind counts instructions instead (callgrind_control zeroes
  * and dumps around the window), but on Deno it is slow (a minute or more per process) and counts
  * every thread, V8's background compiler included: floor 14.6 and awaited 25.8 M per MiB in one
  * pair, so it is not what the figures below use.
@@ -56,6 +57,22 @@
  * allocated are the same (67.2 MB per 64 MiB, one slab per read of 64 KiB), and V8 runs the same
  * 6-7 scavenges and no full collection in either process (--trace-gc), so the cause is in
  * DenoStreamTransport but none of those alone; not found by the end of the round.
+ * Found in the twelfth round: none of it is DenoStreamTransport's cost. Every variant's process
+ * ends at the same total, about 23,250 faults (with --warm 16: corepump 18,811-18,972 before the
+ * window + 4,283-5,136 in it, DenoStreamTransport 14,790-17,783 + 5,301-8,381, six rounds each; the
+ * minimal transports in scratch builds, read ahead or delivered straight from the op's reaction,
+ * fell on either side in different runs). The faults are the memory the process touches while it
+ * grows to its steady size (perf record -e minor-faults, enabled for the window only: 75-87 % in
+ * one memmove under node:tls's js_stream_socket ondata, which hands each ciphertext chunk to the
+ * TLS session, into freshly allocated memory); a DenoStreamTransport process gets there later, so two
+ * 16 MiB warm-up downloads left half of it inside the window, and the window's system time with it.
+ * Hence --warm 64 (the default since): every process has taken about 23,200 faults before the
+ * window, which then takes 111-4,549 (corepump) and 146-787 (dst) in 8 rounds, and dst / corepump
+ * is 1.04 in CPU per MiB (medians 1,723 and 1,662; per round 1.29, 1.04, 0.81, 1.02, 1.00, 1.14,
+ * 1.00, 1.04) against 1.10 with --warm 16 (six rounds: 1.04, 1.14, 1.09, 1.11, 1.18, 1.07). A
+ * second run of 8 (corepump, dst, duplex; 0.7-15.4 faults per MiB for all): dst / corepump 1.02 in
+ * medians (per-round median 1.04), duplex / corepump 1.05 (1.01), all within this machine's spread.
+ * The faults-before-the-window figure on each line shows which case a run is.
  * Per connection (--mib 1 --connections 20, 8 rounds, ms per 1 MiB connection): floor 4.84,
  * duplex 5.01, session 5.33, tls 5.67 (per round over floor 1.06, 1.12, 1.17): about 0.3 ms each
  * for the session (wrapTls, and a close that sends close_notify, which floor does not) and for
@@ -82,7 +99,7 @@ const details: string[] = [];
 
 async function parent(): Promise<void> {
   const mib = Number(opt("mib", "64"));
-  const warm = Number(opt("warm", "16"));
+  const warm = Number(opt("warm", "64"));
   const rounds = Number(opt("rounds", "3"));
   const connections = Number(opt("connections", "0"));
   const callgrind = args.includes("--callgrind");
@@ -161,10 +178,10 @@ async function measure(
     await stdin.close();
     await child.status;
     if (!callgrind) {
-      const [, total, user, system, faults, receives] = done.split(" ").map(Number);
+      const [, total, user, system, faults, receives, before] = done.split(" ").map(Number);
       details.push(
         `(user ${(user! / mibs).toFixed(1)}, system ${(system! / mibs).toFixed(1)}; ${(faults! / mibs).toFixed(1)} minor faults, ` +
-          `${(receives! / mibs).toFixed(1)} receives)`,
+          `${(receives! / mibs).toFixed(1)} receives; ${before} faults before the window)`,
       );
       return total! / mibs;
     }
@@ -472,7 +489,7 @@ async function child(name: string, warm: number, mib: number, connections: numbe
   }
   const cpu = process.cpuUsage(cpu0);
   const faults = minorFaults() - faults0;
-  console.log(`DONE ${cpu.user + cpu.system} ${cpu.user} ${cpu.system} ${faults} ${receives}`);
+  console.log(`DONE ${cpu.user + cpu.system} ${cpu.user} ${cpu.system} ${faults} ${receives} ${faults0}`);
   await input.read();
   if (got !== Math.max(connections, 1) * mib * 1024 * 1024) throw new Error(`${name}: ${got} bytes, not ${mib} MiB each`);
   await connection?.close();
