@@ -10,10 +10,10 @@
 // (always Node: it needs node:child_process's socket passing) connects to the server with
 // node:net and starts the client process with that socket as its fd 3, then closes its own copy.
 // The client (under the runtime `--client` names; default the driver's own Node) warms up with
-// one job on a connectTcp stream, then measures one job on either `fromSocket(3)` ("adopted") or a
-// fresh `connectTcp` ("native"), and prints the seconds. A fresh client process per round, so
-// both variants start alike; rounds alternate the variants (ABBA). The server is raw node:net
-// (bench/server.mjs raw) in its own process, the same for both.
+// one job on an adopted stream (fd 4) and one on a connectTcp stream, then measures one job on
+// either `fromSocket(3)` ("adopted") or a fresh `connectTcp` ("native"), and prints the seconds.
+// A fresh client process per round, so both variants start alike; rounds alternate the variants
+// (ABBA). The server is raw node:net (bench/server.mjs raw) in its own process, the same for both.
 //
 // Every variant's warm-up first adopts a second connection (fd 4) and closes it: a process's
 // first adoption loads what adoption needs (on Node, @portio/libc-socket and koffi: about 1.2 MB
@@ -26,6 +26,17 @@
 // `ss`, and the same instructions: callgrind, 16 MiB window, 12.40 M native / 12.63 M adopted
 // without a scavenge, +3.3 / +3.5 M with one). The first adoption's time is reported as such.
 //
+// The warm-up then runs the measured job on that fd-4 stream too, before the connectTcp one: on
+// Deno an adopted stream is node:net's (NetStreamTransport) and connectTcp's is Deno.connect's, so
+// a warm-up on connectTcp alone left portio's adopted send path (its transport's write, and core's
+// send re-optimised for a second transport class: --trace-opt/--trace-deopt show send, write and
+// their settle handlers compiled and deoptimised during the measured job) cold in the adopted
+// variant only, while the floors' own code is a few lines. Deno 2.9.6, 128 MiB bulk, client CPU
+// adopted / `node:net awaited` per round: 1.123 median over 30 rounds (23 above 1) with the fd-4
+// stream only closed, 0.966 (12 above 1) with the job run on it. Warm, nothing measurable is left:
+// one process alternating the two on fresh adopted fds (32 MiB jobs, 24 per run), the median
+// per-round ratio was 0.95-1.17 over six runs (median 1.01), as portio hands the caller's bytes
+// straight to socket.write() as the floor does (no copy, no cork, no writev, one 'drain' listener).
 //
 // The floor (`--floor on`, the default for a Deno client): a third variant, `node:net`, runs the
 // same job with no portio at all, on the same kind of adopted fd: `new net.Socket({ fd: 3 })`,
@@ -67,11 +78,12 @@ async function runClient() {
   const bulk = option("job") === "bulk";
   const run = (stream) => (bulk ? portio.bulkOn(stream, bulkBytes, chunk) : portio.pingPongOn(stream, pings, pingSize));
   // The warm-up is the same for every variant, the floor's too: each measured job starts from the
-  // same process history (node:net's code is as cold for the floor as for the adopted stream),
-  // the first adoption's loading included (fd 4, see the header).
+  // same process history, with both of portio's stream paths warm (on Deno, node:net's and
+  // Deno.connect's) and the first adoption's loading done (fd 4, see the header).
   const t = performance.now();
-  await (await SocketStream.fromSocket(4)).aclose();
+  const warmUpAdopted = await SocketStream.fromSocket(4);
   firstAdoptionMs = performance.now() - t;
+  await run(warmUpAdopted);
   await run(await connectTcp("127.0.0.1", port));
   if (option("variant") === "node:net") {
     const raw = await import("./raw.mjs");
