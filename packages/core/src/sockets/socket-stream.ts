@@ -72,6 +72,9 @@ const sentAtOnce: SocketStream[] = [];
 /** Clears the busy flag of every stream in {@link sentAtOnce}; set by {@link SocketStream}'s static block. */
 let clearSentAtOnce: () => void;
 
+/** How much `receive()` without `maxBytes` (and each step of `for await`) takes at most. */
+const DEFAULT_RECEIVE_BYTES = 65536;
+
 /**
  * A connected byte stream over a TCP or Unix socket, the same on every backend.
  *
@@ -135,7 +138,7 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
   }
 
   /** Receives 1 to `maxBytes` bytes; see {@link ByteStream.receive}. */
-  receive(maxBytes = 65536, options?: CallOptions): Promise<Uint8Array> {
+  receive(maxBytes = DEFAULT_RECEIVE_BYTES, options?: CallOptions): Promise<Uint8Array> {
     // Written with one `.then` and handlers made once per stream instead of nested async
     // functions: each await between the runtime's read and the caller costs an event-loop step
     // (lost throughput on Deno), and each closure per call is garbage (small messages). The
@@ -218,7 +221,7 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
     }
     this.#receiving = true;
     this.#receiveSignal = undefined;
-    this.#receiveMaxBytes = 65536;
+    this.#receiveMaxBytes = DEFAULT_RECEIVE_BYTES;
     const call = pendingPromise<IteratorResult<Uint8Array>>();
     this.#receiveResolve = capturedResolve;
     this.#receiveReject = capturedReject;
@@ -263,7 +266,7 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
   // are made in the small methods below rather than inline: a function that makes an arrow
   // function gets a scope object on every call in JavaScriptCore, made or not.
   #receiveSignal: AbortSignal | undefined;
-  #receiveMaxBytes = 65536;
+  #receiveMaxBytes = DEFAULT_RECEIVE_BYTES;
   #readSettled: ((chunk: Uint8Array | null) => Uint8Array) | undefined;
   #readFailed: ((error: unknown) => never) | undefined;
   #written: (() => void) | undefined;
