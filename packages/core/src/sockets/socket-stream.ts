@@ -173,14 +173,7 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
     if (signal === undefined && this.#pendingRead === undefined) {
       // Nothing can abandon this read but aclose(), which the rejection handler covers: no need
       // to keep it, or to silence it, for a later receive.
-      if (this.transport.readWith !== undefined) {
-        // The promise's settle functions go to two fields, with no Deferred object around them.
-        const call = pendingPromise<Uint8Array>();
-        this.#receiveResolve = capturedResolve;
-        this.#receiveReject = capturedReject;
-        this.transport.readWith((this.#readSink ??= new StreamReadSink(this)));
-        return call;
-      }
+      if (this.transport.readWith !== undefined) return this.#readWith<Uint8Array>();
       return this.transport.read().then(this.#onRead(), this.#onReadFailed());
     }
     const read = (this.#pendingRead ??= silenced(this.transport.read()));
@@ -222,11 +215,20 @@ export class SocketStream extends ReceiveStreamBase<Uint8Array> implements ByteS
     this.#receiving = true;
     this.#receiveSignal = undefined;
     this.#receiveMaxBytes = DEFAULT_RECEIVE_BYTES;
-    const call = pendingPromise<IteratorResult<Uint8Array>>();
+    this.#receiveAsItem = true;
+    return this.#readWith<IteratorResult<Uint8Array>>();
+  }
+
+  /**
+   * Starts a {@link StreamTransport.readWith} read, settled from {@link #readSink}: a chunk, or the
+   * iterator's result when {@link #receiveAsItem} is set. The promise's settle functions go to two
+   * fields, with no Deferred object around them.
+   */
+  #readWith<T>(): Promise<T> {
+    const call = pendingPromise<T>();
     this.#receiveResolve = capturedResolve;
     this.#receiveReject = capturedReject;
-    this.#receiveAsItem = true;
-    this.transport.readWith((this.#readSink ??= new StreamReadSink(this)));
+    this.transport.readWith!((this.#readSink ??= new StreamReadSink(this)));
     return call;
   }
 
